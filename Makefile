@@ -1,0 +1,40 @@
+# Two entry points: `make serve` and `make test`. Each creates .venv/ and installs what it needs.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+INDEX ?= index
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: serve test lint index chromium clean
+
+$(STAMP): setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+index: $(STAMP)
+	$(BIN)/qasearch index --source scraped --index $(INDEX)
+
+serve: index
+	$(BIN)/qasearch serve --host $(HOST) --port $(PORT) --index $(INDEX)
+
+# Browser tests need Debian's chromium; install it when we can (root + apt-get), else they skip.
+chromium:
+	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing chromium with apt-get"; \
+		(apt-get install -y -q chromium >/dev/null 2>&1 || \
+		 (apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null 2>&1)) || \
+		echo "chromium could not be installed: browser tests will skip"; \
+	fi
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+test: $(STAMP) chromium lint
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) $(INDEX) .pytest_cache .ruff_cache

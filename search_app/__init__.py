@@ -1,0 +1,1 @@
+"""The Flask service: HTML pages, JSON API and the embeddable widget over `indexer`."""
