@@ -13,3 +13,13 @@ import click
 @click.version_option(package_name="qasearch")
 def cli() -> None:
     """Search archives of expert answers: scrape, parse, index, search, serve."""
+
+
+def _register_editor_commands() -> None:
+    # The editors' commands (issue D) live in indexer/cli_editors.py.
+    from indexer.cli_editors import register
+
+    register(cli)
+
+
+_register_editor_commands()
