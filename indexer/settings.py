@@ -50,12 +50,20 @@ class Settings:
         "Notice pinned above results for urgent-symptom queries.", DEFAULT_EMERGENCY_NOTICE
     )
     ask_url: str = _help("Where visitors can ask an expert a new question.", "")
+    site_name: str = _help("Name of the search service shown on its pages.", "Ask an expert")
     query_log_dir: Path = _help("Where privacy-safe query statistics are kept.", Path("var"))
     query_log_k: int = _help(
         "A query is reported only when at least this many distinct sessions sent it.", 5
     )
     query_log_retention_days: int = _help("Days query statistics are kept.", 90)
     results_per_page: int = _help("Results per page on the HTML results page.", 10)
+    urgent_terms_file: str = _help(
+        "File of urgent-symptom phrases that pin the emergency notice (empty: the bundled list).",
+        "",
+    )
+    trusted_proxies: int = _help(
+        "Reverse proxies in front of the server whose X-Forwarded-* headers are trusted.", 0
+    )
     semantic: bool = _help("Use the optional semantic model for similar questions.", False)
 
     @classmethod
