@@ -1,0 +1,260 @@
+"""Text cleanup shared by the K2 page parser and the plain-text dump parser.
+
+Conventions of the cleaned text (what every parser hands to the merge step):
+- Characters: Unicode NFC; non-breaking and odd spaces become plain spaces; zero-width characters
+  and soft hyphens are dropped; runs of spaces collapse to one; non-ASCII letters are kept.
+- Paragraphs: separated by exactly one blank line (``"\\n\\n"``); there are no single newlines.
+  A line break in the middle of a sentence (a ``<br>``, a link on its own line, a removed
+  "Please click here") is joined back with a space.
+- Boilerplate lines (find-an-acupuncturist boxes, "Post a question", factsheet promos,
+  "Page X of Y", "N questions", print/email/navigation lines, "Read more...") are dropped whole;
+  any sentence containing "click here" is dropped. Real text that only mentions these things
+  ("As our factsheet shows ...") is kept: patterns match whole lines only.
+- Repairs: URLs stuck to the word before them get a space ("seehttp://..."), run-together
+  sentences get one ("word.Next" -> "word. Next"), "I' ve" -> "I've".
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+
+def words(text: str) -> list[str]:
+    """The whitespace-separated words of `text` (for word-list constants)."""
+    return text.split()
+
+
+# --- decoding -------------------------------------------------------------------------------
+
+_CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+
+
+def declared_charset(data: bytes) -> str | None:
+    """The charset an HTML page declares in a <meta> tag (first 4 KB), lower-cased, or None."""
+    m = _CHARSET_RE.search(data[:4096])
+    return m.group(1).decode("ascii", "replace").lower() if m else None
+
+
+def decode_bytes(data: bytes) -> tuple[str, str | None]:
+    """Decode page or dump bytes: UTF-8 (BOM allowed), else cp1252, else Latin-1.
+
+    Returns (text, note): the note says which fallback was used, None for clean UTF-8."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        where = exc.start
+    try:
+        return data.decode("cp1252"), f"not valid UTF-8 (byte {where}); decoded as cp1252"
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), f"not valid UTF-8 (byte {where}); decoded as Latin-1"
+
+
+def looks_binary(data: bytes) -> bool:
+    """True for data that is not text: NUL bytes or many control characters in the first 8 KB."""
+    head = data[:8192]
+    if not head:
+        return False
+    if b"\x00" in head:
+        return True
+    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13))
+    return controls / len(head) > 0.05
+
+
+# --- characters -------------------------------------------------------------------------------
+
+_SPACES = dict.fromkeys(map(ord, "\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
+                             "\u2009\u200a\u202f\u205f\u3000\t\x0b\x0c"), " ")
+_DROP = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_MOJIBAKE_RE = re.compile("[\u00c2\u00c3\u00e2][\u0080-\u00bf\u20ac\u201a-\u203a\u0152-\u0178"
+                          "\u02c6\u02dc\u2122\u0161\u017e]+")
+
+
+def _fix_mojibake(text: str) -> str:
+    """Undo UTF-8 read as cp1252 ("â€™" -> "’", "Ã©" -> "é") where the repair decodes cleanly."""
+    if not _MOJIBAKE_RE.search(text):
+        return text
+
+    def repair(m: re.Match[str]) -> str:
+        try:
+            return m.group(0).encode("cp1252").decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            return m.group(0)
+
+    return _MOJIBAKE_RE.sub(repair, text)
+
+
+def normalise_chars(text: str) -> str:
+    """NFC, plain spaces for every kind of space, no zero-width characters, \\n line ends."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n")
+    text = unicodedata.normalize("NFC", text.translate(_SPACES).translate(_DROP))
+    return _fix_mojibake(text)
+
+
+# --- boilerplate ------------------------------------------------------------------------------
+
+_BOILERPLATE = [
+    r"find an? (bacc )?(acupuncturist|practitioner|member)\b.*",
+    r"(search|enter) (by |your )?(town|postcode|town or postcode|location)\b.*",
+    r"(go|search|find)",
+    r"post an? (new )?question\b.*",
+    r"ask an? (expert|question)( now)?",
+    r"ask an expert - .*",
+    r"if you have any questions about acupuncture\b.*",
+    r"(the )?bacc factsheets?",
+    r"browse (the|our) (facts|factsheets)\b.*",
+    r"research[- ]based factsheets have been prepared\b.*",
+    r"factsheets?",
+    r"page \d+ of \d+",
+    r"\d+ questions?",
+    r"recent answers",
+    r"(\[|\()?read more( \.\.\.|\.\.\.|…|\.|…)?(\]|\))?( ?(→|»|>))?",
+    r"(print|e-?mail|print \| e-?mail|e-?mail \| print|print this (page|item)|e-?mail this"
+    r"( page| item)?|e-?mail a friend|bookmark|share|share this|tweet|like|pin it)",
+    r"((«|‹|<<|<)\s*)?(start|prev|previous|next|end|first|last)(\s*(»|›|>>|>))?"
+    r"(\s+((«|‹|<<|<)\s*)?(start|prev|previous|next|end|first|last|\d+|\.\.\.|…)(\s*(»|›|>>|>))?)*",
+    r"(back to top|top of page|« back|go back|back)",
+    r"(published|filed) in\b.*",
+    r"written by\b.*",
+    r"(last )?(modified|updated) on\b.*",
+    r"(font size|(decrease|increase|reset) font size)\b.*",
+    r"you are here:?.*",
+    r"home\s*(»|>|/|›)\s*.*",
+    r"skip to (main )?(content|navigation)",
+    r"(log ?in|log ?out|sign in|register|members'? area|members only|join (the )?bacc)",
+    r"related (items|questions)( \(by tag\))?:?",
+    r"(rate this item|be the first to comment!?|comments?|add comment|\d+ comments?)",
+    r"(tagged under|tags):?.*",
+    r"(please )?click here\.?",
+]
+_BOILERPLATE_RE = re.compile(r"^(?:" + "|".join(_BOILERPLATE) + r")[\s.:!]*$", re.I)
+_PAGE_OF_RE = re.compile(r"\bpage\s+(\d+)\s+of\s+(\d+)\b", re.I)
+_N_QUESTIONS_RE = re.compile(r"^\s*(\d+)\s+questions?\s*$", re.I)
+
+
+def is_boilerplate(line: str) -> bool:
+    """True when a whole line is site furniture rather than question or answer text."""
+    line = " ".join(line.split())
+    return bool(line) and bool(_BOILERPLATE_RE.match(line))
+
+
+def page_of(text: str) -> tuple[int, int] | None:
+    """(X, Y) from "Page X of Y" anywhere in `text`, or None."""
+    m = _PAGE_OF_RE.search(text)
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+def declared_count(text: str) -> int | None:
+    """N from a line "N questions", or None."""
+    for line in text.splitlines():
+        m = _N_QUESTIONS_RE.match(line.replace("\u00a0", " "))
+        if m:
+            return int(m.group(1))
+    return None
+
+
+# --- inline repairs ---------------------------------------------------------------------------
+
+_SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?])\s+")
+_CLICK_HERE_RE = re.compile(r"\bclick\s+here\b", re.I)
+_URL_START_RE = re.compile(r"(?<=[A-Za-z,;:])(?=(?:https?://|www\.)[A-Za-z0-9])")
+_URL_TAIL_RE = re.compile(r"^((?:https?://|www\.)\S+?)([.!?])([A-Z][a-z]+\S*)$")
+_RUN_TOGETHER_RE = re.compile(r"(?<=[a-z)\]\"”’%])([.!?]+)(?=[A-Z][a-z])")
+_APOSTROPHE_RE = re.compile(
+    r"\b(I|you|we|they|he|she|it|that|there|what|who|don|doesn|didn|can|couldn|won|wouldn|"
+    r"shouldn|isn|aren|wasn|weren|haven|hasn|hadn)\s?(['’])\s(ve|ll|re|m|d|s|t)\b", re.I)
+_SPACE_BEFORE_PUNCT_RE = re.compile(r"(?<=\w)\s+([,;:!?]|\.(?!\.))(?=\s|$)")
+_MULTISPACE_RE = re.compile(r" {2,}")
+
+
+def drop_click_here(line: str) -> str:
+    """Remove every sentence of `line` that contains "click here" (a dead link's text)."""
+    if not _CLICK_HERE_RE.search(line):
+        return line
+    kept = [s for s in _SENTENCE_SPLIT_RE.split(line) if not _CLICK_HERE_RE.search(s)]
+    return " ".join(kept)
+
+
+def _fix_token(token: str) -> str:
+    if "://" in token or token.lower().startswith("www.") or "@" in token:
+        m = _URL_TAIL_RE.match(token)
+        return f"{m.group(1)}{m.group(2)} {m.group(3)}" if m else token
+    return _RUN_TOGETHER_RE.sub(r"\1 ", token)
+
+
+def fix_inline(line: str) -> str:
+    """Repair one line: stuck URLs, run-together sentences, spaced apostrophes, extra spaces."""
+    line = _URL_START_RE.sub(" ", line)
+    line = " ".join(_fix_token(t) for t in line.split(" "))
+    line = _APOSTROPHE_RE.sub(lambda m: f"{m.group(1)}{m.group(2)}{m.group(3)}", line)
+    line = _SPACE_BEFORE_PUNCT_RE.sub(r"\1", line)
+    return _MULTISPACE_RE.sub(" ", line).strip()
+
+
+# --- paragraphs -------------------------------------------------------------------------------
+
+_TERMINAL = tuple(".!?:;…\"”’')]")
+_CONTINUATION_WORDS = frozenset(words(
+    "a an the and or but nor for to of in on at by with from as into than that which who whom "
+    "whose my your his her our their its this these those is are was were be been being am has "
+    "have had do does did not no very so if when while because about after before since until "
+    "some any more most such each every"
+))
+_LIST_ITEM_RE = re.compile(r"^([-•*–]|\d+[.)]|\(\w\))\s")
+
+
+def _continues(prev: str, nxt: str) -> bool:
+    """Whether `nxt` carries on the sentence `prev` left unfinished (a stray line break)."""
+    if not prev or not nxt or prev.endswith(_TERMINAL) or _LIST_ITEM_RE.match(nxt):
+        return False
+    if nxt[0].islower():
+        return True
+    last_word = prev.rsplit(" ", 1)[-1].lower().strip(",")
+    return last_word in _CONTINUATION_WORDS or prev.endswith(",")
+
+
+def to_paragraphs(lines: Iterable[str]) -> str:
+    """Join cleaned lines into paragraphs separated by one blank line; lines that continue an
+    unfinished sentence are joined with a space."""
+    paras: list[str] = []
+    for line in lines:
+        line = line.strip()
+        if not line:
+            continue
+        if paras and _continues(paras[-1], line):
+            paras[-1] = f"{paras[-1]} {line}"
+        else:
+            paras.append(line)
+    return "\n\n".join(paras)
+
+
+def clean_lines(lines: Iterable[str]) -> list[str]:
+    """Normalise, drop boilerplate and click-here sentences, repair each line."""
+    out = []
+    for raw in lines:
+        line = " ".join(normalise_chars(raw).split())
+        if not line or is_boilerplate(line):
+            continue
+        line = fix_inline(drop_click_here(line))
+        if line and not is_boilerplate(line):
+            out.append(line)
+    return out
+
+
+def clean_text(text: str | Iterable[str]) -> str:
+    """The whole cleanup for a question or answer body: lines in, paragraphs out."""
+    lines = text.split("\n") if isinstance(text, str) else text
+    return to_paragraphs(clean_lines(lines))
+
+
+_READ_MORE_TAIL_RE = re.compile(
+    r"[\s\[(]*read\s+more(\s*\.\.\.|\s*…|\.)?[\])]*\s*(→|»)?\s*$", re.I)
+
+
+def strip_read_more(text: str) -> tuple[str, bool]:
+    """Remove a trailing "Read more..." from a listing intro; say whether there was one."""
+    stripped = _READ_MORE_TAIL_RE.sub("", text)
+    return stripped.rstrip(), stripped != text

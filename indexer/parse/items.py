@@ -1,0 +1,71 @@
+"""Plain data passed between the page parsers, the merge step and the dispatcher.
+
+A page parser turns one page (bytes) into a `PageParse`: what the page says about itself
+(kind, category path, page X of Y, declared question count) and the `RawItem`s on it. The merge
+step (`merge.py`) folds the raw items of every page into `Record`s.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# How complete the text of a raw item is, best first (merge keeps the best variant's text).
+FULL = "full"  # an item page (h2.itemTitle + div.itemFullText)
+COMPLETE_INTRO = "complete_intro"  # a listing intro with no "Read more..." link: the whole item
+TEXT_DUMP = "text_dump"  # one item of a plain-text dump of a page
+PARTIAL_INTRO = "partial_intro"  # a listing intro cut short ("Read more...")
+BROKEN = "broken"  # the item was cut off by a truncated page
+
+QUALITY_RANK = {FULL: 0, COMPLETE_INTRO: 1, TEXT_DUMP: 2, PARTIAL_INTRO: 3, BROKEN: 4}
+
+# Page kinds.
+LISTING = "listing"
+ITEM = "item"
+TEXT = "text"
+OTHER = "other"
+
+
+@dataclass
+class Problem:
+    """Something wrong with one input. `level` is "error" (input or part of it skipped),
+    "warning" (parsed, but something was lost or guessed) or "note" (parsed with a fallback)."""
+
+    path: str
+    message: str
+    level: str = "error"
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.level}: {self.message}"
+
+
+@dataclass
+class RawItem:
+    """One question/answer as seen on one page, before merging."""
+
+    question: str
+    answer: str
+    title: str = ""
+    item_id: str = ""
+    item_url: str = ""  # the item page URL, when known (canonical)
+    page_url: str = ""  # the page this was seen on
+    category: list[str] = field(default_factory=list)  # path of the page it was seen on
+    primary: bool = False  # True when `category` is the item's own (breadcrumb of its page)
+    quality: str = FULL
+    flags: list[str] = field(default_factory=list)
+    source: str = ""
+
+
+@dataclass
+class PageParse:
+    """What one page gave. `page`/`pages` come from "Page X of Y" (or the URL), `declared` from
+    the "N questions" line of the category header; each is None when the page does not say."""
+
+    kind: str
+    url: str = ""
+    category: list[str] = field(default_factory=list)
+    page: int | None = None
+    pages: int | None = None
+    declared: int | None = None
+    items: list[RawItem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    truncated: bool = False

@@ -1,0 +1,238 @@
+"""Joomla K2 pages of an "Ask an expert" archive: category listings and item pages.
+
+Listing page: ``div.itemListCategory`` header ("Ask an expert - a - b - c", "N questions"),
+items ``div.catItemView`` (``h3.catItemTitle > a`` links to the item page,
+``div.catItemIntroText`` holds the Q/A text, ``div.catItemReadMore`` when it is cut short),
+then ``div.k2Pagination`` ("Page X of Y"). The archive root lists recent answers from every
+category ("Ask an expert - Recent answers": category path []).
+Item page: ``h2.itemTitle``, ``div.itemIntroText`` + ``div.itemFullText``, breadcrumbs.
+
+A page whose bytes do not end with ``</html>`` was cut short: its last item is kept with flag
+TRUNCATED (quality BROKEN, so a complete copy seen elsewhere wins) and reported.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from urllib.parse import urljoin, urlsplit
+
+from bs4 import BeautifulSoup, Comment, NavigableString, Tag
+from bs4.builder import XMLParsedAsHTMLWarning
+
+from indexer.parse.clean import clean_text, declared_count, page_of, strip_read_more, words
+from indexer.parse.items import (
+    BROKEN,
+    COMPLETE_INTRO,
+    FULL,
+    ITEM,
+    LISTING,
+    OTHER,
+    PARTIAL_INTRO,
+    PageParse,
+    Problem,
+    RawItem,
+)
+from indexer.parse.qa import split_item
+from indexer.parse.text import category_from_header
+from indexer.records import TRUNCATED
+from indexer.urls import canonical_url, item_id_from_url, page_number
+
+_BLOCK = frozenset(words(
+    "p div li ul ol h1 h2 h3 h4 h5 h6 blockquote table tr td th thead tbody section article "
+    "header footer aside pre hr dl dt dd address figure figcaption main center"
+))
+_SKIP = frozenset(words(
+    "script style noscript form iframe button select input textarea nav svg object embed "
+    "template head"
+))
+# Content-area furniture some K2 templates and plugins put inside an item's text.
+_SKIP_CLASSES = frozenset(words(
+    "itemToolbar itemSocialSharing itemLinks itemRatingBlock itemNavigation itemComments "
+    "itemRelated itemAuthorBlock catItemLinks catItemReadMore itemBackToTop acuFinder "
+    "findAcupuncturist moduletable"
+))
+_END_RE = re.compile(rb"</html\s*>\s*$", re.I)
+_CRUMB_SKIP = frozenset({"home", "you are here", "you are here:", "ask an expert"})
+
+
+def source_name(url: str) -> str:
+    """Short source name of an archive from a page URL: the host without ``www.`` and without
+    its top-level domain, first label only (``www.askacupuncture.example`` -> ``askacupuncture``);
+    ``k2`` when the URL has no host (a loose file)."""
+    host = (urlsplit(url).hostname or "").lower()
+    if host.startswith("www."):
+        host = host[4:]
+    label = host.split(".")[0] if host else ""
+    label = re.sub(r"[^a-z0-9]+", "-", label).strip("-")
+    return label or "k2"
+
+
+def element_lines(el: Tag | None) -> list[str]:
+    """The text of an element as lines: block elements and <br> end lines, inline elements run
+    on, whitespace inside text folds to single spaces, scripts/forms/furniture are skipped."""
+    if el is None:
+        return []
+    lines: list[str] = []
+    buf: list[str] = []
+
+    def flush() -> None:
+        line = "".join(buf).strip()
+        buf.clear()
+        lines.append(line)
+
+    def walk(node: Tag) -> None:
+        for child in node.children:
+            if isinstance(child, Comment):
+                continue
+            if isinstance(child, NavigableString):
+                if type(child) is NavigableString:
+                    buf.append(re.sub(r"[ \t\r\n\f]+", " ", str(child)))
+                continue
+            if not isinstance(child, Tag) or child.name in _SKIP:
+                continue
+            if _SKIP_CLASSES.intersection(child.get("class") or ()):
+                continue
+            if child.name == "br":
+                flush()
+                continue
+            block = child.name in _BLOCK
+            if block:
+                flush()
+            walk(child)
+            if block:
+                flush()
+
+    walk(el)
+    flush()
+    return lines
+
+
+def _text(el: Tag | None) -> str:
+    return " ".join(" ".join(element_lines(el)).split()) if el is not None else ""
+
+
+def parse_k2(data: bytes, url: str, *, encoding: str | None = None) -> PageParse:
+    """Parse one K2 page (raw bytes; `url` is its canonical URL, used for links and ids)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
+        soup = BeautifulSoup(data, "lxml", from_encoding=encoding)
+    truncated = not _END_RE.search(data[-4096:].rstrip())
+    if soup.select_one("div.itemListCategory, div.catItemView, div.itemListView"):
+        result = _parse_listing(soup, url)
+    elif soup.select_one("h2.itemTitle, div.itemFullText, div.itemView"):
+        result = _parse_item_page(soup, url)
+    else:
+        return PageParse(kind=OTHER, url=url)
+    result.truncated = truncated
+    if truncated:
+        _mark_truncated(result)
+    return result
+
+
+def _mark_truncated(result: PageParse) -> None:
+    if not result.items:
+        result.problems.append(Problem(result.url, "page cut short before any item", "error"))
+        return
+    last = result.items[-1]
+    last.quality = BROKEN
+    if TRUNCATED not in last.flags:
+        last.flags.append(TRUNCATED)
+    name = last.title or last.question[:60]
+    result.problems.append(Problem(
+        result.url,
+        f"page cut short: item {name!r} (id {last.item_id or '?'}) is incomplete; "
+        f"{len(result.items) - 1} complete item(s) kept",
+        "warning",
+    ))
+
+
+def _parse_listing(soup: BeautifulSoup, url: str) -> PageParse:
+    result = PageParse(kind=LISTING, url=url)
+    header = soup.select_one("div.itemListCategory")
+    if header is not None:
+        title = _text(header.find(["h2", "h1", "h3"]))
+        cat = category_from_header(title)
+        result.category = cat if cat is not None else ([title] if title else [])
+        result.declared = declared_count("\n".join(element_lines(header)))
+    pager = soup.select_one("div.k2Pagination, .k2PaginationCounter, .pagination-counter")
+    found = page_of(_text(pager)) if pager is not None else None
+    if found:
+        result.page, result.pages = found
+    else:
+        try:
+            result.page = page_number(url)
+        except ValueError:
+            result.page = None
+    source = source_name(url)
+    for view in soup.select("div.catItemView"):
+        item = _listing_item(view, url, source, result.category)
+        if item is not None:
+            result.items.append(item)
+    return result
+
+
+def _listing_item(view: Tag, page_url: str, source: str, category: list[str]) -> RawItem | None:
+    heading = view.select_one("h3.catItemTitle") or view.find(["h3", "h2"])
+    title = _text(heading)
+    link = heading.find("a", href=True) if heading is not None else None
+    item_url = _canonical_link(page_url, link["href"]) if link is not None else ""
+    intro = view.select_one("div.catItemIntroText")
+    lines = element_lines(intro)
+    cut = view.select_one("div.catItemReadMore a, a.k2ReadMore") is not None
+    while lines and not lines[-1].strip():
+        lines.pop()
+    if lines:
+        lines[-1], trailing = strip_read_more(lines[-1])
+        cut = cut or trailing
+    split = split_item(lines)
+    question, answer = clean_text(split.question), clean_text(split.answer)
+    if not (title or question or answer):
+        return None
+    return RawItem(
+        question=question, answer=answer, title=title,
+        item_id=(item_id_from_url(item_url) or "") if item_url else "",
+        item_url=item_url, page_url=page_url, category=list(category),
+        quality=PARTIAL_INTRO if cut else COMPLETE_INTRO, source=source,
+    )
+
+
+def _parse_item_page(soup: BeautifulSoup, url: str) -> PageParse:
+    result = PageParse(kind=ITEM, url=url)
+    title = _text(soup.select_one("h2.itemTitle"))
+    lines = element_lines(soup.select_one("div.itemIntroText"))
+    lines += element_lines(soup.select_one("div.itemFullText"))
+    split = split_item(lines)
+    question, answer = clean_text(split.question), clean_text(split.answer)
+    crumbs = _breadcrumbs(soup, title)
+    result.category = crumbs
+    if not (question or answer):
+        result.problems.append(Problem(url, f"item page {title!r} has no text", "warning"))
+    result.items.append(RawItem(
+        question=question, answer=answer, title=title, item_id=item_id_from_url(url) or "",
+        item_url=url, page_url=url, category=crumbs, primary=bool(crumbs), quality=FULL,
+        source=source_name(url),
+    ))
+    return result
+
+
+def _breadcrumbs(soup: BeautifulSoup, title: str) -> list[str]:
+    """Category path from the breadcrumbs: Home / Ask an expert / a / b / c / <title>."""
+    box = soup.select_one("ul.breadcrumb, .breadcrumbs, .breadcrumb, #breadcrumbs, .pathway")
+    if box is None:
+        return []
+    items = box.find_all("li") or box.find_all(["a", "span"])
+    crumbs = [_text(li).strip(" »>/›|") for li in items]
+    crumbs = [c for c in crumbs if c]
+    crumbs = [c for c in crumbs if c.lower().rstrip(":") not in _CRUMB_SKIP]
+    if crumbs and title and crumbs[-1].strip().lower() == title.strip().lower():
+        crumbs.pop()
+    return crumbs
+
+
+def _canonical_link(page_url: str, href: str) -> str:
+    target = urljoin(page_url, href.strip())
+    try:
+        return canonical_url(target)
+    except ValueError:
+        return target
