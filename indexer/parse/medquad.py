@@ -33,6 +33,7 @@ with whitespace folded.
 from __future__ import annotations
 
 import csv
+import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -211,10 +212,10 @@ def _expand(paths: Iterable[str | Path], problems: list | None) -> tuple[list[Pa
     """Split inputs into XML files (directories walked) and judged-answer CSVs, without repeats."""
     xml_files: list[Path] = []
     csv_files: list[Path] = []
-    seen: set[Path] = set()
+    seen: set[str] = set()
 
     def add(target: list[Path], path: Path) -> None:
-        key = path.resolve()
+        key = os.path.abspath(path)  # cheaper than resolve(), enough to drop repeats
         if key not in seen:
             seen.add(key)
             target.append(path)
