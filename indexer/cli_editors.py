@@ -44,6 +44,157 @@ def report_queries(fmt: str, days: int | None, limit: int, k: int | None,
         log.close()
 
 
+# ---------------------------------------------------------------------------------------------
+# similar
+
+
+def _index_option(f):
+    return click.option(
+        "--index", "index_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+        help="Index directory (default: QASEARCH_INDEX_DIR or ./index).",
+    )(f)
+
+
+@click.command("similar")
+@click.argument("text", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True)
+@click.option("--batch", type=click.File("r", encoding="utf-8"), default=None,
+              help="File of lines 'qid<TAB>text' (like `search --batch`).")
+@click.option("--run-out", type=click.File("w", encoding="utf-8"), default=None,
+              help="With --batch: where to write the TREC run (qid Q0 docid rank score tag).")
+@click.option("--tag", default="qasearch-similar", show_default=True, help="Run tag (batch).")
+@_index_option
+def similar_cmd(text: str | None, as_json: bool, limit: int, batch, run_out,
+                tag: str, index_dir: Path | None) -> None:
+    """Archived questions similar to a draft question ("was this already answered?")."""
+    import json
+
+    from indexer.similar import similar_questions
+    from indexer.store import IndexStore
+
+    settings = Settings.load(overrides={"index_dir": index_dir})
+    if (text is None) == (batch is None):
+        raise click.UsageError("give a draft question or --batch FILE (not both)")
+    if run_out is not None and batch is None:
+        raise click.UsageError("--run-out needs --batch")
+    store = IndexStore(settings.index_dir)
+    if not store.exists():
+        raise click.ClickException(
+            f"no index at {settings.index_dir}: run `qasearch index` first")
+    with store.searcher() as s:
+        if batch is None:
+            hits = similar_questions(s, text or "", limit=limit)
+            if as_json:
+                click.echo(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2))
+                return
+            if not hits:
+                click.echo("No similar questions.")
+            for rank, h in enumerate(hits, 1):
+                flag = "ANSWERED?" if h.likely_answered else ""
+                click.echo(f"{rank:3d}. {h.score:.3f} {flag:9s} [{h.id}] {h.question}")
+                terms = ", ".join(m.term for m in h.matches[:8])
+                if terms:
+                    click.echo(f"      matched: {terms}")
+            return
+        out = run_out or click.get_text_stream("stdout")
+        n = 0
+        for lineno, line in enumerate(batch, 1):
+            line = line.rstrip("\n")
+            if not line.strip():
+                continue
+            qid, sep, qtext = line.partition("\t")
+            if not sep or not qid.strip():
+                raise click.ClickException(f"line {lineno}: expected 'qid<TAB>text'")
+            for rank, h in enumerate(similar_questions(s, qtext, limit=limit), 1):
+                out.write(f"{qid.strip()} Q0 {h.id} {rank} {h.score:.6f} {tag}\n")
+            n += 1
+        if run_out is not None:
+            click.echo(f"{n} questions -> {run_out.name}", err=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# eval rqe
+
+
+def _default_shared() -> Path:
+    for base in (Path.cwd(), Path(__file__).resolve().parent.parent):
+        cand = base.parent / "shared"
+        if (cand / "data").is_dir():
+            return cand
+    return Path.cwd().parent / "shared"
+
+
+@click.command("rqe")
+@click.option("--split", "splits", type=click.Choice(["validation", "train"]), multiple=True,
+              help="RQE split(s) to evaluate (default: validation).")
+@click.option("--distractors/--no-distractors", default=False, show_default=True,
+              help="Also run the harder form with MedQuAD's questions added as distractors.")
+@click.option("--semantic", is_flag=True,
+              help="Also run with the optional semantic extra (pip install .[semantic]).")
+@click.option("--fit", is_flag=True,
+              help="Learn the weights (train split), calibration and threshold (validation "
+                   "pairs) first, and print them.")
+@click.option("--shared", "shared_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=None, help="The shared data directory (default: ../shared).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def eval_rqe(splits: tuple[str, ...], distractors: bool, semantic: bool, fit: bool,
+             shared_dir: Path | None, as_json: bool) -> None:
+    """RQE retrieval figures of "similar questions": P@1, MRR, flag precision/recall."""
+    import json
+
+    from indexer import rqe_eval as ev
+
+    shared = shared_dir or _default_shared()
+    if not (shared / "data" / "rqe").is_dir():
+        raise click.ClickException(f"RQE data not found under {shared}/data/rqe (use --shared)")
+    splits = splits or ("validation",)
+    modes = [False, True] if semantic else [False]
+    if semantic:
+        from indexer import semantic as sem
+
+        if not sem.available():
+            raise click.ClickException(
+                "the semantic extra is not installed: pip install '.[semantic]'")
+    sets = {name: ev.load_set(ev.rqe_path(shared, name), name) for name in
+            {*splits, *(("train", "validation") if fit else ())}}
+    indexes: dict[tuple[str, bool], ev.QuestionIndex] = {}
+
+    def index_for(name: str, sem_mode: bool):
+        if (name, sem_mode) not in indexes:
+            indexes[(name, sem_mode)] = ev.build_index(sets[name], semantic=sem_mode)
+        return indexes[(name, sem_mode)]
+
+    if fit:
+        for sem_mode in modes:
+            res = ev.fit(sets["train"], index_for("train", sem_mode),
+                         sets["validation"], index_for("validation", sem_mode), semantic=sem_mode)
+            click.echo(f"fitted ({'semantic' if sem_mode else 'lexical'}): {res}", err=True)
+    rows = []
+    distractor_recs = None
+    for name in splits:
+        for sem_mode in modes:
+            rows.append(ev.evaluate(sets[name], index_for(name, sem_mode), semantic=sem_mode))
+            if distractors:
+                if distractor_recs is None:
+                    own = [r.question for rs in sets.values() for r in rs.faq_records]
+                    distractor_recs = ev.medquad_distractors(shared / "data" / "medquad", own)
+                qi = ev.build_index(sets[name], distractor_recs, semantic=sem_mode)
+                rows.append(ev.evaluate(sets[name], qi, semantic=sem_mode,
+                                        n_distractors=len(distractor_recs)))
+    if as_json:
+        click.echo(json.dumps([r.to_dict() for r in rows], indent=2))
+    else:
+        click.echo(ev.format_table(rows))
+
+
 def register(cli: click.Group) -> None:
-    """Add the editors' commands to the `qasearch` group."""
+    """Add the editors' commands to the `qasearch` group (`eval rqe` joins B's `eval` group,
+    or creates it when it does not exist yet)."""
     cli.add_command(report_group)
+    cli.add_command(similar_cmd)
+    group = cli.commands.get("eval")
+    if not isinstance(group, click.Group):
+        group = click.Group("eval", help="Measure search quality on the shared data sets.")
+        cli.add_command(group)
+    group.add_command(eval_rqe)
