@@ -23,3 +23,13 @@ def _register_editor_commands() -> None:
 
 
 _register_editor_commands()
+
+
+def _register_scrape_command() -> None:
+    # `qasearch scrape` (the crawler, issue A) lives in indexer/scrape.py.
+    from indexer.scrape import scrape_command
+
+    cli.add_command(scrape_command)
+
+
+_register_scrape_command()
