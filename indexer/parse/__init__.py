@@ -310,7 +310,7 @@ def parse_paths(
     merged = merge_items(raw, category_urls)
     result.merged = len(raw) - len(merged)
     pages_out = _keep_answered(merged, include_empty, result)
-    _add_records(result, pages_out, "pages")
+    _add_records(result, pages_out, "archive")
 
     for path in inputs.jsonl:
         _add_records(result, _read_jsonl(path, result), "jsonl")

@@ -162,7 +162,7 @@ _SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?])\s+")
 _CLICK_HERE_RE = re.compile(r"\bclick\s+here\b", re.I)
 _URL_START_RE = re.compile(r"(?<=[A-Za-z,;:])(?=(?:https?://|www\.)[A-Za-z0-9])")
 _URL_TAIL_RE = re.compile(r"^((?:https?://|www\.)\S+?)([.!?])([A-Z][a-z]+\S*)$")
-_RUN_TOGETHER_RE = re.compile(r"(?<=[a-z)\]\"”’%])([.!?]+)(?=[A-Z][a-z])")
+_RUN_TOGETHER_RE = re.compile(r"(?<=[a-z)\]\"”’%])([.!?]+)(?=[A-Z][a-z]|[AI]\b)")
 _APOSTROPHE_RE = re.compile(
     r"\b(I|you|we|they|he|she|it|that|there|what|who|don|doesn|didn|can|couldn|won|wouldn|"
     r"shouldn|isn|aren|wasn|weren|haven|hasn|hadn)\s?(['’])\s(ve|ll|re|m|d|s|t)\b", re.I)
