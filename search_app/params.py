@@ -1,0 +1,68 @@
+"""Reading and checking request parameters: every bad value becomes a 400 with a message."""
+
+from __future__ import annotations
+
+from flask import request
+
+from search_app.responses import ApiError
+
+MAX_QUERY_CHARS = 1000
+MAX_CATEGORY_DEPTH = 6
+MAX_CATEGORY_CHARS = 200
+MAX_OFFSET = 1000
+
+
+def bad(param: str, message: str) -> ApiError:
+    return ApiError(400, "invalid_parameter", message, param)
+
+
+def query(name: str = "q", *, required: bool = True) -> str:
+    """The query text, whitespace-trimmed; required unless told otherwise."""
+    raw = request.args.get(name)
+    text = (raw or "").strip()
+    if not text:
+        if required:
+            code = "missing_parameter" if raw is None else "invalid_parameter"
+            raise ApiError(400, code, f"parameter {name} is required and must not be empty", name)
+        return ""
+    if len(text) > MAX_QUERY_CHARS:
+        raise bad(name, f"parameter {name} is too long (at most {MAX_QUERY_CHARS} characters)")
+    if "\x00" in text:
+        raise bad(name, f"parameter {name} must not contain NUL characters")
+    return text
+
+
+def integer(name: str, default: int, *, minimum: int, maximum: int) -> int:
+    raw = request.args.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise bad(name, f"parameter {name} must be a whole number, not {raw[:40]!r}") from None
+    if not minimum <= value <= maximum:
+        raise bad(name, f"parameter {name} must be between {minimum} and {maximum}")
+    return value
+
+
+def category(name: str = "category") -> list[str] | None:
+    """A category path given as repeated parameters, outermost first:
+    ``?category=muscles and bones&category=back / spine``."""
+    levels = [v.strip() for v in request.args.getlist(name)]
+    levels = [v for v in levels if v]
+    if not levels:
+        return None
+    if len(levels) > MAX_CATEGORY_DEPTH:
+        raise bad(name, f"parameter {name} may be given at most {MAX_CATEGORY_DEPTH} times")
+    if any(len(v) > MAX_CATEGORY_CHARS for v in levels):
+        raise bad(name, f"parameter {name} is too long (at most {MAX_CATEGORY_CHARS} characters)")
+    return levels
+
+
+def flag(name: str) -> bool:
+    raw = (request.args.get(name) or "").strip().lower()
+    if raw in {"", "0", "false", "no", "off"}:
+        return False
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    raise bad(name, f"parameter {name} must be true or false")

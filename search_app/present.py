@@ -1,0 +1,67 @@
+"""Plain results -> what pages and the API show: links added, unsafe URLs dropped."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from flask import current_app, request
+
+from indexer.records import Record
+from indexer.results import Hit
+
+
+def safe_url(url: str | None) -> str:
+    """`url` when it is an absolute http(s) URL, else "" (no javascript:, data:...)."""
+    if not url:
+        return ""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return ""
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return ""
+    return url.strip()
+
+
+def base_url() -> str:
+    """Public base URL (settings.public_url, else the URL this request came to)."""
+    public = current_app.config["QASEARCH"].public_url
+    return (public or request.host_url).rstrip("/")
+
+
+def record_path(record_id: str) -> str:
+    return "/records/" + quote(record_id, safe="")
+
+
+def hit_dict(hit: Hit, base: str) -> dict[str, Any]:
+    data = hit.to_dict()
+    data["url"] = safe_url(hit.url)
+    data["html_url"] = base + record_path(hit.id)
+    data["api_url"] = base + "/api" + record_path(hit.id)
+    return data
+
+
+def record_dict(rec: Record, base: str) -> dict[str, Any]:
+    data = rec.to_dict()
+    data["url"] = safe_url(rec.url)
+    data["urls"] = [u for u in (safe_url(u) for u in rec.urls) if u]
+    data["display_question"] = rec.display_question
+    data["html_url"] = base + record_path(rec.id)
+    data["api_url"] = base + "/api" + record_path(rec.id)
+    return data
+
+
+def paragraphs(text: str) -> list[list[str]]:
+    """Answer text as paragraphs of lines (blank lines separate paragraphs)."""
+    paras: list[list[str]] = []
+    current: list[str] = []
+    for line in (text or "").splitlines():
+        if line.strip():
+            current.append(line.strip())
+        elif current:
+            paras.append(current)
+            current = []
+    if current:
+        paras.append(current)
+    return paras

@@ -1,0 +1,199 @@
+"""Server-rendered pages, fully usable without JavaScript. Each links its JSON twin."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Blueprint, redirect, render_template, url_for
+from flask.wrappers import Response
+from indexer.search import category_tree, get_record, index_stats, records_in_category
+
+from search_app import categories as cats
+from search_app import params
+from search_app.index import searcher
+from search_app.present import paragraphs, record_path, safe_url
+from search_app.responses import ApiError
+from search_app.searching import run_search, settings
+
+try:  # the editors' similar-questions function (issue D), when installed
+    from indexer.similar import similar_questions
+except ImportError:  # pragma: no cover - depends on D's module being present
+    similar_questions = None
+
+log = logging.getLogger(__name__)
+bp = Blueprint("views", __name__)
+
+CATEGORY_PAGE = 20
+BROADER_MAX_WORDS = 6
+
+
+@bp.app_context_processor
+def _globals() -> dict[str, Any]:
+    cfg = settings()
+    return {
+        "site_name": cfg.site_name,
+        "ask_url": safe_url(cfg.ask_url),
+        "record_path": record_path,
+        "category_url": lambda path: url_for("views.category", slugs=cats.slug_path(path)),
+        "safe_url": safe_url,
+    }
+
+
+@bp.get("/")
+def home() -> str:
+    s = searcher()
+    tree = category_tree(s)
+    stats = index_stats(s)
+    return render_template(
+        "home.html", tree=tree, total_records=stats.get("records", 0),
+        json_url=url_for("api.api_categories"),
+    )
+
+
+@bp.get("/search")
+def search() -> Response | str:
+    q = params.query(required=False)
+    category = params.category()
+    if not q:
+        if category:
+            return redirect(url_for("views.category", slugs=cats.slug_path(category)))
+        return redirect(url_for("views.home"))
+    per_page = max(1, settings().results_per_page)
+    last_page = params.MAX_OFFSET // per_page + 1
+    page = params.integer("page", 1, minimum=1, maximum=last_page)
+    offset = (page - 1) * per_page
+    outcome = run_search(q, category=category, limit=per_page, offset=offset)
+    res = outcome.result
+    pages = max(1, min(last_page, -(-res.total // per_page)))
+    broader = _broader(q, res.searched, category) if res.total == 0 else []
+    api_args: list[tuple[str, Any]] = [("q", q)] + [("category", c) for c in category or []]
+    api_args += [("limit", per_page), ("offset", offset)]
+    tree = category_tree(searcher()) if res.total == 0 else []
+    current = {"q": q, "category": category}
+    return render_template(
+        "results.html",
+        q=q,
+        res=res,
+        category=category,
+        page=page,
+        pages=pages,
+        per_page=per_page,
+        page_links=_page_window(page, pages),
+        urgent_notice=outcome.urgent_notice,
+        broader=broader,
+        tree=tree,
+        search_url=lambda **kw: _search_url(current, **kw),
+        page_url=lambda n: _search_url(current, page=n),
+        json_url=url_for("api.api_search") + "?" + urlencode(api_args),
+    )
+
+
+def _search_url(current: dict[str, Any], **changes: Any) -> str:
+    """URL of the results page for the current search with `changes` (None drops one)."""
+    args = {**current, **changes}
+    args = {k: v for k, v in args.items() if v not in (None, [], "")}
+    if args.get("page") == 1:
+        del args["page"]
+    return url_for("views.search", **args)
+
+
+def _page_window(page: int, pages: int, width: int = 2) -> list[int | None]:
+    """Page numbers to link, with None for a gap: 1 … 4 5 [6] 7 8 … 20."""
+    keep = {1, pages} | set(range(max(1, page - width), min(pages, page + width) + 1))
+    out: list[int | None] = []
+    prev = 0
+    for n in sorted(keep):
+        if n - prev > 1:
+            out.append(None)
+        out.append(n)
+        prev = n
+    return out
+
+
+def _broader(q: str, searched: str, category: list[str] | None) -> list[dict[str, Any]]:
+    """For a query with no results: shorter queries (one word left out) that do find
+    something, and the same query in all categories when a filter was applied."""
+    out: list[dict[str, Any]] = []
+    if category:
+        res = run_search(q, limit=1, log_query=False).result
+        if res.total:
+            out.append({"q": q, "total": res.total, "all_categories": True})
+    words = (searched or q).split()
+    if 2 <= len(words) <= BROADER_MAX_WORDS:
+        seen = set()
+        for i in range(len(words)):
+            shorter = " ".join(words[:i] + words[i + 1:])
+            if shorter.lower() in seen:
+                continue
+            seen.add(shorter.lower())
+            res = run_search(shorter, category=category, limit=1, log_query=False).result
+            if res.total:
+                out.append({"q": shorter, "total": res.total, "all_categories": False})
+    out.sort(key=lambda b: -b["total"])
+    return out[:5]
+
+
+@bp.get("/records/<path:record_id>")
+def record(record_id: str) -> str:
+    s = searcher()
+    rec = get_record(s, record_id)
+    if rec is None:
+        raise ApiError(404, "not_found", "There is no answer with this address. "
+                                         "It may have been removed from the archive.")
+    similar = []
+    if similar_questions is not None:
+        try:
+            similar = similar_questions(s, rec.display_question, limit=5, exclude_id=rec.id)
+        except Exception:  # a failing extra must not take the answer down
+            log.exception("similar questions failed for %s", rec.id)
+    back_q = params.query(required=False)
+    return render_template(
+        "record.html",
+        rec=rec,
+        answer=paragraphs(rec.answer),
+        question=paragraphs(rec.question),
+        source_url=safe_url(rec.url),
+        similar=similar,
+        back_q=back_q,
+        json_url=url_for("api.api_record", record_id=rec.id),
+    )
+
+
+@bp.get("/categories/")
+@bp.get("/categories")
+def categories() -> str:
+    s = searcher()
+    tree = category_tree(s)
+    return render_template("categories.html", tree=tree,
+                           json_url=url_for("api.api_categories"))
+
+
+@bp.get("/categories/<path:slugs>")
+def category(slugs: str) -> str:
+    s = searcher()
+    tree = category_tree(s)
+    parts = [p for p in slugs.split("/") if p]
+    node = cats.find(tree, parts)
+    if node is None:
+        raise ApiError(404, "not_found", "There is no such category.")
+    total = node.count
+    pages = max(1, -(-total // CATEGORY_PAGE))
+    page = params.integer("page", 1, minimum=1, maximum=max(pages, 1))
+    offset = (page - 1) * CATEGORY_PAGE
+    total, records = records_in_category(s, node.path, limit=CATEGORY_PAGE, offset=offset)
+    pages = max(1, -(-total // CATEGORY_PAGE))
+    crumbs = [cats.find(tree, parts[: i + 1]) for i in range(len(parts) - 1)]
+    return render_template(
+        "category.html",
+        node=node,
+        crumbs=[c for c in crumbs if c is not None],
+        records=records,
+        total=total,
+        page=page,
+        pages=pages,
+        page_links=_page_window(page, pages),
+        page_url=lambda n: url_for("views.category", slugs=slugs, page=n if n > 1 else None),
+        json_url=url_for("api.api_category", slugs=slugs, limit=CATEGORY_PAGE, offset=offset),
+    )
