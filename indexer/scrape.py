@@ -81,6 +81,7 @@ FETCHED = "fetched"
 NOT_MODIFIED = "not_modified"
 ROBOTS = "robots"
 REDIRECTED = "redirected"
+NOT_FOUND = "not_found"
 ERROR = "error"
 
 
@@ -100,7 +101,8 @@ class CrawlReport:
     not_modified: int = 0  # 304: stored copy kept
     skipped_robots: int = 0  # never requested: disallowed by robots.txt
     redirected: int = 0  # answered with a redirect to another page (queued instead)
-    errors: int = 0  # failed after retries, or a 4xx
+    not_found: int = 0  # 404 / 410: broken links to pages the site does not have
+    errors: int = 0  # failed after retries, another 4xx, or could not be stored
     retries: int = 0  # extra attempts after 5xx / 429 / timeouts
     pages: int = 0  # pages requested (what --max-pages counts)
     requests: int = 0  # HTTP requests sent for pages, retries included (not robots.txt)
@@ -109,7 +111,7 @@ class CrawlReport:
     left: int = 0  # pages still queued when the crawl stopped
     finished: bool = False
     elapsed: float = 0.0
-    problems: list[tuple[str, str]] = field(default_factory=list)
+    problems: list[tuple[str, str]] = field(default_factory=list)  # (url, what went wrong)
 
     @property
     def pages_per_second(self) -> float:
@@ -120,6 +122,7 @@ class CrawlReport:
             f"{'crawl finished' if self.finished else 'crawl stopped'}: "
             f"{self.fetched} fetched ({self.unchanged} unchanged), "
             f"{self.not_modified} not modified, {self.skipped_robots} skipped by robots.txt, "
+            f"{self.not_found} not found, "
             f"{self.errors} error{'s' if self.errors != 1 else ''}, {self.retries} retries, "
             f"{self.redirected} redirected; {self.pages} pages ({self.requests} requests) in "
             f"{self.elapsed:.1f} s ({self.pages_per_second:.1f} pages/s)"
@@ -128,9 +131,9 @@ class CrawlReport:
             lines.append(f"resumed an interrupted crawl: {self.resumed} pages were already done")
         if not self.finished:
             lines.append(f"{self.left} pages still queued: run the same command again to resume")
-        lines += [f"  error: {url}: {msg}" for url, msg in self.problems[:20]]
+        lines += [f"  {url}: {msg}" for url, msg in self.problems[:20]]
         if len(self.problems) > 20:
-            lines.append(f"  ... and {len(self.problems) - 20} more errors")
+            lines.append(f"  ... and {len(self.problems) - 20} more")
         return "\n".join(lines)
 
 
@@ -322,6 +325,10 @@ class _Crawler:
             self._save_meta(url, resp, stored[1], previous=stored[0])
             self._follow_links(resp.url, stored[1], stored[0].get("content_type") or "")
             return NOT_MODIFIED
+        if resp.status in (404, 410):
+            self.report.not_found += 1
+            self.report.problems.append((url, f"HTTP {resp.status} (a broken link)"))
+            return NOT_FOUND
         if resp.status != 200:
             return self._fail(url, f"HTTP {resp.status}")
         try:

@@ -41,6 +41,7 @@ DEFAULT_ROBOTS = """\
 # robots.txt of the local test site
 User-agent: *
 Disallow: /members/
+Disallow: /ask-an-expert/category/
 Disallow: /ask-an-expert/print/
 Disallow: /ask-an-expert/itemlist/tag/
 Crawl-delay: 0.01

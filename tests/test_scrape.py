@@ -254,7 +254,7 @@ def test_start_offset_is_fetched_as_its_own_url_when_page_n_is_not_served(site, 
     site.resolve = start_only
     site._set("/only-start", body, {})
     report = run(site, tmp_path)
-    assert report.errors == 0
+    assert report.errors == report.not_found == 0
     assert [r.status for r in site.log if r.path.startswith(ROOT + "Page-2")] == [404]
     assert [r.status for r in site.log if r.path == "/ask-an-expert/?start=5"] == [200]
     assert (tmp_path / store_path(f"https://{ARCHIVE_HOST}{ROOT}Page-2.html")).exists()
@@ -312,12 +312,19 @@ def test_page_failing_every_attempt_is_reported_and_the_crawl_goes_on(site, tmp_
     assert "1 error" in report.summary() and BACK in report.summary()
 
 
-def test_404_is_an_error_and_not_stored(site, tmp_path):
+def test_broken_link_is_reported_and_not_stored(site, tmp_path):
     site.remove_page(_item(2))
     report = run(site, tmp_path)
-    assert report.errors == 1 and report.retries == 0
-    assert report.problems[0][1] == "HTTP 404"
+    assert report.not_found == 1 and report.errors == 0 and report.retries == 0
+    assert report.problems == [(f"https://{ARCHIVE_HOST}{_item(2)}", "HTTP 404 (a broken link)")]
+    assert "1 not found" in report.summary()
     assert ARCHIVE.count(_item(2)) and _item(2) not in stored_pages(tmp_path)
+
+
+def test_other_client_errors_are_errors(site, tmp_path):
+    site.fail(_item(2), Fault(403))
+    report = run(site, tmp_path)
+    assert report.errors == 1 and report.problems[0][1] == "HTTP 403"
 
 
 # -- redirects -------------------------------------------------------------------------------------
