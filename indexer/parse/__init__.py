@@ -194,7 +194,7 @@ def _read_page(path: Path, result: ParseResult, max_bytes: int) -> bytes | None:
         size = path.stat().st_size
         if size > max_bytes:
             result.problems.append(Problem(
-                str(path), f"file too large ({size / 1e6:.1f} MB > {max_bytes / 1e6:.0f} MB "
+                str(path), f"file too large ({size / 2**20:.1f} MB > {max_bytes / 2**20:g} MB "
                            "cap); skipped"))
             return None
         data = path.read_bytes()

@@ -114,8 +114,8 @@ _BOILERPLATE = [
     r"(\[|\()?read more( \.\.\.|\.\.\.|…|\.|…)?(\]|\))?( ?(→|»|>))?",
     r"(print|e-?mail|print \| e-?mail|e-?mail \| print|print this (page|item)|e-?mail this"
     r"( page| item)?|e-?mail a friend|bookmark|share|share this|tweet|like|pin it)",
-    r"((«|‹|<<|<)\s*)?(start|prev|previous|next|end|first|last)(\s*(»|›|>>|>))?"
-    r"(\s+((«|‹|<<|<)\s*)?(start|prev|previous|next|end|first|last|\d+|\.\.\.|…)(\s*(»|›|>>|>))?)*",
+    r"((«|‹|<<|<)\s*)?(start|prev|previous|next|end)(\s*(»|›|>>|>))?"
+    r"(\s+((«|‹|<<|<)\s*)?(start|prev|previous|next|end|\d+|\.\.\.|…)(\s*(»|›|>>|>))?)*",
     r"(back to top|top of page|« back|go back|back)",
     r"(published|filed) in\b.*",
     r"written by\b.*",
@@ -203,7 +203,7 @@ _CONTINUATION_WORDS = frozenset(words(
     "have had do does did not no very so if when while because about after before since until "
     "some any more most such each every"
 ))
-_LIST_ITEM_RE = re.compile(r"^([-•*–]|\d+[.)]|\(\w\))\s")
+_LIST_ITEM_RE = re.compile(r"^([-•*–]|\d+[.)]|[A-Za-z][.)]|\(\w+\))\s")
 
 
 def _continues(prev: str, nxt: str) -> bool:

@@ -117,8 +117,8 @@ def build_record(items: list[RawItem], fallback: dict[str, list[str]] | None = N
     title = next((it.title for it in sorted(items, key=lambda i: QUALITY_RANK[i.quality])
                   if it.title), "")
     question = best.question or next((it.question for it in items if it.question), "") or title
-    flags = [f for f in best.flags if f not in (TRUNCATED, INTRO_ONLY, ORPHAN)]
-    if best.quality == BROKEN:
+    flags = [f for f in best.flags if f not in (INTRO_ONLY, ORPHAN)]
+    if best.quality == BROKEN and TRUNCATED not in flags:
         flags.append(TRUNCATED)
     elif best.quality == PARTIAL_INTRO:
         flags.append(INTRO_ONLY)
