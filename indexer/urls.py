@@ -139,6 +139,23 @@ def canonical_url(url: str, rules: UrlRules = DEFAULT_RULES) -> str:
     return urlunsplit((rules.scheme, netloc, path, query, ""))
 
 
+def site_rules(page_url: str, fetched_url: str | None = None,
+               page_size: int = DEFAULT_PAGE_SIZE) -> UrlRules:
+    """Rules that canonicalise the links of a stored page the way the crawler did: the host of
+    the page's canonical `page_url` is preferred, and the host it was actually fetched from
+    (`fetched_url` of its ``.meta.json``: a mirror or a local copy of the site) is an alias."""
+    parts = urlsplit(page_url)
+    aliases: set[str] = set()
+    if fetched_url:
+        fetched = urlsplit(fetched_url)
+        if fetched.netloc and fetched.netloc.lower() != parts.netloc.lower():
+            aliases.add(fetched.netloc.lower())
+            if fetched.port is None and fetched.hostname:
+                aliases.add(fetched.hostname)
+    return UrlRules(preferred_host=parts.hostname or None, aliases=frozenset(aliases),
+                    page_size=page_size)
+
+
 def canonical_host(host: str, rules: UrlRules = DEFAULT_RULES) -> str:
     """The canonical form of a bare host name (no port) under `rules`."""
     return _canonical_netloc(host.lower(), None, "https", rules)

@@ -20,6 +20,7 @@ robots.txt (Disallow, Crawl-delay), a home page, blog, members and factsheet pag
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import hashlib
 import json
@@ -131,6 +132,7 @@ class LocalSite:
     extra_pages: dict[str, str] = field(default_factory=lambda: dict(NON_ARCHIVE_PAGES))
     send_etag: bool = True
     send_last_modified: bool = True
+    port: int = 0  # 0: any free port
     log: list[LoggedRequest] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -161,7 +163,7 @@ class LocalSite:
     # -- running ---------------------------------------------------------------------------
 
     def start(self) -> LocalSite:
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), _handler_for(self))
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever,
                                         kwargs={"poll_interval": 0.05}, daemon=True)
@@ -395,3 +397,36 @@ def _handler_for(site: LocalSite) -> type[BaseHTTPRequestHandler]:
             pass
 
     return Handler
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Serve a page store as the local site until interrupted (for trying the crawler):
+
+        python -m tests.site scraped --port 8000 [--crawl-delay 0]
+        qasearch scrape http://127.0.0.1:8000/ask-an-expert/ --out /tmp/mirror --delay 0 \\
+            --site-host www.askacupuncture.example
+    """
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m tests.site", description=main.__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("store", type=Path, help="page store to serve (e.g. scraped)")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--crawl-delay", type=float, default=None,
+                        help="Crawl-delay in robots.txt (default 0.01; 0 leaves it out)")
+    args = parser.parse_args(argv)
+    robots = DEFAULT_ROBOTS
+    if args.crawl_delay is not None:
+        robots = robots.replace("Crawl-delay: 0.01\n", "")
+        if args.crawl_delay > 0:
+            robots += f"Crawl-delay: {args.crawl_delay}\n"
+    site = LocalSite.from_store(args.store, robots=robots, footer=True)
+    site.port = args.port
+    with site:
+        print(f"serving {len(site.pages)} pages of {args.store} at {site.url(PREFIX)}", flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            threading.Event().wait()
+
+
+if __name__ == "__main__":
+    main()

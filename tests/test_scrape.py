@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
 import sys
 import time
@@ -138,6 +139,10 @@ def test_metadata_sidecar(site, tmp_path):
     assert meta["fetched_at"].endswith("Z") and meta["fetched_at"][:2] == "20"
     assert meta["bytes"] == len(body)
     assert meta["sha256"] == hashlib.sha256(body).hexdigest()
+    # written like any new file (not mkstemp's private 0600)
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (tmp_path / rel).stat().st_mode & 0o777 == 0o666 & ~umask
 
 
 def test_user_agent_names_the_crawler(site, tmp_path):

@@ -17,6 +17,7 @@ from indexer.urls import (
     normalise_prefix,
     page_kind,
     page_number,
+    site_rules,
     store_path,
 )
 
@@ -65,6 +66,17 @@ def test_preferred_host_and_aliases():
     assert canonical_url("https://www.askacupuncture.example/a/", bare) == \
         "https://askacupuncture.example/a/"
     assert canonical_host("AskAcupuncture.example") == "www.askacupuncture.example"
+
+
+def test_site_rules_map_the_fetch_host_of_a_stored_page():
+    rules = site_rules(SITE + "/ask-an-expert/", "http://127.0.0.1:8123/ask-an-expert/")
+    assert canonical_url("http://127.0.0.1:8123/ask-an-expert/item/1-x.html", rules) == \
+        SITE + "/ask-an-expert/item/1-x.html"
+    assert canonical_url("http://askacupuncture.example/a/", rules) == SITE + "/a/"
+    assert canonical_url("https://other.example/a/", rules) == "https://other.example/a/"
+    plain = site_rules(SITE + "/ask-an-expert/")
+    assert plain.aliases == frozenset() and plain.preferred_host == "www.askacupuncture.example"
+    assert canonical_url("http://127.0.0.1:8123/a/", plain) == "https://127.0.0.1:8123/a/"
 
 
 def test_non_http_urls_are_refused():
