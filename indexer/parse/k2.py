@@ -108,6 +108,14 @@ def element_lines(el: Tag | None) -> list[str]:
     return lines
 
 
+def _first(root: Tag, names: str | list[str] | bool, *classes: str) -> Tag | None:
+    """The first element under `root` named `names` carrying any of `classes` (find() is much
+    faster than CSS selectors here)."""
+    wanted = set(classes)
+    found = root.find(names, class_=lambda c: c is not None and c in wanted)
+    return found if isinstance(found, Tag) else None
+
+
 def _text(el: Tag | None) -> str:
     return " ".join(" ".join(element_lines(el)).split()) if el is not None else ""
 
@@ -118,9 +126,9 @@ def parse_k2(data: bytes, url: str, *, encoding: str | None = None) -> PageParse
         warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
         soup = BeautifulSoup(data, "lxml", from_encoding=encoding)
     truncated = not _END_RE.search(data[-4096:].rstrip())
-    if soup.select_one("div.itemListCategory, div.catItemView, div.itemListView"):
+    if _first(soup, "div", "itemListCategory", "catItemView", "itemListView"):
         result = _parse_listing(soup, url)
-    elif soup.select_one("h2.itemTitle, div.itemFullText, div.itemView"):
+    elif _first(soup, ["h2", "div"], "itemTitle", "itemFullText", "itemView"):
         result = _parse_item_page(soup, url)
     else:
         return PageParse(kind=OTHER, url=url)
@@ -149,13 +157,13 @@ def _mark_truncated(result: PageParse) -> None:
 
 def _parse_listing(soup: BeautifulSoup, url: str) -> PageParse:
     result = PageParse(kind=LISTING, url=url)
-    header = soup.select_one("div.itemListCategory")
+    header = _first(soup, "div", "itemListCategory")
     if header is not None:
         title = _text(header.find(["h2", "h1", "h3"]))
         cat = category_from_header(title)
         result.category = cat if cat is not None else ([title] if title else [])
         result.declared = declared_count("\n".join(element_lines(header)))
-    pager = soup.select_one("div.k2Pagination, .k2PaginationCounter, .pagination-counter")
+    pager = _first(soup, True, "k2Pagination", "k2PaginationCounter", "pagination-counter")
     found = page_of(_text(pager)) if pager is not None else None
     if found:
         result.page, result.pages = found
@@ -165,7 +173,7 @@ def _parse_listing(soup: BeautifulSoup, url: str) -> PageParse:
         except ValueError:
             result.page = None
     source = source_name(url)
-    for view in soup.select("div.catItemView"):
+    for view in soup.find_all("div", class_="catItemView"):
         item = _listing_item(view, url, source, result.category)
         if item is not None:
             result.items.append(item)
@@ -173,13 +181,13 @@ def _parse_listing(soup: BeautifulSoup, url: str) -> PageParse:
 
 
 def _listing_item(view: Tag, page_url: str, source: str, category: list[str]) -> RawItem | None:
-    heading = view.select_one("h3.catItemTitle") or view.find(["h3", "h2"])
+    heading = _first(view, "h3", "catItemTitle") or view.find(["h3", "h2"])
     title = _text(heading)
     link = heading.find("a", href=True) if heading is not None else None
     item_url = _canonical_link(page_url, link["href"]) if link is not None else ""
-    intro = view.select_one("div.catItemIntroText")
+    intro = _first(view, "div", "catItemIntroText")
     lines = element_lines(intro)
-    cut = view.select_one("div.catItemReadMore a, a.k2ReadMore") is not None
+    cut = _first(view, ["div", "a"], "catItemReadMore", "k2ReadMore") is not None
     while lines and not lines[-1].strip():
         lines.pop()
     if lines:
@@ -199,9 +207,9 @@ def _listing_item(view: Tag, page_url: str, source: str, category: list[str]) ->
 
 def _parse_item_page(soup: BeautifulSoup, url: str) -> PageParse:
     result = PageParse(kind=ITEM, url=url)
-    title = _text(soup.select_one("h2.itemTitle"))
-    lines = element_lines(soup.select_one("div.itemIntroText"))
-    lines += element_lines(soup.select_one("div.itemFullText"))
+    title = _text(_first(soup, "h2", "itemTitle"))
+    lines = element_lines(_first(soup, "div", "itemIntroText"))
+    lines += element_lines(_first(soup, "div", "itemFullText"))
     split = split_item(lines)
     question, answer = clean_text(split.question), clean_text(split.answer)
     crumbs = _breadcrumbs(soup, title)
@@ -218,7 +226,8 @@ def _parse_item_page(soup: BeautifulSoup, url: str) -> PageParse:
 
 def _breadcrumbs(soup: BeautifulSoup, title: str) -> list[str]:
     """Category path from the breadcrumbs: Home / Ask an expert / a / b / c / <title>."""
-    box = soup.select_one("ul.breadcrumb, .breadcrumbs, .breadcrumb, #breadcrumbs, .pathway")
+    box = (_first(soup, True, "breadcrumb", "breadcrumbs", "pathway")
+           or soup.find(id="breadcrumbs"))
     if box is None:
         return []
     items = box.find_all("li") or box.find_all(["a", "span"])
