@@ -121,3 +121,16 @@ def test_cli_parse_fails_only_when_nothing_parsed(tmp_path):
 def test_cli_parse_help():
     res = CliRunner().invoke(cli, ["parse", "--help"])
     assert res.exit_code == 0 and "--out" in res.output and "--include-empty" in res.output
+
+
+def test_loose_page_takes_its_url_from_the_canonical_link(tmp_path):
+    loose = tmp_path / "saved-page.html"
+    shutil.copy(SCRAPED / ITEM, loose)
+    (rec,) = parse_paths([loose]).records
+    assert rec.id == "askacupuncture-128" and rec.url == "https://" + ITEM
+    bare = tmp_path / "bare.html"
+    bare.write_bytes((SCRAPED / ITEM).read_bytes().replace(b'rel="canonical"', b'rel="x"'))
+    (rec,) = parse_paths([bare]).records
+    # no URL to take an item id from: a text-hash id under the fallback source name
+    assert rec.source == "k2" and rec.item_id == "" and rec.id.startswith("k2-")
+    assert rec.question.startswith("I have had insomina for years.")

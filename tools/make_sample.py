@@ -167,7 +167,7 @@ def has_more(item: dict) -> bool:
 
 # --------------------------------------------------------------------------- page furniture
 
-def page_html(title: str, main: str, crumbs: list[tuple[str, str]]) -> str:
+def page_html(title: str, main: str, crumbs: list[tuple[str, str]], path: str) -> str:
     crumb_items = "".join(
         f'<li><a href="{attr(href)}">{esc(text)}</a><span class="divider">&raquo;</span></li>'
         if href else f'<li class="active"><span>{esc(text)}</span></li>'
@@ -178,6 +178,7 @@ def page_html(title: str, main: str, crumbs: list[tuple[str, str]]) -> str:
 <head>
 <meta charset="utf-8">
 <title>{esc(title)} - Ask Acupuncture</title>
+<link rel="canonical" href="https://{HOST}{attr(path)}">
 <link rel="stylesheet" href="/templates/askacu/css/template.css">
 <script src="/media/jui/js/jquery.min.js"></script>
 </head>
@@ -318,7 +319,7 @@ def listing_html(key: str, n: int) -> str:
 {pagination_html(key, n, pages, v)}
 </div>"""
     title = cat_names(key)[-1] if key != "root" else "Ask an expert"
-    return page_html(title, main, crumbs_for(key, v))
+    return page_html(title, main, crumbs_for(key, v), page_path(key, n))
 
 
 # --------------------------------------------------------------------------- item pages
@@ -367,7 +368,7 @@ def item_html(item: dict) -> str:
  {' '.join(nav)}</div>
 </div>"""
     crumbs = [*crumbs_for(leaf, v), (item["title"], "")]
-    return page_html(item["title"] or "Ask an expert", main, crumbs)
+    return page_html(item["title"] or "Ask an expert", main, crumbs, path)
 
 
 # --------------------------------------------------------------------------- store

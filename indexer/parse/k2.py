@@ -126,6 +126,8 @@ def parse_k2(data: bytes, url: str, *, encoding: str | None = None) -> PageParse
         warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
         soup = BeautifulSoup(data, "lxml", from_encoding=encoding)
     truncated = not _END_RE.search(data[-4096:].rstrip())
+    if not url.startswith(("http://", "https://")):  # a loose file: ask the page itself
+        url = _declared_url(soup) or url
     if _first(soup, "div", "itemListCategory", "catItemView", "itemListView"):
         result = _parse_listing(soup, url)
     elif _first(soup, ["h2", "div"], "itemTitle", "itemFullText", "itemView"):
@@ -136,6 +138,18 @@ def parse_k2(data: bytes, url: str, *, encoding: str | None = None) -> PageParse
     if truncated:
         _mark_truncated(result)
     return result
+
+
+def _declared_url(soup: BeautifulSoup) -> str:
+    """The page's own URL from <link rel=canonical>, og:url or <base href>, canonicalised."""
+    for tag, key, attrs in (("link", "href", {"rel": "canonical"}),
+                            ("meta", "content", {"property": "og:url"}),
+                            ("base", "href", {})):
+        el = soup.find(tag, attrs=attrs)
+        value = el.get(key) if isinstance(el, Tag) else None
+        if isinstance(value, str) and value.startswith(("http://", "https://")):
+            return _canonical_link(value, value)
+    return ""
 
 
 def _mark_truncated(result: PageParse) -> None:
