@@ -1,0 +1,533 @@
+"""Ranking data of a generation: per-field term vectors precomputed at build time, and the
+BM25F scorer over them (numpy), loaded once per process and generation.
+
+Whoosh holds the records, the positions (for phrases) and the stored JSON; scoring a long
+question with Whoosh's pure-Python matchers costs ~200 ms, so the scorer works on arrays:
+rows are Whoosh document numbers, so Whoosh results (phrase matches) and ours line up.
+
+Files of a generation written here: `rank.npz` (arrays) and `rank.json` (vocabulary, ids,
+hashes, foci, gazetteer, categories, qtypes and the spelling vocabulary).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from indexer.analysis import _TERMS, WORD_RE, fold, term
+from indexer.records import Record
+from indexer.schema import category_text, focus_text, path_prefixes
+
+FIELDS: tuple[str, ...] = ("question", "title", "focus", "category", "answer")
+RANK_NPZ = "rank.npz"
+RANK_JSON = "rank.json"
+TF_MAX = 65535
+
+
+def _terms_and_words(text: str, words: Counter[str] | None) -> list[str]:
+    """Index terms of `text` (as `analyse`); raw tokens are counted into `words` (see
+    `spelling_words` for turning those counts into the spelling vocabulary)."""
+    raws = WORD_RE.findall(text or "")
+    if not raws:
+        return []
+    try:
+        terms = [_TERMS[r] for r in raws]
+    except KeyError:
+        terms = [term(r) for r in raws]
+    if words is not None:
+        words.update(raws)
+    return [t for t in terms if t is not None]
+
+
+def spelling_words(raw_counts: Counter[str]) -> Counter[str]:
+    """Folded words of 3+ letters and their counts, from raw token counts."""
+    out: Counter[str] = Counter()
+    for raw, c in raw_counts.items():
+        if len(raw) >= 3 and raw.isalpha():
+            out[fold(raw)] += c
+    return out
+
+
+def phrase_key(text: str) -> str:
+    """The analysed form of a name (focus, synonym, lay term): stems joined by spaces."""
+    return " ".join(_terms_and_words(text, None))
+
+
+@dataclass
+class DocVector:
+    """What the scorer needs of one record."""
+
+    tokens: dict[str, list[str]]  # field -> analysed terms in order (what Whoosh indexes)
+    terms: dict[str, dict[str, int]]  # field -> term -> frequency
+    lengths: dict[str, int]
+    focus: str  # analysed focus ("" when none)
+    focus_name: str
+    focus_phrases: list[str]  # analysed focus and synonyms
+    qtype: str
+    paths: list[tuple[str, ...]]  # every category path prefix
+
+
+def vectorise(rec: Record, raw_words: Counter[str] | None = None) -> DocVector:
+    """Analyse a record once; its raw words are counted into `raw_words` (spelling)."""
+    texts = {
+        "question": rec.question,
+        "title": rec.title,
+        "focus": focus_text(rec),
+        "category": category_text(rec),
+        "answer": rec.answer,
+    }
+    tokens: dict[str, list[str]] = {}
+    terms: dict[str, dict[str, int]] = {}
+    lengths: dict[str, int] = {}
+    for name, text in texts.items():
+        toks = _terms_and_words(text, raw_words if name != "category" else None)
+        tokens[name] = toks
+        terms[name] = Counter(toks)
+        lengths[name] = len(toks)
+    names = [rec.focus, *rec.synonyms] if rec.focus else list(rec.synonyms)
+    phrases = [p for p in dict.fromkeys(phrase_key(n) for n in names) if p]
+    focus = phrase_key(rec.focus) if rec.focus else ""
+    return DocVector(
+        tokens=tokens,
+        terms=terms,
+        lengths=lengths,
+        focus=focus,
+        focus_name=rec.focus.strip(),
+        focus_phrases=phrases,
+        qtype=(rec.qtype or "").strip().lower(),
+        paths=path_prefixes(rec.categories),
+    )
+
+
+class _Interner:
+    """Append-only string -> int table (ids of a previous generation stay valid)."""
+
+    def __init__(self, items: Sequence[str] = ()) -> None:
+        self.items: list[str] = list(items)
+        self.index: dict[str, int] = {s: i for i, s in enumerate(self.items)}
+
+    def get(self, s: str) -> int:
+        i = self.index.get(s)
+        if i is None:
+            i = self.index[s] = len(self.items)
+            self.items.append(s)
+        return i
+
+
+@dataclass
+class RankData:
+    """Arrays over rows (= Whoosh docnums) and the tables they refer to."""
+
+    ids: list[str]
+    hashes: list[str]
+    live: np.ndarray  # bool per row
+    vocab: list[str]
+    fwd: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]  # field -> (ptr, tids, tfs)
+    lengths: dict[str, np.ndarray]  # field -> float32 per row
+    focus: np.ndarray  # int32 per row: index into focus_keys, -1 when none
+    focus_keys: list[str]  # analysed focus
+    focus_names: list[str]  # a display name per focus key
+    gazetteer: dict[str, list[int]]  # analysed name -> focus key ids
+    qtype: np.ndarray  # int16 per row: index into qtypes, -1 when none
+    qtypes: list[str]
+    cat_ptr: np.ndarray
+    cat_ids: np.ndarray
+    paths: list[list[str]]
+    words: dict[str, int]  # spelling vocabulary: folded word -> count
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    # --- derived at load time ---------------------------------------------------------------
+    _inv: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)
+    _term_index: dict[str, int] = field(default_factory=dict)
+    _row_of: dict[str, int] = field(default_factory=dict)
+    _scorer: Any = None
+    cat_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    avg_len: dict[str, float] = field(default_factory=dict)
+    focus_count: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.ids)
+
+    @property
+    def n_live(self) -> int:
+        return int(self.live.sum())
+
+    # ------------------------------------------------------------------ build
+    @classmethod
+    def assemble(
+        cls,
+        row_ids: Sequence[str | None],
+        new: dict[str, tuple[str, DocVector]],
+        previous: RankData | None,
+        raw_words: Counter[str] | None = None,
+    ) -> RankData:
+        """Rows in Whoosh docnum order: a row whose id is in `new` takes that vector, any other
+        live row is copied from `previous` (an unchanged record); `None` marks a deleted doc."""
+        vocab = _Interner(previous.vocab if previous else ())
+        fkeys = _Interner(previous.focus_keys if previous else ())
+        fnames = list(previous.focus_names) if previous else []
+        qtypes = _Interner(previous.qtypes if previous else ())
+        paths = _Interner(["\x1f".join(p) for p in previous.paths] if previous else ())
+        old_gaz = previous.gazetteer if previous else {}
+        gaz: dict[str, list[int]] = {k: list(v) for k, v in old_gaz.items()}
+        words: Counter[str] = Counter(previous.words if previous else {})
+        words.update(spelling_words(raw_words or Counter()))
+
+        n = len(row_ids)
+        live = np.zeros(n, dtype=bool)
+        focus = np.full(n, -1, dtype=np.int32)
+        qtype = np.full(n, -1, dtype=np.int16)
+        lengths = {f: np.zeros(n, dtype=np.float32) for f in FIELDS}
+        chunks: dict[str, tuple[list[np.ndarray], list[np.ndarray], list[int]]] = {
+            f: ([], [], []) for f in FIELDS
+        }
+        cat_chunks: list[np.ndarray] = []
+        cat_counts: list[int] = []
+        ids: list[str] = []
+        hashes: list[str] = []
+        prev_row = previous._row_of if previous else {}
+        empty_i = np.zeros(0, dtype=np.int32)
+        empty_t = np.zeros(0, dtype=np.uint16)
+
+        for row, rid in enumerate(row_ids):
+            if rid is None:
+                ids.append("")
+                hashes.append("")
+                for f in FIELDS:
+                    chunks[f][0].append(empty_i)
+                    chunks[f][1].append(empty_t)
+                    chunks[f][2].append(0)
+                cat_chunks.append(empty_i)
+                cat_counts.append(0)
+                continue
+            live[row] = True
+            ids.append(rid)
+            if rid in new:
+                h, dv = new[rid]
+                hashes.append(h)
+                for f in FIELDS:
+                    items = dv.terms[f]
+                    tids = np.fromiter(
+                        (vocab.get(t) for t in items), dtype=np.int32, count=len(items)
+                    )
+                    tfs = np.fromiter(
+                        (min(c, TF_MAX) for c in items.values()), dtype=np.uint16, count=len(items)
+                    )
+                    chunks[f][0].append(tids)
+                    chunks[f][1].append(tfs)
+                    chunks[f][2].append(len(items))
+                    lengths[f][row] = dv.lengths[f]
+                if dv.focus:
+                    fid = fkeys.get(dv.focus)
+                    if fid == len(fnames):
+                        fnames.append(dv.focus_name)
+                    focus[row] = fid
+                    for ph in dv.focus_phrases:
+                        lst = gaz.setdefault(ph, [])
+                        if fid not in lst:
+                            lst.append(fid)
+                if dv.qtype:
+                    qtype[row] = qtypes.get(dv.qtype)
+                cids = np.array([paths.get("\x1f".join(p)) for p in dv.paths], dtype=np.int32)
+                cat_chunks.append(cids)
+                cat_counts.append(len(cids))
+            else:
+                assert previous is not None, f"record {rid} has neither a vector nor a previous row"
+                old = prev_row[rid]
+                hashes.append(previous.hashes[old])
+                for f in FIELDS:
+                    ptr, tids, tfs = previous.fwd[f]
+                    a, b = ptr[old], ptr[old + 1]
+                    chunks[f][0].append(tids[a:b])
+                    chunks[f][1].append(tfs[a:b])
+                    chunks[f][2].append(int(b - a))
+                    lengths[f][row] = previous.lengths[f][old]
+                focus[row] = previous.focus[old]
+                qtype[row] = previous.qtype[old]
+                a, b = previous.cat_ptr[old], previous.cat_ptr[old + 1]
+                cat_chunks.append(previous.cat_ids[a:b])
+                cat_counts.append(int(b - a))
+
+        fwd = {}
+        for f in FIELDS:
+            tid_l, tf_l, cnt = chunks[f]
+            ptr = np.zeros(n + 1, dtype=np.int64)
+            np.cumsum(np.asarray(cnt, dtype=np.int64), out=ptr[1:])
+            fwd[f] = (
+                ptr,
+                np.concatenate(tid_l) if tid_l else empty_i,
+                np.concatenate(tf_l) if tf_l else empty_t,
+            )
+        cat_ptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.asarray(cat_counts, dtype=np.int64), out=cat_ptr[1:])
+        cat_ids = np.concatenate(cat_chunks) if cat_chunks else empty_i
+        data = cls(
+            ids=ids,
+            hashes=hashes,
+            live=live,
+            vocab=vocab.items,
+            fwd=fwd,
+            lengths=lengths,
+            focus=focus,
+            focus_keys=fkeys.items,
+            focus_names=fnames,
+            gazetteer=gaz,
+            qtype=qtype,
+            qtypes=qtypes.items,
+            cat_ptr=cat_ptr,
+            cat_ids=cat_ids.astype(np.int32),
+            paths=[p.split("\x1f") for p in paths.items],
+            words={w: c for w, c in words.items() if c > 0},
+        )
+        return data
+
+    def forget_words(self, texts: Iterable[str]) -> None:
+        """Subtract the words of removed/changed records from the spelling vocabulary."""
+        raw: Counter[str] = Counter()
+        for t in texts:
+            raw.update(WORD_RE.findall(t or ""))
+        for w, c in spelling_words(raw).items():
+            left = self.words.get(w, 0) - c
+            if left > 0:
+                self.words[w] = left
+            else:
+                self.words.pop(w, None)
+
+    # ------------------------------------------------------------------ persistence
+    def save(self, folder: Path) -> None:
+        arrays: dict[str, np.ndarray] = {
+            "live": self.live,
+            "focus": self.focus,
+            "qtype": self.qtype,
+            "cat_ptr": self.cat_ptr,
+            "cat_ids": self.cat_ids,
+        }
+        for f in FIELDS:
+            ptr, tids, tfs = self.fwd[f]
+            arrays[f"{f}_ptr"], arrays[f"{f}_tids"], arrays[f"{f}_tfs"] = ptr, tids, tfs
+            arrays[f"{f}_len"] = self.lengths[f]
+        with (folder / RANK_NPZ).open("wb") as fh:
+            np.savez(fh, **arrays)
+        tables = {
+            "ids": self.ids,
+            "hashes": self.hashes,
+            "vocab": self.vocab,
+            "focus_keys": self.focus_keys,
+            "focus_names": self.focus_names,
+            "gazetteer": self.gazetteer,
+            "qtypes": self.qtypes,
+            "paths": self.paths,
+            "words": self.words,
+            "extra": self.extra,
+        }
+        with (folder / RANK_JSON).open("w", encoding="utf-8") as fh:
+            json.dump(tables, fh, ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def load(cls, folder: Path) -> RankData:
+        with (folder / RANK_JSON).open(encoding="utf-8") as fh:
+            t = json.load(fh)
+        with np.load(folder / RANK_NPZ) as z:
+            arrays = {k: z[k] for k in z.files}
+        data = cls(
+            ids=t["ids"],
+            hashes=t["hashes"],
+            live=arrays["live"],
+            vocab=t["vocab"],
+            fwd={f: (arrays[f"{f}_ptr"], arrays[f"{f}_tids"], arrays[f"{f}_tfs"]) for f in FIELDS},
+            lengths={f: arrays[f"{f}_len"] for f in FIELDS},
+            focus=arrays["focus"],
+            focus_keys=t["focus_keys"],
+            focus_names=t["focus_names"],
+            gazetteer={k: list(v) for k, v in t["gazetteer"].items()},
+            qtype=arrays["qtype"],
+            qtypes=t["qtypes"],
+            cat_ptr=arrays["cat_ptr"],
+            cat_ids=arrays["cat_ids"],
+            paths=t["paths"],
+            words=t["words"],
+            extra=t.get("extra", {}),
+        )
+        data.prepare()
+        return data
+
+    def prepare(self) -> None:
+        """Derive the inverted lists (term -> rows) and lookup tables used at query time."""
+        self._term_index = {t: i for i, t in enumerate(self.vocab)}
+        self._row_of = {rid: i for i, rid in enumerate(self.ids) if rid}
+        n_terms = len(self.vocab)
+        for f in FIELDS:
+            ptr, tids, tfs = self.fwd[f]
+            rows = np.repeat(np.arange(self.n_rows, dtype=np.int32), np.diff(ptr))
+            order = np.argsort(tids, kind="stable")
+            counts = np.bincount(tids, minlength=n_terms)
+            iptr = np.zeros(n_terms + 1, dtype=np.int64)
+            np.cumsum(counts, out=iptr[1:])
+            self._inv[f] = (iptr, rows[order], tfs[order].astype(np.float32))
+        self.cat_rows = np.repeat(np.arange(self.n_rows, dtype=np.int64), np.diff(self.cat_ptr))
+        n_live = max(self.n_live, 1)
+        self.avg_len = {f: float(self.lengths[f][self.live].sum()) / n_live or 1.0 for f in FIELDS}
+        self.focus_count = (
+            np.bincount(self.focus[self.live & (self.focus >= 0)], minlength=len(self.focus_keys))
+            if len(self.focus_keys)
+            else np.zeros(0, dtype=np.int64)
+        )
+
+    # ------------------------------------------------------------------ lookups
+    def row_of(self, record_id: str) -> int | None:
+        row = self._row_of.get(record_id)
+        return row if row is not None and self.live[row] else None
+
+    def term_id(self, term: str) -> int | None:
+        return self._term_index.get(term)
+
+    def postings(self, f: str, term: str) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, frequencies) of `term` in field `f` (empty arrays when absent)."""
+        tid = self._term_index.get(term)
+        if tid is None:
+            return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)
+        iptr, rows, tfs = self._inv[f]
+        a, b = iptr[tid], iptr[tid + 1]
+        return rows[a:b], tfs[a:b]
+
+    def idf(self, df: int) -> float:
+        n = max(self.n_live, 1)
+        return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+
+    def paths_of(self, row: int) -> list[list[str]]:
+        a, b = self.cat_ptr[row], self.cat_ptr[row + 1]
+        return [self.paths[i] for i in self.cat_ids[a:b]]
+
+
+# =========================================================================== scoring
+@dataclass(frozen=True)
+class Params:
+    """BM25F parameters: per-field weight and length normalisation, shared saturation."""
+
+    k1: float = 1.2
+    weights: tuple[tuple[str, float], ...] = (
+        ("question", 2.0),
+        ("title", 2.0),
+        ("focus", 2.5),
+        ("category", 1.0),
+        ("answer", 1.0),
+    )
+    b: tuple[tuple[str, float], ...] = (
+        ("question", 0.5),
+        ("title", 0.5),
+        ("focus", 0.3),
+        ("category", 0.3),
+        ("answer", 0.75),
+    )
+
+
+DEFAULT_PARAMS = Params()
+
+
+@dataclass
+class Alternative:
+    """One way of satisfying a clause: all `terms` (stems) count, scaled by `weight`."""
+
+    terms: tuple[str, ...]
+    weight: float = 1.0
+    text: str = ""  # as typed / as the synonym file spells it
+    via: str = "query"
+
+
+@dataclass
+class Clause:
+    """A unit of the query (a word, a phrase, an OR group, a synonym group)."""
+
+    alternatives: list[Alternative]
+    weight: float = 1.0
+    required: bool = False
+    label: str = ""
+    counts: bool = True  # counts towards "how many query words matched"
+
+
+class Scorer:
+    """BM25F over the arrays of a `RankData`, with a per-term cache (per generation)."""
+
+    CACHE_SIZE = 4096
+
+    def __init__(self, data: RankData, params: Params = DEFAULT_PARAMS) -> None:
+        self.data = data
+        self.params = params
+        n = data.n_rows
+        self.n = n
+        w = dict(params.weights)
+        b = dict(params.b)
+        self.norm: dict[str, np.ndarray] = {}
+        for f in FIELDS:
+            lens = data.lengths[f]
+            avg = data.avg_len[f] or 1.0
+            self.norm[f] = (w[f] / (1.0 - b[f] + b[f] * lens / avg)).astype(np.float32)
+        self._cache: dict[str, tuple[np.ndarray, np.ndarray, int]] = {}
+        self._lock = threading.Lock()
+
+    def term(self, term: str) -> tuple[np.ndarray, np.ndarray, int]:
+        """(rows, BM25F scores, document frequency) of one term (cached)."""
+        hit = self._cache.get(term)
+        if hit is not None:
+            return hit
+        data = self.data
+        parts_rows = []
+        parts_vals = []
+        for f in FIELDS:
+            rows, tfs = data.postings(f, term)
+            if len(rows):
+                parts_rows.append(rows)
+                parts_vals.append(tfs * self.norm[f][rows])
+        if not parts_rows:
+            out = (np.zeros(0, np.int32), np.zeros(0, np.float32), 0)
+        else:
+            if len(parts_rows) == 1:
+                rows, pseudo = parts_rows[0], parts_vals[0]
+            else:
+                allr = np.concatenate(parts_rows)
+                rows, inv = np.unique(allr, return_inverse=True)
+                pseudo = np.zeros(len(rows), np.float32)
+                np.add.at(pseudo, inv, np.concatenate(parts_vals))
+            df = len(rows)
+            k1 = self.params.k1
+            scores = (data.idf(df) * pseudo * (k1 + 1.0) / (k1 + pseudo)).astype(np.float32)
+            out = (rows.astype(np.int32), scores, df)
+        with self._lock:
+            if len(self._cache) >= self.CACHE_SIZE:
+                self._cache.clear()
+            self._cache[term] = out
+        return out
+
+    def clause(self, clause: Clause) -> np.ndarray:
+        """Dense per-row score of a clause: the best of its alternatives (weighted)."""
+        best = np.zeros(self.n, np.float32)
+        for alt in clause.alternatives:
+            acc = np.zeros(self.n, np.float32) if len(alt.terms) > 1 else None
+            for t in alt.terms:
+                rows, scores, _ = self.term(t)
+                if acc is None:
+                    cand = np.zeros(self.n, np.float32)
+                    cand[rows] = scores * alt.weight
+                    np.maximum(best, cand, out=best)
+                else:
+                    acc[rows] += scores
+            if acc is not None:
+                np.maximum(best, acc * alt.weight, out=best)
+        return best * clause.weight if clause.weight != 1.0 else best
+
+
+def get_scorer(data: RankData) -> Scorer:
+    """The scorer of a generation's data (built once, kept on the data object)."""
+    sc = data._scorer
+    if sc is None:
+        sc = data._scorer = Scorer(data)
+    return sc

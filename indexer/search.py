@@ -1,0 +1,394 @@
+"""Search over a session of `IndexStore`: plain results for views, API, CLI and eval.
+
+    with store.searcher() as s:
+        result = search(s, "lower back pain after epidural", limit=10)
+
+`search` never raises for any query text; it raises `QueryError` for a bad limit, offset or
+category. The query is parsed (`indexer.query`), understood (condition, question type,
+synonyms, spelling) and scored over precomputed arrays (`indexer.ranking`); Whoosh checks
+quoted phrases and returns the stored records.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from whoosh import query as wq
+
+from indexer.plan import Plan, plan_query
+from indexer.query import ParsedQuery, clean_text, parse
+from indexer.ranking import FIELDS, RankData, get_scorer
+from indexer.records import Record
+from indexer.results import CategoryNode, Facet, Hit, Match, QueryError, SearchResult
+from indexer.snippets import fragment, highlight
+from indexer.spelling import correct_query
+from indexer.store import Session
+
+MAX_LIMIT = 100
+MAX_OFFSET = 10_000
+FACET_LIMIT = 50
+QUESTION_SNIPPET_CHARS = 300
+
+
+# --------------------------------------------------------------------------- validation
+def _check_paging(limit: Any, offset: Any) -> tuple[int, int]:
+    try:
+        limit_i = int(limit)
+        offset_i = int(offset)
+    except (TypeError, ValueError) as exc:
+        raise QueryError("limit and offset must be whole numbers") from exc
+    if isinstance(limit, float) and not float(limit).is_integer():
+        raise QueryError("limit must be a whole number")
+    if not 1 <= limit_i <= MAX_LIMIT:
+        raise QueryError(f"limit must be between 1 and {MAX_LIMIT}")
+    if not 0 <= offset_i <= MAX_OFFSET:
+        raise QueryError(f"offset must be between 0 and {MAX_OFFSET}")
+    return limit_i, offset_i
+
+
+def _check_category(category: Any) -> list[str] | None:
+    if category is None:
+        return None
+    if isinstance(category, str):
+        category = [p for p in category.split("/")] if "/" in category else [category]
+    if not isinstance(category, (list, tuple)) or not all(isinstance(p, str) for p in category):
+        raise QueryError("category must be a list of category names (a path)")
+    path = [p.strip() for p in category if p.strip()]
+    if not path:
+        return None
+    if len(path) > 20 or any(len(p) > 200 for p in path):
+        raise QueryError("category path is too long")
+    return path
+
+
+# --------------------------------------------------------------------------- execution
+@dataclass
+class Ranked:
+    rows: np.ndarray  # matching rows, best first (only the first `need` are sorted)
+    scores: np.ndarray  # dense scores per row
+    total: int
+    matched: np.ndarray  # bool per row, before the category filter (for facets)
+    relaxed: bool = False  # "any word" fallback used
+    stems: dict[str, float] = field(default_factory=dict)  # stem -> idf, for snippets
+
+
+def category_rows(data: RankData, path: Sequence[str]) -> np.ndarray:
+    """Bool mask of rows filed under `path` (case-insensitive, any depth below it)."""
+    want = [p.casefold() for p in path]
+    ids = [i for i, p in enumerate(data.paths) if [x.casefold() for x in p] == want]
+    mask = np.zeros(data.n_rows, dtype=bool)
+    if ids:
+        hit = np.isin(data.cat_ids, np.asarray(ids, dtype=np.int32))
+        mask[data.cat_rows[hit]] = True
+    return mask & data.live
+
+
+def _phrase_mask(s: Session, stems: Sequence[str]) -> np.ndarray:
+    data = s.data
+    mask = np.zeros(data.n_rows, dtype=bool)
+    q = wq.Or([wq.Phrase(f, list(stems)) for f in FIELDS])
+    docs = list(s.searcher.docs_for_query(q))
+    if docs:
+        mask[np.asarray(docs, dtype=np.int64)] = True
+    return mask
+
+
+def _term_mask(data: RankData, stems: Sequence[str]) -> np.ndarray:
+    mask = np.zeros(data.n_rows, dtype=bool)
+    for t in stems:
+        for f in FIELDS:
+            rows, _ = data.postings(f, t)
+            mask[rows] = True
+    return mask
+
+
+def execute(s: Session, plan: Plan, category: list[str] | None, need: int) -> Ranked:
+    """Score the plan's clauses and select the matching rows, best first."""
+    data = s.data
+    scorer = get_scorer(data)
+    n = data.n_rows
+    total = np.zeros(n, np.float32)
+    hits = np.zeros(n, np.int16)
+    required = np.ones(n, dtype=bool)
+    stems: dict[str, float] = {}
+    for clause in plan.clauses:
+        sc = scorer.clause(clause)
+        total += sc
+        if clause.counts:
+            hits += sc > 0
+        if clause.required:
+            required &= sc > 0
+        for alt in clause.alternatives:
+            for t in alt.terms:
+                _, _, df = scorer.term(t)
+                if df:
+                    stems[t] = data.idf(df)
+    for ph in plan.phrases:
+        required &= _phrase_mask(s, ph)
+    allowed = data.live.copy()
+    for ph in plan.negated:
+        allowed &= ~(_phrase_mask(s, ph) if len(ph) > 1 else _term_mask(data, ph))
+    if plan.boost is not None:
+        total += plan.boost(data, total)
+    base = allowed & required & (total > 0)
+    matched = base & (hits >= plan.min_match)
+    relaxed = False
+    if not matched.any() and plan.min_match > 1:
+        matched = base & (hits >= 1)
+        relaxed = bool(matched.any())
+    in_cat = matched & category_rows(data, category) if category else matched
+    rows = np.flatnonzero(in_cat)
+    count = len(rows)
+    if count > need:
+        part = np.argpartition(-total[rows], need - 1)[:need]
+        rows = rows[part]
+    order = np.lexsort((rows, -total[rows]))  # score desc, then row for stable ties
+    return Ranked(rows=rows[order], scores=total, total=count, matched=matched,
+                  relaxed=relaxed, stems=stems)
+
+
+# --------------------------------------------------------------------------- results
+def _record_at(s: Session, row: int) -> Record:
+    stored = s.searcher.stored_fields(int(row))
+    return Record.from_dict(json.loads(stored["record"]))
+
+
+def _matches(data: RankData, row: int, plan: Plan) -> list[Match]:
+    out: list[Match] = []
+    seen: set[tuple[str, str]] = set()
+    for clause in plan.clauses:
+        for alt in clause.alternatives:
+            for t in alt.terms:
+                fields = []
+                for f in FIELDS:
+                    rows, _ = data.postings(f, t)
+                    i = int(np.searchsorted(rows, row))
+                    if i < len(rows) and rows[i] == row:
+                        fields.append(f)
+                key = (t, alt.via)
+                if fields and key not in seen:
+                    seen.add(key)
+                    out.append(Match(term=plan.surface.get(t, alt.text or t), stem=t,
+                                     fields=fields, via=alt.via))
+    return out
+
+
+def _hit(s: Session, row: int, score: float, rank: int, plan: Plan, ranked: Ranked) -> Hit:
+    rec = _record_at(s, row)
+    stems = ranked.stems
+    question = rec.display_question
+    if len(question) > QUESTION_SNIPPET_CHARS:
+        qparts = fragment(question, stems, max_chars=QUESTION_SNIPPET_CHARS, weights=stems)
+    else:
+        qparts = highlight(question, stems)
+    return Hit(
+        id=rec.id,
+        question=question,
+        title=rec.title,
+        categories=[list(p) for p in rec.categories],
+        url=rec.url,
+        source=rec.source,
+        score=round(float(score), 4),
+        rank=rank,
+        question_parts=qparts,
+        answer_parts=fragment(rec.answer, stems, weights=stems),
+        matches=_matches(s.data, row, plan),
+        flags=list(rec.flags),
+    )
+
+
+def facets(data: RankData, matched: np.ndarray, limit: int = FACET_LIMIT) -> list[Facet]:
+    """Category paths of the matching rows with counts: every top-level path, then the
+    deeper paths with the most matches (up to `limit` in all)."""
+    if not len(data.paths):
+        return []
+    sel = matched[data.cat_rows]
+    counts = np.bincount(data.cat_ids[sel], minlength=len(data.paths))
+    nz = np.flatnonzero(counts)
+    if not len(nz):
+        return []
+    items = sorted((len(data.paths[i]) > 1, -int(counts[i]), data.paths[i]) for i in nz)
+    return [Facet(path=list(p), count=-c) for _, c, p in items[:limit]]
+
+
+def _empty(query: str, limit: int, offset: int, category: list[str] | None,
+           notices: list[str] | None = None) -> SearchResult:
+    return SearchResult(query=query, searched="", total=0, offset=offset, limit=limit, hits=[],
+                        category=category, notices=notices or [])
+
+
+def _run(s: Session, typed: str, category: list[str] | None, need: int) -> tuple[
+    Plan | None, Ranked | None, str | None, bool, ParsedQuery
+]:
+    """Parse, plan and execute; correct the spelling when the typed query finds nothing."""
+    text = clean_text(typed)
+    pq = parse(text)
+    if not pq.items:
+        return None, None, None, False, pq
+    data = s.data
+    plan = plan_query(data, pq)
+    ranked = execute(s, plan, category, need)
+    did_you_mean = None
+    corrected = False
+    correction = correct_query(s.gen, pq)
+    if correction is not None:
+        did_you_mean = correction.text
+        if ranked.total == 0:
+            pq2 = parse(correction.text)
+            plan2 = plan_query(data, pq2, corrections=correction.changes)
+            ranked2 = execute(s, plan2, category, need)
+            if ranked2.total:
+                plan, ranked, corrected = plan2, ranked2, True
+    return plan, ranked, did_you_mean, corrected, pq
+
+
+def search(
+    s: Session,
+    query: str,
+    *,
+    category: list[str] | None = None,
+    limit: int = 10,
+    offset: int = 0,
+) -> SearchResult:
+    """Search `query` (any text). Raises QueryError only for bad limit/offset/category."""
+    limit, offset = _check_paging(limit, offset)
+    category = _check_category(category)
+    typed = query if isinstance(query, str) else ("" if query is None else str(query))
+    plan, ranked, did_you_mean, corrected, pq = _run(s, typed, category, offset + limit)
+    if plan is None or ranked is None:
+        notices = list(pq.notices)
+        if pq.negated:
+            notices.append("Add at least one word to search for: a query cannot only exclude.")
+        return _empty(typed, limit, offset, category, notices)
+    return _result(s, typed, plan, ranked, category, limit, offset, did_you_mean, corrected, pq)
+
+
+def rank_ids(s: Session, query: str, *, limit: int = 1000) -> list[tuple[str, float]]:
+    """(record id, score) of the best `limit` records for `query`, best first: the ranking
+    of `search` without snippets (for batch runs and evaluation)."""
+    limit = max(1, min(int(limit), 10_000))
+    text = query if isinstance(query, str) else ""
+    ranked = _run(s, text, None, limit)[1]
+    if ranked is None:
+        return []
+    ids = s.data.ids
+    return [(ids[int(r)], float(ranked.scores[r])) for r in ranked.rows[:limit]]
+
+
+def all_records(s: Session) -> Iterator[Record]:
+    """Every record of the generation the session sees (for the editors' tools)."""
+    reader = s.searcher.reader()
+    for _docnum, stored in reader.iter_docs():
+        yield Record.from_dict(json.loads(stored["record"]))
+
+
+def _result(s: Session, typed: str, plan: Plan, ranked: Ranked, category: list[str] | None,
+            limit: int, offset: int, did_you_mean: str | None, corrected: bool,
+            pq: ParsedQuery) -> SearchResult:
+    page = ranked.rows[offset: offset + limit]
+    hits = [
+        _hit(s, int(row), float(ranked.scores[row]), offset + i + 1, plan, ranked)
+        for i, row in enumerate(page)
+    ]
+    notices = list(pq.notices) + list(plan.notices)
+    if ranked.relaxed:
+        notices.append("No record contains all of your words; showing records with some of them.")
+    return SearchResult(
+        query=typed,
+        searched=plan.searched,
+        total=ranked.total,
+        offset=offset,
+        limit=limit,
+        hits=hits,
+        did_you_mean=did_you_mean,
+        corrected=corrected,
+        synonyms=list(plan.synonyms),
+        facets=facets(s.data, ranked.matched),
+        category=category,
+        understood=dict(plan.understood),
+        notices=notices,
+    )
+
+
+# --------------------------------------------------------------------------- records
+def get_record(s: Session, record_id: str) -> Record | None:
+    """The record with `record_id`, or None."""
+    if not isinstance(record_id, str) or not record_id:
+        return None
+    row = s.data.row_of(record_id)
+    if row is None:
+        return None
+    return _record_at(s, row)
+
+
+def records_in_category(
+    s: Session, path: Sequence[str], *, limit: int = 20, offset: int = 0
+) -> tuple[int, list[Record]]:
+    """(total, records) filed under `path` or below it, in a stable order (by question)."""
+    limit, offset = _check_paging(limit, offset)
+    clean = _check_category(list(path) if not isinstance(path, str) else path)
+    if clean is None:
+        return 0, []
+    data = s.data
+    rows = np.flatnonzero(category_rows(data, clean))
+    order = _display_order(s, rows)
+    page = order[offset: offset + limit]
+    return len(rows), [_record_at(s, int(r)) for r in page]
+
+
+def _display_order(s: Session, rows: np.ndarray) -> list[int]:
+    key = s.gen.cache.get("display_keys")
+    if key is None:
+        key = s.gen.cache["display_keys"] = _display_keys(s)
+    return sorted((int(r) for r in rows), key=lambda r: (key.get(r, ""), r))
+
+
+def _display_keys(s: Session) -> dict[int, str]:
+    out = {}
+    reader = s.searcher.reader()
+    for docnum, stored in reader.iter_docs():
+        rec = json.loads(stored["record"])
+        out[docnum] = (rec.get("question") or rec.get("title") or "").casefold()
+    return out
+
+
+def category_tree(s: Session) -> list[CategoryNode]:
+    """The category tree with record counts (a parent counts every record below it)."""
+    data = s.data
+    counts = np.bincount(data.cat_ids[data.live[data.cat_rows]], minlength=len(data.paths))
+    nodes: dict[tuple[str, ...], CategoryNode] = {}
+    roots: list[CategoryNode] = []
+    for i in sorted(range(len(data.paths)), key=lambda i: [p.casefold() for p in data.paths[i]]):
+        if counts[i] <= 0:
+            continue
+        path = tuple(data.paths[i])
+        node = CategoryNode(name=path[-1], path=list(path), count=int(counts[i]))
+        nodes[path] = node
+        parent = nodes.get(path[:-1])
+        (parent.children if parent is not None else roots).append(node)
+    return roots
+
+
+def index_stats(s: Session) -> dict[str, Any]:
+    """Records, generation name and build time of the live index."""
+    meta = s.gen.meta
+    data = s.data
+    return {
+        "records": data.n_live,
+        "index_dir": str(s.gen.path.parent),
+        "generation": s.gen.name,
+        "built_at": meta.get("built_at"),
+        "categories": len(data.paths),
+        "terms": len(data.vocab),
+    }
+
+
+def idf_of(data: RankData, stem: str) -> float:
+    _, _, df = get_scorer(data).term(stem)
+    return data.idf(df) if df else math.log(1.0 + data.n_live)
+

@@ -1,0 +1,139 @@
+"""Did-you-mean from the corpus vocabulary (words of questions, answers, titles and foci).
+
+Candidates come from a symmetric-delete table (every vocabulary word with one letter left
+out), checked with the Damerau edit distance: "accupuncture", "sciatia", "insomina" and
+"pnuemonia" are one edit from a frequent corpus word. A word is corrected when the corpus
+does not know it, or knows it only as a rare variant of a much more frequent word.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from nltk.metrics.distance import edit_distance
+
+from indexer.analysis import STOP_WORDS, WORD_RE, fold
+
+MIN_WORD_LEN = 4  # shorter words are too ambiguous to correct
+MIN_VOCAB_COUNT = 2  # words seen once are as likely typos as not
+RARE_COUNT = 3  # a known word this rare may still be a typo of a frequent one
+RARE_RATIO = 50  # ...when the candidate is this many times more frequent
+
+
+@dataclass
+class Correction:
+    text: str  # the whole query with the corrected words
+    changes: dict[str, str] = field(default_factory=dict)  # typed word -> correction
+
+
+class SpellIndex:
+    """Symmetric-delete lookup over a vocabulary of words and their counts."""
+
+    def __init__(self, counts: dict[str, int]) -> None:
+        self.counts = counts
+        self.deletes: dict[str, list[str]] = {}
+        for w, c in counts.items():
+            if c < MIN_VOCAB_COUNT or len(w) < MIN_WORD_LEN - 1:
+                continue
+            for d in _deletes1(w):
+                self.deletes.setdefault(d, []).append(w)
+
+    def candidates(self, word: str) -> Iterable[str]:
+        seen: set[str] = set()
+        keys = {word, *_deletes1(word)}
+        if len(word) >= 7:
+            keys |= {d2 for d in list(keys) for d2 in _deletes1(d)}
+        for k in keys:
+            for w in self.deletes.get(k, ()):
+                if w not in seen:
+                    seen.add(w)
+                    yield w
+            if k in self.counts and k not in seen and self.counts[k] >= MIN_VOCAB_COUNT:
+                seen.add(k)
+                yield k
+
+    def best(self, word: str) -> str | None:
+        """The most frequent vocabulary word within 1 edit (2 for long words), or None."""
+        max_d = 1 if len(word) < 7 else 2
+        best: tuple[int, int, str] | None = None
+        for cand in self.candidates(word):
+            if cand == word or abs(len(cand) - len(word)) > max_d:
+                continue
+            d = edit_distance(word, cand, transpositions=True)
+            if d > max_d:
+                continue
+            key = (d, -self.counts.get(cand, 0), cand)
+            if best is None or key < best:
+                best = key
+        return best[2] if best else None
+
+    def correct(self, word: str) -> str | None:
+        """A correction for `word` when it looks misspelt, else None."""
+        if len(word) < MIN_WORD_LEN or not word.isalpha() or word in STOP_WORDS:
+            return None
+        known = self.counts.get(word, 0)
+        if known > RARE_COUNT:
+            return None
+        cand = self.best(word)
+        if cand is None:
+            return None
+        if known and self.counts.get(cand, 0) < known * RARE_RATIO:
+            return None
+        return cand
+
+
+def _deletes1(word: str) -> list[str]:
+    return [word[:i] + word[i + 1:] for i in range(len(word))]
+
+
+def spell_index(gen: Any) -> SpellIndex:
+    """The generation's spelling index (built on first use, then cached)."""
+    idx = gen.cache.get("spell")
+    if idx is None:
+        with gen.lock:
+            idx = gen.cache.get("spell")
+            if idx is None:
+                idx = gen.cache["spell"] = SpellIndex(gen.data.words)
+    return idx
+
+
+def correct_text(index: SpellIndex, text: str) -> Correction | None:
+    """`text` with its misspelt words replaced (other characters kept), or None."""
+    changes: dict[str, str] = {}
+    out = []
+    pos = 0
+    for m in WORD_RE.finditer(text):
+        w = fold(m.group(0))
+        fix = index.correct(w) if w else None
+        if fix:
+            changes[m.group(0)] = fix
+            out.append(text[pos:m.start()])
+            out.append(_match_case(m.group(0), fix))
+            pos = m.end()
+    if not changes:
+        return None
+    out.append(text[pos:])
+    return Correction(text="".join(out), changes=changes)
+
+
+def _match_case(typed: str, fix: str) -> str:
+    if typed.isupper() and len(typed) > 1:
+        return fix.upper()
+    if typed[:1].isupper():
+        return fix[:1].upper() + fix[1:]
+    return fix
+
+
+def correct_query(gen: Any, pq: Any) -> Correction | None:
+    """A corrected version of the positive part of a parsed query, or None."""
+    def fmt(it: Any, sign: str = "") -> str:
+        return f'{sign}"{it.text}"' if it.phrase else f"{sign}{it.text}"
+
+    parts = [" OR ".join(fmt(it) for it in group) for group in pq.groups]
+    parts += [fmt(it, "-") for it in pq.negated]
+    text = " ".join(parts)
+    if not text:
+        return None
+    return correct_text(spell_index(gen), text)
