@@ -102,12 +102,33 @@ def _focus_similarity(qi: QuestionIndex, a: Entry, b: Entry) -> float:
     return best
 
 
+def _fold7(t: str) -> str:
+    return t[:7] if len(t) >= 7 else t  # pregnancy/pregnant, hypertension/hypertensive
+
+
+def _cosine(qi: QuestionIndex, a: Iterable[str], b: Iterable[str]) -> float:
+    wa: dict[str, float] = {}
+    wb: dict[str, float] = {}
+    for t in a:
+        wa[_fold7(t)] = max(wa.get(_fold7(t), 0.0), qi._w(t))
+    for t in b:
+        wb[_fold7(t)] = max(wb.get(_fold7(t), 0.0), qi._w(t))
+    dot = sum(w * wb[k] for k, w in wa.items() if k in wb)
+    na = sum(w * w for w in wa.values()) ** 0.5
+    nb = sum(w * w for w in wb.values()) ** 0.5
+    return dot / (na * nb) if na and nb else 0.0
+
+
 def pair_similarity(qi: QuestionIndex, a: Entry, b: Entry) -> float:
     """How much two archived questions ask the same thing, 0..1 (symmetric): the same
     condition (focus, 50%), the same words (30%) and the same question type (20%; labelled
     MedQuAD types must be equal)."""
-    focus = _focus_similarity(qi, a, b)
-    terms = _wjacc(qi, a.terms, b.terms)
+    labelled = a.focus and b.focus and a.focus[0][1] == "focus" and b.focus[0][1] == "focus"
+    if labelled:
+        focus = _focus_similarity(qi, a, b)
+        terms = _wjacc(qi, a.terms, b.terms)
+    else:  # free-text questions (an archive): the words they share, weighted by rarity
+        focus = terms = min(1.0, _cosine(qi, a.terms, b.terms) * 1.6)
     ma, mb = _marks(a.terms), _marks(b.terms)
     if ma and mb and ma != mb:
         terms *= 0.3
@@ -275,24 +296,21 @@ def _bar(total: int, enabled: bool) -> Any:
 # ---------------------------------------------------------------------------------------------
 # Over the search index (cached per generation).
 
-_CACHE_LOCK = threading.Lock()
-_CACHE: dict[int, list[Cluster]] = {}
+_LOCK = threading.Lock()
+_MEMO: dict[int, list[Cluster]] = {}
 
 
 def duplicate_clusters(s: Any) -> list[Cluster]:
     """The duplicate clusters of the index that session `s` sees (computed once per index
-    generation and kept in memory)."""
+    generation and kept with its question index)."""
     from indexer.similar import question_index
 
     qi = question_index(s)
-    key = id(qi)
-    with _CACHE_LOCK:
-        if key in _CACHE:
-            return _CACHE[key]
-    clusters = find_duplicates(qi)
-    with _CACHE_LOCK:
-        _CACHE.clear()
-        _CACHE[key] = clusters
+    with _LOCK:
+        clusters = getattr(qi, "duplicate_clusters", None)
+        if clusters is None:
+            clusters = find_duplicates(qi)
+            qi.duplicate_clusters = clusters  # type: ignore[attr-defined]
     return clusters
 
 

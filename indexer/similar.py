@@ -146,6 +146,8 @@ def make_draft(text: str) -> Draft:
 def make_entry(rec: Record) -> Entry:
     question = rec.question or rec.title
     terms = frozenset(terms_of(question))
+    if rec.title and rec.question and rec.title != rec.question and not rec.focus:
+        terms |= frozenset(terms_of(rec.title))  # an archive item's headline summarises it
     focus: list[tuple[frozenset[str], str]] = []
     if rec.focus:
         f = frozenset(terms_of(rec.focus))
@@ -361,22 +363,32 @@ def _sigmoid(x: float) -> float:
 
 _CACHE_LOCK = threading.Lock()
 _CACHE: dict[Any, QuestionIndex] = {}
+_MEMO_KEY = "similar.question_index"
 
 
 def question_index(s: Any) -> QuestionIndex:
-    """The question index for the generation of the search index that session `s` sees."""
+    """The question index for the generation of the search index that session `s` sees:
+    built on first use and kept with that generation (dropped when a new one is swapped in)."""
+    gen = getattr(s, "gen", None)
+    memo = getattr(gen, "cache", None)
+    if isinstance(memo, dict):
+        qi = memo.get(_MEMO_KEY)
+        if qi is None:
+            with gen.lock:
+                qi = memo.get(_MEMO_KEY)
+                if qi is None:
+                    qi = memo[_MEMO_KEY] = QuestionIndex.from_records(_all_records(s))
+        return qi
     from indexer import search as core
 
     stats = core.index_stats(s)
-    key = (str(stats.get("index_dir", "")), stats.get("generation"), stats.get("records"))
+    key = (stats.get("generation"), stats.get("records"))
     with _CACHE_LOCK:
         qi = _CACHE.get(key)
-    if qi is not None:
-        return qi
-    qi = QuestionIndex.from_records(_all_records(s))
-    with _CACHE_LOCK:
-        _CACHE.clear()  # only the newest generation is kept
-        _CACHE[key] = qi
+        if qi is None:
+            qi = QuestionIndex.from_records(_all_records(s))
+            _CACHE.clear()  # only the newest generation is kept
+            _CACHE[key] = qi
     return qi
 
 

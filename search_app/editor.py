@@ -1,0 +1,258 @@
+"""Editors' pages and API (issue D), and the public similar-questions API.
+
+- ``GET /api/similar?q=&limit=``: public; archived questions similar to a draft question.
+- ``/editor/``: draft-question check with "why it matched", ``/editor/duplicates``,
+  ``/editor/queries`` (what visitors could not find); ``/editor/login`` sets the session.
+- ``/api/editor/similar``, ``/api/editor/duplicates``, ``/api/editor/queries``: the same data
+  as JSON for tools.
+
+Access: every editor page and editor API route needs the editor token
+(``QASEARCH_EDITOR_TOKEN``). The API takes it as ``Authorization: Bearer <token>``; pages take
+a session cookie set by the login form (Secure, HttpOnly, SameSite=Strict). The cookie holds
+an expiry and an HMAC of it under the token, never the token itself, so changing the token
+ends every session. Comparisons are constant-time (`hmac.compare_digest`). With no token
+configured the editor routes are closed (401), never open.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from typing import Any
+
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask.wrappers import Response
+
+from indexer.settings import Settings
+from search_app import params
+from search_app.index import searcher
+from search_app.responses import ApiError, ok
+
+editor_bp = Blueprint("editor", __name__)
+
+COOKIE = "qasearch_editor"
+SESSION_SECONDS = 12 * 3600
+SIMILAR_MAX = 50
+
+
+def _settings() -> Settings:
+    return current_app.config["QASEARCH"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Access.
+
+
+def _token() -> str:
+    return _settings().editor_token or ""
+
+
+def _sign(token: str, expires: int) -> str:
+    return hmac.new(token.encode(), f"editor-session:{expires}".encode(),
+                    hashlib.sha256).hexdigest()
+
+
+def make_cookie_value(token: str, now: float | None = None) -> str:
+    expires = int((now if now is not None else time.time()) + SESSION_SECONDS)
+    return f"{expires}.{_sign(token, expires)}"
+
+
+def _cookie_ok(token: str, value: str) -> bool:
+    expires_s, _, sig = (value or "").partition(".")
+    if not expires_s.isdigit() or not sig:
+        return False
+    expires = int(expires_s)
+    good = hmac.compare_digest(sig.encode(), _sign(token, expires).encode())
+    return good and expires > time.time()
+
+
+def _bearer_ok(token: str) -> bool:
+    header = request.headers.get("Authorization", "")
+    scheme, _, given = header.partition(" ")
+    if scheme.lower() != "bearer" or not given.strip():
+        return False
+    return hmac.compare_digest(given.strip().encode(), token.encode())
+
+
+def is_editor() -> bool:
+    """Whether this request carries a valid editor token (header) or session (cookie)."""
+    token = _token()
+    if not token:
+        return False
+    return _bearer_ok(token) or _cookie_ok(token, request.cookies.get(COOKIE, ""))
+
+
+@editor_bp.before_request
+def _guard() -> Response | None:
+    path = request.path
+    if path.startswith("/api/editor"):
+        if not is_editor():
+            msg = ("Editor access is not configured on this server." if not _token()
+                   else "This route needs the editor token (Authorization: Bearer <token>).")
+            resp = ok_error(401, "unauthorized", msg)
+            resp.headers["WWW-Authenticate"] = 'Bearer realm="qasearch-editor"'
+            return resp
+        return None
+    open_pages = ("editor.login", "editor.logout")
+    if path.startswith("/editor") and request.endpoint not in open_pages and not is_editor():
+        return _login_page(401)
+    return None
+
+
+def ok_error(status: int, code: str, message: str) -> Response:
+    from search_app.responses import error
+
+    return error(status, code, message)
+
+
+def _login_page(status: int, message: str = "") -> Response:
+    configured = bool(_token())
+    html = render_template("editor/login.html", configured=configured, message=message,
+                           next_url=_safe_next(request.full_path if request.method == "GET"
+                                               else request.form.get("next", "")))
+    resp = Response(html, status=status, mimetype="text/html")
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+def _safe_next(target: str) -> str:
+    target = (target or "").rstrip("?")
+    if target.startswith("/editor") and not target.startswith("//"):
+        return target
+    return url_for("editor.dashboard")
+
+
+@editor_bp.route("/editor/login", methods=["GET", "POST"])
+def login() -> Response:
+    token = _token()
+    if request.method == "GET":
+        if is_editor():
+            return redirect(url_for("editor.dashboard"))
+        return _login_page(401 if not token else 200)
+    given = (request.form.get("token") or "").strip()
+    if not token or not given or not hmac.compare_digest(given.encode(), token.encode()):
+        return _login_page(401, "That token is not right." if token else "")
+    resp = redirect(_safe_next(request.form.get("next", "")), code=303)
+    resp.set_cookie(COOKIE, make_cookie_value(token), max_age=SESSION_SECONDS, secure=True,
+                    httponly=True, samesite="Strict", path="/")
+    return resp
+
+
+@editor_bp.post("/editor/logout")
+def logout() -> Response:
+    resp = redirect(url_for("editor.login"), code=303)
+    resp.delete_cookie(COOKIE, path="/", secure=True, httponly=True, samesite="Strict")
+    return resp
+
+
+@editor_bp.after_request
+def _no_store(resp: Response) -> Response:
+    if request.path.startswith(("/editor", "/api/editor")):
+        resp.headers["Cache-Control"] = "no-store"
+        resp.headers["X-Robots-Tag"] = "noindex"
+    return resp
+
+
+# ---------------------------------------------------------------------------------------------
+# Data.
+
+
+def _similar(q: str, limit: int) -> list[Any]:
+    from indexer.similar import similar_questions
+
+    return similar_questions(searcher(), q, limit=limit)
+
+
+def _duplicates() -> list[Any]:
+    from indexer.duplicates import duplicate_clusters
+
+    return duplicate_clusters(searcher())
+
+
+def _query_log() -> Any:
+    from indexer.querylog import QueryLog
+
+    log = current_app.extensions.get("qasearch.querylog")
+    if log is None:
+        log = QueryLog(_settings())
+        current_app.extensions["qasearch.querylog"] = log
+    return log
+
+
+# ---------------------------------------------------------------------------------------------
+# Public API.
+
+
+@editor_bp.get("/api/similar")
+def api_similar() -> Response:
+    q = params.query()
+    limit = params.integer("limit", 10, minimum=1, maximum=SIMILAR_MAX)
+    hits = _similar(q, limit)
+    return ok({"query": q, "hits": [h.to_dict() for h in hits]}, count=len(hits))
+
+
+# ---------------------------------------------------------------------------------------------
+# Editor API.
+
+
+@editor_bp.get("/api/editor/similar")
+def api_editor_similar() -> Response:
+    return api_similar()
+
+
+@editor_bp.get("/api/editor/duplicates")
+def api_editor_duplicates() -> Response:
+    limit = params.integer("limit", 100, minimum=1, maximum=5000)
+    offset = params.integer("offset", 0, minimum=0, maximum=10**6)
+    clusters = _duplicates()
+    page = clusters[offset: offset + limit]
+    return ok({"total": len(clusters), "offset": offset, "limit": limit,
+               "clusters": [c.to_dict() for c in page]})
+
+
+@editor_bp.get("/api/editor/queries")
+def api_editor_queries() -> Response:
+    days = params.integer("days", _settings().query_log_retention_days, minimum=1,
+                          maximum=3650)
+    limit = params.integer("limit", 50, minimum=1, maximum=1000)
+    return ok(_query_log().report(days=days, limit=limit).to_dict())
+
+
+# ---------------------------------------------------------------------------------------------
+# Editor pages.
+
+
+@editor_bp.get("/editor/")
+@editor_bp.get("/editor")
+def dashboard() -> str:
+    q = params.query(required=False)
+    hits = _similar(q, 20) if q else []
+    return render_template("editor/similar.html", q=q, hits=hits, editor_nav="similar")
+
+
+@editor_bp.get("/editor/duplicates")
+def duplicates_page() -> str:
+    per_page = 50
+    page = params.integer("page", 1, minimum=1, maximum=10**5)
+    kind = (request.args.get("kind") or "").strip()
+    clusters = _duplicates()
+    if kind in ("same question", "stock answer"):
+        clusters = [c for c in clusters if c.kind == kind]
+    elif kind:
+        raise ApiError(400, "invalid_parameter", "kind must be 'same question' or "
+                                                 "'stock answer'", "kind")
+    pages = max(1, (len(clusters) + per_page - 1) // per_page)
+    shown = clusters[(page - 1) * per_page: page * per_page]
+    return render_template("editor/duplicates.html", clusters=shown, total=len(clusters),
+                           page=page, pages=pages, kind=kind, start=(page - 1) * per_page,
+                           editor_nav="duplicates")
+
+
+@editor_bp.get("/editor/queries")
+def queries_page() -> str:
+    days = params.integer("days", _settings().query_log_retention_days, minimum=1,
+                          maximum=3650)
+    report = _query_log().report(days=days, limit=100)
+    return render_template("editor/queries.html", report=report, days=days,
+                           editor_nav="queries")
