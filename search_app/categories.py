@@ -15,6 +15,7 @@ _NON_WORD = re.compile(r"[^a-z0-9]+")
 
 def slugify(name: str) -> str:
     text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    text = text.replace("'", "")  # women's health -> womens-health
     slug = _NON_WORD.sub("-", text.lower()).strip("-")
     return slug or "-"
 

@@ -42,7 +42,12 @@ def searcher() -> Any:
                 "The search index has not been built yet. Run `qasearch index` and try again."
             )
         stack = ExitStack()
-        g.qasearch_searcher = stack.enter_context(st.searcher())
+        try:
+            g.qasearch_searcher = stack.enter_context(st.searcher())
+        except FileNotFoundError as exc:  # the index vanished between the check and the open
+            raise IndexUnavailable(
+                "The search index is not available right now. Please try again later."
+            ) from exc
         g.qasearch_stack = stack
     return g.qasearch_searcher
 

@@ -18,10 +18,15 @@ _SLACK = 3  # extra words allowed between a phrase's words
 
 
 def _fold(word: str) -> str:
+    """A deliberately crude stemmer: plural, -ing and -ed endings, then a final e
+    (bruise/bruised/bruises -> bruis, breathe/breathing -> breath)."""
     word = word.replace("'", "")
     for suffix in ("ing", "ed", "es", "s"):
         if len(word) > len(suffix) + 2 and word.endswith(suffix) and not word.endswith("ss"):
-            return word[: -len(suffix)]
+            word = word[: -len(suffix)]
+            break
+    if len(word) > 4 and word.endswith("e"):
+        word = word[:-1]
     return word
 
 

@@ -1,9 +1,16 @@
-"""The embeddable widget: `/widget.js`, `/widget.css` and the demo page `/widget/demo`."""
+"""The embeddable widget: `/widget.js`, `/widget.css` and the demo page `/widget/demo`.
+
+The two assets are small, so they are read once per process and served from memory with an
+ETag (conditional requests get 304) and a public cache lifetime.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template
-from flask.wrappers import Response
+import hashlib
+from functools import lru_cache
+from importlib import resources
+
+from flask import Blueprint, Response, render_template, request
 
 from search_app.present import base_url
 
@@ -12,12 +19,19 @@ bp = Blueprint("widget", __name__)
 ASSET_MAX_AGE = 3600
 
 
+@lru_cache(maxsize=4)
+def _read(name: str) -> tuple[bytes, str]:
+    data = resources.files("search_app").joinpath("static", "widget", name).read_bytes()
+    return data, hashlib.sha256(data).hexdigest()[:20]
+
+
 def _asset(name: str, mimetype: str) -> Response:
-    resp = current_app.send_static_file(f"widget/{name}")
-    resp.mimetype = mimetype
+    data, etag = _read(name)
+    resp = Response(data, mimetype=mimetype)
+    resp.set_etag(etag)
     resp.cache_control.public = True
     resp.cache_control.max_age = ASSET_MAX_AGE
-    return resp
+    return resp.make_conditional(request)
 
 
 @bp.get("/widget.js")
