@@ -33,3 +33,14 @@ def _register_scrape_command() -> None:
 
 
 _register_scrape_command()
+
+
+def _register_search_commands() -> None:
+    # `qasearch index`, `search` and `eval liveqa` (the search core, issue B) live in
+    # indexer/cli_search.py.
+    from indexer.cli_search import register
+
+    register(cli)
+
+
+_register_search_commands()
