@@ -454,6 +454,10 @@ class _Crawler:
         problem = ""
         try:
             resp = self._get(url, {}, count=False)
+            for _ in range(MAX_REDIRECTS):  # RFC 9309: follow at least five redirects
+                if resp.status not in REDIRECT_STATUSES or not resp.headers.get("location"):
+                    break
+                resp = self._get(urljoin(resp.url, resp.headers["location"]), {}, count=False)
         except _FetchFailed as exc:
             problem = str(exc)
         if resp is not None and resp.status == 200:
@@ -819,5 +823,5 @@ def scrape_command(start_url: str, out_dir: Path, delay: float, max_pages: int |
         click.echo("\ninterrupted: run the same command again to resume", err=True)
         sys.exit(130)
     click.echo(report.summary())
-    if report.errors and not (report.fetched or report.not_modified):
-        sys.exit(1)
+    if report.pages and not (report.fetched or report.not_modified):
+        sys.exit(1)  # pages were requested and none could be mirrored
