@@ -114,6 +114,46 @@ def similar_cmd(text: str | None, as_json: bool, limit: int, batch, run_out,
 
 
 # ---------------------------------------------------------------------------------------------
+# duplicates
+
+
+@click.command("duplicates")
+@click.option("--format", "fmt", type=click.Choice(["html", "json", "csv"]), default="json",
+              show_default=True, help="Output format.")
+@click.option("--out", type=click.File("w", encoding="utf-8"), default="-",
+              help="Where to write the report (default: standard output).")
+@click.option("--medquad-check", is_flag=True,
+              help="Also print precision/recall against MedQuAD's focus CUI + question type "
+                   "(on an index built from MedQuAD).")
+@click.option("--progress/--no-progress", default=True, help="Show a progress bar.")
+@_index_option
+def duplicates_cmd(fmt: str, out, medquad_check: bool, progress: bool,
+                   index_dir: Path | None) -> None:
+    """Groups of archived records that ask the same thing (and answers reused verbatim)."""
+    import json
+
+    from indexer import duplicates as dup
+    from indexer.similar import question_index
+    from indexer.store import IndexStore
+
+    settings = Settings.load(overrides={"index_dir": index_dir})
+    store = IndexStore(settings.index_dir)
+    if not store.exists():
+        raise click.ClickException(
+            f"no index at {settings.index_dir}: run `qasearch index` first")
+    with store.searcher() as s:
+        qi = question_index(s)
+        clusters = dup.find_duplicates(qi, progress=progress)
+        out.write(dup.render(clusters, fmt))
+        out.write("\n")
+        n_same = sum(1 for c in clusters if c.kind == dup.SAME_QUESTION)
+        click.echo(f"{len(clusters)} groups ({n_same} same question, "
+                   f"{len(clusters) - n_same} stock answer) among {len(qi)} records", err=True)
+        if medquad_check:
+            click.echo(json.dumps(dup.medquad_check(qi, clusters)), err=True)
+
+
+# ---------------------------------------------------------------------------------------------
 # eval rqe
 
 
@@ -193,6 +233,7 @@ def register(cli: click.Group) -> None:
     or creates it when it does not exist yet)."""
     cli.add_command(report_group)
     cli.add_command(similar_cmd)
+    cli.add_command(duplicates_cmd)
     group = cli.commands.get("eval")
     if not isinstance(group, click.Group):
         group = click.Group("eval", help="Measure search quality on the shared data sets.")
