@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import json
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from indexer.parse import MAX_BYTES, parse_paths
+from indexer.parse.clean import clean_text
+from indexer.parse.k2 import parse_k2
+from indexer.parse.text import parse_text
 
 GOOD_DUMP = "Ask an expert - sleep - insomnia\n\nQ: Does it help sleep?\n\nA: Often it does.\n"
 GOOD_HTML = """<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>
@@ -139,3 +145,29 @@ def test_items_without_answer_text_are_skipped_unless_asked(tmp_path):
     assert any("no answer" in p.message for p in result.problems)
     kept = parse_paths([dump], include_empty=True)
     assert [r.flags for r in kept.records] == [[], ["truncated"]]
+
+
+# Fragments real pages are made of, shuffled into arbitrary (often broken) text.
+PIECES = st.sampled_from([*"aAqQ:. \n\u00a0<>&;/bpr’–éI", "Q: ", "A: ", "q:", "A.", "<br>",
+                          "<p>", "</p>", "</div>", "click here", "Page 1 of 2", "www.", "\n\n",
+                          "Read more...", "&nbsp;", "&amp;", "\x00", "\ufffd"])
+MESSY = st.lists(PIECES, max_size=60).map("".join)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(MESSY)
+def test_cleanup_is_idempotent_on_messy_text(text):
+    once = clean_text(text)
+    assert clean_text(once) == once
+    assert "  " not in once and once == once.strip()
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(MESSY)
+def test_parsers_never_raise_on_messy_pages(text):
+    page = (f'<div class="catItemView"><h3 class="catItemTitle"><a href="/ask-an-expert/c/item/'
+            f'1-x.html">t</a></h3><div class="catItemIntroText">{text}</div></div>')
+    for data in (page.encode("utf-8"), text.encode("utf-8", "replace")):
+        parsed = parse_k2(data, "https://www.example.org/ask-an-expert/c/")
+        assert all(isinstance(i.answer, str) for i in parsed.items)
+    parse_text(text)

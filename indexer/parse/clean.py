@@ -225,7 +225,8 @@ def to_paragraphs(lines: Iterable[str]) -> str:
         if not line:
             continue
         if paras and _continues(paras[-1], line):
-            paras[-1] = f"{paras[-1]} {line}"
+            sep = "" if line[0] in ",.;:!?)]" else " "
+            paras[-1] = f"{paras[-1]}{sep}{line}"
         else:
             paras.append(line)
     return "\n\n".join(paras)
@@ -238,7 +239,7 @@ def clean_lines(lines: Iterable[str]) -> list[str]:
         line = " ".join(normalise_chars(raw).split())
         if not line or is_boilerplate(line):
             continue
-        line = fix_inline(drop_click_here(line))
+        line = drop_click_here(fix_inline(line)).strip()
         if line and not is_boilerplate(line):
             out.append(line)
     return out
