@@ -35,6 +35,16 @@ def _register_scrape_command() -> None:
 _register_scrape_command()
 
 
+def _register_parse_command() -> None:
+    # `qasearch parse` (the parsers, issue A) lives in indexer/parse/command.py.
+    from indexer.parse.command import parse_command
+
+    cli.add_command(parse_command)
+
+
+_register_parse_command()
+
+
 def _register_search_commands() -> None:
     # `qasearch index`, `search` and `eval liveqa` (the search core, issue B) live in
     # indexer/cli_search.py.
