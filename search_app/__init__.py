@@ -18,12 +18,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     """Build the app for `settings` (default: `Settings.load()`: defaults + environment)."""
     from indexer.querylog import QueryLog
     from search_app import api, errors, index, meta, ratelimit, searching, security, views, widget
+    from search_app.editor import editor_bp
     from search_app.responses import start_timer
 
     settings = settings if settings is not None else Settings.load()
     app = Flask(__name__)
     app.config["QASEARCH"] = settings
-    app.config["JSON_SORT_KEYS"] = False
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     if settings.trusted_proxies > 0:
@@ -35,24 +35,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.before_request(start_timer)
     index.init_app(app, settings)
     app.extensions[searching.QLOG_KEY] = QueryLog(settings)  # opens its file on first record
-    public = [api.bp]
-    editor_bp = _editor_blueprint()
-    if editor_bp is not None:
-        public.append(editor_bp)
-    ratelimit.init_app(app, settings, public)
+    ratelimit.init_app(app, settings, [api.bp, editor_bp])  # editor_bp: only /api/similar
     security.init_app(app, settings)
     errors.init_app(app)
-    for bp in (views.bp, api.bp, meta.bp, widget.bp):
+    for bp in (views.bp, api.bp, meta.bp, widget.bp, editor_bp):
         app.register_blueprint(bp)
-    if editor_bp is not None:
-        app.register_blueprint(editor_bp)
     return app
-
-
-def _editor_blueprint():  # type: ignore[no-untyped-def]
-    """The editors' blueprint (issue D) when its module is installed."""
-    try:
-        from search_app.editor import editor_bp
-    except ImportError:
-        return None
-    return editor_bp

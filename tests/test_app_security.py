@@ -158,3 +158,13 @@ def test_query_log_never_stores_addresses(app, app_settings) -> None:
         words = {row[0] for row in conn.execute("SELECT wording FROM counts")}
     assert "insomnia" in words and any("sciatica" in w for w in words)
     assert not any("typed" in w for w in words), "as-you-type queries are not counted"
+
+
+def test_public_similar_api_shares_the_budget_but_editor_routes_do_not(app_settings) -> None:
+    client = _app(app_settings, rate_limit="2/minute", editor_token="s3cret").test_client()
+    auth = {"Authorization": "Bearer s3cret"}
+    for _ in range(3):
+        assert client.get("/api/editor/similar?q=back+pain", headers=auth).status_code == 200
+    assert client.get("/api/similar?q=back+pain").status_code == 200
+    assert client.get("/api/search?q=back+pain").status_code == 200
+    assert client.get("/api/similar?q=back+pain").status_code == 429

@@ -1,0 +1,116 @@
+"""`qasearch serve`: settings layered defaults -> environment -> flags, and a real server."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from search_app.cli import cli
+
+
+@pytest.fixture
+def captured(monkeypatch):
+    """Replace waitress.serve: record what `serve` would run instead of blocking."""
+    import waitress
+
+    seen: dict = {}
+
+    def fake_serve(app, **kwargs):
+        seen["app"] = app
+        seen.update(kwargs)
+
+    monkeypatch.setattr(waitress, "serve", fake_serve)
+    return seen
+
+
+def test_serve_help_lists_its_flags() -> None:
+    out = CliRunner().invoke(cli, ["serve", "--help"]).output
+    for flag in ("--host", "--port", "--index", "--threads", "--cors-origin", "--rate-limit",
+                 "--public-url", "--ask-url", "--trusted-proxies", "--query-log-dir"):
+        assert flag in out, flag
+
+
+def test_flags_win_over_environment_over_defaults(captured, sample_index, tmp_path) -> None:
+    env = {"QASEARCH_PORT": "6001", "QASEARCH_THREADS": "3", "QASEARCH_HOST": "127.0.0.2",
+           "QASEARCH_CORS_ORIGINS": "https://a.example,https://b.example",
+           "QASEARCH_QUERY_LOG_DIR": str(tmp_path)}
+    result = CliRunner().invoke(
+        cli, ["serve", "--index", str(sample_index), "--port", "6002",
+              "--cors-origin", "https://c.example"], env=env)
+    assert result.exit_code == 0, result.output
+    assert captured["port"] == 6002 and captured["host"] == "127.0.0.2"
+    assert captured["threads"] == 3
+    settings = captured["app"].config["QASEARCH"]
+    assert settings.cors_origins == ("https://c.example",)
+    assert settings.index_dir == sample_index
+    assert "serving" in result.output
+
+
+def test_defaults(captured, sample_index, monkeypatch, tmp_path) -> None:
+    for key in list(os.environ):
+        if key.startswith("QASEARCH_"):
+            monkeypatch.delenv(key)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["serve", "--index", str(sample_index)])
+    assert result.exit_code == 0, result.output
+    assert (captured["host"], captured["port"], captured["threads"]) == ("127.0.0.1", 5000, 8)
+
+
+def test_missing_index_warns_but_serves(captured, tmp_path) -> None:
+    result = CliRunner().invoke(cli, ["serve", "--index", str(tmp_path / "none"),
+                                      "--query-log-dir", str(tmp_path)])
+    assert result.exit_code == 0
+    assert "qasearch index" in result.output
+
+
+def test_bad_rate_limit_is_a_usage_error(captured, sample_index) -> None:
+    result = CliRunner().invoke(cli, ["serve", "--index", str(sample_index),
+                                      "--rate-limit", "many"])
+    assert result.exit_code == 2 and "rate_limit" in result.output
+    assert "app" not in captured
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_serves_over_http(sample_index: Path, tmp_path: Path) -> None:
+    port = _free_port()
+    exe = Path(sys.executable).with_name("qasearch")
+    proc = subprocess.Popen(
+        [str(exe), "serve", "--index", str(sample_index), "--port", str(port),
+         "--query-log-dir", str(tmp_path), "--threads", "2"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        env={k: v for k, v in os.environ.items() if not k.startswith("QASEARCH_")},
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(base + "/healthz", timeout=2) as resp:
+                    assert resp.status == 200
+                    break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise
+                time.sleep(0.2)
+        with urllib.request.urlopen(base + "/search?q=sciatica", timeout=5) as resp:
+            html = resp.read().decode()
+            assert resp.headers["Server"] == "qasearch"
+        assert "sciatica" in html.lower() and 'class="hits"' in html
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        if proc.stdout is not None:
+            proc.stdout.close()
