@@ -128,7 +128,7 @@ def test_public_similar_api_finds_the_near_duplicate(client):
 
 
 @pytest.mark.parametrize("qs", [{}, {"q": ""}, {"q": "x", "limit": "0"},
-                                {"q": "x", "limit": "abc"}, {"q": "x" * 2000}])
+                                {"q": "x", "limit": "abc"}, {"q": "x" * 20000}])
 def test_public_similar_api_bad_parameters(client, qs):
     resp = client.get("/api/similar", query_string=qs)
     assert resp.status_code == 400
