@@ -64,6 +64,9 @@ class Settings:
     trusted_proxies: int = _help(
         "Reverse proxies in front of the server whose X-Forwarded-* headers are trusted.", 0
     )
+    search_cache: int = _help(
+        "Search results kept in memory per server process (0 disables the cache).", 2048
+    )
     semantic: bool = _help("Use the optional semantic model for similar questions.", False)
 
     @classmethod

@@ -35,6 +35,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.before_request(start_timer)
     index.init_app(app, settings)
     app.extensions[searching.QLOG_KEY] = QueryLog(settings)  # opens its file on first record
+    if settings.search_cache > 0:
+        app.extensions[searching.CACHE_KEY] = searching.ResultCache(settings.search_cache)
     ratelimit.init_app(app, settings, [api.bp, editor_bp])  # editor_bp: only /api/similar
     security.init_app(app, settings)
     errors.init_app(app)

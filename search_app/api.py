@@ -9,22 +9,25 @@ GET /api/categories/<slug path>?limit=&offset= a category, its subcategories and
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint
 from flask.wrappers import Response
+
+from indexer.results import SearchResult
 from indexer.search import category_tree, get_record, index_stats, records_in_category
 from indexer.suggest import suggest
-
 from search_app import categories as cats
 from search_app import params
 from search_app.index import searcher
-from search_app.present import base_url, hit_dict, record_dict, record_path
+from search_app.present import base_url, hit_dict, plain, record_dict, record_path
 from search_app.responses import ApiError, ok
 from search_app.searching import run_search
 
 bp = Blueprint("api", __name__, url_prefix="/api")
+RESULT_FIELDS = tuple(f.name for f in fields(SearchResult))
 
 MAX_LIMIT = 50
 MAX_SUGGEST = 20
@@ -57,7 +60,7 @@ def api_search() -> Response:
                          log_query=not partial)
     res = outcome.result
     base = base_url()
-    data = res.to_dict()
+    data = {name: plain(getattr(res, name)) for name in RESULT_FIELDS if name != "hits"}
     data["hits"] = [hit_dict(h, base) for h in res.hits]
     data["urgent_notice"] = outcome.urgent_notice
     data["links"] = _search_links(base, q, category, limit, offset, res.total)

@@ -6,7 +6,7 @@ from flask import request
 
 from search_app.responses import ApiError
 
-MAX_QUERY_CHARS = 1000
+MAX_QUERY_CHARS = 2000
 MAX_CATEGORY_DEPTH = 6
 MAX_CATEGORY_CHARS = 200
 MAX_OFFSET = 1000

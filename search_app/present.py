@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import fields, is_dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -34,8 +35,28 @@ def record_path(record_id: str) -> str:
     return "/records/" + quote(record_id, safe="")
 
 
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def plain(obj: Any) -> Any:
+    """JSON-ready copy of result dataclasses, lists and dicts (like `dataclasses.asdict`,
+    without its deep copies: this runs for every hit of every request)."""
+    if isinstance(obj, (str, int, float, bool)) or obj is None:
+        return obj
+    if isinstance(obj, (list, tuple)):
+        return [plain(v) for v in obj]
+    if isinstance(obj, dict):
+        return {str(k): plain(v) for k, v in obj.items()}
+    names = _FIELDS.get(type(obj))
+    if names is None:
+        if not is_dataclass(obj):
+            return str(obj)
+        names = _FIELDS[type(obj)] = tuple(f.name for f in fields(obj))
+    return {name: plain(getattr(obj, name)) for name in names}
+
+
 def hit_dict(hit: Hit, base: str) -> dict[str, Any]:
-    data = hit.to_dict()
+    data = plain(hit)
     data["url"] = safe_url(hit.url)
     data["html_url"] = base + record_path(hit.id)
     data["api_url"] = base + "/api" + record_path(hit.id)
@@ -43,7 +64,7 @@ def hit_dict(hit: Hit, base: str) -> dict[str, Any]:
 
 
 def record_dict(rec: Record, base: str) -> dict[str, Any]:
-    data = rec.to_dict()
+    data = plain(rec)
     data["url"] = safe_url(rec.url)
     data["urls"] = [u for u in (safe_url(u) for u in rec.urls) if u]
     data["display_question"] = rec.display_question

@@ -1,22 +1,54 @@
-"""One place where pages and the API run a search: the search core, the urgent-symptom
-notice and privacy-safe query logging (through the editors' QueryLog, issue D)."""
+"""One place where pages and the API run a search: the search core, a small result cache,
+the urgent-symptom notice and privacy-safe query logging (the editors' QueryLog, issue D).
+
+The cache keeps the most recent `settings.search_cache` results in this process, keyed by
+the index generation and the request, so a rebuilt index never serves old results; popular
+queries and the widget's repeated as-you-type prefixes are answered without searching again.
+"""
 
 from __future__ import annotations
 
 import logging
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
+from typing import Any
 
 from flask import current_app, request
-from indexer.search import search
 
 from indexer.querylog import QueryLog, session_key
 from indexer.results import SearchResult
+from indexer.search import search
 from indexer.settings import Settings
 from search_app import urgent
-from search_app.index import searcher
+from search_app.index import generation, searcher
 
 log = logging.getLogger(__name__)
 QLOG_KEY = "qasearch.querylog"
+CACHE_KEY = "qasearch.results"
+
+
+class ResultCache:
+    """A thread-safe LRU of search results."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._data: OrderedDict[Any, SearchResult] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Any) -> SearchResult | None:
+        with self._lock:
+            value = self._data.get(key)
+            if value is not None:
+                self._data.move_to_end(key)
+            return value
+
+    def put(self, key: Any, value: SearchResult) -> None:
+        with self._lock:
+            self._data[key] = value
+            self._data.move_to_end(key)
+            while len(self._data) > self.size:
+                self._data.popitem(last=False)
 
 
 @dataclass
@@ -37,7 +69,7 @@ def run_search(
     offset: int = 0,
     log_query: bool = True,
 ) -> Outcome:
-    result = search(searcher(), q, category=category, limit=limit, offset=offset)
+    result = _cached_search(q, category, limit, offset)
     cfg = settings()
     notice = None
     if cfg.emergency_notice and urgent.load(cfg.urgent_terms_file).match(q, result.searched):
@@ -45,6 +77,20 @@ def run_search(
     if log_query and offset == 0:
         log_search(q, result.total)
     return Outcome(result, notice)
+
+
+def _cached_search(q: str, category: list[str] | None, limit: int, offset: int) -> SearchResult:
+    session = searcher()
+    cache: ResultCache | None = current_app.extensions.get(CACHE_KEY)
+    gen = generation()
+    if cache is None or gen is None:
+        return search(session, q, category=category, limit=limit, offset=offset)
+    key = (gen, q, tuple(category or ()), limit, offset)
+    result = cache.get(key)
+    if result is None:
+        result = search(session, q, category=category, limit=limit, offset=offset)
+        cache.put(key, result)
+    return result
 
 
 def log_search(query: str, n_results: int) -> None:

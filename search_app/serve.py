@@ -35,6 +35,9 @@ from indexer.settings import Settings
 @click.option("--trusted-proxies", type=click.IntRange(0, 10),
               help="Reverse proxies whose X-Forwarded-* headers are trusted "
               "[QASEARCH_TRUSTED_PROXIES; default 0].")
+@click.option("--search-cache", type=click.IntRange(0, 1_000_000),
+              help="Search results kept in memory; 0 disables [QASEARCH_SEARCH_CACHE; "
+              "default 2048].")
 @click.option("--query-log-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Where query statistics are kept [QASEARCH_QUERY_LOG_DIR; default var].")
 def serve_command(cors_origins: tuple[str, ...], **options: Any) -> None:

@@ -127,7 +127,7 @@ BAD = [
     ("/api/search", {}, "q", "missing_parameter"),
     ("/api/search", {"q": ""}, "q", "invalid_parameter"),
     ("/api/search", {"q": "   "}, "q", "invalid_parameter"),
-    ("/api/search", {"q": "x" * 1001}, "q", "invalid_parameter"),
+    ("/api/search", {"q": "x" * 2001}, "q", "invalid_parameter"),
     ("/api/search", {"q": "pain", "limit": "0"}, "limit", "invalid_parameter"),
     ("/api/search", {"q": "pain", "limit": "51"}, "limit", "invalid_parameter"),
     ("/api/search", {"q": "pain", "limit": "ten"}, "limit", "invalid_parameter"),

@@ -114,7 +114,7 @@
       id: id + "-input", name: "q", type: "search", role: "combobox",
       "aria-autocomplete": "list", "aria-expanded": "false", "aria-controls": id + "-list",
       "aria-haspopup": "listbox", autocomplete: "off", autocapitalize: "off",
-      spellcheck: "false", enterkeyhint: "search", maxlength: "1000",
+      spellcheck: "false", enterkeyhint: "search", maxlength: "2000",
       placeholder: this._attr("placeholder", "Search the expert answers"),
       "aria-keyshortcuts": "/ Control+K Meta+K"
     });
