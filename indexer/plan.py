@@ -1,25 +1,93 @@
 """From a parsed query to what is scored: clauses, phrases, exclusions, boosts.
 
-This is where a query is *understood*: short keyword queries must match every word (falling
-back to "some words"); long messages are reduced to the words that carry meaning, the
-condition they name (matched against the corpus' foci and synonyms) and the question type
-(treatment, cause...), which boost records about that condition and of that type.
+This is where a query is *understood*:
+- short keyword queries must match every unit (word, "phrase", a OR b), falling back to
+  "some of them" when nothing matches all;
+- synonyms (lay terms, MedQuAD focus synonyms) join the unit they replace as alternatives;
+- unknown words get their spelling correction as an alternative;
+- long messages are reduced to the words that carry meaning: chatty words (greetings,
+  thanks, personal history) and words found in a large share of the corpus are dropped,
+  and every record is ranked (no "all words" rule);
+- the condition the query names is found by matching its terms against the corpus' foci
+  and their synonyms (idf-weighted coverage of each focus name); records about it are
+  boosted, and so are records of the question type the query asks (treatment, cause...).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from indexer.analysis import STOP_WORDS, stem
-from indexer.query import ParsedQuery
-from indexer.ranking import Alternative, Clause, RankData
+from indexer.analysis import STOP_WORDS, WORD_RE, fold, stem
+from indexer.qtype import question_types
+from indexer.query import Item, ParsedQuery
+from indexer.ranking import RankData, phrase_key
 from indexer.results import SynonymUse
+from indexer.scoring import Alternative, Clause, get_scorer
+from indexer.synonyms import find_synonyms
 
-ALL_WORDS_MAX = 4  # up to this many query units, every one must match
+ALL_WORDS_MAX = 4  # up to this many units, every one must match
+LONG_QUERY_UNITS = 7  # from this many units on, a query is a "message"
+_SENTENCE_BREAK = re.compile(r"\w[.!;]+\s+\w")
+QUESTION_MIN_UNITS = 2  # a question of this many units on is ranked as a message
+SUBJECT_WEIGHT = 1.5  # words of the first sentence of a message (often a subject line)
+SUBJECT_MAX_CHARS = 120
+QUESTION_WORDS = frozenset(
+    [
+        "what", "how", "why", "when", "where", "who", "which", "whom", "whose", "is", "are",
+        "can", "could", "does", "do", "did", "should", "will", "would", "may", "might", "has",
+        "have",
+    ]
+)
+MAX_DF_SHARE = 0.08  # in messages, words in more than this share of records are dropped
+MAX_MESSAGE_UNITS = 14  # a message keeps at most this many units (the rarest)
+SYNONYM_WEIGHT = 0.9
+REPEAT_BONUS = 0.25  # a unit typed again weighs this much more...
+REPEAT_MAX = 1.5  # ...up to this
+CORRECTION_WEIGHT = 0.9
+
+# Boosts, as shares of the best text score of the query.
+FOCUS_BOOST = 0.5
+QTYPE_BOOST = 0.25
+QTYPE_WITHOUT_FOCUS = 0.4  # qtype boost factor for records not about the detected condition
+FOCUS_MIN_MASS = 5.0  # idf mass of a focus name for a full boost (single common words get less)
+FOCUS_MIN_NAME_MASS = 3.0  # names made only of common words ("disease") are ignored
+FOCUS_RELATIVE = 0.6  # only foci scoring at least this share of the best one are boosted
+FOCUS_COVERAGE_EXP = 0.5
+ACRONYM_MAX = 4  # one-word names this short must be typed in capitals
+
+# Words of consumer messages that say nothing about the question (beyond the stop list).
+NOISE_WORDS: frozenset[str] = frozenset(
+    [
+        "hi", "hello", "hey", "dear", "sir", "madam", "thanks", "thank", "thankyou", "please",
+        "regards", "sincerely", "appreciate", "appreciated", "kindly", "greetings", "ok",
+        "okay", "yes", "yeah", "im", "ive", "id", "dont", "doesnt", "didnt", "cant", "wont",
+        "know", "knew", "want", "wanted", "wondering", "wonder", "wondered", "question",
+        "questions", "ask", "asking", "asked", "answer", "answers", "anyone", "someone",
+        "somebody", "anybody", "something", "anything", "everything", "nothing", "thing",
+        "things", "really", "lot", "lots", "still", "get", "gets", "got", "getting", "go",
+        "going", "goes", "went", "gone", "like", "liked", "now", "ever", "well", "much",
+        "many", "also", "even", "though", "although", "however", "since", "ago", "year",
+        "years", "month", "months", "week", "weeks", "day", "days", "today", "yesterday",
+        "time", "times", "recently", "currently", "since", "told", "tell", "said", "say",
+        "says", "saying", "think", "thought", "feel", "felt", "seem", "seems", "seemed",
+        "need", "needs", "needed", "would", "could", "should", "might", "maybe", "please",
+        "advice", "advise", "info", "kind", "sort", "way", "ways", "make", "made", "see",
+        "seen", "look", "looking", "find", "found", "trying", "try", "tried", "give", "given",
+        "use", "used", "using", "one", "two", "three", "first", "last", "since",
+        "put", "let", "keep", "kept", "come", "came", "take", "took", "taken", "sure",
+        "able", "unable", "etc", "via", "per", "help", "concern", "concerned", "worried",
+        "worry", "curious", "interested", "request", "general", "health", "customer",
+        "service", "regarding", "subject", "matter", "obtain", "send", "email", "mail",
+        "website", "site", "page", "article", "doctor", "doctors", "dr", "mom", "mother",
+        "dad", "father", "husband", "wife", "son", "daughter", "friend", "family", "child",
+        "old", "age", "male", "female", "woman", "man", "recommend", "recommended", "name",
+    ]
+)
 
 
 @dataclass
@@ -36,32 +104,397 @@ class Plan:
     surface: dict[str, str] = field(default_factory=dict)  # stem -> word as typed
 
 
-def plan_query(
-    data: RankData, pq: ParsedQuery, *, corrections: dict[str, str] | None = None
-) -> Plan:
-    plan = Plan()
-    via = "correction" if corrections else "query"
-    corrected = set((corrections or {}).values())
+@dataclass
+class _Unit:
+    items: list[Item]
+    stems: list[tuple[str, ...]]  # per item
+    clause: Clause
+    words: list[str]  # folded words typed (all items)
+    single: bool  # one plain word item (may join a synonym phrase)
+
+
+# --------------------------------------------------------------------------- focus
+class FocusIndex:
+    """The names (focus and synonyms) of every focus key, as term ids, for coverage
+    matching against a query."""
+
+    def __init__(self, data: RankData) -> None:
+        self.data = data
+        keys: list[int] = []
+        tids: list[int] = []
+        ptr = [0]
+        for phrase, fids in data.gazetteer.items():
+            ids = [data.term_id(t) for t in phrase.split()]
+            if not ids or any(i is None for i in ids):
+                continue
+            for k in fids:
+                keys.append(k)
+                tids.extend(ids)  # type: ignore[arg-type]
+                ptr.append(len(tids))
+        self.keys = np.asarray(keys, dtype=np.int64)
+        self.tids = np.asarray(tids, dtype=np.int64)
+        self.ptr = np.asarray(ptr, dtype=np.int64)
+        self.phrase_of = np.repeat(np.arange(len(keys)), np.diff(self.ptr))
+        # "Acronymic" names: every word short or a number ("MED", "GSD VI", "MED 1"); they
+        # count only when one of their words was typed in capitals.
+        vocab = data.vocab
+        short_tok = np.fromiter(
+            (len(vocab[t]) <= ACRONYM_MAX or vocab[t].isdigit() for t in self.tids),
+            dtype=bool, count=len(self.tids),
+        )
+        n_phr = len(keys)
+        long_count = np.bincount(self.phrase_of[~short_tok], minlength=n_phr)
+        self.acronymic = long_count == 0
+        self.short_tok = short_tok
+        n_keys = len(data.focus_keys)
+        self.alive = (data.focus_count > 0) if len(data.focus_count) == n_keys else np.ones(
+            n_keys, bool
+        )
+
+    def match(self, idf_of_tid: dict[int, float], upper: frozenset[int] = frozenset()
+              ) -> np.ndarray:
+        """Score in [0, 1] per focus key: best idf-weighted coverage of one of its names by
+        the query terms, scaled down for names of little idf mass (one common word). A name
+        that is one short word (an acronym: "MED", "ODD") counts only when typed in capitals
+        (term ids in `upper`)."""
+        n_keys = len(self.data.focus_keys)
+        out = np.zeros(n_keys, np.float32)
+        if not len(self.tids) or not idf_of_tid:
+            return out
+        q = np.fromiter(idf_of_tid.keys(), dtype=np.int64)
+        present = np.isin(self.tids, q)
+        if not present.any():
+            return out
+        idf = self._idf()
+        w = idf[self.tids]
+        n_phr = len(self.keys)
+        total = np.bincount(self.phrase_of, weights=w, minlength=n_phr)
+        covered = np.bincount(self.phrase_of[present], weights=w[present], minlength=n_phr)
+        cand = np.flatnonzero((covered > 0) & (total >= FOCUS_MIN_NAME_MASS))
+        if len(cand) and self.acronymic[cand].any():
+            typed_upper = np.isin(self.tids, np.fromiter(upper, np.int64, len(upper)))
+            has_upper = np.bincount(
+                self.phrase_of[typed_upper & self.short_tok], minlength=n_phr
+            ) > 0
+            cand = cand[~self.acronymic[cand] | has_upper[cand]]
+        if not len(cand):
+            return out
+        cov = covered[cand] / np.maximum(total[cand], 1e-9)
+        share = covered[cand] / covered[cand].max()  # how much of the query it accounts for
+        mass = np.minimum(1.0, covered[cand] / FOCUS_MIN_MASS)
+        score = (cov**FOCUS_COVERAGE_EXP * share * mass).astype(np.float32)
+        np.maximum.at(out, self.keys[cand], score)
+        out[~self.alive] = 0.0
+        return out
+
+    def _idf(self) -> np.ndarray:
+        idf = getattr(self, "_idf_cache", None)
+        if idf is None:
+            data = self.data
+            df = np.zeros(len(data.vocab), np.float64)
+            for f in ("question", "title", "focus", "answer"):
+                iptr = data._inv[f][0]
+                df = np.maximum(df, np.diff(iptr))
+            n = max(data.n_live, 1)
+            idf = np.log(1.0 + (n - df + 0.5) / (df + 0.5))
+            self._idf_cache = idf
+        return idf
+
+
+def focus_index(data: RankData) -> FocusIndex:
+    fi = getattr(data, "_focus_index", None)
+    if fi is None:
+        fi = FocusIndex(data)
+        data._focus_index = fi  # type: ignore[attr-defined]
+    return fi
+
+
+# --------------------------------------------------------------------------- planning
+def _units(pq: ParsedQuery, corrected: set[str]) -> list[_Unit]:
+    units = []
     for group in pq.groups:
         alts = []
+        stems_l = []
+        words: list[str] = []
         for item in group:
             stems = tuple(item.stems)
             if not stems:
                 continue
-            for w in item.words:
-                if w not in STOP_WORDS:
-                    plan.surface.setdefault(stem(w), w)
-            item_via = via if any(w in corrected for w in item.words) else "query"
-            alts.append(Alternative(terms=stems, text=item.text, via=item_via))
-            if item.phrase and len(stems) > 1 and len(group) == 1:
-                plan.phrases.append(stems)
+            via = "correction" if any(w in corrected for w in item.words) else "query"
+            alts.append(Alternative(terms=stems, text=item.text, via=via))
+            stems_l.append(stems)
+            words.extend(item.words)
         if alts:
-            plan.clauses.append(Clause(alternatives=alts, label=" OR ".join(a.text for a in alts)))
+            single = len(group) == 1 and not group[0].phrase
+            clause = Clause(alternatives=alts, label=" OR ".join(a.text for a in alts))
+            units.append(_Unit(list(group), stems_l, clause, words, single))
+    return units
+
+
+def _apply_synonyms(units: list[_Unit], data: RankData, plan: Plan) -> list[_Unit]:
+    """Merge runs of single-word units that form a synonym phrase into one unit whose
+    alternatives are the typed words and the synonyms."""
+    flat: list[tuple[str, int]] = []
+    for ui, u in enumerate(units):
+        if u.single:
+            flat.extend((t, ui) for t in u.stems[0])
+        else:
+            flat.append(("\x00", ui))  # a barrier: phrases and OR groups are not merged
+    terms = [t for t, _ in flat]
+    matches = find_synonyms(terms, gazetteer=data.gazetteer, focus_names=data.focus_names)
+    if not matches:
+        return units
+    merged: dict[int, _Unit] = {}
+    drop: set[int] = set()
+    for m in matches:
+        uis = sorted({flat[i][1] for i in range(m.start, m.end)})
+        covered = [t for t, ui in flat if ui in uis]
+        if len(covered) != m.end - m.start:  # the phrase splits a unit: skip it
+            continue
+        typed = " ".join(" ".join(units[ui].words) for ui in uis)
+        alts = [Alternative(terms=tuple(covered), text=typed, via="query")]
+        for name in m.alternatives:
+            key = tuple(phrase_key(name).split())
+            if key and key != tuple(covered):
+                alts.append(Alternative(terms=key, weight=SYNONYM_WEIGHT, text=name, via="synonym"))
+        if len(alts) == 1:
+            continue
+        merged[uis[0]] = _Unit(
+            items=[it for ui in uis for it in units[ui].items],
+            stems=[tuple(covered)],
+            clause=Clause(alternatives=alts, label=typed),
+            words=[w for ui in uis for w in units[ui].words],
+            single=False,
+        )
+        drop.update(uis[1:])
+        plan.synonyms.append(
+            SynonymUse(phrase=typed, alternatives=[a.text for a in alts[1:]], source=m.source)
+        )
+    return [merged.get(ui, u) for ui, u in enumerate(units) if ui not in drop]
+
+
+def plan_query(
+    data: RankData,
+    pq: ParsedQuery,
+    *,
+    corrections: dict[str, str] | None = None,
+    spell: Any = None,
+) -> Plan:
+    """Plan a parsed query. `corrections` (typed -> corrected) marks a re-run with the
+    did-you-mean spelling; `spell` (a SpellIndex) adds corrections of unknown words as
+    alternatives."""
+    plan = Plan()
+    corrected = {c.lower() for c in (corrections or {}).values()}
+    scorer = get_scorer(data)
+    units = _units(pq, corrected)
+    for u in units:
+        for w in u.words:
+            if w not in STOP_WORDS:
+                plan.surface.setdefault(stem(w), w)
+    units = _apply_synonyms(units, data, plan)
+
+    long_query = len(units) >= LONG_QUERY_UNITS or (
+        len(units) >= QUESTION_MIN_UNITS and is_question(pq)
+    )
+    n_live = max(data.n_live, 1)
+    kept: list[_Unit] = []
+    dropped: list[str] = []
+    for u in units:
+        dfs = [scorer.term(t)[2] for a in u.clause.alternatives for t in a.terms]
+        if spell is not None and u.single and max(dfs, default=0) == 0:
+            _add_correction(u, spell)
+        if long_query and u.single and not u.clause.alternatives[1:]:
+            words = [w for w in u.words if w not in STOP_WORDS]
+            if all(w in NOISE_WORDS or w.isdigit() for w in words):
+                dropped.append(" ".join(u.words))
+                continue
+        kept.append(u)
+    if long_query:
+        # common words go too, unless they belong to the name of the condition asked about
+        protected = _focus_terms(data, pq, kept)
+        common = []
+        for u in kept:
+            df_share = _unit_df(scorer, u) / n_live
+            if (u.single and not u.clause.alternatives[1:] and df_share > MAX_DF_SHARE
+                    and not set(u.stems[0]) & protected):
+                common.append(u)
+        dropped.extend(" ".join(u.words) for u in common)
+        kept = [u for u in kept if u not in common]
+        _emphasise_subject(pq, kept)
+    kept = _merge_repeats(kept)
+    if long_query and len(kept) > MAX_MESSAGE_UNITS:
+        kept.sort(key=lambda u: _unit_df(scorer, u))
+        kept = sorted(kept[:MAX_MESSAGE_UNITS], key=units.index)
+    if not kept:  # everything was chatter: keep the rarest words rather than nothing
+        kept = sorted(units, key=lambda u: _unit_df(scorer, u))[:3]
+
+    plan.clauses = [u.clause for u in kept]
+    for u in kept:
+        for item, stems in zip(u.items, u.stems, strict=False):
+            # in a message, quotes are quotations, not a search operator
+            if item.phrase and len(stems) > 1 and len(u.items) == 1 and not long_query:
+                plan.phrases.append(stems)
     for item in pq.negated:
         stems = tuple(item.stems)
         if stems:
             plan.negated.append(stems)
     n = len(plan.clauses)
-    plan.min_match = n if n <= ALL_WORDS_MAX else max(1, (n + 1) // 2)
+    if long_query:
+        plan.min_match = 1
+    elif n <= ALL_WORDS_MAX:
+        plan.min_match = n
+    else:
+        plan.min_match = n - 1
     plan.searched = " ".join(c.label for c in plan.clauses)
+    _understand(data, pq, plan, kept, long_query, dropped)
     return plan
+
+
+def is_question(pq: ParsedQuery) -> bool:
+    """A natural-language question ("what causes ...?", "can acupuncture help ...") rather
+    than a list of keywords: ranked as a message, not filtered to records with every word."""
+    items = pq.items
+    if not items:
+        return False
+    first = items[0].words[0] if items[0].words else ""
+    if first in QUESTION_WORDS or "?" in pq.source:
+        return True
+    # several sentences ("Ear wax. Is it safe to...") are a message, not keywords
+    return bool(_SENTENCE_BREAK.search(pq.source))
+
+
+def _focus_terms(data: RankData, pq: ParsedQuery, units: list[_Unit]) -> set[str]:
+    """Terms of the query that belong to the best-matching focus names."""
+    if not data.focus_keys:
+        return set()
+    scorer = get_scorer(data)
+    idf_of_tid = {}
+    for u in units:
+        for a in u.clause.alternatives:
+            for t in a.terms:
+                tid = data.term_id(t)
+                df = scorer.term(t)[2]
+                if tid is not None and df:
+                    idf_of_tid[tid] = data.idf(df)
+    fi = focus_index(data)
+    scores = fi.match(idf_of_tid, _capitals(data, pq))
+    if not len(scores) or scores.max() <= 0:
+        return set()
+    top = np.flatnonzero(scores >= FOCUS_RELATIVE * scores.max())
+    names = np.isin(fi.keys, top)
+    tids = set(fi.tids[np.isin(fi.phrase_of, np.flatnonzero(names))].tolist())
+    return {data.vocab[t] for t in tids if t in idf_of_tid}
+
+
+def _emphasise_subject(pq: ParsedQuery, units: list[_Unit]) -> None:
+    """In a message of several sentences, the first one usually names the topic (a subject
+    line, "Ear wax. I sometimes..."): its words weigh more."""
+    m = _SENTENCE_BREAK.search(pq.source)
+    if not m:
+        return
+    end = m.start() + 1
+    if end > SUBJECT_MAX_CHARS:
+        return
+    for u in units:
+        if u.items and u.items[0].start < end:
+            u.clause.weight *= SUBJECT_WEIGHT
+
+
+def _capitals(data: RankData, pq: ParsedQuery) -> frozenset[int]:
+    """Term ids of words typed in capitals (acronyms), unless the whole text is shouted."""
+    upper: set[int] = set()
+    raws = [raw for item in pq.items for raw in WORD_RE.findall(item.text)]
+    capitals = [raw for raw in raws if len(raw) >= 2 and raw.isupper()]
+    if len(capitals) <= max(2, len(raws) // 3):
+        for raw in capitals:
+            if fold(raw) not in STOP_WORDS:
+                tid = data.term_id(stem(fold(raw)))
+                if tid is not None:
+                    upper.add(tid)
+    return frozenset(upper)
+
+
+def _merge_repeats(units: list[_Unit]) -> list[_Unit]:
+    """A word typed several times is one unit, weighted a little more (emphasis)."""
+    seen: dict[tuple, _Unit] = {}
+    out = []
+    for u in units:
+        key = tuple(sorted((a.terms, a.via) for a in u.clause.alternatives))
+        if key in seen:
+            first = seen[key]
+            first.clause.weight = min(REPEAT_MAX, first.clause.weight + REPEAT_BONUS)
+            continue
+        seen[key] = u
+        out.append(u)
+    return out
+
+
+def _unit_df(scorer: Any, u: _Unit) -> int:
+    return min((scorer.term(t)[2] or 10**9) for a in u.clause.alternatives for t in a.terms)
+
+
+def _add_correction(u: _Unit, spell: Any) -> None:
+    word = u.words[0] if len(u.words) == 1 else None
+    if not word:
+        return
+    fix = spell.correct(word)
+    if fix and fix != word:
+        terms = tuple(stem(w) for w in fix.split() if w not in STOP_WORDS)
+        if terms:
+            u.clause.alternatives.append(
+                Alternative(terms=terms, weight=CORRECTION_WEIGHT, text=fix, via="correction")
+            )
+
+
+def _understand(data: RankData, pq: ParsedQuery, plan: Plan, kept: list[_Unit],
+                long_query: bool, dropped: list[str]) -> None:
+    """Detect the condition (focus) and the question type, and set the boosts."""
+    scorer = get_scorer(data)
+    idf_of_tid: dict[int, float] = {}
+    for c in plan.clauses:
+        for a in c.alternatives:
+            for t in a.terms:
+                tid = data.term_id(t)
+                df = scorer.term(t)[2]
+                if tid is not None and df:
+                    idf_of_tid[tid] = data.idf(df)
+    if data.focus_keys:
+        key_scores = focus_index(data).match(idf_of_tid, _capitals(data, pq))
+        if len(key_scores) and key_scores.max() > 0:
+            key_scores[key_scores < FOCUS_RELATIVE * key_scores.max()] = 0.0
+    else:
+        key_scores = np.zeros(0, np.float32)
+    top = np.argsort(-key_scores)[:3] if len(key_scores) else []
+    foci = [(data.focus_names[k], round(float(key_scores[k]), 3)) for k in top
+            if key_scores[k] > 0.3]
+    text = " ".join(w for item in pq.items for w in item.words)
+    qtypes = question_types(text)
+    known = set(data.qtypes)
+    qtypes = [(label, conf) for label, conf in qtypes if label in known]
+    plan.understood = {
+        "mode": "message" if long_query else ("all words" if plan.min_match == len(plan.clauses)
+                                             else "most words"),
+        "focus": [name for name, _ in foci],
+        "qtype": [label for label, _ in qtypes],
+        "terms": [c.label for c in plan.clauses],
+    }
+    if dropped:
+        plan.understood["ignored"] = dropped
+    if not foci and not qtypes:
+        return
+    qconf = np.zeros(len(data.qtypes) + 1, np.float32)  # last slot: records without a type
+    for label, conf in qtypes:
+        qconf[data.qtypes.index(label)] = conf
+    fscore = np.append(key_scores, 0.0).astype(np.float32)  # index -1 -> 0
+
+    def boost(d: RankData, total: np.ndarray) -> np.ndarray:
+        best = float(total.max()) if len(total) else 0.0
+        if best <= 0:
+            return np.zeros_like(total)
+        f = fscore[d.focus]
+        q = qconf[d.qtype]
+        q = q * np.where(f > 0.3, 1.0, QTYPE_WITHOUT_FOCUS)
+        return (best * (FOCUS_BOOST * f + QTYPE_BOOST * q) * (total > 0)).astype(np.float32)
+
+    plan.boost = boost
+

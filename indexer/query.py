@@ -37,6 +37,7 @@ class Item:
     text: str
     phrase: bool = False
     negated: bool = False
+    start: int = 0  # offset in the parsed text
 
     @property
     def words(self) -> list[str]:
@@ -54,6 +55,7 @@ class ParsedQuery:
     groups: list[list[Item]] = field(default_factory=list)
     negated: list[Item] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    source: str = ""  # the cleaned text that was parsed
 
     @property
     def items(self) -> list[Item]:
@@ -80,7 +82,7 @@ def clean_text(text: object) -> str:
 def parse(text: object) -> ParsedQuery:
     """Parse `text` (any value) into a `ParsedQuery`. Never raises."""
     text = clean_text(text)
-    pq = ParsedQuery()
+    pq = ParsedQuery(source=text)
     syntax_seen = bool(_SYNTAX_CHARS.search(text))
     pending_or = False
     pending_not = False
@@ -98,9 +100,9 @@ def parse(text: object) -> ParsedQuery:
             if word == "NOT":
                 pending_not = True
                 continue
-            item = Item(text=word.lstrip("+"))
+            item = Item(text=word.lstrip("+"), start=m.start())
         else:
-            item = Item(text=phrase or "", phrase=True)
+            item = Item(text=phrase or "", phrase=True, start=m.start())
         if not item.words:
             pending_or = False
             continue

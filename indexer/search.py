@@ -22,11 +22,12 @@ from whoosh import query as wq
 
 from indexer.plan import Plan, plan_query
 from indexer.query import ParsedQuery, clean_text, parse
-from indexer.ranking import FIELDS, RankData, get_scorer
+from indexer.ranking import FIELDS, RankData
 from indexer.records import Record
 from indexer.results import CategoryNode, Facet, Hit, Match, QueryError, SearchResult
+from indexer.scoring import get_scorer
 from indexer.snippets import fragment, highlight
-from indexer.spelling import correct_query
+from indexer.spelling import correct_query, spell_index
 from indexer.store import Session
 
 MAX_LIMIT = 100
@@ -231,7 +232,8 @@ def _run(s: Session, typed: str, category: list[str] | None, need: int) -> tuple
     if not pq.items:
         return None, None, None, False, pq
     data = s.data
-    plan = plan_query(data, pq)
+    spell = spell_index(s.gen)
+    plan = plan_query(data, pq, spell=spell)
     ranked = execute(s, plan, category, need)
     did_you_mean = None
     corrected = False
