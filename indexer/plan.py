@@ -54,6 +54,9 @@ CORRECTION_WEIGHT = 0.9
 FOCUS_BOOST = 0.5
 QTYPE_BOOST = 0.25
 QTYPE_WITHOUT_FOCUS = 0.4  # qtype boost factor for records not about the detected condition
+INFORMATION_PRIOR = 0.3  # qtype weight of "information" answers when nothing else is asked
+FEEDBACK_BOOST = 0.5  # focus boost share from the foci of the best text matches
+FEEDBACK_DOCS = 5
 FOCUS_MIN_MASS = 5.0  # idf mass of a focus name for a full boost (single common words get less)
 FOCUS_MIN_NAME_MASS = 3.0  # names made only of common words ("disease") are ignored
 FOCUS_RELATIVE = 0.6  # only foci scoring at least this share of the best one are boosted
@@ -414,6 +417,21 @@ def _capitals(data: RankData, pq: ParsedQuery) -> frozenset[int]:
     return frozenset(upper)
 
 
+def _focus_feedback(d: RankData, total: np.ndarray, n_keys: int) -> np.ndarray:
+    """Pseudo-relevance feedback on the condition: the foci of the best text matches vote
+    (weighted by score); returns a weight in [0, 1] per focus key (plus a 0 slot for -1)."""
+    k = min(FEEDBACK_DOCS, len(total))
+    top = np.argpartition(-total, k - 1)[:k]
+    top = top[total[top] > 0]
+    votes = np.zeros(n_keys + 1, np.float64)
+    if len(top):
+        np.add.at(votes, d.focus[top], total[top])
+    votes[-1] = 0.0
+    if votes.max() > 0:
+        votes /= votes.max()
+    return votes.astype(np.float32)
+
+
 def _merge_repeats(units: list[_Unit]) -> list[_Unit]:
     """A word typed several times is one unit, weighted a little more (emphasis)."""
     seen: dict[tuple, _Unit] = {}
@@ -480,18 +498,24 @@ def _understand(data: RankData, pq: ParsedQuery, plan: Plan, kept: list[_Unit],
     }
     if dropped:
         plan.understood["ignored"] = dropped
-    if not foci and not qtypes:
+    if not data.focus_keys and not qtypes:
         return
     qconf = np.zeros(len(data.qtypes) + 1, np.float32)  # last slot: records without a type
     for label, conf in qtypes:
         qconf[data.qtypes.index(label)] = conf
+    if "information" in data.qtypes:  # the overview answer is a safe bet for any question
+        i = data.qtypes.index("information")
+        qconf[i] = max(qconf[i], INFORMATION_PRIOR)
     fscore = np.append(key_scores, 0.0).astype(np.float32)  # index -1 -> 0
+    n_keys = len(data.focus_keys)
 
     def boost(d: RankData, total: np.ndarray) -> np.ndarray:
         best = float(total.max()) if len(total) else 0.0
         if best <= 0:
             return np.zeros_like(total)
         f = fscore[d.focus]
+        if FEEDBACK_BOOST > 0 and n_keys:
+            f = np.maximum(f, FEEDBACK_BOOST * _focus_feedback(d, total, n_keys)[d.focus])
         q = qconf[d.qtype]
         q = q * np.where(f > 0.3, 1.0, QTYPE_WITHOUT_FOCUS)
         return (best * (FOCUS_BOOST * f + QTYPE_BOOST * q) * (total > 0)).astype(np.float32)
