@@ -44,6 +44,7 @@ QUESTION_WORDS = frozenset(
     ]
 )
 MAX_DF_SHARE = 0.08  # in messages, words in more than this share of records are dropped
+DF_DROP_MIN_RECORDS = 1000  # document frequencies of a smaller corpus say little
 MAX_MESSAGE_UNITS = 14  # a message keeps at most this many units (the rarest)
 SYNONYM_WEIGHT = 0.9
 REPEAT_BONUS = 0.25  # a unit typed again weighs this much more...
@@ -255,7 +256,9 @@ def _apply_synonyms(units: list[_Unit], data: RankData, plan: Plan) -> list[_Uni
         if len(covered) != m.end - m.start:  # the phrase splits a unit: skip it
             continue
         typed = " ".join(" ".join(units[ui].words) for ui in uis)
-        alts = [Alternative(terms=tuple(covered), text=typed, via="query")]
+        vias = {a.via for ui in uis for a in units[ui].clause.alternatives}
+        via = "correction" if "correction" in vias else "query"
+        alts = [Alternative(terms=tuple(covered), text=typed, via=via)]
         for name in m.alternatives:
             key = tuple(phrase_key(name).split())
             if key and key != tuple(covered):
@@ -319,7 +322,7 @@ def plan_query(
         for u in kept:
             df_share = _unit_df(scorer, u) / n_live
             if (u.single and not u.clause.alternatives[1:] and df_share > MAX_DF_SHARE
-                    and not set(u.stems[0]) & protected):
+                    and n_live >= DF_DROP_MIN_RECORDS and not set(u.stems[0]) & protected):
                 common.append(u)
         dropped.extend(" ".join(u.words) for u in common)
         kept = [u for u in kept if u not in common]

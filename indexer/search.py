@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 from whoosh import query as wq
 
+from indexer.analysis import STOP_WORDS, stem, words
 from indexer.plan import Plan, plan_query
 from indexer.query import ParsedQuery, clean_text, parse
 from indexer.ranking import FIELDS, RankData
@@ -147,7 +148,8 @@ def execute(s: Session, plan: Plan, category: list[str] | None, need: int) -> Ra
     count = len(rows)
     if count > need:
         part = np.argpartition(-total[rows], need - 1)[:need]
-        rows = rows[part]
+        # keep every row tied with the last one, so pages never depend on `need`
+        rows = rows[total[rows] >= total[rows[part]].min()]
     order = np.lexsort((rows, -total[rows]))  # score desc, then row for stable ties
     return Ranked(rows=rows[order], scores=total, total=count, matched=matched,
                   relaxed=relaxed, stems=stems)
@@ -233,20 +235,34 @@ def _run(s: Session, typed: str, category: list[str] | None, need: int) -> tuple
         return None, None, None, False, pq
     data = s.data
     spell = spell_index(s.gen)
+    correction = correct_query(s.gen, pq)
+    did_you_mean = correction.text if correction is not None else None
+    if correction is not None and _has_unknown_word(data, correction):
+        # a typed word the corpus does not know finds nothing: search the correction
+        pq2 = parse(correction.text)
+        plan2 = plan_query(data, pq2, corrections=correction.changes, spell=spell)
+        ranked2 = execute(s, plan2, category, need)
+        if ranked2.total:
+            return plan2, ranked2, did_you_mean, True, pq
     plan = plan_query(data, pq, spell=spell)
     ranked = execute(s, plan, category, need)
-    did_you_mean = None
     corrected = False
-    correction = correct_query(s.gen, pq)
-    if correction is not None:
-        did_you_mean = correction.text
-        if ranked.total == 0:
-            pq2 = parse(correction.text)
-            plan2 = plan_query(data, pq2, corrections=correction.changes)
-            ranked2 = execute(s, plan2, category, need)
-            if ranked2.total:
-                plan, ranked, corrected = plan2, ranked2, True
+    if correction is not None and ranked.total == 0:
+        pq2 = parse(correction.text)
+        plan2 = plan_query(data, pq2, corrections=correction.changes, spell=spell)
+        ranked2 = execute(s, plan2, category, need)
+        if ranked2.total:
+            plan, ranked, corrected = plan2, ranked2, True
     return plan, ranked, did_you_mean, corrected, pq
+
+
+def _has_unknown_word(data: RankData, correction: Any) -> bool:
+    scorer = get_scorer(data)
+    for typed in correction.changes:
+        terms = [stem(w) for w in words(typed) if w not in STOP_WORDS]
+        if terms and all(scorer.term(t)[2] == 0 for t in terms):
+            return True
+    return False
 
 
 def search(
