@@ -8,19 +8,15 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, redirect, render_template, url_for
 from flask.wrappers import Response
-from indexer.search import category_tree, get_record, index_stats, records_in_category
 
+from indexer.search import category_tree, get_record, index_stats, records_in_category
+from indexer.similar import similar_questions
 from search_app import categories as cats
 from search_app import params
 from search_app.index import searcher
 from search_app.present import paragraphs, record_path, safe_url
 from search_app.responses import ApiError
 from search_app.searching import run_search, settings
-
-try:  # the editors' similar-questions function (issue D), when installed
-    from indexer.similar import similar_questions
-except ImportError:  # pragma: no cover - depends on D's module being present
-    similar_questions = None
 
 log = logging.getLogger(__name__)
 bp = Blueprint("views", __name__)
@@ -72,10 +68,14 @@ def search() -> Response | str:
     api_args += [("limit", per_page), ("offset", offset)]
     tree = category_tree(searcher()) if res.total == 0 else []
     current = {"q": q, "category": category}
+    # hits found through a spelling correction (the core may correct inside the query)
+    corrected = bool(res.did_you_mean) and (res.corrected or any(
+        m.via == "correction" for h in res.hits for m in h.matches))
     return render_template(
         "results.html",
         q=q,
         res=res,
+        corrected=corrected,
         category=category,
         page=page,
         pages=pages,
@@ -143,11 +143,10 @@ def record(record_id: str) -> str:
         raise ApiError(404, "not_found", "There is no answer with this address. "
                                          "It may have been removed from the archive.")
     similar = []
-    if similar_questions is not None:
-        try:
-            similar = similar_questions(s, rec.display_question, limit=5, exclude_id=rec.id)
-        except Exception:  # a failing extra must not take the answer down
-            log.exception("similar questions failed for %s", rec.id)
+    try:
+        similar = similar_questions(s, rec.display_question, limit=5, exclude_id=rec.id)
+    except Exception:  # a failing extra must not take the answer down
+        log.exception("similar questions failed for %s", rec.id)
     back_q = params.query(required=False)
     return render_template(
         "record.html",

@@ -299,7 +299,10 @@
       this._urgent.textContent = data.urgent_notice;
       this._urgent.hidden = false;
     }
-    if (data.corrected && data.did_you_mean) {
+    var viaCorrection = (data.hits || []).some(function (h) {
+      return (h.matches || []).some(function (m) { return m.via === "correction"; });
+    });
+    if (data.did_you_mean && (data.corrected || viaCorrection)) {
       this._note.textContent = "Showing results for \u201c" + data.did_you_mean + "\u201d";
       this._note.hidden = false;
     }
