@@ -79,6 +79,6 @@ def serve_command(cors_origins: tuple[str, ...], **options: Any) -> None:
 
 
 def _index_built(app: Any) -> bool:
-    from search_app.index import _STORE_KEY
+    from search_app.index import STORE_KEY
 
-    return bool(app.extensions[_STORE_KEY].exists())
+    return bool(app.extensions[STORE_KEY].exists())

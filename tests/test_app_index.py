@@ -1,4 +1,4 @@
-"""The app's index access: pooled searcher sessions and the result cache both follow the
+"""The app's index access: a session per request and the result cache both follow the
 generation the builder swapped in."""
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from indexer.build import build_index
 from indexer.records import Record
 from indexer.settings import Settings
 from search_app import create_app
-from search_app.index import _POOL_KEY
 
 
 def _rec(i: int, word: str) -> Record:
@@ -17,22 +16,18 @@ def _rec(i: int, word: str) -> Record:
                   categories=[["tests"]])
 
 
-def test_sessions_are_reused_and_stale_ones_dropped(tmp_path: Path) -> None:
+def test_each_request_sees_the_live_generation_and_cache_follows_it(tmp_path: Path) -> None:
     index_dir = tmp_path / "index"
     build_index([_rec(1, "ginger")], index_dir)
     app = create_app(Settings.load(overrides={"index_dir": index_dir, "query_log_dir": tmp_path},
                                    environ={}))
-    pool = app.extensions[_POOL_KEY]
     client = app.test_client()
-    for _ in range(3):
-        assert client.get("/api/search?q=ginger").status_code == 200
-    assert len(pool._idle) == 1, "one request at a time reuses one session"
-    first_gen = pool._idle[0][0]
-    build_index([_rec(1, "ginger"), _rec(2, "turmeric")], index_dir)
-    data = client.get("/api/search?q=turmeric").get_json()["data"]
-    assert [h["id"] for h in data["hits"]] == ["r2"]
-    assert [item[0] for item in pool._idle] != [first_gen], "the old generation is released"
-    assert len(pool._idle) == 1
+    for _ in range(2):  # the second answer comes from the cache
+        assert client.get("/api/search?q=ginger").get_json()["data"]["total"] == 1
+    build_index([_rec(2, "ginger"), _rec(3, "turmeric")], index_dir)
+    data = client.get("/api/search?q=ginger").get_json()["data"]
+    assert [h["id"] for h in data["hits"]] == ["r2"], "no stale cached result after a swap"
+    assert client.get("/api/search?q=turmeric").get_json()["data"]["total"] == 1
 
 
 def test_cache_serves_repeats_and_can_be_disabled(tmp_path: Path, monkeypatch) -> None:
