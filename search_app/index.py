@@ -49,6 +49,10 @@ def searcher() -> Any:
             raise IndexUnavailable(
                 "The search index has not been built yet. Run `qasearch index` and try again."
             ) from exc
+        # Open this thread's Whoosh searcher now, outside any lock: the similar-questions
+        # index is built under the generation's lock, and the core takes that same lock the
+        # first time a thread opens its searcher (a self-deadlock on a fresh thread).
+        getattr(session, "searcher", None)
         g.qasearch_session = (live, session, stack)
     return g.qasearch_session[1]
 
