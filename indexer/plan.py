@@ -311,7 +311,7 @@ def plan_query(
             _add_correction(u, spell)
         if long_query and u.single and not u.clause.alternatives[1:]:
             words = [w for w in u.words if w not in STOP_WORDS]
-            if all(w in NOISE_WORDS or w.isdigit() for w in words):
+            if all(w in NOISE_WORDS for w in words):
                 dropped.append(" ".join(u.words))
                 continue
         kept.append(u)
@@ -321,8 +321,11 @@ def plan_query(
         common = []
         for u in kept:
             df_share = _unit_df(scorer, u) / n_live
-            if (u.single and not u.clause.alternatives[1:] and df_share > MAX_DF_SHARE
-                    and n_live >= DF_DROP_MIN_RECORDS and not set(u.stems[0]) & protected):
+            if not u.single or u.clause.alternatives[1:] or set(u.stems[0]) & protected:
+                continue
+            if (df_share > MAX_DF_SHARE and n_live >= DF_DROP_MIN_RECORDS) or all(
+                w.isdigit() for w in u.words
+            ):  # numbers (doses, ages) count only as part of a name ("trisomy 7")
                 common.append(u)
         dropped.extend(" ".join(u.words) for u in common)
         kept = [u for u in kept if u not in common]
