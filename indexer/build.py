@@ -281,10 +281,11 @@ def _build_generation(
             bar.close()
 
     with ix.reader() as reader:
-        col = reader.column_reader("id")
         row_ids: list[str | None] = []
+        n_docs = reader.doc_count_all()
+        col = reader.column_reader("id") if n_docs else None  # an empty index has no columns
         deleted = reader.has_deletions()
-        for docnum in range(reader.doc_count_all()):
+        for docnum in range(n_docs):
             if deleted and reader.is_deleted(docnum):
                 row_ids.append(None)
             else:

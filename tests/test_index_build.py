@@ -172,3 +172,14 @@ def test_killed_build_leaves_old_index_and_no_stale_lock(tmp_path: Path) -> None
     assert hits(idx, "number7") == ["r7"]
     names = {p.name for p in idx.iterdir() if p.name.startswith("gen-")}
     assert names == {first.generation, second.generation}  # ...which cleans it up
+
+
+def test_empty_index_builds_and_answers(tmp_path: Path) -> None:
+    idx = tmp_path / "idx"
+    assert build_index([], idx).records == 0
+    assert hits(idx, "back pain") == []
+    assert hits(idx, "What causes shingles? I have had it for years.") == []
+    build_index([rec(1)], idx)
+    assert hits(idx, "number1") == ["r1"]
+    report = build_index([], idx)  # everything removed
+    assert (report.removed, report.records) == (1, 0) and hits(idx, "number1") == []
