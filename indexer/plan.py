@@ -214,6 +214,15 @@ def focus_index(data: RankData) -> FocusIndex:
 
 
 # --------------------------------------------------------------------------- planning
+def _display(item: Item) -> str:
+    """An item as shown back to the user: edge punctuation trimmed, phrases quoted."""
+    text = item.text.strip(_EDGE_PUNCT) or item.text
+    return f'"{text}"' if item.phrase else text
+
+
+_EDGE_PUNCT = ".,;:!?()[]{}<>\"'`*~^"
+
+
 def _units(pq: ParsedQuery, corrected: set[str]) -> list[_Unit]:
     units = []
     for group in pq.groups:
@@ -225,7 +234,7 @@ def _units(pq: ParsedQuery, corrected: set[str]) -> list[_Unit]:
             if not stems:
                 continue
             via = "correction" if any(w in corrected for w in item.words) else "query"
-            alts.append(Alternative(terms=stems, text=item.text, via=via))
+            alts.append(Alternative(terms=stems, text=_display(item), via=via))
             stems_l.append(stems)
             words.extend(item.words)
         if alts:
