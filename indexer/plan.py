@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from indexer.analysis import STOP_WORDS, WORD_RE, fold, stem
-from indexer.qtype import question_types
+from indexer.qtype import question_types, with_related
 from indexer.query import Item, ParsedQuery
 from indexer.ranking import RankData, phrase_key
 from indexer.results import SynonymUse
@@ -62,6 +62,7 @@ FOCUS_MIN_MASS = 5.0  # idf mass of a focus name for a full boost (single common
 FOCUS_MIN_NAME_MASS = 3.0  # names made only of common words ("disease") are ignored
 FOCUS_RELATIVE = 0.6  # only foci scoring at least this share of the best one are boosted
 FOCUS_COVERAGE_EXP = 0.5
+FOCUS_SYNONYM_SHARE = 0.5  # a name reached only through a synonym counts this much
 ACRONYM_MAX = 4  # one-word names this short must be typed in capitals
 
 # Words of consumer messages that say nothing about the question (beyond the stop list).
@@ -128,7 +129,7 @@ class FocusIndex:
         tids: list[int] = []
         ptr = [0]
         for phrase, fids in data.gazetteer.items():
-            ids = [data.term_id(t) for t in phrase.split()]
+            ids = [data.term_id(t) for t in dict.fromkeys(phrase.split())]
             if not ids or any(i is None for i in ids):
                 continue
             for k in fids:
@@ -166,6 +167,9 @@ class FocusIndex:
         if not len(self.tids) or not idf_of_tid:
             return out
         q = np.fromiter(idf_of_tid.keys(), dtype=np.int64)
+        qw = np.fromiter(idf_of_tid.values(), dtype=np.float64)
+        order = np.argsort(q)
+        q, qw = q[order], qw[order]
         present = np.isin(self.tids, q)
         if not present.any():
             return out
@@ -173,7 +177,10 @@ class FocusIndex:
         w = idf[self.tids]
         n_phr = len(self.keys)
         total = np.bincount(self.phrase_of, weights=w, minlength=n_phr)
-        covered = np.bincount(self.phrase_of[present], weights=w[present], minlength=n_phr)
+        meant = qw[np.searchsorted(q, self.tids[present])]  # how much the query means each
+        covered = np.bincount(
+            self.phrase_of[present], weights=w[present] * meant, minlength=n_phr
+        )
         cand = np.flatnonzero((covered > 0) & (total >= FOCUS_MIN_NAME_MASS))
         if len(cand) and self.acronymic[cand].any():
             typed_upper = np.isin(self.tids, np.fromiter(upper, np.int64, len(upper)))
@@ -244,7 +251,8 @@ def _units(pq: ParsedQuery, corrected: set[str]) -> list[_Unit]:
     return units
 
 
-def _apply_synonyms(units: list[_Unit], data: RankData, plan: Plan) -> list[_Unit]:
+def _apply_synonyms(units: list[_Unit], data: RankData, plan: Plan, pq: ParsedQuery
+                    ) -> list[_Unit]:
     """Merge runs of single-word units that form a synonym phrase into one unit whose
     alternatives are the typed words and the synonyms."""
     flat: list[tuple[str, int]] = []
@@ -254,7 +262,9 @@ def _apply_synonyms(units: list[_Unit], data: RankData, plan: Plan) -> list[_Uni
         else:
             flat.append(("\x00", ui))  # a barrier: phrases and OR groups are not merged
     terms = [t for t, _ in flat]
-    matches = find_synonyms(terms, gazetteer=data.gazetteer, focus_names=data.focus_names)
+    capitals = frozenset(data.vocab[t] for t in _capitals(data, pq))
+    matches = find_synonyms(terms, gazetteer=data.gazetteer, focus_names=data.focus_names,
+                            capitals=capitals, acronym_max=ACRONYM_MAX)
     if not matches:
         return units
     merged: dict[int, _Unit] = {}
@@ -306,7 +316,7 @@ def plan_query(
         for w in u.words:
             if w not in STOP_WORDS:
                 plan.surface.setdefault(stem(w), w)
-    units = _apply_synonyms(units, data, plan)
+    units = _apply_synonyms(units, data, plan, pq)
 
     long_query = len(units) >= LONG_QUERY_UNITS or (
         len(units) >= QUESTION_MIN_UNITS and is_question(pq)
@@ -381,19 +391,28 @@ def is_question(pq: ParsedQuery) -> bool:
     return bool(_SENTENCE_BREAK.search(pq.source))
 
 
+def _query_weights(data: RankData, clauses: list[Clause]) -> dict[int, float]:
+    """Term id -> how much the query means it (1 for typed words; synonyms and corrections
+    count their alternative weight) for matching focus names."""
+    scorer = get_scorer(data)
+    out: dict[int, float] = {}
+    for c in clauses:
+        for a in c.alternatives:
+            w = 1.0 if a.via == "query" else a.weight * FOCUS_SYNONYM_SHARE
+            if a.via == "correction":
+                w = a.weight
+            for t in a.terms:
+                tid = data.term_id(t)
+                if tid is not None and scorer.term(t)[2]:
+                    out[tid] = max(out.get(tid, 0.0), w)
+    return out
+
+
 def _focus_terms(data: RankData, pq: ParsedQuery, units: list[_Unit]) -> set[str]:
     """Terms of the query that belong to the best-matching focus names."""
     if not data.focus_keys:
         return set()
-    scorer = get_scorer(data)
-    idf_of_tid = {}
-    for u in units:
-        for a in u.clause.alternatives:
-            for t in a.terms:
-                tid = data.term_id(t)
-                df = scorer.term(t)[2]
-                if tid is not None and df:
-                    idf_of_tid[tid] = data.idf(df)
+    idf_of_tid = _query_weights(data, [u.clause for u in units])
     fi = focus_index(data)
     scores = fi.match(idf_of_tid, _capitals(data, pq))
     if not len(scores) or scores.max() <= 0:
@@ -482,15 +501,7 @@ def _add_correction(u: _Unit, spell: Any) -> None:
 def _understand(data: RankData, pq: ParsedQuery, plan: Plan, kept: list[_Unit],
                 long_query: bool, dropped: list[str]) -> None:
     """Detect the condition (focus) and the question type, and set the boosts."""
-    scorer = get_scorer(data)
-    idf_of_tid: dict[int, float] = {}
-    for c in plan.clauses:
-        for a in c.alternatives:
-            for t in a.terms:
-                tid = data.term_id(t)
-                df = scorer.term(t)[2]
-                if tid is not None and df:
-                    idf_of_tid[tid] = data.idf(df)
+    idf_of_tid = _query_weights(data, plan.clauses)
     if data.focus_keys:
         key_scores = focus_index(data).match(idf_of_tid, _capitals(data, pq))
         if len(key_scores) and key_scores.max() > 0:
@@ -501,14 +512,13 @@ def _understand(data: RankData, pq: ParsedQuery, plan: Plan, kept: list[_Unit],
     foci = [(data.focus_names[k], round(float(key_scores[k]), 3)) for k in top
             if key_scores[k] > 0.3]
     text = " ".join(w for item in pq.items for w in item.words)
-    qtypes = question_types(text)
-    known = set(data.qtypes)
-    qtypes = [(label, conf) for label, conf in qtypes if label in known]
+    asked = question_types(text)
+    qtypes = with_related(asked, set(data.qtypes))
     plan.understood = {
         "mode": "message" if long_query else ("all words" if plan.min_match == len(plan.clauses)
                                              else "most words"),
         "focus": [name for name, _ in foci],
-        "qtype": [label for label, _ in qtypes],
+        "qtype": [label for label, _ in asked],
         "terms": [c.label for c in plan.clauses],
     }
     if dropped:

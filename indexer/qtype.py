@@ -46,6 +46,7 @@ _CUES: dict[str, list[tuple[str, float]]] = {
         (r"\bcontribut(?:e|es|ed|ing)\b", 0.6),
         (r"\blead(?:s)? to\b", 0.4), (r"\bresult(?:s)? (?:of|from)\b", 0.4),
         (r"\bhow (?:do|did|does|can) (?:you|i|one|people|someone) get\b", 0.8),
+        (r"\bwhat makes\b", 0.6), (r"\baggravat\w*\b|\bmakes? (?:it )?worse\b", 0.6),
     ],
     "symptoms": [
         (r"\bsymptoms?\b", 1.0), (r"\bsigns?\b", 0.7), (r"\bsyntoms?\b|\bsymtoms?\b", 1.0),
@@ -88,7 +89,7 @@ _CUES: dict[str, list[tuple[str, float]]] = {
     ],
     "susceptibility": [
         (r"\bat risk\b", 1.0), (r"\brisk factors?\b", 1.0), (r"\bwho (?:gets|is likely)\b", 0.8),
-        (r"\bsusceptib\w*\b", 1.0), (r"\bmore likely\b", 0.6), (r"\bcontagious\b", 0.6),
+        (r"\bsu(?:s|c)cept[ai]b\w*\b", 1.0), (r"\bmore likely\b", 0.6), (r"\bcontagious\b", 0.6),
         (r"\btransmi(?:t|tted|ssion)\b|\bcatch(?:ing)?\b|\bspread\b", 0.6),
     ],
     "complications": [
@@ -130,11 +131,12 @@ _CUES: dict[str, list[tuple[str, float]]] = {
         (r"\bstor(?:e|age|ed)\b", 0.8),
         (r"\bdispos(?:e|al)\b", 1.0),
         (r"\bexpir(?:e|ed|ation|y)\b", 0.8),
-        (r"\brefrigerat\w*\b", 0.8),
+        (r"refrigerat\w*\b", 0.8),
     ],
     "interactions with medications": [
         (r"\binteract(?:s|ion|ions)?\b", 1.0), (r"\b(?:take|taking) \w+ (?:with|and)\b", 0.3),
     ],
+    "emergency or overdose": [(r"\boverdos\w*\b|\btoo (?:much|many)\b|\bpoison\w*\b", 1.0)],
     "dietary": [(r"\bdiet\b|\bfoods?\b|\beat(?:ing)?\b|\bgluten\b|\balcohol\b", 0.4)],
     "indication": [(r"\bprescribed\b|\bused for\b|\bwhat is \w+ for\b", 0.6)],
     "brand names": [(r"\bbrand names?\b|\bgeneric\b", 0.8)],
@@ -144,7 +146,22 @@ _COMPILED: list[tuple[str, re.Pattern[str], float]] = [
     (label, re.compile(rx), w) for label, cues in _CUES.items() for rx, w in cues
 ]
 
+# Labels that answer a question of another type when the corpus has few of the first kind
+# (MedQuAD's drug pages, for example, cover interactions under side effects and precautions).
+RELATED: dict[str, tuple[tuple[str, float], ...]] = {
+    "interactions with medications": (("side effects", 0.6), ("precautions", 0.6), ("usage", 0.5)),
+    "interactions with foods": (("dietary", 0.8), ("precautions", 0.5), ("usage", 0.4)),
+    "interactions with herbs and supplements": (("precautions", 0.6), ("side effects", 0.5)),
+    "dose": (("usage", 1.0),),
+    "precautions": (("side effects", 0.5), ("usage", 0.4)),
+    "dietary": (("usage", 0.5), ("precautions", 0.4)),
+    "severe reaction": (("side effects", 0.8),),
+    "contraindication": (("precautions", 0.8),),
+    "emergency or overdose": (("symptoms", 0.5), ("outlook", 0.5), ("treatment", 0.5)),
+}
+
 KEEP_RATIO = 1 / 3
+MIN_SCORE = 0.5  # a label needs at least one clear cue (weak hints alone say nothing)
 MAX_CHARS = 4000
 
 
@@ -155,11 +172,24 @@ def _types(text: str) -> tuple[tuple[str, float], ...]:
         n = len(rx.findall(text))
         if n:
             scores[label] = scores.get(label, 0.0) + w * (1.0 + 0.25 * min(n - 1, 4))
+    scores = {label: sc for label, sc in scores.items() if sc >= MIN_SCORE}
     if not scores:
         return ()
     best = max(scores.values())
     ranked = sorted(scores.items(), key=lambda kv: (-kv[1], LABELS.index(kv[0])))
     return tuple((label, round(s / best, 3)) for label, s in ranked if s >= best * KEEP_RATIO)
+
+
+def with_related(types: list[tuple[str, float]], known: set[str] | None = None,
+                 ) -> list[tuple[str, float]]:
+    """`types` plus the labels related to them (weighted down), best first; with `known`,
+    only labels in it (e.g. those the index has)."""
+    scores = dict(types)
+    for label, conf in types:
+        for other, w in RELATED.get(label, ()):
+            scores[other] = max(scores.get(other, 0.0), round(conf * w, 3))
+    out = sorted(scores.items(), key=lambda kv: (-kv[1], LABELS.index(kv[0])))
+    return [(lab, c) for lab, c in out if known is None or lab in known]
 
 
 def question_types(text: str) -> list[tuple[str, float]]:

@@ -92,9 +92,13 @@ def find_synonyms(
     gazetteer: dict[str, list[int]] | None = None,
     focus_names: Sequence[str] = (),
     min_focus_chars: int = 3,
+    capitals: frozenset[str] = frozenset(),
+    acronym_max: int = 4,
 ) -> list[SynonymMatch]:
     """Longest-first, non-overlapping phrases of `terms` (analysed query terms) that have
-    synonyms in the lay-term table or name a MedQuAD focus by one of its other names."""
+    synonyms in the lay-term table or name a MedQuAD focus by one of its other names.
+    A focus name made only of short words ("MED", "GSD VI") counts only when one of them
+    was typed in capitals (its term in `capitals`)."""
     table = table if table is not None else lay_terms()
     out: list[SynonymMatch] = []
     i = 0
@@ -107,7 +111,11 @@ def find_synonyms(
             if lay is not None:
                 found = SynonymMatch(i, j, lay[0], lay[1], "lay-terms")
                 break
-            if gazetteer and len(key) >= min_focus_chars:
+            span = terms[i:j]
+            acronym = all(len(t) <= acronym_max or t.isdigit() for t in span)
+            if gazetteer and len(key) >= min_focus_chars and (
+                not acronym or any(t in capitals for t in span)
+            ):
                 ids = gazetteer.get(key)
                 if ids:
                     names = [focus_names[k] for k in ids[:3] if k < len(focus_names)]
