@@ -58,10 +58,10 @@ QTYPE_WITHOUT_FOCUS = 0.4  # qtype boost factor for records not about the detect
 INFORMATION_PRIOR = 0.3  # qtype weight of "information" answers when nothing else is asked
 FEEDBACK_BOOST = 0.5  # focus boost share from the foci of the best text matches
 FEEDBACK_DOCS = 5
-FOCUS_MIN_MASS = 5.0  # idf mass of a focus name for a full boost (single common words get less)
-FOCUS_MIN_NAME_MASS = 3.0  # names made only of common words ("disease") are ignored
+FOCUS_MIN_MASS = 2.5  # idf mass of a focus name for a full boost (single common words get less)
+FOCUS_MIN_NAME_MASS = 2.0  # names made only of common words ("disease") are ignored
 FOCUS_RELATIVE = 0.6  # only foci scoring at least this share of the best one are boosted
-FOCUS_COVERAGE_EXP = 0.5
+FOCUS_COVERAGE_EXP = 1.0
 FOCUS_SYNONYM_SHARE = 0.5  # a name reached only through a synonym counts this much
 ACRONYM_MAX = 4  # one-word names this short must be typed in capitals
 
