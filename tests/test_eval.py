@@ -111,5 +111,6 @@ def test_eval_liveqa_prints_the_table(liveqa_output: str) -> None:
     questions, avg, p1, mrr, ndcg, _judged = rows["original"]
     assert questions == 52
     # regression floors, well above stock Whoosh (0.846 / 0.260 / 0.401 on original wording)
-    assert avg >= 1.1 and p1 >= 0.38 and ndcg >= 0.45 and mrr >= p1
-    assert rows["summary"][1] >= 1.2 and rows["summary"][4] >= 0.5
+    # measured 1.481 / 0.538 / 0.545 (summaries 1.500 / 0.519 / 0.632); floors leave a margin
+    assert avg >= 1.3 and p1 >= 0.45 and ndcg >= 0.5 and mrr >= p1
+    assert rows["summary"][1] >= 1.35 and rows["summary"][4] >= 0.58
