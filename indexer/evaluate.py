@@ -15,6 +15,7 @@ import hashlib
 import json
 import math
 import os
+import shutil
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -193,6 +194,11 @@ def cached_index(records: Iterable[Any], cache_dir: Path, *, progress: bool = Fa
     index_dir = Path(cache_dir) / f"eval-{h.hexdigest()[:16]}"
     if current_generation(index_dir) is None:
         build_index(recs, index_dir, progress=progress, full=True)
+        # keep this index and the one before it; older code versions' indexes go
+        others = sorted((p for p in Path(cache_dir).glob("eval-*") if p != index_dir),
+                        key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in others[1:]:
+            shutil.rmtree(old, ignore_errors=True)
     return index_dir
 
 
