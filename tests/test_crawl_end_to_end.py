@@ -165,9 +165,10 @@ def test_non_archive_pages_are_not_stored(first_crawl):
 def test_crawl_delay_from_robots_txt_is_kept(first_crawl):
     _, _, log = first_crawl
     # Crawl-delay: 0.01 while the tests pass delay 0. Arrival times at the server jitter
-    # around the client's spacing (more on a busy machine), so check the whole span.
+    # around the client's spacing (by tens of ms on a busy machine), so this checks only that
+    # the delay was applied at all; test_scrape.py checks the exact spacing on the crawler's clock.
     gaps = len(log) - 1
-    assert log[-1].time - log[0].time >= gaps * 0.01 - 0.02
+    assert log[-1].time - log[0].time >= 0.5 * gaps * 0.01
 
 
 def test_second_crawl_sends_conditional_requests_and_downloads_nothing(first_crawl, sample_site):
