@@ -312,7 +312,7 @@ def _build_generation(
 
 
 def _old_texts(ix: windex.Index, ids: list[str]) -> list[str]:
-    """Question/answer/title/focus texts of records about to leave the index (for spelling)."""
+    """Answer and focus texts of records about to leave the index (for spelling)."""
     out = []
     with ix.searcher() as s:
         for rid in ids:
@@ -320,7 +320,7 @@ def _old_texts(ix: windex.Index, ids: list[str]) -> list[str]:
             if not doc:
                 continue
             rec = Record.from_dict(json.loads(doc["record"]))
-            out.extend([rec.question, rec.title, "\n".join([rec.focus, *rec.synonyms]), rec.answer])
+            out.extend(["\n".join([rec.focus, *rec.synonyms]), rec.answer])
     return out
 
 

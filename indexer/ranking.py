@@ -26,6 +26,7 @@ from indexer.records import Record
 from indexer.schema import category_text, focus_text, path_prefixes
 
 FIELDS: tuple[str, ...] = ("question", "title", "focus", "category", "answer")
+SPELLING_FIELDS = frozenset({"answer", "focus"})  # titles of archive items are the visitors'
 RANK_NPZ = "rank.npz"
 RANK_JSON = "rank.json"
 TF_MAX = 65535
@@ -96,7 +97,9 @@ def vectorise(rec: Record, raw_words: Counter[str] | None = None) -> DocVector:
     terms: dict[str, dict[str, int]] = {}
     lengths: dict[str, int] = {}
     for name, text in texts.items():
-        toks = _terms_and_words(text, raw_words if name != "category" else None)
+        # the spelling vocabulary comes from expert-written text only: visitors' questions
+        # are where the misspellings are ("Can accupuncture help sciatia?")
+        toks = _terms_and_words(text, raw_words if name in SPELLING_FIELDS else None)
         tokens[name] = toks
         terms[name] = Counter(toks)
         lengths[name] = len(toks)

@@ -1,4 +1,5 @@
-"""Did-you-mean from the corpus vocabulary (words of questions, answers, titles and foci).
+"""Did-you-mean from the corpus vocabulary (words of answers, titles and foci: the text
+experts wrote; visitors' questions are where the misspellings are).
 
 Candidates come from a symmetric-delete table (every vocabulary word with one letter left
 out), checked with the Damerau edit distance: "accupuncture", "sciatia", "insomina" and
@@ -8,18 +9,20 @@ does not know it, or knows it only as a rare variant of a much more frequent wor
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from nltk.metrics.distance import edit_distance
 
-from indexer.analysis import STOP_WORDS, WORD_RE, fold
+from indexer.analysis import STOP_WORDS, WORD_RE, fold, stem
 
 MIN_WORD_LEN = 4  # shorter words are too ambiguous to correct
-MIN_VOCAB_COUNT = 2  # words seen once are as likely typos as not
+MIN_VOCAB_COUNT = 1  # expert text is spelt well enough: a word seen once is a word
 RARE_COUNT = 3  # a known word this rare may still be a typo of a frequent one
-RARE_RATIO = 50  # ...when the candidate is this many times more frequent
+RARE_RATIO = 20  # ...when the candidate is this many times more frequent
+SHORT_WORD = 5  # words this short are corrected only for a missing, extra or swapped letter
 
 
 @dataclass
@@ -57,17 +60,24 @@ class SpellIndex:
     def best(self, word: str) -> str | None:
         """The most frequent vocabulary word within 1 edit (2 for long words), or None."""
         max_d = 1 if len(word) < 7 else 2
-        best: tuple[int, int, str] | None = None
+        best: tuple | None = None
         for cand in self.candidates(word):
-            if cand == word or abs(len(cand) - len(word)) > max_d:
+            if cand == word or abs(len(cand) - len(word)) > max_d or cand in STOP_WORDS:
                 continue
+            if len(cand) < MIN_WORD_LEN or stem(cand) == stem(word):
+                continue  # "hernias" is not a misspelling of "hernia"
+            if len(word) <= SHORT_WORD and _substitution(word, cand):
+                continue  # hand/sand/band: too many real words one letter apart
             d = edit_distance(word, cand, transpositions=True)
             if d > max_d:
                 continue
-            key = (d, -self.counts.get(cand, 0), cand)
+            count = self.counts.get(cand, 0)
+            # closest first; then clearly more frequent; then the longer shared start and
+            # the longer word (a left-out letter is the commonest slip)
+            key = (d, -int(math.log2(count + 1)), -_common_prefix(word, cand), -len(cand), cand)
             if best is None or key < best:
                 best = key
-        return best[2] if best else None
+        return best[-1] if best else None
 
     def correct(self, word: str) -> str | None:
         """A correction for `word` when it looks misspelt, else None."""
@@ -82,6 +92,19 @@ class SpellIndex:
         if known and self.counts.get(cand, 0) < known * RARE_RATIO:
             return None
         return cand
+
+
+def _substitution(a: str, b: str) -> bool:
+    return len(a) == len(b) and sum(x != y for x, y in zip(a, b, strict=True)) == 1
+
+
+def _common_prefix(a: str, b: str) -> int:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
 
 
 def _deletes1(word: str) -> list[str]:

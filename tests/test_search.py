@@ -346,3 +346,19 @@ def test_index_path_of_a_store(tmp_path: Path) -> None:
     build_index(RECORDS[:2], tmp_path / "i")
     with IndexStore(tmp_path / "i").searcher() as s2:
         assert index_stats(s2)["index_dir"] == str(tmp_path / "i")
+
+
+def test_spelling_trusts_expert_text_not_visitors_questions(tmp_path: Path) -> None:
+    recs = [
+        Record(id="q1", question="Can accupuncture help my sciatia?",  # misspelt by a visitor
+               answer="Acupuncture can help sciatica; the sciatic nerve often settles."),
+        Record(id="q2", question="Sore hernias", answer="Hernias and a hernia repair; sand."),
+        Record(id="q3", question="Acupuncture", answer="Acupuncture sessions for the back."),
+    ]
+    build_index(recs, tmp_path / "i")
+    with IndexStore(tmp_path / "i").searcher() as s2:
+        typed = search(s2, "accupuncture sciatia")
+        assert typed.did_you_mean == "acupuncture sciatica"
+        assert ids(typed) == ["q1"] and not typed.corrected  # the typed words exist: kept
+        assert search(s2, "hernias").did_you_mean is None  # a plural is not a misspelling
+        assert search(s2, "hand").did_you_mean is None  # hand/sand: one letter swapped in
