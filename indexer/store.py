@@ -39,9 +39,11 @@ class Generation:
         self.data = RankData.load(path)
         self.users = 0
         self.cache: dict[str, Any] = {}  # per-generation memo for derived data (spelling...)
-        self.lock = threading.Lock()
+        # guards `cache` builds; re-entrant, so code holding it may still open a searcher
+        self.lock = threading.RLock()
         self._local = threading.local()
         self._searchers: list[Any] = []
+        self._searchers_lock = threading.Lock()  # only ever held for a list append/clear
 
     def searcher(self) -> Any:
         """This thread's Whoosh searcher of the generation (opened once per thread: opening
@@ -50,12 +52,12 @@ class Generation:
         if s is None:
             s = self.index.searcher()
             self._local.searcher = s
-            with self.lock:
+            with self._searchers_lock:
                 self._searchers.append(s)
         return s
 
     def close(self) -> None:
-        with self.lock:
+        with self._searchers_lock:
             for s in self._searchers:
                 s.close()
             self._searchers.clear()

@@ -183,3 +183,20 @@ def test_empty_index_builds_and_answers(tmp_path: Path) -> None:
     assert hits(idx, "number1") == ["r1"]
     report = build_index([], idx)  # everything removed
     assert (report.removed, report.records) == (1, 0) and hits(idx, "number1") == []
+
+
+def test_a_thread_holding_the_generation_lock_can_open_its_searcher(tmp_path: Path) -> None:
+    import threading
+
+    build_index([rec(1)], tmp_path / "idx")
+    store = IndexStore(tmp_path / "idx")
+    done = []
+
+    def work() -> None:
+        with store.searcher() as s, s.gen.lock:  # e.g. building a derived index
+            done.append(search(s, "number1").hits[0].id)
+
+    t = threading.Thread(target=work)
+    t.start()
+    t.join(timeout=20)
+    assert done == ["r1"]
