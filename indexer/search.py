@@ -57,7 +57,7 @@ def _check_category(category: Any) -> list[str] | None:
     if category is None:
         return None
     if isinstance(category, str):
-        category = [p for p in category.split("/")] if "/" in category else [category]
+        category = [category]  # one name (names may contain "/": "back / spine")
     if not isinstance(category, (list, tuple)) or not all(isinstance(p, str) for p in category):
         raise QueryError("category must be a list of category names (a path)")
     path = [p.strip() for p in category if p.strip()]
