@@ -121,16 +121,21 @@ def _walk(root: Path) -> Iterable[Path]:
             yield entry
 
 
+def _sidecar(path: Path) -> dict[str, Any]:
+    """The page's ``.meta.json`` sidecar as a dict; {} when absent or unreadable."""
+    meta = path.with_name(path.name + ".meta.json")
+    try:
+        data = json.loads(meta.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
 def _store_url(path: Path, root: Path | None) -> str:
     """The URL of a stored page: its sidecar's ``url``, else rebuilt from ``<host>/<path>``."""
-    meta = path.with_name(path.name + ".meta.json")
-    if meta.is_file():
-        try:
-            url = json.loads(meta.read_text(encoding="utf-8")).get("url")
-            if isinstance(url, str) and url:
-                return url
-        except (OSError, ValueError):
-            pass
+    url = _sidecar(path).get("url")
+    if isinstance(url, str) and url:
+        return url
     if root is not None:
         rel = path.relative_to(root).parts
         if len(rel) >= 2 and "." in rel[0]:
@@ -228,7 +233,8 @@ def _parse_k2_file(path: Path, root: Path | None, result: ParseResult,
                 str(path), "not valid UTF-8; decoded as cp1252", "note"))
         else:
             encoding = declared
-    return parse_k2(data, _store_url(path, root), encoding=encoding)
+    return parse_k2(data, _store_url(path, root), encoding=encoding,
+                    fetched_url=_sidecar(path).get("fetched_url"))
 
 
 def _parse_text_file(path: Path, result: ParseResult, max_bytes: int) -> PageParse | None:

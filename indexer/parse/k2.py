@@ -36,7 +36,14 @@ from indexer.parse.items import (
 from indexer.parse.qa import split_item
 from indexer.parse.text import category_from_header
 from indexer.records import TRUNCATED
-from indexer.urls import canonical_url, item_id_from_url, page_number
+from indexer.urls import (
+    DEFAULT_RULES,
+    UrlRules,
+    canonical_url,
+    item_id_from_url,
+    page_number,
+    site_rules,
+)
 
 _BLOCK = frozenset(words(
     "p div li ul ol h1 h2 h3 h4 h5 h6 blockquote table tr td th thead tbody section article "
@@ -120,8 +127,12 @@ def _text(el: Tag | None) -> str:
     return " ".join(" ".join(element_lines(el)).split()) if el is not None else ""
 
 
-def parse_k2(data: bytes, url: str, *, encoding: str | None = None) -> PageParse:
-    """Parse one K2 page (raw bytes; `url` is its canonical URL, used for links and ids)."""
+def parse_k2(data: bytes, url: str, *, encoding: str | None = None,
+             fetched_url: str | None = None) -> PageParse:
+    """Parse one K2 page (raw bytes; `url` is its canonical URL, used for links and ids).
+
+    `fetched_url` is where the page was actually fetched from (a mirror or a local copy of
+    the site): links to that host are filed under the canonical host, as the crawler does."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
         soup = BeautifulSoup(data, "lxml", from_encoding=encoding)
@@ -129,7 +140,7 @@ def parse_k2(data: bytes, url: str, *, encoding: str | None = None) -> PageParse
     if not url.startswith(("http://", "https://")):  # a loose file: ask the page itself
         url = _declared_url(soup) or url
     if _first(soup, "div", "itemListCategory", "catItemView", "itemListView"):
-        result = _parse_listing(soup, url)
+        result = _parse_listing(soup, url, site_rules(url, fetched_url))
     elif _first(soup, ["h2", "div"], "itemTitle", "itemFullText", "itemView"):
         result = _parse_item_page(soup, url)
     else:
@@ -169,7 +180,7 @@ def _mark_truncated(result: PageParse) -> None:
     ))
 
 
-def _parse_listing(soup: BeautifulSoup, url: str) -> PageParse:
+def _parse_listing(soup: BeautifulSoup, url: str, rules: UrlRules) -> PageParse:
     result = PageParse(kind=LISTING, url=url)
     header = _first(soup, "div", "itemListCategory")
     if header is not None:
@@ -188,17 +199,18 @@ def _parse_listing(soup: BeautifulSoup, url: str) -> PageParse:
             result.page = None
     source = source_name(url)
     for view in soup.find_all("div", class_="catItemView"):
-        item = _listing_item(view, url, source, result.category)
+        item = _listing_item(view, url, source, result.category, rules)
         if item is not None:
             result.items.append(item)
     return result
 
 
-def _listing_item(view: Tag, page_url: str, source: str, category: list[str]) -> RawItem | None:
+def _listing_item(view: Tag, page_url: str, source: str, category: list[str],
+                  rules: UrlRules) -> RawItem | None:
     heading = _first(view, "h3", "catItemTitle") or view.find(["h3", "h2"])
     title = _text(heading)
     link = heading.find("a", href=True) if heading is not None else None
-    item_url = _canonical_link(page_url, link["href"]) if link is not None else ""
+    item_url = _canonical_link(page_url, link["href"], rules) if link is not None else ""
     intro = _first(view, "div", "catItemIntroText")
     lines = element_lines(intro)
     cut = _first(view, ["div", "a"], "catItemReadMore", "k2ReadMore") is not None
@@ -253,9 +265,9 @@ def _breadcrumbs(soup: BeautifulSoup, title: str) -> list[str]:
     return crumbs
 
 
-def _canonical_link(page_url: str, href: str) -> str:
+def _canonical_link(page_url: str, href: str, rules: UrlRules = DEFAULT_RULES) -> str:
     target = urljoin(page_url, href.strip())
     try:
-        return canonical_url(target)
+        return canonical_url(target, rules)
     except ValueError:
         return target
