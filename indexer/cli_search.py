@@ -191,16 +191,22 @@ def _run_batch(store: object, topics: Path, run_out: str, limit: int, tag: str) 
 @click.option("--per-question", is_flag=True, help="Also print each question's metrics.")
 @click.option("--run-out", metavar="PREFIX",
               help="Write each form's TREC run to PREFIX-<form>.txt.")
+@click.option("--folds", type=click.IntRange(0, 26), default=0, show_default=True,
+              help="Also print the metrics on N disjoint parts of the questions (rows "
+                   "<form>/<part>; part of question n: n // 2 mod N), to see how much a "
+                   "change depends on which questions it is measured on.")
 def eval_liveqa(qrels: str | None, medquad: str | None, judged: str | None,
                 questions: str | None, forms: tuple[str, ...], cache_dir: str | None,
-                as_json: bool, per_question: bool, run_out: str | None) -> None:
+                as_json: bool, per_question: bool, run_out: str | None, folds: int) -> None:
     """Rank the LiveQA medical questions against MedQuAD and print avgScore, P@1, MRR@10,
     nDCG@10 and judged@10 for the original wording and the NLM summaries."""
+    from indexer.datasets import load_qrels
     from indexer.evaluate import (
         LiveQAPaths,
         cached_index,
         default_cache_dir,
         eval_corpus,
+        evaluate_folds,
         evaluate_liveqa,
         format_table,
         metrics_json,
@@ -230,9 +236,11 @@ def eval_liveqa(qrels: str | None, medquad: str | None, judged: str | None,
     with store.searcher() as s:
         results = evaluate_liveqa(s, paths, forms=forms or ("original", "summary"))
     metrics = {form: m for form, (m, _run) in results.items()}
+    if folds > 1:
+        metrics.update(evaluate_folds(results, load_qrels(paths.qrels), folds))
     click.echo(metrics_json(metrics) if as_json else format_table(metrics))
     if per_question:
-        for form, m in metrics.items():
+        for form, (m, _run) in results.items():
             for qid, row in sorted(m.per_question.items(), key=lambda kv: int(kv[0][2:])):
                 cells = "  ".join(f"{k}={v:.2f}" for k, v in row.items())
                 click.echo(f"{form:<9} {qid:<6} {cells}")

@@ -7,6 +7,10 @@ the run has no line for scores 0):
   MRR@10     1 / rank of the first hit graded >= 3 within the top 10
   nDCG@10    gain = grade - 1, log2 discount, ideal from the judged grades
   judged@10  share of the top 10 that have a judgment
+
+Folds: the dev questions split into disjoint parts by number (`fold_of`), so that a setting
+chosen on one part can be checked on another (with 52 questions, a change of a few hundredths
+is noise; one that holds on both halves is less likely to be fitted to single questions).
 """
 
 from __future__ import annotations
@@ -87,6 +91,21 @@ class Metrics:
             "nDCG@10": round(self.ndcg_at_10, 3),
             "judged@10": round(self.judged_at_10, 3),
         }
+
+
+def fold_of(qid: str, folds: int) -> int:
+    """The fold (0-based) of a question: its number halved, modulo `folds` (the judged questions
+    are the even ones, so with 2 folds: numbers 4, 8, 12... -> 0; 2, 6, 10... -> 1)."""
+    digits = "".join(ch for ch in qid if ch.isdigit())
+    return (int(digits) // 2) % folds if digits and folds > 0 else 0
+
+
+def split_qrels(qrels: Qrels, folds: int) -> list[dict[str, Mapping[str, int]]]:
+    """`qrels` cut into `folds` disjoint parts (see `fold_of`)."""
+    parts: list[dict[str, Mapping[str, int]]] = [{} for _ in range(max(folds, 1))]
+    for qid, judged in qrels.items():
+        parts[fold_of(qid, folds)][qid] = judged
+    return parts
 
 
 def question_metrics(ranked: Sequence[str], judged: Mapping[str, int]) -> dict[str, float]:
@@ -231,15 +250,27 @@ def evaluate_liveqa(
     return results
 
 
+def evaluate_folds(
+    results: Mapping[str, tuple[Metrics, Run]], qrels: Qrels, folds: int
+) -> dict[str, Metrics]:
+    """Metrics per form and fold, keyed "<form>/<fold, 1-based>"."""
+    out = {}
+    for form, (_m, run) in results.items():
+        for i, part in enumerate(split_qrels(qrels, folds), 1):
+            out[f"{form}/{i}"] = evaluate_run(run, part)
+    return out
+
+
 def format_table(results: Mapping[str, Metrics]) -> str:
     cols = ["questions", "avgScore", "P@1", "MRR@10", "nDCG@10", "judged@10"]
-    lines = ["form      " + "".join(f"{c:>11}" for c in cols)]
+    width = max([10, *(len(form) + 2 for form in results)])
+    lines = ["form".ljust(width) + "".join(f"{c:>11}" for c in cols)]
     for form, m in results.items():
         row = m.row()
         cells = "".join(
             f"{row[c]:>11}" if c == "questions" else f"{row[c]:>11.3f}" for c in cols
         )
-        lines.append(f"{form:<10}{cells}")
+        lines.append(f"{form:<{width}}{cells}")
     return "\n".join(lines)
 
 

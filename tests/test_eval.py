@@ -12,7 +12,15 @@ import pytest
 from click.testing import CliRunner
 
 from indexer.cli import cli
-from indexer.evaluate import evaluate_run, question_metrics, read_run, read_topics, write_run
+from indexer.evaluate import (
+    evaluate_run,
+    fold_of,
+    question_metrics,
+    read_run,
+    read_topics,
+    split_qrels,
+    write_run,
+)
 
 QRELS = {
     "TQ1": {"d1": 4, "d2": 2, "d3": 1, "d4": 3},
@@ -54,6 +62,15 @@ def test_only_the_top_ten_count() -> None:
     assert m["rr"] == 0.0 and m["ndcg"] == 0.0 and m["judged"] == 0.0
 
 
+def test_folds_are_disjoint_and_cover_every_question() -> None:
+    qrels = {f"TQ{n}": {"d": 3} for n in range(2, 106, 2)}
+    parts = split_qrels(qrels, 2)
+    assert [len(p) for p in parts] == [26, 26]
+    assert set(parts[0]) | set(parts[1]) == set(qrels) and not set(parts[0]) & set(parts[1])
+    assert fold_of("TQ4", 2) == 0 and fold_of("TQ8", 2) == 0 and fold_of("TQ2", 2) == 1
+    assert sorted(len(p) for p in split_qrels(qrels, 3)) == [17, 17, 18]
+
+
 def test_run_and_topic_files_round_trip(tmp_path: Path) -> None:
     out = io.StringIO()
     write_run(RUN, out, "my tag")
@@ -93,7 +110,7 @@ def test_search_batch_writes_a_trec_run(tmp_path: Path) -> None:
 @pytest.fixture(scope="session")
 def liveqa_output(shared_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
     cache = tmp_path_factory.mktemp("eval-cache")
-    res = CliRunner().invoke(cli, ["eval", "liveqa", "--cache", str(cache)])
+    res = CliRunner().invoke(cli, ["eval", "liveqa", "--cache", str(cache), "--folds", "2"])
     assert res.exit_code == 0, res.output
     return res.output
 
@@ -103,11 +120,16 @@ def liveqa_output(shared_dir: Path, tmp_path_factory: pytest.TempPathFactory) ->
 def test_eval_liveqa_prints_the_table(liveqa_output: str) -> None:
     rows = {}
     for line in liveqa_output.splitlines():
-        m = re.match(r"^(original|summary)\s+(\d+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)"
-                     r"\s+([\d.]+)$", line)
+        m = re.match(r"^((?:original|summary)(?:/[12])?)\s+(\d+)\s+([\d.]+)\s+([\d.]+)"
+                     r"\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)$", line)
         if m:
             rows[m.group(1)] = [float(x) for x in m.groups()[1:]]
-    assert set(rows) == {"original", "summary"}, liveqa_output
+    assert set(rows) == {"original", "summary", "original/1", "original/2", "summary/1",
+                         "summary/2"}, liveqa_output
+    assert rows["original/1"][0] + rows["original/2"][0] == 52
+    for form in ("original", "summary"):  # the folds' means average to the whole
+        halves = (rows[f"{form}/1"][1] + rows[f"{form}/2"][1]) / 2
+        assert halves == pytest.approx(rows[form][1], abs=0.002)
     questions, avg, p1, mrr, ndcg, _judged = rows["original"]
     assert questions == 52
     # regression floors, well above stock Whoosh (0.846 / 0.260 / 0.401 on original wording)

@@ -1,0 +1,148 @@
+"""Choose a ranking setting on one half of the LiveQA dev questions, report it on the other.
+
+    .venv/bin/python bench/tune.py plan.FOCUS_BOOST 0.3 0.5 0.7
+    .venv/bin/python bench/tune.py plan.QTYPE_BOOST 0 0.25 0.5 --set plan.FOCUS_BOOST=0.6
+    .venv/bin/python bench/tune.py plan.FEEDBACK_DOCS 3 5 8 --objective ndcg --form summary
+
+The setting is a module-level constant of `indexer.<module>` (read at query time). Every value
+is run on both question forms; the dev questions are split into two disjoint folds (question n
+is in fold n // 2 mod 2, as `qasearch eval liveqa --folds 2`). For each fold, the value that
+scores best on the *other* fold is picked and its metrics on this fold are reported: the
+cross-validated estimate of what choosing by this sweep is worth on questions it was not
+chosen on. Ties go to the current value (no change without evidence).
+
+Objectives (averaged over the forms run): `combined` = (avgScore / 3 + nDCG@10) / 2 (default),
+`avg`, `p1`, `ndcg`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import importlib
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from indexer.datasets import load_qrels  # noqa: E402
+from indexer.evaluate import (  # noqa: E402
+    LiveQAPaths,
+    Metrics,
+    cached_index,
+    default_cache_dir,
+    eval_corpus,
+    evaluate_run,
+    liveqa_topics,
+    run_topics,
+    split_qrels,
+)
+from indexer.store import IndexStore  # noqa: E402
+
+FOLDS = 2
+
+
+def objective(ms: list[Metrics], kind: str) -> float:
+    def one(m: Metrics) -> float:
+        if kind == "avg":
+            return m.avg_score
+        if kind == "p1":
+            return m.p_at_1
+        if kind == "ndcg":
+            return m.ndcg_at_10
+        return (m.avg_score / 3 + m.ndcg_at_10) / 2
+
+    return sum(one(m) for m in ms) / len(ms)
+
+
+def resolve(name: str) -> tuple[object, str]:
+    mod, _, attr = name.rpartition(".")
+    module = importlib.import_module(f"indexer.{mod}")
+    if not hasattr(module, attr):
+        raise SystemExit(f"indexer.{mod} has no setting {attr}")
+    return module, attr
+
+
+def parse_value(text: str) -> object:
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("setting", help="module.NAME under indexer, e.g. plan.FOCUS_BOOST")
+    ap.add_argument("values", nargs="+", help="values to try (Python literals)")
+    ap.add_argument("--set", action="append", default=[], metavar="module.NAME=VALUE",
+                    help="fixed overrides applied before the sweep")
+    ap.add_argument("--form", action="append", choices=["original", "summary"])
+    ap.add_argument("--objective", default="combined", choices=["combined", "avg", "p1", "ndcg"])
+    args = ap.parse_args()
+
+    paths = LiveQAPaths.defaults(ROOT.parent / "shared")
+    store = IndexStore(cached_index(eval_corpus(paths), default_cache_dir()))
+    qrels = load_qrels(paths.qrels)
+    parts = split_qrels(qrels, FOLDS)
+    forms = args.form or ["original", "summary"]
+    topics = {f: [(q, t) for q, t in liveqa_topics(paths.questions, f) if q in qrels]
+              for f in forms}
+    for item in args.set:
+        name, _, value = item.partition("=")
+        module, attr = resolve(name)
+        setattr(module, attr, parse_value(value))
+    module, attr = resolve(args.setting)
+    current = getattr(module, attr)
+    values = [parse_value(v) for v in args.values]
+    if current not in values:
+        values.insert(0, current)
+
+    # table[value][fold] = [Metrics per form]; fold -1 = all questions
+    table: dict[int, dict[int, list[Metrics]]] = {}
+    with store.searcher() as s:
+        for vi, value in enumerate(values):
+            setattr(module, attr, value)
+            table[vi] = {-1: [], **{k: [] for k in range(FOLDS)}}
+            for form in forms:
+                run = run_topics(s, topics[form], limit=10)
+                table[vi][-1].append(evaluate_run(run, qrels))
+                for k, part in enumerate(parts):
+                    table[vi][k].append(evaluate_run(run, part))
+    setattr(module, attr, current)
+
+    print(f"{args.setting}  (current {current!r}; objective {args.objective}; forms "
+          f"{', '.join(forms)})")
+    head = f"{'value':>10} {'fold':>5}" + "".join(
+        f" {f[:4] + ' ' + c:>14}" for f in forms for c in ("avg", "P@1", "nDCG")
+    ) + f" {'objective':>10}"
+    print(head)
+    for vi, value in enumerate(values):
+        for k in (-1, *range(FOLDS)):
+            ms = table[vi][k]
+            cells = "".join(f" {x:>14.3f}" for m in ms
+                            for x in (m.avg_score, m.p_at_1, m.ndcg_at_10))
+            label = "all" if k < 0 else str(k + 1)
+            print(f"{value!s:>10} {label:>5}{cells} {objective(ms, args.objective):>10.3f}")
+    print()
+    cur_i = values.index(current)
+    cv_total = 0.0
+    cur_total = 0.0
+    for k in range(FOLDS):
+        others = [j for j in range(FOLDS) if j != k]
+
+        def score_on_others(vi: int, others: list[int] = others) -> float:
+            return sum(objective(table[vi][j], args.objective) for j in others)
+
+        best = max(range(len(values)), key=lambda vi: (score_on_others(vi), vi == cur_i))
+        got = objective(table[best][k], args.objective)
+        cur = objective(table[cur_i][k], args.objective)
+        cv_total += got
+        cur_total += cur
+        print(f"fold {k + 1}: chosen on the other fold(s): {values[best]!r} -> {got:.3f} here "
+              f"(current {current!r}: {cur:.3f})")
+    print(f"cross-validated objective {cv_total / FOLDS:.3f} vs current {cur_total / FOLDS:.3f}")
+
+
+if __name__ == "__main__":
+    main()
