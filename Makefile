@@ -31,7 +31,7 @@ chromium:
 	fi
 
 lint: $(STAMP)
-	$(BIN)/ruff check .
+	$(BIN)/ruff check --no-cache .
 
 test: $(STAMP) chromium lint
 	$(BIN)/python -m pytest

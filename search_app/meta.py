@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 from flask.wrappers import Response
-from indexer.search import index_stats
 
+from indexer.search import index_stats
 from search_app.index import searcher
 from search_app.openapi import spec
 from search_app.present import base_url
