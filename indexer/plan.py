@@ -25,7 +25,7 @@ import numpy as np
 from indexer.analysis import STOP_WORDS, WORD_RE, fold, stem
 from indexer.qtype import question_types, with_related
 from indexer.query import Item, ParsedQuery
-from indexer.ranking import RankData, phrase_key
+from indexer.ranking import ACRONYM_MAX, RankData, phrase_key
 from indexer.results import SynonymUse
 from indexer.scoring import Alternative, Clause, get_scorer
 from indexer.synonyms import find_synonyms
@@ -63,7 +63,6 @@ FOCUS_MIN_NAME_MASS = 2.0  # names made only of common words ("disease") are ign
 FOCUS_RELATIVE = 0.6  # only foci scoring at least this share of the best one are boosted
 FOCUS_COVERAGE_EXP = 1.0
 FOCUS_SYNONYM_SHARE = 0.5  # a name reached only through a synonym counts this much
-ACRONYM_MAX = 4  # one-word names this short must be typed in capitals
 
 # Words of consumer messages that say nothing about the question (beyond the stop list).
 NOISE_WORDS: frozenset[str] = frozenset(
@@ -128,6 +127,8 @@ class FocusIndex:
         keys: list[int] = []
         tids: list[int] = []
         ptr = [0]
+        acronyms = data.acronym_keys()
+        caps: list[bool] = []
         for phrase, fids in data.gazetteer.items():
             ids = [data.term_id(t) for t in dict.fromkeys(phrase.split())]
             if not ids or any(i is None for i in ids):
@@ -136,12 +137,14 @@ class FocusIndex:
                 keys.append(k)
                 tids.extend(ids)  # type: ignore[arg-type]
                 ptr.append(len(tids))
+                caps.append(acronyms is None or phrase in acronyms)
         self.keys = np.asarray(keys, dtype=np.int64)
         self.tids = np.asarray(tids, dtype=np.int64)
         self.ptr = np.asarray(ptr, dtype=np.int64)
         self.phrase_of = np.repeat(np.arange(len(keys)), np.diff(self.ptr))
-        # "Acronymic" names: every word short or a number ("MED", "GSD VI", "MED 1"); they
-        # count only when one of their words was typed in capitals.
+        # "Acronymic" names: every word short or a number, written in capitals ("MED",
+        # "GSD VI", "MED 1"; not "Gout" or "Ear wax"); they count only when one of their
+        # words was typed in capitals.
         vocab = data.vocab
         short_tok = np.fromiter(
             (len(vocab[t]) <= ACRONYM_MAX or vocab[t].isdigit() for t in self.tids),
@@ -149,7 +152,7 @@ class FocusIndex:
         )
         n_phr = len(keys)
         long_count = np.bincount(self.phrase_of[~short_tok], minlength=n_phr)
-        self.acronymic = long_count == 0
+        self.acronymic = (long_count == 0) & np.asarray(caps, dtype=bool)
         self.short_tok = short_tok
         n_keys = len(data.focus_keys)
         self.alive = (data.focus_count > 0) if len(data.focus_count) == n_keys else np.ones(
@@ -264,7 +267,8 @@ def _apply_synonyms(units: list[_Unit], data: RankData, plan: Plan, pq: ParsedQu
     terms = [t for t, _ in flat]
     capitals = frozenset(data.vocab[t] for t in _capitals(data, pq))
     matches = find_synonyms(terms, gazetteer=data.gazetteer, focus_names=data.focus_names,
-                            capitals=capitals, acronym_max=ACRONYM_MAX)
+                            capitals=capitals, acronym_max=ACRONYM_MAX,
+                            acronyms=data.acronym_keys())
     if not matches:
         return units
     merged: dict[int, _Unit] = {}

@@ -70,6 +70,22 @@ def _name_key(name: str) -> str:
     return key
 
 
+ACRONYM_MAX = 4  # a name whose words are all this short may be an acronym ("MED", "GSD VI")
+
+
+def _short_key(key: str) -> bool:
+    return all(len(t) <= ACRONYM_MAX or t.isdigit() for t in key.split())
+
+
+def acronym_like(name: str) -> bool:
+    """A name written as an acronym: every word short, one written with two or more capitals
+    ("ODD", "GSD VI", "aHUS", "OI type V"); "Gout", "Ear wax" and "Flu" are ordinary words."""
+    raws = WORD_RE.findall(name or "")
+    if not raws or not all(len(r) <= ACRONYM_MAX or any(c.isdigit() for c in r) for r in raws):
+        return False
+    return any(sum(c.isupper() for c in r) >= 2 for r in raws)
+
+
 @dataclass
 class DocVector:
     """What the scorer needs of one record."""
@@ -80,6 +96,7 @@ class DocVector:
     focus: str  # analysed focus ("" when none)
     focus_name: str
     focus_phrases: list[str]  # analysed focus and synonyms
+    name_case: dict[str, str]  # analysed short name -> "caps" (written as an acronym) / "plain"
     qtype: str
     paths: list[tuple[str, ...]]  # every category path prefix
 
@@ -104,7 +121,12 @@ def vectorise(rec: Record, raw_words: Counter[str] | None = None) -> DocVector:
         terms[name] = Counter(toks)
         lengths[name] = len(toks)
     names = [rec.focus, *rec.synonyms] if rec.focus else list(rec.synonyms)
-    phrases = [p for p in dict.fromkeys(_name_key(n) for n in names) if p]
+    keyed = [(n, _name_key(n)) for n in names]
+    phrases = [p for p in dict.fromkeys(k for _, k in keyed) if p]
+    name_case: dict[str, str] = {}
+    for n, k in keyed:
+        if k and _short_key(k) and name_case.get(k) != "plain":
+            name_case[k] = "caps" if acronym_like(n) else "plain"
     focus = phrase_key(rec.focus) if rec.focus else ""
     return DocVector(
         tokens=tokens,
@@ -113,6 +135,7 @@ def vectorise(rec: Record, raw_words: Counter[str] | None = None) -> DocVector:
         focus=focus,
         focus_name=rec.focus.strip(),
         focus_phrases=phrases,
+        name_case=name_case,
         qtype=(rec.qtype or "").strip().lower(),
         paths=path_prefixes(rec.categories),
     )
@@ -191,6 +214,7 @@ class RankData:
         old_gaz = previous.gazetteer if previous else {}
         gaz: dict[str, list[int]] = {k: list(v) for k, v in old_gaz.items()}
         words: Counter[str] = Counter(previous.words if previous else {})
+        name_case: dict[str, str] = dict(previous.extra.get("name_case", {})) if previous else {}
         words.update(spelling_words(raw_words or Counter()))
 
         n = len(row_ids)
@@ -246,6 +270,9 @@ class RankData:
                         lst = gaz.setdefault(ph, [])
                         if fid not in lst:
                             lst.append(fid)
+                    for ph, case in dv.name_case.items():
+                        if name_case.get(ph) != "plain":
+                            name_case[ph] = case
                 if dv.qtype:
                     qtype[row] = qtypes.get(dv.qtype)
                 cids = np.array([paths.get("\x1f".join(p)) for p in dv.paths], dtype=np.int32)
@@ -298,6 +325,7 @@ class RankData:
             cat_ids=cat_ids.astype(np.int32),
             paths=[p.split("\x1f") for p in paths.items],
             words={w: c for w, c in words.items() if c > 0},
+            extra={"name_case": name_case},
         )
         return data
 
@@ -394,6 +422,18 @@ class RankData:
         )
 
     # ------------------------------------------------------------------ lookups
+    def acronym_keys(self) -> frozenset[str] | None:
+        """Analysed focus names written only as acronyms ("odd" from "ODD"): they count in a
+        query only when typed in capitals. None for an index built before this was kept."""
+        cached = self.__dict__.get("_acronyms", False)
+        if cached is False:
+            case = self.extra.get("name_case")
+            cached = None if case is None else frozenset(
+                k for k, c in case.items() if c == "caps"
+            )
+            self.__dict__["_acronyms"] = cached
+        return cached
+
     def row_of(self, record_id: str) -> int | None:
         row = self._row_of.get(record_id)
         return row if row is not None and self.live[row] else None

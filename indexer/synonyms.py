@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -94,11 +94,13 @@ def find_synonyms(
     min_focus_chars: int = 3,
     capitals: frozenset[str] = frozenset(),
     acronym_max: int = 4,
+    acronyms: Collection[str] | None = None,
 ) -> list[SynonymMatch]:
     """Longest-first, non-overlapping phrases of `terms` (analysed query terms) that have
     synonyms in the lay-term table or name a MedQuAD focus by one of its other names.
-    A focus name made only of short words ("MED", "GSD VI") counts only when one of them
-    was typed in capitals (its term in `capitals`)."""
+    A focus name made only of short words and written as an acronym ("MED", "GSD VI": its
+    key in `acronyms`; without that set, any name of short words) counts only when one of
+    them was typed in capitals (its term in `capitals`)."""
     table = table if table is not None else lay_terms()
     out: list[SynonymMatch] = []
     i = 0
@@ -112,7 +114,9 @@ def find_synonyms(
                 found = SynonymMatch(i, j, lay[0], lay[1], "lay-terms")
                 break
             span = terms[i:j]
-            acronym = all(len(t) <= acronym_max or t.isdigit() for t in span)
+            acronym = all(len(t) <= acronym_max or t.isdigit() for t in span) and (
+                acronyms is None or key in acronyms
+            )
             if gazetteer and len(key) >= min_focus_chars and (
                 not acronym or any(t in capitals for t in span)
             ):

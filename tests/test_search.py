@@ -269,6 +269,26 @@ def test_question_type_picks_the_right_answer_of_a_condition(s: Session) -> None
     assert understood["focus"] == ["Aarskog-Scott syndrome"]
 
 
+def test_short_names_need_capitals_only_when_written_as_acronyms(tmp_path: Path) -> None:
+    recs = [
+        Record(id="g1", question="What are the treatments for Gout ?", focus="Gout",
+               answer="Gout attacks are treated with anti-inflammatory medicines.",
+               qtype="treatment"),
+        Record(id="o1", question="What is (are) Oppositional defiant disorder ?",
+               focus="Oppositional defiant disorder", synonyms=["ODD"], qtype="information",
+               answer="Oppositional defiant disorder is a pattern of angry behaviour."),
+    ] + [Record(id=f"f{i}", question=f"Filler question {i} about sleep",
+                answer=f"Filler answer {i}.") for i in range(30)]  # idf needs a corpus
+    build_index(recs, tmp_path / "idx")
+    with IndexStore(tmp_path / "idx").searcher() as session:
+        # "Gout" is a word, not an acronym: typed in lower case it still names the condition
+        assert search(session, "how is gout treated?").understood["focus"] == ["Gout"]
+        # "ODD" is written as an acronym: only capitals name the condition
+        assert search(session, "is ODD common in boys?").understood["focus"] == [
+            "Oppositional defiant disorder"]
+        assert search(session, "an odd pain in my knee, what is it?").understood["focus"] == []
+
+
 # --------------------------------------------------------------------------- snippets, matches
 def test_snippets_are_segments_and_html_is_escaped(s: Session) -> None:
     result = search(s, "stored text inert")
