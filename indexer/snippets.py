@@ -9,8 +9,10 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Collection, Iterable, Mapping
+from functools import lru_cache
 
-from indexer.analysis import analyse_with_offsets
+from indexer import analysis
+from indexer.analysis import analyse_with_offsets, term
 from indexer.results import Segment
 
 ELLIPSIS = "…"
@@ -18,9 +20,121 @@ _SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|\n\s*)(?=\S)")
 _WS = re.compile(r"\s+")
 MAX_SCAN_CHARS = 60_000  # very long answers: look for the best fragment in the first 60k chars
 
+Hit = tuple[str, int, int]  # (stem, start, end) of a matched word
+
 
 def _collapse(text: str) -> str:
     return _WS.sub(" ", text)
+
+
+# --------------------------------------------------------------------------- finding words
+# Analysing every word of an answer for every hit was most of a search request's time. Only
+# the *candidate* words (those that can have one of the stems) are analysed now, found with
+# `str.find` in the lower-cased text (or a regex in the rare non-ASCII text). A word's stem
+# keeps the first characters of the lower-cased word (Snowball changes endings only: 'lying'
+# -> 'lie', 'studies' -> 'studi'), so a word can have stem `s` only if it starts with the
+# first 3 letters of `s` but its last (checked on 2 million words and variants from MedQuAD,
+# LiveQA, RQE and the sample archive, with Snowball's irregular forms 'dying' and the like);
+# British spellings folded by the analyzer ('haem' -> 'hem') add their prefix, and words
+# with an apostrophe or a non-ASCII letter among their first characters are always
+# candidates. Candidates are checked with the analyzer's own `term`, so the hits are exactly
+# those of analysing every word (tests/test_app_snippets.py compares the two).
+_WORD = r"[^\W_]+(?:['’][^\W_]+)*"  # = analysis.WORD_RE (the word-start rules below use it)
+_WORD_RE = re.compile(_WORD)
+_WORD_START = r"(?<![^\W_])(?<![^\W_]['’])"  # not inside a word of WORD_RE
+_ODD_START = r"[^\W_]{0,2}[^\x00-\x7f]|[^\W_]{1,3}['’]"  # folding may change the first chars
+_FAST = analysis.WORD_RE.pattern == _WORD  # else (analyzer changed) analyse every word
+
+
+# Snowball's irregular forms whose stem does not keep the word's first two letters
+_IRREGULAR_HEADS = {"die": "dy", "lie": "ly", "tie": "ty"}
+
+
+def _stem_heads(stem: str) -> set[str]:
+    k = len(stem) if len(stem) <= 2 else min(3, len(stem) - 1)
+    heads = {stem[:k]}
+    if stem in _IRREGULAR_HEADS:
+        heads.add(_IRREGULAR_HEADS[stem])
+    return heads
+
+
+@lru_cache(maxsize=4096)
+def _heads(stems: frozenset[str]) -> tuple[str, ...]:
+    """Lower-case beginnings that every word with one of `stems` starts with."""
+    folds = getattr(analysis, "_SPELLING_PREFIXES", ())
+    heads = set()
+    for s in stems:
+        heads |= _stem_heads(s)
+        heads.update(pre for pre, repl in folds if s.startswith(repl))
+    # a head that starts with another head finds nothing more
+    return tuple(sorted(h for h in heads if not any(h != o and h.startswith(o) for o in heads)))
+
+
+@lru_cache(maxsize=4096)
+def _candidates(heads: tuple[str, ...]) -> re.Pattern[str]:
+    alts = "|".join(re.escape(h) for h in sorted(heads, key=lambda h: (-len(h), h)))
+    return re.compile(f"{_WORD_START}(?=(?i:{alts})|{_ODD_START}){_WORD}")
+
+
+def _hits(text: str, stems: Collection[str]) -> list[Hit]:
+    """(stem, start, end) of every word of `text` whose stem is in `stems`, in order."""
+    if not stems or not text:
+        return []
+    if not _FAST:
+        return [(t, a, b) for t, a, b in analyse_with_offsets(text) if t in stems]
+    heads = _heads(stems if isinstance(stems, frozenset) else frozenset(stems))
+    if not text.isascii():
+        out = []
+        for m in _candidates(heads).finditer(text):
+            t = term(m.group())
+            if t in stems:
+                out.append((t, m.start(), m.end()))
+        return out
+    return _ascii_hits(text, stems, heads)
+
+
+def _ascii_hits(text: str, stems: Collection[str], heads: tuple[str, ...]) -> list[Hit]:
+    low = text.lower()  # same offsets: the text is ASCII
+    find = low.find
+    starts = set()
+    for h in heads:
+        i = find(h)
+        while i >= 0:
+            # a word of WORD_RE starts at i: no letter or digit before it, nor one joined
+            # to it by an apostrophe ("don't")
+            if i == 0 or not (low[i - 1].isalnum() or
+                              (low[i - 1] == "'" and i >= 2 and low[i - 2].isalnum())):
+                starts.add(i)
+            i = find(h, i + 1)
+    j = find("'")
+    while j >= 0:  # o'brien: the folded word drops the apostrophe, so any head may follow
+        k = j
+        while k > 0 and j - k < 3 and low[k - 1].isalnum():
+            k -= 1
+        if k < j and _word_starts(low, k):
+            starts.add(k)
+        j = find("'", j + 1)
+    out = []
+    match = _WORD_RE.match
+    for i in sorted(starts):
+        m = match(text, i)
+        if m is not None:
+            t = term(m.group())
+            if t in stems:
+                out.append((t, i, m.end()))
+    return out
+
+
+def _word_starts(low: str, i: int) -> bool:
+    """Does a word of WORD_RE start at `i` of ASCII text `low`?"""
+    if not low[i].isalnum():
+        return False
+    if i == 0:
+        return True
+    prev = low[i - 1]
+    if prev.isalnum():
+        return False
+    return not (prev == "'" and i >= 2 and low[i - 2].isalnum())
 
 
 def highlight(text: str, stems: Collection[str]) -> list[Segment]:
@@ -32,14 +146,13 @@ def _segments(text: str, start: int, end: int, stems: Collection[str]) -> list[S
     out: list[Segment] = []
     pos = start
     if stems:
-        for term, a, b in analyse_with_offsets(text[start:end]):
-            if term in stems:
-                a += start
-                b += start
-                if a > pos:
-                    out.append(Segment(_collapse(text[pos:a])))
-                out.append(Segment(text[a:b], True))
-                pos = b
+        for _t, a, b in _hits(text[start:end], stems):
+            a += start
+            b += start
+            if a > pos:
+                out.append(Segment(_collapse(text[pos:a])))
+            out.append(Segment(text[a:b], True))
+            pos = b
     if pos < end:
         out.append(Segment(_collapse(text[pos:end])))
     return _merge(out)
@@ -71,7 +184,7 @@ def fragment(
     if not text.strip():
         return []
     scan = text[:MAX_SCAN_CHARS]
-    hits = [(t, a, b) for t, a, b in analyse_with_offsets(scan) if t in stems] if stems else []
+    hits = _hits(scan, stems)
     if len(text) <= max_chars:
         return _segments(text, 0, len(text), stems).copy() if hits else [Segment(_collapse(text))]
     best_start = 0
