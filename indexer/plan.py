@@ -62,6 +62,8 @@ FOCUS_MIN_MASS = 2.5  # idf mass of a focus name for a full boost (single common
 FOCUS_MIN_NAME_MASS = 2.0  # names made only of common words ("disease") are ignored
 FOCUS_RELATIVE = 0.6  # only foci scoring at least this share of the best one are boosted
 FOCUS_COVERAGE_EXP = 1.0
+FOCUS_RIVAL_FLOOR = 0.7  # names compete for the query where they share terms, and every
+# name with whatever covers the most of the query scaled by this (1: all names compete)
 FOCUS_SYNONYM_SHARE = 0.5  # a name reached only through a synonym counts this much
 
 # Words of consumer messages that say nothing about the question (beyond the stop list).
@@ -194,12 +196,33 @@ class FocusIndex:
         if not len(cand):
             return out
         cov = covered[cand] / np.maximum(total[cand], 1e-9)
-        share = covered[cand] / covered[cand].max()  # how much of the query it accounts for
+        share = covered[cand] / self._rival_mass(cand, present, covered)
         mass = np.minimum(1.0, covered[cand] / FOCUS_MIN_MASS)
         score = (cov**FOCUS_COVERAGE_EXP * share * mass).astype(np.float32)
         np.maximum.at(out, self.keys[cand], score)
         out[~self.alive] = 0.0
         return out
+
+    def _rival_mass(self, cand: np.ndarray, present: np.ndarray, covered: np.ndarray
+                    ) -> np.ndarray:
+        """Per candidate name, the largest query mass covered by a name sharing a query term
+        with it (itself included): "diabetes" competes with "type 2 diabetes" and gets its
+        share of it, while "ear wax" and "hydrogen peroxide poisoning", two conditions of one
+        question, do not compete (unless one covers far less of the query than the best: a
+        lone "pain" beside "ear infection", see FOCUS_RIVAL_FLOOR)."""
+        floor = FOCUS_RIVAL_FLOOR * covered[cand].max()
+        if FOCUS_RIVAL_FLOOR >= 1.0:
+            return np.full(len(cand), floor)
+        is_cand = np.zeros(len(self.keys), dtype=bool)
+        is_cand[cand] = True
+        ent = np.flatnonzero(present & is_cand[self.phrase_of])
+        ent_ph = self.phrase_of[ent]
+        terms, inv = np.unique(self.tids[ent], return_inverse=True)
+        best = np.zeros(len(terms), np.float64)
+        np.maximum.at(best, inv, covered[ent_ph])
+        rival = np.zeros(len(self.keys), np.float64)
+        np.maximum.at(rival, ent_ph, best[inv])
+        return np.maximum(rival[cand], max(floor, 1e-9))
 
     def _idf(self) -> np.ndarray:
         idf = getattr(self, "_idf_cache", None)

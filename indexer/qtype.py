@@ -146,9 +146,13 @@ _COMPILED: list[tuple[str, re.Pattern[str], float]] = [
     (label, re.compile(rx), w) for label, cues in _CUES.items() for rx, w in cues
 ]
 
+RELATED_TREATMENT = 0.8
+
 # Labels that answer a question of another type when the corpus has few of the first kind
 # (MedQuAD's drug pages, for example, cover interactions under side effects and precautions).
 RELATED: dict[str, tuple[tuple[str, float], ...]] = {
+    # a drug page answers "can X treat Y" in what it is prescribed for and how it is used
+    "treatment": (("indication", RELATED_TREATMENT), ("usage", RELATED_TREATMENT * 0.75)),
     "interactions with medications": (("side effects", 0.6), ("precautions", 0.6), ("usage", 0.5)),
     "interactions with foods": (("dietary", 0.8), ("precautions", 0.5), ("usage", 0.4)),
     "interactions with herbs and supplements": (("precautions", 0.6), ("side effects", 0.5)),

@@ -70,6 +70,7 @@ def _name_key(name: str) -> str:
     return key
 
 
+QUESTION_NAME_ONLY = True  # structured records' questions score their condition's names only
 ACRONYM_MAX = 4  # a name whose words are all this short may be an acronym ("MED", "GSD VI")
 
 
@@ -120,6 +121,13 @@ def vectorise(rec: Record, raw_words: Counter[str] | None = None) -> DocVector:
         tokens[name] = toks
         terms[name] = Counter(toks)
         lengths[name] = len(toks)
+    if QUESTION_NAME_ONLY and rec.qtype and rec.focus:
+        # A structured record's question is a template over its condition ("What should I
+        # do if I forget a dose of X?"): the template's words say the question type, which
+        # the ranking weighs as such; scored as text they let a chance word of a query
+        # ("low dose", "is it safe") pick the section. The question scores its names only.
+        name_terms = set(tokens["focus"])
+        terms["question"] = {t: c for t, c in terms["question"].items() if t in name_terms}
     names = [rec.focus, *rec.synonyms] if rec.focus else list(rec.synonyms)
     keyed = [(n, _name_key(n)) for n in names]
     phrases = [p for p in dict.fromkeys(k for _, k in keyed) if p]
