@@ -19,13 +19,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     from indexer.querylog import QueryLog
     from search_app import api, errors, index, meta, ratelimit, searching, security, views, widget
     from search_app.editor import editor_bp
+    from search_app.jsonio import FastJSONProvider
     from search_app.responses import start_timer
 
     settings = settings if settings is not None else Settings.load()
     app = Flask(__name__)
     app.config["QASEARCH"] = settings
-    app.json.sort_keys = False  # type: ignore[attr-defined]
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json = FastJSONProvider(app)  # orjson: keys in order, UTF-8, dataclasses in C
     if settings.trusted_proxies > 0:
         from werkzeug.middleware.proxy_fix import ProxyFix
 

@@ -22,7 +22,7 @@ from indexer.suggest import suggest
 from search_app import categories as cats
 from search_app import params
 from search_app.index import searcher
-from search_app.present import base_url, hit_dict, plain, record_dict, record_path
+from search_app.present import base_url, hit_dict, record_dict, record_path
 from search_app.responses import ApiError, ok
 from search_app.searching import run_search
 
@@ -60,7 +60,8 @@ def api_search() -> Response:
                          log_query=not partial)
     res = outcome.result
     base = base_url()
-    data = {name: plain(getattr(res, name)) for name in RESULT_FIELDS if name != "hits"}
+    # result objects as they are: the JSON provider (jsonio) serialises dataclasses
+    data = {name: getattr(res, name) for name in RESULT_FIELDS if name != "hits"}
     data["hits"] = [hit_dict(h, base) for h in res.hits]
     data["urgent_notice"] = outcome.urgent_notice
     data["links"] = _search_links(base, q, category, limit, offset, res.total)

@@ -56,11 +56,20 @@ def plain(obj: Any) -> Any:
 
 
 def hit_dict(hit: Hit, base: str) -> dict[str, Any]:
-    data = plain(hit)
+    """A hit for the API: its fields (nested segments and matches stay dataclasses, which the
+    JSON provider serialises), the source URL only when safe, and our links."""
+    data = {name: getattr(hit, name) for name in _hit_fields()}
     data["url"] = safe_url(hit.url)
     data["html_url"] = base + record_path(hit.id)
     data["api_url"] = base + "/api" + record_path(hit.id)
     return data
+
+
+def _hit_fields() -> tuple[str, ...]:
+    names = _FIELDS.get(Hit)
+    if names is None:
+        names = _FIELDS[Hit] = tuple(f.name for f in fields(Hit))
+    return names
 
 
 def record_dict(rec: Record, base: str) -> dict[str, Any]:
