@@ -78,7 +78,7 @@ def client(host: str, port: int, work: list[tuple[str, str]], stop_at: float, bu
                 break
             budget[0] -= 1
         kind, q = rng.choice(work)
-        path = "/api/search?" + urlencode({"q": q, "limit": limit})
+        path = search_path(q, limit)
         t0 = time.perf_counter()
         try:
             conn.request("GET", path, headers={"Accept": "application/json"})
@@ -116,11 +116,7 @@ def run(base: str, clients: int, duration: float, mode: str, limit: int,
         loopback = False
     if not loopback:
         sys.exit("this load test only targets a server on this machine (loopback address)")
-    work: list[tuple[str, str]] = []
-    if mode in ("short", "mixed"):
-        work += [("short", q) for q in SHORT]
-    if mode in ("long", "mixed"):
-        work += [("long", q) for q in long_queries()]
+    work = queries(mode)
     # warm up: every query once (fills per-generation caches, like a server that has been up)
     warm = Stats()
     client(host, port, work[:warmup] if warmup else work, time.monotonic() + 120,
@@ -156,6 +152,25 @@ def report(stats: Stats, mode: str, clients: int) -> None:
               f"p99={pct(srv, 99):6.1f}")
 
 
+def queries(mode: str) -> list[tuple[str, str]]:
+    work: list[tuple[str, str]] = []
+    if mode in ("short", "mixed", "all"):
+        work += [("short", q) for q in SHORT]
+    if mode in ("long", "mixed", "all"):
+        work += [("long", q) for q in long_queries()]
+    return work
+
+
+def search_path(q: str, limit: int) -> str:
+    return "/api/search?" + urlencode({"q": q, "limit": limit})
+
+
+def write_paths(out: Path, mode: str, limit: int) -> None:
+    lines = [search_path(q, limit) for _, q in queries(mode)]
+    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"{len(lines)} request paths written to {out}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -166,7 +181,12 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=10, help="hits per request")
     ap.add_argument("--max-requests", type=int, default=200_000)
     ap.add_argument("--warmup", type=int, default=0, help="queries to warm up (0: all)")
+    ap.add_argument("--paths-out", type=Path, help="write the request paths of --mode (one a "
+                    "line) for bench/wrk_queries.lua and exit")
     args = ap.parse_args()
+    if args.paths_out:
+        write_paths(args.paths_out, args.mode, args.limit)
+        return
     modes = ["short", "long", "mixed"] if args.mode == "all" else [args.mode]
     for mode in modes:
         stats = run(args.base, args.clients, args.duration, mode, args.limit,
