@@ -106,7 +106,7 @@ _CUES: dict[str, list[tuple[str, float]]] = {
         (r"\b(?:find|recommend) (?:a )?(?:doctor|specialist|physician)s?\b", 0.5),
     ],
     "information": [
-        (r"^\s*what (?:is|are)\b", 0.5), (r"\bwhat (?:is|are) (?:a |an |the )?\w+\s*\??\s*$", 0.6),
+        (r"\bwhat (?:is|are) (?:a |an |the )?\w+\s*\??\s*$", 0.6),
         (r"\binformation\b|\binfo\b", 0.6),
         (r"\bexplain\b|\bwhat does \w+ mean\b|\bmeaning\b", 0.5),
         (r"\bknow (?:more )?about\b|\blearn (?:more )?about\b|\btell me about\b", 0.5),
@@ -145,6 +145,11 @@ _CUES: dict[str, list[tuple[str, float]]] = {
 _COMPILED: list[tuple[str, re.Pattern[str], float]] = [
     (label, re.compile(rx), w) for label, cues in _CUES.items() for rx, w in cues
 ]
+# Openers that point somewhere only when nothing else does: "What is X?" asks for an
+# overview, "What are the causes of X?" does not.
+_OPENERS: list[tuple[str, re.Pattern[str], float]] = [
+    ("information", re.compile(r"^\s*what (?:is|are)\b"), 0.5),
+]
 
 RELATED_TREATMENT = 0.8
 
@@ -177,6 +182,10 @@ def _types(text: str) -> tuple[tuple[str, float], ...]:
         if n:
             scores[label] = scores.get(label, 0.0) + w * (1.0 + 0.25 * min(n - 1, 4))
     scores = {label: sc for label, sc in scores.items() if sc >= MIN_SCORE}
+    if not (scores.keys() - {"information"}):
+        for label, rx, w in _OPENERS:
+            if rx.search(text):
+                scores[label] = scores.get(label, 0.0) + w
     if not scores:
         return ()
     best = max(scores.values())
@@ -200,4 +209,8 @@ def question_types(text: str) -> list[tuple[str, float]]:
     """MedQuAD question types the text asks about, best first, scores in (0, 1]."""
     if not isinstance(text, str) or not text.strip():
         return []
-    return list(_types(" ".join(text.lower().split())[:MAX_CHARS]))
+    return list(_types(_normal(text)))
+
+
+def _normal(text: str) -> str:
+    return " ".join(text.lower().split())[:MAX_CHARS]

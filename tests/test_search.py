@@ -358,6 +358,12 @@ def test_question_types(text: str, label: str) -> None:
     assert question_types(text)[0][0] == label
 
 
+def test_what_is_asks_for_an_overview_only_when_nothing_else_is_asked() -> None:
+    assert [label for label, _ in question_types("What is sleep paralysis?")] == ["information"]
+    asked = question_types("What are the causes and complications of diaphragmatic hernia?")
+    assert {label for label, _ in asked} == {"causes", "complications"}
+
+
 def test_question_types_of_nothing() -> None:
     assert question_types("") == [] and question_types("back pain") == []
 
