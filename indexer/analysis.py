@@ -48,7 +48,7 @@ PROTECTED: frozenset[str] = frozenset(
     [
         "organism", "organisms", "organic", "hepatic", "international", "internal",
         "universal", "general", "generic", "aids", "gout", "gouty", "lupus", "cystic",
-        "fibrosis", "physical", "physician", "physicians",
+        "fibrosis", "physical", "physician", "physicians", "sids", "ards", "sars", "mers",
     ]
 )
 
@@ -105,6 +105,9 @@ def stem(word: str) -> str:
             break
     if word in PROTECTED or len(word) <= 2 or word.isdigit():
         return word
+    if len(word) == 3 and word.endswith("s"):
+        return word  # acronyms, not plurals: EDS is not ED, IBS not IB, ALS not AL
+
     if word.endswith("itis") or word.endswith("itides"):
         # Inflammations stay apart from their organ: hepatitis != hepatic, thyroiditis != thyroid.
         return word[:-3] + "is" if word.endswith("itides") else word
