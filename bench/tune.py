@@ -56,6 +56,13 @@ def objective(ms: list[Metrics], kind: str) -> float:
     return sum(one(m) for m in ms) / len(ms)
 
 
+def per_question_objective(row: dict[str, float], kind: str) -> float:
+    keys = {"avg": "score", "p1": "p1", "ndcg": "ndcg"}
+    if kind in keys:
+        return row[keys[kind]]
+    return (row["score"] / 3 + row["ndcg"]) / 2
+
+
 def resolve(name: str) -> tuple[object, str]:
     mod, _, attr = name.rpartition(".")
     module = importlib.import_module(f"indexer.{mod}")
@@ -142,6 +149,18 @@ def main() -> None:
         print(f"fold {k + 1}: chosen on the other fold(s): {values[best]!r} -> {got:.3f} here "
               f"(current {current!r}: {cur:.3f})")
     print(f"cross-validated objective {cv_total / FOLDS:.3f} vs current {cur_total / FOLDS:.3f}")
+    print("\nper question (both forms), against the current value: better / worse")
+    for vi, value in enumerate(values):
+        if vi == cur_i:
+            continue
+        better = worse = 0
+        for mine, cur in zip(table[vi][-1], table[cur_i][-1], strict=True):
+            for qid, row in mine.per_question.items():
+                d = per_question_objective(row, args.objective) - per_question_objective(
+                    cur.per_question[qid], args.objective)
+                better += d > 1e-9
+                worse += d < -1e-9
+        print(f"{value!s:>10}: {better} / {worse}")
 
 
 if __name__ == "__main__":
