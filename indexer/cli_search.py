@@ -195,9 +195,13 @@ def _run_batch(store: object, topics: Path, run_out: str, limit: int, tag: str) 
               help="Also print the metrics on N disjoint parts of the questions (rows "
                    "<form>/<part>; part of question n: n // 2 mod N), to see how much a "
                    "change depends on which questions it is measured on.")
+@click.option("--condensed", is_flag=True,
+              help="Also print the metrics with unjudged answers removed from the rankings "
+                   "(rows <form>/condensed): how much an unjudged answer at the top costs.")
 def eval_liveqa(qrels: str | None, medquad: str | None, judged: str | None,
                 questions: str | None, forms: tuple[str, ...], cache_dir: str | None,
-                as_json: bool, per_question: bool, run_out: str | None, folds: int) -> None:
+                as_json: bool, per_question: bool, run_out: str | None, folds: int,
+                condensed: bool) -> None:
     """Rank the LiveQA medical questions against MedQuAD and print avgScore, P@1, MRR@10,
     nDCG@10 and judged@10 for the original wording and the NLM summaries."""
     from indexer.datasets import load_qrels
@@ -208,6 +212,7 @@ def eval_liveqa(qrels: str | None, medquad: str | None, judged: str | None,
         eval_corpus,
         evaluate_folds,
         evaluate_liveqa,
+        evaluate_run,
         format_table,
         metrics_json,
         write_run,
@@ -234,10 +239,15 @@ def eval_liveqa(qrels: str | None, medquad: str | None, judged: str | None,
     click.echo(f"{len(records)} records; index {index_dir}", err=True)
     store = IndexStore(index_dir)
     with store.searcher() as s:
-        results = evaluate_liveqa(s, paths, forms=forms or ("original", "summary"))
+        results = evaluate_liveqa(s, paths, forms=forms or ("original", "summary"),
+                                  limit=100 if condensed else 10)
     metrics = {form: m for form, (m, _run) in results.items()}
     if folds > 1:
         metrics.update(evaluate_folds(results, load_qrels(paths.qrels), folds))
+    if condensed:
+        judged_qrels = load_qrels(paths.qrels)
+        for form, (_m, run) in results.items():
+            metrics[f"{form}/condensed"] = evaluate_run(run, judged_qrels, condensed=True)
     click.echo(metrics_json(metrics) if as_json else format_table(metrics))
     if per_question:
         for form, (m, _run) in results.items():

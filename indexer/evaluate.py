@@ -129,12 +129,17 @@ def question_metrics(ranked: Sequence[str], judged: Mapping[str, int]) -> dict[s
     }
 
 
-def evaluate_run(run: Mapping[str, Sequence[Any]], qrels: Qrels) -> Metrics:
+def evaluate_run(run: Mapping[str, Sequence[Any]], qrels: Qrels, *, condensed: bool = False
+                 ) -> Metrics:
     """Average the metrics over every question of `qrels` (missing in the run: zeros).
-    Run entries may be doc ids or (doc id, score) pairs, best first."""
+    Run entries may be doc ids or (doc id, score) pairs, best first. `condensed` drops the
+    unjudged answers from each ranking first (Sakai's condensed lists: what the ranking is
+    worth if the unjudged answers were as good as the judges' pool says nothing about)."""
     per: dict[str, dict[str, float]] = {}
     for qid, judged in qrels.items():
         ranked = [d if isinstance(d, str) else d[0] for d in run.get(qid, [])]
+        if condensed:
+            ranked = [d for d in ranked if d in judged]
         per[qid] = question_metrics(ranked, judged)
     n = len(per) or 1
 

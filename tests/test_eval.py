@@ -56,6 +56,14 @@ def test_evaluate_run_averages_over_every_qrels_question() -> None:
     assert m.row()["avgScore"] == round((1.0 + 2.0) / 3, 3)
 
 
+def test_condensed_lists_skip_unjudged_answers() -> None:
+    m = evaluate_run(RUN, QRELS, condensed=True)
+    # TQ1 becomes d2, d1, d3: the excellent answer moves up to rank 2
+    assert m.per_question["TQ1"]["rr"] == pytest.approx(1 / 2)
+    assert m.per_question["TQ1"]["judged"] == 1.0
+    assert m.per_question["TQ2"] == evaluate_run(RUN, QRELS).per_question["TQ2"]
+
+
 def test_only_the_top_ten_count() -> None:
     ranked = [f"u{i}" for i in range(10)] + ["d1"]
     m = question_metrics(ranked, QRELS["TQ1"])
@@ -133,6 +141,6 @@ def test_eval_liveqa_prints_the_table(liveqa_output: str) -> None:
     questions, avg, p1, mrr, ndcg, _judged = rows["original"]
     assert questions == 52
     # regression floors, well above stock Whoosh (0.846 / 0.260 / 0.401 on original wording)
-    # measured 1.481 / 0.538 / 0.545 (summaries 1.500 / 0.519 / 0.632); floors leave a margin
-    assert avg >= 1.3 and p1 >= 0.45 and ndcg >= 0.5 and mrr >= p1
-    assert rows["summary"][1] >= 1.35 and rows["summary"][4] >= 0.58
+    # measured 1.462 / 0.519 / 0.561 (summaries 1.558 / 0.538 / 0.631); floors leave a margin
+    assert avg >= 1.3 and p1 >= 0.45 and ndcg >= 0.52 and mrr >= p1
+    assert rows["summary"][1] >= 1.45 and rows["summary"][4] >= 0.58
