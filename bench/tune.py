@@ -11,6 +11,9 @@ scores best on the *other* fold is picked and its metrics on this fold are repor
 cross-validated estimate of what choosing by this sweep is worth on questions it was not
 chosen on. Ties go to the current value (no change without evidence).
 
+--condensed scores condensed lists (unjudged answers dropped), a second view that does not
+punish a ranking for answers the judges never saw.
+
 Objectives (averaged over the forms run): `combined` = (avgScore / 3 + nDCG@10) / 2 (default),
 `avg`, `p1`, `ndcg`.
 """
@@ -86,6 +89,8 @@ def main() -> None:
                     help="fixed overrides applied before the sweep")
     ap.add_argument("--form", action="append", choices=["original", "summary"])
     ap.add_argument("--objective", default="combined", choices=["combined", "avg", "p1", "ndcg"])
+    ap.add_argument("--condensed", action="store_true",
+                    help="score condensed lists (unjudged answers dropped from the rankings)")
     args = ap.parse_args()
 
     paths = LiveQAPaths.defaults(ROOT.parent / "shared")
@@ -112,10 +117,10 @@ def main() -> None:
             setattr(module, attr, value)
             table[vi] = {-1: [], **{k: [] for k in range(FOLDS)}}
             for form in forms:
-                run = run_topics(s, topics[form], limit=10)
-                table[vi][-1].append(evaluate_run(run, qrels))
+                run = run_topics(s, topics[form], limit=100 if args.condensed else 10)
+                table[vi][-1].append(evaluate_run(run, qrels, condensed=args.condensed))
                 for k, part in enumerate(parts):
-                    table[vi][k].append(evaluate_run(run, part))
+                    table[vi][k].append(evaluate_run(run, part, condensed=args.condensed))
     setattr(module, attr, current)
 
     print(f"{args.setting}  (current {current!r}; objective {args.objective}; forms "

@@ -53,7 +53,7 @@ CORRECTION_WEIGHT = 0.9
 
 # Boosts, as shares of the best text score of the query.
 FOCUS_BOOST = 0.5
-QTYPE_BOOST = 0.25
+QTYPE_BOOST = 0.4
 QTYPE_WITHOUT_FOCUS = 0.0  # qtype boost factor for records not about the detected condition
 INFORMATION_PRIOR = 0.3  # qtype weight of "information" answers when nothing else is asked
 FEEDBACK_BOOST = 0.5  # focus boost share from the foci of the best text matches
