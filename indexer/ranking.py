@@ -70,7 +70,7 @@ def _name_key(name: str) -> str:
     return key
 
 
-QUESTION_NAME_ONLY = True  # structured records' questions score their condition's names only
+QUESTION_NAME_ONLY = True  # structured records: question = condition names, category unscored
 ACRONYM_MAX = 4  # a name whose words are all this short may be an acronym ("MED", "GSD VI")
 
 
@@ -123,11 +123,13 @@ def vectorise(rec: Record, raw_words: Counter[str] | None = None) -> DocVector:
         lengths[name] = len(toks)
     if QUESTION_NAME_ONLY and rec.qtype and rec.focus:
         # A structured record's question is a template over its condition ("What should I
-        # do if I forget a dose of X?"): the template's words say the question type, which
-        # the ranking weighs as such; scored as text they let a chance word of a query
-        # ("low dose", "is it safe") pick the section. The question scores its names only.
+        # do if I forget a dose of X?") and its category is [collection, question type]:
+        # both say the question type, which the ranking weighs as such; scored as text they
+        # let a chance word of a query ("low dose", "is it safe", "genetic") pick the
+        # section. The question scores its condition's names only, the category nothing.
         name_terms = set(tokens["focus"])
         terms["question"] = {t: c for t, c in terms["question"].items() if t in name_terms}
+        terms["category"] = {}
     names = [rec.focus, *rec.synonyms] if rec.focus else list(rec.synonyms)
     keyed = [(n, _name_key(n)) for n in names]
     phrases = [p for p in dict.fromkeys(k for _, k in keyed) if p]

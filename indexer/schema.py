@@ -20,7 +20,7 @@ from indexer.records import Record
 # The text fields a query is matched against (ranking weights live in `indexer.ranking`).
 TEXT_FIELDS: tuple[str, ...] = ("question", "title", "focus", "category", "answer")
 
-SCHEMA_VERSION = 4  # bump when what is indexed changes: the next build is then a full one
+SCHEMA_VERSION = 5  # bump when what is indexed changes: the next build is then a full one
 
 
 def build_schema() -> fields.Schema:
