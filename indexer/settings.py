@@ -39,6 +39,10 @@ class Settings:
     host: str = _help("Address the web server listens on.", "127.0.0.1")
     port: int = _help("Port the web server listens on.", 5000)
     threads: int = _help("Worker threads of the (single-process) WSGI server.", 8)
+    workers: int = _help(
+        "Server processes: 1 runs waitress with `threads` threads; more run gunicorn, one "
+        "request at a time per process (rate-limit counters shared in a SQLite file).", 1
+    )
     public_url: str = _help("Public base URL of the service, used in widget snippets.", "")
     editor_token: str = _help("Token that unlocks editor pages and editor API routes.", "")
     cors_origins: tuple[str, ...] = _help(
@@ -46,6 +50,14 @@ class Settings:
     )
     rate_limit: str = _help("Per-client limit on the public API (Flask-Limiter syntax).",
                             "120/minute")
+    suggest_rate_limit: str = _help(
+        "Per-client limit on as-you-type calls (/api/suggest and the widget's typed-ahead "
+        "searches), counted apart from rate_limit.", "600/minute"
+    )
+    rate_limit_storage: str = _help(
+        "Where rate-limit counters live: a `limits` storage URI shared by all server processes "
+        "(empty: this process's memory; `qasearch serve --workers N` uses a SQLite file).", ""
+    )
     emergency_notice: str = _help(
         "Notice pinned above results for urgent-symptom queries.", DEFAULT_EMERGENCY_NOTICE
     )

@@ -1,19 +1,31 @@
-"""`qasearch serve`: the app under waitress (one process, worker threads).
+"""`qasearch serve`: the app under a production WSGI server.
 
-One process on purpose: the rate limiter's counters and the index store live in it, so the
-per-client limit holds and the index is opened once. Settings come from defaults, then
-QASEARCH_* environment variables, then these flags.
+- `--workers 1` (default): waitress, one process with `--threads` threads. The rate
+  limiter's counters and the index live in that one process.
+- `--workers N` (N > 1): gunicorn, N processes forked from one app (Unix only). With
+  `--threads 1` each process serves one request at a time (sync workers: no lock contention
+  between threads, the fastest for CPU-bound searches on a few cores; put a buffering reverse
+  proxy in front on the public internet); with more threads, gthread workers. All processes
+  share one rate-limit budget per client through a SQLite file (search_app.limitstore) in a
+  private temporary directory removed at exit (or `rate_limit_storage` when set).
+
+Settings come from defaults, then QASEARCH_* environment variables, then these flags.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import shutil
+import tempfile
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import click
 
 from indexer.settings import Settings
+from search_app.limitstore import storage_uri
 
 
 @click.command("serve")
@@ -23,7 +35,9 @@ from indexer.settings import Settings
 @click.option("--index", "index_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Index directory [QASEARCH_INDEX_DIR; default index].")
 @click.option("--threads", type=click.IntRange(1, 256),
-              help="Worker threads [QASEARCH_THREADS; default 8].")
+              help="Worker threads per process [QASEARCH_THREADS; default 8].")
+@click.option("--workers", type=click.IntRange(1, 64),
+              help="Server processes; more than 1 runs gunicorn [QASEARCH_WORKERS; default 1].")
 @click.option("--public-url", help="Public base URL, used in links and widget snippets "
               "[QASEARCH_PUBLIC_URL].")
 @click.option("--cors-origin", "cors_origins", multiple=True,
@@ -31,6 +45,8 @@ from indexer.settings import Settings
               "any [QASEARCH_CORS_ORIGINS, comma-separated].")
 @click.option("--rate-limit", help="Per-client API limit, e.g. '120/minute'; '' disables "
               "[QASEARCH_RATE_LIMIT].")
+@click.option("--suggest-rate-limit", help="Per-client limit on as-you-type calls, e.g. "
+              "'600/minute'; '' disables [QASEARCH_SUGGEST_RATE_LIMIT].")
 @click.option("--ask-url", help="Where visitors can ask a new question [QASEARCH_ASK_URL].")
 @click.option("--trusted-proxies", type=click.IntRange(0, 10),
               help="Reverse proxies whose X-Forwarded-* headers are trusted "
@@ -41,41 +57,104 @@ from indexer.settings import Settings
 @click.option("--query-log-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Where query statistics are kept [QASEARCH_QUERY_LOG_DIR; default var].")
 def serve_command(cors_origins: tuple[str, ...], **options: Any) -> None:
-    """Serve the search pages, JSON API and widget with waitress."""
-    import waitress
-
-    from search_app import create_app
-
+    """Serve the search pages, JSON API and widget (waitress, or gunicorn with --workers)."""
     overrides = dict(options)
     if cors_origins:
         overrides["cors_origins"] = cors_origins
-    try:
-        settings = Settings.load(overrides=overrides)
-        app = create_app(settings)
-    except ValueError as exc:
-        raise click.UsageError(str(exc)) from exc
-    logging.basicConfig(level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if not _index_built(app):
+    with ExitStack() as cleanup:
+        try:
+            settings = Settings.load(overrides=overrides)
+            if settings.workers > 1 and not settings.rate_limit_storage:
+                tmp = _private_dir(cleanup)
+                settings = settings.with_overrides(
+                    rate_limit_storage=storage_uri(tmp / "ratelimit.sqlite3"))
+            from search_app import create_app
+
+            app = create_app(settings)
+        except ValueError as exc:
+            raise click.UsageError(str(exc)) from exc
+        logging.basicConfig(level=logging.INFO,
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        if not _index_built(app):
+            click.echo(
+                f"warning: no index at {settings.index_dir}: pages answer 503 until you run "
+                f"`qasearch index --index {settings.index_dir}`",
+                err=True,
+            )
+        limits = ", ".join(f"{name} {value or 'off'}" for name, value in (
+            ("rate limit", settings.rate_limit), ("as-you-type", settings.suggest_rate_limit)))
+        if settings.workers > 1:
+            kind = "sync" if settings.threads == 1 else f"{settings.threads} threads each"
+            click.echo(f"qasearch: serving {settings.index_dir} on http://{settings.host}:"
+                       f"{settings.port} (gunicorn, {settings.workers} processes, {kind}; "
+                       f"{limits})")
+            run_gunicorn(app, settings)
+            return
         click.echo(
-            f"warning: no index at {settings.index_dir}: pages answer 503 until you run "
-            f"`qasearch index --index {settings.index_dir}`",
-            err=True,
+            f"qasearch: serving {settings.index_dir} on http://{settings.host}:{settings.port} "
+            f"({settings.threads} threads; {limits})"
         )
-    click.echo(
-        f"qasearch: serving {settings.index_dir} on http://{settings.host}:{settings.port} "
-        f"({settings.threads} threads, rate limit {settings.rate_limit or 'off'})"
-    )
-    waitress.serve(
-        app,
-        host=settings.host,
-        port=settings.port,
-        threads=settings.threads,
-        ident="qasearch",
-        # X-Forwarded-* reach the app (ProxyFix) only when proxies are trusted
-        clear_untrusted_proxy_headers=settings.trusted_proxies == 0,
-        channel_timeout=30,
-    )
+        import waitress
+
+        waitress.serve(
+            app,
+            host=settings.host,
+            port=settings.port,
+            threads=settings.threads,
+            ident="qasearch",
+            # X-Forwarded-* reach the app (ProxyFix) only when proxies are trusted
+            clear_untrusted_proxy_headers=settings.trusted_proxies == 0,
+            channel_timeout=30,
+        )
+
+
+def _private_dir(cleanup: ExitStack) -> Path:
+    """A temporary directory (mode 700) removed when this process (not a forked worker,
+    which unwinds the same stack when it exits) is done with it."""
+    owner = os.getpid()
+    path = Path(tempfile.mkdtemp(prefix="qasearch-ratelimit-"))
+
+    def remove() -> None:
+        if os.getpid() == owner:
+            shutil.rmtree(path, ignore_errors=True)
+
+    cleanup.callback(remove)
+    return path
+
+
+def gunicorn_options(settings: Settings) -> dict[str, Any]:
+    return {
+        "bind": f"{settings.host}:{settings.port}",
+        "workers": settings.workers,
+        "worker_class": "sync" if settings.threads == 1 else "gthread",
+        "threads": settings.threads,
+        "preload_app": True,  # one app (and rate-limit key) forked into every worker
+        "timeout": 30,
+        "graceful_timeout": 10,
+        "keepalive": 5,
+        "control_socket_disable": True,
+        "accesslog": None,
+        "errorlog": "-",
+        "loglevel": "info",
+        "proc_name": "qasearch",
+        # trust X-Forwarded-* from proxies only when told to (ProxyFix does the rest)
+        "forwarded_allow_ips": "*" if settings.trusted_proxies > 0 else "",
+    }
+
+
+def run_gunicorn(app: Any, settings: Settings) -> None:
+    """Run `app` under gunicorn's arbiter with `settings` (blocks until it stops)."""
+    from gunicorn.app.base import BaseApplication
+
+    class _Server(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            for key, value in gunicorn_options(settings).items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Any:
+            return app
+
+    _Server().run()
 
 
 def _index_built(app: Any) -> bool:

@@ -89,8 +89,8 @@ def test_rate_limit_per_client_answers_429_with_retry_after(app_settings) -> Non
         assert resp.headers["X-RateLimit-Limit"] == "3"
         assert resp.headers["X-RateLimit-Remaining"] == str(2 - i)
         assert "Retry-After" not in resp.headers
-    # the budget is shared by every public API route
-    resp = client.get("/api/suggest?q=pa", environ_base=alice)
+    # the budget is shared by the public API routes other than as-you-type calls
+    resp = client.get("/api/categories", environ_base=alice)
     assert resp.status_code == 429
     retry = int(resp.headers["Retry-After"])
     assert 1 <= retry <= 60
@@ -102,6 +102,36 @@ def test_rate_limit_per_client_answers_429_with_retry_after(app_settings) -> Non
     assert client.get("/api/search?q=pain", environ_base=bob).status_code == 200
     for url in ("/", "/search?q=pain", "/healthz", "/widget.js", "/openapi.json"):
         assert client.get(url, environ_base=alice).status_code == 200, url
+
+
+def test_as_you_type_calls_have_their_own_budget(app_settings) -> None:
+    client = _app(app_settings, rate_limit="2/minute", suggest_rate_limit="4/minute").test_client()
+    alice = {"REMOTE_ADDR": "198.51.100.8"}
+    for prefix in ("ba", "bac", "back", "back "):  # suggestions and typed-ahead searches
+        assert client.get(f"/api/suggest?q={prefix}", environ_base=alice).status_code == 200
+    resp = client.get("/api/search?q=back+p&partial=1", environ_base=alice)
+    assert resp.status_code == 429 and int(resp.headers["Retry-After"]) >= 1
+    # typing did not use up the search budget, and full searches do not use up typing's
+    for _ in range(2):
+        resp = client.get("/api/search?q=back+pain", environ_base=alice)
+        assert resp.status_code == 200 and resp.headers["X-RateLimit-Limit"] == "2"
+    assert client.get("/api/search?q=back+pain", environ_base=alice).status_code == 429
+    bob = {"REMOTE_ADDR": "198.51.100.9"}
+    assert client.get("/api/suggest?q=ba", environ_base=bob).status_code == 200
+
+
+def test_default_budgets_allow_a_minute_of_steady_typing(app_settings) -> None:
+    from limits import parse
+
+    from indexer.settings import Settings
+
+    defaults = Settings.load(environ={})
+    typing = parse(defaults.suggest_rate_limit)
+    per_minute = typing.amount * 60 / typing.get_expiry()
+    # a debounced box sends a suggest and a typed-ahead search per pause: ~3 pauses a second
+    assert per_minute >= 2 * 3 * 60
+    search = parse(defaults.rate_limit)
+    assert search.amount * 60 / search.get_expiry() >= 60  # a search a second
 
 
 def test_rate_limit_behind_a_trusted_proxy_uses_the_forwarded_client(app_settings) -> None:
