@@ -61,7 +61,11 @@ class Settings:
     emergency_notice: str = _help(
         "Notice pinned above results for urgent-symptom queries.", DEFAULT_EMERGENCY_NOTICE
     )
-    ask_url: str = _help("Where visitors can ask an expert a new question.", "")
+    ask_url: str = _help(
+        "Where visitors can ask an expert a new question (default: the bundled sample "
+        "archive's own 'Post a question' page; empty: no link).",
+        "https://www.askacupuncture.example/contact/post-a-question.html",
+    )
     site_name: str = _help("Name of the search service shown on its pages.", "Ask an expert")
     query_log_dir: Path = _help("Where privacy-safe query statistics are kept.", Path("var"))
     query_log_k: int = _help(

@@ -13,18 +13,18 @@ from dataclasses import fields
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint
+from flask import Blueprint, current_app, request
 from flask.wrappers import Response
 
 from indexer.results import SearchResult
 from indexer.search import category_tree, get_record, index_stats, records_in_category
 from indexer.suggest import suggest
 from search_app import categories as cats
-from search_app import params
+from search_app import params, zerohelp
 from search_app.index import searcher
-from search_app.present import base_url, hit_dict, record_dict, record_path
+from search_app.present import base_url, hit_dict, record_dict, record_path, safe_url
 from search_app.responses import ApiError, ok
-from search_app.searching import run_search
+from search_app.searching import CAN_SKIP_CORRECTION, is_corrected, run_search
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 RESULT_FIELDS = tuple(f.name for f in fields(SearchResult))
@@ -56,35 +56,62 @@ def api_search() -> Response:
     limit = params.integer("limit", 10, minimum=1, maximum=MAX_LIMIT)
     offset = params.integer("offset", 0, minimum=0, maximum=params.MAX_OFFSET)
     partial = params.flag("partial")  # typed-ahead query from the widget: not logged
+    correct = params.flag("correct") if "correct" in request.args else True
     outcome = run_search(q, category=category, limit=limit, offset=offset,
-                         log_query=not partial)
+                         log_query=not partial, correct=correct)
     res = outcome.result
     base = base_url()
     # result objects as they are: the JSON provider (jsonio) serialises dataclasses
     data = {name: getattr(res, name) for name in RESULT_FIELDS if name != "hits"}
     data["hits"] = [hit_dict(h, base) for h in res.hits]
     data["urgent_notice"] = outcome.urgent_notice
-    data["links"] = _search_links(base, q, category, limit, offset, res.total)
+    data["links"] = _search_links(base, q, category, limit, offset, res, correct)
+    # what the results page offers when nothing was found (not while typing: too costly)
+    data["help"] = _zero_help(base, q, res, category) if not res.total and not partial else None
     return ok(data)
 
 
 def _search_links(
-    base: str, q: str, category: list[str] | None, limit: int, offset: int, total: int
+    base: str, q: str, category: list[str] | None, limit: int, offset: int,
+    res: SearchResult, correct: bool,
 ) -> dict[str, str | None]:
     def qs(**extra: Any) -> str:
-        pairs: list[tuple[str, Any]] = [("q", q)]
+        pairs: list[tuple[str, Any]] = [("q", extra.pop("q", q))]
         pairs += [("category", c) for c in category or []]
         pairs += [(k, v) for k, v in extra.items() if v is not None]
         return urlencode(pairs)
 
     nxt = offset + limit
     page = offset // limit + 1 if limit else 1
+    prev = max(offset - limit, 0)
+    plain = None if correct else 0
     return {
-        "html": f"{base}/search?{qs(page=page if page > 1 else None)}",
-        "next": (f"{base}/api/search?{qs(limit=limit, offset=nxt)}"
-                 if nxt < total and nxt <= params.MAX_OFFSET else None),
-        "prev": (f"{base}/api/search?{qs(limit=limit, offset=max(offset - limit, 0))}"
+        "html": f"{base}/search?{qs(page=page if page > 1 else None, correct=plain)}",
+        "next": (f"{base}/api/search?{qs(limit=limit, offset=nxt, correct=plain)}"
+                 if nxt < res.total and nxt <= params.MAX_OFFSET else None),
+        "prev": (f"{base}/api/search?{qs(limit=limit, offset=prev, correct=plain)}"
                  if offset > 0 else None),
+        # "Search instead for <what was typed>" when the hits came through a correction
+        "uncorrected": (f"{base}/api/search?{qs(limit=limit, correct=0)}"
+                        if correct and CAN_SKIP_CORRECTION and is_corrected(res) else None),
+    }
+
+
+def _zero_help(base: str, q: str, res: SearchResult,
+               category: list[str] | None) -> dict[str, Any]:
+    shorter = []
+    for b in zerohelp.broader(q, res.searched, category):
+        pairs: list[tuple[str, Any]] = [("q", b["q"])]
+        if not b["all_categories"]:
+            pairs += [("category", c) for c in category or []]
+        shorter.append({**b, "html_url": f"{base}/search?{urlencode(pairs)}",
+                        "api_url": f"{base}/api/search?{urlencode(pairs)}"})
+    ask = safe_url(current_app.config["QASEARCH"].ask_url)
+    return {
+        "did_you_mean": res.did_you_mean,
+        "shorter": shorter,
+        "categories_url": f"{base}/categories",
+        "ask_url": ask or None,
     }
 
 

@@ -121,8 +121,38 @@ SCHEMAS: dict[str, Any] = {
                     "html": {**STR, "format": "uri"},
                     "next": {"type": ["string", "null"], "format": "uri"},
                     "prev": {"type": ["string", "null"], "format": "uri"},
+                    "uncorrected": {
+                        "type": ["string", "null"], "format": "uri",
+                        "description": "When the hits came through a spelling correction: "
+                        "the search for exactly what was typed (\"Search instead for\").",
+                    },
                 }
             ),
+            "help": {
+                "oneOf": [{"type": "null"}, ref("ZeroHelp")],
+                "description": "When nothing was found (and the query is not `partial`): "
+                "what the results page offers instead.",
+            },
+        }
+    ),
+    "ZeroHelp": obj(
+        {
+            "did_you_mean": NULLABLE_STR,
+            "shorter": {
+                "type": "array",
+                "description": "Shorter searches that do find answers (words left out, or "
+                "the query's most informative words; or all categories).",
+                "items": obj({
+                    "q": STR,
+                    "total": {"type": "integer", "minimum": 1},
+                    "all_categories": {"type": "boolean"},
+                    "html_url": {**STR, "format": "uri"},
+                    "api_url": {**STR, "format": "uri"},
+                }),
+            },
+            "categories_url": {**STR, "format": "uri"},
+            "ask_url": {"type": ["string", "null"], "format": "uri",
+                        "description": "Where a visitor can ask an expert a new question."},
         }
     ),
     "Suggestion": obj(
@@ -268,7 +298,11 @@ def spec(base_url: str = "") -> dict[str, Any]:
                         OFFSET,
                         _param("partial", {"type": "boolean", "default": False},
                                "The query is still being typed (search-as-you-type): "
-                               "it is not counted in the query statistics."),
+                               "it is not counted in the query statistics, and counts "
+                               "against the as-you-type rate limit."),
+                        _param("correct", {"type": "boolean", "default": True},
+                               "false: search exactly what was typed, without automatic "
+                               "spelling correction."),
                     ],
                     "responses": {"200": _json("SearchResultResponse", "Results."), **ERRORS},
                 }

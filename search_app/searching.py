@@ -8,6 +8,7 @@ queries and the widget's repeated as-you-type prefixes are answered without sear
 
 from __future__ import annotations
 
+import inspect
 import logging
 import threading
 from collections import OrderedDict
@@ -26,6 +27,10 @@ from search_app.index import generation, searcher
 log = logging.getLogger(__name__)
 QLOG_KEY = "qasearch.querylog"
 CACHE_KEY = "qasearch.results"
+
+# Can the core run a query exactly as typed, without its automatic spelling correction?
+# ("Search instead for ..." links are shown only when it can.)
+CAN_SKIP_CORRECTION = "correct" in inspect.signature(search).parameters
 
 
 class ResultCache:
@@ -68,8 +73,11 @@ def run_search(
     limit: int = 10,
     offset: int = 0,
     log_query: bool = True,
+    correct: bool = True,
 ) -> Outcome:
-    result = _cached_search(q, category, limit, offset)
+    """Search `q`; `correct=False` runs it as typed (when the core can, see
+    CAN_SKIP_CORRECTION), for "Search instead for ..."."""
+    result = _cached_search(q, category, limit, offset, correct or not CAN_SKIP_CORRECTION)
     cfg = settings()
     notice = None
     if cfg.emergency_notice and urgent.load(cfg.urgent_terms_file).match(q, result.searched):
@@ -79,18 +87,28 @@ def run_search(
     return Outcome(result, notice)
 
 
-def _cached_search(q: str, category: list[str] | None, limit: int, offset: int) -> SearchResult:
+def _cached_search(q: str, category: list[str] | None, limit: int, offset: int,
+                   correct: bool) -> SearchResult:
     session = searcher()
     cache: ResultCache | None = current_app.extensions.get(CACHE_KEY)
     gen = generation()
+    extra: dict[str, Any] = {} if correct else {"correct": False}
     if cache is None or gen is None:
-        return search(session, q, category=category, limit=limit, offset=offset)
-    key = (gen, q, tuple(category or ()), limit, offset)
+        return search(session, q, category=category, limit=limit, offset=offset, **extra)
+    key = (gen, q, tuple(category or ()), limit, offset, correct)
     result = cache.get(key)
     if result is None:
-        result = search(session, q, category=category, limit=limit, offset=offset)
+        result = search(session, q, category=category, limit=limit, offset=offset, **extra)
         cache.put(key, result)
     return result
+
+
+def is_corrected(res: SearchResult) -> bool:
+    """Were (some of) the hits found through a spelling correction? The core either searches
+    the whole corrected query (`corrected`) or corrects words inside it (matches via
+    "correction")."""
+    return bool(res.did_you_mean) and (res.corrected or any(
+        m.via == "correction" for h in res.hits for m in h.matches))
 
 
 def log_search(query: str, n_results: int) -> None:

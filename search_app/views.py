@@ -6,23 +6,22 @@ import logging
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask.wrappers import Response
 
 from indexer.search import category_tree, get_record, index_stats, records_in_category
 from indexer.similar import similar_questions
 from search_app import categories as cats
-from search_app import params
+from search_app import params, zerohelp
 from search_app.index import searcher
 from search_app.present import paragraphs, record_path, safe_url
 from search_app.responses import ApiError
-from search_app.searching import run_search, settings
+from search_app.searching import CAN_SKIP_CORRECTION, is_corrected, run_search, settings
 
 log = logging.getLogger(__name__)
 bp = Blueprint("views", __name__)
 
 CATEGORY_PAGE = 20
-BROADER_MAX_WORDS = 6
 
 
 @bp.app_context_processor
@@ -60,22 +59,27 @@ def search() -> Response | str:
     last_page = params.MAX_OFFSET // per_page + 1
     page = params.integer("page", 1, minimum=1, maximum=last_page)
     offset = (page - 1) * per_page
-    outcome = run_search(q, category=category, limit=per_page, offset=offset)
+    correct = params.flag("correct") if "correct" in request.args else True
+    outcome = run_search(q, category=category, limit=per_page, offset=offset, correct=correct)
     res = outcome.result
     pages = max(1, min(last_page, -(-res.total // per_page)))
-    broader = _broader(q, res.searched, category) if res.total == 0 else []
+    broader = zerohelp.broader(q, res.searched, category) if res.total == 0 else []
     api_args: list[tuple[str, Any]] = [("q", q)] + [("category", c) for c in category or []]
     api_args += [("limit", per_page), ("offset", offset)]
+    if not correct:
+        api_args.append(("correct", 0))
     tree = category_tree(searcher()) if res.total == 0 else []
-    current = {"q": q, "category": category}
+    current = {"q": q, "category": category, "correct": None if correct else 0}
     # hits found through a spelling correction (the core may correct inside the query)
-    corrected = bool(res.did_you_mean) and (res.corrected or any(
-        m.via == "correction" for h in res.hits for m in h.matches))
+    corrected = is_corrected(res)
+    uncorrected_url = (_search_url(current, correct=0, page=None)
+                       if corrected and CAN_SKIP_CORRECTION else None)
     return render_template(
         "results.html",
         q=q,
         res=res,
         corrected=corrected,
+        uncorrected_url=uncorrected_url,
         category=category,
         page=page,
         pages=pages,
@@ -110,29 +114,6 @@ def _page_window(page: int, pages: int, width: int = 2) -> list[int | None]:
         out.append(n)
         prev = n
     return out
-
-
-def _broader(q: str, searched: str, category: list[str] | None) -> list[dict[str, Any]]:
-    """For a query with no results: shorter queries (one word left out) that do find
-    something, and the same query in all categories when a filter was applied."""
-    out: list[dict[str, Any]] = []
-    if category:
-        res = run_search(q, limit=1, log_query=False).result
-        if res.total:
-            out.append({"q": q, "total": res.total, "all_categories": True})
-    words = (searched or q).split()
-    if 2 <= len(words) <= BROADER_MAX_WORDS:
-        seen = set()
-        for i in range(len(words)):
-            shorter = " ".join(words[:i] + words[i + 1:])
-            if shorter.lower() in seen:
-                continue
-            seen.add(shorter.lower())
-            res = run_search(shorter, category=category, limit=1, log_query=False).result
-            if res.total:
-                out.append({"q": shorter, "total": res.total, "all_categories": False})
-    out.sort(key=lambda b: -b["total"])
-    return out[:5]
 
 
 @bp.get("/records/<path:record_id>")

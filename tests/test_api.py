@@ -12,6 +12,7 @@ from openapi_spec_validator import validate as validate_spec
 SEARCH_KEYS = {
     "query", "searched", "total", "offset", "limit", "hits", "did_you_mean", "corrected",
     "synonyms", "facets", "category", "understood", "notices", "urgent_notice", "links",
+    "help",
 }
 HIT_KEYS = {
     "id", "question", "title", "categories", "url", "source", "score", "rank",
@@ -87,6 +88,46 @@ def test_search_shape(client, spec) -> None:
                h["question_parts"])
     assert data["urgent_notice"] is None
     assert data["links"]["prev"] is None
+
+
+def test_zero_results_come_with_help(app_settings, spec) -> None:
+    from search_app import create_app
+
+    client = create_app(app_settings.with_overrides(ask_url="https://example.org/ask")
+                        ).test_client()
+    q = '"my lower back pain started after an epidural for childbirth"'
+    data = check(spec, client.get("/api/search", query_string={"q": q}), "/api/search")["data"]
+    assert data["total"] == 0 and data["hits"] == []
+    help_ = data["help"]
+    assert help_["ask_url"] == "https://example.org/ask"
+    assert help_["categories_url"] == "http://localhost/categories"
+    shorter = help_["shorter"]
+    assert shorter and all(s["total"] >= 1 for s in shorter)
+    assert any("epidural" in s["q"] for s in shorter), "the informative words are kept"
+    for s in shorter:  # each suggestion really finds what it promises
+        assert len(s["q"].split()) <= 3
+        again = client.get(s["api_url"].replace("http://localhost", "")).get_json()["data"]
+        assert again["total"] == s["total"]
+    # while typing (partial) no extra searches are run
+    typing = client.get("/api/search", query_string={"q": q, "partial": 1}).get_json()["data"]
+    assert typing["help"] is None
+    found = client.get("/api/search?q=sciatica").get_json()["data"]
+    assert found["help"] is None
+
+
+def test_uncorrected_link_only_when_the_core_can_skip_correction(client, spec) -> None:
+    from search_app.searching import CAN_SKIP_CORRECTION
+
+    data = check(spec, client.get("/api/search?q=acupunture+neddles"), "/api/search")["data"]
+    assert data["did_you_mean"] and data["total"] > 0
+    link = data["links"]["uncorrected"]
+    if not CAN_SKIP_CORRECTION:
+        assert link is None
+    else:
+        assert link and "correct=0" in link
+        typed = client.get(link.replace("http://localhost", "")).get_json()["data"]
+        assert typed["corrected"] is False and typed["links"]["uncorrected"] is None
+    assert client.get("/api/search?q=pain&correct=maybe").status_code == 400
 
 
 def test_search_pages_follow_on(client, spec) -> None:

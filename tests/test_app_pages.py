@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 
@@ -140,10 +141,38 @@ def test_zero_results_page_helps(app_settings) -> None:
     assert "Check the spelling" in page.text and "fewer or more general words" in page.text
     assert "https://example.org/ask" in page.links
     assert "/categories/sleep" in page.links, "browse categories"
+    default = get_page(create_app(app_settings).test_client(), "/search?q=zzqxv+wibblefrotz")
+    assert "https://www.askacupuncture.example/contact/post-a-question.html" in default.links
     # nothing in the chosen topic, but answers elsewhere: offer them
     page = get_page(client, "/search?q=insomnia&category=digestive+health")
     assert page.title.startswith("No results")
     assert "/search?q=insomnia" in page.links
+
+
+def test_zero_results_for_a_whole_question_suggest_its_informative_words(client) -> None:
+    q = '"my lower back pain started after an epidural for childbirth"'
+    page = get_page(client, "/search?" + urlencode({"q": q}))
+    assert page.title.startswith("No results") and "Use fewer words" in page.text
+    shorter = [h for h in page.links if h.startswith("/search?q=") and "epidural" in h]
+    assert shorter, page.links
+    for link in shorter:
+        found = get_page(client, link)
+        assert not found.title.startswith("No results"), link
+
+
+def test_search_instead_for_what_was_typed(client) -> None:
+    from search_app.searching import CAN_SKIP_CORRECTION
+
+    page = get_page(client, "/search?q=acupunture+neddles")
+    if "Showing results for" not in page.text:
+        pytest.skip("the core did not auto-correct this query")
+    typed = "/search?q=acupunture+neddles&correct=0"
+    if not CAN_SKIP_CORRECTION:  # the link is shown only when it can work
+        assert "Search instead for" not in page.text and typed not in page.links
+        return
+    assert "Search instead for" in page.text and typed in page.links
+    plain = get_page(client, typed)
+    assert "Showing results for" not in plain.text
 
 
 def test_did_you_mean_corrects_a_misspelt_symptom(client) -> None:
