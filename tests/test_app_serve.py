@@ -34,7 +34,8 @@ def captured(monkeypatch):
 def test_serve_help_lists_its_flags() -> None:
     out = CliRunner().invoke(cli, ["serve", "--help"]).output
     for flag in ("--host", "--port", "--index", "--threads", "--cors-origin", "--rate-limit",
-                 "--public-url", "--ask-url", "--trusted-proxies", "--query-log-dir"):
+                 "--public-url", "--ask-url", "--trusted-proxies", "--query-log-dir",
+                 "--workers", "--suggest-rate-limit"):
         assert flag in out, flag
 
 
@@ -114,3 +115,27 @@ def test_serves_over_http(sample_index: Path, tmp_path: Path) -> None:
         proc.wait(timeout=10)
         if proc.stdout is not None:
             proc.stdout.close()
+
+
+def test_workers_run_gunicorn_with_a_shared_rate_limit_store(monkeypatch, sample_index,
+                                                            tmp_path) -> None:
+    import search_app.serve as serve
+
+    seen: dict = {}
+
+    def fake_gunicorn(app, settings):
+        seen["settings"] = settings
+        seen["options"] = serve.gunicorn_options(settings)
+        seen["store_dir"] = Path(settings.rate_limit_storage.split("://", 1)[1]).parent
+
+    monkeypatch.setattr(serve, "run_gunicorn", fake_gunicorn)
+    result = CliRunner().invoke(cli, ["serve", "--index", str(sample_index), "--workers", "3",
+                                      "--threads", "1", "--query-log-dir", str(tmp_path)],
+                                env={"QASEARCH_RATE_LIMIT_STORAGE": ""})
+    assert result.exit_code == 0, result.output
+    assert "gunicorn, 3 processes" in result.output
+    opts = seen["options"]
+    assert opts["workers"] == 3 and opts["worker_class"] == "sync" and opts["preload_app"]
+    assert opts["control_socket_disable"] is True
+    assert seen["settings"].rate_limit_storage.startswith("qasearch+sqlite:///")
+    assert not seen["store_dir"].exists(), "the private store directory is removed at exit"
