@@ -64,16 +64,28 @@ def _index_option(f):
 @click.option("--run-out", type=click.File("w", encoding="utf-8"), default=None,
               help="With --batch: where to write the TREC run (qid Q0 docid rank score tag).")
 @click.option("--tag", default="qasearch-similar", show_default=True, help="Run tag (batch).")
+@click.option("--semantic/--no-semantic", default=None,
+              help="Use the optional sentence embeddings (default: QASEARCH_SEMANTIC); the "
+                   "first use on an index embeds its questions (cached).")
 @_index_option
 def similar_cmd(text: str | None, as_json: bool, limit: int, batch, run_out,
-                tag: str, index_dir: Path | None) -> None:
+                tag: str, semantic: bool | None, index_dir: Path | None) -> None:
     """Archived questions similar to a draft question ("was this already answered?")."""
     import json
 
-    from indexer.similar import similar_questions
+    from indexer import semantic as sem
+    from indexer import similar
     from indexer.store import IndexStore
 
-    settings = Settings.load(overrides={"index_dir": index_dir})
+    settings = Settings.load(overrides={"index_dir": index_dir, "semantic": semantic})
+    if settings.semantic:
+        try:
+            sem.require()
+        except sem.SemanticUnavailable as exc:
+            raise click.ClickException(str(exc)) from exc
+
+    def similar_questions(s, q: str, limit: int):
+        return similar.similar_questions(s, q, limit=limit, semantic=settings.semantic)
     if (text is None) == (batch is None):
         raise click.UsageError("give a draft question or --batch FILE (not both)")
     if run_out is not None and batch is None:
@@ -173,13 +185,16 @@ def _default_shared() -> Path:
 @click.option("--semantic", is_flag=True,
               help="Also run with the optional semantic extra (pip install .[semantic]).")
 @click.option("--fit", is_flag=True,
-              help="Learn the weights (train split), calibration and threshold (validation "
-                   "pairs) first, and print them.")
+              help="Learn the weights (train split, alone and with MedQuAD distractors), the "
+                   "calibration and the flag threshold (validation split) first, and print "
+                   "them (slow: minutes).")
+@click.option("--calibrate", is_flag=True,
+              help="Fit only the calibration and flag threshold (validation split; fast).")
 @click.option("--shared", "shared_dir", type=click.Path(file_okay=False, path_type=Path),
               default=None, help="The shared data directory (default: ../shared).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def eval_rqe(splits: tuple[str, ...], distractors: bool, semantic: bool, fit: bool,
-             shared_dir: Path | None, as_json: bool) -> None:
+             calibrate: bool, shared_dir: Path | None, as_json: bool) -> None:
     """RQE retrieval figures of "similar questions": P@1, MRR, flag precision/recall."""
     import json
 
@@ -195,33 +210,60 @@ def eval_rqe(splits: tuple[str, ...], distractors: bool, semantic: bool, fit: bo
 
         if not sem.available():
             raise click.ClickException(
-                "the semantic extra is not installed: pip install '.[semantic]'")
+                f"the semantic extra is not installed: {sem.INSTALL_HINT}")
     sets = {name: ev.load_set(ev.rqe_path(shared, name), name) for name in
-            {*splits, *(("train", "validation") if fit else ())}}
-    indexes: dict[tuple[str, bool], ev.QuestionIndex] = {}
+            {*splits, *(("train", "validation") if fit else ()),
+             *(("validation",) if calibrate else ())}}
+    indexes: dict[tuple[str, bool, bool], ev.QuestionIndex] = {}
+    medquad: list = []
+    medquad_vectors = None
+    removed: dict[str, int] = {}
 
-    def index_for(name: str, sem_mode: bool):
-        if (name, sem_mode) not in indexes:
-            indexes[(name, sem_mode)] = ev.build_index(sets[name], semantic=sem_mode)
-        return indexes[(name, sem_mode)]
+    def index_for(name: str, sem_mode: bool, with_distractors: bool = False):
+        nonlocal medquad_vectors
+        key = (name, sem_mode, with_distractors)
+        if key not in indexes:
+            if not with_distractors:
+                indexes[key] = ev.build_index(sets[name], semantic=sem_mode)
+            else:
+                if not medquad:
+                    medquad.extend(ev.medquad_questions(shared / "data" / "medquad"))
+                dis = ev.remove_identical(medquad,
+                                          [r.question for r in sets[name].faq_records])
+                removed[name] = len(medquad) - len(dis)
+                dv = None
+                if sem_mode:
+                    if medquad_vectors is None:
+                        click.echo(f"embedding {len(medquad)} MedQuAD questions (cached)...",
+                                   err=True)
+                        medquad_vectors = sem.encode_cached(
+                            [r.display_question for r in medquad], progress=True)
+                    dv = ev.distractor_rows(medquad, dis, medquad_vectors)
+                indexes[key] = ev.build_index(sets[name], dis, semantic=sem_mode,
+                                              distractor_vectors=dv)
+        return indexes[key]
 
     if fit:
         for sem_mode in modes:
-            res = ev.fit(sets["train"], index_for("train", sem_mode),
-                         sets["validation"], index_for("validation", sem_mode), semantic=sem_mode)
+            train = [(sets["train"], index_for("train", sem_mode)),
+                     (sets["train"], index_for("train", sem_mode, True))]
+            res = ev.fit(train, (sets["validation"], index_for("validation", sem_mode)),
+                         semantic=sem_mode)
             click.echo(f"fitted ({'semantic' if sem_mode else 'lexical'}): {res}", err=True)
+    elif calibrate:
+        for sem_mode in modes:
+            res = ev.fit_calibration((sets["validation"], index_for("validation", sem_mode)),
+                                     semantic=sem_mode)
+            click.echo(f"calibrated ({'semantic' if sem_mode else 'lexical'}): {res}", err=True)
     rows = []
-    distractor_recs = None
     for name in splits:
         for sem_mode in modes:
             rows.append(ev.evaluate(sets[name], index_for(name, sem_mode), semantic=sem_mode))
             if distractors:
-                if distractor_recs is None:
-                    own = [r.question for rs in sets.values() for r in rs.faq_records]
-                    distractor_recs = ev.medquad_distractors(shared / "data" / "medquad", own)
-                qi = ev.build_index(sets[name], distractor_recs, semantic=sem_mode)
+                qi = index_for(name, sem_mode, True)
                 rows.append(ev.evaluate(sets[name], qi, semantic=sem_mode,
-                                        n_distractors=len(distractor_recs)))
+                                        n_distractors=len(qi) - len(sets[name].faq_records),
+                                        removed=removed[name]))
     if as_json:
         click.echo(json.dumps([r.to_dict() for r in rows], indent=2))
     else:

@@ -29,7 +29,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from indexer.records import Record
-from indexer.similar import Entry, QuestionIndex, make_draft
+from indexer.similar import Entry, QuestionIndex, make_draft, type_similarity
 
 THRESHOLD = 0.72  # similarity at which two questions are taken as duplicates
 NEIGHBOURS = 8  # nearest candidates kept per record
@@ -127,15 +127,17 @@ def pair_similarity(qi: QuestionIndex, a: Entry, b: Entry) -> float:
     if labelled:
         focus = _focus_similarity(qi, a, b)
         terms = _wjacc(qi, a.terms, b.terms)
-    else:  # free-text questions (an archive): the words they share, weighted by rarity
-        focus = terms = min(1.0, _cosine(qi, a.terms, b.terms) * 1.6)
+    else:  # free-text questions (an archive): the words they share, weighted by rarity, in
+        # the whole text or in what each asks (headline and question sentences, no story)
+        c = max(_cosine(qi, a.terms, b.terms), _cosine(qi, a.core or a.terms, b.core or b.terms))
+        focus = terms = min(1.0, c * 1.6)
     ma, mb = _marks(a.terms), _marks(b.terms)
     if ma and mb and ma != mb:
         terms *= 0.3
     if a.qtype and b.qtype:
         type_sim = 1.0 if a.qtype == b.qtype else 0.0
     else:
-        type_sim = min(1.0, sum(w * b.types.get(g, 0.0) for g, w in a.types.items()))
+        type_sim = type_similarity(a.types, b.types)
         top_a = max(a.types.items(), key=lambda x: x[1])[0]
         top_b = max(b.types.items(), key=lambda x: x[1])[0]
         if top_a != top_b:

@@ -11,9 +11,11 @@ ranked by `QuestionIndex.search` and we measure:
 - the flag on the labelled pairs themselves (each pair scored alone; precision/recall of
   "flag" against the true/false label), the form used to choose the threshold.
 
-The harder form adds MedQuAD's questions (~43k distinct) as distractors, after removing those
-identical to one of the split's own FAQs (same words after analysis), so the right FAQ must
-beat every MedQuAD question about the same condition.
+The harder form adds MedQuAD's questions (43,465 distinct) as distractors, after removing those
+identical to one of the split's own FAQs (`question_key`: the same words in the same order once
+case, punctuation, articles, plural -s, is/are and MedQuAD's "is (are)" template are set aside;
+29 removed for validation, 43 for train), so the right FAQ must beat every MedQuAD question
+about the same condition, paraphrases of itself included.
 
 `fit` learns the feature weights (pairwise logistic regression: the true FAQ against the
 highest-ranked wrong ones) and the 0..1 calibration (logistic regression on the labelled
@@ -22,24 +24,26 @@ pairs) and picks the flag threshold (best F0.5 on the labelled pairs: precision 
 
 from __future__ import annotations
 
-import random
+import re
 import time
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from indexer import similar
-from indexer.analysis import analyse
 from indexer.datasets import RQEPair, load_rqe_pairs
 from indexer.records import Record, normalise_text
-from indexer.similar import FEATURES, QuestionIndex, make_draft
+from indexer.similar import FEATURES, QuestionIndex
 
 SPLITS = {
     "validation": "rqe-validation-AMIA2016.xml",
     "train": "rqe-train-AMIA2016.xml",
 }
 RANK_ALL_UP_TO = 2000  # sets this small are ranked whole; larger ones via candidates
+FLAG_PRECISION = 0.8  # the "likely already answered" flag: right this often on validation
+FLAG_MIN_PROBABILITY = 0.5
 
 
 @dataclass
@@ -59,6 +63,7 @@ class RQEFigures:
     pairs: int
     threshold: float
     seconds: float
+    removed: int = 0  # MedQuAD questions left out as identical to one of the set's FAQs
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -98,12 +103,50 @@ def load_set(path: Path, name: str = "") -> RQESet:
     return RQESet(name or path.stem, pairs, records, faq_id, truth)
 
 
-def medquad_distractors(medquad_dir: Path, own_faqs: Iterable[str]) -> list[Record]:
-    """MedQuAD's distinct questions as records (focus, synonyms, qtype kept), minus those
-    identical to one of `own_faqs` (the same analysed words)."""
+_WORD = re.compile(r"[^\W_]+")
+_ARTICLES = frozenset({"a", "an", "the"})
+_TEMPLATE_OPTIONAL = "(or clinical trials)"
+
+
+def _singular(word: str) -> str:
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def question_key(text: str) -> str:
+    """The surface form two questions must share to be *identical*: Unicode NFKC, case folded,
+    possessive 's dropped, punctuation and brackets dropped, whitespace collapsed, the articles
+    a/an/the dropped, a final plural -s dropped ("stones" = "stone") and "are" read as "is"
+    (number agreement). Words, their order and every other word stay: "How is X treated?" and
+    "What are the treatments for X?" are paraphrases, not identical."""
+    text = unicodedata.normalize("NFKC", text or "").casefold()
+    text = re.sub(r"['\u2019]s\b", "", text)
+    out = []
+    for w in _WORD.findall(text):
+        if w in _ARTICLES:
+            continue
+        out.append("is" if w == "are" else _singular(w))
+    return " ".join(out)
+
+
+def question_keys(text: str) -> set[str]:
+    """`question_key` of each reading of MedQuAD's question templates: "What is (are) X ?" reads
+    "What is X" or "What are X"; "what research (or clinical trials) is being done for X ?"
+    reads with or without the bracket."""
+    text = unicodedata.normalize("NFKC", text or "")
+    readings = [re.sub(r"\bis \(are\)", "is", text, flags=re.IGNORECASE)]
+    if _TEMPLATE_OPTIONAL in text.lower():
+        readings.append(re.sub(re.escape(_TEMPLATE_OPTIONAL), "", readings[0],
+                               flags=re.IGNORECASE))
+    return {question_key(r) for r in readings}
+
+
+def medquad_questions(medquad_dir: Path) -> list[Record]:
+    """MedQuAD's distinct questions as records (focus, synonyms, qtype kept; the first record
+    of each question text after normalising case and spacing)."""
     from indexer.parse.medquad import parse_medquad
 
-    own = {tuple(analyse(f)) for f in own_faqs}
     seen: set[str] = set()
     out = []
     for rec in parse_medquad([Path(medquad_dir)], include_empty=True):
@@ -111,21 +154,52 @@ def medquad_distractors(medquad_dir: Path, own_faqs: Iterable[str]) -> list[Reco
         if not key or key in seen:
             continue
         seen.add(key)
-        if tuple(analyse(rec.question)) in own:
-            continue
         out.append(rec)
     return out
 
 
+def remove_identical(questions: Sequence[Record], own_faqs: Iterable[str]) -> list[Record]:
+    """`questions` minus those identical (`question_keys`) to one of `own_faqs`."""
+    own: set[str] = set()
+    for f in own_faqs:
+        own |= question_keys(f)
+    return [r for r in questions if not (question_keys(r.question) & own)]
+
+
+def medquad_distractors(medquad_dir: Path, own_faqs: Iterable[str]) -> list[Record]:
+    """MedQuAD's distinct questions minus those identical to one of `own_faqs`."""
+    return remove_identical(medquad_questions(medquad_dir), own_faqs)
+
+
 def build_index(
-    rset: RQESet, distractors: Sequence[Record] = (), *, semantic: bool = False
+    rset: RQESet, distractors: Sequence[Record] = (), *, semantic: bool = False,
+    distractor_vectors: Any = None,
 ) -> QuestionIndex:
+    """The question index of a set's FAQs (plus distractors). With `semantic`, the entries'
+    embeddings come from the cache (`distractor_vectors`: rows for `distractors`, when the
+    caller encoded a larger list once)."""
     qi = QuestionIndex.from_records([*rset.faq_records, *distractors])
     if semantic:
+        import numpy as np
+
         from indexer import semantic as sem
 
-        sem.attach(qi)
+        vecs = sem.encode_cached([r.display_question for r in rset.faq_records])
+        if distractors:
+            dv = distractor_vectors
+            if dv is None:
+                dv = sem.encode_cached([r.display_question for r in distractors])
+            vecs = np.vstack([vecs, dv])
+        sem.attach(qi, vecs)
     return qi
+
+
+def distractor_rows(medquad: Sequence[Record], kept: Sequence[Record], vectors: Any) -> Any:
+    """The rows of `vectors` (one per `medquad` record) for the `kept` records."""
+    import numpy as np
+
+    pos = {id(r): i for i, r in enumerate(medquad)}
+    return vectors[np.asarray([pos[id(r)] for r in kept], dtype=np.int64)]
 
 
 def evaluate(
@@ -134,14 +208,16 @@ def evaluate(
     *,
     semantic: bool = False,
     n_distractors: int = 0,
+    removed: int = 0,
 ) -> RQEFigures:
     t0 = time.perf_counter()
     rank_all = len(qi) <= RANK_ALL_UP_TO
     p1 = rr = 0.0
     flagged = flagged_right = 0
+    vectors = draft_vectors(rset, qi) if semantic else {}
     for chq, ids in rset.truth.items():
         hits = qi.search(chq, limit=len(qi) if rank_all else 100, semantic=semantic,
-                         all_entries=rank_all)
+                         all_entries=rank_all, vector=vectors.get(chq))
         rank = next((k for k, h in enumerate(hits, 1) if h.id in ids), None)
         if rank:
             rr += 1.0 / rank
@@ -151,7 +227,7 @@ def evaluate(
             flagged += 1
             flagged_right += rank == 1
     n = max(1, len(rset.truth))
-    pp, pr, pa = pair_flags(rset, qi, semantic=semantic)
+    pp, pr, pa = pair_flags(rset, qi, semantic=semantic, vectors=vectors)
     return RQEFigures(
         split=rset.name,
         distractors=n_distractors,
@@ -168,29 +244,34 @@ def evaluate(
         pairs=len(rset.pairs),
         threshold=similar.SEMANTIC_THRESHOLD if semantic else similar.THRESHOLD,
         seconds=round(time.perf_counter() - t0, 2),
+        removed=removed,
     )
 
 
-def pair_scores(rset: RQESet, qi: QuestionIndex, *, semantic: bool = False
-                ) -> list[tuple[float, bool]]:
-    """(calibrated score, label) for every labelled pair, each FAQ scored alone."""
+def pair_scores(rset: RQESet, qi: QuestionIndex, *, semantic: bool = False,
+                vectors: dict[str, Any] | None = None) -> list[tuple[float, bool, bool]]:
+    """(calibrated score, flagged, label) for every labelled pair, each FAQ scored alone."""
     out = []
+    a, b = similar.SEMANTIC_CALIBRATION if semantic else similar.CALIBRATION
+    thr = similar.SEMANTIC_THRESHOLD if semantic else similar.THRESHOLD
     for p in rset.pairs:
         i = qi.by_id[rset.faq_id[p.faq]]
-        d = make_draft(p.chq)
+        d = qi.draft(p.chq)
         if semantic and qi.semantic is not None:
-            d.vector = qi.semantic.encode([p.chq])[0]
-        raw, *_ = qi.score_entries(d, [i], semantic=semantic)[0]
-        a, b = similar.SEMANTIC_CALIBRATION if semantic else similar.CALIBRATION
-        out.append((similar._sigmoid(a * raw + b), p.value))
+            d.vector = (vectors or {}).get(p.chq)
+            if d.vector is None:
+                d.vector = qi.semantic.encode([p.chq])[0]
+        raw, _i, feats, _fi = qi.score_entries(d, [i], semantic=semantic)[0]
+        prob = similar._sigmoid(a * raw + b)
+        out.append((prob, similar.flag(prob, feats, thr), p.value))
     return out
 
 
-def pair_flags(rset: RQESet, qi: QuestionIndex, *, semantic: bool = False
-               ) -> tuple[float, float, float]:
-    thr = similar.SEMANTIC_THRESHOLD if semantic else similar.THRESHOLD
-    scores = pair_scores(rset, qi, semantic=semantic)
-    return _prf(scores, thr)
+def pair_flags(rset: RQESet, qi: QuestionIndex, *, semantic: bool = False,
+               vectors: dict[str, Any] | None = None) -> tuple[float, float, float]:
+    """Precision, recall and accuracy of the flag on the labelled pairs."""
+    scores = pair_scores(rset, qi, semantic=semantic, vectors=vectors)
+    return _prf([(1.0 if f else 0.0, y) for _p, f, y in scores], 0.5)
 
 
 def _prf(scores: Sequence[tuple[float, bool]], thr: float) -> tuple[float, float, float]:
@@ -208,91 +289,202 @@ def _prf(scores: Sequence[tuple[float, bool]], thr: float) -> tuple[float, float
 # Fitting the weights, the calibration and the threshold.
 
 
-def _training_diffs(rset: RQESet, qi: QuestionIndex, *, semantic: bool, negatives: int,
-                    rng: random.Random) -> list[list[float]]:
-    """Feature differences (true FAQ - wrong FAQ) for the top-ranked wrong FAQs."""
-    diffs = []
+@dataclass
+class Candidates:
+    """One consumer question's candidates: their features (rows, `FEATURES` order) and
+    whether each is a true FAQ."""
+
+    x: Any  # numpy array (n, len(FEATURES))
+    y: Any  # numpy bool array (n,)
+
+
+def draft_vectors(rset: RQESet, qi: QuestionIndex) -> dict[str, Any]:
+    """Embeddings of the set's consumer questions (cached), when the index has the extra."""
+    if qi.semantic is None:
+        return {}
+    from indexer import semantic as sem
+
+    chqs = sorted({p.chq for p in rset.pairs})
+    return dict(zip(chqs, sem.encode_cached(chqs), strict=True))
+
+
+def candidate_features(rset: RQESet, qi: QuestionIndex, *, semantic: bool = False,
+                       vectors: dict[str, Any] | None = None) -> list[Candidates]:
+    """Features of every candidate for each consumer question with a true FAQ (the whole set
+    when it is small, else the index's candidates), the true FAQs always included."""
+    import numpy as np
+
     rank_all = len(qi) <= RANK_ALL_UP_TO
+    use_sem = semantic and qi.semantic is not None
+    out = []
     for chq, ids in rset.truth.items():
-        d = make_draft(chq)
-        if semantic and qi.semantic is not None:
-            d.vector = qi.semantic.encode([chq])[0]
-        idxs = range(len(qi)) if rank_all else qi.candidates(d)
-        idxs = set(idxs) | {qi.by_id[i] for i in ids if i in qi.by_id}
-        scored = qi.score_entries(d, idxs, semantic=semantic)
-        pos = [x for x in scored if qi.entries[x[1]].id in ids]
-        neg = [x for x in scored if qi.entries[x[1]].id not in ids][: negatives * 2]
-        neg = rng.sample(neg, min(negatives, len(neg)))
-        for _s, _i, fp, _ in pos:
-            for _s2, _i2, fn, _ in neg:
-                diffs.append([fp[k] - fn[k] for k in FEATURES])
-    return diffs
+        d = qi.draft(chq)
+        if use_sem:
+            d.vector = (vectors or {}).get(chq)
+            if d.vector is None:
+                d.vector = qi.semantic.encode([chq])[0]
+        if rank_all:
+            idxs: set[int] = set(range(len(qi)))
+        else:
+            idxs = set(qi.candidates(d))
+            if use_sem:
+                idxs |= set(qi.semantic.nearest(d.vector, qi.vectors, similar.SEMANTIC_NEAREST))
+        idxs |= {qi.by_id[i] for i in ids if i in qi.by_id}
+        scored = qi.score_entries(d, sorted(idxs), semantic=use_sem)
+        x = np.array([[f[k] for k in FEATURES] for _s, _i, f, _fi in scored], dtype=float)
+        y = np.array([qi.entries[i].id in ids for _s, i, _f, _fi in scored], dtype=bool)
+        out.append(Candidates(x, y))
+    return out
 
 
-def _logistic(xs: Sequence[Sequence[float]], ys: Sequence[float], *, epochs: int = 60,
-              lr: float = 0.5, l2: float = 1e-3, bias: bool = True, seed: int = 1
-              ) -> list[float]:
-    """Plain batch-gradient logistic regression (few features, pure Python)."""
-    dim = len(xs[0]) + (1 if bias else 0)
-    w = [0.0] * dim
-    rows = [list(x) + ([1.0] if bias else []) for x in xs]
-    n = len(rows)
-    for _ in range(epochs * 5):
-        grad = [0.0] * dim
-        for x, y in zip(rows, ys, strict=True):
-            z = sum(wi * xi for wi, xi in zip(w, x, strict=True))
-            p = similar._sigmoid(z)
-            g = p - y
-            for k in range(dim):
-                grad[k] += g * x[k]
-        for k in range(dim):
-            w[k] -= lr * (grad[k] / n + l2 * w[k])
+def _pairwise_diffs(groups: Sequence[Candidates], w: Any, negatives: int) -> tuple[Any, Any]:
+    """(true - wrong) feature differences against the `negatives` best-scoring wrong candidates
+    of each question, and weights giving each question the same total weight."""
+    import numpy as np
+
+    diffs, weights = [], []
+    for c in groups:
+        s = c.x @ w if w is not None else c.x.sum(axis=1)
+        neg = np.where(~c.y)[0]
+        neg = neg[np.argsort(-s[neg], kind="stable")][:negatives]
+        pos = np.where(c.y)[0]
+        if not len(pos) or not len(neg):
+            continue
+        for p in pos:
+            diffs.append(c.x[p] - c.x[neg])
+            weights.append(np.full(len(neg), 1.0 / (len(pos) * len(neg))))
+    return np.vstack(diffs), np.concatenate(weights)
+
+
+def _logistic(xs: Any, ys: Any, *, l2: float = 1e-3, bias: bool = True, iters: int = 50,
+              sample_weight: Any = None) -> list[float]:
+    """L2-regularised (optionally weighted) logistic regression by Newton's method."""
+    import numpy as np
+
+    x = np.asarray(xs, dtype=float)
+    if bias:
+        x = np.hstack([x, np.ones((len(x), 1))])
+    y = np.asarray(ys, dtype=float)
+    sw = np.ones(len(x)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+    w = np.zeros(x.shape[1])
+    reg = l2 * len(x) * np.eye(x.shape[1])
+    if bias:
+        reg[-1, -1] = 0.0
+    for _ in range(iters):
+        p = 1.0 / (1.0 + np.exp(-np.clip(x @ w, -30, 30)))
+        grad = x.T @ (sw * (p - y)) + reg @ w
+        hess = (x * (sw * p * (1 - p))[:, None]).T @ x + reg + 1e-9 * np.eye(x.shape[1])
+        step = np.linalg.solve(hess, grad)
+        w -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return [float(v) for v in w]
+
+
+def fit_weights(sets: Sequence[Sequence[Candidates]], *, rounds: int = 3, negatives: int = 10,
+                l2: float = 1e-2) -> Any:
+    """Pairwise logistic regression (RankNet-like) of the feature weights: each true FAQ
+    against the best-scoring wrong candidates, re-mined with the new weights `rounds` times.
+    Each set of questions weighs the same."""
+    import numpy as np
+
+    w = None
+    for _ in range(rounds):
+        parts = [_pairwise_diffs(g, w, negatives) for g in sets if g]
+        d = np.vstack([p[0] for p in parts])
+        sw = np.concatenate([p[1] / p[1].sum() for p in parts])
+        sw = sw / sw.mean()
+        x = np.vstack([d, -d])
+        y = np.concatenate([np.ones(len(d)), np.zeros(len(d))])
+        w = np.asarray(_logistic(x, y, l2=l2, bias=False, sample_weight=np.concatenate([sw, sw])))
     return w
 
 
-def fit(train: RQESet, train_qi: QuestionIndex, calib: RQESet, calib_qi: QuestionIndex, *,
-        semantic: bool = False, negatives: int = 5, max_diffs: int = 6000
-        ) -> dict[str, Any]:
-    """Learn weights on `train` (retrieval form), then calibration and threshold on `calib`
-    (labelled pairs). Returns them; also installs them in `indexer.similar` for this process."""
-    rng = random.Random(7)  # noqa: S311 - sampling, not security
-    diffs = _training_diffs(train, train_qi, semantic=semantic, negatives=negatives, rng=rng)
-    if len(diffs) > max_diffs:
-        diffs = rng.sample(diffs, max_diffs)
-    # symmetric: each difference as a positive and its negation as a negative example
-    xs = diffs + [[-v for v in d] for d in diffs]
-    ys = [1.0] * len(diffs) + [0.0] * len(diffs)
-    w = _logistic(xs, ys, bias=False, epochs=30)
-    weights = {k: round(v, 3) for k, v in zip(FEATURES, w, strict=True)}
+def ranking_metrics(groups: Sequence[Candidates], w: Any) -> tuple[float, float]:
+    """P@1 and MRR (up to rank 100) of `w` on precomputed candidates; ties count against."""
+    p1 = rr = 0.0
+    for c in groups:
+        s = c.x @ w
+        best = s[c.y].max()
+        rank = int((s[~c.y] >= best).sum()) + 1
+        p1 += rank == 1
+        rr += 1.0 / rank if rank <= 100 else 0.0
+    n = max(1, len(groups))
+    return round(p1 / n, 4), round(rr / n, 4)
+
+
+def calibrate(groups: Sequence[Candidates], w: Any, *, top: int = 1) -> tuple[float, float]:
+    """Platt scaling: P(true FAQ | raw score) fitted on the `top` best-scoring candidates of
+    each question: with top=1, the probability that a first hit with this score is right
+    (its wrong first hits are hard negatives: the same condition asked another way)."""
+    import numpy as np
+
+    xs, ys = [], []
+    for c in groups:
+        s = c.x @ w
+        order = np.argsort(-s, kind="stable")[:top]
+        xs.extend([v] for v in s[order])
+        ys.extend(float(v) for v in c.y[order])
+    a, b = _logistic(xs, ys, l2=0.0)
+    return round(a, 4), round(b, 4)
+
+
+def flag_threshold(groups: Sequence[Candidates], w: Any, cal: tuple[float, float], *,
+                   precision: float = FLAG_PRECISION) -> float:
+    """The lowest calibrated score at which flagged top hits are right at least `precision`
+    of the time (on `groups`), i.e. the most recall at that precision; never below
+    `FLAG_MIN_PROBABILITY`: "likely" answered means more likely than not."""
+    import numpy as np
+
+    tops = []
+    for c in groups:
+        s = c.x @ w
+        i = int(np.argmax(s))
+        ok = bool(c.y[i]) and not bool((s[~c.y] >= s[i]).any())
+        tops.append((similar._sigmoid(cal[0] * float(s[i]) + cal[1]), ok, c.x[i]))
+    focus_i = FEATURES.index("focus")
+    best = 0.95
+    for t in (round(v / 100, 2) for v in range(95, int(FLAG_MIN_PROBABILITY * 100) - 1, -1)):
+        flagged = [ok for p, ok, x in tops if p >= t and x[focus_i] >= similar.FLAG_MIN_FOCUS]
+        if flagged and sum(flagged) / len(flagged) >= precision:
+            best = t
+    return best
+
+
+def fit(train: Sequence[tuple[RQESet, QuestionIndex]], calib: tuple[RQESet, QuestionIndex], *,
+        semantic: bool = False) -> dict[str, Any]:
+    """Learn the weights on `train` (retrieval form: each (set, index), e.g. the training split
+    alone and with MedQuAD's distractors), then the Platt calibration and the flag threshold
+    on `calib` (the validation split). Returns them; also installs them in `indexer.similar`
+    for this process (copy them into similar.py to keep them)."""
+    groups = [candidate_features(rs, qi, semantic=semantic, vectors=draft_vectors(rs, qi))
+              for rs, qi in train]
+    w = fit_weights(groups)
+    weights = {k: round(float(v), 3) for k, v in zip(FEATURES, w, strict=True)}
     if not semantic:
         weights["semantic"] = 0.0
+    wv = [weights[k] for k in FEATURES]
+    import numpy as np
+
+    wv = np.asarray(wv)
     _install(weights, None, None, semantic)
-    # calibration: logistic regression of the label on the raw score
-    raws = []
-    for p in calib.pairs:
-        d = make_draft(p.chq)
-        if semantic and calib_qi.semantic is not None:
-            d.vector = calib_qi.semantic.encode([p.chq])[0]
-        raw = calib_qi.score_entries(d, [calib_qi.by_id[calib.faq_id[p.faq]]],
-                                     semantic=semantic)[0][0]
-        raws.append((raw, 1.0 if p.value else 0.0))
-    a, b = _logistic([[r] for r, _ in raws], [y for _, y in raws], epochs=60, lr=0.5, l2=0.0)
-    cal = (round(a, 4), round(b, 4))
-    scored = [(similar._sigmoid(cal[0] * r + cal[1]), y == 1.0) for r, y in raws]
-    best = max(
-        (round(t / 100, 2) for t in range(20, 91)),
-        key=lambda t: (_fbeta(scored, t), t),
-    )
-    _install(weights, cal, best, semantic)
-    return {"weights": weights, "calibration": cal, "threshold": best, "pairs": len(diffs)}
+    res = fit_calibration(calib, semantic=semantic)
+    return {"weights": weights, **res, "train": [ranking_metrics(g, wv) for g in groups]}
 
 
-def _fbeta(scored: Sequence[tuple[float, bool]], thr: float, beta: float = 0.5) -> float:
-    """F-beta of the flag at `thr`; beta 0.5 weighs precision more: a wrong "already
-    answered" costs an editor more than a missed one."""
-    p, r, _ = _prf(scored, thr)
-    b2 = beta * beta
-    return (1 + b2) * p * r / (b2 * p + r) if p + r else 0.0
+def fit_calibration(calib: tuple[RQESet, QuestionIndex], *, semantic: bool = False
+                    ) -> dict[str, Any]:
+    """Platt calibration and flag threshold for the installed weights, on `calib`."""
+    import numpy as np
+
+    weights = similar.SEMANTIC_WEIGHTS if semantic else similar.WEIGHTS
+    wv = np.asarray([weights[k] for k in FEATURES])
+    rs, qi = calib
+    cgroups = candidate_features(rs, qi, semantic=semantic, vectors=draft_vectors(rs, qi))
+    cal = calibrate(cgroups, wv)
+    thr = flag_threshold(cgroups, wv, cal)
+    _install(dict(weights), cal, thr, semantic)
+    return {"calibration": cal, "threshold": thr, "calib": ranking_metrics(cgroups, wv)}
 
 
 def _install(weights: dict[str, float], cal: tuple[float, float] | None, thr: float | None,
@@ -312,13 +504,14 @@ def _install(weights: dict[str, float], cal: tuple[float, float] | None, thr: fl
 
 
 def format_table(rows: Sequence[RQEFigures]) -> str:
-    head = (f"{'split':<11}{'distractors':>12}{'semantic':>9}{'questions':>10}{'faqs':>6}"
+    head = (f"{'split':<11}{'distractors':>12}{'removed':>8}{'semantic':>9}"
+            f"{'questions':>10}{'faqs':>6}"
             f"{'P@1':>7}{'MRR':>7}{'flagP':>7}{'flagR':>7}{'pairP':>7}{'pairR':>7}"
             f"{'pairAcc':>8}{'thr':>6}{'sec':>7}")
     lines = [head, "-" * len(head)]
     for r in rows:
         lines.append(
-            f"{r.split:<11}{r.distractors:>12}{'yes' if r.semantic else 'no':>9}"
+            f"{r.split:<11}{r.distractors:>12}{r.removed:>8}{'yes' if r.semantic else 'no':>9}"
             f"{r.questions:>10}{r.faqs:>6}{r.p_at_1:>7.3f}{r.mrr:>7.3f}"
             f"{r.flag_precision:>7.3f}{r.flag_recall:>7.3f}{r.pair_precision:>7.3f}"
             f"{r.pair_recall:>7.3f}{r.pair_accuracy:>8.3f}{r.threshold:>6.2f}{r.seconds:>7.1f}"

@@ -35,29 +35,47 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from indexer import similar_qtypes as qt
-from indexer.analysis import STOP_WORDS, WORD_RE, analyse, fold, stem
+from indexer.analysis import STOP_WORDS, WORD_RE, analyse, fold, stem, words
 from indexer.records import Record, normalise_text
 from indexer.results import Match, SimilarHit
 
-FEATURES = ("focus", "focus_subject", "type", "doc_cover", "draft_cover", "semantic")
+FEATURES = ("focus", "focus_subject", "focus_mass", "type", "doc_cover", "draft_cover",
+            "draft_mass", "semantic")
 
-# Learned by `qasearch eval rqe --fit` (pairwise logistic regression on the RQE training
-# split, then a logistic calibration of the score on the training pairs); see rqe_eval.py.
+# Learned by `qasearch eval rqe --fit [--semantic]` (pairwise logistic regression on the RQE
+# training split, alone and with MedQuAD's questions as distractors; see rqe_eval.fit), then
+# Platt-calibrated on the validation split's first hits; the flag threshold is the lowest
+# calibrated score at which flagged first hits were right >= 80% of the time on validation.
 WEIGHTS: dict[str, float] = {
-    "focus": 2.235,
-    "focus_subject": 0.645,
-    "type": 1.041,
-    "doc_cover": 2.492,
-    "draft_cover": 1.364,
+    "focus": 1.11,
+    "focus_subject": -0.216,
+    "focus_mass": 1.513,
+    "type": 0.981,
+    "doc_cover": 1.325,
+    "draft_cover": 0.988,
+    "draft_mass": 1.636,
     "semantic": 0.0,
 }
-SEMANTIC_WEIGHTS: dict[str, float] = dict(WEIGHTS, semantic=4.0)
-CALIBRATION = (0.4888, -1.652)  # calibrated = sigmoid(a * score + b)
-SEMANTIC_CALIBRATION = (1.0, -6.0)
-THRESHOLD = 0.25  # "likely already answered" at or above this calibrated score
+SEMANTIC_WEIGHTS: dict[str, float] = {
+    "focus": 0.805,
+    "focus_subject": -0.088,
+    "focus_mass": 1.188,
+    "type": 0.885,
+    "doc_cover": 1.005,
+    "draft_cover": 0.872,
+    "draft_mass": 1.286,
+    "semantic": 2.067,
+}
+CALIBRATION = (1.2011, -2.3494)  # calibrated = sigmoid(a * score + b)
+SEMANTIC_CALIBRATION = (1.6021, -3.7848)
+THRESHOLD = 0.5  # "likely already answered" at or above this calibrated score (and see flag())
 SEMANTIC_THRESHOLD = 0.5
 
 MAX_CANDIDATES = 400
+SEMANTIC_NEAREST = 50  # with the extra, the nearest questions by embedding join the candidates
+MIN_CORRECTED = 6  # shorter unknown words are not spelling-corrected (too many real words)
+FLAG_MIN_FOCUS = 0.5  # the flag needs this much of the hit's condition in the draft
+K1 = 1.2  # BM25's saturation of a draft word's repetitions
 
 # Word families that say what a question asks about: their stems meet as one term, so
 # "treated", "treatment" and "therapy" agree ("How is X treated?" vs "X treatment options").
@@ -98,6 +116,7 @@ class Draft:
     types: dict[str, float]
     words: dict[str, str]  # stem -> the first word the user typed for it
     vector: Any = None  # semantic embedding, when the extra is used
+    corrections: dict[str, str] = field(default_factory=dict)  # typed word -> index word
 
 
 @dataclass
@@ -116,6 +135,19 @@ class Entry:
     source: str = ""
     cuis: list[str] = field(default_factory=list)
     qtype: str = ""
+    keys: frozenset[str] = frozenset()  # question terms and focus terms: what can match
+    cond_terms: frozenset[str] = frozenset()  # question terms that do not name a type
+    core: frozenset[str] = frozenset()  # terms of the headline and the asking sentences
+
+    def __post_init__(self) -> None:
+        if not self.cond_terms:
+            self.cond_terms = frozenset(
+                t for t in self.terms if t not in _TYPE_STEMS and t[0] != "~") or self.terms
+        if not self.keys:
+            keys = set(self.terms)
+            for f, _kind in self.focus:
+                keys |= f
+            self.keys = frozenset(keys)
 
 
 def subject_of(text: str) -> str:
@@ -157,8 +189,11 @@ def make_entry(rec: Record) -> Entry:
             s = frozenset(terms_of(syn))
             if s and s != f:
                 focus.append((s, "synonym"))
+    core = frozenset(terms_of(core_text(rec.question, rec.title))) or terms
     if not focus:
-        rest = frozenset(t for t in terms if t not in _TYPE_STEMS and t[0] != "~") or terms
+        # without a labelled focus, the condition is what the question asks about: the words
+        # of its headline and asking sentences (not its story) that do not name a type
+        rest = frozenset(t for t in core if t not in _TYPE_STEMS and t[0] != "~") or core
         if rest:
             focus.append((rest, "question"))
     types = qt.from_label(rec.qtype) or qt.detect(question)
@@ -175,7 +210,19 @@ def make_entry(rec: Record) -> Entry:
         source=rec.source,
         cuis=list(rec.cuis),
         qtype=rec.qtype,
+        core=core,
     )
+
+
+_SENTENCE = re.compile(r"(?<=[.?!])\s+|\n+")
+
+
+def core_text(question: str, title: str = "") -> str:
+    """What a consumer's question asks, without its story: the headline (title) and the
+    sentences ending with a question mark (the whole text when none does)."""
+    asks = [p.strip() for p in _SENTENCE.split(question or "") if p.strip().endswith("?")]
+    parts = ([title] if title and title != question else []) + asks
+    return " ".join(parts) if parts else (question or title or "")
 
 
 def _answer_key(answer: str) -> str:
@@ -197,10 +244,7 @@ class QuestionIndex:
         self.by_id = {e.id: i for i, e in enumerate(self.entries)}
         postings: dict[str, list[int]] = defaultdict(list)
         for i, e in enumerate(self.entries):
-            keys = set(e.terms)
-            for f, _kind in e.focus:
-                keys |= f
-            for t in keys:
+            for t in e.keys:
                 postings[t].append(i)
         self.postings = dict(postings)
         n = max(1, len(self.entries))
@@ -208,7 +252,46 @@ class QuestionIndex:
                     self.postings.items()}
         self.default_idf = math.log(1 + (n + 0.5) / 0.5)
         self.semantic: Any = None  # an embedder and the entries' vectors, when enabled
+        self._spell: Any = None
         self.vectors: Any = None
+
+    def spell(self) -> Any:
+        """A spelling index over the archived questions' words (built on first use)."""
+        sp = self._spell
+        if sp is None:
+            from indexer.spelling import SpellIndex
+
+            counts: dict[str, int] = defaultdict(int)
+            for e in self.entries:
+                for w in words(e.question):
+                    if w not in STOP_WORDS and w.isalpha():
+                        counts[w] += 1
+            sp = self._spell = SpellIndex(dict(counts))
+        return sp
+
+    def draft(self, text: str) -> Draft:
+        """`make_draft(text)`, with the words no archived question uses corrected to the
+        closest word that one does ("fibromalgia" -> "fibromyalgia", "sciatia" -> "sciatica")."""
+        d = make_draft(text)
+        fixes: dict[str, str] = {}
+        for t, typed in d.words.items():
+            if t in self.postings or t[0] == "~":
+                continue
+            w = fold(typed)
+            if len(w) < MIN_CORRECTED or not w.isalpha():
+                continue
+            fix = self.spell().best(w)
+            # the first letter is rarely the slip ("fever" is not a misspelt "ever")
+            if fix is not None and fix[0] == w[0]:
+                fixes[t] = _CANON.get(stem(fix), stem(fix))
+                d.corrections[typed] = fix
+        if fixes:
+            d.terms = [fixes.get(t, t) for t in d.terms]
+            d.tset = frozenset(d.terms)
+            d.subject = frozenset(fixes.get(t, t) for t in d.subject)
+            for t, fixed in fixes.items():
+                d.words.setdefault(fixed, d.words[t])
+        return d
 
     @classmethod
     def from_records(cls, records: Iterable[Record]) -> QuestionIndex:
@@ -231,23 +314,42 @@ class QuestionIndex:
                 hit += w
         return hit / tot if tot else 0.0
 
+    def draft_weights(self, d: Draft) -> dict[str, float]:
+        """BM25-like weight of each draft term: rarity (IDF) times saturated repetition
+        (a word a consumer repeats is what the message is about)."""
+        tw = getattr(d, "_tw", None)
+        if tw is None or tw[0] is not self:
+            tf: dict[str, int] = defaultdict(int)
+            for t in d.terms:
+                tf[t] += 1
+            weights = {t: self._w(t) * n * (K1 + 1) / (n + K1) for t, n in tf.items()}
+            tw = (self, weights, sum(weights.values()))
+            d._tw = tw  # type: ignore[attr-defined]
+        return tw[1]
+
     def features(self, d: Draft, e: Entry) -> tuple[dict[str, float], int]:
         """Feature values for a (draft, entry) pair and the index of the focus variant used."""
-        best_f = best_s = 0.0
+        best_f = best_s = best_m = 0.0
         best_i = 0
+        tw = self.draft_weights(d)
+        total = d._tw[2] or 1.0  # type: ignore[attr-defined]
         for i, (f, _kind) in enumerate(e.focus):
             c = self._cover(f, d.tset)
             if c > best_f or (c == best_f and i == 0):
                 best_f, best_i = c, i
             best_s = max(best_s, self._cover(f, d.subject))
-        type_sim = sum(w * e.types.get(g, 0.0) for g, w in d.types.items())
+            best_m = max(best_m, sum(tw[t] for t in f if t in tw))
+        type_sim = type_similarity(d.types, e.types)
+        keys = e.keys
         feats = {
             "focus": best_f,
             "focus_subject": best_s,
+            "focus_mass": best_m / total,
             "type": type_sim,
-            "doc_cover": self._cover(e.terms, d.tset),
+            "doc_cover": self._cover(e.cond_terms, d.tset),
             "draft_cover": self._cover(d.subject or d.tset, e.terms) if (d.subject or d.tset)
             else 0.0,
+            "draft_mass": sum(w for t, w in tw.items() if t in keys) / total,
             "semantic": 0.0,
         }
         return feats, best_i
@@ -293,23 +395,26 @@ class QuestionIndex:
         exclude_id: str | None = None,
         semantic: bool = False,
         all_entries: bool = False,
+        vector: Any = None,
     ) -> list[SimilarHit]:
-        """The `limit` archived questions most similar to `text`, best first."""
-        d = make_draft(text)
+        """The `limit` archived questions most similar to `text`, best first (`vector`: the
+        text's embedding when the caller has it already)."""
+        d = self.draft(text)
         use_sem = semantic and self.semantic is not None
         if use_sem:
-            d.vector = self.semantic.encode([text])[0]
+            d.vector = vector if vector is not None else self.semantic.encode([text])[0]
         if all_entries:
             idxs: Iterable[int] = range(len(self.entries))
         else:
             idxs = self.candidates(d)
             if use_sem:
-                idxs = sorted(set(idxs) | set(self.semantic.nearest(d.vector, self.vectors, 50)))
+                idxs = sorted(set(idxs) | set(
+                    self.semantic.nearest(d.vector, self.vectors, SEMANTIC_NEAREST)))
         scored = self.score_entries(d, idxs, semantic=use_sem)
         a, b = SEMANTIC_CALIBRATION if use_sem else CALIBRATION
         threshold = SEMANTIC_THRESHOLD if use_sem else THRESHOLD
         hits: list[SimilarHit] = []
-        for raw, i, _feats, fi in scored:
+        for raw, i, feats, fi in scored:
             e = self.entries[i]
             if exclude_id is not None and e.id == exclude_id:
                 continue
@@ -321,7 +426,7 @@ class QuestionIndex:
                     categories=e.categories,
                     url=e.url,
                     score=round(p, 4),
-                    likely_answered=p >= threshold,
+                    likely_answered=flag(p, feats, threshold),
                     matches=self.explain(d, e, fi),
                 )
             )
@@ -349,6 +454,25 @@ class QuestionIndex:
                 )
             )
         return out
+
+
+def flag(p: float, feats: dict[str, float], threshold: float) -> bool:
+    """"Likely already answered": a calibrated score at the threshold *and* the archived
+    question's condition mostly named in the draft (a hit that shares only the archive's
+    common words, "acupuncture" on an acupuncture site, is never flagged)."""
+    return p >= threshold and feats.get("focus", 0.0) >= FLAG_MIN_FOCUS
+
+
+def type_similarity(a: dict[str, float], b: dict[str, float]) -> float:
+    """Cosine of two question-type distributions: a labelled type ({"treatment": 1.0}) and a
+    detected one with the same top type ({"treatment": 0.77, "information": 0.23}) agree about
+    as well as two detected ones do (a plain dot product favoured labelled questions)."""
+    dot = sum(w * b.get(g, 0.0) for g, w in a.items())
+    if not dot:
+        return 0.0
+    na = math.sqrt(sum(w * w for w in a.values()))
+    nb = math.sqrt(sum(w * w for w in b.values()))
+    return dot / (na * nb)
 
 
 def _sigmoid(x: float) -> float:
@@ -407,12 +531,51 @@ def _all_records(s: Any) -> Iterable[Record]:
             yield Record.from_dict(json.loads(raw))
 
 
+_SEMANTIC_DEFAULT = False
+_SEMANTIC_LOCK = threading.Lock()
+
+
+def configure(settings: Any) -> None:
+    """Take the process-wide defaults from the settings (`semantic`: QASEARCH_SEMANTIC).
+    Raises `indexer.semantic.SemanticUnavailable` with the install command when the semantic
+    extra is asked for but not installed."""
+    global _SEMANTIC_DEFAULT
+    want = bool(getattr(settings, "semantic", False))
+    if want:
+        from indexer import semantic as sem
+
+        sem.require()
+    _SEMANTIC_DEFAULT = want
+
+
+def _with_semantic(qi: QuestionIndex, s: Any) -> QuestionIndex:
+    """Attach the embeddings to the generation's question index once (encoded or loaded
+    from the cache; lexical requests meanwhile go on: this is not the generation's lock)."""
+    if qi.semantic is not None:
+        return qi
+    from indexer import semantic as sem
+
+    with _SEMANTIC_LOCK:
+        if qi.semantic is None:
+            sem.attach(qi)
+    return qi
+
+
 def similar_questions(
-    s: Any, text: str, *, limit: int = 10, exclude_id: str | None = None
+    s: Any, text: str, *, limit: int = 10, exclude_id: str | None = None,
+    semantic: bool | None = None,
 ) -> list[SimilarHit]:
     """Archived questions similar to `text`, best first, with calibrated scores (0..1) and
-    the "likely already answered" flag. Never raises for any text; [] for empty text."""
+    the "likely already answered" flag. Never raises for any text; [] for empty text.
+    `semantic`: use the optional embeddings (default: as `configure` set, i.e.
+    QASEARCH_SEMANTIC); raises `SemanticUnavailable` when asked for and not installed."""
     if not (text or "").strip() or limit < 1:
         return []
+    use_sem = _SEMANTIC_DEFAULT if semantic is None else semantic
     qi = question_index(s)
-    return qi.search(text[:5000], limit=limit, exclude_id=exclude_id)
+    if use_sem:
+        from indexer import semantic as sem
+
+        sem.require()
+        qi = _with_semantic(qi, s)
+    return qi.search(text[:5000], limit=limit, exclude_id=exclude_id, semantic=use_sem)

@@ -36,6 +36,17 @@ SESSION_SECONDS = 12 * 3600
 SIMILAR_MAX = 50
 
 
+@editor_bp.record_once
+def _configure(state: Any) -> None:
+    """Similar questions follow the app's settings (QASEARCH_SEMANTIC); an app asked to use
+    the semantic extra without it installed fails to start, saying how to install it."""
+    from indexer import similar
+
+    settings = state.app.config.get("QASEARCH")
+    if settings is not None:
+        similar.configure(settings)
+
+
 def _settings() -> Settings:
     return current_app.config["QASEARCH"]
 

@@ -85,3 +85,12 @@ def test_medquad_check_counts_cross_source_pairs():
     qi = QuestionIndex.from_records(recs)
     check = dup.medquad_check(qi, dup.find_duplicates(qi))
     assert check["gold_pairs"] == 1 and check["precision"] == 1.0 and check["recall"] == 1.0
+
+
+def test_sample_archive_groups_its_re_asked_questions_and_nothing_else():
+    from indexer.records import read_jsonl
+
+    clusters = dup.clusters_for_records(read_jsonl("tests/data/sample_expected.jsonl"))
+    same = sorted(sorted(c.ids) for c in clusters if c.kind == dup.SAME_QUESTION)
+    assert same == [["askacupuncture-109", "askacupuncture-131"],
+                    ["askacupuncture-121", "askacupuncture-142"]]

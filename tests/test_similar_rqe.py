@@ -6,10 +6,13 @@ import json
 
 from click.testing import CliRunner
 
+from indexer import rqe_eval as ev
 from indexer import similar_qtypes as qt
 from indexer.cli import cli
-from indexer.records import Record
-from indexer.similar import QuestionIndex
+from indexer.records import Record, read_jsonl
+from indexer.similar import QuestionIndex, type_similarity
+
+SAMPLE = "tests/data/sample_expected.jsonl"
 
 
 def _index() -> QuestionIndex:
@@ -73,12 +76,64 @@ def test_question_types_match_medquad_labels():
     assert qt.from_label("exams and tests") == {"diagnosis": 1.0}
 
 
+def test_identical_means_the_same_words_in_the_same_order():
+    faqs = ["What is High Blood Pressure?", "What is a kidney stone?",
+            "What is the treatment for vitiligo?", "What research is being done on Lupus?"]
+    qs = [
+        Record(id="1", question="What is (are) High Blood Pressure ?", answer=""),
+        Record(id="2", question="What is (are) Kidney stones ?", answer=""),
+        Record(id="3", question="What are the treatments for Vitiligo ?", answer=""),
+        Record(id="4", question="what research (or clinical trials) is being done for Lupus ?",
+               answer=""),
+        # paraphrases and other questions stay
+        Record(id="5", question="How is High Blood Pressure treated?", answer=""),
+        Record(id="6", question="What are the treatments for High Blood Pressure ?", answer=""),
+        Record(id="7", question="What is (are) High Blood Pressure in Pregnancy ?", answer=""),
+        Record(id="8", question="Do you have information about High Blood Pressure", answer=""),
+    ]
+    kept = [r.id for r in ev.remove_identical(qs, faqs)]
+    assert kept == ["4", "5", "6", "7", "8"]  # "done on" is not "done for"
+    assert ev.question_key("What's Causing  Your Leg-Pain?") == "what causing your leg pain"
+
+
+def test_type_agreement_is_a_cosine():
+    labelled = {"treatment": 1.0}
+    detected = {"treatment": 0.77, "information": 0.23}
+    assert type_similarity(detected, detected) > type_similarity(detected, labelled) > 0.9
+    assert type_similarity({"causes": 1.0}, labelled) == 0.0
+
+
+def test_misspelt_condition_is_corrected_against_the_archive():
+    qi = QuestionIndex.from_records([
+        Record(id="f", question="How is fibromyalgia treated?", answer=""),
+        Record(id="g", question="How is gout treated?", answer=""),
+    ])
+    d = qi.draft("is there any help available for fibromalgia")
+    assert d.corrections == {"fibromalgia": "fibromyalgia"}
+    assert qi.search("is there any treatment available for fibromalgia", limit=1)[0].id == "f"
+    # a real word is never "corrected" into another one by its first letter
+    assert not qi.draft("fevers ever since").corrections
+
+
+def test_flag_needs_the_condition_on_the_sample_archive():
+    qi = QuestionIndex.from_records(read_jsonl(SAMPLE))
+    # the re-asked question is found and flagged
+    hits = qi.search("Is it safe to have acupuncture in early pregnancy? I worry about "
+                     "miscarriage.", limit=3)
+    assert hits[0].id in {"askacupuncture-121", "askacupuncture-142"} and hits[0].likely_answered
+    # hits sharing only the archive's common words are not
+    for text in ["can acupuncture help my hay fever", "does acupuncture help with gout",
+                 "acupuncture for tennis elbow?"]:
+        assert not any(h.likely_answered for h in qi.search(text, limit=5)), text
+
+
 def test_eval_rqe_validation(shared_dir):
     out = CliRunner().invoke(cli, ["eval", "rqe", "--split", "validation", "--json",
                                    "--shared", str(shared_dir)])
     assert out.exit_code == 0, out.output
     (row,) = json.loads(out.output)
     assert row["split"] == "validation" and row["questions"] == 113 and row["faqs"] == 160
-    assert row["p_at_1"] >= 0.55  # the target without the semantic extra
-    assert 0 < row["mrr"] <= 1 and row["mrr"] >= row["p_at_1"]
-    assert 0 < row["flag_precision"] <= 1 and 0 < row["pair_recall"] <= 1
+    assert row["p_at_1"] >= 0.70  # the target without the semantic extra: 0.55
+    assert 0 < row["mrr"] <= 1 and row["mrr"] >= row["p_at_1"] + 0.04
+    assert row["flag_precision"] >= 0.8 and row["flag_recall"] >= 0.3
+    assert 0 < row["pair_recall"] <= 1
