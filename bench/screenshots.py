@@ -24,6 +24,8 @@ PAGES = [
     ("results-corrected", "/search?q=pregnacy", None),
     ("results-urgent", "/search?q=tight+pain+in+my+chest", None),
     ("zero-results", "/search?q=zzqxv+wibblefrotz", None),
+    ("zero-results-question",
+     "/search?q=%22my+lower+back+pain+started+after+an+epidural+for+childbirth%22", None),
     ("record", "/records/askacupuncture-103?q=epidural", None),
     ("category", "/categories/muscles-and-bones/back-spine", None),
     ("widget-demo", "/widget/demo", "widget"),

@@ -24,7 +24,14 @@ MAX_SUGGESTIONS = 5
 
 
 def _count(q: str, category: list[str] | None) -> int:
-    return run_search(q, category=category, limit=1, log_query=False).result.total
+    """How many answers `q` finds with all of its words (0 when the core could only find
+    answers with some of them: its best hit must match every word)."""
+    res = run_search(q, category=category, limit=1, log_query=False).result
+    if not res.total or not res.hits:
+        return 0
+    matched = {m.stem for m in res.hits[0].matches}
+    wanted = {stem(w) for w in words(q) if w not in STOP_WORDS}
+    return res.total if wanted <= matched else 0
 
 
 def content_words(text: str) -> list[str]:
