@@ -3,9 +3,10 @@
 Supported syntax (a small, forgiving subset):
   "quoted phrase"      words must appear together (an unclosed quote runs to the end)
   -word  -"phrase"     leave out records containing it (also: NOT word)
-  a OR b               either is enough (upper-case OR between two items)
+  a OR b               either is enough (upper-case OR, or ||, between two items)
 Anything else is plain words: field prefixes, wildcards, brackets and operators of other
-engines are read as text, and a notice tells the user what was ignored.
+engines are read as text; a notice names the operators a user tried ("title:x", "foo*",
+"a~2"), never ordinary sentence punctuation ("help?", "(sorry)", "Note: ...").
 """
 
 from __future__ import annotations
@@ -27,7 +28,21 @@ _TOKEN_RE = re.compile(
     """,
     re.VERBOSE,
 )
-_SYNTAX_CHARS = re.compile(r"[*?~^:()\[\]{}]")
+# Operators of other engines, as typed on purpose: a field prefix ("title:back", not
+# "https://" or "3:30"), a wildcard inside or at the edge of a word ("back*", "te?t", but
+# not a question mark ending a sentence), fuzziness or boosts ("pain~2", "back^3"), ranges
+# ("[a TO b]"). Sentence punctuation is not; brackets neither ("(back OR neck) pain" works).
+_OPERATOR_RE = re.compile(
+    r"""
+      (?<![\w/.:-])[A-Za-z_]+:(?=[\w"(*])(?!//)   # field:value
+    | \w\*|(?<![\w*])\*\w                      # word*  *word
+    | \w\?+\w                                  # te?t
+    | \w~\d*(?![\w~])                           # word~  word~2
+    | \w\^\d                                    # word^3
+    | [\[{][^\]}]*\bTO\b[^\]}]*[\]}]?              # [a TO b]
+    """,
+    re.VERBOSE,
+)
 
 
 @dataclass
@@ -83,7 +98,7 @@ def parse(text: object) -> ParsedQuery:
     """Parse `text` (any value) into a `ParsedQuery`. Never raises."""
     text = clean_text(text)
     pq = ParsedQuery(source=text)
-    syntax_seen = bool(_SYNTAX_CHARS.search(text))
+    operators = _operator_attempts(text)
     pending_or = False
     pending_not = False
     for m in _TOKEN_RE.finditer(text):
@@ -92,7 +107,7 @@ def parse(text: object) -> ParsedQuery:
         negated = bool(m.group("neg")) or pending_not
         pending_not = False
         if word is not None and phrase is None:
-            if word == "OR":
+            if word in ("OR", "||"):
                 pending_or = bool(pq.groups)
                 continue
             if word in ("AND", "&&", "+"):
@@ -117,9 +132,28 @@ def parse(text: object) -> ParsedQuery:
         else:
             pq.groups.append([item])
         pending_or = False
-    if syntax_seen:
+    if operators:
+        shown = ", ".join(f"“{op}”" for op in operators[:3])
         pq.notices.append(
-            "Special characters such as * ? ~ ^ : ( ) are not search operators here; "
-            "they were read as plain text."
+            f"{shown} {'was' if len(operators) == 1 else 'were'} searched as plain words: "
+            "field names (title:), wildcards (*, ?), ~ and ^ are not search operators here. "
+            "Use quotes for a phrase, -word to leave a word out, OR between alternatives."
         )
     return pq
+
+
+def _operator_attempts(text: str) -> list[str]:
+    """The words of `text` that try an operator this search does not support (as typed,
+    first occurrence of each), never ordinary sentence punctuation."""
+    out: list[str] = []
+    for m in _OPERATOR_RE.finditer(text):
+        # the whole white-space-delimited word around the operator
+        start = text.rfind(" ", 0, m.start()) + 1
+        end = text.find(" ", m.end() - 1)
+        word = text[start: end if end >= 0 else len(text)]
+        if m.group(0).startswith(("[", "{")):
+            word = m.group(0)
+        word = word[:40]
+        if word not in out:
+            out.append(word)
+    return out
