@@ -10,7 +10,7 @@ does not know it, or knows it only as a rare variant of a much more frequent wor
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,10 +32,14 @@ class Correction:
 
 
 class SpellIndex:
-    """Symmetric-delete lookup over a vocabulary of words and their counts."""
+    """Symmetric-delete lookup over a vocabulary of words and their counts. `known_stem`
+    (optional) tells whether a stem is a word of the vocabulary's texts in some form: a word
+    whose stem is known is an inflection ("taking" of "take"), not a misspelling."""
 
-    def __init__(self, counts: dict[str, int]) -> None:
+    def __init__(self, counts: dict[str, int],
+                 known_stem: Callable[[str], bool] | None = None) -> None:
         self.counts = counts
+        self.known_stem = known_stem
         self.deletes: dict[str, list[str]] = {}
         for w, c in counts.items():
             if c < MIN_VOCAB_COUNT or len(w) < MIN_WORD_LEN - 1:
@@ -86,6 +90,8 @@ class SpellIndex:
         known = self.counts.get(word, 0)
         if known > RARE_COUNT:
             return None
+        if not known and self.known_stem is not None and self.known_stem(stem(word)):
+            return None  # another form of a known word: "taking" (take), "stressed" (stress)
         cand = self.best(word)
         if cand is None:
             return None
@@ -118,8 +124,19 @@ def spell_index(gen: Any) -> SpellIndex:
         with gen.lock:
             idx = gen.cache.get("spell")
             if idx is None:
-                idx = gen.cache["spell"] = SpellIndex(gen.data.words)
+                idx = gen.cache["spell"] = SpellIndex(gen.data.words,
+                                                      known_stem=_expert_stem(gen.data))
     return idx
+
+
+def _expert_stem(data: Any) -> Callable[[str], bool]:
+    """Is a stem used in the text experts wrote (the spelling fields)?"""
+    from indexer.ranking import SPELLING_FIELDS
+
+    def known(term: str) -> bool:
+        return any(len(data.postings(f, term)[0]) for f in SPELLING_FIELDS)
+
+    return known
 
 
 def correct_text(index: SpellIndex, text: str) -> Correction | None:
