@@ -1,10 +1,11 @@
 """From a parsed query to what is scored: clauses, phrases, exclusions, boosts.
 
 This is where a query is *understood*:
-- short keyword queries must match every unit (word, "phrase", a OR b), falling back to
-  "some of them" when nothing matches all;
+- short keyword queries list the records with every unit (word, "phrase", a OR b) first,
+  then those with at least half of the typed words (by how many they have);
 - synonyms (lay terms, MedQuAD focus synonyms) join the unit they replace as alternatives;
-- unknown words get their spelling correction as an alternative;
+  a synonym phrase's typed words count only together (a lay term as the phrase);
+- words only visitors wrote (misspelt) get their spelling correction as an alternative;
 - long messages are reduced to the words that carry meaning: chatty words (greetings,
   thanks, personal history) and words found in a large share of the corpus are dropped,
   and every record is ranked (no "all words" rule);
@@ -15,6 +16,7 @@ This is where a query is *understood*:
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,6 +33,7 @@ from indexer.scoring import Alternative, Clause, get_scorer
 from indexer.synonyms import find_synonyms
 
 ALL_WORDS_MAX = 4  # up to this many units, every one must match
+BACKFILL_SHARE = 0.5  # then records with at least this share of the typed words follow
 LONG_QUERY_UNITS = 7  # from this many units on, a query is a "message"
 _SENTENCE_BREAK = re.compile(r"\w[.!;]+\s+\w")
 QUESTION_MIN_UNITS = 2  # a question of this many units on is ranked as a message
@@ -101,7 +104,9 @@ class Plan:
     clauses: list[Clause] = field(default_factory=list)
     phrases: list[tuple[str, ...]] = field(default_factory=list)  # must appear as phrases
     negated: list[tuple[str, ...]] = field(default_factory=list)
-    min_match: int = 1
+    min_match: int = 1  # clauses a record must satisfy to be a full match (0: any score)
+    backfill_words: int = 1  # typed words a partial match must have to be listed after them
+    corrections: dict[str, str] = field(default_factory=dict)  # typed word -> searched too
     boost: Callable[[RankData, np.ndarray], np.ndarray] | None = None
     synonyms: list[SynonymUse] = field(default_factory=list)
     understood: dict[str, Any] = field(default_factory=dict)
@@ -272,7 +277,8 @@ def _units(pq: ParsedQuery, corrected: set[str]) -> list[_Unit]:
             words.extend(item.words)
         if alts:
             single = len(group) == 1 and not group[0].phrase
-            clause = Clause(alternatives=alts, label=" OR ".join(a.text for a in alts))
+            clause = Clause(alternatives=alts, label=" OR ".join(a.text for a in alts),
+                            size=len(alts[0].terms) if len(alts) == 1 else 1)
             units.append(_Unit(list(group), stems_l, clause, words, single))
     return units
 
@@ -294,27 +300,45 @@ def _apply_synonyms(units: list[_Unit], data: RankData, plan: Plan, pq: ParsedQu
                             acronyms=data.acronym_keys())
     if not matches:
         return units
+    scorer = get_scorer(data)
     merged: dict[int, _Unit] = {}
     drop: set[int] = set()
     for m in matches:
         uis = sorted({flat[i][1] for i in range(m.start, m.end)})
-        covered = [t for t, ui in flat if ui in uis]
+        covered = tuple(t for t, ui in flat if ui in uis)
         if len(covered) != m.end - m.start:  # the phrase splits a unit: skip it
             continue
-        typed = " ".join(" ".join(units[ui].words) for ui in uis)
+        typed = _span_text(pq, [it for ui in uis for it in units[ui].items])
         vias = {a.via for ui in uis for a in units[ui].clause.alternatives}
         via = "correction" if "correction" in vias else "query"
-        alts = [Alternative(terms=tuple(covered), text=typed, via=via)]
+        lay = m.source == "lay-terms"
+        # The typed words of a synonym phrase count only together, never as loose words
+        # ("pins and needles" is not "needles"); a lay term (an idiom) must occur as the
+        # phrase, its synonyms too. MedQuAD names of a condition are exact equivalents,
+        # kept as tuned on the LiveQA questions (SYNONYM_WEIGHT, partial credit); a lay
+        # synonym weighs less than the typed words (see `_synonym_weight`), and one that
+        # contains every typed word ("sugar diabetes" for "diabetes") finds nothing more.
+        many = len(set(covered)) > 1
+        alts = [Alternative(terms=covered, text=typed, via=via, exact=many,
+                            phrase=lay and many)]
+        typed_mass = _reference_mass(data, scorer, covered, m.alternatives)
         for name in m.alternatives:
             key = tuple(phrase_key(name).split())
-            if key and key != tuple(covered):
-                alts.append(Alternative(terms=key, weight=SYNONYM_WEIGHT, text=name, via="synonym"))
+            if not key or key == covered or (lay and set(key) >= set(covered)):
+                continue
+            if lay:
+                alts.append(Alternative(
+                    terms=key, weight=_synonym_weight(data, scorer, typed_mass, key),
+                    text=name, via="synonym", exact=True, phrase=len(set(key)) > 1))
+            else:
+                alts.append(Alternative(terms=key, weight=SYNONYM_WEIGHT, text=name,
+                                        via="synonym"))
         if len(alts) == 1:
             continue
         merged[uis[0]] = _Unit(
             items=[it for ui in uis for it in units[ui].items],
-            stems=[tuple(covered)],
-            clause=Clause(alternatives=alts, label=typed),
+            stems=[covered],
+            clause=Clause(alternatives=alts, label=typed, size=len(set(covered))),
             words=[w for ui in uis for w in units[ui].words],
             single=False,
         )
@@ -323,6 +347,46 @@ def _apply_synonyms(units: list[_Unit], data: RankData, plan: Plan, pq: ParsedQu
             SynonymUse(phrase=typed, alternatives=[a.text for a in alts[1:]], source=m.source)
         )
     return [merged.get(ui, u) for ui, u in enumerate(units) if ui not in drop]
+
+
+def _span_text(pq: ParsedQuery, items: list[Item]) -> str:
+    """The words of `items` as typed, with what stood between them ("pins and needles")."""
+    if not items:
+        return ""
+    first, last = items[0], items[-1]
+    text = pq.source[first.start: last.start + len(last.text)]
+    if not text or len(text) > 200 or any(it.phrase for it in items):
+        return " ".join(w for it in items for w in it.words)
+    return " ".join(text.split()).strip(_EDGE_PUNCT) or text
+
+
+def _idf_mass(data: RankData, scorer: Any, terms: tuple[str, ...]) -> float:
+    """Sum of the terms' idf (an unknown term counts as the rarest)."""
+    return sum(data.idf(scorer.term(t)[2]) for t in set(terms))
+
+
+def _reference_mass(data: RankData, scorer: Any, covered: tuple[str, ...],
+                    names: tuple[str, ...]) -> float:
+    """The idf mass synonyms are weighed against: the typed words', or when the corpus does
+    not know them ("backache" in an archive that says "back pain"), the smallest of the
+    synonyms', so that no synonym wins just by being made of rarer words."""
+    if all(scorer.term(t)[2] for t in covered):
+        return _idf_mass(data, scorer, covered)
+    masses = [_idf_mass(data, scorer, key) for key in
+              (tuple(phrase_key(n).split()) for n in names) if key
+              and all(scorer.term(t)[2] for t in key)]
+    return min(masses, default=_idf_mass(data, scorer, covered))
+
+
+def _synonym_weight(data: RankData, scorer: Any, typed_mass: float,
+                    terms: tuple[str, ...]) -> float:
+    """A synonym weighs SYNONYM_WEIGHT of what was typed, and never more: a synonym made of
+    rarer words than the typed ones ("bad back" for "back pain") would otherwise score
+    higher than the words typed, so it is scaled down to the typed words' idf mass."""
+    mass = _idf_mass(data, scorer, terms)
+    if mass <= 0:
+        return SYNONYM_WEIGHT
+    return SYNONYM_WEIGHT * min(1.0, typed_mass / mass)
 
 
 def plan_query(
@@ -352,9 +416,8 @@ def plan_query(
     kept: list[_Unit] = []
     dropped: list[str] = []
     for u in units:
-        dfs = [scorer.term(t)[2] for a in u.clause.alternatives for t in a.terms]
-        if spell is not None and u.single and max(dfs, default=0) == 0:
-            _add_correction(u, spell)
+        if spell is not None and u.single:
+            _add_correction(u, spell, scorer, plan)
         if long_query and u.single and not u.clause.alternatives[1:]:
             words = [w for w in u.words if w not in STOP_WORDS]
             if all(w in NOISE_WORDS for w in words):
@@ -395,11 +458,14 @@ def plan_query(
             plan.negated.append(stems)
     n = len(plan.clauses)
     if long_query:
-        plan.min_match = 1
+        plan.min_match = 0  # every record with a score is ranked
     elif n <= ALL_WORDS_MAX:
         plan.min_match = n
     else:
         plan.min_match = n - 1
+    # below the records with (nearly) all words: those with at least half of the typed words
+    n_words = sum(c.size for c in plan.clauses if c.counts)
+    plan.backfill_words = max(1, math.ceil(n_words * BACKFILL_SHARE))
     plan.searched = " ".join(c.label for c in plan.clauses)
     _understand(data, pq, plan, kept, long_query, dropped)
     return plan
@@ -425,7 +491,7 @@ def _query_weights(data: RankData, clauses: list[Clause]) -> dict[int, float]:
     out: dict[int, float] = {}
     for c in clauses:
         for a in c.alternatives:
-            w = 1.0 if a.via == "query" else a.weight * FOCUS_SYNONYM_SHARE
+            w = 1.0 if a.via == "query" else SYNONYM_WEIGHT * FOCUS_SYNONYM_SHARE
             if a.via == "correction":
                 w = a.weight
             for t in a.terms:
@@ -512,17 +578,35 @@ def _unit_df(scorer: Any, u: _Unit) -> int:
     return min((scorer.term(t)[2] or 10**9) for a in u.clause.alternatives for t in a.terms)
 
 
-def _add_correction(u: _Unit, spell: Any) -> None:
+def _add_correction(u: _Unit, spell: Any, scorer: Any, plan: Plan) -> None:
+    """A word that looks misspelt (`SpellIndex.correct`) and that no expert wrote (unknown
+    to the index, or found only in visitors' questions) is searched as typed *and* as
+    corrected, when the correction is in at least as many records: "sciatia" also finds
+    "sciatica", ranked together (the correction weighs CORRECTION_WEIGHT)."""
     word = u.words[0] if len(u.words) == 1 else None
     if not word:
         return
     fix = spell.correct(word)
-    if fix and fix != word:
-        terms = tuple(stem(w) for w in fix.split() if w not in STOP_WORDS)
-        if terms:
-            u.clause.alternatives.append(
-                Alternative(terms=terms, weight=CORRECTION_WEIGHT, text=fix, via="correction")
-            )
+    if not fix or fix == word:
+        return
+    terms = tuple(stem(w) for w in fix.split() if w not in STOP_WORDS)
+    if not terms:
+        return
+    typed_df = max((scorer.term(t)[2] for t in u.stems[0]), default=0)
+    if typed_df and spell.counts.get(word, 0):
+        return  # the experts wrote it too: a rare word, not a visitor's slip ("filler")
+    fix_df = min(scorer.term(t)[2] for t in terms)
+    if fix_df == 0 or (typed_df and fix_df < typed_df):
+        return
+    if typed_df:
+        # ranked together: the misspelling is rare because it is a misspelling, so it
+        # weighs no more than the word meant ("accupuncture" is not a rarer "acupuncture")
+        typed = u.clause.alternatives[0]
+        typed.weight *= min(1.0, scorer.data.idf(fix_df) / scorer.data.idf(typed_df))
+    u.clause.alternatives.append(
+        Alternative(terms=terms, weight=CORRECTION_WEIGHT, text=fix, via="correction")
+    )
+    plan.corrections[word] = fix
 
 
 def _understand(data: RankData, pq: ParsedQuery, plan: Plan, kept: list[_Unit],

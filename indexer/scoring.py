@@ -41,12 +41,18 @@ DEFAULT_PARAMS = Params()
 
 @dataclass
 class Alternative:
-    """One way of satisfying a clause: all `terms` (stems) count, scaled by `weight`."""
+    """One way of satisfying a clause: its `terms` (stems), scaled by `weight`.
+
+    A record satisfies the alternative when it contains every term (and, with `phrase`,
+    contains them as a phrase). By default a record that does not satisfy it still scores
+    the terms it has (partial credit, as loose words); with `exact` it scores nothing."""
 
     terms: tuple[str, ...]
     weight: float = 1.0
     text: str = ""  # as typed / as the synonym file spells it
     via: str = "query"
+    exact: bool = False  # no partial credit: all terms, or nothing
+    phrase: bool = False  # the terms must occur together, as a phrase (checked by the caller)
 
 
 @dataclass
@@ -58,6 +64,7 @@ class Clause:
     required: bool = False
     label: str = ""
     counts: bool = True  # counts towards "how many query words matched"
+    size: int = 1  # how many typed words the clause stands for ("back pain": 2)
 
 
 class Scorer:
@@ -113,22 +120,47 @@ class Scorer:
             self._cache[term] = out
         return out
 
-    def clause(self, clause: Clause) -> np.ndarray:
+    def clause(self, clause: Clause,
+               phrases: dict[tuple[str, ...], np.ndarray] | None = None) -> np.ndarray:
         """Dense per-row score of a clause: the best of its alternatives (weighted)."""
-        best = np.zeros(self.n, np.float32)
+        return self.clause_match(clause, phrases)[0]
+
+    def clause_match(self, clause: Clause,
+                     phrases: dict[tuple[str, ...], np.ndarray] | None = None
+                     ) -> tuple[np.ndarray, np.ndarray]:
+        """(dense score, satisfied) per row: the best of the clause's alternatives (weighted),
+        and whether some alternative is satisfied (all its terms; as a phrase where asked).
+        `phrases` maps the terms of a phrase alternative to a bool row mask of where the
+        phrase occurs (a phrase alternative missing from it is satisfied nowhere)."""
+        n = self.n
+        best = np.zeros(n, np.float32)
+        matched = np.zeros(n, dtype=bool)
         for alt in clause.alternatives:
-            acc = np.zeros(self.n, np.float32) if len(alt.terms) > 1 else None
-            for t in alt.terms:
+            terms = tuple(dict.fromkeys(alt.terms))
+            if len(terms) == 1 and not alt.phrase:
+                rows, scores, _ = self.term(terms[0])
+                cand = np.zeros(n, np.float32)
+                cand[rows] = scores * alt.weight
+                np.maximum(best, cand, out=best)
+                matched[rows] = True
+                continue
+            acc = np.zeros(n, np.float32)
+            hits = np.zeros(n, np.int16)
+            for t in terms:
                 rows, scores, _ = self.term(t)
-                if acc is None:
-                    cand = np.zeros(self.n, np.float32)
-                    cand[rows] = scores * alt.weight
-                    np.maximum(best, cand, out=best)
-                else:
-                    acc[rows] += scores
-            if acc is not None:
-                np.maximum(best, acc * alt.weight, out=best)
-        return best * clause.weight if clause.weight != 1.0 else best
+                acc[rows] += scores
+                hits[rows] += 1
+            full = hits == len(terms)
+            if alt.phrase:
+                mask = (phrases or {}).get(alt.terms)
+                full &= mask if mask is not None else False
+            matched |= full
+            if alt.exact:
+                acc *= full
+            np.maximum(best, acc * alt.weight, out=best)
+        if clause.weight != 1.0:
+            best *= clause.weight
+        return best, matched
 
 
 def get_scorer(data: RankData) -> Scorer:

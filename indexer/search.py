@@ -73,10 +73,12 @@ def _check_category(category: Any) -> list[str] | None:
 class Ranked:
     rows: np.ndarray  # matching rows, best first (only the first `need` are sorted)
     scores: np.ndarray  # dense scores per row
-    total: int
+    total: int  # rows listed (full matches, then partial ones), in the category
     matched: np.ndarray  # bool per row, before the category filter (for facets)
-    relaxed: bool = False  # "any word" fallback used
+    relaxed: bool = False  # no record has all the words: only partial matches are listed
     stems: dict[str, float] = field(default_factory=dict)  # stem -> idf, for snippets
+    complete: int = 0  # of `total`, full matches (all words; in a long query, all listed)
+    phrases: dict[tuple[str, ...], np.ndarray] = field(default_factory=dict)  # phrase masks
 
 
 def category_rows(data: RankData, path: Sequence[str]) -> np.ndarray:
@@ -90,14 +92,44 @@ def category_rows(data: RankData, path: Sequence[str]) -> np.ndarray:
     return mask & data.live
 
 
+PHRASE_CACHE_SIZE = 512
+
+
 def _phrase_mask(s: Session, stems: Sequence[str]) -> np.ndarray:
+    """Bool per row: `stems` occur as a phrase in some field (Whoosh positions). Cached per
+    generation: lay terms and their synonyms are few and come back often."""
+    key = ("phrase", tuple(stems))
+    cache = s.gen.cache
+    hit = cache.get(key)
+    if hit is not None:
+        return hit
     data = s.data
     mask = np.zeros(data.n_rows, dtype=bool)
-    q = wq.Or([wq.Phrase(f, list(stems)) for f in FIELDS])
-    docs = list(s.searcher.docs_for_query(q))
-    if docs:
-        mask[np.asarray(docs, dtype=np.int64)] = True
+    if _cooccur(data, stems).any():  # Whoosh only when some record has every word
+        q = wq.Or([wq.Phrase(f, list(stems)) for f in FIELDS])
+        docs = list(s.searcher.docs_for_query(q))
+        if docs:
+            mask[np.asarray(docs, dtype=np.int64)] = True
+    mask.flags.writeable = False
+    with s.gen.lock:
+        n_cached = cache.get("phrase_count", 0)
+        if n_cached >= PHRASE_CACHE_SIZE:
+            for k in [k for k in cache if isinstance(k, tuple) and k[:1] == ("phrase",)]:
+                del cache[k]
+            n_cached = 0
+        cache[key] = mask
+        cache["phrase_count"] = n_cached + 1
     return mask
+
+
+def _cooccur(data: RankData, stems: Sequence[str]) -> np.ndarray:
+    """Bool per row: every stem occurs in the record (any field)."""
+    scorer = get_scorer(data)
+    count = np.zeros(data.n_rows, np.int16)
+    uniq = set(stems)
+    for t in uniq:
+        count[scorer.term(t)[0]] += 1
+    return count == len(uniq)
 
 
 def _term_mask(data: RankData, stems: Sequence[str]) -> np.ndarray:
@@ -110,21 +142,31 @@ def _term_mask(data: RankData, stems: Sequence[str]) -> np.ndarray:
 
 
 def execute(s: Session, plan: Plan, category: list[str] | None, need: int) -> Ranked:
-    """Score the plan's clauses and select the matching rows, best first."""
+    """Score the plan's clauses and select the matching rows, best first: records with all
+    the words (`plan.min_match` clauses) by score, then records with at least
+    `plan.backfill_words` of the typed words, by how many they have, then by score."""
     data = s.data
     scorer = get_scorer(data)
     n = data.n_rows
     total = np.zeros(n, np.float32)
     hits = np.zeros(n, np.int16)
+    cover = np.zeros(n, np.int16)
     required = np.ones(n, dtype=bool)
     stems: dict[str, float] = {}
+    phrases = {alt.terms: _phrase_mask(s, alt.terms)
+               for clause in plan.clauses for alt in clause.alternatives if alt.phrase}
+    counting = plan.min_match > 0  # a long query ranks every record with a score
     for clause in plan.clauses:
-        sc = scorer.clause(clause)
+        sc, ok = scorer.clause_match(clause, phrases)
         total += sc
-        if clause.counts:
-            hits += sc > 0
+        if clause.counts and counting:
+            hits += ok
+            if clause.size == 1:
+                cover += ok
+            else:
+                cover[ok] += np.int16(clause.size)
         if clause.required:
-            required &= sc > 0
+            required &= ok
         for alt in clause.alternatives:
             for t in alt.terms:
                 _, _, df = scorer.term(t)
@@ -138,21 +180,25 @@ def execute(s: Session, plan: Plan, category: list[str] | None, need: int) -> Ra
     if plan.boost is not None:
         total += plan.boost(data, total)
     base = allowed & required & (total > 0)
-    matched = base & (hits >= plan.min_match)
-    relaxed = False
-    if not matched.any() and plan.min_match > 1:
-        matched = base & (hits >= 1)
-        relaxed = bool(matched.any())
+    full = base & (hits >= plan.min_match)
+    partial = base & ~full & (cover >= plan.backfill_words)
+    matched = full | partial
     in_cat = matched & category_rows(data, category) if category else matched
     rows = np.flatnonzero(in_cat)
     count = len(rows)
+    complete = int(np.count_nonzero(full[rows]))
+    # order: full matches first, then partial ones by words matched; score within each level
+    level = np.where(full[rows], np.int32(np.iinfo(np.int16).max), cover[rows].astype(np.int32))
+    key = level.astype(np.float64) * (float(total.max(initial=0.0)) + 1.0) + total[rows]
     if count > need:
-        part = np.argpartition(-total[rows], need - 1)[:need]
+        part = np.argpartition(-key, need - 1)[:need]
         # keep every row tied with the last one, so pages never depend on `need`
-        rows = rows[total[rows] >= total[rows[part]].min()]
-    order = np.lexsort((rows, -total[rows]))  # score desc, then row for stable ties
+        keep = key >= key[part].min()
+        rows, key = rows[keep], key[keep]
+    order = np.lexsort((rows, -key))  # best first, then row for stable ties
     return Ranked(rows=rows[order], scores=total, total=count, matched=matched,
-                  relaxed=relaxed, stems=stems)
+                  relaxed=complete == 0 and count > 0 and plan.min_match > 0, stems=stems,
+                  complete=complete, phrases=phrases)
 
 
 # --------------------------------------------------------------------------- results
@@ -161,18 +207,33 @@ def _record_at(s: Session, row: int) -> Record:
     return Record.from_dict(json.loads(stored["record"]))
 
 
-def _matches(data: RankData, row: int, plan: Plan) -> list[Match]:
+def _fields_of(data: RankData, row: int, term: str) -> list[str]:
+    fields = []
+    for f in FIELDS:
+        rows, _ = data.postings(f, term)
+        i = int(rows.searchsorted(row))
+        if i < len(rows) and rows[i] == row:
+            fields.append(f)
+    return fields
+
+
+def _matches(data: RankData, row: int, plan: Plan, ranked: Ranked) -> list[Match]:
+    """The query terms that count for `row`: an alternative that needs all of its words (or
+    the phrase) is reported only when the record has them ("needles" alone is not a match
+    of "pins and needles")."""
     out: list[Match] = []
     seen: set[tuple[str, str]] = set()
     for clause in plan.clauses:
         for alt in clause.alternatives:
-            for t in alt.terms:
-                fields = []
-                for f in FIELDS:
-                    rows, _ = data.postings(f, t)
-                    i = int(np.searchsorted(rows, row))
-                    if i < len(rows) and rows[i] == row:
-                        fields.append(f)
+            found = [(t, _fields_of(data, row, t)) for t in alt.terms]
+            if alt.exact or alt.phrase:
+                whole = all(fields for _, fields in found)
+                if alt.phrase:
+                    mask = ranked.phrases.get(alt.terms)
+                    whole = whole and mask is not None and bool(mask[row])
+                if not whole:
+                    continue
+            for t, fields in found:
                 key = (t, alt.via)
                 if fields and key not in seen:
                     seen.add(key)
@@ -200,7 +261,7 @@ def _hit(s: Session, row: int, score: float, rank: int, plan: Plan, ranked: Rank
         rank=rank,
         question_parts=qparts,
         answer_parts=fragment(rec.answer, stems, weights=stems),
-        matches=_matches(s.data, row, plan),
+        matches=_matches(s.data, row, plan, ranked),
         flags=list(rec.flags),
     )
 
@@ -225,10 +286,13 @@ def _empty(query: str, limit: int, offset: int, category: list[str] | None,
                         category=category, notices=notices or [])
 
 
-def _run(s: Session, typed: str, category: list[str] | None, need: int) -> tuple[
+def _run(s: Session, typed: str, category: list[str] | None, need: int,
+         autocorrect: bool = True) -> tuple[
     Plan | None, Ranked | None, str | None, bool, ParsedQuery
 ]:
-    """Parse, plan and execute; correct the spelling when the typed query finds nothing."""
+    """Parse, plan and execute. With `autocorrect`, words that look misspelt are searched
+    as typed and as corrected, and the whole corrected query is searched instead when a
+    typed word is unknown or the typed query has no record with all of its words."""
     text = clean_text(typed)
     pq = parse(text)
     if not pq.items:
@@ -236,24 +300,36 @@ def _run(s: Session, typed: str, category: list[str] | None, need: int) -> tuple
     data = s.data
     spell = spell_index(s.gen)
     correction = correct_query(s.gen, pq)
-    did_you_mean = correction.text if correction is not None else None
+    did_you_mean = _suggestion(correction.text) if correction is not None else None
+    if not autocorrect:
+        plan = plan_query(data, pq)
+        return plan, execute(s, plan, category, need), did_you_mean, False, pq
     if correction is not None and _has_unknown_word(data, correction):
         # a typed word the corpus does not know finds nothing: search the correction
-        pq2 = parse(correction.text)
-        plan2 = plan_query(data, pq2, corrections=correction.changes, spell=spell)
-        ranked2 = execute(s, plan2, category, need)
+        plan2, ranked2 = _run_corrected(s, correction, category, need, spell)
         if ranked2.total:
             return plan2, ranked2, did_you_mean, True, pq
     plan = plan_query(data, pq, spell=spell)
     ranked = execute(s, plan, category, need)
     corrected = False
-    if correction is not None and ranked.total == 0:
-        pq2 = parse(correction.text)
-        plan2 = plan_query(data, pq2, corrections=correction.changes, spell=spell)
-        ranked2 = execute(s, plan2, category, need)
-        if ranked2.total:
+    if correction is not None and ranked.complete == 0:
+        plan2, ranked2 = _run_corrected(s, correction, category, need, spell)
+        if ranked2.complete or (ranked2.total and not ranked.total):
             plan, ranked, corrected = plan2, ranked2, True
     return plan, ranked, did_you_mean, corrected, pq
+
+
+def _run_corrected(s: Session, correction: Any, category: list[str] | None, need: int,
+                   spell: Any) -> tuple[Plan, Ranked]:
+    plan = plan_query(s.data, parse(correction.text), corrections=correction.changes,
+                      spell=spell)
+    return plan, execute(s, plan, category, need)
+
+
+def _suggestion(text: str) -> str:
+    """A did-you-mean as offered to the user: the corrected query without the sentence
+    punctuation at its end (pages write "Did you mean: ...?")."""
+    return text.rstrip(" \t.,;:!?") or text
 
 
 def _has_unknown_word(data: RankData, correction: Any) -> bool:
@@ -272,12 +348,29 @@ def search(
     category: list[str] | None = None,
     limit: int = 10,
     offset: int = 0,
+    autocorrect: bool = True,
+    correct: bool | None = None,
 ) -> SearchResult:
-    """Search `query` (any text). Raises QueryError only for bad limit/offset/category."""
+    """Search `query` (any text). Raises QueryError only for bad limit/offset/category.
+
+    A keyword query lists the records with all of its words first (`understood["all_words"]`
+    of them), then those with at least half of the typed words, most words first
+    (`understood["some_words"]`); `total` counts both. A long question or message ranks
+    every record with a score (no such keys).
+
+    `autocorrect` (default True): words that look misspelt are also searched as corrected
+    ("sciatia" finds "sciatica" too, with a notice), and the corrected query replaces the
+    typed one when that finds nothing (`corrected`). With `autocorrect=False` the query is
+    run exactly as typed (for "Search instead for ..."): no spelling corrections, while
+    `did_you_mean` still suggests one. `correct` is an alias of `autocorrect`.
+    """
     limit, offset = _check_paging(limit, offset)
     category = _check_category(category)
+    if correct is not None:
+        autocorrect = correct
     typed = query if isinstance(query, str) else ("" if query is None else str(query))
-    plan, ranked, did_you_mean, corrected, pq = _run(s, typed, category, offset + limit)
+    plan, ranked, did_you_mean, corrected, pq = _run(
+        s, typed, category, offset + limit, bool(autocorrect))
     if plan is None or ranked is None:
         notices = list(pq.notices)
         if pq.negated:
@@ -314,8 +407,20 @@ def _result(s: Session, typed: str, plan: Plan, ranked: Ranked, category: list[s
         for i, row in enumerate(page)
     ]
     notices = list(pq.notices) + list(plan.notices)
+    if plan.corrections and not corrected:
+        fixes = ", ".join(f"“{fix}”" for fix in dict.fromkeys(plan.corrections.values()))
+        notices.append(f"Including results for {fixes}.")
+    some = ranked.total - ranked.complete
     if ranked.relaxed:
-        notices.append("No record contains all of your words; showing records with some of them.")
+        notices.append("No answer contains all of your words; showing answers that match "
+                       "some of them.")
+    elif some and plan.min_match > 0:
+        notices.append(f"{_answers(ranked.complete)} with all of your words, then "
+                       f"{_answers(some)} with some of them.")
+    understood = dict(plan.understood)
+    if plan.min_match > 0:  # keyword queries (a message ranks every record with a score)
+        understood["all_words"] = ranked.complete
+        understood["some_words"] = some
     return SearchResult(
         query=typed,
         searched=plan.searched,
@@ -328,9 +433,13 @@ def _result(s: Session, typed: str, plan: Plan, ranked: Ranked, category: list[s
         synonyms=list(plan.synonyms),
         facets=facets(s.data, ranked.matched),
         category=category,
-        understood=dict(plan.understood),
+        understood=understood,
         notices=notices,
     )
+
+
+def _answers(n: int) -> str:
+    return f"{n} answer" if n == 1 else f"{n} answers"
 
 
 # --------------------------------------------------------------------------- records

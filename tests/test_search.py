@@ -385,6 +385,9 @@ def test_spelling_trusts_expert_text_not_visitors_questions(tmp_path: Path) -> N
     with IndexStore(tmp_path / "i").searcher() as s2:
         typed = search(s2, "accupuncture sciatia")
         assert typed.did_you_mean == "acupuncture sciatica"
-        assert ids(typed) == ["q1"] and not typed.corrected  # the typed words exist: kept
+        # the typed words exist: the typed query is kept (not replaced by the correction),
+        # the corrections are searched too; q1 has both words, q3 only "acupuncture"
+        assert ids(typed) == ["q1", "q3"] and not typed.corrected
+        assert typed.understood["all_words"] == 1
         assert search(s2, "hernias").did_you_mean is None  # a plural is not a misspelling
         assert search(s2, "hand").did_you_mean is None  # hand/sand: one letter swapped in
