@@ -40,6 +40,9 @@ RECORDS = [
     Record(id="tingling", question="Tingling in my hands at night",
            answer="Tingling in the hands can come from the wrist or the neck; see your GP.",
            categories=[["nerves"]]),
+    Record(id="talk", question="Does talking help?",
+           answer="Talking therapies help; talking with your GP before you take sertraline "
+                  "matters too, and talking about side effects."),
     Record(id="heart", question="My heart pounds when I panic",
            answer="A panic attack can make the heart pound; breathing slowly helps.",
            categories=[["mental health", "anxiety"]]),
@@ -183,5 +186,7 @@ def test_autocorrect_false_runs_the_query_exactly_as_typed(s: Session) -> None:
 
 
 def test_inflections_of_known_words_are_not_misspellings(s: Session) -> None:
-    # "sessions" is in the experts' text; "session" only in no text: an inflection, not a slip
-    assert search(s, "session").did_you_mean is None
+    # the experts wrote "take" and "talking", never "taking": a form of "take", not a slip
+    result = search(s, "taking sertraline")
+    assert result.did_you_mean is None
+    assert search(s, "talkng").did_you_mean == "talking"  # a real slip is still corrected
