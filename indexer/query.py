@@ -5,8 +5,9 @@ Supported syntax (a small, forgiving subset):
   -word  -"phrase"     leave out records containing it (also: NOT word)
   a OR b               either is enough (upper-case OR, or ||, between two items)
 Anything else is plain words: field prefixes, wildcards, brackets and operators of other
-engines are read as text; a notice names the operators a user tried ("title:x", "foo*",
-"a~2"), never ordinary sentence punctuation ("help?", "(sorry)", "Note: ...").
+engines are read as text (a field prefix such as "title:" is dropped); a notice names the
+operators a user tried ("title:x", "foo*", "a~2"), never ordinary sentence punctuation
+("help?", "(sorry)", "Note: ...").
 """
 
 from __future__ import annotations
@@ -28,6 +29,14 @@ _TOKEN_RE = re.compile(
     """,
     re.VERBOSE,
 )
+# Field prefixes of other engines' syntax: dropped ("title:back" searches "back").
+FIELD_NAMES = frozenset([
+    "title", "intitle", "question", "answer", "body", "text", "content", "category",
+    "categories", "tag", "tags", "topic", "subject", "author", "focus", "url", "inurl", "site",
+    "id", "type", "field", "name", "description",
+])
+_FIELD_PREFIX = re.compile(r"([A-Za-z_]+):(?!//)")
+
 # Operators of other engines, as typed on purpose: a field prefix ("title:back", not
 # "https://" or "3:30"), a wildcard inside or at the edge of a word ("back*", "te?t", but
 # not a question mark ending a sentence), fuzziness or boosts ("pain~2", "back^3"), ranges
@@ -115,7 +124,12 @@ def parse(text: object) -> ParsedQuery:
             if word == "NOT":
                 pending_not = True
                 continue
-            item = Item(text=word.lstrip("+"), start=m.start())
+            text_start = m.start("word")
+            bare = word.lstrip("+")
+            field_m = _FIELD_PREFIX.match(bare)
+            if field_m and field_m.group(1).lower() in FIELD_NAMES:
+                bare = bare[field_m.end():]  # "title:back" searches "back" everywhere
+            item = Item(text=bare, start=text_start + len(word) - len(bare))
         else:
             item = Item(text=phrase or "", phrase=True, start=m.start())
         if not item.words:
@@ -135,9 +149,10 @@ def parse(text: object) -> ParsedQuery:
     if operators:
         shown = ", ".join(f"“{op}”" for op in operators[:3])
         pq.notices.append(
-            f"{shown} {'was' if len(operators) == 1 else 'were'} searched as plain words: "
-            "field names (title:), wildcards (*, ?), ~ and ^ are not search operators here. "
-            "Use quotes for a phrase, -word to leave a word out, OR between alternatives."
+            f"{shown}: field names (title:), wildcards (*, ?), ~ and ^ are not search "
+            f"operators here, so {'it was' if len(operators) == 1 else 'they were'} searched "
+            "as plain words. Use quotes for a phrase, -word to leave a word out, OR between "
+            "alternatives."
         )
     return pq
 
@@ -153,7 +168,7 @@ def _operator_attempts(text: str) -> list[str]:
         word = text[start: end if end >= 0 else len(text)]
         if m.group(0).startswith(("[", "{")):
             word = m.group(0)
-        word = word[:40]
+        word = word.replace('"', "")[:40]
         if word not in out:
             out.append(word)
     return out

@@ -304,12 +304,12 @@ def _run(s: Session, typed: str, category: list[str] | None, need: int,
     if not autocorrect:
         plan = plan_query(data, pq)
         return plan, execute(s, plan, category, need), did_you_mean, False, pq
-    if correction is not None and _has_unknown_word(data, correction):
+    plan = plan_query(data, pq, spell=spell)
+    if correction is not None and _has_unknown_word(data, correction, plan):
         # a typed word the corpus does not know finds nothing: search the correction
         plan2, ranked2 = _run_corrected(s, correction, category, need, spell)
         if ranked2.total:
             return plan2, ranked2, did_you_mean, True, pq
-    plan = plan_query(data, pq, spell=spell)
     ranked = execute(s, plan, category, need)
     corrected = False
     if correction is not None and ranked.complete == 0:
@@ -332,12 +332,24 @@ def _suggestion(text: str) -> str:
     return text.rstrip(" \t.,;:!?") or text
 
 
-def _has_unknown_word(data: RankData, correction: Any) -> bool:
+def _has_unknown_word(data: RankData, correction: Any, plan: Plan) -> bool:
+    """Does the query have a misspelt word the corpus does not know, and that no synonym
+    of the typed query stands in for ("hot flashes" is a lay term of "hot flushes")?"""
     scorer = get_scorer(data)
     for typed in correction.changes:
         terms = [stem(w) for w in words(typed) if w not in STOP_WORDS]
-        if terms and all(scorer.term(t)[2] == 0 for t in terms):
+        if terms and all(scorer.term(t)[2] == 0 for t in terms) and not _has_synonym(
+                scorer, plan, terms):
             return True
+    return False
+
+
+def _has_synonym(scorer: Any, plan: Plan, terms: list[str]) -> bool:
+    for clause in plan.clauses:
+        if not set(terms) <= set(clause.alternatives[0].terms):
+            continue
+        return any(a.via == "synonym" and all(scorer.term(t)[2] for t in a.terms)
+                   for a in clause.alternatives)
     return False
 
 

@@ -5,6 +5,7 @@ operator attempts, misspellings searched together with their correction, autocor
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -190,3 +191,21 @@ def test_inflections_of_known_words_are_not_misspellings(s: Session) -> None:
     result = search(s, "taking sertraline")
     assert result.did_you_mean is None
     assert search(s, "talkng").did_you_mean == "talking"  # a real slip is still corrected
+
+
+def test_a_field_prefix_is_dropped_not_searched(s: Session) -> None:
+    result = search(s, "title:epidural")
+    assert set(ids(result)) == {"epidural", "epi-only"}  # as "epidural", with a notice
+    assert len(result.notices) == 1 and "“title:epidural”" in result.notices[0]
+
+
+def test_an_unknown_word_covered_by_a_lay_term_is_not_corrected(tmp_path: Path) -> None:
+    # "hot flashes" is a lay term of "hot flushes": the typed query finds the answers
+    recs = [Record(id="hf", question="Hot flushes at night",
+                   answer="Hot flushes in the menopause can ease with acupuncture."),
+            Record(id="hs", question="Hot stones", answer="Hot stones are not acupuncture.")]
+    build_index(recs, tmp_path / "hot")
+    with IndexStore(tmp_path / "hot").searcher() as s2:
+        result = search(s2, "hot flashes")
+        assert ids(result)[:1] == ["hf"] and not result.corrected
+        assert result.synonyms and "hot flushes" in result.synonyms[0].alternatives
