@@ -73,8 +73,8 @@ class SpellIndex:
             if len(word) <= SHORT_WORD and _substitution(word, cand):
                 continue  # hand/sand/band: too many real words one letter apart
             d = edit_distance(word, cand, transpositions=True)
-            if d > max_d:
-                continue
+            if d > max_d or (d > 1 and cand[0] != word[0]):
+                continue  # two slips, one of them the first letter: another word (de-pressed)
             count = self.counts.get(cand, 0)
             # closest first; then clearly more frequent; then the longer shared start and
             # the longer word (a left-out letter is the commonest slip)
@@ -130,11 +130,13 @@ def spell_index(gen: Any) -> SpellIndex:
 
 
 def _expert_stem(data: Any) -> Callable[[str], bool]:
-    """Is a stem used in the text experts wrote (the spelling fields)?"""
+    """Is a stem used in the text experts or editors wrote (answers, foci, categories)?"""
     from indexer.ranking import SPELLING_FIELDS
 
+    fields = (*SPELLING_FIELDS, "category")
+
     def known(term: str) -> bool:
-        return any(len(data.postings(f, term)[0]) for f in SPELLING_FIELDS)
+        return any(len(data.postings(f, term)[0]) for f in fields)
 
     return known
 

@@ -209,3 +209,15 @@ def test_an_unknown_word_covered_by_a_lay_term_is_not_corrected(tmp_path: Path) 
         result = search(s2, "hot flashes")
         assert ids(result)[:1] == ["hf"] and not result.corrected
         assert result.synonyms and "hot flushes" in result.synonyms[0].alternatives
+
+
+def test_two_slips_with_the_first_letter_are_another_word() -> None:
+    from indexer.spelling import SpellIndex
+
+    index = SpellIndex({"pressed": 50, "acupuncture": 80, "sciatica": 30})
+    assert index.correct("depressed") is None  # not two letters lost at the start
+    assert index.correct("accupunture") == "acupuncture"  # two slips, first letter kept
+    assert index.correct("sciatia") == "sciatica"
+    assert SpellIndex({"talking": 50}).correct("taking") == "talking"
+    known = SpellIndex({"talking": 50}, known_stem=lambda t: t == "take")
+    assert known.correct("taking") is None  # its stem is a word of the experts' text
