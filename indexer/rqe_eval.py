@@ -263,7 +263,8 @@ def pair_scores(rset: RQESet, qi: QuestionIndex, *, semantic: bool = False,
                 d.vector = qi.semantic.encode([p.chq])[0]
         raw, _i, feats, _fi = qi.score_entries(d, [i], semantic=semantic)[0]
         prob = similar._sigmoid(a * raw + b)
-        out.append((prob, similar.flag(prob, feats, thr), p.value))
+        asked = qi.asked_cover(d, qi.entries[i])
+        out.append((prob, similar.flag(prob, feats, thr, asked), p.value))
     return out
 
 
@@ -296,6 +297,7 @@ class Candidates:
 
     x: Any  # numpy array (n, len(FEATURES))
     y: Any  # numpy bool array (n,)
+    asked: Any = None  # numpy array (n,): `QuestionIndex.asked_cover` (for the flag)
 
 
 def draft_vectors(rset: RQESet, qi: QuestionIndex) -> dict[str, Any]:
@@ -333,7 +335,8 @@ def candidate_features(rset: RQESet, qi: QuestionIndex, *, semantic: bool = Fals
         scored = qi.score_entries(d, sorted(idxs), semantic=use_sem)
         x = np.array([[f[k] for k in FEATURES] for _s, _i, f, _fi in scored], dtype=float)
         y = np.array([qi.entries[i].id in ids for _s, i, _f, _fi in scored], dtype=bool)
-        out.append(Candidates(x, y))
+        asked = np.array([qi.asked_cover(d, qi.entries[i]) for _s, i, _f, _fi in scored])
+        out.append(Candidates(x, y, asked))
     return out
 
 
@@ -441,11 +444,12 @@ def flag_threshold(groups: Sequence[Candidates], w: Any, cal: tuple[float, float
         s = c.x @ w
         i = int(np.argmax(s))
         ok = bool(c.y[i]) and not bool((s[~c.y] >= s[i]).any())
-        tops.append((similar._sigmoid(cal[0] * float(s[i]) + cal[1]), ok, c.x[i]))
-    focus_i = FEATURES.index("focus")
+        feats = dict(zip(FEATURES, c.x[i], strict=True))
+        asked = 1.0 if c.asked is None else float(c.asked[i])
+        tops.append((similar._sigmoid(cal[0] * float(s[i]) + cal[1]), ok, feats, asked))
     best = 0.95
     for t in (round(v / 100, 2) for v in range(95, int(FLAG_MIN_PROBABILITY * 100) - 1, -1)):
-        flagged = [ok for p, ok, x in tops if p >= t and x[focus_i] >= similar.FLAG_MIN_FOCUS]
+        flagged = [ok for p, ok, f, a in tops if similar.flag(p, f, t, a)]
         if flagged and sum(flagged) / len(flagged) >= precision:
             best = t
     return best

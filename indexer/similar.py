@@ -66,8 +66,8 @@ SEMANTIC_WEIGHTS: dict[str, float] = {
     "draft_mass": 1.286,
     "semantic": 2.067,
 }
-CALIBRATION = (1.2011, -2.3494)  # calibrated = sigmoid(a * score + b)
-SEMANTIC_CALIBRATION = (1.6021, -3.7848)
+CALIBRATION = (1.1968, -2.3385)  # calibrated = sigmoid(a * score + b)
+SEMANTIC_CALIBRATION = (1.5722, -3.6958)
 THRESHOLD = 0.5  # "likely already answered" at or above this calibrated score (and see flag())
 SEMANTIC_THRESHOLD = 0.5
 
@@ -75,6 +75,7 @@ MAX_CANDIDATES = 400
 SEMANTIC_NEAREST = 50  # with the extra, the nearest questions by embedding join the candidates
 MIN_CORRECTED = 6  # shorter unknown words are not spelling-corrected (too many real words)
 FLAG_MIN_FOCUS = 0.5  # the flag needs this much of the hit's condition in the draft
+FLAG_MIN_ASKED = 0.25  # ... and this much of what the draft asks in the hit
 K1 = 1.2  # BM25's saturation of a draft word's repetitions
 
 # Word families that say what a question asks about: their stems meet as one term, so
@@ -117,6 +118,7 @@ class Draft:
     words: dict[str, str]  # stem -> the first word the user typed for it
     vector: Any = None  # semantic embedding, when the extra is used
     corrections: dict[str, str] = field(default_factory=dict)  # typed word -> index word
+    core: frozenset[str] = frozenset()  # terms of its first and its asking sentences
 
 
 @dataclass
@@ -170,6 +172,7 @@ def make_draft(text: str) -> Draft:
         terms=terms,
         tset=frozenset(terms),
         subject=frozenset(terms_of(subject_of(text))),
+        core=frozenset(terms_of(core_text(text, subject_of(text)))),
         types=qt.detect(text),
         words=word_of,
     )
@@ -289,6 +292,7 @@ class QuestionIndex:
             d.terms = [fixes.get(t, t) for t in d.terms]
             d.tset = frozenset(d.terms)
             d.subject = frozenset(fixes.get(t, t) for t in d.subject)
+            d.core = frozenset(fixes.get(t, t) for t in d.core)
             for t, fixed in fixes.items():
                 d.words.setdefault(fixed, d.words[t])
         return d
@@ -311,6 +315,18 @@ class QuestionIndex:
             w = self._w(t)
             tot += w
             if t in whole:
+                hit += w
+        return hit / tot if tot else 0.0
+
+    def asked_cover(self, d: Draft, e: Entry) -> float:
+        """How much of what the draft asks (IDF-weighted) the archived question mentions
+        (words meeting on their first seven letters: pregnancy/pregnant)."""
+        keys = {_fold7(t) for t in e.keys}
+        tot = hit = 0.0
+        for t in d.core or d.tset:
+            w = self._w(t)
+            tot += w
+            if t in e.keys or _fold7(t) in keys:
                 hit += w
         return hit / tot if tot else 0.0
 
@@ -426,7 +442,7 @@ class QuestionIndex:
                     categories=e.categories,
                     url=e.url,
                     score=round(p, 4),
-                    likely_answered=flag(p, feats, threshold),
+                    likely_answered=flag(p, feats, threshold, self.asked_cover(d, e)),
                     matches=self.explain(d, e, fi),
                 )
             )
@@ -456,11 +472,18 @@ class QuestionIndex:
         return out
 
 
-def flag(p: float, feats: dict[str, float], threshold: float) -> bool:
-    """"Likely already answered": a calibrated score at the threshold *and* the archived
-    question's condition mostly named in the draft (a hit that shares only the archive's
-    common words, "acupuncture" on an acupuncture site, is never flagged)."""
-    return p >= threshold and feats.get("focus", 0.0) >= FLAG_MIN_FOCUS
+def _fold7(t: str) -> str:
+    return t[:7] if len(t) >= 7 else t
+
+
+def flag(p: float, feats: dict[str, float], threshold: float, asked: float = 1.0) -> bool:
+    """"Likely already answered": a calibrated score at the threshold, the archived question's
+    condition mostly named in the draft *and* (`asked`) enough of what the draft asks (its
+    first and asking sentences) met in the archived question: a hit that shares only the
+    archive's common words ("acupuncture" on an acupuncture site), or a short question whose
+    few words a long message happens to contain, is not flagged."""
+    return (p >= threshold and feats.get("focus", 0.0) >= FLAG_MIN_FOCUS
+            and asked >= FLAG_MIN_ASKED)
 
 
 def type_similarity(a: dict[str, float], b: dict[str, float]) -> float:
