@@ -23,6 +23,8 @@ MIN_VOCAB_COUNT = 1  # expert text is spelt well enough: a word seen once is a w
 RARE_COUNT = 3  # a known word this rare may still be a typo of a frequent one
 RARE_RATIO = 20  # ...when the candidate is this many times more frequent
 SHORT_WORD = 5  # words this short are corrected only for a missing, extra or swapped letter
+SPLIT_MIN_LEN = 3  # a run-together word is split into parts of at least this many letters
+SPLIT_MIN_COUNT = 2  # ...each seen at least this often
 
 
 @dataclass
@@ -93,11 +95,26 @@ class SpellIndex:
         if not known and self.known_stem is not None and self.known_stem(stem(word)):
             return None  # another form of a known word: "taking" (take), "stressed" (stress)
         cand = self.best(word)
+        if cand is None or edit_distance(word, cand, transpositions=True) > 1:
+            cand = self.split(word) or cand  # "backpain": two words run together
         if cand is None:
             return None
         if known and self.counts.get(cand, 0) < known * RARE_RATIO:
             return None
         return cand
+
+    def split(self, word: str) -> str | None:
+        """Two vocabulary words run together ("backpain" -> "back pain", "sideeffects"):
+        the split whose rarer part is the most frequent, or None."""
+        best: tuple[int, str] | None = None
+        for i in range(SPLIT_MIN_LEN, len(word) - SPLIT_MIN_LEN + 1):
+            a, b = word[:i], word[i:]
+            if a in STOP_WORDS or b in STOP_WORDS:
+                continue
+            count = min(self.counts.get(a, 0), self.counts.get(b, 0))
+            if count >= SPLIT_MIN_COUNT and (best is None or count > best[0]):
+                best = (count, f"{a} {b}")
+        return best[1] if best else None
 
 
 def _substitution(a: str, b: str) -> bool:

@@ -221,3 +221,14 @@ def test_two_slips_with_the_first_letter_are_another_word() -> None:
     assert SpellIndex({"talking": 50}).correct("taking") == "talking"
     known = SpellIndex({"talking": 50}, known_stem=lambda t: t == "take")
     assert known.correct("taking") is None  # its stem is a word of the experts' text
+
+
+def test_words_run_together_are_split(s: Session) -> None:
+    from indexer.spelling import SpellIndex
+
+    index = SpellIndex({"back": 40, "pain": 60, "backpack": 30, "the": 99, "rapy": 2})
+    assert index.correct("backpain") == "back pain"  # a split beats a word two edits away
+    assert index.correct("therapy") is None  # no stop word as a part
+    result = search(s, "backpain")
+    assert result.corrected and result.did_you_mean == "back pain"
+    assert {"epidural", "lower1", "lower2"} <= set(ids(result))

@@ -68,6 +68,10 @@ TABLE = [
     ("felt worse after acupuncture", "105"),
     ("how much does it cost", "139"),
     ("how often should i have acupunture", "140"),
+    ("price", "139"),
+    ("trouble sleeping", "128"),
+    ("depressed", "119"),
+    ("title:whiplash", "113"),
 ]
 
 
