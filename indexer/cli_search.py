@@ -85,7 +85,8 @@ def _render_segments(segments: list, color: bool) -> str:
 def _print_result(result: object, color: bool) -> None:
     r = result  # SearchResult
     if r.corrected:
-        click.echo(f"Showing results for: {r.did_you_mean}  (no results for: {r.query})")
+        click.echo(f"Showing results for: {r.did_you_mean}  (instead of: {r.query}; "
+                   "--no-autocorrect searches it as typed)")
     elif r.did_you_mean:
         click.echo(f"Did you mean: {r.did_you_mean}?")
     for syn in r.synonyms:
@@ -94,7 +95,10 @@ def _print_result(result: object, color: bool) -> None:
         click.echo(f"Note: {notice}")
     shown = f"{r.offset + 1}-{r.offset + len(r.hits)}" if r.hits else "0"
     click.echo(f"{r.total} result(s); showing {shown}\n")
+    full = r.understood.get("all_words")
     for hit in r.hits:
+        if full is not None and hit.rank == full + 1:
+            click.echo("     --- answers with some of your words ---\n")
         cats = "; ".join(" > ".join(p) for p in hit.categories)
         click.echo(f"{hit.rank:>3}. {_render_segments(hit.question_parts, color)}")
         click.echo(f"     id={hit.id}  score={hit.score:.3f}" + (f"  [{cats}]" if cats else ""))
@@ -119,9 +123,11 @@ def _print_result(result: object, color: bool) -> None:
 @click.option("--run-out", type=click.Path(dir_okay=False, writable=True), metavar="FILE",
               help="Where --batch writes its run ('-' for standard output).")
 @click.option("--tag", default="qasearch", show_default=True, help="Run tag for --batch.")
+@click.option("--no-autocorrect", "exact", is_flag=True,
+              help="Search the query exactly as typed: no spelling corrections.")
 def search_command(query: str | None, as_json: bool, limit: int, offset: int,
                    category: tuple[str, ...], index_dir: str | None, batch: str | None,
-                   run_out: str | None, tag: str) -> None:
+                   run_out: str | None, tag: str, exact: bool) -> None:
     """Search the index for QUERY (any text: keywords, "phrases", -exclusions, a OR b)."""
     from indexer.results import QueryError
     from indexer.store import IndexNotFound, IndexStore
@@ -144,7 +150,7 @@ def search_command(query: str | None, as_json: bool, limit: int, offset: int,
     try:
         with store.searcher() as s:
             result = search(s, query, category=list(category) or None, limit=limit,
-                            offset=offset)
+                            offset=offset, autocorrect=not exact)
     except QueryError as exc:
         raise click.UsageError(str(exc)) from exc
     except IndexNotFound as exc:

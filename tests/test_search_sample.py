@@ -129,3 +129,20 @@ def test_misspellings_include_the_corrected_results(s: Session, query: str) -> N
     assert typed.total >= exact.total
     assert any(m.via == "correction" for h in typed.hits for m in h.matches)
     assert not any(m.via == "correction" for h in exact.hits for m in h.matches)
+
+
+def test_cli_marks_partial_matches_and_searches_as_typed(sample_index: Path) -> None:
+    from click.testing import CliRunner
+
+    from indexer.cli import cli
+
+    run = CliRunner().invoke(cli, ["search", "lower back pain after epidural", "--index",
+                                   str(sample_index), "--limit", "3"])
+    assert run.exit_code == 0, run.output
+    assert "1 answer with all of your words" in run.output
+    assert run.output.index("answers with some of your words") > run.output.index("  1. ")
+    typed = CliRunner().invoke(cli, ["search", "sciatia", "--no-autocorrect", "--json",
+                                     "--index", str(sample_index)])
+    assert typed.exit_code == 0, typed.output
+    assert '"via": "correction"' not in typed.output
+    assert '"did_you_mean": "sciatica"' in typed.output
