@@ -30,6 +30,7 @@ from indexer.scoring import get_scorer
 from indexer.snippets import fragment, highlight
 from indexer.spelling import correct_query, spell_index
 from indexer.store import Session
+from indexer.synonyms import lay_terms
 
 MAX_LIMIT = 100
 MAX_OFFSET = 10_000
@@ -304,12 +305,18 @@ def _run(s: Session, typed: str, category: list[str] | None, need: int,
     if not autocorrect:
         plan = plan_query(data, pq)
         return plan, execute(s, plan, category, need), did_you_mean, False, pq
-    plan = plan_query(data, pq, spell=spell)
-    if correction is not None and _has_unknown_word(data, correction, plan):
+    plan = None
+    unknown = _unknown_words(data, correction) if correction is not None else []
+    if unknown and any(t in _synonym_terms(s) for terms in unknown for t in terms):
+        plan = plan_query(data, pq, spell=spell)  # a synonym may stand in for the word
+        unknown = [terms for terms in unknown if not _has_synonym(get_scorer(data), plan, terms)]
+    if unknown:
         # a typed word the corpus does not know finds nothing: search the correction
         plan2, ranked2 = _run_corrected(s, correction, category, need, spell)
         if ranked2.total:
             return plan2, ranked2, did_you_mean, True, pq
+    if plan is None:
+        plan = plan_query(data, pq, spell=spell)
     ranked = execute(s, plan, category, need)
     corrected = False
     if correction is not None and ranked.complete == 0:
@@ -332,19 +339,32 @@ def _suggestion(text: str) -> str:
     return text.rstrip(" \t.,;:!?") or text
 
 
-def _has_unknown_word(data: RankData, correction: Any, plan: Plan) -> bool:
-    """Does the query have a misspelt word the corpus does not know, and that no synonym
-    of the typed query stands in for ("hot flashes" is a lay term of "hot flushes")?"""
+def _unknown_words(data: RankData, correction: Any) -> list[list[str]]:
+    """The stems of each corrected word the corpus does not know at all."""
     scorer = get_scorer(data)
+    out = []
     for typed in correction.changes:
         terms = [stem(w) for w in words(typed) if w not in STOP_WORDS]
-        if terms and all(scorer.term(t)[2] == 0 for t in terms) and not _has_synonym(
-                scorer, plan, terms):
-            return True
-    return False
+        if terms and all(scorer.term(t)[2] == 0 for t in terms):
+            out.append(terms)
+    return out
+
+
+def _synonym_terms(s: Session) -> frozenset[str]:
+    """Every term of a lay term or a focus name: an unknown word among them may be covered
+    by a synonym ("hot flashes" is a lay term of "hot flushes")."""
+    key = ("synonym_terms", id(lay_terms()))
+    terms = s.gen.cache.get(key)
+    if terms is None:
+        found: set[str] = set()
+        for phrase in (*lay_terms().by_key, *s.data.gazetteer):
+            found.update(phrase.split())
+        terms = s.gen.cache[key] = frozenset(found)
+    return terms
 
 
 def _has_synonym(scorer: Any, plan: Plan, terms: list[str]) -> bool:
+    """Does a synonym of the typed query stand in for the unknown word with these stems?"""
     for clause in plan.clauses:
         if not set(terms) <= set(clause.alternatives[0].terms):
             continue
