@@ -381,7 +381,6 @@ def search(
     limit: int = 10,
     offset: int = 0,
     autocorrect: bool = True,
-    correct: bool | None = None,
 ) -> SearchResult:
     """Search `query` (any text). Raises QueryError only for bad limit/offset/category.
 
@@ -394,12 +393,10 @@ def search(
     ("sciatia" finds "sciatica" too, with a notice), and the corrected query replaces the
     typed one when that finds nothing (`corrected`). With `autocorrect=False` the query is
     run exactly as typed (for "Search instead for ..."): no spelling corrections, while
-    `did_you_mean` still suggests one. `correct` is an alias of `autocorrect`.
+    `did_you_mean` still suggests one.
     """
     limit, offset = _check_paging(limit, offset)
     category = _check_category(category)
-    if correct is not None:
-        autocorrect = correct
     typed = query if isinstance(query, str) else ("" if query is None else str(query))
     plan, ranked, did_you_mean, corrected, pq = _run(
         s, typed, category, offset + limit, bool(autocorrect))

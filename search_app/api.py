@@ -24,7 +24,7 @@ from search_app import params, zerohelp
 from search_app.index import searcher
 from search_app.present import base_url, hit_dict, record_dict, record_path, safe_url
 from search_app.responses import ApiError, ok
-from search_app.searching import CAN_SKIP_CORRECTION, is_corrected, run_search
+from search_app.searching import is_corrected, run_search
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 RESULT_FIELDS = tuple(f.name for f in fields(SearchResult))
@@ -93,14 +93,14 @@ def _search_links(
                  if offset > 0 else None),
         # "Search instead for <what was typed>" when the hits came through a correction
         "uncorrected": (f"{base}/api/search?{qs(limit=limit, correct=0)}"
-                        if correct and CAN_SKIP_CORRECTION and is_corrected(res) else None),
+                        if correct and is_corrected(res) else None),
     }
 
 
 def _zero_help(base: str, q: str, res: SearchResult,
                category: list[str] | None) -> dict[str, Any]:
     shorter = []
-    for b in zerohelp.broader(q, res.searched, category):
+    for b in zerohelp.broader(q, zerohelp.query_units(res), category):
         pairs: list[tuple[str, Any]] = [("q", b["q"])]
         if not b["all_categories"]:
             pairs += [("category", c) for c in category or []]

@@ -8,7 +8,6 @@ queries and the widget's repeated as-you-type prefixes are answered without sear
 
 from __future__ import annotations
 
-import inspect
 import logging
 import threading
 from collections import OrderedDict
@@ -28,9 +27,6 @@ log = logging.getLogger(__name__)
 QLOG_KEY = "qasearch.querylog"
 CACHE_KEY = "qasearch.results"
 
-# Can the core run a query exactly as typed, without its automatic spelling correction?
-# ("Search instead for ..." links are shown only when it can.)
-CAN_SKIP_CORRECTION = "correct" in inspect.signature(search).parameters
 
 
 class ResultCache:
@@ -75,9 +71,8 @@ def run_search(
     log_query: bool = True,
     correct: bool = True,
 ) -> Outcome:
-    """Search `q`; `correct=False` runs it as typed (when the core can, see
-    CAN_SKIP_CORRECTION), for "Search instead for ..."."""
-    result = _cached_search(q, category, limit, offset, correct or not CAN_SKIP_CORRECTION)
+    """Search `q`; `correct=False` runs it exactly as typed, for "Search instead for ..."."""
+    result = _cached_search(q, category, limit, offset, correct)
     cfg = settings()
     notice = None
     if cfg.emergency_notice and urgent.load(cfg.urgent_terms_file).match(q, result.searched):
@@ -92,13 +87,14 @@ def _cached_search(q: str, category: list[str] | None, limit: int, offset: int,
     session = searcher()
     cache: ResultCache | None = current_app.extensions.get(CACHE_KEY)
     gen = generation()
-    extra: dict[str, Any] = {} if correct else {"correct": False}
     if cache is None or gen is None:
-        return search(session, q, category=category, limit=limit, offset=offset, **extra)
+        return search(session, q, category=category, limit=limit, offset=offset,
+                      autocorrect=correct)
     key = (gen, q, tuple(category or ()), limit, offset, correct)
     result = cache.get(key)
     if result is None:
-        result = search(session, q, category=category, limit=limit, offset=offset, **extra)
+        result = search(session, q, category=category, limit=limit, offset=offset,
+                        autocorrect=correct)
         cache.put(key, result)
     return result
 

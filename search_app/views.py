@@ -16,7 +16,7 @@ from search_app import params, zerohelp
 from search_app.index import searcher
 from search_app.present import paragraphs, record_path, safe_url
 from search_app.responses import ApiError
-from search_app.searching import CAN_SKIP_CORRECTION, is_corrected, run_search, settings
+from search_app.searching import is_corrected, run_search, settings
 
 log = logging.getLogger(__name__)
 bp = Blueprint("views", __name__)
@@ -63,7 +63,7 @@ def search() -> Response | str:
     outcome = run_search(q, category=category, limit=per_page, offset=offset, correct=correct)
     res = outcome.result
     pages = max(1, min(last_page, -(-res.total // per_page)))
-    broader = zerohelp.broader(q, res.searched, category) if res.total == 0 else []
+    broader = zerohelp.broader(q, zerohelp.query_units(res), category) if res.total == 0 else []
     api_args: list[tuple[str, Any]] = [("q", q)] + [("category", c) for c in category or []]
     api_args += [("limit", per_page), ("offset", offset)]
     if not correct:
@@ -73,7 +73,7 @@ def search() -> Response | str:
     # hits found through a spelling correction (the core may correct inside the query)
     corrected = is_corrected(res)
     uncorrected_url = (_search_url(current, correct=0, page=None)
-                       if corrected and CAN_SKIP_CORRECTION else None)
+                       if corrected else None)
     return render_template(
         "results.html",
         q=q,

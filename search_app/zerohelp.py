@@ -1,7 +1,9 @@
 """Help for a search that found nothing: shorter queries that do find answers.
 
-- a short query (2..6 words): the query with one word left out;
-- a longer one (a whole worried question): its most informative words, the 3 (then 2) words
+Suggestions are made of the units the search core searched (`understood["terms"]`: words, and
+phrases such as the lay term "pins and needles", which stay whole):
+- a short query (2..6 units): the query with one unit left out;
+- a longer one (a whole worried question): its most informative units, the 3 (then 2) units
   that the fewest answers contain among those some answer contains, kept in the order typed;
 - with a category filter: the same query in all categories.
 
@@ -16,6 +18,7 @@ from itertools import combinations
 from typing import Any
 
 from indexer.analysis import STOP_WORDS, stem, words
+from indexer.results import SearchResult
 from search_app.searching import run_search
 
 SHORT_MAX_WORDS = 6  # up to this many words: leave one out at a time
@@ -48,6 +51,16 @@ def content_words(text: str) -> list[str]:
     return out
 
 
+def query_units(res: SearchResult) -> list[str]:
+    """The units the core searched: its terms (phrases kept whole), else the searched words."""
+    terms = res.understood.get("terms") if isinstance(res.understood, dict) else None
+    if isinstance(terms, list) and all(isinstance(t, str) for t in terms) and terms:
+        if len(terms) == 1:  # one quoted phrase: its words are what can be left out
+            return content_words(terms[0])
+        return list(terms)
+    return content_words(res.searched or res.query)
+
+
 def _leave_one_out(query_words: list[str]) -> list[str]:
     out = []
     for i in range(len(query_words)):
@@ -72,19 +85,20 @@ def _informative(query_words: list[str], category: list[str] | None) -> list[str
     return out
 
 
-def broader(q: str, searched: str, category: list[str] | None) -> list[dict[str, Any]]:
-    """Shorter searches that find answers, most answers first (at most MAX_SUGGESTIONS):
-    dicts with the query `q`, its `total` and whether it drops the filter (`all_categories`)."""
+def broader(q: str, units: list[str], category: list[str] | None) -> list[dict[str, Any]]:
+    """Shorter searches made of `units` (see `query_units`) that find answers, most answers
+    first (at most MAX_SUGGESTIONS): dicts with the query `q`, its `total` and whether it
+    drops the filter (`all_categories`)."""
     out: list[dict[str, Any]] = []
     if category:
         total = _count(q, None)
         if total:
             out.append({"q": q, "total": total, "all_categories": True})
-    typed = (searched or q).split()
+    typed = units
     if 2 <= len(typed) <= SHORT_MAX_WORDS:
         candidates = _leave_one_out(typed)
     else:
-        candidates = _informative(content_words(searched or q), category)
+        candidates = _informative(typed, category)
     seen = {q.casefold()}
     found = []
     for cand in candidates:

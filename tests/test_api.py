@@ -115,18 +115,14 @@ def test_zero_results_come_with_help(app_settings, spec) -> None:
     assert found["help"] is None
 
 
-def test_uncorrected_link_only_when_the_core_can_skip_correction(client, spec) -> None:
-    from search_app.searching import CAN_SKIP_CORRECTION
-
+def test_uncorrected_link_runs_the_query_as_typed(client, spec) -> None:
     data = check(spec, client.get("/api/search?q=acupunture+neddles"), "/api/search")["data"]
     assert data["did_you_mean"] and data["total"] > 0
     link = data["links"]["uncorrected"]
-    if not CAN_SKIP_CORRECTION:
-        assert link is None
-    else:
-        assert link and "correct=0" in link
-        typed = client.get(link.replace("http://localhost", "")).get_json()["data"]
-        assert typed["corrected"] is False and typed["links"]["uncorrected"] is None
+    assert link and "correct=0" in link
+    typed = client.get(link.replace("http://localhost", "")).get_json()["data"]
+    assert typed["corrected"] is False and typed["links"]["uncorrected"] is None
+    assert not any(m["via"] == "correction" for h in typed["hits"] for m in h["matches"])
     assert client.get("/api/search?q=pain&correct=maybe").status_code == 400
 
 
@@ -307,3 +303,13 @@ def test_json_never_carries_unsafe_links(client) -> None:
     data = client.get("/api/search?q=needles+hurt&limit=50").get_json()["data"]
     for hit in data["hits"]:
         assert hit["url"] == "" or hit["url"].startswith(("http://", "https://"))
+
+
+def test_shorter_searches_keep_lay_term_phrases_whole(client) -> None:
+    q = "pins and needles in my hands"  # the sample archive has nothing on tingling
+    data = client.get("/api/search", query_string={"q": q}).get_json()["data"]
+    assert data["total"] == 0
+    suggested = [s["q"] for s in data["help"]["shorter"]]
+    assert suggested, "a shorter search that finds answers is offered"
+    for s in suggested:
+        assert "needles" not in s or "pins and needles" in s, s

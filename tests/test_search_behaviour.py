@@ -183,7 +183,6 @@ def test_autocorrect_false_runs_the_query_exactly_as_typed(s: Session) -> None:
     assert search(s, "sciaticca", autocorrect=False).total == 0
     fixed = search(s, "sciaticca")
     assert fixed.corrected and fixed.total == 4
-    assert search(s, "sciatia", correct=False).total == 1  # `correct` is an alias
 
 
 def test_inflections_of_known_words_are_not_misspellings(s: Session) -> None:
