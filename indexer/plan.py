@@ -165,6 +165,36 @@ class FocusIndex:
         self.alive = (data.focus_count > 0) if len(data.focus_count) == n_keys else np.ones(
             n_keys, bool
         )
+        self.dead = np.flatnonzero(~self.alive)
+        # Per generation, what every query would otherwise recompute: the name entries of
+        # each term (term id -> entry indices, ascending: a CSR table over `tids`), the idf
+        # weight of every entry and the idf mass of every name.
+        n_terms = len(data.vocab)
+        self.term_ptr = np.zeros(n_terms + 1, dtype=np.int64)
+        np.cumsum(np.bincount(self.tids, minlength=n_terms), out=self.term_ptr[1:])
+        self.term_entries = np.argsort(self.tids, kind="stable")
+        self.w = self._idf()[self.tids]
+        self.total = np.bincount(self.phrase_of, weights=self.w, minlength=len(keys))
+
+    def _entries(self, tids: Any) -> tuple[np.ndarray, np.ndarray]:
+        """(entries, which) of the names containing each of `tids`: entry indices in
+        ascending order (as `np.flatnonzero` of a mask over `self.tids` gives them) and the
+        position in `tids` of the term of each entry."""
+        parts = []
+        owner = []
+        ptr = self.term_ptr
+        n_terms = len(ptr) - 1
+        for i, t in enumerate(tids):
+            if 0 <= t < n_terms and ptr[t + 1] > ptr[t]:
+                parts.append(self.term_entries[ptr[t]: ptr[t + 1]])
+                owner.append(np.full(int(ptr[t + 1] - ptr[t]), i, dtype=np.int64))
+        if not parts:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty
+        ent = np.concatenate(parts)
+        which = np.concatenate(owner)
+        order = np.argsort(ent, kind="stable")
+        return ent[order], which[order]
 
     def match(self, idf_of_tid: dict[int, float], upper: frozenset[int] = frozenset()
               ) -> np.ndarray:
@@ -176,36 +206,30 @@ class FocusIndex:
         out = np.zeros(n_keys, np.float32)
         if not len(self.tids) or not idf_of_tid:
             return out
-        q = np.fromiter(idf_of_tid.keys(), dtype=np.int64)
-        qw = np.fromiter(idf_of_tid.values(), dtype=np.float64)
-        order = np.argsort(q)
-        q, qw = q[order], qw[order]
-        present = np.isin(self.tids, q)
-        if not present.any():
+        ent, which = self._entries(list(idf_of_tid))
+        if not len(ent):
             return out
-        idf = self._idf()
-        w = idf[self.tids]
+        qw = np.fromiter(idf_of_tid.values(), dtype=np.float64, count=len(idf_of_tid))
+        meant = qw[which]  # how much the query means each term
         n_phr = len(self.keys)
-        total = np.bincount(self.phrase_of, weights=w, minlength=n_phr)
-        meant = qw[np.searchsorted(q, self.tids[present])]  # how much the query means each
-        covered = np.bincount(
-            self.phrase_of[present], weights=w[present] * meant, minlength=n_phr
-        )
-        cand = np.flatnonzero((covered > 0) & (total >= FOCUS_MIN_NAME_MASS))
+        ent_ph = self.phrase_of[ent]
+        covered = np.bincount(ent_ph, weights=self.w[ent] * meant, minlength=n_phr)
+        touched = np.unique(ent_ph)
+        total = self.total
+        cand = touched[(covered[touched] > 0) & (total[touched] >= FOCUS_MIN_NAME_MASS)]
         if len(cand) and self.acronymic[cand].any():
-            typed_upper = np.isin(self.tids, np.fromiter(upper, np.int64, len(upper)))
-            has_upper = np.bincount(
-                self.phrase_of[typed_upper & self.short_tok], minlength=n_phr
-            ) > 0
+            up, _ = self._entries(sorted(upper))
+            has_upper = np.zeros(n_phr, dtype=bool)
+            has_upper[self.phrase_of[up[self.short_tok[up]]]] = True
             cand = cand[~self.acronymic[cand] | has_upper[cand]]
         if not len(cand):
             return out
         cov = covered[cand] / np.maximum(total[cand], 1e-9)
-        share = covered[cand] / self._rival_mass(cand, present, covered)
+        share = covered[cand] / self._rival_mass(cand, ent, covered)
         mass = np.minimum(1.0, covered[cand] / FOCUS_MIN_MASS)
         score = (cov**FOCUS_COVERAGE_EXP * share * mass).astype(np.float32)
         np.maximum.at(out, self.keys[cand], score)
-        out[~self.alive] = 0.0
+        out[self.dead] = 0.0
         return out
 
     def _rival_mass(self, cand: np.ndarray, present: np.ndarray, covered: np.ndarray
@@ -214,13 +238,14 @@ class FocusIndex:
         with it (itself included): "diabetes" competes with "type 2 diabetes" and gets its
         share of it, while "ear wax" and "hydrogen peroxide poisoning", two conditions of one
         question, do not compete (unless one covers far less of the query than the best: a
-        lone "pain" beside "ear infection", see FOCUS_RIVAL_FLOOR)."""
+        lone "pain" beside "ear infection", see FOCUS_RIVAL_FLOOR). `present`: the entries
+        (ascending) of the query's terms."""
         floor = FOCUS_RIVAL_FLOOR * covered[cand].max()
         if FOCUS_RIVAL_FLOOR >= 1.0:
             return np.full(len(cand), floor)
         is_cand = np.zeros(len(self.keys), dtype=bool)
         is_cand[cand] = True
-        ent = np.flatnonzero(present & is_cand[self.phrase_of])
+        ent = present[is_cand[self.phrase_of[present]]]
         ent_ph = self.phrase_of[ent]
         terms, inv = np.unique(self.tids[ent], return_inverse=True)
         best = np.zeros(len(terms), np.float64)
@@ -228,6 +253,12 @@ class FocusIndex:
         rival = np.zeros(len(self.keys), np.float64)
         np.maximum.at(rival, ent_ph, best[inv])
         return np.maximum(rival[cand], max(floor, 1e-9))
+
+    def terms_of_keys(self, tids: Any, is_key: np.ndarray) -> set[int]:
+        """Those of `tids` found in a name of a focus key where `is_key` (bool per key)."""
+        ent, _ = self._entries(tids)
+        hit = ent[is_key[self.keys[self.phrase_of[ent]]]]
+        return set(self.tids[hit].tolist())
 
     def _idf(self) -> np.ndarray:
         idf = getattr(self, "_idf_cache", None)
@@ -510,10 +541,8 @@ def _focus_terms(data: RankData, pq: ParsedQuery, units: list[_Unit]) -> set[str
     scores = fi.match(idf_of_tid, _capitals(data, pq))
     if not len(scores) or scores.max() <= 0:
         return set()
-    top = np.flatnonzero(scores >= FOCUS_RELATIVE * scores.max())
-    names = np.isin(fi.keys, top)
-    tids = set(fi.tids[np.isin(fi.phrase_of, np.flatnonzero(names))].tolist())
-    return {data.vocab[t] for t in tids if t in idf_of_tid}
+    top = scores >= FOCUS_RELATIVE * scores.max()
+    return {data.vocab[t] for t in fi.terms_of_keys(list(idf_of_tid), top)}
 
 
 def _emphasise_subject(pq: ParsedQuery, units: list[_Unit]) -> None:

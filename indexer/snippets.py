@@ -7,6 +7,7 @@ Record text comes from scraped pages and is untrusted: segments carry plain text
 from __future__ import annotations
 
 import html
+import math
 import re
 from collections.abc import Collection, Iterable, Mapping
 from functools import lru_cache
@@ -198,7 +199,9 @@ def fragment(
                 j += 1
             window = hits[i:j]
             distinct = {t for t, _, _ in window}
-            score = sum(w.get(t, 1.0) for t in distinct) + 0.01 * len(window)
+            # fsum: exact, so the sum (and which window wins a tie) does not depend on
+            # the order of the set (string hashing differs between processes)
+            score = math.fsum(w.get(t, 1.0) for t in distinct) + 0.01 * len(window)
             if score > best_score:
                 best_score, best_start = score, hits[i][1]
         best_start = _back_to_sentence(scan, best_start, max_chars // 3)
