@@ -138,14 +138,19 @@ def pair_similarity(qi: QuestionIndex, a: Entry, b: Entry) -> float:
         type_sim = 1.0 if a.qtype == b.qtype else 0.0
     else:
         type_sim = type_similarity(a.types, b.types)
-        top_a = max(a.types.items(), key=lambda x: x[1])[0]
-        top_b = max(b.types.items(), key=lambda x: x[1])[0]
-        if top_a != top_b:
+        if _top_type(a.types) != _top_type(b.types):
             type_sim = min(type_sim, 0.3)
     sim = 0.5 * focus + 0.3 * terms + 0.2 * type_sim
     if type_sim < 0.5:
         sim = min(sim, 0.6)  # a different question about the same condition
     return round(sim, 4)
+
+
+def _top_type(types: dict[str, float]) -> str:
+    """The most likely specific type (treatment, causes...); "information" only when the
+    question has no other (every question with a cue also asks about its condition a bit)."""
+    specific = [(w, g) for g, w in types.items() if g != "information"]
+    return max(specific)[1] if specific else "information"
 
 
 def _same_item(a: Entry, b: Entry) -> bool:

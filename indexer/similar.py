@@ -47,27 +47,27 @@ FEATURES = ("focus", "focus_subject", "focus_mass", "type", "doc_cover", "draft_
 # Platt-calibrated on the validation split's first hits; the flag threshold is the lowest
 # calibrated score at which flagged first hits were right >= 80% of the time on validation.
 WEIGHTS: dict[str, float] = {
-    "focus": 1.11,
-    "focus_subject": -0.216,
-    "focus_mass": 1.513,
-    "type": 0.981,
-    "doc_cover": 1.325,
-    "draft_cover": 0.988,
-    "draft_mass": 1.636,
+    "focus": 0.902,
+    "focus_subject": -0.275,
+    "focus_mass": 1.392,
+    "type": 1.383,
+    "doc_cover": 1.471,
+    "draft_cover": 1.054,
+    "draft_mass": 1.714,
     "semantic": 0.0,
 }
 SEMANTIC_WEIGHTS: dict[str, float] = {
-    "focus": 0.805,
-    "focus_subject": -0.088,
-    "focus_mass": 1.188,
-    "type": 0.885,
-    "doc_cover": 1.005,
-    "draft_cover": 0.872,
-    "draft_mass": 1.286,
-    "semantic": 2.067,
+    "focus": 0.719,
+    "focus_subject": -0.129,
+    "focus_mass": 1.089,
+    "type": 1.184,
+    "doc_cover": 1.083,
+    "draft_cover": 0.912,
+    "draft_mass": 1.329,
+    "semantic": 2.08,
 }
-CALIBRATION = (1.1968, -2.3385)  # calibrated = sigmoid(a * score + b)
-SEMANTIC_CALIBRATION = (1.5722, -3.6958)
+CALIBRATION = (1.2929, -3.1612)  # calibrated = sigmoid(a * score + b)
+SEMANTIC_CALIBRATION = (1.4152, -3.6026)
 THRESHOLD = 0.5  # "likely already answered" at or above this calibrated score (and see flag())
 SEMANTIC_THRESHOLD = 0.5
 
