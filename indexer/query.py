@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from indexer.analysis import STOP_WORDS, WORD_RE, fold, stem
 
@@ -65,11 +66,23 @@ class Item:
 
     @property
     def words(self) -> list[str]:
-        return [w for w in (fold(m) for m in WORD_RE.findall(self.text)) if w]
+        return list(_words_of(self.text))
 
     @property
     def stems(self) -> list[str]:
-        return [stem(w) for w in self.words if w not in STOP_WORDS]
+        return list(_stems_of(self.text))
+
+
+# An item's words and stems are read many times while a query is planned: computed once
+# per text (the same words come back in query after query).
+@lru_cache(maxsize=8192)
+def _words_of(text: str) -> tuple[str, ...]:
+    return tuple(w for w in (fold(m) for m in WORD_RE.findall(text)) if w)
+
+
+@lru_cache(maxsize=8192)
+def _stems_of(text: str) -> tuple[str, ...]:
+    return tuple(stem(w) for w in _words_of(text) if w not in STOP_WORDS)
 
 
 @dataclass

@@ -25,6 +25,7 @@ RARE_RATIO = 20  # ...when the candidate is this many times more frequent
 SHORT_WORD = 5  # words this short are corrected only for a missing, extra or swapped letter
 SPLIT_MIN_LEN = 3  # a run-together word is split into parts of at least this many letters
 SPLIT_MIN_COUNT = 2  # ...each seen at least this often
+CORRECT_MEMO_SIZE = 50_000  # words whose correction (or none) is remembered
 
 
 @dataclass
@@ -43,6 +44,7 @@ class SpellIndex:
         self.counts = counts
         self.known_stem = known_stem
         self.deletes: dict[str, list[str]] = {}
+        self._memo: dict[str, str | None] = {}
         for w, c in counts.items():
             if c < MIN_VOCAB_COUNT or len(w) < MIN_WORD_LEN - 1:
                 continue
@@ -86,7 +88,18 @@ class SpellIndex:
         return best[-1] if best else None
 
     def correct(self, word: str) -> str | None:
-        """A correction for `word` when it looks misspelt, else None."""
+        """A correction for `word` when it looks misspelt, else None (remembered: the
+        vocabulary of an index never changes, and most words of a query are no typo)."""
+        memo = self._memo
+        if word in memo:
+            return memo[word]
+        fix = self._correct(word)
+        if len(memo) >= CORRECT_MEMO_SIZE:
+            memo.clear()
+        memo[word] = fix
+        return fix
+
+    def _correct(self, word: str) -> str | None:
         if len(word) < MIN_WORD_LEN or not word.isalpha() or word in STOP_WORDS:
             return None
         known = self.counts.get(word, 0)
