@@ -180,19 +180,22 @@ class FocusIndex:
         """(entries, which) of the names containing each of `tids`: entry indices in
         ascending order (as `np.flatnonzero` of a mask over `self.tids` gives them) and the
         position in `tids` of the term of each entry."""
-        parts = []
-        owner = []
+        q = np.asarray(tids, dtype=np.int64).reshape(-1)
         ptr = self.term_ptr
-        n_terms = len(ptr) - 1
-        for i, t in enumerate(tids):
-            if 0 <= t < n_terms and ptr[t + 1] > ptr[t]:
-                parts.append(self.term_entries[ptr[t]: ptr[t + 1]])
-                owner.append(np.full(int(ptr[t + 1] - ptr[t]), i, dtype=np.int64))
-        if not parts:
+        if not len(self.tids):
+            q = q[:0]
+        known = (q >= 0) & (q < len(ptr) - 1)
+        q = np.where(known, q, 0)
+        start = ptr[q]
+        lens = np.where(known, ptr[q + 1] - start, 0)  # an unknown term: no entries
+        n = int(lens.sum())
+        if not n:
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty
-        ent = np.concatenate(parts)
-        which = np.concatenate(owner)
+        which = np.repeat(np.arange(len(q)), lens)
+        # the ranges term_entries[start:start+len] of every term, concatenated
+        idx = np.arange(n) - np.repeat(np.cumsum(lens) - lens - start, lens)
+        ent = self.term_entries[idx]
         order = np.argsort(ent, kind="stable")
         return ent[order], which[order]
 
@@ -214,7 +217,8 @@ class FocusIndex:
         n_phr = len(self.keys)
         ent_ph = self.phrase_of[ent]
         covered = np.bincount(ent_ph, weights=self.w[ent] * meant, minlength=n_phr)
-        touched = np.unique(ent_ph)
+        # entries of one name are contiguous, so the names of ascending entries are sorted
+        touched = ent_ph[np.append(True, ent_ph[1:] != ent_ph[:-1])]
         total = self.total
         cand = touched[(covered[touched] > 0) & (total[touched] >= FOCUS_MIN_NAME_MASS)]
         if len(cand) and self.acronymic[cand].any():
@@ -225,30 +229,30 @@ class FocusIndex:
         if not len(cand):
             return out
         cov = covered[cand] / np.maximum(total[cand], 1e-9)
-        share = covered[cand] / self._rival_mass(cand, ent, covered)
+        share = covered[cand] / self._rival_mass(cand, ent, which, covered)
         mass = np.minimum(1.0, covered[cand] / FOCUS_MIN_MASS)
         score = (cov**FOCUS_COVERAGE_EXP * share * mass).astype(np.float32)
         np.maximum.at(out, self.keys[cand], score)
         out[self.dead] = 0.0
         return out
 
-    def _rival_mass(self, cand: np.ndarray, present: np.ndarray, covered: np.ndarray
-                    ) -> np.ndarray:
+    def _rival_mass(self, cand: np.ndarray, present: np.ndarray, which: np.ndarray,
+                    covered: np.ndarray) -> np.ndarray:
         """Per candidate name, the largest query mass covered by a name sharing a query term
         with it (itself included): "diabetes" competes with "type 2 diabetes" and gets its
         share of it, while "ear wax" and "hydrogen peroxide poisoning", two conditions of one
         question, do not compete (unless one covers far less of the query than the best: a
         lone "pain" beside "ear infection", see FOCUS_RIVAL_FLOOR). `present`: the entries
-        (ascending) of the query's terms."""
+        (ascending) of the query's terms, `which`: the query term of each (a small int)."""
         floor = FOCUS_RIVAL_FLOOR * covered[cand].max()
         if FOCUS_RIVAL_FLOOR >= 1.0:
             return np.full(len(cand), floor)
         is_cand = np.zeros(len(self.keys), dtype=bool)
         is_cand[cand] = True
-        ent = present[is_cand[self.phrase_of[present]]]
-        ent_ph = self.phrase_of[ent]
-        terms, inv = np.unique(self.tids[ent], return_inverse=True)
-        best = np.zeros(len(terms), np.float64)
+        keep = is_cand[self.phrase_of[present]]
+        ent_ph = self.phrase_of[present[keep]]
+        inv = which[keep]  # the query term of each entry
+        best = np.zeros(int(inv.max(initial=-1)) + 1, np.float64)
         np.maximum.at(best, inv, covered[ent_ph])
         rival = np.zeros(len(self.keys), np.float64)
         np.maximum.at(rival, ent_ph, best[inv])
