@@ -32,6 +32,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from indexer.parse.clean import declared_charset, decode_bytes, looks_binary
+from indexer.parse.files import walk_files
 from indexer.parse.items import LISTING, OTHER, PageParse, Problem, RawItem
 from indexer.parse.merge import merge_items
 from indexer.records import Record
@@ -107,20 +108,6 @@ def classify(path: Path, *, walked: bool = False) -> str:
     return SKIP
 
 
-def _walk(root: Path) -> Iterable[Path]:
-    try:
-        entries = sorted(root.iterdir(), key=lambda p: p.name)
-    except OSError:
-        return
-    for entry in entries:
-        if entry.name.startswith("."):
-            continue
-        if entry.is_dir():
-            yield from _walk(entry)
-        elif entry.is_file():
-            yield entry
-
-
 def _sidecar(path: Path) -> dict[str, Any]:
     """The page's ``.meta.json`` sidecar as a dict; {} when absent or unreadable."""
     meta = path.with_name(path.name + ".meta.json")
@@ -168,7 +155,7 @@ def _collect(paths: Sequence[str | Path], result: ParseResult) -> _Inputs:
             if medquad is not None and medquad.is_medquad_xml(path):
                 inputs.medquad.append(path)  # the reader walks it (and skips its readme)
                 continue
-            for file in _walk(path):
+            for file in walk_files(path):
                 _add_file(inputs, file, path, result, walked=True)
         elif path.is_file():
             _add_file(inputs, path, None, result, walked=False)

@@ -43,6 +43,7 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
+from indexer.parse.files import walk_files
 from indexer.records import Record
 
 # XML `source` attribute -> the prefix used in record ids (and the qrels).
@@ -195,17 +196,7 @@ def is_judged_csv(path: str | Path) -> bool:
 
 def _walk_xml(root: Path) -> Iterator[Path]:
     """XML files under `root` in sorted order, skipping dot-directories and dot-files."""
-    try:
-        entries = sorted(root.iterdir(), key=lambda p: p.name)
-    except OSError:
-        return
-    for entry in entries:
-        if entry.name.startswith("."):
-            continue
-        if entry.is_dir():
-            yield from _walk_xml(entry)
-        elif entry.suffix.lower() == ".xml":
-            yield entry
+    return (p for p in walk_files(root) if p.suffix.lower() == ".xml")
 
 
 def _expand(paths: Iterable[str | Path], problems: list | None) -> tuple[list[Path], list[Path]]:
