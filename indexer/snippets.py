@@ -143,13 +143,16 @@ def highlight(text: str, stems: Collection[str]) -> list[Segment]:
     return _segments(text, 0, len(text), stems)
 
 
-def _segments(text: str, start: int, end: int, stems: Collection[str]) -> list[Segment]:
+def _segments(text: str, start: int, end: int, stems: Collection[str],
+              hits: list[Hit] | None = None) -> list[Segment]:
+    """`text[start:end]` as segments; `hits`: those of `_hits(text[start:end], stems)`,
+    already found (offsets in `text`)."""
     out: list[Segment] = []
     pos = start
     if stems:
-        for _t, a, b in _hits(text[start:end], stems):
-            a += start
-            b += start
+        if hits is None:
+            hits = [(t, a + start, b + start) for t, a, b in _hits(text[start:end], stems)]
+        for _t, a, b in hits:
             if a > pos:
                 out.append(Segment(_collapse(text[pos:a])))
             out.append(Segment(text[a:b], True))
@@ -187,7 +190,7 @@ def fragment(
     scan = text[:MAX_SCAN_CHARS]
     hits = _hits(scan, stems)
     if len(text) <= max_chars:
-        return _segments(text, 0, len(text), stems).copy() if hits else [Segment(_collapse(text))]
+        return _segments(text, 0, len(text), stems, hits) if hits else [Segment(_collapse(text))]
     best_start = 0
     if hits:
         w = weights or {}
@@ -209,12 +212,33 @@ def fragment(
     if end < len(text):
         cut = text.rfind(" ", best_start + max_chars // 2, end)
         end = cut if cut > 0 else end
-    segs = _segments(text, best_start, end, stems)
+    segs = _segments(text, best_start, end, stems, _window_hits(text, scan, hits, best_start,
+                                                                end, stems))
     if best_start > 0:
         segs.insert(0, Segment(ELLIPSIS))
     if end < len(text):
         segs.append(Segment(ELLIPSIS))
     return _merge(_strip_edges(segs))
+
+
+def _window_hits(text: str, scan: str, hits: list[Hit], start: int, end: int,
+                 stems: Collection[str]) -> list[Hit] | None:
+    """The hits of `text[start:end]` from those of `scan` (a prefix of `text`), as
+    `_hits(text[start:end])` finds them: the window starts at a word (a sentence start, after
+    a space, or a hit) and a word is never cut but by its end, where the last, cut word is
+    analysed as cut. None when the window goes past `scan`."""
+    if end > len(scan) or (start and not (text[start - 1].isspace() or
+                                          any(a == start for _, a, _ in hits))):
+        return None
+    whole = end
+    if end < len(text):
+        whole = max(text.rfind(c, start, end) for c in " \t\n\r\f\v")  # last space
+        if whole < start:
+            return None
+    out = [h for h in hits if h[1] >= start and h[2] <= whole]
+    if whole < end:
+        out.extend((t, a + whole, b + whole) for t, a, b in _hits(text[whole:end], stems))
+    return out
 
 
 def _strip_edges(segs: list[Segment]) -> list[Segment]:
