@@ -107,8 +107,11 @@ def _phrase_mask(s: Session, stems: Sequence[str]) -> np.ndarray:
         return hit
     data = s.data
     mask = np.zeros(data.n_rows, dtype=bool)
-    if _cooccur(data, stems).any():  # Whoosh only when some record has every word
-        q = wq.Or([wq.Phrase(f, list(stems)) for f in FIELDS])
+    # Whoosh only when some record has every word, and only in the fields that may have
+    # the phrase (looking for positions is most of the cost)
+    fields = [f for f in FIELDS if _may_have(s, f, stems)] if _cooccur(data, stems).any() else []
+    if fields:
+        q = wq.Or([wq.Phrase(f, list(stems)) for f in fields])
         docs = list(s.searcher.docs_for_query(q))
         if docs:
             mask[np.asarray(docs, dtype=np.int64)] = True
@@ -132,6 +135,28 @@ def _cooccur(data: RankData, stems: Sequence[str]) -> np.ndarray:
     for t in uniq:
         count[scorer.term(t)[0]] += 1
     return count == len(uniq)
+
+
+# Fields whose ranking terms are exactly the terms Whoosh indexed (the question and category
+# of a structured record are scored on part of their words only: see ranking.vectorise).
+_EXACT_TERM_FIELDS = frozenset({"title", "focus", "answer"})
+
+
+def _may_have(s: Session, f: str, stems: Sequence[str]) -> bool:
+    """False when no record can have the phrase `stems` in field `f`: in the fields whose
+    ranking postings are Whoosh's, no record has every stem; in the others, some stem is
+    not indexed in the field at all."""
+    uniq = list(dict.fromkeys(stems))
+    if f not in _EXACT_TERM_FIELDS:
+        reader = s.searcher.reader()
+        return all((f, t) in reader for t in uniq)
+    rows: np.ndarray | None = None
+    for t in uniq:
+        r, _ = s.data.postings(f, t)
+        rows = r if rows is None else np.intersect1d(rows, r, assume_unique=True)
+        if not len(rows):
+            return False
+    return rows is not None
 
 
 def _term_mask(data: RankData, stems: Sequence[str]) -> np.ndarray:

@@ -18,7 +18,7 @@ from indexer.build import build_index
 from indexer.plan import focus_index
 from indexer.ranking import FIELDS
 from indexer.records import Record
-from indexer.search import _cached_record, _field_masks, get_record, search
+from indexer.search import _cached_record, _field_masks, _phrase_mask, get_record, search
 from indexer.spelling import SpellIndex
 from indexer.store import IndexStore, Session
 
@@ -101,6 +101,24 @@ def test_hit_matches_and_records_are_those_of_the_stored_record(s: Session) -> N
         assert rec is not None and rec.question == hit.question
         assert any(m.stem == "wax" for m in hit.matches)
         assert all(set(m.fields) <= set(FIELDS) and m.fields for m in hit.matches)
+
+
+def test_phrase_masks_skip_only_fields_that_cannot_have_the_phrase(s: Session) -> None:
+    from whoosh import query as wq
+
+    # "treatment of" is in the questions of structured records, whose question field is
+    # ranked on the condition's name only: the phrase must still be found there
+    found = {}
+    for text in ["ear wax", "type 2 diabetes", "treatment of Type 2", "painful symptoms",
+                 "wax aas", "dysplasia multiple", "ask your doctor", "causes of diabetes"]:
+        stems = tuple(analyse(text))
+        want = np.zeros(s.data.n_rows, dtype=bool)
+        docs = list(s.searcher.docs_for_query(wq.Or([wq.Phrase(f, list(stems))
+                                                     for f in FIELDS])))
+        want[np.asarray(docs, dtype=np.int64)] = True
+        assert _phrase_mask(s, stems).tolist() == want.tolist(), text
+        found[text] = int(want.sum())
+    assert found["treatment of Type 2"] and found["ear wax"] and not found["wax aas"]
 
 
 def test_record_cache_is_not_what_callers_get(s: Session) -> None:
