@@ -682,9 +682,10 @@ def _understand(data: RankData, pq: ParsedQuery, plan: Plan, kept: list[_Unit],
         best = float(total.max()) if len(total) else 0.0
         if best <= 0:
             return np.zeros_like(total)
-        f = fscore[d.focus]
+        per_key = fscore  # per focus key (and a 0 slot for -1), then one gather per row
         if FEEDBACK_BOOST > 0 and n_keys:
-            f = np.maximum(f, FEEDBACK_BOOST * _focus_feedback(d, total, n_keys)[d.focus])
+            per_key = np.maximum(fscore, FEEDBACK_BOOST * _focus_feedback(d, total, n_keys))
+        f = per_key[d.focus]
         q = qconf[d.qtype]
         q = q * np.where(f > 0.3, 1.0, QTYPE_WITHOUT_FOCUS)
         return (best * (FOCUS_BOOST * f + QTYPE_BOOST * q) * (total > 0)).astype(np.float32)

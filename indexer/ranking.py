@@ -196,6 +196,7 @@ class RankData:
     cat_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     avg_len: dict[str, float] = field(default_factory=dict)
     focus_count: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    _n_live: int | None = None
 
     @property
     def n_rows(self) -> int:
@@ -203,6 +204,8 @@ class RankData:
 
     @property
     def n_live(self) -> int:
+        if self._n_live is not None:  # counted by `prepare` (a loaded generation never changes)
+            return self._n_live
         return int(self.live.sum())
 
     # ------------------------------------------------------------------ build
@@ -423,6 +426,7 @@ class RankData:
             np.cumsum(counts, out=iptr[1:])
             self._inv[f] = (iptr, rows[order], tfs[order].astype(np.float32))
         self.cat_rows = np.repeat(np.arange(self.n_rows, dtype=np.int64), np.diff(self.cat_ptr))
+        self._n_live = int(self.live.sum())
         n_live = max(self.n_live, 1)
         self.avg_len = {f: float(self.lengths[f][self.live].sum()) / n_live or 1.0 for f in FIELDS}
         self.focus_count = (

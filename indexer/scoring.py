@@ -139,9 +139,8 @@ class Scorer:
             terms = tuple(dict.fromkeys(alt.terms))
             if len(terms) == 1 and not alt.phrase:
                 rows, scores, _ = self.term(terms[0])
-                cand = np.zeros(n, np.float32)
-                cand[rows] = scores * alt.weight
-                np.maximum(best, cand, out=best)
+                # only the term's rows change (scores are never negative; rows are unique)
+                best[rows] = np.maximum(best[rows], scores * alt.weight)
                 matched[rows] = True
                 continue
             acc = np.zeros(n, np.float32)
