@@ -231,7 +231,7 @@ def _window_hits(text: str, scan: str, hits: list[Hit], start: int, end: int,
                                           any(a == start for _, a, _ in hits))):
         return None
     whole = end
-    if end < len(text):
+    if end < len(text) and not text[end].isspace():  # else the window's last word is whole
         whole = max(text.rfind(c, start, end) for c in " \t\n\r\f\v")  # last space
         if whole < start:
             return None

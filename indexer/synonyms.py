@@ -109,6 +109,8 @@ def find_synonyms(
         found = None
         for j in range(min(n, i + MAX_PHRASE_TERMS), i, -1):
             key = " ".join(terms[i:j])
+            if key not in table.by_key and (not gazetteer or key not in gazetteer):
+                continue  # no name at all: nothing to check
             lay = table.lookup(key)
             if lay is not None:
                 found = SynonymMatch(i, j, lay[0], lay[1], "lay-terms")
