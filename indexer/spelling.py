@@ -26,6 +26,7 @@ SHORT_WORD = 5  # words this short are corrected only for a missing, extra or sw
 SPLIT_MIN_LEN = 3  # a run-together word is split into parts of at least this many letters
 SPLIT_MIN_COUNT = 2  # ...each seen at least this often
 CORRECT_MEMO_SIZE = 50_000  # words whose correction (or none) is remembered
+_UNSEEN = object()
 
 
 @dataclass
@@ -91,8 +92,9 @@ class SpellIndex:
         """A correction for `word` when it looks misspelt, else None (remembered: the
         vocabulary of an index never changes, and most words of a query are no typo)."""
         memo = self._memo
-        if word in memo:
-            return memo[word]
+        fix = memo.get(word, _UNSEEN)  # one lookup: another thread may clear the memo
+        if fix is not _UNSEEN:
+            return fix  # type: ignore[return-value]
         fix = self._correct(word)
         if len(memo) >= CORRECT_MEMO_SIZE:
             memo.clear()
