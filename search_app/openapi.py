@@ -43,7 +43,10 @@ SCHEMAS: dict[str, Any] = {
         {
             "took_ms": {"type": "number", "minimum": 0, "description": "Server time spent."},
             "api_version": {"const": API_VERSION},
-        }
+            "count": {"type": "integer", "minimum": 0,
+                      "description": "Number of items in `data` (lists without a total)."},
+        },
+        required=["took_ms", "api_version"],
     ),
     "Error": obj(
         {
@@ -213,6 +216,20 @@ SCHEMAS: dict[str, Any] = {
             "records": {"type": "array", "items": ref("Record")},
         }
     ),
+    "SimilarHit": obj(
+        {
+            "id": STR,
+            "question": STR,
+            "categories": PATHS,
+            "url": STR,
+            "score": {"type": "number", "minimum": 0, "maximum": 1,
+                      "description": "Calibrated similarity (0..1)."},
+            "likely_answered": {"type": "boolean",
+                                "description": "The archive likely answers this already."},
+            "matches": {"type": "array", "items": ref("Match")},
+        }
+    ),
+    "Similar": obj({"query": STR, "hits": {"type": "array", "items": ref("SimilarHit")}}),
     "Health": obj({"status": {"const": "ok"}, "index": {"type": "object"}}),
     "ApiIndex": obj({"endpoints": {"type": "object", "additionalProperties": STR}}),
 }
@@ -223,6 +240,7 @@ for _name, _data in [
     ("Record", ref("Record")),
     ("CategoryTree", ref("CategoryTree")),
     ("CategoryPage", ref("CategoryPage")),
+    ("Similar", ref("Similar")),
     ("Health", ref("Health")),
     ("ApiIndex", ref("ApiIndex")),
 ]:
@@ -355,6 +373,19 @@ def spec(base_url: str = "") -> dict[str, Any]:
                         "404": _json("Error", "No such category."),
                         **ERRORS,
                     },
+                }
+            },
+            "/api/similar": {
+                "get": {
+                    "operationId": "similar",
+                    "summary": "Archived questions that may already answer a draft question",
+                    "parameters": [
+                        {**Q, "description": "The draft question, as a visitor would ask it."},
+                        _param("limit", {"type": "integer", "minimum": 1, "maximum": 50,
+                                         "default": 10}, "How many questions."),
+                    ],
+                    "responses": {"200": _json("SimilarResponse", "Similar questions, best "
+                                               "first."), **ERRORS},
                 }
             },
             "/api/": {

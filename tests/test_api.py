@@ -63,7 +63,7 @@ def test_every_public_api_route_is_documented(app, spec) -> None:
         path = rule.rule
         if not path.startswith("/api/") or path.startswith("/api/editor"):
             continue
-        if rule.endpoint.startswith("api."):
+        if rule.endpoint.startswith(("api.", "editor.")):  # editor: the public /api/similar
             routes.add(path.replace("<path:record_id>", "{id}").replace("<path:slugs>", "{slugs}"))
     assert routes <= documented, routes - documented
     assert {p for p in documented if p.startswith("/api/")} <= routes | {"/api/"}
@@ -205,6 +205,19 @@ def test_suggest_shape(client, spec) -> None:
         assert set(s) == {"text", "kind", "id", "html_url"}
         if s["kind"] == "question":
             assert s["html_url"].endswith(f"/records/{s['id']}")
+
+
+def test_similar_shape(client, spec) -> None:
+    body = check(spec, client.get("/api/similar", query_string={
+        "q": "Is acupuncture safe while I am pregnant?", "limit": 3}), "/api/similar")
+    data = body["data"]
+    assert data["query"] == "Is acupuncture safe while I am pregnant?"
+    assert 0 < len(data["hits"]) <= 3 and body["meta"]["count"] == len(data["hits"])
+    scores = [h["score"] for h in data["hits"]]
+    assert scores == sorted(scores, reverse=True)
+    assert all(h["matches"] for h in data["hits"])
+    check(spec, client.get("/api/similar", query_string={"q": "x", "limit": 0}),
+          "/api/similar", 400)
 
 
 def test_record_shape(client, spec, sample_records) -> None:
