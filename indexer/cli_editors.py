@@ -185,9 +185,9 @@ def _default_shared() -> Path:
 @click.option("--semantic", is_flag=True,
               help="Also run with the optional semantic extra (pip install .[semantic]).")
 @click.option("--fit", is_flag=True,
-              help="Learn the weights (train split, alone and with MedQuAD distractors), the "
-                   "calibration and the flag threshold (validation split) first, and print "
-                   "them (slow: minutes).")
+              help="Learn the weights (train and validation splits, alone and with MedQuAD "
+                   "distractors; validation cross-validated), the calibration and the flag "
+                   "threshold (validation split) first, and print them (slow: minutes).")
 @click.option("--calibrate", is_flag=True,
               help="Fit only the calibration and flag threshold (validation split; fast).")
 @click.option("--shared", "shared_dir", type=click.Path(file_okay=False, path_type=Path),
@@ -245,10 +245,11 @@ def eval_rqe(splits: tuple[str, ...], distractors: bool, semantic: bool, fit: bo
 
     if fit:
         for sem_mode in modes:
+            held_out = [(sets["validation"], index_for("validation", sem_mode)),
+                        (sets["validation"], index_for("validation", sem_mode, True))]
             train = [(sets["train"], index_for("train", sem_mode)),
-                     (sets["train"], index_for("train", sem_mode, True))]
-            res = ev.fit(train, (sets["validation"], index_for("validation", sem_mode)),
-                         semantic=sem_mode)
+                     (sets["train"], index_for("train", sem_mode, True)), *held_out]
+            res = ev.fit(train, held_out[0], semantic=sem_mode, held_out=held_out)
             click.echo(f"fitted ({'semantic' if sem_mode else 'lexical'}): {res}", err=True)
     elif calibrate:
         for sem_mode in modes:

@@ -11,9 +11,13 @@ ask the same kind of thing about it. So each candidate is scored on a few plain 
   `indexer.similar_qtypes`; MedQuAD records keep their labelled type);
 - ``doc_cover``: how much of the archived question the draft covers (IDF-weighted), and
   ``draft_cover``: how much of the draft's subject the archived question covers;
+- ``specific_generic``: the archived question asks nothing specific ("What is X?", "Do you
+  have information about X?") while the draft asks something specific (its weight over the
+  types that are not "information"): a general page about the right condition is the usual
+  wrong first hit once the archive is large;
 - ``semantic`` (optional extra, `pip install .[semantic]`): cosine of sentence embeddings.
 
-The features are combined linearly with weights learned on the RQE training pairs and the
+The features are combined linearly with weights learned on the RQE pairs and the
 sum is mapped to 0..1 by a logistic curve fitted on the same pairs (`indexer.rqe_eval` does
 both and prints them: ``qasearch eval rqe --fit``). A hit is flagged "likely already answered"
 when its calibrated score reaches the threshold chosen on the RQE validation pairs.
@@ -40,34 +44,37 @@ from indexer.records import Record, normalise_text
 from indexer.results import Match, SimilarHit
 
 FEATURES = ("focus", "focus_subject", "focus_mass", "type", "doc_cover", "draft_cover",
-            "draft_mass", "semantic")
+            "draft_mass", "specific_generic", "semantic")
 
 # Learned by `qasearch eval rqe --fit [--semantic]` (pairwise logistic regression on the RQE
-# training split, alone and with MedQuAD's questions as distractors; see rqe_eval.fit), then
+# training and validation splits, each alone and with MedQuAD's questions as distractors;
+# validation figures 5-fold cross-validated; see rqe_eval.fit), then
 # Platt-calibrated on the validation split's first hits; the flag threshold is the lowest
 # calibrated score at which flagged first hits were right >= 80% of the time on validation.
 WEIGHTS: dict[str, float] = {
-    "focus": 0.902,
-    "focus_subject": -0.275,
-    "focus_mass": 1.392,
-    "type": 1.383,
-    "doc_cover": 1.471,
-    "draft_cover": 1.054,
-    "draft_mass": 1.714,
+    "focus": 0.307,
+    "focus_subject": -0.72,
+    "focus_mass": 1.854,
+    "type": 2.524,
+    "doc_cover": 1.216,
+    "draft_cover": 1.488,
+    "draft_mass": 2.108,
+    "specific_generic": -2.423,
     "semantic": 0.0,
 }
 SEMANTIC_WEIGHTS: dict[str, float] = {
-    "focus": 0.719,
-    "focus_subject": -0.129,
-    "focus_mass": 1.089,
-    "type": 1.184,
-    "doc_cover": 1.083,
-    "draft_cover": 0.912,
-    "draft_mass": 1.329,
-    "semantic": 2.08,
+    "focus": 0.047,
+    "focus_subject": -0.608,
+    "focus_mass": 1.196,
+    "type": 2.402,
+    "doc_cover": 0.796,
+    "draft_cover": 1.04,
+    "draft_mass": 1.315,
+    "specific_generic": -1.298,
+    "semantic": 4.617,
 }
-CALIBRATION = (1.2929, -3.1612)  # calibrated = sigmoid(a * score + b)
-SEMANTIC_CALIBRATION = (1.4152, -3.6026)
+CALIBRATION = (1.3314, -3.7536)  # calibrated = sigmoid(a * score + b)
+SEMANTIC_CALIBRATION = (1.8029, -7.3391)
 THRESHOLD = 0.5  # "likely already answered" at or above this calibrated score (and see flag())
 SEMANTIC_THRESHOLD = 0.5
 
@@ -100,6 +107,7 @@ def terms_of(text: str) -> list[str]:
     return [_CANON.get(t, t) for t in analyse(text)]
 _SUBJECT_END = re.compile(r"[.?!:]\s|\n")
 _TYPE_STEMS: frozenset[str] = frozenset(stem(w) for w in qt.TYPE_WORDS)
+_GENERIC = {qt.INFORMATION: 1.0}  # the type of a question that asks nothing specific
 
 
 # ---------------------------------------------------------------------------------------------
@@ -366,6 +374,9 @@ class QuestionIndex:
             "draft_cover": self._cover(d.subject or d.tset, e.terms) if (d.subject or d.tset)
             else 0.0,
             "draft_mass": sum(w for t, w in tw.items() if t in keys) / total,
+            # a general page ("What is X?") does not answer a draft asking something specific
+            "specific_generic": (1.0 - d.types.get(qt.INFORMATION, 0.0))
+            if e.types == _GENERIC else 0.0,
             "semantic": 0.0,
         }
         return feats, best_i

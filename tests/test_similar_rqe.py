@@ -40,6 +40,24 @@ def test_question_type_decides_between_same_condition():
     assert qi.search("why do people get sciatica", limit=1)[0].id == "mq-2"
 
 
+def test_a_general_page_does_not_answer_a_specific_question():
+    recs = [
+        Record(id="gen", question="What is (are) Shingles ?", answer="", focus="Shingles",
+               qtype="information"),
+        Record(id="info", question="Do you have information about Shingles",
+               answer="", focus="Shingles", qtype="information"),
+        Record(id="treat", question="How to get rid of shingles quickly?", answer="e" * 50),
+        Record(id="faq", question="When are shingles contagious?", answer="f" * 50),
+    ]
+    qi = QuestionIndex.from_records(recs)
+    draft = "Shingles. I have had shingles for a week, what should I do to make it go away?"
+    assert qi.search(draft, limit=1)[0].id == "treat"
+    assert qi.search("shingles contagious. I work with people, is it safe?", limit=1)[0].id \
+        == "faq"
+    # a draft that asks nothing specific is still answered by the general page
+    assert qi.search("Shingles. please tell me about shingles", limit=1)[0].id in {"gen", "info"}
+
+
 def test_scores_are_calibrated_and_ordered():
     qi = _index()
     hits = qi.search("how do doctors treat glaucoma", limit=10)
@@ -147,6 +165,6 @@ def test_eval_rqe_validation_with_medquad_distractors(shared_dir):
     assert out.exit_code == 0, out.output
     plain, hard = json.loads(out.output)
     assert hard["removed"] == 29 and hard["distractors"] == 43436
-    # far from the 0.50: MedQuAD's paraphrases of the right FAQ often win (see report)
-    assert hard["p_at_1"] >= 0.35 and hard["mrr"] >= 0.45
+    # the target with distractors, without the semantic extra: P@1 >= 0.50
+    assert hard["p_at_1"] >= 0.50 and hard["mrr"] >= 0.58
     assert plain["p_at_1"] > hard["p_at_1"]
