@@ -82,7 +82,7 @@ MAX_CANDIDATES = 400
 SEMANTIC_NEAREST = 50  # with the extra, the nearest questions by embedding join the candidates
 MIN_CORRECTED = 6  # shorter unknown words are not spelling-corrected (too many real words)
 FLAG_MIN_FOCUS = 0.5  # the flag needs this much of the hit's condition in the draft
-FLAG_MIN_ASKED = 0.25  # ... and this much of what the draft asks in the hit
+FLAG_MIN_ASKED = 0.05  # ... and some of what the draft asks in the hit (chosen on validation)
 K1 = 1.2  # BM25's saturation of a draft word's repetitions
 
 # Word families that say what a question asks about: their stems meet as one term, so
