@@ -8,10 +8,11 @@ What is kept, per UTC day and normalised query:
   name a person or a private detail, never leaves the store.
 
 What is never kept: IP addresses, user agents, or anything from which they can be recomputed.
-`session_key(client_ip, user_agent)` is an HMAC under a random key that lives only in this
-process's memory and is replaced every UTC day; the stored token is a further hash of that key
-and the query, so one visitor's different queries cannot be linked to each other in the store,
-and no token can be linked to a visitor once the day's key is gone. Rows older than
+`session_key(client_ip, user_agent)` is an HMAC under a key that lives only in the server's
+memory and is replaced every UTC day (by a one-way hash of the previous one); the stored token
+is a further hash of that key and the query, so one visitor's different queries cannot be
+linked to each other in the store, and no token can be linked to a visitor once the day's key
+is gone. Rows older than
 ``settings.query_log_retention_days`` are deleted.
 
 Queries are normalised before counting: Unicode NFKC, case folded, punctuation dropped,
@@ -65,7 +66,14 @@ def _today() -> dt.date:
 
 
 class _DailyKey:
-    """A random 32-byte key per UTC day, held only in memory (never written anywhere)."""
+    """A 32-byte key per UTC day, held only in memory (never written anywhere).
+
+    The first day's key is random; each next day's key is a one-way hash of the day before's
+    (a ratchet), and the old key is dropped. So server processes forked from one parent
+    (`qasearch serve --workers N`) that created the key before forking (`prime`) agree on
+    every day's key without talking to each other, and one visitor is one session whichever
+    process answers (the k threshold counts people, not processes), while nobody can compute
+    a past day's key from today's."""
 
     def __init__(self, clock: Callable[[], dt.date] = _today) -> None:
         self._clock = clock
@@ -76,13 +84,20 @@ class _DailyKey:
     def current(self) -> bytes:
         day = self._clock()
         with self._lock:
-            if day != self._day:
-                self._day = day
-                self._key = secrets.token_bytes(32)  # the old key is dropped
+            if self._day is None or day < self._day:
+                self._day, self._key = day, secrets.token_bytes(32)
+            while self._day < day:  # forward to today, one day at a time
+                self._key = hashlib.sha256(b"qasearch-next-day\x00" + self._key).digest()
+                self._day += dt.timedelta(days=1)
             return self._key
 
 
 _DAILY_KEY = _DailyKey()
+
+
+def prime_session_keys() -> None:
+    """Create today's session key now: call it before forking worker processes."""
+    _DAILY_KEY.current()
 
 
 def session_key(client_ip: str, user_agent: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import threading
 from pathlib import Path
 
@@ -64,6 +65,31 @@ def test_session_key_rotates_daily(monkeypatch):
     second = session_key("198.51.100.7", "UA")
     assert first != second
     assert second == session_key("198.51.100.7", "UA")
+
+
+def test_forked_processes_agree_on_every_day_s_key(monkeypatch):
+    """`serve --workers N` forks processes after `prime_session_keys`: a visitor is one session
+    whichever process answers, today and on later days, and no day's key gives an earlier one."""
+    clock = Clock(dt.date(2026, 1, 1))
+    monkeypatch.setattr(querylog, "_DAILY_KEY", querylog._DailyKey(clock))
+    querylog.prime_session_keys()
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the "other worker": answers a request on the next day
+        try:
+            clock.day = dt.date(2026, 1, 2)
+            os.write(write, session_key("198.51.100.7", "UA").encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    os.waitpid(pid, 0)
+    from_child = os.read(read, 64).decode()
+    os.close(read)
+    first = session_key("198.51.100.7", "UA")
+    clock.day = dt.date(2026, 1, 2)
+    assert session_key("198.51.100.7", "UA") == from_child != first
+    clock.day = dt.date(2026, 1, 5)  # days with no request in between
+    assert session_key("198.51.100.7", "UA") not in {from_child, first}
 
 
 def test_k_threshold_holds(tmp_path):
