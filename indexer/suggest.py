@@ -18,7 +18,7 @@ MAX_PREFIX_CHARS = 200
 MAX_COMPLETIONS = 6
 
 
-def _sorted_words(s: Session) -> tuple[list[str], dict[str, int]]:
+def sorted_words(s: Session) -> tuple[list[str], dict[str, int]]:
     gen = s.gen
     cached = gen.cache.get("suggest_words")
     if cached is None:
@@ -31,7 +31,7 @@ def completions(s: Session, prefix: str, limit: int = MAX_COMPLETIONS) -> list[s
     """Vocabulary words starting with `prefix`, most frequent first."""
     if not prefix:
         return []
-    words, counts = _sorted_words(s)
+    words, counts = sorted_words(s)
     i = bisect.bisect_left(words, prefix)
     found = []
     while i < len(words) and words[i].startswith(prefix):

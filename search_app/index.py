@@ -32,6 +32,20 @@ def init_app(app: Flask, settings: Settings) -> None:
     app.teardown_appcontext(close_searcher)
 
 
+def warm_up(app: Flask) -> bool:
+    """Open the live generation and build its lazy caches before the first request (a server
+    process calls it once it is ready to serve; with gunicorn, in each worker after the fork,
+    so no open file is shared between processes). False when no index is built yet."""
+    from indexer import search as core
+
+    try:
+        with app.extensions[STORE_KEY].searcher() as session:
+            core.warm(session)
+    except FileNotFoundError:
+        return False
+    return True
+
+
 def store() -> Any:
     return current_app.extensions[STORE_KEY]
 

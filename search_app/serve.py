@@ -25,6 +25,7 @@ from typing import Any
 import click
 
 from indexer.settings import Settings
+from search_app.index import warm_up
 from search_app.limitstore import storage_uri
 
 
@@ -99,6 +100,7 @@ def serve_command(cors_origins: tuple[str, ...], **options: Any) -> None:
         )
         import waitress
 
+        warm_up(app)
         waitress.serve(
             app,
             host=settings.host,
@@ -142,6 +144,8 @@ def gunicorn_options(settings: Settings) -> dict[str, Any]:
         "proc_name": "qasearch",
         # trust X-Forwarded-* from proxies only when told to (ProxyFix does the rest)
         "forwarded_allow_ips": "*" if settings.trusted_proxies > 0 else "",
+        # each worker opens the index and builds its caches before taking requests
+        "post_worker_init": lambda worker: warm_up(worker.wsgi),
     }
 
 

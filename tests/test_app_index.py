@@ -51,3 +51,18 @@ def test_cache_serves_repeats_and_can_be_disabled(tmp_path: Path, monkeypatch) -
         for _ in range(3):
             assert client.get("/api/search?q=ginger").get_json()["data"]["total"] == 1
         assert len(calls) == expected, size
+
+
+def test_warm_up_builds_the_caches_before_the_first_request(tmp_path: Path) -> None:
+    from search_app.index import STORE_KEY, warm_up
+
+    index_dir = tmp_path / "index"
+    app = create_app(Settings.load(overrides={"index_dir": index_dir, "query_log_dir": tmp_path},
+                                   environ={}))
+    assert warm_up(app) is False  # nothing built yet: no error, pages answer 503 meanwhile
+    build_index([_rec(1, "ginger"), _rec(2, "turmeric")], index_dir)
+    assert warm_up(app) is True
+    store = app.extensions[STORE_KEY]
+    with store.searcher() as session:
+        assert {"spell", "suggest_words", "display_keys"} <= set(session.gen.cache)
+    assert app.test_client().get("/api/search?q=gingr").get_json()["data"]["total"] == 1

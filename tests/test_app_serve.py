@@ -137,5 +137,6 @@ def test_workers_run_gunicorn_with_a_shared_rate_limit_store(monkeypatch, sample
     opts = seen["options"]
     assert opts["workers"] == 3 and opts["worker_class"] == "sync" and opts["preload_app"]
     assert opts["control_socket_disable"] is True
+    assert callable(opts["post_worker_init"])  # each worker warms its own index up
     assert seen["settings"].rate_limit_storage.startswith("qasearch+sqlite:///")
     assert not seen["store_dir"].exists(), "the private store directory is removed at exit"
