@@ -45,6 +45,7 @@ from typing import Any
 
 from nltk.stem.snowball import SnowballStemmer
 
+from indexer import sqlitewal
 from indexer.settings import Settings
 
 DB_NAME = "queries.sqlite3"
@@ -211,8 +212,7 @@ class QueryLog:
     def _connect(self) -> sqlite3.Connection:
         if self._conn is None:
             self.dir.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, timeout=10, check_same_thread=False)
-            conn.execute("PRAGMA journal_mode=WAL")
+            conn = sqlitewal.connect(self.path, timeout=10, check_same_thread=False)
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.executescript(_SCHEMA)
             self._conn = conn

@@ -23,6 +23,8 @@ from typing import ClassVar
 from limits.storage import Storage
 from limits.storage.base import SlidingWindowCounterSupport, TimestampedSlidingWindow
 
+from indexer import sqlitewal
+
 SCHEME = "qasearch+sqlite"
 SWEEP_EVERY = 60.0  # seconds between deletions of expired rows (per process)
 
@@ -60,8 +62,7 @@ class SQLiteStorage(Storage, SlidingWindowCounterSupport, TimestampedSlidingWind
         conn = getattr(self._local, "conn", None)
         if conn is None or self._local.pid != os.getpid():
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
+            conn = sqlitewal.connect(self.path, timeout=10, isolation_level=None)
             conn.execute("PRAGMA synchronous=OFF")
             conn.execute(_SCHEMA)
             self._local.conn, self._local.pid = conn, os.getpid()
