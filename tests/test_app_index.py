@@ -64,5 +64,6 @@ def test_warm_up_builds_the_caches_before_the_first_request(tmp_path: Path) -> N
     assert warm_up(app) is True
     store = app.extensions[STORE_KEY]
     with store.searcher() as session:
-        assert {"spell", "suggest_words", "display_keys"} <= set(session.gen.cache)
+        assert {"spell", "suggest_words", "display_keys", "similar.question_index"} <= set(
+            session.gen.cache)
     assert app.test_client().get("/api/search?q=gingr").get_json()["data"]["total"] == 1
