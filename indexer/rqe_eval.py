@@ -505,7 +505,7 @@ def cross_validate(fixed: Sequence[Sequence[Candidates]], folded: Sequence[Seque
         for k, g in enumerate(folded):
             part = [c for i, c in enumerate(g) if i in test]
             hits[k] += np.asarray(ranking_metrics(part, w)) * len(part)
-    return [(round(p / n, 4), round(m / n, 4)) for p, m in hits]
+    return [(round(float(p) / n, 4), round(float(m) / n, 4)) for p, m in hits]
 
 
 def fit_calibration(calib: tuple[RQESet, QuestionIndex], *, semantic: bool = False

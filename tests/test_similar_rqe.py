@@ -168,3 +168,23 @@ def test_eval_rqe_validation_with_medquad_distractors(shared_dir):
     # the target with distractors, without the semantic extra: P@1 >= 0.50
     assert hard["p_at_1"] >= 0.50 and hard["mrr"] >= 0.58
     assert plain["p_at_1"] > hard["p_at_1"]
+
+
+def test_cross_validation_measures_each_fold_with_weights_learned_without_it():
+    import numpy as np
+
+    rng = np.random.RandomState(1)
+
+    def group(signal: bool) -> ev.Candidates:
+        x = rng.rand(5, len(ev.FEATURES))
+        y = np.zeros(5, dtype=bool)
+        y[rng.randint(5)] = True
+        if signal:
+            x[y, 0] += 2.0  # the true candidate stands out on one feature
+        return ev.Candidates(x, y, np.zeros(5))
+
+    clear = [group(True) for _ in range(30)]
+    assert ev.cross_validate([], [clear]) == [(1.0, 1.0)]
+    noise = [group(False) for _ in range(60)]
+    (p1, mrr), = ev.cross_validate([], [noise])
+    assert p1 < 0.5 and p1 <= mrr  # nothing to learn: near chance (0.2), not memorised
