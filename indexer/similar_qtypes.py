@@ -6,7 +6,10 @@ anything else (a draft question, a scraped archive item, a consumer's long messa
 classified from its words. `detect(text)` returns weights over the groups that sum to 1; a
 question without a cue falls back to "information" ("what is X?", "tell me about X").
 
-Measured against the MedQuAD labels (`qasearch eval rqe --qtypes`, see `indexer.rqe_eval`).
+Measured against MedQuAD's labels (its 43,465 distinct questions, `rqe_eval.medquad_questions`):
+the top detected group is the label's group for 83%; most misses are template questions with
+no cue word ("What other information should I know about X ?", "What are the brand names of
+X ?"), which fall back to "information" (2026-11-28).
 """
 
 from __future__ import annotations
