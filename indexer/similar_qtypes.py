@@ -7,9 +7,10 @@ classified from its words. `detect(text)` returns weights over the groups that s
 question without a cue falls back to "information" ("what is X?", "tell me about X").
 
 Measured against MedQuAD's labels (its 43,465 distinct questions, `rqe_eval.medquad_questions`):
-the top detected group is the label's group for 83%; most misses are template questions with
-no cue word ("What other information should I know about X ?", "What are the brand names of
-X ?"), which fall back to "information" (2026-11-28).
+the top detected group is the label's group for 83%; most misses are templates whose one cue
+is outweighed by the "information" share every question gets (`INFORMATION_PRIOR`): "What are
+the brand names of X ?", "How should X be used and what is the dosage ?", "What are the
+complications of X ?" (2026-11-28; the similarity uses the whole distribution, not the top).
 """
 
 from __future__ import annotations
