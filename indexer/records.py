@@ -10,7 +10,7 @@ import hashlib
 import json
 import unicodedata
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -92,7 +92,15 @@ class Record:
         return new
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The fields in order, lists copied (what `dataclasses.asdict` gives, ~5x faster:
+        an index build serialises every record)."""
+        out: dict[str, Any] = {}
+        for name in _FIELD_NAMES:
+            value = getattr(self, name)
+            if isinstance(value, list):
+                value = [list(v) if isinstance(v, list) else v for v in value]
+            out[name] = value
+        return out
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
@@ -110,6 +118,9 @@ class Record:
             cats = [cats]
         kwargs["categories"] = [list(p) for p in cats]
         return cls(**kwargs)
+
+
+_FIELD_NAMES = tuple(f.name for f in fields(Record))
 
 
 def normalise_text(text: str) -> str:
