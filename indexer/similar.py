@@ -595,6 +595,14 @@ def _with_semantic(qi: QuestionIndex, s: Any) -> QuestionIndex:
     return qi
 
 
+def warm(s: Any) -> None:
+    """Build the question index of the session's generation now (and attach the embeddings
+    when the semantic extra is on: encoded once, then loaded from the cache)."""
+    qi = question_index(s)
+    if _SEMANTIC_DEFAULT:
+        _with_semantic(qi, s)
+
+
 def similar_questions(
     s: Any, text: str, *, limit: int = 10, exclude_id: str | None = None,
     semantic: bool | None = None,

@@ -37,12 +37,12 @@ def warm_up(app: Flask) -> bool:
     process calls it once it is ready to serve; with gunicorn, in each worker after the fork,
     so no open file is shared between processes). False when no index is built yet."""
     from indexer import search as core
-    from indexer.similar import question_index
+    from indexer import similar
 
     try:
         with app.extensions[STORE_KEY].searcher() as session:
             core.warm(session)
-            question_index(session)  # record pages show similar questions (~2 s on 18k)
+            similar.warm(session)  # record pages show similar questions (~2 s on 18k)
     except FileNotFoundError:
         return False
     return True
