@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from search_app.editor import SIMILAR_MAX
 from search_app.params import MAX_CATEGORY_DEPTH, MAX_OFFSET, MAX_QUERY_CHARS
 from search_app.responses import API_VERSION
 
@@ -381,8 +382,9 @@ def spec(base_url: str = "") -> dict[str, Any]:
                     "summary": "Archived questions that may already answer a draft question",
                     "parameters": [
                         {**Q, "description": "The draft question, as a visitor would ask it."},
-                        _param("limit", {"type": "integer", "minimum": 1, "maximum": 50,
-                                         "default": 10}, "How many questions."),
+                        _param("limit", {"type": "integer", "minimum": 1,
+                                         "maximum": SIMILAR_MAX, "default": 10},
+                               "How many questions."),
                     ],
                     "responses": {"200": _json("SimilarResponse", "Similar questions, best "
                                                "first."), **ERRORS},
