@@ -46,7 +46,7 @@ def long_queries() -> list[str]:
     if not LIVEQA.exists():
         sys.exit(f"long queries need {LIVEQA} (the shared LiveQA questions)")
     sys.path.insert(0, str(ROOT))
-    from indexer.datasets import load_liveqa_questions
+    from indexer.eval.datasets import load_liveqa_questions
 
     return [q.text[:2000] for q in load_liveqa_questions(LIVEQA) if q.text.strip()]
 

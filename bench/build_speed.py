@@ -18,8 +18,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from indexer.build import build_index  # noqa: E402
-from indexer.evaluate import LiveQAPaths, eval_corpus  # noqa: E402
+from indexer.eval.liveqa import LiveQAPaths, eval_corpus  # noqa: E402
+from indexer.index.build import build_index  # noqa: E402
 
 
 def main() -> None:

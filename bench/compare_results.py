@@ -31,21 +31,21 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from indexer.evaluate import (  # noqa: E402
+from indexer.eval.liveqa import (  # noqa: E402
     LiveQAPaths,
     cached_index,
     default_cache_dir,
     eval_corpus,
     liveqa_topics,
 )
+from indexer.index.store import IndexStore, Session  # noqa: E402
 from indexer.search import rank_ids, search  # noqa: E402
-from indexer.store import IndexStore, Session  # noqa: E402
 
 RANK_DEPTH = 200
 
 
 def _sample_queries() -> list[str]:
-    sys.path.insert(0, str(ROOT / "tests"))
+    sys.path.insert(0, str(ROOT / "tests" / "search"))
     from test_search_sample import TABLE  # the regression table of visitor queries
 
     extra = ["pins and needles in my hands", "back pain", "lower back pain after epidural",
@@ -85,8 +85,8 @@ def collect(index_dir: Path, queries: list[str]) -> dict[str, Any]:
 
 
 def _sample_index(tmp: Path) -> Path:
-    from indexer.build import build_index
-    from indexer.parse import parse_paths
+    from indexer.index.build import build_index
+    from indexer.ingest.parse import parse_paths
 
     index_dir = tmp / "sample-index"
     build_index(parse_paths([ROOT / "scraped"]).records, index_dir)

@@ -5,7 +5,7 @@
 Trains two question -> qtype models on MedQuAD's labelled questions (47,457, focus and its
 synonyms masked): a multinomial Naive Bayes over analysed words, and the keyword table it
 implies (stems seen 15+ times, 80%+ of them with one label). Then compares their top label,
-and that of `indexer.qtype.question_types` (hand-written cues), with the question types the
+and that of `indexer.text.qtype.question_types` (hand-written cues), with the question types the
 LiveQA annotators gave the judged (even-numbered) questions, mapped to MedQuAD labels.
 A question counts as agreeing when the top label is one of its annotated types.
 
@@ -30,11 +30,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from indexer.analysis import analyse  # noqa: E402
-from indexer.datasets import load_liveqa_questions  # noqa: E402
-from indexer.evaluate import LiveQAPaths  # noqa: E402
-from indexer.parse.medquad import parse_medquad  # noqa: E402
-from indexer.qtype import question_types  # noqa: E402
+from indexer.eval.datasets import load_liveqa_questions  # noqa: E402
+from indexer.eval.liveqa import LiveQAPaths  # noqa: E402
+from indexer.ingest.parse.medquad import parse_medquad  # noqa: E402
+from indexer.text.analysis import analyse  # noqa: E402
+from indexer.text.qtype import question_types  # noqa: E402
 
 # LiveQA annotation types -> MedQuAD labels
 LIVEQA_TO_MEDQUAD = {
@@ -93,9 +93,9 @@ class NaiveBayes:
 
 
 def oracle(paths: LiveQAPaths) -> None:
-    import indexer.plan as plan
-    from indexer.datasets import load_qrels
-    from indexer.evaluate import (
+    import indexer.search.plan as plan
+    from indexer.eval.datasets import load_qrels
+    from indexer.eval.liveqa import (
         cached_index,
         default_cache_dir,
         eval_corpus,
@@ -103,8 +103,8 @@ def oracle(paths: LiveQAPaths) -> None:
         liveqa_topics,
         run_topics,
     )
-    from indexer.query import clean_text, parse
-    from indexer.store import IndexStore
+    from indexer.index.store import IndexStore
+    from indexer.search.query import clean_text, parse
 
     qrels = load_qrels(paths.qrels)
     store = IndexStore(cached_index(eval_corpus(paths), default_cache_dir()))

@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/search_latency.py [--index DIR] [--repeat 3]
 
-Long queries: the 104 LiveQA questions (SUBJECT + MESSAGE); short queries: their first two
-content words and the LiveQA foci. Builds (or reuses) the cached evaluation index when
+Long queries: the LiveQA questions in ../shared (SUBJECT + MESSAGE); short queries: their
+first two content words and the LiveQA foci. Builds (or reuses) the cached evaluation index when
 --index is not given. Prints p50/p95/max in ms for each kind, and the machine load.
 """
 
@@ -19,11 +19,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from indexer.analysis import STOP_WORDS, words  # noqa: E402
-from indexer.datasets import load_liveqa_questions  # noqa: E402
-from indexer.evaluate import LiveQAPaths, cached_index, default_cache_dir, eval_corpus  # noqa: E402
+from indexer.eval.datasets import load_liveqa_questions  # noqa: E402
+from indexer.eval.liveqa import LiveQAPaths, cached_index, default_cache_dir, eval_corpus  # noqa: E402
+from indexer.index.store import IndexStore  # noqa: E402
 from indexer.search import search  # noqa: E402
-from indexer.store import IndexStore  # noqa: E402
+from indexer.text.analysis import STOP_WORDS, words  # noqa: E402
 
 
 def pct(values: list[float], p: float) -> float:

@@ -29,8 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from indexer.datasets import load_qrels  # noqa: E402
-from indexer.evaluate import (  # noqa: E402
+from indexer.eval.datasets import load_qrels  # noqa: E402
+from indexer.eval.liveqa import (  # noqa: E402
     LiveQAPaths,
     Metrics,
     cached_index,
@@ -41,7 +41,7 @@ from indexer.evaluate import (  # noqa: E402
     run_topics,
     split_qrels,
 )
-from indexer.store import IndexStore  # noqa: E402
+from indexer.index.store import IndexStore  # noqa: E402
 
 FOLDS = 2
 

@@ -16,7 +16,7 @@ from indexer.settings import Settings
 
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the app for `settings` (default: `Settings.load()`: defaults + environment)."""
-    from indexer.querylog import QueryLog
+    from indexer.editors.querylog import QueryLog
     from search_app import api, errors, index, meta, ratelimit, searching, security, views, widget
     from search_app.editor import editor_bp
     from search_app.jsonio import FastJSONProvider

@@ -18,7 +18,7 @@ from flask.wrappers import Response
 
 from indexer.results import SearchResult
 from indexer.search import category_tree, get_record, index_stats, records_in_category
-from indexer.suggest import suggest
+from indexer.search.suggest import suggest
 from search_app import categories as cats
 from search_app import params, zerohelp
 from search_app.index import searcher

@@ -40,7 +40,7 @@ SIMILAR_MAX = 50
 def _configure(state: Any) -> None:
     """Similar questions follow the app's settings (QASEARCH_SEMANTIC); an app asked to use
     the semantic extra without it installed fails to start, saying how to install it."""
-    from indexer import similar
+    from indexer.editors import similar
 
     settings = state.app.config.get("QASEARCH")
     if settings is not None:
@@ -170,19 +170,19 @@ def _no_store(resp: Response) -> Response:
 
 
 def _similar(q: str, limit: int) -> list[Any]:
-    from indexer.similar import similar_questions
+    from indexer.editors.similar import similar_questions
 
     return similar_questions(searcher(), q, limit=limit)
 
 
 def _duplicates() -> list[Any]:
-    from indexer.duplicates import duplicate_clusters
+    from indexer.editors.duplicates import duplicate_clusters
 
     return duplicate_clusters(searcher())
 
 
 def _query_log() -> Any:
-    from indexer.querylog import QueryLog
+    from indexer.editors.querylog import QueryLog
 
     log = current_app.extensions.get("qasearch.querylog")
     if log is None:

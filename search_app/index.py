@@ -26,7 +26,7 @@ class IndexUnavailable(RuntimeError):
 
 
 def init_app(app: Flask, settings: Settings) -> None:
-    from indexer.store import IndexStore  # imports Whoosh; opens nothing
+    from indexer.index.store import IndexStore  # imports Whoosh; opens nothing
 
     app.extensions[STORE_KEY] = IndexStore(settings.index_dir)
     app.teardown_appcontext(close_searcher)
@@ -37,7 +37,7 @@ def warm_up(app: Flask) -> bool:
     process calls it once it is ready to serve; with gunicorn, in each worker after the fork,
     so no open file is shared between processes). False when no index is built yet."""
     from indexer import search as core
-    from indexer import similar
+    from indexer.editors import similar
 
     try:
         with app.extensions[STORE_KEY].searcher() as session:

@@ -16,7 +16,7 @@ from typing import Any
 
 from flask import current_app, request
 
-from indexer.querylog import QueryLog, session_key
+from indexer.editors.querylog import QueryLog, session_key
 from indexer.results import SearchResult
 from indexer.search import search
 from indexer.settings import Settings

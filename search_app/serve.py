@@ -89,7 +89,7 @@ def serve_command(cors_origins: tuple[str, ...], **options: Any) -> None:
             click.echo(f"qasearch: serving {settings.index_dir} on http://{settings.host}:"
                        f"{settings.port} (gunicorn, {settings.workers} processes, {kind}; "
                        f"{limits})")
-            from indexer.querylog import prime_session_keys
+            from indexer.editors.querylog import prime_session_keys
 
             prime_session_keys()  # before the fork: every worker ratchets the same key
             run_gunicorn(app, settings)

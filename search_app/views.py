@@ -9,8 +9,8 @@ from urllib.parse import urlencode
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask.wrappers import Response
 
+from indexer.editors.similar import similar_questions
 from indexer.search import category_tree, get_record, index_stats, records_in_category
-from indexer.similar import similar_questions
 from search_app import categories as cats
 from search_app import params, zerohelp
 from search_app.index import searcher

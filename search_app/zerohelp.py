@@ -17,8 +17,8 @@ from __future__ import annotations
 from itertools import combinations
 from typing import Any
 
-from indexer.analysis import STOP_WORDS, stem, words
 from indexer.results import SearchResult
+from indexer.text.analysis import STOP_WORDS, stem, words
 from search_app.searching import run_search
 
 SHORT_MAX_WORDS = 6  # up to this many words: leave one out at a time

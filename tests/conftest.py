@@ -24,7 +24,7 @@ def shared_dir() -> Path:
 @pytest.fixture(scope="session")
 def sample_records() -> list:
     """Records parsed from the bundled sample archive in scraped/."""
-    from indexer.parse import parse_paths
+    from indexer.ingest.parse import parse_paths
 
     return parse_paths([ROOT / "scraped"]).records
 
@@ -33,7 +33,7 @@ def sample_records() -> list:
 def sample_index(tmp_path_factory: pytest.TempPathFactory, sample_records: list) -> Path:
     """An index of the sample archive, built once per session. Read-only: copy it first
     (or build your own) in a test that rebuilds or swaps."""
-    from indexer.build import build_index
+    from indexer.index.build import build_index
 
     index_dir = tmp_path_factory.mktemp("sample-index") / "index"
     build_index(sample_records, index_dir)

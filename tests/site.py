@@ -10,7 +10,7 @@ robots.txt (Disallow, Crawl-delay), a home page, blog, members and factsheet pag
 
 - Absolute links to the archive host are rewritten to point at this server.
 - URL variants resolve with the site's OWN mapping (written here, independently of
-  `indexer.urls`, so a bug there cannot hide itself): an extra ``/category/`` segment,
+  `indexer.ingest.urls`, so a bug there cannot hide itself): an extra ``/category/`` segment,
   ``Page-1.html`` = the bare listing, ``?start=K`` = ``Page-(K/5+1).html``; other query
   parameters are ignored, as a real server would.
 - ETag / If-None-Match and Last-Modified / If-Modified-Since answer 304.

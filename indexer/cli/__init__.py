@@ -1,0 +1,23 @@
+"""The `qasearch` command line: click commands only, thin calls into the library packages.
+
+One module per part of the flow (`scrape`, `parse`, `search`: index/search/eval, `editors`);
+no other module of `indexer` imports click. `search_app.cli` adds `serve` on top of this group.
+"""
+
+from __future__ import annotations
+
+import click
+
+from indexer.cli import editors, parse, scrape, search
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="qasearch")
+def cli() -> None:
+    """Search archives of expert answers: scrape, parse, index, search, serve."""
+
+
+cli.add_command(scrape.scrape_command)
+cli.add_command(parse.parse_command)
+search.register(cli)
+editors.register(cli)

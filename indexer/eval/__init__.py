@@ -1,0 +1,1 @@
+"""Datasets and evaluations: LiveQA against MedQuAD, RQE for similar questions, TREC runs."""

@@ -1,0 +1,332 @@
+"""Building the index: a new generation beside the live one, swapped in atomically.
+
+Layout of an index directory:
+
+    index/CURRENT              name of the live generation (replaced with an atomic rename)
+    index/gen-<time>-<rand>/   a complete generation: Whoosh files, rank.npz, rank.json, meta.json
+    index/.build.lock          flock()ed while a build runs (the kernel drops it if we die)
+
+A build copies the live generation's Whoosh files into a fresh folder, deletes the records that
+were removed or changed, adds new and changed records (unchanged ones, by content hash, are not
+re-analysed), writes the ranking data and `meta.json`, then points CURRENT at it. A build that
+fails or is killed never touches CURRENT: readers keep the old generation. The previous
+generation is kept (readers may still hold it); older ones and leftovers of killed builds are
+removed by the next build.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import shutil
+import sys
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from whoosh import index as windex
+
+from indexer.index.ranking import RankData, vectorise
+from indexer.records import Record
+from indexer.index.schema import SCHEMA_VERSION, build_schema, to_document
+
+CURRENT = "CURRENT"
+LOCK = ".build.lock"
+META = "meta.json"
+GEN_PREFIX = "gen-"
+KEEP_GENERATIONS = 2  # the live one and the one before it
+WRITER_MB = 2048
+PARALLEL_MIN_RECORDS = 3000  # below this a single process is quicker than forking writers
+
+
+class BuildError(RuntimeError):
+    """The build could not run (another build holds the lock, bad index directory...)."""
+
+
+@dataclass
+class BuildReport:
+    index_dir: str
+    generation: str
+    records: int  # records in the new generation
+    added: int
+    updated: int
+    removed: int
+    unchanged: int
+    duplicates: int  # input records whose id was seen before (the last one wins)
+    seconds: float
+    built_at: str
+    incremental: bool
+    problems: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def summary(self) -> str:
+        mode = "incremental" if self.incremental else "full"
+        rate = self.records / self.seconds if self.seconds else 0.0
+        return (
+            f"{self.records} records in generation {self.generation} ({mode} build): "
+            f"{self.added} added, {self.updated} updated, {self.removed} removed, "
+            f"{self.unchanged} unchanged; {self.seconds:.1f} s ({rate:.0f} records/s)"
+        )
+
+
+# --------------------------------------------------------------------------- generations
+def current_generation(index_dir: Path) -> str | None:
+    """Name of the live generation, or None when nothing was built yet."""
+    try:
+        name = (Path(index_dir) / CURRENT).read_text(encoding="utf-8").strip()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    if not name or "/" in name or not (Path(index_dir) / name / META).is_file():
+        return None
+    return name
+
+
+def read_meta(gen_dir: Path) -> dict:
+    with (gen_dir / META).open(encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def _swap(index_dir: Path, generation: str) -> None:
+    tmp = index_dir / f".{CURRENT}.{os.getpid()}.tmp"
+    with tmp.open("w", encoding="utf-8") as fh:
+        fh.write(generation + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, index_dir / CURRENT)
+    _fsync_dir(index_dir)
+
+
+def _fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+@contextlib.contextmanager
+def _build_lock(index_dir: Path) -> Iterator[None]:
+    fh = (index_dir / LOCK).open("a+")
+    try:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise BuildError(f"another build of {index_dir} is running") from exc
+        yield
+    finally:
+        fh.close()  # releases the flock
+
+
+def _cleanup(index_dir: Path, keep: set[str]) -> None:
+    """Remove generations other than `keep` (oldest first) and tmp files of killed builds."""
+    for child in sorted(index_dir.iterdir()):
+        if child.name in keep:
+            continue
+        if child.is_dir() and child.name.startswith(GEN_PREFIX):
+            shutil.rmtree(child, ignore_errors=True)
+        elif child.name.startswith(f".{CURRENT}.") and child.name.endswith(".tmp"):
+            child.unlink(missing_ok=True)
+
+
+def _previous_generations(index_dir: Path) -> list[str]:
+    """Complete generations, newest first (by the time recorded in meta.json)."""
+    gens = []
+    for child in index_dir.iterdir():
+        if child.is_dir() and child.name.startswith(GEN_PREFIX) and (child / META).is_file():
+            try:
+                gens.append((read_meta(child).get("built_at", ""), child.name))
+            except (OSError, ValueError):
+                continue
+    return [name for _, name in sorted(gens, reverse=True)]
+
+
+# --------------------------------------------------------------------------- build
+def build_index(
+    records: Iterable[Record],
+    index_dir: Path,
+    *,
+    progress: bool = False,
+    full: bool = False,
+    _after_add: Callable[[int], None] | None = None,
+) -> BuildReport:
+    """Index `records` into a new generation of `index_dir` and swap it in.
+
+    Unchanged records (same id and content hash as in the live generation) are not
+    re-analysed or re-indexed; `full=True` rebuilds from scratch. Returns a `BuildReport`.
+    Raises BuildError when another build of the same directory is running.
+    """
+    started = time.monotonic()
+    index_dir = Path(index_dir)
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with _build_lock(index_dir):
+        live = current_generation(index_dir)
+        recent = _previous_generations(index_dir)[:KEEP_GENERATIONS]
+        _cleanup(index_dir, keep={CURRENT, LOCK, *recent, *([live] if live else [])})
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+        generation = f"{GEN_PREFIX}{stamp}-{uuid.uuid4().hex[:8]}"
+        gen_dir = index_dir / generation
+        try:
+            report = _build_generation(
+                records, index_dir, gen_dir, live, progress, full, _after_add
+            )
+            report.seconds = round(time.monotonic() - started, 3)
+            meta = {
+                "generation": generation,
+                "built_at": report.built_at,
+                "records": report.records,
+                "schema_version": SCHEMA_VERSION,
+                "report": report.to_dict(),
+            }
+            with (gen_dir / META).open("w", encoding="utf-8") as fh:
+                json.dump(meta, fh, indent=1)
+                fh.flush()
+                os.fsync(fh.fileno())
+            _fsync_dir(gen_dir)
+            _swap(index_dir, generation)
+        except BaseException:
+            shutil.rmtree(gen_dir, ignore_errors=True)
+            raise
+        keep = {CURRENT, LOCK, generation, *([live] if live else [])}
+        _cleanup(index_dir, keep)
+        return report
+
+
+def _build_generation(
+    records: Iterable[Record],
+    index_dir: Path,
+    gen_dir: Path,
+    live: str | None,
+    progress: bool,
+    full: bool,
+    after_add: Callable[[int], None] | None,
+) -> BuildReport:
+    previous: RankData | None = None
+    if live and not full:
+        try:
+            meta = read_meta(index_dir / live)
+            if meta.get("schema_version") == SCHEMA_VERSION:
+                previous = RankData.load(index_dir / live)
+        except (OSError, ValueError, KeyError):
+            previous = None
+
+    incoming: dict[str, Record] = {}
+    duplicates = 0
+    for rec in records:
+        if rec.id in incoming:
+            duplicates += 1
+        incoming[rec.id] = rec
+
+    old_hash: dict[str, str] = {}
+    if previous is not None:
+        rows = zip(previous.ids, previous.hashes, previous.live, strict=True)
+        old_hash = {rid: h for rid, h, alive in rows if rid and alive}
+    added = [rid for rid in incoming if rid not in old_hash]
+    updated = [
+        rid for rid, r in incoming.items() if rid in old_hash and old_hash[rid] != r.content_hash
+    ]
+    removed = [rid for rid in old_hash if rid not in incoming]
+    unchanged = len(incoming) - len(added) - len(updated)
+    to_index = [incoming[rid] for rid in (*updated, *added)]
+
+    if previous is not None:
+        skip = shutil.ignore_patterns(META, "*_WRITELOCK", "rank.*")
+        shutil.copytree(index_dir / live, gen_dir, ignore=skip)
+        ix = windex.open_dir(str(gen_dir))
+        gone = [*removed, *updated]
+        if gone:
+            old_texts = _old_texts(ix, gone)
+            previous.forget_words(old_texts)
+    else:
+        gen_dir.mkdir()
+        ix = windex.create_in(str(gen_dir), build_schema())
+
+    parallel = previous is None and len(to_index) >= PARALLEL_MIN_RECORDS
+    procs = 2 if parallel and (os.cpu_count() or 1) > 1 else 1
+    # A large pool keeps Whoosh's posting sort in memory (no pickled runs on disk).
+    writer = ix.writer(limitmb=WRITER_MB // procs, procs=procs, multisegment=procs > 1)
+    new_vectors = {}
+    raw_words: Counter[str] = Counter()
+    bar = _progress(len(to_index), progress)
+    try:
+        if previous is not None:
+            for rid in (*removed, *updated):
+                writer.delete_by_term("id", rid)
+        for i, rec in enumerate(to_index, 1):
+            vec = vectorise(rec, raw_words)
+            writer.add_document(**to_document(rec, vec.tokens))
+            vec.tokens = {}
+            new_vectors[rec.id] = (rec.content_hash, vec)
+            if bar is not None:
+                bar.update(1)
+            if after_add is not None:
+                after_add(i)
+        if bar is not None:
+            bar.set_description("committing")
+        writer.commit()
+    except BaseException:
+        with contextlib.suppress(Exception):
+            writer.cancel()
+        raise
+    finally:
+        if bar is not None:
+            bar.close()
+
+    with ix.reader() as reader:
+        row_ids: list[str | None] = []
+        n_docs = reader.doc_count_all()
+        col = reader.column_reader("id") if n_docs else None  # an empty index has no columns
+        deleted = reader.has_deletions()
+        for docnum in range(n_docs):
+            if deleted and reader.is_deleted(docnum):
+                row_ids.append(None)
+            else:
+                value = col[docnum]
+                row_ids.append(value.decode("utf-8") if isinstance(value, bytes) else value)
+    data = RankData.assemble(row_ids, new_vectors, previous, raw_words)
+    data.save(gen_dir)
+    ix.close()
+    for lock in gen_dir.glob("*_WRITELOCK"):  # Whoosh leaves its (released) lock file behind
+        lock.unlink(missing_ok=True)
+    return BuildReport(
+        index_dir=str(index_dir),
+        generation=gen_dir.name,
+        records=len(incoming),
+        added=len(added),
+        updated=len(updated),
+        removed=len(removed),
+        unchanged=unchanged,
+        duplicates=duplicates,
+        seconds=0.0,
+        built_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        incremental=previous is not None,
+    )
+
+
+def _old_texts(ix: windex.Index, ids: list[str]) -> list[str]:
+    """Answer and focus texts of records about to leave the index (for spelling)."""
+    out = []
+    with ix.searcher() as s:
+        for rid in ids:
+            doc = s.document(id=rid)
+            if not doc:
+                continue
+            rec = Record.from_dict(json.loads(doc["record"]))
+            out.extend(["\n".join([rec.focus, *rec.synonyms]), rec.answer])
+    return out
+
+
+def _progress(total: int, enabled: bool):
+    if not enabled:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="rec", desc="indexing", file=sys.stderr, leave=True)

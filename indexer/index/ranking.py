@@ -1,0 +1,473 @@
+"""Ranking data of a generation: per-field term vectors precomputed at build time, and the
+BM25F scorer over them (numpy), loaded once per process and generation.
+
+Whoosh holds the records, the positions (for phrases) and the stored JSON; scoring a long
+question with Whoosh's pure-Python matchers costs ~200 ms, so the scorer works on arrays:
+rows are Whoosh document numbers, so Whoosh results (phrase matches) and ours line up.
+
+Files of a generation written here: `rank.npz` (arrays) and `rank.json` (vocabulary, ids,
+hashes, foci, gazetteer, categories, qtypes and the spelling vocabulary).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from indexer.text.analysis import _TERMS, WORD_RE, fold, term
+from indexer.records import Record
+from indexer.index.schema import category_text, focus_text, path_prefixes
+
+FIELDS: tuple[str, ...] = ("question", "title", "focus", "category", "answer")
+SPELLING_FIELDS = frozenset({"answer", "focus"})  # titles of archive items are the visitors'
+RANK_NPZ = "rank.npz"
+RANK_JSON = "rank.json"
+TF_MAX = 65535
+
+
+def _terms_and_words(text: str, words: Counter[str] | None) -> list[str]:
+    """Index terms of `text` (as `analyse`); raw tokens are counted into `words` (see
+    `spelling_words` for turning those counts into the spelling vocabulary)."""
+    raws = WORD_RE.findall(text or "")
+    if not raws:
+        return []
+    try:
+        terms = [_TERMS[r] for r in raws]
+    except KeyError:
+        terms = [term(r) for r in raws]
+    if words is not None:
+        words.update(raws)
+    return [t for t in terms if t is not None]
+
+
+def spelling_words(raw_counts: Counter[str]) -> Counter[str]:
+    """Folded words of 3+ letters and their counts, from raw token counts."""
+    out: Counter[str] = Counter()
+    for raw, c in raw_counts.items():
+        if len(raw) >= 3 and raw.isalpha():
+            out[fold(raw)] += c
+    return out
+
+
+def phrase_key(text: str) -> str:
+    """The analysed form of a name (focus, synonym, lay term): stems joined by spaces."""
+    return " ".join(_terms_and_words(text, None))
+
+
+def _name_key(name: str) -> str:
+    """The gazetteer key of a focus name; "" when analysis lost its meaning (a name of
+    several words reduced to one term by the stop list, e.g. "Hers disease" -> "diseas")."""
+    key = phrase_key(name)
+    if key and " " not in key and len(WORD_RE.findall(name)) > 1:
+        return ""
+    return key
+
+
+QUESTION_NAME_ONLY = True  # structured records: question = condition names, category unscored
+ACRONYM_MAX = 4  # a name whose words are all this short may be an acronym ("MED", "GSD VI")
+
+
+def _short_key(key: str) -> bool:
+    return all(len(t) <= ACRONYM_MAX or t.isdigit() for t in key.split())
+
+
+def acronym_like(name: str) -> bool:
+    """A name written as an acronym: every word short, one written with two or more capitals
+    ("ODD", "GSD VI", "aHUS", "OI type V"); "Gout", "Ear wax" and "Flu" are ordinary words."""
+    raws = WORD_RE.findall(name or "")
+    if not raws or not all(len(r) <= ACRONYM_MAX or any(c.isdigit() for c in r) for r in raws):
+        return False
+    return any(sum(c.isupper() for c in r) >= 2 for r in raws)
+
+
+@dataclass
+class DocVector:
+    """What the scorer needs of one record."""
+
+    tokens: dict[str, list[str]]  # field -> analysed terms in order (what Whoosh indexes)
+    terms: dict[str, dict[str, int]]  # field -> term -> frequency
+    lengths: dict[str, int]
+    focus: str  # analysed focus ("" when none)
+    focus_name: str
+    focus_phrases: list[str]  # analysed focus and synonyms
+    name_case: dict[str, str]  # analysed short name -> "caps" (written as an acronym) / "plain"
+    qtype: str
+    paths: list[tuple[str, ...]]  # every category path prefix
+
+
+def vectorise(rec: Record, raw_words: Counter[str] | None = None) -> DocVector:
+    """Analyse a record once; its raw words are counted into `raw_words` (spelling)."""
+    texts = {
+        "question": rec.question,
+        "title": rec.title,
+        "focus": focus_text(rec),
+        "category": category_text(rec),
+        "answer": rec.answer,
+    }
+    tokens: dict[str, list[str]] = {}
+    terms: dict[str, dict[str, int]] = {}
+    lengths: dict[str, int] = {}
+    for name, text in texts.items():
+        # the spelling vocabulary comes from expert-written text only: visitors' questions
+        # are where the misspellings are ("Can accupuncture help sciatia?")
+        toks = _terms_and_words(text, raw_words if name in SPELLING_FIELDS else None)
+        tokens[name] = toks
+        terms[name] = Counter(toks)
+        lengths[name] = len(toks)
+    if QUESTION_NAME_ONLY and rec.qtype and rec.focus:
+        # A structured record's question is a template over its condition ("What should I
+        # do if I forget a dose of X?") and its category is [collection, question type]:
+        # both say the question type, which the ranking weighs as such; scored as text they
+        # let a chance word of a query ("low dose", "is it safe", "genetic") pick the
+        # section. The question scores its condition's names only, the category nothing.
+        name_terms = set(tokens["focus"])
+        terms["question"] = {t: c for t, c in terms["question"].items() if t in name_terms}
+        terms["category"] = {}
+    names = [rec.focus, *rec.synonyms] if rec.focus else list(rec.synonyms)
+    keyed = [(n, _name_key(n)) for n in names]
+    phrases = [p for p in dict.fromkeys(k for _, k in keyed) if p]
+    name_case: dict[str, str] = {}
+    for n, k in keyed:
+        if k and _short_key(k) and name_case.get(k) != "plain":
+            name_case[k] = "caps" if acronym_like(n) else "plain"
+    focus = phrase_key(rec.focus) if rec.focus else ""
+    return DocVector(
+        tokens=tokens,
+        terms=terms,
+        lengths=lengths,
+        focus=focus,
+        focus_name=rec.focus.strip(),
+        focus_phrases=phrases,
+        name_case=name_case,
+        qtype=(rec.qtype or "").strip().lower(),
+        paths=path_prefixes(rec.categories),
+    )
+
+
+class _Interner:
+    """Append-only string -> int table (ids of a previous generation stay valid)."""
+
+    def __init__(self, items: Sequence[str] = ()) -> None:
+        self.items: list[str] = list(items)
+        self.index: dict[str, int] = {s: i for i, s in enumerate(self.items)}
+
+    def get(self, s: str) -> int:
+        i = self.index.get(s)
+        if i is None:
+            i = self.index[s] = len(self.items)
+            self.items.append(s)
+        return i
+
+
+@dataclass
+class RankData:
+    """Arrays over rows (= Whoosh docnums) and the tables they refer to."""
+
+    ids: list[str]
+    hashes: list[str]
+    live: np.ndarray  # bool per row
+    vocab: list[str]
+    fwd: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]  # field -> (ptr, tids, tfs)
+    lengths: dict[str, np.ndarray]  # field -> float32 per row
+    focus: np.ndarray  # int32 per row: index into focus_keys, -1 when none
+    focus_keys: list[str]  # analysed focus
+    focus_names: list[str]  # a display name per focus key
+    gazetteer: dict[str, list[int]]  # analysed name -> focus key ids
+    qtype: np.ndarray  # int16 per row: index into qtypes, -1 when none
+    qtypes: list[str]
+    cat_ptr: np.ndarray
+    cat_ids: np.ndarray
+    paths: list[list[str]]
+    words: dict[str, int]  # spelling vocabulary: folded word -> count
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    # --- derived at load time ---------------------------------------------------------------
+    _inv: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)
+    _term_index: dict[str, int] = field(default_factory=dict)
+    _row_of: dict[str, int] = field(default_factory=dict)
+    _scorer: Any = None
+    cat_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    avg_len: dict[str, float] = field(default_factory=dict)
+    focus_count: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    _n_live: int | None = None
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.ids)
+
+    @property
+    def n_live(self) -> int:
+        if self._n_live is not None:  # counted by `prepare` (a loaded generation never changes)
+            return self._n_live
+        return int(self.live.sum())
+
+    # ------------------------------------------------------------------ build
+    @classmethod
+    def assemble(
+        cls,
+        row_ids: Sequence[str | None],
+        new: dict[str, tuple[str, DocVector]],
+        previous: RankData | None,
+        raw_words: Counter[str] | None = None,
+    ) -> RankData:
+        """Rows in Whoosh docnum order: a row whose id is in `new` takes that vector, any other
+        live row is copied from `previous` (an unchanged record); `None` marks a deleted doc."""
+        vocab = _Interner(previous.vocab if previous else ())
+        fkeys = _Interner(previous.focus_keys if previous else ())
+        fnames = list(previous.focus_names) if previous else []
+        qtypes = _Interner(previous.qtypes if previous else ())
+        paths = _Interner(["\x1f".join(p) for p in previous.paths] if previous else ())
+        old_gaz = previous.gazetteer if previous else {}
+        gaz: dict[str, list[int]] = {k: list(v) for k, v in old_gaz.items()}
+        words: Counter[str] = Counter(previous.words if previous else {})
+        name_case: dict[str, str] = dict(previous.extra.get("name_case", {})) if previous else {}
+        words.update(spelling_words(raw_words or Counter()))
+
+        n = len(row_ids)
+        live = np.zeros(n, dtype=bool)
+        focus = np.full(n, -1, dtype=np.int32)
+        qtype = np.full(n, -1, dtype=np.int16)
+        lengths = {f: np.zeros(n, dtype=np.float32) for f in FIELDS}
+        chunks: dict[str, tuple[list[np.ndarray], list[np.ndarray], list[int]]] = {
+            f: ([], [], []) for f in FIELDS
+        }
+        cat_chunks: list[np.ndarray] = []
+        cat_counts: list[int] = []
+        ids: list[str] = []
+        hashes: list[str] = []
+        prev_row = previous._row_of if previous else {}
+        empty_i = np.zeros(0, dtype=np.int32)
+        empty_t = np.zeros(0, dtype=np.uint16)
+
+        for row, rid in enumerate(row_ids):
+            if rid is None:
+                ids.append("")
+                hashes.append("")
+                for f in FIELDS:
+                    chunks[f][0].append(empty_i)
+                    chunks[f][1].append(empty_t)
+                    chunks[f][2].append(0)
+                cat_chunks.append(empty_i)
+                cat_counts.append(0)
+                continue
+            live[row] = True
+            ids.append(rid)
+            if rid in new:
+                h, dv = new[rid]
+                hashes.append(h)
+                for f in FIELDS:
+                    items = dv.terms[f]
+                    tids = np.fromiter(
+                        (vocab.get(t) for t in items), dtype=np.int32, count=len(items)
+                    )
+                    tfs = np.fromiter(
+                        (min(c, TF_MAX) for c in items.values()), dtype=np.uint16, count=len(items)
+                    )
+                    chunks[f][0].append(tids)
+                    chunks[f][1].append(tfs)
+                    chunks[f][2].append(len(items))
+                    lengths[f][row] = dv.lengths[f]
+                if dv.focus:
+                    fid = fkeys.get(dv.focus)
+                    if fid == len(fnames):
+                        fnames.append(dv.focus_name)
+                    focus[row] = fid
+                    for ph in dv.focus_phrases:
+                        lst = gaz.setdefault(ph, [])
+                        if fid not in lst:
+                            lst.append(fid)
+                    for ph, case in dv.name_case.items():
+                        if name_case.get(ph) != "plain":
+                            name_case[ph] = case
+                if dv.qtype:
+                    qtype[row] = qtypes.get(dv.qtype)
+                cids = np.array([paths.get("\x1f".join(p)) for p in dv.paths], dtype=np.int32)
+                cat_chunks.append(cids)
+                cat_counts.append(len(cids))
+            else:
+                assert previous is not None, f"record {rid} has neither a vector nor a previous row"
+                old = prev_row[rid]
+                hashes.append(previous.hashes[old])
+                for f in FIELDS:
+                    ptr, tids, tfs = previous.fwd[f]
+                    a, b = ptr[old], ptr[old + 1]
+                    chunks[f][0].append(tids[a:b])
+                    chunks[f][1].append(tfs[a:b])
+                    chunks[f][2].append(int(b - a))
+                    lengths[f][row] = previous.lengths[f][old]
+                focus[row] = previous.focus[old]
+                qtype[row] = previous.qtype[old]
+                a, b = previous.cat_ptr[old], previous.cat_ptr[old + 1]
+                cat_chunks.append(previous.cat_ids[a:b])
+                cat_counts.append(int(b - a))
+
+        fwd = {}
+        for f in FIELDS:
+            tid_l, tf_l, cnt = chunks[f]
+            ptr = np.zeros(n + 1, dtype=np.int64)
+            np.cumsum(np.asarray(cnt, dtype=np.int64), out=ptr[1:])
+            fwd[f] = (
+                ptr,
+                np.concatenate(tid_l) if tid_l else empty_i,
+                np.concatenate(tf_l) if tf_l else empty_t,
+            )
+        cat_ptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.asarray(cat_counts, dtype=np.int64), out=cat_ptr[1:])
+        cat_ids = np.concatenate(cat_chunks) if cat_chunks else empty_i
+        data = cls(
+            ids=ids,
+            hashes=hashes,
+            live=live,
+            vocab=vocab.items,
+            fwd=fwd,
+            lengths=lengths,
+            focus=focus,
+            focus_keys=fkeys.items,
+            focus_names=fnames,
+            gazetteer=gaz,
+            qtype=qtype,
+            qtypes=qtypes.items,
+            cat_ptr=cat_ptr,
+            cat_ids=cat_ids.astype(np.int32),
+            paths=[p.split("\x1f") for p in paths.items],
+            words={w: c for w, c in words.items() if c > 0},
+            extra={"name_case": name_case},
+        )
+        return data
+
+    def forget_words(self, texts: Iterable[str]) -> None:
+        """Subtract the words of removed/changed records from the spelling vocabulary."""
+        raw: Counter[str] = Counter()
+        for t in texts:
+            raw.update(WORD_RE.findall(t or ""))
+        for w, c in spelling_words(raw).items():
+            left = self.words.get(w, 0) - c
+            if left > 0:
+                self.words[w] = left
+            else:
+                self.words.pop(w, None)
+
+    # ------------------------------------------------------------------ persistence
+    def save(self, folder: Path) -> None:
+        arrays: dict[str, np.ndarray] = {
+            "live": self.live,
+            "focus": self.focus,
+            "qtype": self.qtype,
+            "cat_ptr": self.cat_ptr,
+            "cat_ids": self.cat_ids,
+        }
+        for f in FIELDS:
+            ptr, tids, tfs = self.fwd[f]
+            arrays[f"{f}_ptr"], arrays[f"{f}_tids"], arrays[f"{f}_tfs"] = ptr, tids, tfs
+            arrays[f"{f}_len"] = self.lengths[f]
+        with (folder / RANK_NPZ).open("wb") as fh:
+            np.savez(fh, **arrays)
+        tables = {
+            "ids": self.ids,
+            "hashes": self.hashes,
+            "vocab": self.vocab,
+            "focus_keys": self.focus_keys,
+            "focus_names": self.focus_names,
+            "gazetteer": self.gazetteer,
+            "qtypes": self.qtypes,
+            "paths": self.paths,
+            "words": self.words,
+            "extra": self.extra,
+        }
+        with (folder / RANK_JSON).open("w", encoding="utf-8") as fh:
+            json.dump(tables, fh, ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def load(cls, folder: Path) -> RankData:
+        with (folder / RANK_JSON).open(encoding="utf-8") as fh:
+            t = json.load(fh)
+        with np.load(folder / RANK_NPZ) as z:
+            arrays = {k: z[k] for k in z.files}
+        data = cls(
+            ids=t["ids"],
+            hashes=t["hashes"],
+            live=arrays["live"],
+            vocab=t["vocab"],
+            fwd={f: (arrays[f"{f}_ptr"], arrays[f"{f}_tids"], arrays[f"{f}_tfs"]) for f in FIELDS},
+            lengths={f: arrays[f"{f}_len"] for f in FIELDS},
+            focus=arrays["focus"],
+            focus_keys=t["focus_keys"],
+            focus_names=t["focus_names"],
+            gazetteer={k: list(v) for k, v in t["gazetteer"].items()},
+            qtype=arrays["qtype"],
+            qtypes=t["qtypes"],
+            cat_ptr=arrays["cat_ptr"],
+            cat_ids=arrays["cat_ids"],
+            paths=t["paths"],
+            words=t["words"],
+            extra=t.get("extra", {}),
+        )
+        data.prepare()
+        return data
+
+    def prepare(self) -> None:
+        """Derive the inverted lists (term -> rows) and lookup tables used at query time."""
+        self._term_index = {t: i for i, t in enumerate(self.vocab)}
+        self._row_of = {rid: i for i, rid in enumerate(self.ids) if rid}
+        n_terms = len(self.vocab)
+        for f in FIELDS:
+            ptr, tids, tfs = self.fwd[f]
+            rows = np.repeat(np.arange(self.n_rows, dtype=np.int32), np.diff(ptr))
+            order = np.argsort(tids, kind="stable")
+            counts = np.bincount(tids, minlength=n_terms)
+            iptr = np.zeros(n_terms + 1, dtype=np.int64)
+            np.cumsum(counts, out=iptr[1:])
+            self._inv[f] = (iptr, rows[order], tfs[order].astype(np.float32))
+        self.cat_rows = np.repeat(np.arange(self.n_rows, dtype=np.int64), np.diff(self.cat_ptr))
+        self._n_live = int(self.live.sum())
+        n_live = max(self.n_live, 1)
+        self.avg_len = {f: float(self.lengths[f][self.live].sum()) / n_live or 1.0 for f in FIELDS}
+        self.focus_count = (
+            np.bincount(self.focus[self.live & (self.focus >= 0)], minlength=len(self.focus_keys))
+            if len(self.focus_keys)
+            else np.zeros(0, dtype=np.int64)
+        )
+
+    # ------------------------------------------------------------------ lookups
+    def acronym_keys(self) -> frozenset[str] | None:
+        """Analysed focus names written only as acronyms ("odd" from "ODD"): they count in a
+        query only when typed in capitals. None for an index built before this was kept."""
+        cached = self.__dict__.get("_acronyms", False)
+        if cached is False:
+            case = self.extra.get("name_case")
+            cached = None if case is None else frozenset(
+                k for k, c in case.items() if c == "caps"
+            )
+            self.__dict__["_acronyms"] = cached
+        return cached
+
+    def row_of(self, record_id: str) -> int | None:
+        row = self._row_of.get(record_id)
+        return row if row is not None and self.live[row] else None
+
+    def term_id(self, term: str) -> int | None:
+        return self._term_index.get(term)
+
+    def postings(self, f: str, term: str) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, frequencies) of `term` in field `f` (empty arrays when absent)."""
+        tid = self._term_index.get(term)
+        if tid is None:
+            return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)
+        iptr, rows, tfs = self._inv[f]
+        a, b = iptr[tid], iptr[tid + 1]
+        return rows[a:b], tfs[a:b]
+
+    def idf(self, df: int) -> float:
+        n = max(self.n_live, 1)
+        return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+
+    def paths_of(self, row: int) -> list[list[str]]:
+        a, b = self.cat_ptr[row], self.cat_ptr[row + 1]
+        return [self.paths[i] for i in self.cat_ids[a:b]]

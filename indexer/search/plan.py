@@ -1,0 +1,694 @@
+"""From a parsed query to what is scored: clauses, phrases, exclusions, boosts.
+
+This is where a query is *understood*:
+- short keyword queries list the records with every unit (word, "phrase", a OR b) first,
+  then those with at least half of the typed words (by how many they have);
+- synonyms (lay terms, MedQuAD focus synonyms) join the unit they replace as alternatives;
+  a synonym phrase's typed words count only together (a lay term as the phrase);
+- words only visitors wrote (misspelt) get their spelling correction as an alternative;
+- long messages are reduced to the words that carry meaning: chatty words (greetings,
+  thanks, personal history) and words found in a large share of the corpus are dropped,
+  and every record is ranked (no "all words" rule);
+- the condition the query names is found by matching its terms against the corpus' foci
+  and their synonyms (idf-weighted coverage of each focus name); records about it are
+  boosted, and so are records of the question type the query asks (treatment, cause...).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from indexer.index.ranking import ACRONYM_MAX, RankData, phrase_key
+from indexer.results import SynonymUse
+from indexer.search.query import Item, ParsedQuery
+from indexer.search.scoring import Alternative, Clause, get_scorer
+from indexer.text.analysis import STOP_WORDS, WORD_RE, fold, stem
+from indexer.text.qtype import question_types, with_related
+from indexer.text.synonyms import find_synonyms
+
+ALL_WORDS_MAX = 4  # up to this many units, every one must match
+BACKFILL_SHARE = 0.5  # then records with at least this share of the typed words follow
+LONG_QUERY_UNITS = 7  # from this many units on, a query is a "message"
+_SENTENCE_BREAK = re.compile(r"\w[.!;]+\s+\w")
+QUESTION_MIN_UNITS = 2  # a question of this many units on is ranked as a message
+SUBJECT_WEIGHT = 1.5  # words of the first sentence of a message (often a subject line)
+SUBJECT_MAX_CHARS = 120
+QUESTION_WORDS = frozenset(
+    [
+        "what", "how", "why", "when", "where", "who", "which", "whom", "whose", "is", "are",
+        "can", "could", "does", "do", "did", "should", "will", "would", "may", "might", "has",
+        "have",
+    ]
+)
+MAX_DF_SHARE = 0.08  # in messages, words in more than this share of records are dropped
+DF_DROP_MIN_RECORDS = 1000  # document frequencies of a smaller corpus say little
+MAX_MESSAGE_UNITS = 14  # a message keeps at most this many units (the rarest)
+SYNONYM_WEIGHT = 0.9
+REPEAT_BONUS = 0.25  # a unit typed again weighs this much more...
+REPEAT_MAX = 1.5  # ...up to this
+CORRECTION_WEIGHT = 0.9
+
+# Boosts, as shares of the best text score of the query.
+FOCUS_BOOST = 0.5
+QTYPE_BOOST = 0.4
+QTYPE_WITHOUT_FOCUS = 0.0  # qtype boost factor for records not about the detected condition
+INFORMATION_PRIOR = 0.3  # qtype weight of "information" answers when nothing else is asked
+FEEDBACK_BOOST = 0.5  # focus boost share from the foci of the best text matches
+FEEDBACK_DOCS = 5
+FOCUS_MIN_MASS = 2.5  # idf mass of a focus name for a full boost (single common words get less)
+FOCUS_MIN_NAME_MASS = 2.0  # names made only of common words ("disease") are ignored
+FOCUS_RELATIVE = 0.6  # only foci scoring at least this share of the best one are boosted
+FOCUS_COVERAGE_EXP = 1.0
+FOCUS_RIVAL_FLOOR = 0.7  # names compete for the query where they share terms, and every
+# name with whatever covers the most of the query scaled by this (1: all names compete)
+FOCUS_SYNONYM_SHARE = 0.5  # a name reached only through a synonym counts this much
+
+# Words of consumer messages that say nothing about the question (beyond the stop list).
+NOISE_WORDS: frozenset[str] = frozenset(
+    [
+        "hi", "hello", "hey", "dear", "sir", "madam", "thanks", "thank", "thankyou", "please",
+        "regards", "sincerely", "appreciate", "appreciated", "kindly", "greetings", "ok",
+        "okay", "yes", "yeah", "im", "ive", "id", "dont", "doesnt", "didnt", "cant", "wont",
+        "know", "knew", "want", "wanted", "wondering", "wonder", "wondered", "question",
+        "questions", "ask", "asking", "asked", "answer", "answers", "anyone", "someone",
+        "somebody", "anybody", "something", "anything", "everything", "nothing", "thing",
+        "things", "really", "lot", "lots", "still", "get", "gets", "got", "getting", "go",
+        "going", "goes", "went", "gone", "like", "liked", "now", "ever", "well", "much",
+        "many", "also", "even", "though", "although", "however", "since", "ago", "year",
+        "years", "month", "months", "week", "weeks", "day", "days", "today", "yesterday",
+        "time", "times", "recently", "currently", "since", "told", "tell", "said", "say",
+        "says", "saying", "think", "thought", "feel", "felt", "seem", "seems", "seemed",
+        "need", "needs", "needed", "would", "could", "should", "might", "maybe", "please",
+        "advice", "advise", "info", "kind", "sort", "way", "ways", "make", "made", "see",
+        "seen", "look", "looking", "find", "found", "trying", "try", "tried", "give", "given",
+        "use", "used", "using", "one", "two", "three", "first", "last", "since",
+        "put", "let", "keep", "kept", "come", "came", "take", "took", "taken", "sure",
+        "able", "unable", "etc", "via", "per", "help", "concern", "concerned", "worried",
+        "worry", "curious", "interested", "request", "general", "health", "customer",
+        "service", "regarding", "subject", "matter", "obtain", "send", "email", "mail",
+        "website", "site", "page", "article", "doctor", "doctors", "dr", "mom", "mother",
+        "dad", "father", "husband", "wife", "son", "daughter", "friend", "family", "child",
+        "old", "age", "male", "female", "woman", "man", "recommend", "recommended", "name",
+    ]
+)
+
+
+@dataclass
+class Plan:
+    clauses: list[Clause] = field(default_factory=list)
+    phrases: list[tuple[str, ...]] = field(default_factory=list)  # must appear as phrases
+    negated: list[tuple[str, ...]] = field(default_factory=list)
+    min_match: int = 1  # clauses a record must satisfy to be a full match (0: any score)
+    backfill_words: int = 1  # typed words a partial match must have to be listed after them
+    corrections: dict[str, str] = field(default_factory=dict)  # typed word -> searched too
+    boost: Callable[[RankData, np.ndarray], np.ndarray] | None = None
+    synonyms: list[SynonymUse] = field(default_factory=list)
+    understood: dict[str, Any] = field(default_factory=dict)
+    notices: list[str] = field(default_factory=list)
+    searched: str = ""
+    surface: dict[str, str] = field(default_factory=dict)  # stem -> word as typed
+
+
+@dataclass
+class _Unit:
+    items: list[Item]
+    stems: list[tuple[str, ...]]  # per item
+    clause: Clause
+    words: list[str]  # folded words typed (all items)
+    single: bool  # one plain word item (may join a synonym phrase)
+
+
+# --------------------------------------------------------------------------- focus
+class FocusIndex:
+    """The names (focus and synonyms) of every focus key, as term ids, for coverage
+    matching against a query."""
+
+    def __init__(self, data: RankData) -> None:
+        self.data = data
+        keys: list[int] = []
+        tids: list[int] = []
+        ptr = [0]
+        acronyms = data.acronym_keys()
+        caps: list[bool] = []
+        for phrase, fids in data.gazetteer.items():
+            ids = [data.term_id(t) for t in dict.fromkeys(phrase.split())]
+            if not ids or any(i is None for i in ids):
+                continue
+            for k in fids:
+                keys.append(k)
+                tids.extend(ids)  # type: ignore[arg-type]
+                ptr.append(len(tids))
+                caps.append(acronyms is None or phrase in acronyms)
+        self.keys = np.asarray(keys, dtype=np.int64)
+        self.tids = np.asarray(tids, dtype=np.int64)
+        self.ptr = np.asarray(ptr, dtype=np.int64)
+        self.phrase_of = np.repeat(np.arange(len(keys)), np.diff(self.ptr))
+        # "Acronymic" names: every word short or a number, written in capitals ("MED",
+        # "GSD VI", "MED 1"; not "Gout" or "Ear wax"); they count only when one of their
+        # words was typed in capitals.
+        vocab = data.vocab
+        short_tok = np.fromiter(
+            (len(vocab[t]) <= ACRONYM_MAX or vocab[t].isdigit() for t in self.tids),
+            dtype=bool, count=len(self.tids),
+        )
+        n_phr = len(keys)
+        long_count = np.bincount(self.phrase_of[~short_tok], minlength=n_phr)
+        self.acronymic = (long_count == 0) & np.asarray(caps, dtype=bool)
+        self.short_tok = short_tok
+        n_keys = len(data.focus_keys)
+        self.alive = (data.focus_count > 0) if len(data.focus_count) == n_keys else np.ones(
+            n_keys, bool
+        )
+        self.dead = np.flatnonzero(~self.alive)
+        # Per generation, what every query would otherwise recompute: the name entries of
+        # each term (term id -> entry indices, ascending: a CSR table over `tids`), the idf
+        # weight of every entry and the idf mass of every name.
+        n_terms = len(data.vocab)
+        self.term_ptr = np.zeros(n_terms + 1, dtype=np.int64)
+        np.cumsum(np.bincount(self.tids, minlength=n_terms), out=self.term_ptr[1:])
+        self.term_entries = np.argsort(self.tids, kind="stable")
+        self.w = self._idf()[self.tids]
+        self.total = np.bincount(self.phrase_of, weights=self.w, minlength=len(keys))
+
+    def _entries(self, tids: Any) -> tuple[np.ndarray, np.ndarray]:
+        """(entries, which) of the names containing each of `tids`: entry indices in
+        ascending order (as `np.flatnonzero` of a mask over `self.tids` gives them) and the
+        position in `tids` of the term of each entry."""
+        q = np.asarray(tids, dtype=np.int64).reshape(-1)
+        ptr = self.term_ptr
+        if not len(self.tids):
+            q = q[:0]
+        known = (q >= 0) & (q < len(ptr) - 1)
+        q = np.where(known, q, 0)
+        start = ptr[q]
+        lens = np.where(known, ptr[q + 1] - start, 0)  # an unknown term: no entries
+        n = int(lens.sum())
+        if not n:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty
+        which = np.repeat(np.arange(len(q)), lens)
+        # the ranges term_entries[start:start+len] of every term, concatenated
+        idx = np.arange(n) - np.repeat(np.cumsum(lens) - lens - start, lens)
+        ent = self.term_entries[idx]
+        order = np.argsort(ent, kind="stable")
+        return ent[order], which[order]
+
+    def match(self, idf_of_tid: dict[int, float], upper: frozenset[int] = frozenset()
+              ) -> np.ndarray:
+        """Score in [0, 1] per focus key: best idf-weighted coverage of one of its names by
+        the query terms, scaled down for names of little idf mass (one common word). A name
+        that is one short word (an acronym: "MED", "ODD") counts only when typed in capitals
+        (term ids in `upper`)."""
+        n_keys = len(self.data.focus_keys)
+        out = np.zeros(n_keys, np.float32)
+        if not len(self.tids) or not idf_of_tid:
+            return out
+        ent, which = self._entries(list(idf_of_tid))
+        if not len(ent):
+            return out
+        qw = np.fromiter(idf_of_tid.values(), dtype=np.float64, count=len(idf_of_tid))
+        meant = qw[which]  # how much the query means each term
+        n_phr = len(self.keys)
+        ent_ph = self.phrase_of[ent]
+        covered = np.bincount(ent_ph, weights=self.w[ent] * meant, minlength=n_phr)
+        # entries of one name are contiguous, so the names of ascending entries are sorted
+        touched = ent_ph[np.append(True, ent_ph[1:] != ent_ph[:-1])]
+        total = self.total
+        cand = touched[(covered[touched] > 0) & (total[touched] >= FOCUS_MIN_NAME_MASS)]
+        if len(cand) and self.acronymic[cand].any():
+            up, _ = self._entries(sorted(upper))
+            has_upper = np.zeros(n_phr, dtype=bool)
+            has_upper[self.phrase_of[up[self.short_tok[up]]]] = True
+            cand = cand[~self.acronymic[cand] | has_upper[cand]]
+        if not len(cand):
+            return out
+        cov = covered[cand] / np.maximum(total[cand], 1e-9)
+        share = covered[cand] / self._rival_mass(cand, ent, which, covered)
+        mass = np.minimum(1.0, covered[cand] / FOCUS_MIN_MASS)
+        score = (cov**FOCUS_COVERAGE_EXP * share * mass).astype(np.float32)
+        np.maximum.at(out, self.keys[cand], score)
+        out[self.dead] = 0.0
+        return out
+
+    def _rival_mass(self, cand: np.ndarray, present: np.ndarray, which: np.ndarray,
+                    covered: np.ndarray) -> np.ndarray:
+        """Per candidate name, the largest query mass covered by a name sharing a query term
+        with it (itself included): "diabetes" competes with "type 2 diabetes" and gets its
+        share of it, while "ear wax" and "hydrogen peroxide poisoning", two conditions of one
+        question, do not compete (unless one covers far less of the query than the best: a
+        lone "pain" beside "ear infection", see FOCUS_RIVAL_FLOOR). `present`: the entries
+        (ascending) of the query's terms, `which`: the query term of each (a small int)."""
+        floor = FOCUS_RIVAL_FLOOR * covered[cand].max()
+        if FOCUS_RIVAL_FLOOR >= 1.0:
+            return np.full(len(cand), floor)
+        is_cand = np.zeros(len(self.keys), dtype=bool)
+        is_cand[cand] = True
+        keep = is_cand[self.phrase_of[present]]
+        ent_ph = self.phrase_of[present[keep]]
+        inv = which[keep]  # the query term of each entry
+        best = np.zeros(int(inv.max(initial=-1)) + 1, np.float64)
+        np.maximum.at(best, inv, covered[ent_ph])
+        rival = np.zeros(len(self.keys), np.float64)
+        np.maximum.at(rival, ent_ph, best[inv])
+        return np.maximum(rival[cand], max(floor, 1e-9))
+
+    def terms_of_keys(self, tids: Any, is_key: np.ndarray) -> set[int]:
+        """Those of `tids` found in a name of a focus key where `is_key` (bool per key)."""
+        ent, _ = self._entries(tids)
+        hit = ent[is_key[self.keys[self.phrase_of[ent]]]]
+        return set(self.tids[hit].tolist())
+
+    def _idf(self) -> np.ndarray:
+        idf = getattr(self, "_idf_cache", None)
+        if idf is None:
+            data = self.data
+            df = np.zeros(len(data.vocab), np.float64)
+            for f in ("question", "title", "focus", "answer"):
+                iptr = data._inv[f][0]
+                df = np.maximum(df, np.diff(iptr))
+            n = max(data.n_live, 1)
+            idf = np.log(1.0 + (n - df + 0.5) / (df + 0.5))
+            self._idf_cache = idf
+        return idf
+
+
+def focus_index(data: RankData) -> FocusIndex:
+    fi = getattr(data, "_focus_index", None)
+    if fi is None:
+        fi = FocusIndex(data)
+        data._focus_index = fi  # type: ignore[attr-defined]
+    return fi
+
+
+# --------------------------------------------------------------------------- planning
+def _display(item: Item) -> str:
+    """An item as shown back to the user: edge punctuation trimmed, phrases quoted."""
+    text = item.text.strip(_EDGE_PUNCT) or item.text
+    return f'"{text}"' if item.phrase else text
+
+
+_EDGE_PUNCT = ".,;:!?()[]{}<>\"'`*~^"
+
+
+def _units(pq: ParsedQuery, corrected: set[str]) -> list[_Unit]:
+    units = []
+    for group in pq.groups:
+        alts = []
+        stems_l = []
+        words: list[str] = []
+        for item in group:
+            stems = tuple(item.stems)
+            if not stems:
+                continue
+            via = "correction" if any(w in corrected for w in item.words) else "query"
+            alts.append(Alternative(terms=stems, text=_display(item), via=via))
+            stems_l.append(stems)
+            words.extend(item.words)
+        if alts:
+            single = len(group) == 1 and not group[0].phrase
+            clause = Clause(alternatives=alts, label=" OR ".join(a.text for a in alts),
+                            size=len(alts[0].terms) if len(alts) == 1 else 1)
+            units.append(_Unit(list(group), stems_l, clause, words, single))
+    return units
+
+
+def _apply_synonyms(units: list[_Unit], data: RankData, plan: Plan, pq: ParsedQuery
+                    ) -> list[_Unit]:
+    """Merge runs of single-word units that form a synonym phrase into one unit whose
+    alternatives are the typed words and the synonyms."""
+    flat: list[tuple[str, int]] = []
+    for ui, u in enumerate(units):
+        if u.single:
+            flat.extend((t, ui) for t in u.stems[0])
+        else:
+            flat.append(("\x00", ui))  # a barrier: phrases and OR groups are not merged
+    terms = [t for t, _ in flat]
+    capitals = frozenset(data.vocab[t] for t in _capitals(data, pq))
+    matches = find_synonyms(terms, gazetteer=data.gazetteer, focus_names=data.focus_names,
+                            capitals=capitals, acronym_max=ACRONYM_MAX,
+                            acronyms=data.acronym_keys())
+    if not matches:
+        return units
+    scorer = get_scorer(data)
+    merged: dict[int, _Unit] = {}
+    drop: set[int] = set()
+    for m in matches:
+        uis = sorted({flat[i][1] for i in range(m.start, m.end)})
+        covered = tuple(t for t, ui in flat if ui in uis)
+        if len(covered) != m.end - m.start:  # the phrase splits a unit: skip it
+            continue
+        typed = _span_text(pq, [it for ui in uis for it in units[ui].items])
+        vias = {a.via for ui in uis for a in units[ui].clause.alternatives}
+        via = "correction" if "correction" in vias else "query"
+        lay = m.source == "lay-terms"
+        # The typed words of a synonym phrase count only together, never as loose words
+        # ("pins and needles" is not "needles"); a lay term (an idiom) must occur as the
+        # phrase, its synonyms too. MedQuAD names of a condition are exact equivalents,
+        # kept as tuned on the LiveQA questions (SYNONYM_WEIGHT, partial credit); a lay
+        # synonym weighs less than the typed words (see `_synonym_weight`), and one that
+        # contains every typed word ("sugar diabetes" for "diabetes") finds nothing more.
+        many = len(set(covered)) > 1
+        alts = [Alternative(terms=covered, text=typed, via=via, exact=many,
+                            phrase=lay and many)]
+        typed_mass = _reference_mass(data, scorer, covered, m.alternatives)
+        for name in m.alternatives:
+            key = tuple(phrase_key(name).split())
+            if not key or key == covered or (lay and set(key) >= set(covered)):
+                continue
+            if lay:
+                alts.append(Alternative(
+                    terms=key, weight=_synonym_weight(data, scorer, typed_mass, key),
+                    text=name, via="synonym", exact=True, phrase=len(set(key)) > 1))
+            else:
+                alts.append(Alternative(terms=key, weight=SYNONYM_WEIGHT, text=name,
+                                        via="synonym"))
+        if len(alts) == 1:
+            continue
+        merged[uis[0]] = _Unit(
+            items=[it for ui in uis for it in units[ui].items],
+            stems=[covered],
+            clause=Clause(alternatives=alts, label=typed, size=len(set(covered))),
+            words=[w for ui in uis for w in units[ui].words],
+            single=False,
+        )
+        drop.update(uis[1:])
+        plan.synonyms.append(
+            SynonymUse(phrase=typed, alternatives=[a.text for a in alts[1:]], source=m.source)
+        )
+    return [merged.get(ui, u) for ui, u in enumerate(units) if ui not in drop]
+
+
+def _span_text(pq: ParsedQuery, items: list[Item]) -> str:
+    """The words of `items` as typed, with what stood between them ("pins and needles")."""
+    if not items:
+        return ""
+    first, last = items[0], items[-1]
+    text = pq.source[first.start: last.start + len(last.text)]
+    if not text or len(text) > 200 or any(it.phrase for it in items):
+        return " ".join(w for it in items for w in it.words)
+    return " ".join(text.split()).strip(_EDGE_PUNCT) or text
+
+
+def _idf_mass(data: RankData, scorer: Any, terms: tuple[str, ...]) -> float:
+    """Sum of the terms' idf (an unknown term counts as the rarest)."""
+    return sum(data.idf(scorer.term(t)[2]) for t in set(terms))
+
+
+def _reference_mass(data: RankData, scorer: Any, covered: tuple[str, ...],
+                    names: tuple[str, ...]) -> float:
+    """The idf mass synonyms are weighed against: the typed words', or when the corpus does
+    not know them ("backache" in an archive that says "back pain"), the smallest of the
+    synonyms', so that no synonym wins just by being made of rarer words."""
+    if all(scorer.term(t)[2] for t in covered):
+        return _idf_mass(data, scorer, covered)
+    masses = [_idf_mass(data, scorer, key) for key in
+              (tuple(phrase_key(n).split()) for n in names) if key
+              and all(scorer.term(t)[2] for t in key)]
+    return min(masses, default=_idf_mass(data, scorer, covered))
+
+
+def _synonym_weight(data: RankData, scorer: Any, typed_mass: float,
+                    terms: tuple[str, ...]) -> float:
+    """A synonym weighs SYNONYM_WEIGHT of what was typed, and never more: a synonym made of
+    rarer words than the typed ones ("bad back" for "back pain") would otherwise score
+    higher than the words typed, so it is scaled down to the typed words' idf mass."""
+    mass = _idf_mass(data, scorer, terms)
+    if mass <= 0:
+        return SYNONYM_WEIGHT
+    return SYNONYM_WEIGHT * min(1.0, typed_mass / mass)
+
+
+def plan_query(
+    data: RankData,
+    pq: ParsedQuery,
+    *,
+    corrections: dict[str, str] | None = None,
+    spell: Any = None,
+) -> Plan:
+    """Plan a parsed query. `corrections` (typed -> corrected) marks a re-run with the
+    did-you-mean spelling; `spell` (a SpellIndex) adds corrections of unknown words as
+    alternatives."""
+    plan = Plan()
+    corrected = {c.lower() for c in (corrections or {}).values()}
+    scorer = get_scorer(data)
+    units = _units(pq, corrected)
+    for u in units:
+        for w in u.words:
+            if w not in STOP_WORDS:
+                plan.surface.setdefault(stem(w), w)
+    units = _apply_synonyms(units, data, plan, pq)
+
+    long_query = len(units) >= LONG_QUERY_UNITS or (
+        len(units) >= QUESTION_MIN_UNITS and is_question(pq)
+    )
+    n_live = max(data.n_live, 1)
+    kept: list[_Unit] = []
+    dropped: list[str] = []
+    for u in units:
+        if spell is not None and u.single:
+            _add_correction(u, spell, scorer, plan)
+        if long_query and u.single and not u.clause.alternatives[1:]:
+            words = [w for w in u.words if w not in STOP_WORDS]
+            if all(w in NOISE_WORDS for w in words):
+                dropped.append(" ".join(u.words))
+                continue
+        kept.append(u)
+    if long_query:
+        # common words go too, unless they belong to the name of the condition asked about
+        protected = _focus_terms(data, pq, kept)
+        common = []
+        for u in kept:
+            df_share = _unit_df(scorer, u) / n_live
+            if not u.single or u.clause.alternatives[1:] or set(u.stems[0]) & protected:
+                continue
+            if (df_share > MAX_DF_SHARE and n_live >= DF_DROP_MIN_RECORDS) or all(
+                w.isdigit() for w in u.words
+            ):  # numbers (doses, ages) count only as part of a name ("trisomy 7")
+                common.append(u)
+        dropped.extend(" ".join(u.words) for u in common)
+        kept = [u for u in kept if u not in common]
+        _emphasise_subject(pq, kept)
+    kept = _merge_repeats(kept)
+    if long_query and len(kept) > MAX_MESSAGE_UNITS:
+        kept.sort(key=lambda u: _unit_df(scorer, u))
+        kept = sorted(kept[:MAX_MESSAGE_UNITS], key=units.index)
+    if not kept:  # everything was chatter: keep the rarest words rather than nothing
+        kept = sorted(units, key=lambda u: _unit_df(scorer, u))[:3]
+
+    plan.clauses = [u.clause for u in kept]
+    for u in kept:
+        for item, stems in zip(u.items, u.stems, strict=False):
+            # in a message, quotes are quotations, not a search operator
+            if item.phrase and len(stems) > 1 and len(u.items) == 1 and not long_query:
+                plan.phrases.append(stems)
+    for item in pq.negated:
+        stems = tuple(item.stems)
+        if stems:
+            plan.negated.append(stems)
+    n = len(plan.clauses)
+    if long_query:
+        plan.min_match = 0  # every record with a score is ranked
+    elif n <= ALL_WORDS_MAX:
+        plan.min_match = n
+    else:
+        plan.min_match = n - 1
+    # below the records with (nearly) all words: those with at least half of the typed words
+    n_words = sum(c.size for c in plan.clauses if c.counts)
+    plan.backfill_words = max(1, math.ceil(n_words * BACKFILL_SHARE))
+    plan.searched = " ".join(c.label for c in plan.clauses)
+    _understand(data, pq, plan, kept, long_query, dropped)
+    return plan
+
+
+def is_question(pq: ParsedQuery) -> bool:
+    """A natural-language question ("what causes ...?", "can acupuncture help ...") rather
+    than a list of keywords: ranked as a message, not filtered to records with every word."""
+    items = pq.items
+    if not items:
+        return False
+    first = items[0].words[0] if items[0].words else ""
+    if first in QUESTION_WORDS or "?" in pq.source:
+        return True
+    # several sentences ("Ear wax. Is it safe to...") are a message, not keywords
+    return bool(_SENTENCE_BREAK.search(pq.source))
+
+
+def _query_weights(data: RankData, clauses: list[Clause]) -> dict[int, float]:
+    """Term id -> how much the query means it (1 for typed words; synonyms and corrections
+    count their alternative weight) for matching focus names."""
+    scorer = get_scorer(data)
+    out: dict[int, float] = {}
+    for c in clauses:
+        for a in c.alternatives:
+            w = 1.0 if a.via == "query" else SYNONYM_WEIGHT * FOCUS_SYNONYM_SHARE
+            if a.via == "correction":
+                w = a.weight
+            for t in a.terms:
+                tid = data.term_id(t)
+                if tid is not None and scorer.term(t)[2]:
+                    out[tid] = max(out.get(tid, 0.0), w)
+    return out
+
+
+def _focus_terms(data: RankData, pq: ParsedQuery, units: list[_Unit]) -> set[str]:
+    """Terms of the query that belong to the best-matching focus names."""
+    if not data.focus_keys:
+        return set()
+    idf_of_tid = _query_weights(data, [u.clause for u in units])
+    fi = focus_index(data)
+    scores = fi.match(idf_of_tid, _capitals(data, pq))
+    if not len(scores) or scores.max() <= 0:
+        return set()
+    top = scores >= FOCUS_RELATIVE * scores.max()
+    return {data.vocab[t] for t in fi.terms_of_keys(list(idf_of_tid), top)}
+
+
+def _emphasise_subject(pq: ParsedQuery, units: list[_Unit]) -> None:
+    """In a message of several sentences, the first one usually names the topic (a subject
+    line, "Ear wax. I sometimes..."): its words weigh more."""
+    m = _SENTENCE_BREAK.search(pq.source)
+    if not m:
+        return
+    end = m.start() + 1
+    if end > SUBJECT_MAX_CHARS:
+        return
+    for u in units:
+        if u.items and u.items[0].start < end:
+            u.clause.weight *= SUBJECT_WEIGHT
+
+
+def _capitals(data: RankData, pq: ParsedQuery) -> frozenset[int]:
+    """Term ids of words typed in capitals (acronyms), unless the whole text is shouted."""
+    upper: set[int] = set()
+    raws = [raw for item in pq.items for raw in WORD_RE.findall(item.text)]
+    capitals = [raw for raw in raws if len(raw) >= 2 and raw.isupper()]
+    if len(capitals) <= max(2, len(raws) // 3):
+        for raw in capitals:
+            if fold(raw) not in STOP_WORDS:
+                tid = data.term_id(stem(fold(raw)))
+                if tid is not None:
+                    upper.add(tid)
+    return frozenset(upper)
+
+
+def _focus_feedback(d: RankData, total: np.ndarray, n_keys: int) -> np.ndarray:
+    """Pseudo-relevance feedback on the condition: the foci of the best text matches vote
+    (weighted by score); returns a weight in [0, 1] per focus key (plus a 0 slot for -1)."""
+    k = min(FEEDBACK_DOCS, len(total))
+    top = np.argpartition(-total, k - 1)[:k]
+    top = top[total[top] > 0]
+    votes = np.zeros(n_keys + 1, np.float64)
+    if len(top):
+        np.add.at(votes, d.focus[top], total[top])
+    votes[-1] = 0.0
+    if votes.max() > 0:
+        votes /= votes.max()
+    return votes.astype(np.float32)
+
+
+def _merge_repeats(units: list[_Unit]) -> list[_Unit]:
+    """A word typed several times is one unit, weighted a little more (emphasis)."""
+    seen: dict[tuple, _Unit] = {}
+    out = []
+    for u in units:
+        key = tuple(sorted((a.terms, a.via) for a in u.clause.alternatives))
+        if key in seen:
+            first = seen[key]
+            first.clause.weight = min(REPEAT_MAX, first.clause.weight + REPEAT_BONUS)
+            continue
+        seen[key] = u
+        out.append(u)
+    return out
+
+
+def _unit_df(scorer: Any, u: _Unit) -> int:
+    return min((scorer.term(t)[2] or 10**9) for a in u.clause.alternatives for t in a.terms)
+
+
+def _add_correction(u: _Unit, spell: Any, scorer: Any, plan: Plan) -> None:
+    """A word that looks misspelt (`SpellIndex.correct`) and that no expert wrote (unknown
+    to the index, or found only in visitors' questions) is searched as typed *and* as
+    corrected, when the correction is in at least as many records: "sciatia" also finds
+    "sciatica", ranked together (the correction weighs CORRECTION_WEIGHT)."""
+    word = u.words[0] if len(u.words) == 1 else None
+    if not word:
+        return
+    fix = spell.correct(word)
+    if not fix or fix == word:
+        return
+    terms = tuple(stem(w) for w in fix.split() if w not in STOP_WORDS)
+    if not terms:
+        return
+    typed_df = max((scorer.term(t)[2] for t in u.stems[0]), default=0)
+    if typed_df and spell.counts.get(word, 0):
+        return  # the experts wrote it too: a rare word, not a visitor's slip ("filler")
+    fix_df = min(scorer.term(t)[2] for t in terms)
+    if fix_df == 0 or (typed_df and fix_df < typed_df):
+        return
+    if typed_df:
+        # ranked together: the misspelling is rare because it is a misspelling, so it
+        # weighs no more than the word meant ("accupuncture" is not a rarer "acupuncture")
+        typed = u.clause.alternatives[0]
+        typed.weight *= min(1.0, scorer.data.idf(fix_df) / scorer.data.idf(typed_df))
+    u.clause.alternatives.append(
+        Alternative(terms=terms, weight=CORRECTION_WEIGHT, text=fix, via="correction")
+    )
+    plan.corrections[word] = fix
+
+
+def _understand(data: RankData, pq: ParsedQuery, plan: Plan, kept: list[_Unit],
+                long_query: bool, dropped: list[str]) -> None:
+    """Detect the condition (focus) and the question type, and set the boosts."""
+    idf_of_tid = _query_weights(data, plan.clauses)
+    if data.focus_keys:
+        key_scores = focus_index(data).match(idf_of_tid, _capitals(data, pq))
+        if len(key_scores) and key_scores.max() > 0:
+            key_scores[key_scores < FOCUS_RELATIVE * key_scores.max()] = 0.0
+    else:
+        key_scores = np.zeros(0, np.float32)
+    top = np.argsort(-key_scores)[:3] if len(key_scores) else []
+    foci = [(data.focus_names[k], round(float(key_scores[k]), 3)) for k in top
+            if key_scores[k] > 0.3]
+    text = " ".join(w for item in pq.items for w in item.words)
+    asked = question_types(text)
+    qtypes = with_related(asked, set(data.qtypes))
+    plan.understood = {
+        "mode": "message" if long_query else ("all words" if plan.min_match == len(plan.clauses)
+                                             else "most words"),
+        "focus": [name for name, _ in foci],
+        "qtype": [label for label, _ in asked],
+        "terms": [c.label for c in plan.clauses],
+    }
+    if dropped:
+        plan.understood["ignored"] = dropped
+    if not data.focus_keys and not qtypes:
+        return
+    qconf = np.zeros(len(data.qtypes) + 1, np.float32)  # last slot: records without a type
+    for label, conf in qtypes:
+        qconf[data.qtypes.index(label)] = conf
+    if "information" in data.qtypes:  # the overview answer is a safe bet for any question
+        i = data.qtypes.index("information")
+        qconf[i] = max(qconf[i], INFORMATION_PRIOR)
+    fscore = np.append(key_scores, 0.0).astype(np.float32)  # index -1 -> 0
+    n_keys = len(data.focus_keys)
+
+    def boost(d: RankData, total: np.ndarray) -> np.ndarray:
+        best = float(total.max()) if len(total) else 0.0
+        if best <= 0:
+            return np.zeros_like(total)
+        per_key = fscore  # per focus key (and a 0 slot for -1), then one gather per row
+        if FEEDBACK_BOOST > 0 and n_keys:
+            per_key = np.maximum(fscore, FEEDBACK_BOOST * _focus_feedback(d, total, n_keys))
+        f = per_key[d.focus]
+        q = qconf[d.qtype]
+        q = q * np.where(f > 0.3, 1.0, QTYPE_WITHOUT_FOCUS)
+        return (best * (FOCUS_BOOST * f + QTYPE_BOOST * q) * (total > 0)).astype(np.float32)
+
+    plan.boost = boost
+

@@ -1,0 +1,170 @@
+"""Scoring over a generation's ranking arrays: BM25F per term (cached), clauses made of
+alternatives (a word, its synonyms, its spelling correction), combined with numpy.
+
+Kept apart from `indexer.index.ranking` (what the index contains) so that changing how we score
+never invalidates a built index.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+
+from indexer.index.ranking import FIELDS, RankData
+
+
+@dataclass(frozen=True)
+class Params:
+    """BM25F parameters: per-field weight and length normalisation, shared saturation."""
+
+    k1: float = 1.2
+    weights: tuple[tuple[str, float], ...] = (
+        ("question", 2.0),
+        ("title", 2.0),
+        ("focus", 2.5),
+        ("category", 1.0),
+        ("answer", 1.0),
+    )
+    b: tuple[tuple[str, float], ...] = (
+        ("question", 0.5),
+        ("title", 0.5),
+        ("focus", 0.3),
+        ("category", 0.3),
+        ("answer", 0.75),
+    )
+
+
+DEFAULT_PARAMS = Params()
+
+
+@dataclass
+class Alternative:
+    """One way of satisfying a clause: its `terms` (stems), scaled by `weight`.
+
+    A record satisfies the alternative when it contains every term (and, with `phrase`,
+    contains them as a phrase). By default a record that does not satisfy it still scores
+    the terms it has (partial credit, as loose words); with `exact` it scores nothing."""
+
+    terms: tuple[str, ...]
+    weight: float = 1.0
+    text: str = ""  # as typed / as the synonym file spells it
+    via: str = "query"
+    exact: bool = False  # no partial credit: all terms, or nothing
+    phrase: bool = False  # the terms must occur together, as a phrase (checked by the caller)
+
+
+@dataclass
+class Clause:
+    """A unit of the query (a word, a phrase, an OR group, a synonym group)."""
+
+    alternatives: list[Alternative]
+    weight: float = 1.0
+    required: bool = False
+    label: str = ""
+    counts: bool = True  # counts towards "how many query words matched"
+    size: int = 1  # how many typed words the clause stands for ("back pain": 2)
+
+
+class Scorer:
+    """BM25F over the arrays of a `RankData`, with a per-term cache (per generation)."""
+
+    CACHE_SIZE = 4096
+
+    def __init__(self, data: RankData, params: Params = DEFAULT_PARAMS) -> None:
+        self.data = data
+        self.params = params
+        n = data.n_rows
+        self.n = n
+        w = dict(params.weights)
+        b = dict(params.b)
+        self.norm: dict[str, np.ndarray] = {}
+        for f in FIELDS:
+            lens = data.lengths[f]
+            avg = data.avg_len[f] or 1.0
+            self.norm[f] = (w[f] / (1.0 - b[f] + b[f] * lens / avg)).astype(np.float32)
+        self._cache: dict[str, tuple[np.ndarray, np.ndarray, int]] = {}
+        self._lock = threading.Lock()
+
+    def term(self, term: str) -> tuple[np.ndarray, np.ndarray, int]:
+        """(rows, BM25F scores, document frequency) of one term (cached)."""
+        hit = self._cache.get(term)
+        if hit is not None:
+            return hit
+        data = self.data
+        parts_rows = []
+        parts_vals = []
+        for f in FIELDS:
+            rows, tfs = data.postings(f, term)
+            if len(rows):
+                parts_rows.append(rows)
+                parts_vals.append(tfs * self.norm[f][rows])
+        if not parts_rows:
+            out = (np.zeros(0, np.int32), np.zeros(0, np.float32), 0)
+        else:
+            if len(parts_rows) == 1:
+                rows, pseudo = parts_rows[0], parts_vals[0]
+            else:
+                allr = np.concatenate(parts_rows)
+                rows, inv = np.unique(allr, return_inverse=True)
+                pseudo = np.zeros(len(rows), np.float32)
+                np.add.at(pseudo, inv, np.concatenate(parts_vals))
+            df = len(rows)
+            k1 = self.params.k1
+            scores = (data.idf(df) * pseudo * (k1 + 1.0) / (k1 + pseudo)).astype(np.float32)
+            out = (rows.astype(np.int32), scores, df)
+        with self._lock:
+            if len(self._cache) >= self.CACHE_SIZE:
+                self._cache.clear()
+            self._cache[term] = out
+        return out
+
+    def clause(self, clause: Clause,
+               phrases: dict[tuple[str, ...], np.ndarray] | None = None) -> np.ndarray:
+        """Dense per-row score of a clause: the best of its alternatives (weighted)."""
+        return self.clause_match(clause, phrases)[0]
+
+    def clause_match(self, clause: Clause,
+                     phrases: dict[tuple[str, ...], np.ndarray] | None = None
+                     ) -> tuple[np.ndarray, np.ndarray]:
+        """(dense score, satisfied) per row: the best of the clause's alternatives (weighted),
+        and whether some alternative is satisfied (all its terms; as a phrase where asked).
+        `phrases` maps the terms of a phrase alternative to a bool row mask of where the
+        phrase occurs (a phrase alternative missing from it is satisfied nowhere)."""
+        n = self.n
+        best = np.zeros(n, np.float32)
+        matched = np.zeros(n, dtype=bool)
+        for alt in clause.alternatives:
+            terms = tuple(dict.fromkeys(alt.terms))
+            if len(terms) == 1 and not alt.phrase:
+                rows, scores, _ = self.term(terms[0])
+                # only the term's rows change (scores are never negative; rows are unique)
+                best[rows] = np.maximum(best[rows], scores * alt.weight)
+                matched[rows] = True
+                continue
+            acc = np.zeros(n, np.float32)
+            hits = np.zeros(n, np.int16)
+            for t in terms:
+                rows, scores, _ = self.term(t)
+                acc[rows] += scores
+                hits[rows] += 1
+            full = hits == len(terms)
+            if alt.phrase:
+                mask = (phrases or {}).get(alt.terms)
+                full &= mask if mask is not None else False
+            matched |= full
+            if alt.exact:
+                acc *= full
+            np.maximum(best, acc * alt.weight, out=best)
+        if clause.weight != 1.0:
+            best *= clause.weight
+        return best, matched
+
+
+def get_scorer(data: RankData) -> Scorer:
+    """The scorer of a generation's data (built once, kept on the data object)."""
+    sc = data._scorer
+    if sc is None:
+        sc = data._scorer = Scorer(data)
+    return sc

@@ -1,0 +1,213 @@
+"""Did-you-mean from the corpus vocabulary (words of answers, titles and foci: the text
+experts wrote; visitors' questions are where the misspellings are).
+
+Candidates come from a symmetric-delete table (every vocabulary word with one letter left
+out), checked with the Damerau edit distance: "accupuncture", "sciatia", "insomina" and
+"pnuemonia" are one edit from a frequent corpus word. A word is corrected when the corpus
+does not know it, or knows it only as a rare variant of a much more frequent word.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from nltk.metrics.distance import edit_distance
+
+from indexer.text.analysis import STOP_WORDS, WORD_RE, fold, stem
+
+MIN_WORD_LEN = 4  # shorter words are too ambiguous to correct
+MIN_VOCAB_COUNT = 1  # expert text is spelt well enough: a word seen once is a word
+RARE_COUNT = 3  # a known word this rare may still be a typo of a frequent one
+RARE_RATIO = 20  # ...when the candidate is this many times more frequent
+SHORT_WORD = 5  # words this short are corrected only for a missing, extra or swapped letter
+SPLIT_MIN_LEN = 3  # a run-together word is split into parts of at least this many letters
+SPLIT_MIN_COUNT = 2  # ...each seen at least this often
+CORRECT_MEMO_SIZE = 50_000  # words whose correction (or none) is remembered
+_UNSEEN = object()
+
+
+@dataclass
+class Correction:
+    text: str  # the whole query with the corrected words
+    changes: dict[str, str] = field(default_factory=dict)  # typed word -> correction
+
+
+class SpellIndex:
+    """Symmetric-delete lookup over a vocabulary of words and their counts. `known_stem`
+    (optional) tells whether a stem is a word of the vocabulary's texts in some form: a word
+    whose stem is known is an inflection ("taking" of "take"), not a misspelling."""
+
+    def __init__(self, counts: dict[str, int],
+                 known_stem: Callable[[str], bool] | None = None) -> None:
+        self.counts = counts
+        self.known_stem = known_stem
+        self.deletes: dict[str, list[str]] = {}
+        self._memo: dict[str, str | None] = {}
+        for w, c in counts.items():
+            if c < MIN_VOCAB_COUNT or len(w) < MIN_WORD_LEN - 1:
+                continue
+            for d in _deletes1(w):
+                self.deletes.setdefault(d, []).append(w)
+
+    def candidates(self, word: str) -> Iterable[str]:
+        seen: set[str] = set()
+        keys = {word, *_deletes1(word)}
+        if len(word) >= 7:
+            keys |= {d2 for d in list(keys) for d2 in _deletes1(d)}
+        for k in keys:
+            for w in self.deletes.get(k, ()):
+                if w not in seen:
+                    seen.add(w)
+                    yield w
+            if k in self.counts and k not in seen and self.counts[k] >= MIN_VOCAB_COUNT:
+                seen.add(k)
+                yield k
+
+    def best(self, word: str) -> str | None:
+        """The most frequent vocabulary word within 1 edit (2 for long words), or None."""
+        max_d = 1 if len(word) < 7 else 2
+        best: tuple | None = None
+        for cand in self.candidates(word):
+            if cand == word or abs(len(cand) - len(word)) > max_d or cand in STOP_WORDS:
+                continue
+            if len(cand) < MIN_WORD_LEN or stem(cand) == stem(word):
+                continue  # "hernias" is not a misspelling of "hernia"
+            if len(word) <= SHORT_WORD and _substitution(word, cand):
+                continue  # hand/sand/band: too many real words one letter apart
+            d = edit_distance(word, cand, transpositions=True)
+            if d > max_d or (d > 1 and cand[0] != word[0]):
+                continue  # two slips, one of them the first letter: another word (de-pressed)
+            count = self.counts.get(cand, 0)
+            # closest first; then clearly more frequent; then the longer shared start and
+            # the longer word (a left-out letter is the commonest slip)
+            key = (d, -int(math.log2(count + 1)), -_common_prefix(word, cand), -len(cand), cand)
+            if best is None or key < best:
+                best = key
+        return best[-1] if best else None
+
+    def correct(self, word: str) -> str | None:
+        """A correction for `word` when it looks misspelt, else None (remembered: the
+        vocabulary of an index never changes, and most words of a query are no typo)."""
+        memo = self._memo
+        fix = memo.get(word, _UNSEEN)  # one lookup: another thread may clear the memo
+        if fix is not _UNSEEN:
+            return fix  # type: ignore[return-value]
+        fix = self._correct(word)
+        if len(memo) >= CORRECT_MEMO_SIZE:
+            memo.clear()
+        memo[word] = fix
+        return fix
+
+    def _correct(self, word: str) -> str | None:
+        if len(word) < MIN_WORD_LEN or not word.isalpha() or word in STOP_WORDS:
+            return None
+        known = self.counts.get(word, 0)
+        if known > RARE_COUNT:
+            return None
+        if not known and self.known_stem is not None and self.known_stem(stem(word)):
+            return None  # another form of a known word: "taking" (take), "stressed" (stress)
+        cand = self.best(word)
+        if cand is None or edit_distance(word, cand, transpositions=True) > 1:
+            cand = self.split(word) or cand  # "backpain": two words run together
+        if cand is None:
+            return None
+        if known and self.counts.get(cand, 0) < known * RARE_RATIO:
+            return None
+        return cand
+
+    def split(self, word: str) -> str | None:
+        """Two vocabulary words run together ("backpain" -> "back pain", "sideeffects"):
+        the split whose rarer part is the most frequent, or None."""
+        best: tuple[int, str] | None = None
+        for i in range(SPLIT_MIN_LEN, len(word) - SPLIT_MIN_LEN + 1):
+            a, b = word[:i], word[i:]
+            if a in STOP_WORDS or b in STOP_WORDS:
+                continue
+            count = min(self.counts.get(a, 0), self.counts.get(b, 0))
+            if count >= SPLIT_MIN_COUNT and (best is None or count > best[0]):
+                best = (count, f"{a} {b}")
+        return best[1] if best else None
+
+
+def _substitution(a: str, b: str) -> bool:
+    return len(a) == len(b) and sum(x != y for x, y in zip(a, b, strict=True)) == 1
+
+
+def _common_prefix(a: str, b: str) -> int:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def _deletes1(word: str) -> list[str]:
+    return [word[:i] + word[i + 1:] for i in range(len(word))]
+
+
+def spell_index(gen: Any) -> SpellIndex:
+    """The generation's spelling index (built on first use, then cached)."""
+    idx = gen.cache.get("spell")
+    if idx is None:
+        with gen.lock:
+            idx = gen.cache.get("spell")
+            if idx is None:
+                idx = gen.cache["spell"] = SpellIndex(gen.data.words,
+                                                      known_stem=_expert_stem(gen.data))
+    return idx
+
+
+def _expert_stem(data: Any) -> Callable[[str], bool]:
+    """Is a stem used in the text experts or editors wrote (answers, foci, categories)?"""
+    from indexer.index.ranking import SPELLING_FIELDS
+
+    fields = (*SPELLING_FIELDS, "category")
+
+    def known(term: str) -> bool:
+        return any(len(data.postings(f, term)[0]) for f in fields)
+
+    return known
+
+
+def correct_text(index: SpellIndex, text: str) -> Correction | None:
+    """`text` with its misspelt words replaced (other characters kept), or None."""
+    changes: dict[str, str] = {}
+    out = []
+    pos = 0
+    for m in WORD_RE.finditer(text):
+        w = fold(m.group(0))
+        fix = index.correct(w) if w else None
+        if fix:
+            changes[m.group(0)] = fix
+            out.append(text[pos:m.start()])
+            out.append(_match_case(m.group(0), fix))
+            pos = m.end()
+    if not changes:
+        return None
+    out.append(text[pos:])
+    return Correction(text="".join(out), changes=changes)
+
+
+def _match_case(typed: str, fix: str) -> str:
+    if typed.isupper() and len(typed) > 1:
+        return fix.upper()
+    if typed[:1].isupper():
+        return fix[:1].upper() + fix[1:]
+    return fix
+
+
+def correct_query(gen: Any, pq: Any) -> Correction | None:
+    """A corrected version of the positive part of a parsed query, or None."""
+    def fmt(it: Any, sign: str = "") -> str:
+        return f'{sign}"{it.text}"' if it.phrase else f"{sign}{it.text}"
+
+    parts = [" OR ".join(fmt(it) for it in group) for group in pq.groups]
+    parts += [fmt(it, "-") for it in pq.negated]
+    text = " ".join(parts)
+    if not text:
+        return None
+    return correct_text(spell_index(gen), text)

@@ -1,0 +1,139 @@
+"""Synonyms applied at query time: the editable lay-term file and MedQuAD focus synonyms.
+
+`indexer/data/lay_terms.txt` holds groups of equivalent phrases ("bad back = back pain");
+MedQuAD records bring the synonyms of their focus ("AAS" for Aarskog-Scott syndrome), kept in
+the generation's gazetteer. A query phrase found in either gets the other names as
+alternatives of the same query unit, and the result tells the user (SearchResult.synonyms).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from indexer.index.ranking import phrase_key
+
+LAY_TERMS_FILE = Path(__file__).resolve().parent.parent / "data" / "lay_terms.txt"
+MAX_PHRASE_TERMS = 6
+
+
+@dataclass(frozen=True)
+class SynonymMatch:
+    start: int  # index of the first query term of the phrase
+    end: int  # one past the last
+    phrase: str  # the phrase as written in the file / focus list
+    alternatives: tuple[str, ...]  # the other names (display form)
+    source: str  # "lay-terms" or "focus"
+
+
+class LayTerms:
+    """Groups of equivalent phrases, looked up by their analysed form."""
+
+    def __init__(self, groups: Sequence[Sequence[str]]) -> None:
+        self.groups = [list(g) for g in groups if len(g) > 1]
+        self.by_key: dict[str, list[tuple[int, str]]] = {}
+        for gi, group in enumerate(self.groups):
+            for phrase in group:
+                key = phrase_key(phrase)
+                if key:
+                    self.by_key.setdefault(key, []).append((gi, phrase))
+
+    @classmethod
+    def from_file(cls, path: Path) -> LayTerms:
+        groups = []
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError:
+            return cls([])
+        for line in text.splitlines():
+            line = line.split("#", 1)[0].strip()
+            if "=" not in line:
+                continue
+            group = [p.strip() for p in line.split("=") if p.strip()]
+            if len(group) > 1:
+                groups.append(group)
+        return cls(groups)
+
+    def lookup(self, key: str) -> tuple[str, tuple[str, ...]] | None:
+        found = self.by_key.get(key)
+        if not found:
+            return None
+        gi, phrase = found[0]
+        others = tuple(p for p in self.groups[gi] if phrase_key(p) != key)
+        return (phrase, others) if others else None
+
+
+_LOCK = threading.Lock()
+_CACHE: dict[str, tuple[float, LayTerms]] = {}
+
+
+def lay_terms(path: Path | None = None) -> LayTerms:
+    """The lay-term table (re-read when the file changes)."""
+    path = Path(os.environ.get("QASEARCH_LAY_TERMS") or path or LAY_TERMS_FILE)
+    try:
+        mtime = path.stat().st_mtime
+    except OSError:
+        mtime = -1.0
+    key = str(path)
+    with _LOCK:
+        hit = _CACHE.get(key)
+        if hit is None or hit[0] != mtime:
+            hit = _CACHE[key] = (mtime, LayTerms.from_file(path))
+    return hit[1]
+
+
+def find_synonyms(
+    terms: Sequence[str],
+    *,
+    table: LayTerms | None = None,
+    gazetteer: dict[str, list[int]] | None = None,
+    focus_names: Sequence[str] = (),
+    min_focus_chars: int = 3,
+    capitals: frozenset[str] = frozenset(),
+    acronym_max: int = 4,
+    acronyms: Collection[str] | None = None,
+) -> list[SynonymMatch]:
+    """Longest-first, non-overlapping phrases of `terms` (analysed query terms) that have
+    synonyms in the lay-term table or name a MedQuAD focus by one of its other names.
+    A focus name made only of short words and written as an acronym ("MED", "GSD VI": its
+    key in `acronyms`; without that set, any name of short words) counts only when one of
+    them was typed in capitals (its term in `capitals`)."""
+    table = table if table is not None else lay_terms()
+    out: list[SynonymMatch] = []
+    i = 0
+    n = len(terms)
+    while i < n:
+        found = None
+        for j in range(min(n, i + MAX_PHRASE_TERMS), i, -1):
+            key = " ".join(terms[i:j])
+            if key not in table.by_key and (not gazetteer or key not in gazetteer):
+                continue  # no name at all: nothing to check
+            lay = table.lookup(key)
+            if lay is not None:
+                found = SynonymMatch(i, j, lay[0], lay[1], "lay-terms")
+                break
+            span = terms[i:j]
+            acronym = all(len(t) <= acronym_max or t.isdigit() for t in span) and (
+                acronyms is None or key in acronyms
+            )
+            if gazetteer and len(key) >= min_focus_chars and (
+                not acronym or any(t in capitals for t in span)
+            ):
+                ids = gazetteer.get(key)
+                if ids:
+                    names = [focus_names[k] for k in ids[:3] if k < len(focus_names)]
+                    alts = tuple(dict.fromkeys(
+                        nm for nm in names if nm and phrase_key(nm) != key
+                    ))
+                    if alts:
+                        found = SynonymMatch(i, j, key, alts, "focus")
+                        break
+        if found is not None:
+            out.append(found)
+            i = found.end
+        else:
+            i += 1
+    return out

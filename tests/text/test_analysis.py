@@ -1,0 +1,112 @@
+"""The one analyzer: word variants meet, medical terms stay apart, Whoosh and `analyse` agree."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from indexer.text.analysis import STOP_WORDS, analyse, analyse_with_offsets, analyzer, stem, words
+
+
+def terms(text: str) -> list[str]:
+    return analyse(text)
+
+
+def whoosh_terms(text: str) -> list[str]:
+    return [t.text for t in analyzer()(text)]
+
+
+@pytest.mark.parametrize(
+    "variants",
+    [
+        ("pain", "painful", "pains"),
+        ("needle", "needles", "needling"),
+        ("session", "sessions"),
+        ("treat", "treating", "treated"),
+        ("infection", "infections", "infected"),
+        ("migraine", "migraines"),
+        ("acupuncturist", "acupuncturists"),
+        ("tumor", "tumour", "tumours"),
+        ("anemia", "anaemia"),
+        ("diarrhea", "diarrhoea"),
+        ("hemorrhage", "haemorrhage"),
+        ("esophagus", "oesophagus"),
+        ("Crohn's", "crohn"),
+        ("café", "cafe"),
+        ("leg", "legs"),  # short plurals still meet their word
+        ("eye", "eyes"),
+        ("UTI", "UTIs"),
+    ],
+)
+def test_word_variants_meet(variants: tuple[str, ...]) -> None:
+    stems = {tuple(terms(v)) for v in variants}
+    assert len(stems) == 1, stems
+
+
+@pytest.mark.parametrize(
+    "a,b",
+    [
+        ("hepatitis", "hepatic"),
+        ("organism", "organ"),
+        ("organic", "organ"),
+        ("thyroiditis", "thyroid"),
+        ("colitis", "colon"),
+        ("gastritis", "gastric"),
+        ("arthritis", "artery"),
+        ("physician", "physical"),
+        ("generic", "general"),
+        ("internal", "international"),
+        ("cystic", "cyst"),
+        ("neuritis", "neural"),
+        ("men", "menses"),
+        ("cellulitis", "cell"),
+        ("sciatica", "sciatic"),
+        ("insomnia", "insomniac"),
+        ("EDS", "ED"),  # Ehlers-Danlos syndrome is not erectile dysfunction
+        ("IBS", "ib"),
+        ("ALS", "al"),
+        ("SIDS", "sid"),
+        ("SARS", "sar"),
+    ],
+)
+def test_medical_terms_not_mangled_into_collisions(a: str, b: str) -> None:
+    assert terms(a) != terms(b), (a, b, terms(a))
+
+
+def test_stop_words_removed_but_medical_letters_kept() -> None:
+    assert terms("What is the treatment of hepatitis B?") == ["treatment", "hepatitis", "b"]
+    assert terms("vitamin D and the elderly") == ["vitamin", "d", "elder"]
+    assert all(w not in terms("the a of and my") for w in STOP_WORDS)
+
+
+def test_positions_skip_stop_words_so_phrases_ignore_them() -> None:
+    toks = [(t.text, t.pos) for t in analyzer()("pins and needles", positions=True)]
+    assert toks == [("pin", 0), ("needl", 1)]
+
+
+def test_offsets_point_at_the_original_words() -> None:
+    text = "Painful NEEDLING, sessions"
+    got = [(t, text[a:b]) for t, a, b in analyse_with_offsets(text)]
+    assert got == [("pain", "Painful"), ("needl", "NEEDLING"), ("session", "sessions")]
+
+
+def test_words_keeps_stop_words_and_folds() -> None:
+    assert words("Is Acupuncture SAFE?") == ["is", "acupuncture", "safe"]
+
+
+def test_stem_cache_is_consistent() -> None:
+    assert stem("running") == stem("running") == "run"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=200))
+def test_whoosh_analyzer_and_analyse_agree(text: str) -> None:
+    assert whoosh_terms(text) == terms(text)
+
+
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=100))
+@settings(max_examples=100, deadline=None)
+def test_analyse_never_fails_and_gives_clean_terms(text: str) -> None:
+    for t in terms(text):
+        assert t and not any(ch.isspace() for ch in t)
