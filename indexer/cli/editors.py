@@ -1,6 +1,7 @@
 """The editors' commands (issue D): `similar`, `duplicates`, `report queries`, `eval rqe`.
 
-Thin wrappers over `indexer.editors` (similar, duplicates, querylog) and `indexer.eval.rqe`; `indexer.cli` registers them on the `qasearch` group.
+Thin wrappers over `indexer.editors` (similar, duplicates, querylog) and `indexer.eval.rqe`;
+`indexer.cli` registers them on the `qasearch` group.
 """
 
 from __future__ import annotations
