@@ -1,6 +1,7 @@
 """The Flask service: HTML pages, JSON API and the embeddable widget over `indexer`.
 
     from search_app import create_app
+    from search_app.settings import Settings
     app = create_app(Settings.load())
 
 Importing this package does nothing; `create_app` only builds cheap objects (the index
@@ -11,18 +12,20 @@ from __future__ import annotations
 
 from flask import Flask
 
-from indexer.settings import Settings
+from indexer.settings import Settings as LibrarySettings
+from search_app.settings import Settings
 
 
-def create_app(settings: Settings | None = None) -> Flask:
-    """Build the app for `settings` (default: `Settings.load()`: defaults + environment)."""
+def create_app(settings: LibrarySettings | None = None) -> Flask:
+    """Build the app for `settings` (default: `Settings.load()`: defaults + environment).
+    The library's settings alone are completed with the web defaults and environment."""
     from indexer.editors.querylog import QueryLog
     from search_app import api, errors, index, meta, ratelimit, searching, security, views, widget
     from search_app.editor import editor_bp
     from search_app.jsonio import FastJSONProvider
     from search_app.responses import start_timer
 
-    settings = settings if settings is not None else Settings.load()
+    settings = Settings.load() if settings is None else Settings.extending(settings)
     app = Flask(__name__)
     app.config["QASEARCH"] = settings
     app.json = FastJSONProvider(app)  # orjson: keys in order, UTF-8, dataclasses in C

@@ -24,10 +24,10 @@ from typing import Any
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask.wrappers import Response
 
-from indexer.settings import Settings
 from search_app import params
 from search_app.index import searcher
 from search_app.responses import ApiError, ok
+from search_app.settings import Settings
 
 editor_bp = Blueprint("editor", __name__)
 

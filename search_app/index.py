@@ -16,7 +16,7 @@ from typing import Any
 
 from flask import Flask, current_app, g
 
-from indexer.settings import Settings
+from search_app.settings import Settings
 
 STORE_KEY = "qasearch.store"
 

@@ -29,8 +29,8 @@ from flask import Blueprint, Flask, request
 from flask_limiter import Limiter
 from limits import parse_many
 
-from indexer.settings import Settings
 from search_app.security import is_public_api
+from search_app.settings import Settings
 
 SCOPE = "public-api"
 TYPING_SCOPE = "as-you-type"

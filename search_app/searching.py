@@ -19,9 +19,9 @@ from flask import current_app, request
 from indexer.editors.querylog import QueryLog, session_key
 from indexer.results import SearchResult
 from indexer.search import search
-from indexer.settings import Settings
 from search_app import urgent
 from search_app.index import generation, searcher
+from search_app.settings import Settings
 
 log = logging.getLogger(__name__)
 QLOG_KEY = "qasearch.querylog"

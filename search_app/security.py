@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import Flask, request
 from flask.wrappers import Response
 
-from indexer.settings import Settings
+from search_app.settings import Settings
 
 PAGE_CSP = "; ".join(
     [

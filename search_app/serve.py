@@ -24,9 +24,9 @@ from typing import Any
 
 import click
 
-from indexer.settings import Settings
 from search_app.index import warm_up
 from search_app.limitstore import storage_uri
+from search_app.settings import Settings
 
 
 @click.command("serve")

@@ -44,7 +44,7 @@ def sample_index(tmp_path_factory: pytest.TempPathFactory, sample_records: list)
 def app_settings(sample_index: Path, tmp_path: Path):
     """Settings for a test app: the sample index, no rate limit, query log in tmp_path,
     and nothing from the environment."""
-    from indexer.settings import Settings
+    from search_app.settings import Settings
 
     return Settings.load(
         overrides={"index_dir": sample_index, "query_log_dir": tmp_path / "var", "rate_limit": ""},

@@ -72,8 +72,8 @@ class Live:
 def live(sample_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     from waitress.server import create_server
 
-    from indexer.settings import Settings
     from search_app import create_app
+    from search_app.settings import Settings
 
     holder: dict[str, str] = {}
 

@@ -274,8 +274,8 @@ def test_api_index_links(client, spec) -> None:
 
 
 def test_missing_index_is_503_not_500(tmp_path, spec) -> None:
-    from indexer.settings import Settings
     from search_app import create_app
+    from search_app.settings import Settings
 
     app = create_app(Settings.load(overrides={"index_dir": tmp_path / "none",
                                               "query_log_dir": tmp_path}, environ={}))

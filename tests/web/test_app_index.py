@@ -7,8 +7,8 @@ from pathlib import Path
 
 from indexer.index.build import build_index
 from indexer.records import Record
-from indexer.settings import Settings
 from search_app import create_app
+from search_app.settings import Settings
 
 
 def _rec(i: int, word: str) -> Record:

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 import pytest
 
 from indexer.records import Record
-from indexer.settings import Settings
+from search_app.settings import Settings
 
 
 class Page(HTMLParser):

@@ -123,7 +123,7 @@ def test_as_you_type_calls_have_their_own_budget(app_settings) -> None:
 def test_default_budgets_allow_a_minute_of_steady_typing(app_settings) -> None:
     from limits import parse
 
-    from indexer.settings import Settings
+    from search_app.settings import Settings
 
     defaults = Settings.load(environ={})
     typing = parse(defaults.suggest_rate_limit)

@@ -8,9 +8,9 @@ import pytest
 
 from indexer.index.build import build_index
 from indexer.ingest.parse import parse_paths
-from indexer.settings import Settings
 from search_app import create_app
 from search_app.editor import COOKIE, make_cookie_value
+from search_app.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "s3cret-editor-token-for-tests"

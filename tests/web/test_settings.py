@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.settings import Settings
+from search_app.settings import Settings
 
 
 def test_defaults_then_environment_then_flags():
@@ -27,3 +27,19 @@ def test_bad_values_are_reported():
 
 def test_every_setting_has_help():
     assert all(help_ for _, help_, _ in Settings.describe())
+
+
+def test_the_library_holds_only_its_own_settings_and_the_web_extends_them():
+    from dataclasses import fields
+
+    from indexer.settings import Settings as LibrarySettings
+
+    library = {f.name for f in fields(LibrarySettings)}
+    assert library == {"index_dir", "source_paths", "query_log_dir", "query_log_k",
+                       "query_log_retention_days", "semantic"}
+    web = {name.removeprefix("QASEARCH_").lower() for name, _, _ in Settings.describe()}
+    assert library < web and {"port", "editor_token", "cors_origins", "rate_limit"} <= web
+    lib = LibrarySettings.load(overrides={"index_dir": "/x", "semantic": True}, environ={})
+    full = Settings.extending(lib, environ={"QASEARCH_PORT": "7000", "QASEARCH_INDEX_DIR": "/y"})
+    assert (full.index_dir, full.semantic, full.port) == (Path("/x"), True, 7000)
+    assert Settings.extending(full) is full
