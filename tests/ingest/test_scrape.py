@@ -15,9 +15,14 @@ import pytest
 from click.testing import CliRunner
 
 from indexer.cli import cli
-from indexer.ingest import crawl as scrape
-from indexer.ingest.crawl import CrawlError, _locked, crawl, extract_links, robots_crawl_delay
+from indexer.ingest import crawl as crawl_module
+from indexer.ingest import fetch
+from indexer.ingest.crawl import CrawlError, crawl
+from indexer.ingest.links import extract_links
+from indexer.ingest.pagestore import locked
+from indexer.ingest.robots import Robots
 from indexer.ingest.urls import store_path
+from indexer.progress import progress_bar
 from tests.site import ARCHIVE_HOST, Fault, LocalSite
 
 ROOT = "/ask-an-expert/"
@@ -131,14 +136,14 @@ class PacedClock:
 @pytest.fixture
 def paced(monkeypatch):
     clock = PacedClock()
-    monkeypatch.setattr(scrape, "time", clock)
-    wait_turn = scrape._Crawler._wait_turn
+    monkeypatch.setattr(fetch, "time", clock)
+    wait_turn = fetch.Fetcher.wait_turn
 
     def recording_wait_turn(self) -> None:
         wait_turn(self)
         clock.sends.append(self.last_request)
 
-    monkeypatch.setattr(scrape._Crawler, "_wait_turn", recording_wait_turn)
+    monkeypatch.setattr(fetch.Fetcher, "wait_turn", recording_wait_turn)
     return clock
 
 
@@ -564,7 +569,7 @@ def test_a_torn_journal_line_is_ignored(site, tmp_path):
 
 def test_one_crawl_per_store_at_a_time(site, tmp_path):
     (tmp_path / ".crawl").mkdir()
-    with _locked(tmp_path / ".crawl" / "lock"), pytest.raises(CrawlError, match="another crawl"):
+    with locked(tmp_path / ".crawl" / "lock"), pytest.raises(CrawlError, match="another crawl"):
         run(site, tmp_path)
 
 
@@ -581,10 +586,10 @@ def test_robots_crawl_delay_parsing():
     text = ("# comment\nUser-agent: Googlebot\nCrawl-delay: 10\n\n"
             "User-agent: qasearch-crawler\nUser-agent: other\nDisallow: /x/\nCrawl-delay: 2.5\n\n"
             "User-agent: *\nCrawl-delay: 0.25  # seconds\nDisallow: /members/\n")
-    assert robots_crawl_delay(text, "qasearch-crawler/0.1 (+https://x)") == 2.5
-    assert robots_crawl_delay(text, "somebot/1.0") == 0.25
-    assert robots_crawl_delay("User-agent: *\nCrawl-delay: soon\n", "a/1") is None
-    assert robots_crawl_delay("", "a/1") is None
+    assert Robots.parse(text, "qasearch-crawler/0.1 (+https://x)").crawl_delay() == 2.5
+    assert Robots.parse(text, "somebot/1.0").crawl_delay() == 0.25
+    assert Robots.parse("User-agent: *\nCrawl-delay: soon\n", "a/1").crawl_delay() is None
+    assert Robots.parse("", "a/1").crawl_delay() is None
 
 
 # -- links -----------------------------------------------------------------------------------------
@@ -603,14 +608,17 @@ def test_extract_links():
 
 # -- command line ----------------------------------------------------------------------------------
 
-def test_scrape_command(site, tmp_path):
+def test_scrape_command(site, tmp_path, monkeypatch):
+    bars: list[dict] = []  # the progress bar draws only on a terminal: record that it is asked for
+    monkeypatch.setattr(crawl_module, "progress_bar",
+                        lambda *a, **kw: bars.append(kw) or progress_bar(*a, **kw))
     out = tmp_path / "store"
     result = CliRunner().invoke(cli, [
         "scrape", site.url(ROOT), "--out", str(out), "--delay", "0", "--site-host", ARCHIVE_HOST,
         "--timeout", "5", "--retries", "1", "--max-pages", "50", "--user-agent", "cli-test/1"])
     assert result.exit_code == 0, result.output
     assert "crawl finished" in result.stdout and f"{len(ARCHIVE)} fetched" in result.stdout
-    assert "crawl" in result.stderr  # the progress bar
+    assert [(b["desc"], b["enabled"]) for b in bars] == [("crawl", True)]  # the progress bar
     assert stored_pages(out) == ARCHIVE
     assert json.loads((out / ".crawl" / "last-report.json").read_text())["fetched"] == len(ARCHIVE)
 
