@@ -5,7 +5,7 @@
 Trains two question -> qtype models on MedQuAD's labelled questions (47,457, focus and its
 synonyms masked): a multinomial Naive Bayes over analysed words, and the keyword table it
 implies (stems seen 15+ times, 80%+ of them with one label). Then compares their top label,
-and that of `indexer.text.qtype.question_types` (hand-written cues), with the question types the
+and that of `indexer.text.qtypes.question_types` (hand-written cues), with the question types the
 LiveQA annotators gave the judged (even-numbered) questions, mapped to MedQuAD labels.
 A question counts as agreeing when the top label is one of its annotated types.
 
@@ -34,7 +34,7 @@ from indexer.eval.datasets import load_liveqa_questions  # noqa: E402
 from indexer.eval.liveqa import LiveQAPaths  # noqa: E402
 from indexer.ingest.parse.medquad import parse_medquad  # noqa: E402
 from indexer.text.analysis import analyse  # noqa: E402
-from indexer.text.qtype import question_types  # noqa: E402
+from indexer.text.qtypes import question_types  # noqa: E402
 
 # LiveQA annotation types -> MedQuAD labels
 LIVEQA_TO_MEDQUAD = {

@@ -8,7 +8,7 @@ ask the same kind of thing about it. So each candidate is scored on a few plain 
   else the question's words that are not question-type words) the draft mentions, weighted by
   rarity (IDF), and ``focus_subject`` the same within the draft's first sentence (its subject);
 - ``type``: agreement of the question types (treatment, causes, diagnosis, outlook, ...;
-  `indexer.text.similar_qtypes`; MedQuAD records keep their labelled type);
+  `indexer.text.qtypes`; MedQuAD records keep their labelled type);
 - ``doc_cover``: how much of the archived question the draft covers (IDF-weighted), and
   ``draft_cover``: how much of the draft's subject the archived question covers;
 - ``specific_generic``: the archived question asks nothing specific ("What is X?", "Do you
@@ -40,7 +40,7 @@ from typing import Any
 
 from indexer.records import Record, normalise_text
 from indexer.results import Match, SimilarHit
-from indexer.text import similar_qtypes as qt
+from indexer.text import qtypes as qt
 from indexer.text.analysis import STOP_WORDS, WORD_RE, analyse, fold, stem, words
 
 FEATURES = ("focus", "focus_subject", "focus_mass", "type", "doc_cover", "draft_cover",

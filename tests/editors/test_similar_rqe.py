@@ -11,7 +11,7 @@ from indexer.cli import cli
 from indexer.editors.similar import QuestionIndex, type_similarity
 from indexer.eval import rqe as ev
 from indexer.records import Record, read_jsonl
-from indexer.text import similar_qtypes as qt
+from indexer.text import qtypes as qt
 
 SAMPLE = "tests/data/sample_expected.jsonl"
 
