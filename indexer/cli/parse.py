@@ -10,11 +10,12 @@ from pathlib import Path
 import click
 
 from indexer.ingest.parse import MAX_BYTES, ParseResult, parse_paths
+from indexer.progress import progress_bar
 from indexer.records import write_jsonl
 
 
 def _progress(quiet: bool):
-    """A `report` callback drawing a tqdm bar on stderr once there are many files."""
+    """A `report` callback drawing a progress bar on stderr once there are many files."""
     state: dict = {}
 
     def report(path: Path, done: int, total: int) -> None:
@@ -22,10 +23,7 @@ def _progress(quiet: bool):
             return
         bar = state.get("bar")
         if bar is None:
-            from tqdm import tqdm
-
-            bar = state["bar"] = tqdm(total=total, unit="file", desc="parsing", file=sys.stderr,
-                                      leave=False, disable=None)
+            bar = state["bar"] = progress_bar(total, unit="file", desc="parsing")
         bar.update(1)
         if done >= total:
             bar.close()

@@ -1,5 +1,7 @@
 """Plain data passed between the page parsers, the merge step and the dispatcher.
 
+`ParseResult` is what `parse_paths` returns: records, problems and counts of one run.
+
 A page parser turns one page (bytes) into a `PageParse`: what the page says about itself
 (kind, category path, page X of Y, declared question count) and the `RawItem`s on it. The merge
 step (`merge.py`) folds the raw items of every page into `Record`s.
@@ -8,6 +10,8 @@ step (`merge.py`) folds the raw items of every page into `Record`s.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+from indexer.records import Record
 
 # How complete the text of a raw item is, best first (merge keeps the best variant's text).
 FULL = "full"  # an item page (h2.itemTitle + div.itemFullText)
@@ -69,3 +73,37 @@ class PageParse:
     items: list[RawItem] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     truncated: bool = False
+
+
+@dataclass
+class ParseResult:
+    """Records and problems of one parse run, with counts for the summary."""
+
+    records: list[Record] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    pages: list[PageParse] = field(default_factory=list)  # one per K2 page / text dump parsed
+    files: int = 0  # input files looked at
+    skipped: int = 0  # input files skipped (bad input, unsupported type)
+    raw_items: int = 0  # items seen on pages before merging
+    merged: int = 0  # raw items folded into another record
+    by_kind: dict[str, int] = field(default_factory=dict)  # records per input kind
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.level == "error"]
+
+    def summary(self) -> str:
+        kinds = ", ".join(f"{k} {n}" for k, n in sorted(self.by_kind.items())) or "none"
+        listing = sum(1 for p in self.pages if p.kind == LISTING)
+        return (
+            f"{len(self.records)} records ({kinds}) from {self.files} files "
+            f"({len(self.pages)} pages parsed, {listing} listings, {self.skipped} skipped); "
+            f"{self.raw_items} page items, {self.merged} merged into others; "
+            f"{len(self.problems)} problems"
+        )
+
+
+def report_problem(problems: list[Problem] | None, path: object, message: str) -> None:
+    """Add an error about `path` to `problems` (when a list is given)."""
+    if problems is not None:
+        problems.append(Problem(str(path), message))
