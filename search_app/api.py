@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, current_app, request
 from flask.wrappers import Response
 
+from indexer.limits import API_MAX_LIMIT, API_MAX_OFFSET, MAX_SUGGEST
 from indexer.results import SearchResult
 from indexer.search import category_tree, get_record, index_stats, records_in_category
 from indexer.search.suggest import suggest
@@ -29,8 +30,9 @@ from search_app.searching import is_corrected, run_search
 bp = Blueprint("api", __name__, url_prefix="/api")
 RESULT_FIELDS = tuple(f.name for f in fields(SearchResult))
 
-MAX_LIMIT = 50
-MAX_SUGGEST = 20
+SEARCH_LIMIT = 10  # default results per call of /api/search
+CATEGORY_LIMIT = 20  # default records per call of /api/categories/<slugs>
+SUGGEST_LIMIT = 8  # default completions per call of /api/suggest
 
 
 @bp.get("/")
@@ -53,8 +55,8 @@ def index() -> Response:
 def api_search() -> Response:
     q = params.query()
     category = params.category()
-    limit = params.integer("limit", 10, minimum=1, maximum=MAX_LIMIT)
-    offset = params.integer("offset", 0, minimum=0, maximum=params.MAX_OFFSET)
+    limit = params.integer("limit", SEARCH_LIMIT, minimum=1, maximum=API_MAX_LIMIT)
+    offset = params.integer("offset", 0, minimum=0, maximum=API_MAX_OFFSET)
     partial = params.flag("partial")  # typed-ahead query from the widget: not logged
     correct = params.flag("correct") if "correct" in request.args else True
     outcome = run_search(q, category=category, limit=limit, offset=offset,
@@ -88,7 +90,7 @@ def _search_links(
     return {
         "html": f"{base}/search?{qs(page=page if page > 1 else None, correct=plain)}",
         "next": (f"{base}/api/search?{qs(limit=limit, offset=nxt, correct=plain)}"
-                 if nxt < res.total and nxt <= params.MAX_OFFSET else None),
+                 if nxt < res.total and nxt <= API_MAX_OFFSET else None),
         "prev": (f"{base}/api/search?{qs(limit=limit, offset=prev, correct=plain)}"
                  if offset > 0 else None),
         # "Search instead for <what was typed>" when the hits came through a correction
@@ -118,7 +120,7 @@ def _zero_help(base: str, q: str, res: SearchResult,
 @bp.get("/suggest")
 def api_suggest() -> Response:
     q = params.query()
-    limit = params.integer("limit", 8, minimum=1, maximum=MAX_SUGGEST)
+    limit = params.integer("limit", SUGGEST_LIMIT, minimum=1, maximum=MAX_SUGGEST)
     base = base_url()
     items = []
     for sug in suggest(searcher(), q, limit=limit):
@@ -155,8 +157,8 @@ def api_categories() -> Response:
 
 @bp.get("/categories/<path:slugs>")
 def api_category(slugs: str) -> Response:
-    limit = params.integer("limit", 20, minimum=1, maximum=MAX_LIMIT)
-    offset = params.integer("offset", 0, minimum=0, maximum=params.MAX_OFFSET)
+    limit = params.integer("limit", CATEGORY_LIMIT, minimum=1, maximum=API_MAX_LIMIT)
+    offset = params.integer("offset", 0, minimum=0, maximum=API_MAX_OFFSET)
     s = searcher()
     node = cats.find(category_tree(s), [p for p in slugs.split("/") if p])
     if node is None:

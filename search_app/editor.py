@@ -24,6 +24,7 @@ from typing import Any
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask.wrappers import Response
 
+from indexer.limits import MAX_SIMILAR as SIMILAR_MAX
 from search_app import params
 from search_app.index import searcher
 from search_app.responses import ApiError, ok
@@ -33,7 +34,6 @@ editor_bp = Blueprint("editor", __name__)
 
 COOKIE = "qasearch_editor"
 SESSION_SECONDS = 12 * 3600
-SIMILAR_MAX = 50
 
 
 @editor_bp.record_once

@@ -4,12 +4,8 @@ from __future__ import annotations
 
 from flask import request
 
+from indexer.limits import MAX_CATEGORY_CHARS, MAX_CATEGORY_DEPTH, MAX_QUERY_CHARS
 from search_app.responses import ApiError
-
-MAX_QUERY_CHARS = 2000
-MAX_CATEGORY_DEPTH = 6
-MAX_CATEGORY_CHARS = 200
-MAX_OFFSET = 1000
 
 
 def bad(param: str, message: str) -> ApiError:

@@ -10,6 +10,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask.wrappers import Response
 
 from indexer.editors.similar import similar_questions
+from indexer.limits import API_MAX_OFFSET
 from indexer.search import category_tree, get_record, index_stats, records_in_category
 from search_app import categories as cats
 from search_app import params, zerohelp
@@ -56,7 +57,7 @@ def search() -> Response | str:
             return redirect(url_for("views.category", slugs=cats.slug_path(category)))
         return redirect(url_for("views.home"))
     per_page = max(1, settings().results_per_page)
-    last_page = params.MAX_OFFSET // per_page + 1
+    last_page = API_MAX_OFFSET // per_page + 1
     page = params.integer("page", 1, minimum=1, maximum=last_page)
     offset = (page - 1) * per_page
     correct = params.flag("correct") if "correct" in request.args else True

@@ -196,6 +196,36 @@ def test_bad_parameters_get_400_with_the_error_shape(
     assert param in body["error"]["message"]
 
 
+# The public API's limits (behaviour: these numbers are part of the contract).
+LIMITS = [
+    ("/api/search", "/api/search", {"q": "pain"}, "limit", 50, 10),
+    ("/api/search", "/api/search", {"q": "pain"}, "offset", 1000, 0),
+    ("/api/suggest", "/api/suggest", {"q": "ba"}, "limit", 20, 8),
+    ("/api/similar", "/api/similar", {"q": "back pain"}, "limit", 50, 10),
+    ("/api/categories/sleep", "/api/categories/{slugs}", {}, "limit", 50, 20),
+    ("/api/categories/sleep", "/api/categories/{slugs}", {}, "offset", 1000, 0),
+]
+
+
+@pytest.mark.parametrize(("path", "doc_path", "args", "param", "maximum", "default"), LIMITS)
+def test_documented_limits_and_defaults_are_the_enforced_ones(
+    client, spec, path: str, doc_path: str, args: dict, param: str, maximum: int, default: int
+) -> None:
+    declared = {p["name"]: p["schema"] for p in spec["paths"][doc_path]["get"]["parameters"]}
+    assert (declared[param]["maximum"], declared[param]["default"]) == (maximum, default)
+    check(spec, client.get(path, query_string={**args, param: str(maximum)}), doc_path, 200)
+    check(spec, client.get(path, query_string={**args, param: str(maximum + 1)}), doc_path, 400)
+
+
+def test_documented_query_and_category_limits() -> None:
+    from search_app.openapi import spec as make_spec
+
+    params = {p["name"]: p["schema"] for p in make_spec()["paths"]["/api/search"]["get"]
+              ["parameters"]}
+    assert params["q"]["maxLength"] == 2000
+    assert params["category"]["maxItems"] == 6
+
+
 def test_suggest_shape(client, spec) -> None:
     body = check(spec, client.get("/api/suggest?q=acu"), "/api/suggest")
     data = body["data"]
