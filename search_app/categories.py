@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 from indexer.results import CategoryNode
@@ -33,23 +33,6 @@ def find(tree: list[CategoryNode], slugs: list[str]) -> CategoryNode | None:
             return None
         nodes = found.children
     return found
-
-
-def find_by_names(tree: list[CategoryNode], names: list[str]) -> CategoryNode | None:
-    nodes, found = tree, None
-    for name in names:
-        low = name.casefold()
-        found = next((n for n in nodes if n.name.casefold() == low), None)
-        if found is None:
-            return None
-        nodes = found.children
-    return found
-
-
-def walk(tree: list[CategoryNode]) -> Iterator[CategoryNode]:
-    for node in tree:
-        yield node
-        yield from walk(node.children)
 
 
 def node_dict(node: CategoryNode, base: str, *, depth: int | None = None) -> dict[str, Any]:
