@@ -1,8 +1,9 @@
 """Choose a ranking setting on one half of the LiveQA dev questions, report it on the other.
 
-    .venv/bin/python bench/tune.py plan.FOCUS_BOOST 0.3 0.5 0.7
-    .venv/bin/python bench/tune.py plan.QTYPE_BOOST 0 0.25 0.5 --set plan.FOCUS_BOOST=0.6
-    .venv/bin/python bench/tune.py plan.FEEDBACK_DOCS 3 5 8 --objective ndcg --form summary
+    .venv/bin/python bench/tune.py search.plan.FOCUS_BOOST 0.3 0.5 0.7
+    .venv/bin/python bench/tune.py search.plan.QTYPE_BOOST 0 0.25 0.5 \
+        --set search.plan.FOCUS_BOOST=0.6
+    .venv/bin/python bench/tune.py search.plan.FEEDBACK_DOCS 3 5 8 --objective ndcg --form summary
 
 The setting is a module-level constant of `indexer.<module>` (read at query time). Every value
 is run on both question forms; the dev questions are split into two disjoint folds (question n
@@ -83,7 +84,7 @@ def parse_value(text: str) -> object:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("setting", help="module.NAME under indexer, e.g. plan.FOCUS_BOOST")
+    ap.add_argument("setting", help="module.NAME under indexer, e.g. search.plan.FOCUS_BOOST")
     ap.add_argument("values", nargs="+", help="values to try (Python literals)")
     ap.add_argument("--set", action="append", default=[], metavar="module.NAME=VALUE",
                     help="fixed overrides applied before the sweep")

@@ -21,7 +21,6 @@ import fcntl
 import json
 import os
 import shutil
-import sys
 import time
 import uuid
 from collections import Counter
@@ -32,9 +31,11 @@ from pathlib import Path
 
 from whoosh import index as windex
 
-from indexer.index.ranking import RankData, vectorise
-from indexer.records import Record
+from indexer.index.ranking import RankData
 from indexer.index.schema import SCHEMA_VERSION, build_schema, to_document
+from indexer.index.terms import RecordTerms, analyse_record
+from indexer.progress import progress_bar
+from indexer.records import Record
 
 CURRENT = "CURRENT"
 LOCK = ".build.lock"
@@ -253,32 +254,29 @@ def _build_generation(
     procs = 2 if parallel and (os.cpu_count() or 1) > 1 else 1
     # A large pool keeps Whoosh's posting sort in memory (no pickled runs on disk).
     writer = ix.writer(limitmb=WRITER_MB // procs, procs=procs, multisegment=procs > 1)
-    new_vectors = {}
+    new_terms: dict[str, tuple[str, RecordTerms]] = {}
     raw_words: Counter[str] = Counter()
-    bar = _progress(len(to_index), progress)
+    bar = progress_bar(len(to_index), unit="rec", desc="indexing", enabled=progress, leave=True)
     try:
         if previous is not None:
             for rid in (*removed, *updated):
                 writer.delete_by_term("id", rid)
         for i, rec in enumerate(to_index, 1):
-            vec = vectorise(rec, raw_words)
-            writer.add_document(**to_document(rec, vec.tokens))
-            vec.tokens = {}
-            new_vectors[rec.id] = (rec.content_hash, vec)
-            if bar is not None:
-                bar.update(1)
+            # one analysis feeds both indexes: Whoosh's postings now, the ranking arrays below
+            terms = analyse_record(rec, raw_words)
+            writer.add_document(**to_document(rec, terms))
+            new_terms[rec.id] = (rec.content_hash, terms)
+            bar.update(1)
             if after_add is not None:
                 after_add(i)
-        if bar is not None:
-            bar.set_description("committing")
+        bar.set_description("committing")
         writer.commit()
     except BaseException:
         with contextlib.suppress(Exception):
             writer.cancel()
         raise
     finally:
-        if bar is not None:
-            bar.close()
+        bar.close()
 
     with ix.reader() as reader:
         row_ids: list[str | None] = []
@@ -291,7 +289,7 @@ def _build_generation(
             else:
                 value = col[docnum]
                 row_ids.append(value.decode("utf-8") if isinstance(value, bytes) else value)
-    data = RankData.assemble(row_ids, new_vectors, previous, raw_words)
+    data = RankData.assemble(row_ids, new_terms, previous, raw_words)
     data.save(gen_dir)
     ix.close()
     for lock in gen_dir.glob("*_WRITELOCK"):  # Whoosh leaves its (released) lock file behind
@@ -323,10 +321,3 @@ def _old_texts(ix: windex.Index, ids: list[str]) -> list[str]:
             out.extend(["\n".join([rec.focus, *rec.synonyms]), rec.answer])
     return out
 
-
-def _progress(total: int, enabled: bool):
-    if not enabled:
-        return None
-    from tqdm import tqdm
-
-    return tqdm(total=total, unit="rec", desc="indexing", file=sys.stderr, leave=True)

@@ -1,9 +1,13 @@
-"""Ranking data of a generation: per-field term vectors precomputed at build time, and the
-BM25F scorer over them (numpy), loaded once per process and generation.
+"""Ranking data of a generation: per-field term frequencies of every record as numpy arrays
+(written at build time from the same `indexer.index.terms.RecordTerms` as Whoosh's postings),
+loaded once per process and generation.
 
-Whoosh holds the records, the positions (for phrases) and the stored JSON; scoring a long
-question with Whoosh's pure-Python matchers costs ~200 ms, so the scorer works on arrays:
-rows are Whoosh document numbers, so Whoosh results (phrase matches) and ours line up.
+These arrays answer which records have which term, how often, in which field (scoring,
+"all words" filtering, match reports), and hold the tables of foci, question types and
+category paths (the condition gazetteer, filters, facets). Whoosh answers phrase checks
+(positions) and gives back stored records; scoring a long question with Whoosh's pure-Python
+matchers costs ~200 ms, so scoring works on these arrays. Rows are Whoosh document numbers,
+so Whoosh results (phrase matches) and ours line up.
 
 Files of a generation written here: `rank.npz` (arrays) and `rank.json` (vocabulary, ids,
 hashes, foci, gazetteer, categories, qtypes and the spelling vocabulary).
@@ -21,134 +25,12 @@ from typing import Any
 
 import numpy as np
 
-from indexer.text.analysis import _TERMS, WORD_RE, fold, term
-from indexer.records import Record
-from indexer.index.schema import category_text, focus_text, path_prefixes
+from indexer.index.terms import FIELDS, RecordTerms, spelling_words
+from indexer.text.analysis import WORD_RE
 
-FIELDS: tuple[str, ...] = ("question", "title", "focus", "category", "answer")
-SPELLING_FIELDS = frozenset({"answer", "focus"})  # titles of archive items are the visitors'
 RANK_NPZ = "rank.npz"
 RANK_JSON = "rank.json"
 TF_MAX = 65535
-
-
-def _terms_and_words(text: str, words: Counter[str] | None) -> list[str]:
-    """Index terms of `text` (as `analyse`); raw tokens are counted into `words` (see
-    `spelling_words` for turning those counts into the spelling vocabulary)."""
-    raws = WORD_RE.findall(text or "")
-    if not raws:
-        return []
-    try:
-        terms = [_TERMS[r] for r in raws]
-    except KeyError:
-        terms = [term(r) for r in raws]
-    if words is not None:
-        words.update(raws)
-    return [t for t in terms if t is not None]
-
-
-def spelling_words(raw_counts: Counter[str]) -> Counter[str]:
-    """Folded words of 3+ letters and their counts, from raw token counts."""
-    out: Counter[str] = Counter()
-    for raw, c in raw_counts.items():
-        if len(raw) >= 3 and raw.isalpha():
-            out[fold(raw)] += c
-    return out
-
-
-def phrase_key(text: str) -> str:
-    """The analysed form of a name (focus, synonym, lay term): stems joined by spaces."""
-    return " ".join(_terms_and_words(text, None))
-
-
-def _name_key(name: str) -> str:
-    """The gazetteer key of a focus name; "" when analysis lost its meaning (a name of
-    several words reduced to one term by the stop list, e.g. "Hers disease" -> "diseas")."""
-    key = phrase_key(name)
-    if key and " " not in key and len(WORD_RE.findall(name)) > 1:
-        return ""
-    return key
-
-
-QUESTION_NAME_ONLY = True  # structured records: question = condition names, category unscored
-ACRONYM_MAX = 4  # a name whose words are all this short may be an acronym ("MED", "GSD VI")
-
-
-def _short_key(key: str) -> bool:
-    return all(len(t) <= ACRONYM_MAX or t.isdigit() for t in key.split())
-
-
-def acronym_like(name: str) -> bool:
-    """A name written as an acronym: every word short, one written with two or more capitals
-    ("ODD", "GSD VI", "aHUS", "OI type V"); "Gout", "Ear wax" and "Flu" are ordinary words."""
-    raws = WORD_RE.findall(name or "")
-    if not raws or not all(len(r) <= ACRONYM_MAX or any(c.isdigit() for c in r) for r in raws):
-        return False
-    return any(sum(c.isupper() for c in r) >= 2 for r in raws)
-
-
-@dataclass
-class DocVector:
-    """What the scorer needs of one record."""
-
-    tokens: dict[str, list[str]]  # field -> analysed terms in order (what Whoosh indexes)
-    terms: dict[str, dict[str, int]]  # field -> term -> frequency
-    lengths: dict[str, int]
-    focus: str  # analysed focus ("" when none)
-    focus_name: str
-    focus_phrases: list[str]  # analysed focus and synonyms
-    name_case: dict[str, str]  # analysed short name -> "caps" (written as an acronym) / "plain"
-    qtype: str
-    paths: list[tuple[str, ...]]  # every category path prefix
-
-
-def vectorise(rec: Record, raw_words: Counter[str] | None = None) -> DocVector:
-    """Analyse a record once; its raw words are counted into `raw_words` (spelling)."""
-    texts = {
-        "question": rec.question,
-        "title": rec.title,
-        "focus": focus_text(rec),
-        "category": category_text(rec),
-        "answer": rec.answer,
-    }
-    tokens: dict[str, list[str]] = {}
-    terms: dict[str, dict[str, int]] = {}
-    lengths: dict[str, int] = {}
-    for name, text in texts.items():
-        # the spelling vocabulary comes from expert-written text only: visitors' questions
-        # are where the misspellings are ("Can accupuncture help sciatia?")
-        toks = _terms_and_words(text, raw_words if name in SPELLING_FIELDS else None)
-        tokens[name] = toks
-        terms[name] = Counter(toks)
-        lengths[name] = len(toks)
-    if QUESTION_NAME_ONLY and rec.qtype and rec.focus:
-        # A structured record's question is a template over its condition ("What should I
-        # do if I forget a dose of X?") and its category is [collection, question type]:
-        # both say the question type, which the ranking weighs as such; scored as text they
-        # let a chance word of a query ("low dose", "is it safe", "genetic") pick the
-        # section. The question scores its condition's names only, the category nothing.
-        name_terms = set(tokens["focus"])
-        terms["question"] = {t: c for t, c in terms["question"].items() if t in name_terms}
-        terms["category"] = {}
-    names = [rec.focus, *rec.synonyms] if rec.focus else list(rec.synonyms)
-    keyed = [(n, _name_key(n)) for n in names]
-    phrases = [p for p in dict.fromkeys(k for _, k in keyed) if p]
-    name_case: dict[str, str] = {}
-    for n, k in keyed:
-        if k and _short_key(k) and name_case.get(k) != "plain":
-            name_case[k] = "caps" if acronym_like(n) else "plain"
-    focus = phrase_key(rec.focus) if rec.focus else ""
-    return DocVector(
-        tokens=tokens,
-        terms=terms,
-        lengths=lengths,
-        focus=focus,
-        focus_name=rec.focus.strip(),
-        focus_phrases=phrases,
-        name_case=name_case,
-        qtype=(rec.qtype or "").strip().lower(),
-        paths=path_prefixes(rec.categories),
-    )
 
 
 class _Interner:
@@ -164,6 +46,17 @@ class _Interner:
             i = self.index[s] = len(self.items)
             self.items.append(s)
         return i
+
+
+@dataclass
+class GenerationCaches:
+    """What query code derives from a generation's `RankData` on first use and keeps for the
+    generation's life (a loaded generation never changes)."""
+
+    scorer: Any = None  # indexer.search.scoring.Scorer
+    focus_index: Any = None  # indexer.search.focus.FocusIndex
+    acronyms: frozenset[str] | None = None
+    acronyms_known: bool = False
 
 
 @dataclass
@@ -192,7 +85,7 @@ class RankData:
     _inv: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)
     _term_index: dict[str, int] = field(default_factory=dict)
     _row_of: dict[str, int] = field(default_factory=dict)
-    _scorer: Any = None
+    caches: GenerationCaches = field(default_factory=lambda: GenerationCaches())
     cat_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     avg_len: dict[str, float] = field(default_factory=dict)
     focus_count: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
@@ -213,7 +106,7 @@ class RankData:
     def assemble(
         cls,
         row_ids: Sequence[str | None],
-        new: dict[str, tuple[str, DocVector]],
+        new: dict[str, tuple[str, RecordTerms]],
         previous: RankData | None,
         raw_words: Counter[str] | None = None,
     ) -> RankData:
@@ -263,7 +156,8 @@ class RankData:
                 h, dv = new[rid]
                 hashes.append(h)
                 for f in FIELDS:
-                    items = dv.terms[f]
+                    ft = dv.fields[f]
+                    items = ft.counts()
                     tids = np.fromiter(
                         (vocab.get(t) for t in items), dtype=np.int32, count=len(items)
                     )
@@ -273,7 +167,7 @@ class RankData:
                     chunks[f][0].append(tids)
                     chunks[f][1].append(tfs)
                     chunks[f][2].append(len(items))
-                    lengths[f][row] = dv.lengths[f]
+                    lengths[f][row] = ft.length
                 if dv.focus:
                     fid = fkeys.get(dv.focus)
                     if fid == len(fnames):
@@ -439,14 +333,14 @@ class RankData:
     def acronym_keys(self) -> frozenset[str] | None:
         """Analysed focus names written only as acronyms ("odd" from "ODD"): they count in a
         query only when typed in capitals. None for an index built before this was kept."""
-        cached = self.__dict__.get("_acronyms", False)
-        if cached is False:
+        caches = self.caches
+        if not caches.acronyms_known:
             case = self.extra.get("name_case")
-            cached = None if case is None else frozenset(
+            caches.acronyms = None if case is None else frozenset(
                 k for k, c in case.items() if c == "caps"
             )
-            self.__dict__["_acronyms"] = cached
-        return cached
+            caches.acronyms_known = True
+        return caches.acronyms
 
     def row_of(self, record_id: str) -> int | None:
         row = self._row_of.get(record_id)
@@ -467,7 +361,3 @@ class RankData:
     def idf(self, df: int) -> float:
         n = max(self.n_live, 1)
         return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
-
-    def paths_of(self, row: int) -> list[list[str]]:
-        a, b = self.cat_ptr[row], self.cat_ptr[row + 1]
-        return [self.paths[i] for i in self.cat_ids[a:b]]

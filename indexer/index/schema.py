@@ -1,93 +1,61 @@
-"""The Whoosh schema of a generation, and how a `Record` becomes a Whoosh document.
+"""The Whoosh side of a generation: its schema, and a record's Whoosh document.
 
-Text fields share the one analyzer (`indexer.text.analysis.analyzer`). The whole record is kept as
-JSON in the stored field `record`, so a hit or `get_record` gives back exactly what was indexed.
-Categories are indexed twice: their words in `category` (so "back" finds items filed under
-"back / spine") and each path prefix as an opaque key in `catkey` (for exact filtering).
+Whoosh answers two questions here: "which records have these terms as a phrase in a field"
+(positions) and "what exactly was indexed under this id" (the whole record, kept as JSON in
+the stored field `record`). Which records have which term, how often and in which field —
+everything scoring, filtering and facets need — is answered by the ranking arrays
+(`indexer.index.ranking`). Both are written from the same `indexer.index.terms.RecordTerms`.
 """
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Iterator
 from typing import Any
 
 from whoosh import fields
 
-from indexer.text.analysis import analyzer
+from indexer.index.terms import FIELDS, RecordTerms
 from indexer.records import Record
+from indexer.text.analysis import analyzer
 
-# The text fields a query is matched against (ranking weights live in `indexer.index.ranking`).
-TEXT_FIELDS: tuple[str, ...] = ("question", "title", "focus", "category", "answer")
+SCHEMA_VERSION = 6  # bump when what is indexed changes: the next build is then a full one
 
-SCHEMA_VERSION = 5  # bump when what is indexed changes: the next build is then a full one
+
+class AnalysedText(fields.TEXT):
+    """A text field fed the already-analysed terms of `RecordTerms` as (term, position) pairs,
+    so Whoosh posts exactly the terms the ranking arrays count, at their positions in the text
+    (a term left out leaves a gap: no phrase is made across it). A string value is analysed
+    with the field's analyzer as usual."""
+
+    def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
+        if isinstance(value, str):
+            yield from super().index(value, **kwargs)
+            return
+        poses: dict[str, list[int]] = defaultdict(list)
+        for text, pos in value:
+            poses[text].append(pos)
+        encode = self.format.encode
+        boost = self.format.field_boost
+        for text, poslist in poses.items():
+            yield text.encode("utf-8"), len(poslist), len(poslist) * boost, encode(poslist)
 
 
 def build_schema() -> fields.Schema:
     ana = analyzer()
+    text_fields = {name: AnalysedText(analyzer=ana, phrase=True) for name in FIELDS}
     return fields.Schema(
         id=fields.ID(stored=True, unique=True, sortable=True),
-        question=fields.TEXT(analyzer=ana, phrase=True),
-        title=fields.TEXT(analyzer=ana, phrase=True),
-        focus=fields.TEXT(analyzer=ana, phrase=True),
-        category=fields.TEXT(analyzer=ana, phrase=True),
-        answer=fields.TEXT(analyzer=ana, phrase=True),
-        catkey=fields.KEYWORD(commas=True, scorable=False),
-        qtype=fields.ID(),
-        source=fields.ID(),
         record=fields.STORED(),
+        **text_fields,
     )
 
 
-def path_key(path: Sequence[str]) -> str:
-    """An opaque, comma-free key for a category path (case-insensitive)."""
-    joined = "\x1f".join(p.strip().casefold() for p in path)
-    return hashlib.sha1(joined.encode("utf-8")).hexdigest()[:16]  # noqa: S324 - a key, not security
-
-
-def path_prefixes(categories: Sequence[Sequence[str]]) -> list[tuple[str, ...]]:
-    """Every distinct prefix of every category path (so filtering on a parent finds children)."""
-    seen: dict[tuple[str, ...], None] = {}
-    for path in categories:
-        clean = tuple(p.strip() for p in path if p and p.strip())
-        for i in range(1, len(clean) + 1):
-            seen.setdefault(clean[:i], None)
-    return list(seen)
-
-
-def focus_text(rec: Record) -> str:
-    """The focus and its synonyms, one per line (what the `focus` field indexes)."""
-    return "\n".join([rec.focus, *rec.synonyms]) if (rec.focus or rec.synonyms) else ""
-
-
-def category_text(rec: Record) -> str:
-    """Words of the record's category names (each name once)."""
-    names = dict.fromkeys(name for path in rec.categories for name in path)
-    return "\n".join(names)
-
-
-def to_document(rec: Record, tokens: dict[str, list[str]] | None = None) -> dict[str, Any]:
-    """The keyword arguments for `writer.add_document` for one record.
-
-    `tokens` (field -> terms from `indexer.text.analysis.analyse`) saves Whoosh analysing the text
-    again: Whoosh indexes a list value as already-analysed tokens, positions in list order.
-    """
-    texts: dict[str, Any] = {
-        "question": rec.question,
-        "title": rec.title,
-        "focus": focus_text(rec),
-        "category": category_text(rec),
-        "answer": rec.answer,
-    }
-    if tokens is not None:
-        texts = {name: list(tokens[name]) for name in texts}
-    doc = {
-        "id": rec.id,
-        **texts,
-        "catkey": ",".join(path_key(p) for p in path_prefixes(rec.categories)),
-        "qtype": rec.qtype or "",
-        "source": rec.source or "",
-        "record": rec.to_json(),
-    }
-    # Whoosh indexes an empty string as a term: leave empty fields out instead.
-    return {k: v for k, v in doc.items() if v or k in ("id", "record")}
+def to_document(rec: Record, terms: RecordTerms) -> dict[str, Any]:
+    """The keyword arguments for `writer.add_document` for one record."""
+    doc: dict[str, Any] = {"id": rec.id, "record": rec.to_json()}
+    for name in FIELDS:
+        postings = terms.fields[name].postings()
+        if postings:  # an empty field is left out (Whoosh would post an empty term)
+            doc[name] = postings
+    return doc

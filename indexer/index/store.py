@@ -7,7 +7,8 @@
 Each `searcher()` call reads the small CURRENT pointer file; when a build has swapped in a
 new generation, the next session opens it (ranking arrays are loaded once per generation and
 process) and the old one is dropped when its last session ends. Sessions are opaque to
-callers: pass them to the functions of `indexer.search`, `indexer.search.suggest`, `indexer.editors.similar`.
+callers: pass them to the functions of `indexer.search`, `indexer.search.suggest` and
+`indexer.editors.similar`.
 """
 
 from __future__ import annotations

@@ -4,16 +4,14 @@ One public entry point, `search(session, query, ...)`; the other names here are 
 calls the pages and the API make. Every function takes a session of `indexer.index.store`.
 """
 
-from indexer.search.execute import (
+from indexer.search.browse import (
     all_records,
     category_tree,
     get_record,
     index_stats,
-    rank_ids,
     records_in_category,
-    search,
-    warm,
 )
+from indexer.search.entry import rank_ids, search, warm
 
 __all__ = [
     "all_records",

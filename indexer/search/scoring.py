@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from indexer.index.ranking import FIELDS, RankData
+from indexer.index.ranking import RankData
+from indexer.index.terms import FIELDS
 
 
 @dataclass(frozen=True)
@@ -120,11 +121,6 @@ class Scorer:
             self._cache[term] = out
         return out
 
-    def clause(self, clause: Clause,
-               phrases: dict[tuple[str, ...], np.ndarray] | None = None) -> np.ndarray:
-        """Dense per-row score of a clause: the best of its alternatives (weighted)."""
-        return self.clause_match(clause, phrases)[0]
-
     def clause_match(self, clause: Clause,
                      phrases: dict[tuple[str, ...], np.ndarray] | None = None
                      ) -> tuple[np.ndarray, np.ndarray]:
@@ -163,8 +159,8 @@ class Scorer:
 
 
 def get_scorer(data: RankData) -> Scorer:
-    """The scorer of a generation's data (built once, kept on the data object)."""
-    sc = data._scorer
-    if sc is None:
-        sc = data._scorer = Scorer(data)
-    return sc
+    """The scorer of a generation's data (built once, kept with its caches)."""
+    caches = data.caches
+    if caches.scorer is None:
+        caches.scorer = Scorer(data)
+    return caches.scorer

@@ -152,6 +152,11 @@ def analyse(text: str) -> list[str]:
     return out
 
 
+def phrase_key(text: str) -> str:
+    """The analysed form of a name (focus, synonym, lay term): its terms joined by spaces."""
+    return " ".join(analyse(text))
+
+
 def analyse_with_offsets(text: str) -> Iterator[tuple[str, int, int]]:
     """(term, start, end) for each non-stop word of `text`: for highlighting snippets."""
     for m in WORD_RE.finditer(text or ""):

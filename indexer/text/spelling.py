@@ -163,7 +163,7 @@ def spell_index(gen: Any) -> SpellIndex:
 
 def _expert_stem(data: Any) -> Callable[[str], bool]:
     """Is a stem used in the text experts or editors wrote (answers, foci, categories)?"""
-    from indexer.index.ranking import SPELLING_FIELDS
+    from indexer.index.terms import SPELLING_FIELDS
 
     fields = (*SPELLING_FIELDS, "category")
 

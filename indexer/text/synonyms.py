@@ -14,7 +14,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from indexer.index.ranking import phrase_key
+from indexer.text.analysis import phrase_key
 
 LAY_TERMS_FILE = Path(__file__).resolve().parent.parent / "data" / "lay_terms.txt"
 MAX_PHRASE_TERMS = 6

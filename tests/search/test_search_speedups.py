@@ -13,12 +13,13 @@ import numpy as np
 import pytest
 
 from indexer.index.build import build_index
-from indexer.index.ranking import FIELDS
 from indexer.index.store import IndexStore, Session
+from indexer.index.terms import FIELDS
 from indexer.records import Record
-from indexer.search import snippets
-from indexer.search.execute import _cached_record, _field_masks, _phrase_mask, get_record, search
-from indexer.search.plan import focus_index
+from indexer.search import get_record, search, snippets
+from indexer.search.execute import _phrase_mask
+from indexer.search.focus import focus_index
+from indexer.search.hits import _cached_record, _field_masks
 from indexer.text.analysis import analyse
 from indexer.text.spelling import SpellIndex
 
@@ -106,8 +107,9 @@ def test_hit_matches_and_records_are_those_of_the_stored_record(s: Session) -> N
 def test_phrase_masks_skip_only_fields_that_cannot_have_the_phrase(s: Session) -> None:
     from whoosh import query as wq
 
-    # "treatment of" is in the questions of structured records, whose question field is
-    # ranked on the condition's name only: the phrase must still be found there
+    # the question of a structured record holds its condition's names only, at their
+    # positions in the text: "type 2 diabetes" is found there, "treatment of Type 2" (a
+    # template word before the name) nowhere
     found = {}
     for text in ["ear wax", "type 2 diabetes", "treatment of Type 2", "painful symptoms",
                  "wax aas", "dysplasia multiple", "ask your doctor", "causes of diabetes"]:
@@ -118,7 +120,8 @@ def test_phrase_masks_skip_only_fields_that_cannot_have_the_phrase(s: Session) -
         want[np.asarray(docs, dtype=np.int64)] = True
         assert _phrase_mask(s, stems).tolist() == want.tolist(), text
         found[text] = int(want.sum())
-    assert found["treatment of Type 2"] and found["ear wax"] and not found["wax aas"]
+    assert found["type 2 diabetes"] and found["ear wax"] and not found["wax aas"]
+    assert not found["treatment of Type 2"]
 
 
 def test_record_cache_is_not_what_callers_get(s: Session) -> None:

@@ -1,0 +1,177 @@
+"""What a record's terms are: the one field list, the one field-to-text mapping, and the one
+pass that analyses a record into the terms both indexes are built from.
+
+`analyse_record` runs once per record at build time. Whoosh's postings (with positions, for
+phrase checks) and the ranking arrays (term frequencies, for scoring) are both written from
+its `RecordTerms.fields`, so the two indexes always hold the same terms of the same fields.
+What a structured record (a MedQuAD answer: a question type and a focus) must not be found
+by is decided here, once: see `STRUCTURED_QUESTION_NAMES_ONLY`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from indexer.records import Record
+from indexer.text.analysis import _TERMS, WORD_RE, fold, phrase_key, term
+
+# The text fields of a record, in the order the ranking arrays and match reports use.
+FIELDS: tuple[str, ...] = ("question", "title", "focus", "category", "answer")
+SPELLING_FIELDS = frozenset({"answer", "focus"})  # titles of archive items are the visitors'
+ACRONYM_MAX = 4  # a name whose words are all this short may be an acronym ("MED", "GSD VI")
+
+# A structured record's question is a template over its condition ("What should I do if I
+# forget a dose of X?") and its category is [collection, question type]: both say the
+# question type, which the ranking weighs as such; as terms they would let a chance word of
+# a query ("low dose", "is it safe", "genetic") pick the section. So its question holds its
+# condition's names only (at their positions in the question) and its category no term.
+STRUCTURED_QUESTION_NAMES_ONLY = True
+
+
+def focus_text(rec: Record) -> str:
+    """The focus and its synonyms, one per line (the text of the `focus` field)."""
+    return "\n".join([rec.focus, *rec.synonyms]) if (rec.focus or rec.synonyms) else ""
+
+
+def category_text(rec: Record) -> str:
+    """Words of the record's category names (each name once)."""
+    names = dict.fromkeys(name for path in rec.categories for name in path)
+    return "\n".join(names)
+
+
+def path_prefixes(categories: Sequence[Sequence[str]]) -> list[tuple[str, ...]]:
+    """Every distinct prefix of every category path (so filtering on a parent finds children)."""
+    seen: dict[tuple[str, ...], None] = {}
+    for path in categories:
+        clean = tuple(p.strip() for p in path if p and p.strip())
+        for i in range(1, len(clean) + 1):
+            seen.setdefault(clean[:i], None)
+    return list(seen)
+
+
+def field_texts(rec: Record) -> dict[str, str]:
+    """The text of each field of `FIELDS` (the one mapping from a record to its fields)."""
+    return {
+        "question": rec.question,
+        "title": rec.title,
+        "focus": focus_text(rec),
+        "category": category_text(rec),
+        "answer": rec.answer,
+    }
+
+
+def _terms_and_words(text: str, words: Counter[str] | None) -> list[str]:
+    """Index terms of `text` (as `analyse`); raw tokens are counted into `words` (see
+    `spelling_words` for turning those counts into the spelling vocabulary)."""
+    raws = WORD_RE.findall(text or "")
+    if not raws:
+        return []
+    try:
+        terms = [_TERMS[r] for r in raws]
+    except KeyError:
+        terms = [term(r) for r in raws]
+    if words is not None:
+        words.update(raws)
+    return [t for t in terms if t is not None]
+
+
+def spelling_words(raw_counts: Counter[str]) -> Counter[str]:
+    """Folded words of 3+ letters and their counts, from raw token counts."""
+    out: Counter[str] = Counter()
+    for raw, c in raw_counts.items():
+        if len(raw) >= 3 and raw.isalpha():
+            out[fold(raw)] += c
+    return out
+
+
+def _name_key(name: str) -> str:
+    """The gazetteer key of a focus name; "" when analysis lost its meaning (a name of
+    several words reduced to one term by the stop list, e.g. "Hers disease" -> "diseas")."""
+    key = phrase_key(name)
+    if key and " " not in key and len(WORD_RE.findall(name)) > 1:
+        return ""
+    return key
+
+
+def _short_key(key: str) -> bool:
+    return all(len(t) <= ACRONYM_MAX or t.isdigit() for t in key.split())
+
+
+def acronym_like(name: str) -> bool:
+    """A name written as an acronym: every word short, one written with two or more capitals
+    ("ODD", "GSD VI", "aHUS", "OI type V"); "Gout", "Ear wax" and "Flu" are ordinary words."""
+    raws = WORD_RE.findall(name or "")
+    if not raws or not all(len(r) <= ACRONYM_MAX or any(c.isdigit() for c in r) for r in raws):
+        return False
+    return any(sum(c.isupper() for c in r) >= 2 for r in raws)
+
+
+@dataclass
+class FieldTerms:
+    """The terms of one field: what Whoosh posts (with positions) and the ranking counts."""
+
+    terms: list[str]  # in text order
+    positions: list[int] | None  # position of each term; None: 0, 1, 2... (all kept)
+    length: int  # analysed words of the field's text (BM25's length normalisation)
+
+    def counts(self) -> Counter[str]:
+        return Counter(self.terms)
+
+    def postings(self) -> list[tuple[str, int]]:
+        """(term, position) pairs, as `schema.AnalysedText` indexes them."""
+        positions = self.positions if self.positions is not None else range(len(self.terms))
+        return list(zip(self.terms, positions, strict=True))
+
+
+@dataclass
+class RecordTerms:
+    """Everything the indexes need of one record, from one analysis."""
+
+    fields: dict[str, FieldTerms]  # field (FIELDS) -> its terms
+    focus: str  # analysed focus ("" when none)
+    focus_name: str
+    focus_phrases: list[str]  # analysed focus and synonyms
+    name_case: dict[str, str]  # analysed short name -> "caps" (written as an acronym) / "plain"
+    qtype: str
+    paths: list[tuple[str, ...]]  # every category path prefix
+
+
+def is_structured(rec: Record) -> bool:
+    """A record with a question type and a focus (a MedQuAD answer)."""
+    return bool(rec.qtype and rec.focus)
+
+
+def analyse_record(rec: Record, raw_words: Counter[str] | None = None) -> RecordTerms:
+    """Analyse a record once; its raw words are counted into `raw_words` (spelling)."""
+    fields: dict[str, FieldTerms] = {}
+    for name, text in field_texts(rec).items():
+        # the spelling vocabulary comes from expert-written text only: visitors' questions
+        # are where the misspellings are ("Can accupuncture help sciatia?")
+        toks = _terms_and_words(text, raw_words if name in SPELLING_FIELDS else None)
+        fields[name] = FieldTerms(terms=toks, positions=None, length=len(toks))
+    if STRUCTURED_QUESTION_NAMES_ONLY and is_structured(rec):
+        names = set(fields["focus"].terms)
+        question = fields["question"]
+        kept = [(t, i) for i, t in enumerate(question.terms) if t in names]
+        fields["question"] = FieldTerms(terms=[t for t, _ in kept],
+                                        positions=[i for _, i in kept], length=question.length)
+        fields["category"] = FieldTerms(terms=[], positions=None,
+                                        length=fields["category"].length)
+    names_l = [rec.focus, *rec.synonyms] if rec.focus else list(rec.synonyms)
+    keyed = [(n, _name_key(n)) for n in names_l]
+    phrases = [p for p in dict.fromkeys(k for _, k in keyed) if p]
+    name_case: dict[str, str] = {}
+    for n, k in keyed:
+        if k and _short_key(k) and name_case.get(k) != "plain":
+            name_case[k] = "caps" if acronym_like(n) else "plain"
+    return RecordTerms(
+        fields=fields,
+        focus=phrase_key(rec.focus) if rec.focus else "",
+        focus_name=rec.focus.strip(),
+        focus_phrases=phrases,
+        name_case=name_case,
+        qtype=(rec.qtype or "").strip().lower(),
+        paths=path_prefixes(rec.categories),
+    )

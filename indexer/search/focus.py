@@ -1,0 +1,181 @@
+"""The condition gazetteer of a generation: which focus (condition) a query names.
+
+Every focus key's names (the focus and its synonyms, analysed) are matched against the query's
+terms by idf-weighted coverage; names compete where they share terms, and a name that is an
+acronym counts only when typed in capitals. `indexer.search.plan` boosts the records about
+the conditions found.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from indexer.index.ranking import RankData
+from indexer.index.terms import ACRONYM_MAX
+
+FOCUS_MIN_MASS = 2.5  # idf mass of a focus name for a full boost (single common words get less)
+FOCUS_MIN_NAME_MASS = 2.0  # names made only of common words ("disease") are ignored
+FOCUS_COVERAGE_EXP = 1.0
+FOCUS_RIVAL_FLOOR = 0.7  # names compete for the query where they share terms, and every
+# name with whatever covers the most of the query scaled by this (1: all names compete)
+
+
+class FocusIndex:
+    """The names (focus and synonyms) of every focus key, as term ids, for coverage
+    matching against a query."""
+
+    def __init__(self, data: RankData) -> None:
+        self.data = data
+        keys: list[int] = []
+        tids: list[int] = []
+        ptr = [0]
+        acronyms = data.acronym_keys()
+        caps: list[bool] = []
+        for phrase, fids in data.gazetteer.items():
+            ids = [data.term_id(t) for t in dict.fromkeys(phrase.split())]
+            if not ids or any(i is None for i in ids):
+                continue
+            for k in fids:
+                keys.append(k)
+                tids.extend(ids)  # type: ignore[arg-type]
+                ptr.append(len(tids))
+                caps.append(acronyms is None or phrase in acronyms)
+        self.keys = np.asarray(keys, dtype=np.int64)
+        self.tids = np.asarray(tids, dtype=np.int64)
+        self.ptr = np.asarray(ptr, dtype=np.int64)
+        self.phrase_of = np.repeat(np.arange(len(keys)), np.diff(self.ptr))
+        # "Acronymic" names: every word short or a number, written in capitals ("MED",
+        # "GSD VI", "MED 1"; not "Gout" or "Ear wax"); they count only when one of their
+        # words was typed in capitals.
+        vocab = data.vocab
+        short_tok = np.fromiter(
+            (len(vocab[t]) <= ACRONYM_MAX or vocab[t].isdigit() for t in self.tids),
+            dtype=bool, count=len(self.tids),
+        )
+        n_phr = len(keys)
+        long_count = np.bincount(self.phrase_of[~short_tok], minlength=n_phr)
+        self.acronymic = (long_count == 0) & np.asarray(caps, dtype=bool)
+        self.short_tok = short_tok
+        n_keys = len(data.focus_keys)
+        self.alive = (data.focus_count > 0) if len(data.focus_count) == n_keys else np.ones(
+            n_keys, bool
+        )
+        self.dead = np.flatnonzero(~self.alive)
+        # Per generation, what every query would otherwise recompute: the name entries of
+        # each term (term id -> entry indices, ascending: a CSR table over `tids`), the idf
+        # weight of every entry and the idf mass of every name.
+        n_terms = len(data.vocab)
+        self.term_ptr = np.zeros(n_terms + 1, dtype=np.int64)
+        np.cumsum(np.bincount(self.tids, minlength=n_terms), out=self.term_ptr[1:])
+        self.term_entries = np.argsort(self.tids, kind="stable")
+        self.w = _idf(data)[self.tids]
+        self.total = np.bincount(self.phrase_of, weights=self.w, minlength=len(keys))
+
+    def _entries(self, tids: Any) -> tuple[np.ndarray, np.ndarray]:
+        """(entries, which) of the names containing each of `tids`: entry indices in
+        ascending order (as `np.flatnonzero` of a mask over `self.tids` gives them) and the
+        position in `tids` of the term of each entry."""
+        q = np.asarray(tids, dtype=np.int64).reshape(-1)
+        ptr = self.term_ptr
+        if not len(self.tids):
+            q = q[:0]
+        known = (q >= 0) & (q < len(ptr) - 1)
+        q = np.where(known, q, 0)
+        start = ptr[q]
+        lens = np.where(known, ptr[q + 1] - start, 0)  # an unknown term: no entries
+        n = int(lens.sum())
+        if not n:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty
+        which = np.repeat(np.arange(len(q)), lens)
+        # the ranges term_entries[start:start+len] of every term, concatenated
+        idx = np.arange(n) - np.repeat(np.cumsum(lens) - lens - start, lens)
+        ent = self.term_entries[idx]
+        order = np.argsort(ent, kind="stable")
+        return ent[order], which[order]
+
+    def match(self, idf_of_tid: dict[int, float], upper: frozenset[int] = frozenset()
+              ) -> np.ndarray:
+        """Score in [0, 1] per focus key: best idf-weighted coverage of one of its names by
+        the query terms, scaled down for names of little idf mass (one common word). A name
+        that is one short word (an acronym: "MED", "ODD") counts only when typed in capitals
+        (term ids in `upper`)."""
+        n_keys = len(self.data.focus_keys)
+        out = np.zeros(n_keys, np.float32)
+        if not len(self.tids) or not idf_of_tid:
+            return out
+        ent, which = self._entries(list(idf_of_tid))
+        if not len(ent):
+            return out
+        qw = np.fromiter(idf_of_tid.values(), dtype=np.float64, count=len(idf_of_tid))
+        meant = qw[which]  # how much the query means each term
+        n_phr = len(self.keys)
+        ent_ph = self.phrase_of[ent]
+        covered = np.bincount(ent_ph, weights=self.w[ent] * meant, minlength=n_phr)
+        # entries of one name are contiguous, so the names of ascending entries are sorted
+        touched = ent_ph[np.append(True, ent_ph[1:] != ent_ph[:-1])]
+        total = self.total
+        cand = touched[(covered[touched] > 0) & (total[touched] >= FOCUS_MIN_NAME_MASS)]
+        if len(cand) and self.acronymic[cand].any():
+            up, _ = self._entries(sorted(upper))
+            has_upper = np.zeros(n_phr, dtype=bool)
+            has_upper[self.phrase_of[up[self.short_tok[up]]]] = True
+            cand = cand[~self.acronymic[cand] | has_upper[cand]]
+        if not len(cand):
+            return out
+        cov = covered[cand] / np.maximum(total[cand], 1e-9)
+        share = covered[cand] / self._rival_mass(cand, ent, which, covered)
+        mass = np.minimum(1.0, covered[cand] / FOCUS_MIN_MASS)
+        score = (cov**FOCUS_COVERAGE_EXP * share * mass).astype(np.float32)
+        np.maximum.at(out, self.keys[cand], score)
+        out[self.dead] = 0.0
+        return out
+
+    def _rival_mass(self, cand: np.ndarray, present: np.ndarray, which: np.ndarray,
+                    covered: np.ndarray) -> np.ndarray:
+        """Per candidate name, the largest query mass covered by a name sharing a query term
+        with it (itself included): "diabetes" competes with "type 2 diabetes" and gets its
+        share of it, while "ear wax" and "hydrogen peroxide poisoning", two conditions of one
+        question, do not compete (unless one covers far less of the query than the best: a
+        lone "pain" beside "ear infection", see FOCUS_RIVAL_FLOOR). `present`: the entries
+        (ascending) of the query's terms, `which`: the query term of each (a small int)."""
+        floor = FOCUS_RIVAL_FLOOR * covered[cand].max()
+        if FOCUS_RIVAL_FLOOR >= 1.0:
+            return np.full(len(cand), floor)
+        is_cand = np.zeros(len(self.keys), dtype=bool)
+        is_cand[cand] = True
+        keep = is_cand[self.phrase_of[present]]
+        ent_ph = self.phrase_of[present[keep]]
+        inv = which[keep]  # the query term of each entry
+        best = np.zeros(int(inv.max(initial=-1)) + 1, np.float64)
+        np.maximum.at(best, inv, covered[ent_ph])
+        rival = np.zeros(len(self.keys), np.float64)
+        np.maximum.at(rival, ent_ph, best[inv])
+        return np.maximum(rival[cand], max(floor, 1e-9))
+
+    def terms_of_keys(self, tids: Any, is_key: np.ndarray) -> set[int]:
+        """Those of `tids` found in a name of a focus key where `is_key` (bool per key)."""
+        ent, _ = self._entries(tids)
+        hit = ent[is_key[self.keys[self.phrase_of[ent]]]]
+        return set(self.tids[hit].tolist())
+
+
+def _idf(data: RankData) -> np.ndarray:
+    """The idf of every vocabulary term, by its largest document frequency in a field that
+    names conditions or describes them (the category says the collection and type)."""
+    df = np.zeros(len(data.vocab), np.float64)
+    for f in ("question", "title", "focus", "answer"):
+        iptr = data._inv[f][0]
+        df = np.maximum(df, np.diff(iptr))
+    n = max(data.n_live, 1)
+    return np.log(1.0 + (n - df + 0.5) / (df + 0.5))
+
+
+def focus_index(data: RankData) -> FocusIndex:
+    """The generation's focus index (built on first use, kept with its caches)."""
+    caches = data.caches
+    if caches.focus_index is None:
+        caches.focus_index = FocusIndex(data)
+    return caches.focus_index

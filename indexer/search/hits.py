@@ -1,0 +1,192 @@
+"""From ranked rows to a `SearchResult`: stored records, snippets, matched terms, facets and
+notices for one page of hits.
+
+Which fields of a hit have each query term comes from the ranking arrays (one lookup per
+term and field for the whole page); the records themselves are Whoosh's stored JSON.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from functools import lru_cache
+
+import numpy as np
+
+from indexer.index.ranking import RankData
+from indexer.index.store import Session
+from indexer.index.terms import FIELDS
+from indexer.records import Record
+from indexer.results import Facet, Hit, Match, SearchResult
+from indexer.search.execute import Outcome, Ranked
+from indexer.search.plan import Plan
+from indexer.search.snippets import fragment, highlight
+
+FACET_LIMIT = 50
+QUESTION_SNIPPET_CHARS = 300
+RECORD_CACHE_SIZE = 2048  # decoded records kept per generation (hits of recent searches)
+
+
+def record_at(s: Session, row: int) -> Record:
+    """The stored record of `row`, decoded afresh (callers may change it)."""
+    stored = s.searcher.stored_fields(int(row))
+    return Record.from_dict(json.loads(stored["record"]))
+
+
+def _cached_record(s: Session, row: int) -> Record:
+    """The stored record of `row` from the generation's LRU of decoded records (shared:
+    only read it). Reading and decoding the stored JSON was ~5% of a search."""
+    gen = s.gen
+    load = gen.cache.get("records")
+    if load is None:
+        with gen.lock:
+            load = gen.cache.get("records")
+            if load is None:
+                # the generation never changes, so a decoded record stays valid with it; the
+                # loader reads through the calling thread's own searcher
+                load = gen.cache["records"] = lru_cache(maxsize=RECORD_CACHE_SIZE)(
+                    lambda r: Record.from_dict(json.loads(gen.searcher().stored_fields(r)[
+                        "record"])))
+    return load(int(row))
+
+
+# field sets by bit mask (bit i: FIELDS[i]), in FIELDS order
+_FIELD_SETS = [tuple(f for i, f in enumerate(FIELDS) if m >> i & 1)
+               for m in range(1 << len(FIELDS))]
+
+
+def _field_masks(data: RankData, terms: Iterable[str], rows: np.ndarray
+                 ) -> dict[str, np.ndarray]:
+    """Per term, a bit mask per row of `rows` of the fields (FIELDS order) that have it: one
+    `searchsorted` per term and field for a whole page of hits."""
+    out = {}
+    for t in terms:
+        mask = np.zeros(len(rows), np.int64)
+        for i, f in enumerate(FIELDS):
+            prow, _ = data.postings(f, t)
+            if not len(prow):
+                continue
+            at = np.minimum(prow.searchsorted(rows), len(prow) - 1)
+            mask |= (prow[at] == rows).astype(np.int64) << i
+        out[t] = mask
+    return out
+
+
+def _plan_terms(plan: Plan) -> list[str]:
+    return list(dict.fromkeys(t for c in plan.clauses for a in c.alternatives for t in a.terms))
+
+
+def _matches(row: int, plan: Plan, ranked: Ranked, masks: dict[str, np.ndarray],
+             at: int) -> list[Match]:
+    """The query terms that count for `row` (at position `at` of the page `masks` were made
+    for): an alternative that needs all of its words (or the phrase) is reported only when
+    the record has them ("needles" alone is not a match of "pins and needles")."""
+    out: list[Match] = []
+    seen: set[tuple[str, str]] = set()
+    for clause in plan.clauses:
+        for alt in clause.alternatives:
+            found = [(t, _FIELD_SETS[masks[t][at]]) for t in alt.terms]
+            if alt.exact or alt.phrase:
+                whole = all(fields for _, fields in found)
+                if alt.phrase:
+                    mask = ranked.phrases.get(alt.terms)
+                    whole = whole and mask is not None and bool(mask[row])
+                if not whole:
+                    continue
+            for t, fields in found:
+                key = (t, alt.via)
+                if fields and key not in seen:
+                    seen.add(key)
+                    out.append(Match(term=plan.surface.get(t, alt.text or t), stem=t,
+                                     fields=list(fields), via=alt.via))
+    return out
+
+
+def _hit(s: Session, row: int, rank: int, plan: Plan, ranked: Ranked,
+         masks: dict[str, np.ndarray], at: int) -> Hit:
+    rec = _cached_record(s, row)
+    stems = ranked.stems
+    question = rec.display_question
+    if len(question) > QUESTION_SNIPPET_CHARS:
+        qparts = fragment(question, stems, max_chars=QUESTION_SNIPPET_CHARS, weights=stems)
+    else:
+        qparts = highlight(question, stems)
+    return Hit(
+        id=rec.id,
+        question=question,
+        title=rec.title,
+        categories=[list(p) for p in rec.categories],
+        url=rec.url,
+        source=rec.source,
+        score=round(float(ranked.scores[row]), 4),
+        rank=rank,
+        question_parts=qparts,
+        answer_parts=fragment(rec.answer, stems, weights=stems),
+        matches=_matches(row, plan, ranked, masks, at),
+        flags=list(rec.flags),
+    )
+
+
+def facets(data: RankData, matched: np.ndarray, limit: int = FACET_LIMIT) -> list[Facet]:
+    """Category paths of the matching rows with counts: every top-level path, then the
+    deeper paths with the most matches (up to `limit` in all)."""
+    if not len(data.paths):
+        return []
+    sel = matched[data.cat_rows]
+    counts = np.bincount(data.cat_ids[sel], minlength=len(data.paths))
+    nz = np.flatnonzero(counts)
+    if not len(nz):
+        return []
+    items = sorted((len(data.paths[i]) > 1, -int(counts[i]), data.paths[i]) for i in nz)
+    return [Facet(path=list(p), count=-c) for _, c, p in items[:limit]]
+
+
+def empty_result(query: str, limit: int, offset: int, category: list[str] | None,
+                 notices: list[str]) -> SearchResult:
+    return SearchResult(query=query, searched="", total=0, offset=offset, limit=limit, hits=[],
+                        category=category, notices=notices)
+
+
+def build_result(s: Session, typed: str, out: Outcome, category: list[str] | None,
+                 limit: int, offset: int) -> SearchResult:
+    """The page [offset, offset + limit) of a query's outcome (which has a plan)."""
+    plan, ranked, pq = out.plan, out.ranked, out.parsed
+    assert plan is not None and ranked is not None
+    page = ranked.rows[offset: offset + limit]
+    masks = _field_masks(s.data, _plan_terms(plan), page) if len(page) else {}
+    hits = [_hit(s, int(row), offset + i + 1, plan, ranked, masks, i)
+            for i, row in enumerate(page)]
+    notices = list(pq.notices) + list(plan.notices)
+    if plan.corrections and not out.corrected:
+        fixes = ", ".join(f"“{fix}”" for fix in dict.fromkeys(plan.corrections.values()))
+        notices.append(f"Including results for {fixes}.")
+    some = ranked.total - ranked.complete
+    if ranked.relaxed:
+        notices.append("No answer contains all of your words; showing answers that match "
+                       "some of them.")
+    elif some and plan.min_match > 0:
+        notices.append(f"{_answers(ranked.complete)} with all of your words, then "
+                       f"{_answers(some)} with some of them.")
+    understood = dict(plan.understood)
+    if plan.min_match > 0:  # keyword queries (a message ranks every record with a score)
+        understood["all_words"] = ranked.complete
+        understood["some_words"] = some
+    return SearchResult(
+        query=typed,
+        searched=plan.searched,
+        total=ranked.total,
+        offset=offset,
+        limit=limit,
+        hits=hits,
+        did_you_mean=out.did_you_mean,
+        corrected=out.corrected,
+        synonyms=list(plan.synonyms),
+        facets=facets(s.data, ranked.matched),
+        category=category,
+        understood=understood,
+        notices=notices,
+    )
+
+
+def _answers(n: int) -> str:
+    return f"{n} answer" if n == 1 else f"{n} answers"
