@@ -34,6 +34,9 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 ARCHIVE_HOST = "www.askacupuncture.example"
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SAMPLE_STORE = REPO_ROOT / "scraped"  # the bundled sample archive, a raw page store
+SAMPLE_EXPECTED = REPO_ROOT / "tests" / "data" / "sample_expected.jsonl"  # its records
 PREFIX = "/ask-an-expert/"
 PAGE_SIZE = 5
 FIXED_DATE = "Mon, 01 Jun 2020 12:00:00 GMT"
@@ -136,7 +139,7 @@ class LocalSite:
     log: list[LoggedRequest] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()  # guards the log and the pages; notified per request
         self._faults: dict[str, deque[Fault]] = defaultdict(deque)
         self._served: dict[str, _Page] = {}
         self._server: ThreadingHTTPServer | None = None
@@ -231,6 +234,12 @@ class LocalSite:
         with self._lock:
             return [r for r in self.log if r.path.startswith(path_prefix)]
 
+    def wait_for_page_requests(self, count: int, timeout: float) -> bool:
+        """Block until `count` requests other than robots.txt have arrived (False on timeout)."""
+        with self._lock:
+            return self._lock.wait_for(
+                lambda: sum(r.path != "/robots.txt" for r in self.log) >= count, timeout)
+
     def clear_log(self) -> None:
         with self._lock:
             self.log.clear()
@@ -287,6 +296,7 @@ class LocalSite:
         )
         with self._lock:
             self.log.append(entry)
+            self._lock.notify_all()
         if handler.path == "/robots.txt":
             fault = self._next_fault("/robots.txt")
             if fault is not None and fault.status is not None:

@@ -20,11 +20,16 @@ import pytest
 from indexer.ingest.crawl import crawl
 from indexer.ingest.urls import canonical_url, store_path
 from indexer.records import INTRO_ONLY, Record, read_jsonl
-from tests.site import ARCHIVE_HOST, DEFAULT_ROBOTS, LocalSite, iter_store
+from tests.site import (
+    ARCHIVE_HOST,
+    DEFAULT_ROBOTS,
+    SAMPLE_EXPECTED,
+    SAMPLE_STORE,
+    LocalSite,
+    iter_store,
+)
 
-ROOT = Path(__file__).resolve().parents[2]
-SAMPLE = ROOT / "scraped"
-EXPECTED = ROOT / "tests" / "data" / "sample_expected.jsonl"
+SAMPLE, EXPECTED = SAMPLE_STORE, SAMPLE_EXPECTED
 START = "/ask-an-expert/"
 
 # The comparison covers every field the expected file gives. Links on the local site point at
@@ -119,9 +124,9 @@ def test_parsing_the_crawl_gives_exactly_the_sample_items(first_crawl):
     assert all(u.startswith(f"https://{ARCHIVE_HOST}/") for r in got for u in r.urls)
 
 
-def test_parsing_the_crawl_equals_parsing_the_bundled_store(first_crawl):
+def test_parsing_the_crawl_equals_parsing_the_bundled_store(first_crawl, sample_parse):
     out, _, _ = first_crawl
-    assert _comparable(_parse(out)) == _comparable(_parse(SAMPLE))
+    assert _comparable(_parse(out)) == _comparable(sample_parse.records)
 
 
 def test_no_disallowed_or_out_of_scope_url_was_requested(first_crawl, sample_site):

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import json
 import shutil
-from pathlib import Path
 
 from click.testing import CliRunner
 
 from indexer.cli import cli
 from indexer.ingest.parse import classify, parse_paths
 from indexer.records import Record, read_jsonl, write_jsonl
+from tests.site import SAMPLE_STORE
 
-ROOT = Path(__file__).resolve().parents[2]
-SCRAPED = ROOT / "scraped"
+SCRAPED = SAMPLE_STORE
 ITEM = ("www.askacupuncture.example/ask-an-expert/sleep/insomnia/item/"
         "128-insomina-for-years.html")
 

@@ -12,13 +12,12 @@ from urllib.parse import urljoin
 import pytest
 from bs4 import BeautifulSoup
 
-from indexer.ingest.parse import parse_paths
 from indexer.ingest.urls import canonical_url, is_archive_url, page_kind, store_path
+from tests.site import REPO_ROOT, SAMPLE_EXPECTED, SAMPLE_STORE
 
-ROOT = Path(__file__).resolve().parents[2]
-SCRAPED = ROOT / "scraped"
+SCRAPED = SAMPLE_STORE
 HOST = "www.askacupuncture.example"
-EXPECTED = ROOT / "tests" / "data" / "sample_expected.jsonl"
+EXPECTED = SAMPLE_EXPECTED
 FIELDS = ("question", "answer", "title", "categories", "flags", "url", "item_id")
 BOILERPLATE = [
     "click here", "Find an acupuncturist", "Post a question", "Browse the facts",
@@ -34,8 +33,8 @@ def load_expected() -> dict[str, dict]:
 
 
 @pytest.fixture(scope="module")
-def parsed():
-    return parse_paths([SCRAPED])
+def parsed(sample_parse):
+    return sample_parse
 
 
 @pytest.fixture(scope="module")
@@ -157,9 +156,9 @@ def test_store_layout_and_links_resolve_to_stored_pages():
 
 
 def test_generator_output_is_committed_and_deterministic():
-    sys.path.insert(0, str(ROOT / "tools"))
+    sys.path.insert(0, str(REPO_ROOT / "tools"))
     try:
         import make_sample
     finally:
-        sys.path.remove(str(ROOT / "tools"))
+        sys.path.remove(str(REPO_ROOT / "tools"))
     assert make_sample.main(["--check"]) == 0

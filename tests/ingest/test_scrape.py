@@ -531,9 +531,7 @@ def test_killed_crawl_resumes_without_refetching(site, tmp_path):
                "--site-host", ARCHIVE_HOST]
     proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 60
-        while len(site.page_requests()) < 4 and time.monotonic() < deadline:
-            time.sleep(0.01)
+        site.wait_for_page_requests(4, timeout=60)
     finally:
         proc.kill()
         proc.wait()
