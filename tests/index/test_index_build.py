@@ -4,19 +4,19 @@ incremental builds skip unchanged records, the store picks up a new generation."
 from __future__ import annotations
 
 import os
+import select
 import signal
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
 
 from indexer.index.build import CURRENT, BuildError, _build_lock, build_index, current_generation
+from indexer.index.store import IndexNotFound, IndexStore
 from indexer.records import Record
 from indexer.search import get_record, index_stats, search
-from indexer.index.store import IndexNotFound, IndexStore
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -130,37 +130,36 @@ def test_concurrent_build_is_refused(tmp_path: Path) -> None:
 def test_killed_build_leaves_old_index_and_no_stale_lock(tmp_path: Path) -> None:
     idx = tmp_path / "idx"
     first = build_index([rec(i) for i in range(3)], idx)
-    marker = tmp_path / "started"
     script = textwrap.dedent(
         f"""
-        import sys, time
+        import sys
         from pathlib import Path
         sys.path.insert(0, {str(ROOT)!r})
         from indexer.index.build import build_index
         from indexer.records import Record
 
-        def slow(n):
-            if n == 5:
-                Path({str(marker)!r}).write_text("x")
-            if n >= 5:
-                time.sleep(0.2)
+        def stall(n):
+            if n == 5:  # mid-build: say so, then wait (for the kill) on a pipe that stays open
+                print("started", flush=True)
+                sys.stdin.read()
 
         recs = [Record(id=f"k{{i}}", question=f"killed {{i}}", answer="never") for i in range(500)]
-        build_index(recs, Path({str(idx)!r}), _after_add=slow)
+        build_index(recs, Path({str(idx)!r}), _after_add=stall)
         """
     )
-    proc = subprocess.Popen([sys.executable, "-c", script])
+    proc = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 60
-        while not marker.exists():
-            assert proc.poll() is None, "the build ended before it could be killed"
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
+        ready, _, _ = select.select([proc.stdout], [], [], 60)
+        assert ready, "the build did not reach its fifth record within 60 s"
+        assert proc.stdout.readline().strip() == "started"
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)
     finally:
         if proc.poll() is None:
             proc.kill()
+        proc.stdin.close()
+        proc.stdout.close()
     assert proc.returncode == -signal.SIGKILL
     assert current_generation(idx) == first.generation
     assert hits(idx, "number2") == ["r2"]

@@ -3,7 +3,6 @@ facets, pagination, did-you-mean, synonyms, snippets (escaped), suggestions, qty
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -79,23 +78,6 @@ for i in range(12):  # enough lower-back records to paginate
         categories=[BACK]))
 
 
-@pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> IndexStore:
-    idx = tmp_path_factory.mktemp("search") / "index"
-    build_index(RECORDS, idx)
-    return IndexStore(idx)
-
-
-@pytest.fixture
-def s(store: IndexStore) -> Iterator[Session]:
-    with store.searcher() as session:
-        yield session
-
-
-def ids(result: object) -> list[str]:
-    return [h.id for h in result.hits]  # type: ignore[attr-defined]
-
-
 # --------------------------------------------------------------------------- odd input
 ODD_QUERIES = [
     "", " ", "\x00", "\n\t", '"', '""', '"unclosed phrase', "-", "--", "-back", "NOT",
@@ -108,6 +90,10 @@ ODD_QUERIES = [
 ]
 
 
+def ids(result: object) -> list[str]:
+    return [h.id for h in result.hits]  # type: ignore[attr-defined]
+
+
 @pytest.mark.parametrize("query", ODD_QUERIES)
 def test_odd_queries_never_raise(s: Session, query: str) -> None:
     result = search(s, query, limit=5)
@@ -118,7 +104,9 @@ def test_odd_queries_never_raise(s: Session, query: str) -> None:
 
 @pytest.mark.parametrize("query", [None, 42, 3.5, b"bytes", ["a"], {"q": 1}])
 def test_non_string_queries_never_raise(s: Session, query: object) -> None:
-    search(s, query)  # type: ignore[arg-type]
+    result = search(s, query)  # type: ignore[arg-type]
+    assert result.query == ("" if query is None else str(query))  # searched as its text
+    assert result.total >= len(result.hits) and result.limit == 10
 
 
 FIXTURE_OK = [HealthCheck.function_scoped_fixture]
@@ -135,7 +123,11 @@ def test_hypothesis_no_exception_escapes_search(s: Session, text: str) -> None:
 @given(st.lists(st.sampled_from(['"', "-", "OR", "NOT", "back", "pain", "(", "*", "acupunture",
                                  "bad", "sessions", " "]), max_size=12))
 def test_hypothesis_syntax_soup(s: Session, parts: list[str]) -> None:
-    search(s, " ".join(parts), limit=3)
+    result = search(s, " ".join(parts), limit=3)
+    assert result.total >= len(result.hits) and len(result.hits) <= 3
+    assert [h.rank for h in result.hits] == list(range(1, len(result.hits) + 1))
+    if not any(p not in {'"', "-", "OR", "NOT", "(", "*", " "} for p in parts):
+        assert result.total == 0  # operators and punctuation alone search for nothing
 
 
 @pytest.mark.parametrize(

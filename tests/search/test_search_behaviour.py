@@ -4,7 +4,6 @@ operator attempts, misspellings searched together with their correction, autocor
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -62,24 +61,11 @@ RECORDS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> IndexStore:
-    idx = tmp_path_factory.mktemp("behaviour") / "index"
-    build_index(RECORDS, idx)
-    return IndexStore(idx)
-
-
-@pytest.fixture
-def s(store: IndexStore) -> Iterator[Session]:
-    with store.searcher() as session:
-        yield session
-
-
+# --------------------------------------------------------------------------- 1. back-fill
 def ids(result: object) -> list[str]:
     return [h.id for h in result.hits]  # type: ignore[attr-defined]
 
 
-# --------------------------------------------------------------------------- 1. back-fill
 def test_records_with_some_words_follow_the_records_with_all_words(s: Session) -> None:
     result = search(s, "lower back pain after epidural", limit=20)
     got = ids(result)
