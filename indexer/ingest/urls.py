@@ -45,6 +45,11 @@ dropped):
 
 A category path ending in ``<id>-<slug>.html`` (sh404SEF style) is NOT taken as an item:
 it is ambiguous with K2's ``itemlist/category/<id>-<slug>.html`` listings.
+
+Not `w3lib.url.canonicalize_url`: it decodes reserved characters (``%27`` -> ``'``), leaves
+an invalid escape (``%zz``) and a default port (``:80``) as they are, and has no notion of the
+rules above; using it would change the canonical URL, hence the store path and record URL, of
+existing pages, and the K2 rules would still have to be written here.
 """
 
 from __future__ import annotations

@@ -11,7 +11,13 @@ Conventions of the cleaned text (what every parser hands to the merge step):
   any sentence containing "click here" is dropped. Real text that only mentions these things
   ("As our factsheet shows ...") is kept: patterns match whole lines only.
 - Repairs: URLs stuck to the word before them get a space ("seehttp://..."), run-together
-  sentences get one ("word.Next" -> "word. Next"), "I' ve" -> "I've".
+  sentences get one ("word.Next" -> "word. Next"), "I' ve" -> "I've"; mojibake (UTF-8 read
+  as cp1252, "â€™") is undone by `ftfy.fix_encoding`.
+
+Decoding stays hand-written (`decode_bytes`: UTF-8, else cp1252, else Latin-1): the archive
+is UTF-8 with a few cp1252 pages, and a fixed order gives the same text every run and a note
+naming the first bad byte; charset-normalizer guesses (a short cp1252 page may come out as
+another code page) and bs4's UnicodeDammit with these three encodings is no shorter.
 """
 
 from __future__ import annotations
@@ -19,6 +25,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+
+import ftfy
 
 
 def words(text: str) -> list[str]:
@@ -69,29 +77,13 @@ def looks_binary(data: bytes) -> bool:
 _SPACES = dict.fromkeys(map(ord, "\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
                              "\u2009\u200a\u202f\u205f\u3000\t\x0b\x0c"), " ")
 _DROP = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
-_MOJIBAKE_RE = re.compile("[\u00c2\u00c3\u00e2][\u0080-\u00bf\u20ac\u201a-\u203a\u0152-\u0178"
-                          "\u02c6\u02dc\u2122\u0161\u017e]+")
-
-
-def _fix_mojibake(text: str) -> str:
-    """Undo UTF-8 read as cp1252 ("â€™" -> "’", "Ã©" -> "é") where the repair decodes cleanly."""
-    if not _MOJIBAKE_RE.search(text):
-        return text
-
-    def repair(m: re.Match[str]) -> str:
-        try:
-            return m.group(0).encode("cp1252").decode("utf-8")
-        except (UnicodeEncodeError, UnicodeDecodeError):
-            return m.group(0)
-
-    return _MOJIBAKE_RE.sub(repair, text)
 
 
 def normalise_chars(text: str) -> str:
     """NFC, plain spaces for every kind of space, no zero-width characters, \\n line ends."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n")
     text = unicodedata.normalize("NFC", text.translate(_SPACES).translate(_DROP))
-    return _fix_mojibake(text)
+    return ftfy.fix_encoding(text)  # UTF-8 read as cp1252: "â€™" -> "’", "Ã©" -> "é"
 
 
 # --- boilerplate ------------------------------------------------------------------------------
