@@ -1,5 +1,8 @@
 """From a parsed query to what is scored: clauses, phrases, exclusions, boosts.
 
+(~510 lines: the steps below run in order over one private `_Unit` list; the condition
+gazetteer they consult is `indexer.search.focus`, the noise words `indexer/data/noise_words.txt`.)
+
 This is where a query is *understood*:
 - short keyword queries list the records with every unit (word, "phrase", a OR b) first,
   then those with at least half of the typed words (by how many they have);
