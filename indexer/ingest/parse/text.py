@@ -24,7 +24,6 @@ from indexer.ingest.parse.qa import label_of, segments
 from indexer.records import ORPHAN, TRUNCATED
 
 TEXT_SOURCE = "text"
-ARCHIVE_TITLE = "ask an expert"
 _HEADER_RE = re.compile(r"^\s*ask an expert\s*[-–—:]\s*(?P<path>.+?)\s*$", re.I)
 _PAGE_LINE_RE = re.compile(r"^\s*page\s+\d+\s+of\s+\d+\s*$", re.I)
 _BR_RE = re.compile(r"<br\s*/?>", re.I)
