@@ -28,6 +28,9 @@ pages; the focus itself is searchable text, not a category (there are ~11,000 of
 ``source`` is the id prefix (e.g. ``MPlusHerbsSuppls``), ``item_id`` the XML ``qid``,
 ``url`` the document URL. Answers are cleaned (see `clean_answer`); questions are kept as given,
 with whitespace folded.
+
+Here: the id and field mapping and `parse_medquad`; reading the XML is `medquad_xml.py`,
+reading the CSV `judged.py`.
 """
 
 from __future__ import annotations
