@@ -16,6 +16,7 @@ import os
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from math import floor
 from pathlib import Path
 from typing import ClassVar
@@ -43,6 +44,7 @@ def storage_uri(path: Path | str) -> str:
 
 class SQLiteStorage(Storage, SlidingWindowCounterSupport, TimestampedSlidingWindow):
     STORAGE_SCHEME: ClassVar[list[str]] = [SCHEME]  # type: ignore[misc]
+    clock: Callable[[], float] = staticmethod(time.time)  # tests set a fake clock
 
     def __init__(self, uri: str, wrap_exceptions: bool = False, **options: float | str | bool):
         path = uri.split("://", 1)[1]
@@ -99,7 +101,7 @@ class SQLiteStorage(Storage, SlidingWindowCounterSupport, TimestampedSlidingWind
 
     # -- Storage ---------------------------------------------------------------------------
     def incr(self, key: str, expiry: float, amount: int = 1) -> int:
-        now = time.time()
+        now = self.clock()
         conn = self._write()
         try:
             count = self._add(conn, key, expiry, amount, now)
@@ -111,10 +113,10 @@ class SQLiteStorage(Storage, SlidingWindowCounterSupport, TimestampedSlidingWind
         return count
 
     def get(self, key: str) -> int:
-        return self._count(self._conn(), key, time.time())
+        return self._count(self._conn(), key, self.clock())
 
     def get_expiry(self, key: str) -> float:
-        now = time.time()
+        now = self.clock()
         row = self._conn().execute("SELECT expires FROM counters WHERE key = ? AND expires > ?",
                                    (key, now)).fetchone()
         return float(row[0]) if row else now
@@ -147,7 +149,7 @@ class SQLiteStorage(Storage, SlidingWindowCounterSupport, TimestampedSlidingWind
                                      amount: int = 1) -> bool:
         if amount > limit:
             return False
-        now = time.time()
+        now = self.clock()
         conn = self._write()
         try:
             current_key, previous, previous_ttl, current, _ = self._window(conn, key, expiry,
@@ -165,9 +167,9 @@ class SQLiteStorage(Storage, SlidingWindowCounterSupport, TimestampedSlidingWind
 
     def get_sliding_window(self, key: str, expiry: int) -> tuple[int, float, int, float]:
         _, previous, previous_ttl, current, current_ttl = self._window(
-            self._conn(), key, expiry, time.time())
+            self._conn(), key, expiry, self.clock())
         return previous, previous_ttl, current, current_ttl
 
     def clear_sliding_window(self, key: str, expiry: int) -> None:
-        for k in self.sliding_window_keys(key, expiry, time.time()):
+        for k in self.sliding_window_keys(key, expiry, self.clock()):
             self.clear(k)

@@ -90,11 +90,8 @@ def test_search_shape(client, spec) -> None:
     assert data["links"]["prev"] is None
 
 
-def test_zero_results_come_with_help(app_settings, spec) -> None:
-    from search_app import create_app
-
-    client = create_app(app_settings.with_overrides(ask_url="https://example.org/ask")
-                        ).test_client()
+def test_zero_results_come_with_help(make_app, spec) -> None:
+    client = make_app(ask_url="https://example.org/ask").test_client()
     q = '"my lower back pain started after an epidural for childbirth"'
     data = check(spec, client.get("/api/search", query_string={"q": q}), "/api/search")["data"]
     assert data["total"] == 0 and data["hits"] == []
@@ -303,13 +300,8 @@ def test_api_index_links(client, spec) -> None:
     assert body["data"]["endpoints"]["openapi"] == "http://localhost/openapi.json"
 
 
-def test_missing_index_is_503_not_500(tmp_path, spec) -> None:
-    from search_app import create_app
-    from search_app.settings import Settings
-
-    app = create_app(Settings.load(overrides={"index_dir": tmp_path / "none",
-                                              "query_log_dir": tmp_path}, environ={}))
-    client = app.test_client()
+def test_missing_index_is_503_not_500(make_app, tmp_path, spec) -> None:
+    client = make_app(index_dir=tmp_path / "none").test_client()
     for path in ("/api/search?q=pain", "/healthz", "/api/categories"):
         doc = "/api/search" if path.startswith("/api/search") else path
         body = check(spec, client.get(path), doc, 503)

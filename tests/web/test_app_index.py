@@ -5,10 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from indexer.index.build import build_index
 from indexer.records import Record
-from search_app import create_app
-from search_app.settings import Settings
 
 
 def _rec(i: int, word: str) -> Record:
@@ -16,25 +13,21 @@ def _rec(i: int, word: str) -> Record:
                   categories=[["tests"]])
 
 
-def test_each_request_sees_the_live_generation_and_cache_follows_it(tmp_path: Path) -> None:
-    index_dir = tmp_path / "index"
-    build_index([_rec(1, "ginger")], index_dir)
-    app = create_app(Settings.load(overrides={"index_dir": index_dir, "query_log_dir": tmp_path},
-                                   environ={}))
-    client = app.test_client()
+def test_each_request_sees_the_live_generation_and_cache_follows_it(build_records,
+                                                                    make_app) -> None:
+    client = make_app(index_dir=build_records([_rec(1, "ginger")])).test_client()
     for _ in range(2):  # the second answer comes from the cache
         assert client.get("/api/search?q=ginger").get_json()["data"]["total"] == 1
-    build_index([_rec(2, "ginger"), _rec(3, "turmeric")], index_dir)
+    build_records([_rec(2, "ginger"), _rec(3, "turmeric")])
     data = client.get("/api/search?q=ginger").get_json()["data"]
     assert [h["id"] for h in data["hits"]] == ["r2"], "no stale cached result after a swap"
     assert client.get("/api/search?q=turmeric").get_json()["data"]["total"] == 1
 
 
-def test_cache_serves_repeats_and_can_be_disabled(tmp_path: Path, monkeypatch) -> None:
+def test_cache_serves_repeats_and_can_be_disabled(build_records, make_app, monkeypatch) -> None:
     import search_app.searching as searching
 
-    index_dir = tmp_path / "index"
-    build_index([_rec(1, "ginger")], index_dir)
+    index_dir = build_records([_rec(1, "ginger")])
     calls = []
     real = searching.search
 
@@ -45,22 +38,19 @@ def test_cache_serves_repeats_and_can_be_disabled(tmp_path: Path, monkeypatch) -
     monkeypatch.setattr(searching, "search", counting)
     for size, expected in ((2048, 1), (0, 3)):
         calls.clear()
-        app = create_app(Settings.load(overrides={"index_dir": index_dir, "search_cache": size,
-                                                  "query_log_dir": tmp_path}, environ={}))
-        client = app.test_client()
+        client = make_app(index_dir=index_dir, search_cache=size).test_client()
         for _ in range(3):
             assert client.get("/api/search?q=ginger").get_json()["data"]["total"] == 1
         assert len(calls) == expected, size
 
 
-def test_warm_up_builds_the_caches_before_the_first_request(tmp_path: Path) -> None:
+def test_warm_up_builds_the_caches_before_the_first_request(tmp_path: Path, build_records,
+                                                            make_app) -> None:
     from search_app.index import STORE_KEY, warm_up
 
-    index_dir = tmp_path / "index"
-    app = create_app(Settings.load(overrides={"index_dir": index_dir, "query_log_dir": tmp_path},
-                                   environ={}))
+    app = make_app(index_dir=tmp_path / "index")
     assert warm_up(app) is False  # nothing built yet: no error, pages answer 503 meanwhile
-    build_index([_rec(1, "ginger"), _rec(2, "turmeric")], index_dir)
+    assert build_records([_rec(1, "ginger"), _rec(2, "turmeric")]) == tmp_path / "index"
     assert warm_up(app) is True
     store = app.extensions[STORE_KEY]
     with store.searcher() as session:

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
-from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
 
 from indexer.records import Record
-from search_app.settings import Settings
 
 
 class Page(HTMLParser):
@@ -106,10 +104,8 @@ def test_category_filter_from_a_facet(client) -> None:
     assert "/search?q=pain" in filtered.links, "a link removes the filter"
 
 
-def test_pagination(app_settings, tmp_path) -> None:
-    from search_app import create_app
-
-    client = create_app(app_settings.with_overrides(results_per_page=3)).test_client()
+def test_pagination(make_app) -> None:
+    client = make_app(results_per_page=3).test_client()
     first = get_page(client, "/search?q=acupuncture")
     assert "/search?q=acupuncture&page=2" in first.links
     second = get_page(client, "/search?q=acupuncture&page=2")
@@ -131,17 +127,14 @@ def test_empty_query_goes_home(client) -> None:
     assert resp.status_code == 302 and resp.headers["Location"] == "/"
 
 
-def test_zero_results_page_helps(app_settings) -> None:
-    from search_app import create_app
-
-    cfg = app_settings.with_overrides(ask_url="https://example.org/ask")
-    client = create_app(cfg).test_client()
+def test_zero_results_page_helps(make_app) -> None:
+    client = make_app(ask_url="https://example.org/ask").test_client()
     page = get_page(client, "/search?q=zzqxv+wibblefrotz")
     assert page.title.startswith("No results")
     assert "Check the spelling" in page.text and "fewer or more general words" in page.text
     assert "https://example.org/ask" in page.links
     assert "/categories/sleep" in page.links, "browse categories"
-    default = get_page(create_app(app_settings).test_client(), "/search?q=zzqxv+wibblefrotz")
+    default = get_page(make_app().test_client(), "/search?q=zzqxv+wibblefrotz")
     assert "https://www.askacupuncture.example/contact/post-a-question.html" in default.links
     # nothing in the chosen topic, but answers elsewhere: offer them
     page = get_page(client, "/search?q=insomnia&category=digestive+health")
@@ -185,13 +178,10 @@ def test_urgent_symptom_notice_is_pinned_above_results(client, app_settings) -> 
     assert not calm.roles.get("alert")
 
 
-def test_urgent_terms_come_from_an_editable_file(app_settings, tmp_path) -> None:
-    from search_app import create_app
-
+def test_urgent_terms_come_from_an_editable_file(make_app, tmp_path) -> None:
     terms = tmp_path / "urgent.txt"
     terms.write_text("# ours\nbruise\n", encoding="utf-8")
-    cfg = app_settings.with_overrides(urgent_terms_file=str(terms), emergency_notice="Call now.")
-    client = create_app(cfg).test_client()
+    client = make_app(urgent_terms_file=str(terms), emergency_notice="Call now.").test_client()
     assert "Call now." in client.get("/search?q=bruised+arm").get_data(as_text=True)
     assert "Call now." not in client.get("/search?q=chest+pain").get_data(as_text=True)
 
@@ -243,51 +233,29 @@ def test_pages_have_no_inline_script_or_style(client) -> None:
         assert not re.search(r"\son[a-z]+=", html), url
 
 
-def _build(records: list[Record], index_dir: Path) -> None:
-    from indexer.index.build import build_index
-
-    build_index(records, index_dir)
-
-
-def test_a_swapped_in_index_is_picked_up_without_restart(tmp_path) -> None:
-    from search_app import create_app
-
-    index_dir = tmp_path / "index"
+def test_a_swapped_in_index_is_picked_up_without_restart(build_records, make_app) -> None:
     one = Record(id="r1", question="Can acupuncture help hay fever?", answer="It may help.",
                  categories=[["allergies"]])
     two = Record(id="r2", question="Does acupuncture help zebra stripes itch?",
                  answer="Zebra skin is not our field.", categories=[["allergies"]])
-    _build([one], index_dir)
-    app = create_app(Settings.load(overrides={"index_dir": index_dir,
-                                              "query_log_dir": tmp_path}, environ={}))
-    client = app.test_client()
+    client = make_app(index_dir=build_records([one])).test_client()
     assert client.get("/api/search?q=zebra").get_json()["data"]["total"] == 0
-    _build([one, two], index_dir)
+    build_records([one, two])
     data = client.get("/api/search?q=zebra").get_json()["data"]
     assert [h["id"] for h in data["hits"]] == ["r2"]
 
 
-def test_unsafe_source_links_are_dropped(tmp_path) -> None:
-    from search_app import create_app
-
-    index_dir = tmp_path / "index"
+def test_unsafe_source_links_are_dropped(build_records, make_app) -> None:
     rec = Record(id="evil", question="Is this link safe?", answer="Click it.",
                  url="javascript:alert(1)", categories=[["tests"]])
-    _build([rec], index_dir)
-    app = create_app(Settings.load(overrides={"index_dir": index_dir,
-                                              "query_log_dir": tmp_path}, environ={}))
-    client = app.test_client()
+    client = make_app(index_dir=build_records([rec])).test_client()
     for url in ("/records/evil", "/search?q=link+safe"):
         assert "javascript:" not in client.get(url).get_data(as_text=True), url
     assert client.get("/api/records/evil").get_json()["data"]["url"] == ""
 
 
-def test_missing_index_is_a_friendly_503_page(tmp_path) -> None:
-    from search_app import create_app
-
-    app = create_app(Settings.load(overrides={"index_dir": tmp_path / "none",
-                                              "query_log_dir": tmp_path}, environ={}))
-    page = get_page(app.test_client(), "/", 503)
+def test_missing_index_is_a_friendly_503_page(tmp_path, make_app) -> None:
+    page = get_page(make_app(index_dir=tmp_path / "none").test_client(), "/", 503)
     assert "Search is unavailable" in page.text
 
 

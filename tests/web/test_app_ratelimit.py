@@ -5,10 +5,7 @@ two-process gunicorn server."""
 from __future__ import annotations
 
 import multiprocessing
-import os
-import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -50,24 +47,20 @@ def test_processes_share_one_budget(tmp_path: Path, strategy: str) -> None:
 
 def test_storage_counts_expire_and_clear(tmp_path: Path) -> None:
     storage = SQLiteStorage(storage_uri(tmp_path / "x" / "limits.sqlite3"))
+    now = [1_000_000.0]
+    storage.clock = lambda: now[0]  # a fake clock: the test moves time, never waits
     assert storage.check()
     assert storage.incr("k", 1) == 1 and storage.incr("k", 1) == 2
-    assert storage.get("k") == 2 and storage.get_expiry("k") > time.time()
-    time.sleep(1.05)
+    assert storage.get("k") == 2 and storage.get_expiry("k") == now[0] + 1
+    now[0] += 0.99
+    assert storage.get("k") == 2  # still inside its window
+    now[0] += 0.02
     assert storage.get("k") == 0 and storage.incr("k", 1) == 1  # expired: starts over
     storage.clear("k")
     assert storage.get("k") == 0
     storage.incr("a", 60)
     storage.incr("b", 60)
     assert storage.reset() == 2
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _status(url: str) -> int:
@@ -79,35 +72,26 @@ def _status(url: str) -> int:
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="gunicorn runs on Unix only")
-def test_limit_holds_across_gunicorn_workers(sample_index: Path, tmp_path: Path) -> None:
-    port = _free_port()
-    exe = Path(sys.executable).with_name("qasearch")
-    proc = subprocess.Popen(
-        [str(exe), "serve", "--index", str(sample_index), "--port", str(port),
-         "--query-log-dir", str(tmp_path), "--workers", "2", "--threads", "1",
-         "--rate-limit", "5/minute", "--suggest-rate-limit", ""],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        env={k: v for k, v in os.environ.items() if not k.startswith("QASEARCH_")},
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while _up(base) is False:
-            assert proc.poll() is None and time.monotonic() < deadline, "server did not start"
-            time.sleep(0.2)
-        with ThreadPoolExecutor(4) as pool:  # concurrent: both workers take requests
-            codes = list(pool.map(_status, [f"{base}/api/search?q=pain{i}" for i in range(16)]))
-        assert codes.count(200) == 5 and codes.count(429) == 11, codes
-        assert _status(base + "/search?q=pain") == 200  # pages are not limited
-    finally:
-        proc.terminate()
-        out, _ = proc.communicate(timeout=20)
-    assert "gunicorn, 2 processes" in out
+def test_limit_holds_across_gunicorn_workers(serve, sample_index: Path) -> None:
+    server = serve("--index", str(sample_index), "--workers", "2", "--threads", "1",
+                   "--rate-limit", "5/minute", "--suggest-rate-limit", "")
+    base = server.base
+    with ThreadPoolExecutor(4) as pool:  # concurrent: both workers take requests
+        codes = list(pool.map(_status, [f"{base}/api/search?q=pain{i}" for i in range(16)]))
+    assert codes.count(200) == 5 and codes.count(429) == 11, codes
+    assert _status(base + "/search?q=pain") == 200  # pages are not limited
+    assert "gunicorn, 2 processes" in server.output
 
 
-def _up(base: str) -> bool:
-    try:
-        with urllib.request.urlopen(base + "/healthz", timeout=2) as resp:
-            return resp.status == 200
-    except OSError:
-        return False
+def test_sliding_window_frees_budget_as_the_clock_moves(tmp_path: Path) -> None:
+    storage = SQLiteStorage(storage_uri(tmp_path / "limits.sqlite3"))
+    now = [600.0]  # the start of a 10-second window
+    storage.clock = lambda: now[0]
+    assert [storage.acquire_sliding_window_entry("k", 2, 10) for _ in range(3)] == [
+        True, True, False]
+    now[0] += 15  # half-way through the next window: half the previous window still counts
+    assert storage.acquire_sliding_window_entry("k", 2, 10) is True
+    assert storage.acquire_sliding_window_entry("k", 2, 10) is False
+    now[0] += 10  # two windows on: all forgotten
+    assert [storage.acquire_sliding_window_entry("k", 2, 10) for _ in range(3)] == [
+        True, True, False]

@@ -7,8 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from search_app import create_app
-
 PAGES = ["/", "/search?q=back+pain", "/records/askacupuncture-101", "/categories",
          "/widget/demo", "/does-not-exist"]
 APIS = ["/api/search?q=pain", "/api/suggest?q=pa", "/api/categories", "/healthz",
@@ -43,12 +41,8 @@ def test_widget_assets_are_embeddable_cross_origin(client) -> None:
         assert "X-Frame-Options" not in h
 
 
-def _app(app_settings, **overrides):
-    return create_app(app_settings.with_overrides(**overrides))
-
-
-def test_cors_allows_configured_origins_only(app_settings) -> None:
-    client = _app(app_settings, cors_origins="https://clinic.example").test_client()
+def test_cors_allows_configured_origins_only(make_app) -> None:
+    client = make_app(cors_origins="https://clinic.example").test_client()
     ok = client.get("/api/search?q=pain", headers={"Origin": "https://clinic.example"})
     assert ok.headers["Access-Control-Allow-Origin"] == "https://clinic.example"
     assert "Origin" in ok.headers["Vary"]
@@ -60,8 +54,8 @@ def test_cors_allows_configured_origins_only(app_settings) -> None:
     assert "Access-Control-Allow-Origin" not in page.headers, "pages are not shared"
 
 
-def test_cors_preflight(app_settings) -> None:
-    client = _app(app_settings, cors_origins="https://clinic.example").test_client()
+def test_cors_preflight(make_app) -> None:
+    client = make_app(cors_origins="https://clinic.example").test_client()
     resp = client.options("/api/suggest?q=pa", headers={
         "Origin": "https://clinic.example", "Access-Control-Request-Method": "GET"})
     assert resp.status_code == 200
@@ -72,16 +66,16 @@ def test_cors_preflight(app_settings) -> None:
     assert "Access-Control-Allow-Origin" not in resp.headers
 
 
-def test_cors_off_by_default_and_star_allows_any(client, app_settings) -> None:
+def test_cors_off_by_default_and_star_allows_any(client, make_app) -> None:
     resp = client.get("/api/search?q=pain", headers={"Origin": "https://clinic.example"})
     assert "Access-Control-Allow-Origin" not in resp.headers
-    star = _app(app_settings, cors_origins="*").test_client()
+    star = make_app(cors_origins="*").test_client()
     resp = star.get("/api/search?q=pain", headers={"Origin": "https://any.example"})
     assert resp.headers["Access-Control-Allow-Origin"] == "*"
 
 
-def test_rate_limit_per_client_answers_429_with_retry_after(app_settings) -> None:
-    client = _app(app_settings, rate_limit="3/minute").test_client()
+def test_rate_limit_per_client_answers_429_with_retry_after(make_app) -> None:
+    client = make_app(rate_limit="3/minute").test_client()
     alice = {"REMOTE_ADDR": "198.51.100.7"}
     for i in range(3):
         resp = client.get(f"/api/search?q=pain{i}", environ_base=alice)
@@ -104,8 +98,8 @@ def test_rate_limit_per_client_answers_429_with_retry_after(app_settings) -> Non
         assert client.get(url, environ_base=alice).status_code == 200, url
 
 
-def test_as_you_type_calls_have_their_own_budget(app_settings) -> None:
-    client = _app(app_settings, rate_limit="2/minute", suggest_rate_limit="4/minute").test_client()
+def test_as_you_type_calls_have_their_own_budget(make_app) -> None:
+    client = make_app(rate_limit="2/minute", suggest_rate_limit="4/minute").test_client()
     alice = {"REMOTE_ADDR": "198.51.100.8"}
     for prefix in ("ba", "bac", "back", "back "):  # suggestions and typed-ahead searches
         assert client.get(f"/api/suggest?q={prefix}", environ_base=alice).status_code == 200
@@ -120,7 +114,7 @@ def test_as_you_type_calls_have_their_own_budget(app_settings) -> None:
     assert client.get("/api/suggest?q=ba", environ_base=bob).status_code == 200
 
 
-def test_default_budgets_allow_a_minute_of_steady_typing(app_settings) -> None:
+def test_default_budgets_allow_a_minute_of_steady_typing() -> None:
     from limits import parse
 
     from search_app.settings import Settings
@@ -134,8 +128,8 @@ def test_default_budgets_allow_a_minute_of_steady_typing(app_settings) -> None:
     assert search.amount * 60 / search.get_expiry() >= 60  # a search a second
 
 
-def test_rate_limit_behind_a_trusted_proxy_uses_the_forwarded_client(app_settings) -> None:
-    client = _app(app_settings, rate_limit="1/minute", trusted_proxies=1).test_client()
+def test_rate_limit_behind_a_trusted_proxy_uses_the_forwarded_client(make_app) -> None:
+    client = make_app(rate_limit="1/minute", trusted_proxies=1).test_client()
     proxy = {"REMOTE_ADDR": "10.0.0.1"}
     for client_ip in ("198.51.100.1", "198.51.100.2"):
         resp = client.get("/api/categories", environ_base=proxy,
@@ -143,9 +137,9 @@ def test_rate_limit_behind_a_trusted_proxy_uses_the_forwarded_client(app_setting
         assert resp.status_code == 200, client_ip
 
 
-def test_bad_rate_limit_setting_is_a_clear_error(app_settings) -> None:
+def test_bad_rate_limit_setting_is_a_clear_error(make_app) -> None:
     with pytest.raises(ValueError, match="rate_limit"):
-        _app(app_settings, rate_limit="lots")
+        make_app(rate_limit="lots")
 
 
 @pytest.mark.parametrize(("method", "url", "status"), [
@@ -190,8 +184,8 @@ def test_query_log_never_stores_addresses(app, app_settings) -> None:
     assert not any("typed" in w for w in words), "as-you-type queries are not counted"
 
 
-def test_public_similar_api_shares_the_budget_but_editor_routes_do_not(app_settings) -> None:
-    client = _app(app_settings, rate_limit="2/minute", editor_token="s3cret").test_client()
+def test_public_similar_api_shares_the_budget_but_editor_routes_do_not(make_app) -> None:
+    client = make_app(rate_limit="2/minute", editor_token="s3cret").test_client()
     auth = {"Authorization": "Bearer s3cret"}
     for _ in range(3):
         assert client.get("/api/editor/similar?q=back+pain", headers=auth).status_code == 200

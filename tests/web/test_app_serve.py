@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
 import urllib.request
 from pathlib import Path
 
@@ -79,42 +75,12 @@ def test_bad_rate_limit_is_a_usage_error(captured, sample_index) -> None:
     assert "app" not in captured
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def test_serves_over_http(sample_index: Path, tmp_path: Path) -> None:
-    port = _free_port()
-    exe = Path(sys.executable).with_name("qasearch")
-    proc = subprocess.Popen(
-        [str(exe), "serve", "--index", str(sample_index), "--port", str(port),
-         "--query-log-dir", str(tmp_path), "--threads", "2"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        env={k: v for k, v in os.environ.items() if not k.startswith("QASEARCH_")},
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(base + "/healthz", timeout=2) as resp:
-                    assert resp.status == 200
-                    break
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise
-                time.sleep(0.2)
-        with urllib.request.urlopen(base + "/search?q=sciatica", timeout=5) as resp:
-            html = resp.read().decode()
-            assert resp.headers["Server"] == "qasearch"
-        assert "sciatica" in html.lower() and 'class="hits"' in html
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        if proc.stdout is not None:
-            proc.stdout.close()
+def test_serves_over_http(serve, sample_index: Path) -> None:
+    server = serve("--index", str(sample_index), "--threads", "2")
+    with urllib.request.urlopen(server.base + "/search?q=sciatica", timeout=5) as resp:
+        html = resp.read().decode()
+        assert resp.headers["Server"] == "qasearch"
+    assert "sciatica" in html.lower() and 'class="hits"' in html
 
 
 def test_workers_run_gunicorn_with_a_shared_rate_limit_store(monkeypatch, sample_index,

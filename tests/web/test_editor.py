@@ -6,42 +6,30 @@ from pathlib import Path
 
 import pytest
 
-from indexer.index.build import build_index
-from indexer.ingest.parse import parse_paths
-from search_app import create_app
 from search_app.editor import COOKIE, make_cookie_value
-from search_app.settings import Settings
 
-ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "s3cret-editor-token-for-tests"
 EDITOR_API = ["/api/editor/similar?q=back+pain", "/api/editor/duplicates",
               "/api/editor/queries"]
 EDITOR_PAGES = ["/editor/", "/editor/duplicates", "/editor/queries", "/editor/?q=back+pain"]
 
 
-@pytest.fixture(scope="module")
-def sample_index(tmp_path_factory) -> Path:
-    index_dir = tmp_path_factory.mktemp("editor-index")
-    result = parse_paths([ROOT / "scraped"])
-    build_index(result.records, index_dir)
-    return index_dir
+@pytest.fixture()
+def editor_app(make_app, tmp_path: Path):
+    """`editor_app(token=TOKEN)`: the sample index's app with an editor token."""
 
+    def make(token: str = TOKEN):
+        app = make_app(editor_token=token, query_log_dir=tmp_path / "qlog", query_log_k=2,
+                       rate_limit="10000/minute")
+        app.testing = True
+        return app
 
-def _app(index_dir: Path, tmp_path: Path, token: str = TOKEN):
-    settings = Settings.load(
-        overrides={"index_dir": index_dir, "editor_token": token,
-                   "query_log_dir": tmp_path / "qlog", "query_log_k": 2,
-                   "rate_limit": "10000/minute"},
-        environ={},
-    )
-    app = create_app(settings)
-    app.testing = True
-    return app
+    return make
 
 
 @pytest.fixture()
-def client(sample_index, tmp_path):
-    return _app(sample_index, tmp_path).test_client()
+def client(editor_app):
+    return editor_app().test_client()
 
 
 @pytest.mark.parametrize("url", EDITOR_API)
@@ -92,8 +80,8 @@ def test_login_sets_strict_cookie_and_opens_pages(client):
     assert resp.headers["Location"].rstrip("/").endswith("/editor")
 
 
-def test_signed_cookie_from_another_token_is_refused(sample_index, tmp_path):
-    client = _app(sample_index, tmp_path).test_client()
+def test_signed_cookie_from_another_token_is_refused(editor_app):
+    client = editor_app().test_client()
     client.set_cookie(COOKIE, make_cookie_value("another-token"), domain="localhost")
     assert client.get("/editor/", base_url="https://localhost").status_code == 401
     client.set_cookie(COOKIE, make_cookie_value(TOKEN), domain="localhost")
@@ -102,8 +90,8 @@ def test_signed_cookie_from_another_token_is_refused(sample_index, tmp_path):
     assert client.get("/editor/", base_url="https://localhost").status_code == 401
 
 
-def test_no_token_configured_means_closed(sample_index, tmp_path):
-    client = _app(sample_index, tmp_path, token="").test_client()
+def test_no_token_configured_means_closed(editor_app):
+    client = editor_app(token="").test_client()
     for url in EDITOR_API:
         assert client.get(url, headers={"Authorization": "Bearer "}).status_code == 401
         assert client.get(url, headers={"Authorization": "Bearer x"}).status_code == 401
@@ -154,8 +142,8 @@ def test_duplicates_page_lists_the_stock_answer(client):
     assert page.status_code == 200 and b"One answer reused" in page.data
 
 
-def test_query_statistics_from_requests_never_store_ip(sample_index, tmp_path):
-    app = _app(sample_index, tmp_path)
+def test_query_statistics_from_requests_never_store_ip(editor_app, tmp_path):
+    app = editor_app()
     client = app.test_client()
     ips = ["198.51.100.23", "198.51.100.24", "198.51.100.25"]
     ua = "Mozilla/5.0 UniqueTestAgent/77.1"

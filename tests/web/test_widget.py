@@ -58,9 +58,7 @@ def test_demo_page_shows_how_to_embed(client) -> None:
     assert "--qasearch-accent" in html
 
 
-def test_demo_uses_the_public_url_when_set(app_settings) -> None:
-    from search_app import create_app
-
-    app = create_app(app_settings.with_overrides(public_url="https://search.example.org/"))
+def test_demo_uses_the_public_url_when_set(make_app) -> None:
+    app = make_app(public_url="https://search.example.org/")
     html = app.test_client().get("/widget/demo").get_data(as_text=True)
     assert "https://search.example.org/widget.js" in html
