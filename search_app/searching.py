@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
+from cachetools import LRUCache
 from flask import current_app, request
 
 from indexer.editors.querylog import QueryLog, session_key
@@ -30,26 +30,20 @@ CACHE_KEY = "qasearch.results"
 
 
 class ResultCache:
-    """A thread-safe LRU of search results."""
+    """A thread-safe LRU of search results (cachetools' LRU under one lock)."""
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._data: OrderedDict[Any, SearchResult] = OrderedDict()
+        self._data: LRUCache[Any, SearchResult] = LRUCache(maxsize=size)
         self._lock = threading.Lock()
 
     def get(self, key: Any) -> SearchResult | None:
         with self._lock:
-            value = self._data.get(key)
-            if value is not None:
-                self._data.move_to_end(key)
-            return value
+            return self._data.get(key)
 
     def put(self, key: Any, value: SearchResult) -> None:
         with self._lock:
             self._data[key] = value
-            self._data.move_to_end(key)
-            while len(self._data) > self.size:
-                self._data.popitem(last=False)
 
 
 @dataclass

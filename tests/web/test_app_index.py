@@ -57,3 +57,15 @@ def test_warm_up_builds_the_caches_before_the_first_request(tmp_path: Path, buil
         assert {"spell", "suggest_words", "display_keys", "similar.question_index"} <= set(
             session.gen.cache)
     assert app.test_client().get("/api/search?q=gingr").get_json()["data"]["total"] == 1
+
+
+def test_result_cache_forgets_the_least_recently_used() -> None:
+    from search_app.searching import ResultCache
+
+    cache = ResultCache(2)
+    a, b, c = (object() for _ in range(3))
+    cache.put("a", a)
+    cache.put("b", b)
+    assert cache.get("a") is a  # "a" is now the most recently used
+    cache.put("c", c)
+    assert (cache.get("a"), cache.get("b"), cache.get("c")) == (a, None, c)
