@@ -145,6 +145,7 @@ def duplicates_cmd(fmt: str, out, medquad_check: bool, progress: bool,
     import json
 
     from indexer.editors import duplicates as dup
+    from indexer.editors import report
     from indexer.editors.similar import question_index
     from indexer.index.store import IndexStore
 
@@ -156,7 +157,7 @@ def duplicates_cmd(fmt: str, out, medquad_check: bool, progress: bool,
     with store.searcher() as s:
         qi = question_index(s)
         clusters = dup.find_duplicates(qi, progress=progress)
-        out.write(dup.render(clusters, fmt))
+        out.write(report.render(clusters, fmt))
         out.write("\n")
         n_same = sum(1 for c in clusters if c.kind == dup.SAME_QUESTION)
         click.echo(f"{len(clusters)} groups ({n_same} same question, "
@@ -190,16 +191,21 @@ def _default_shared() -> Path:
                    "threshold (validation split) first, and print them (slow: minutes).")
 @click.option("--calibrate", is_flag=True,
               help="Fit only the calibration and flag threshold (validation split; fast).")
+@click.option("--write", is_flag=True,
+              help="With --fit or --calibrate: save what was fitted as the model similar "
+                   "questions use (indexer/data/similar_weights.json).")
 @click.option("--shared", "shared_dir", type=click.Path(file_okay=False, path_type=Path),
               default=None, help="The shared data directory (default: ../shared).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def eval_rqe(splits: tuple[str, ...], distractors: bool, semantic: bool, fit: bool,
-             calibrate: bool, shared_dir: Path | None, as_json: bool) -> None:
+             calibrate: bool, write: bool, shared_dir: Path | None, as_json: bool) -> None:
     """RQE retrieval figures of "similar questions": P@1, MRR, flag precision/recall."""
     import json
 
     from indexer.eval import rqe as ev
 
+    if write and not (fit or calibrate):
+        raise click.UsageError("--write saves what --fit or --calibrate fitted: give one")
     shared = shared_dir or _default_shared()
     if not (shared / "data" / "rqe").is_dir():
         raise click.ClickException(f"RQE data not found under {shared}/data/rqe (use --shared)")
@@ -256,6 +262,10 @@ def eval_rqe(splits: tuple[str, ...], distractors: bool, semantic: bool, fit: bo
             res = ev.fit_calibration((sets["validation"], index_for("validation", sem_mode)),
                                      semantic=sem_mode)
             click.echo(f"calibrated ({'semantic' if sem_mode else 'lexical'}): {res}", err=True)
+    if write:
+        command = " ".join(["qasearch eval rqe", "--fit" if fit else "--calibrate",
+                            *(["--semantic"] if semantic else []), "--write"])
+        click.echo(f"written to {ev.write(command)}", err=True)
     rows = []
     for name in splits:
         for sem_mode in modes:

@@ -13,22 +13,22 @@ One item filed under several categories is one record (the parser merges it: iss
 that still share an item id or a URL are copies of one item, never duplicates of each other.
 
 Each cluster has a canonical question (the member most similar to the others), its members with
-their similarity to it, and the categories they are filed under.
+their similarity to it, and the categories they are filed under. `indexer.editors.report`
+renders them (JSON, CSV, HTML).
 """
 
 from __future__ import annotations
 
-import csv
-import html
-import io
-import json
 import threading
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from indexer.editors.similar import Entry, QuestionIndex, make_draft, type_similarity
+from indexer.editors.similar.features import Entry, fold7, make_draft, type_similarity
+from indexer.editors.similar.index import QuestionIndex
+from indexer.editors.similar.service import question_index
+from indexer.progress import progress_bar
 from indexer.records import Record
 
 THRESHOLD = 0.72  # similarity at which two questions are taken as duplicates
@@ -80,8 +80,8 @@ def _wjacc(qi: QuestionIndex, a: Iterable[str], b: Iterable[str]) -> float:
     sa, sb = set(a), set(b)
     if not sa or not sb:
         return 0.0
-    inter = sum(qi._w(t) for t in sa & sb)
-    union = sum(qi._w(t) for t in sa | sb)
+    inter = sum(qi.weight(t) for t in sa & sb)
+    union = sum(qi.weight(t) for t in sa | sb)
     return inter / union if union else 0.0
 
 
@@ -102,17 +102,13 @@ def _focus_similarity(qi: QuestionIndex, a: Entry, b: Entry) -> float:
     return best
 
 
-def _fold7(t: str) -> str:
-    return t[:7] if len(t) >= 7 else t  # pregnancy/pregnant, hypertension/hypertensive
-
-
 def _cosine(qi: QuestionIndex, a: Iterable[str], b: Iterable[str]) -> float:
     wa: dict[str, float] = {}
     wb: dict[str, float] = {}
     for t in a:
-        wa[_fold7(t)] = max(wa.get(_fold7(t), 0.0), qi._w(t))
+        wa[fold7(t)] = max(wa.get(fold7(t), 0.0), qi.weight(t))
     for t in b:
-        wb[_fold7(t)] = max(wb.get(_fold7(t), 0.0), qi._w(t))
+        wb[fold7(t)] = max(wb.get(fold7(t), 0.0), qi.weight(t))
     dot = sum(w * wb[k] for k, w in wa.items() if k in wb)
     na = sum(w * w for w in wa.values()) ** 0.5
     nb = sum(w * w for w in wb.values()) ** 0.5
@@ -190,7 +186,7 @@ def find_duplicates(
     entries = qi.entries
     n = len(entries)
     neighbours: list[dict[int, float]] = [{} for _ in range(n)]
-    bar = _bar(n, progress)
+    bar = progress_bar(n, unit="rec", desc="duplicates", enabled=progress, mininterval=1.0)
     for i, e in enumerate(entries):
         d = make_draft(e.question)
         d_tset = d.tset
@@ -206,10 +202,8 @@ def find_duplicates(
                 scored.append((sim, j))
         scored.sort(reverse=True)
         neighbours[i] = {j: s for s, j in scored[:NEIGHBOURS]}
-        if bar is not None:
-            bar.update(1)
-    if bar is not None:
-        bar.close()
+        bar.update(1)
+    bar.close()
     uf = _UnionFind(n)
     for i in range(n):
         for j in neighbours[i]:
@@ -292,14 +286,6 @@ def _stock_answer_clusters(qi: QuestionIndex, found: Sequence[Cluster]) -> list[
     return out
 
 
-def _bar(total: int, enabled: bool) -> Any:
-    if not enabled:
-        return None
-    from tqdm import tqdm
-
-    return tqdm(total=total, unit="rec", desc="duplicates", mininterval=1.0)
-
-
 # ---------------------------------------------------------------------------------------------
 # Over the search index (cached per generation).
 
@@ -310,8 +296,6 @@ _MEMO: dict[int, list[Cluster]] = {}
 def duplicate_clusters(s: Any) -> list[Cluster]:
     """The duplicate clusters of the index that session `s` sees (computed once per index
     generation and kept with its question index)."""
-    from indexer.editors.similar import question_index
-
     qi = question_index(s)
     with _LOCK:
         clusters = getattr(qi, "duplicate_clusters", None)
@@ -322,6 +306,7 @@ def duplicate_clusters(s: Any) -> list[Cluster]:
 
 
 def clusters_for_records(records: Iterable[Record], **kw: Any) -> list[Cluster]:
+    """The duplicate clusters among `records` (`find_duplicates` options in `kw`)."""
     return find_duplicates(QuestionIndex.from_records(records), **kw)
 
 
@@ -368,53 +353,3 @@ def medquad_check(qi: QuestionIndex, clusters: Sequence[Cluster]) -> dict[str, A
         "precision": round(tp / len(pred), 4) if pred else 0.0,
         "recall": round(tp / len(gold), 4) if gold else 0.0,
     }
-
-
-# ---------------------------------------------------------------------------------------------
-# Rendering.
-
-
-def render(clusters: Sequence[Cluster], fmt: str = "json") -> str:
-    if fmt == "json":
-        return json.dumps([c.to_dict() for c in clusters], ensure_ascii=False, indent=2)
-    if fmt == "csv":
-        buf = io.StringIO()
-        w = csv.writer(buf)
-        w.writerow(["cluster", "kind", "canonical_id", "member_id", "similarity", "question",
-                    "categories", "shared_answer"])
-        for n, c in enumerate(clusters, 1):
-            for m in c.members:
-                w.writerow([n, c.kind, c.canonical_id, m.id, m.similarity, m.question,
-                            " | ".join(" > ".join(p) for p in m.categories),
-                            "yes" if c.shared_answer else "no"])
-        return buf.getvalue()
-    if fmt == "html":
-        return _html(clusters)
-    raise ValueError(f"unknown format {fmt!r}")
-
-
-def _html(clusters: Sequence[Cluster]) -> str:
-    esc = html.escape
-    parts = [
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-        "<title>Duplicate questions</title></head><body>",
-        f"<h1>Duplicate questions</h1><p>{len(clusters)} groups.</p>",
-    ]
-    for n, c in enumerate(clusters, 1):
-        label = "One answer reused for several questions" if c.kind == STOCK_ANSWER else (
-            "Same question" + (", one shared answer" if c.shared_answer else ""))
-        parts.append(
-            f"<section><h2>{n}. {esc(c.canonical_question)}</h2>"
-            f"<p>{esc(label)}; {len(c.members)} records; mean similarity {c.similarity:.2f}</p>"
-            "<table><thead><tr><th>id</th><th>similarity</th><th>question</th>"
-            "<th>categories</th></tr></thead><tbody>"
-        )
-        for m in c.members:
-            cats = "; ".join(" › ".join(p) for p in m.categories)
-            parts.append(
-                f"<tr><td>{esc(m.id)}</td><td>{m.similarity:.2f}</td><td>{esc(m.question)}</td>"
-                f"<td>{esc(cats)}</td></tr>"
-            )
-        parts.append("</tbody></table></section>")
-    parts.append("</body></html>")
-    return "\n".join(parts)

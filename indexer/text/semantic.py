@@ -16,6 +16,7 @@ score (`indexer.editors.similar`), with a weight learned beside the lexical ones
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import importlib.util
 import os
@@ -114,17 +115,18 @@ class Embedder:
         return [int(i) for i in top[np.argsort(-sims[top])]]
 
 
-_EMBEDDER: Embedder | None = None
-_EMBEDDER_LOCK = threading.Lock()
+_EMBEDDER_LOCK = threading.Lock()  # one load at a time: the cache alone would let two run
 
 
 def embedder() -> Embedder:
-    """The process's embedder (one model in memory)."""
-    global _EMBEDDER
+    """The process's embedder (one model in memory, loaded on first use)."""
     with _EMBEDDER_LOCK:
-        if _EMBEDDER is None:
-            _EMBEDDER = Embedder()
-        return _EMBEDDER
+        return _load_embedder()
+
+
+@functools.cache
+def _load_embedder() -> Embedder:
+    return Embedder()
 
 
 def _key(texts: Sequence[str]) -> str:

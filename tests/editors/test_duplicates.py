@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from indexer.editors import duplicates as dup
+from indexer.editors import report
 from indexer.editors.similar import QuestionIndex
 from indexer.records import Record
 
@@ -67,12 +70,26 @@ def test_stock_answer_reused_for_different_questions():
 
 def test_renderings_escape_and_parse():
     recs = [_rec("x1", "Is <script>alert(1)</script> safe?", STOCK),
-            _rec("x2", "Other question about needles", STOCK)]
+            _rec("x2", "Other question about needles", STOCK, categories=[["A & B", "<i>"]])]
     clusters = dup.clusters_for_records(recs)
-    html = dup.render(clusters, "html")
+    html = report.render(clusters, "html")
     assert "<script>alert" not in html and "&lt;script&gt;" in html
-    assert json.loads(dup.render(clusters, "json"))[0]["kind"] == dup.STOCK_ANSWER
-    assert dup.render(clusters, "csv").splitlines()[0].startswith("cluster,kind")
+    assert "A &amp; B › &lt;i&gt;" in html and "<i>" not in html
+    assert "One answer reused for 2 questions" in html and "<td>x2</td>" in html
+    assert json.loads(report.render(clusters, "json"))[0]["kind"] == dup.STOCK_ANSWER
+    assert report.render(clusters, "csv").splitlines()[0].startswith("cluster,kind")
+    with pytest.raises(ValueError, match="xml"):
+        report.render(clusters, "xml")
+
+
+def test_html_report_links_records_when_asked():
+    recs = [_rec("x1", "Question one about needles?", STOCK),
+            _rec("x2", "Question two about needles?", STOCK)]
+    clusters = dup.clusters_for_records(recs)
+    linked = report.render_html(clusters, record_href=lambda rid: f"/r/{rid}?a=1&b=2")
+    assert '<a href="/r/x2?a=1&amp;b=2">Question two about needles?</a>' in linked
+    assert "<a href" not in report.render_html(clusters)
+    assert "No duplicates found." in report.render_html([])
 
 
 def test_medquad_check_counts_cross_source_pairs():
