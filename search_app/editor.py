@@ -24,13 +24,15 @@ from typing import Any
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask.wrappers import Response
 
+from indexer.editors.report import TEMPLATE_DIR as REPORT_TEMPLATES
 from indexer.limits import MAX_SIMILAR as SIMILAR_MAX
 from search_app import params
 from search_app.index import searcher
 from search_app.responses import ApiError, ok
 from search_app.settings import Settings
 
-editor_bp = Blueprint("editor", __name__)
+# the duplicates page includes the library's template of the groups (one for page and report)
+editor_bp = Blueprint("editor", __name__, template_folder=str(REPORT_TEMPLATES))
 
 COOKIE = "qasearch_editor"
 SESSION_SECONDS = 12 * 3600
