@@ -9,29 +9,16 @@ import pytest
 from indexer.editors import duplicates as dup
 from indexer.editors import report
 from indexer.editors.similar import QuestionIndex
-from indexer.records import Record
-
-STOCK = ("Thank you for your question. We are sorry but we cannot answer this one in detail; "
-         "please see a practitioner near you.")
 
 
-def _rec(rid: str, question: str, answer: str = "", **kw) -> Record:
-    return Record(id=rid, question=question, answer=answer or f"answer of {rid} " * 5, **kw)
-
-
-def _mq(rid: str, focus: str, qtype: str, question: str, source: str) -> Record:
-    return Record(id=rid, question=question, answer="x" * 60, focus=focus, qtype=qtype,
-                  source=source, categories=[[source, qtype]])
-
-
-def test_same_question_from_two_sources_is_one_cluster():
+def test_same_question_from_two_sources_is_one_cluster(mq):
     recs = [
-        _mq("a1", "Glaucoma", "treatment", "What are the treatments for Glaucoma ?", "A"),
-        _mq("b1", "Glaucoma", "treatment", "What are the treatments for Glaucoma ?", "B"),
-        _mq("a2", "Glaucoma", "symptoms", "What are the symptoms of Glaucoma ?", "A"),
-        _mq("c1", "Spinocerebellar ataxia 2", "symptoms",
+        mq("a1", "Glaucoma", "treatment", "What are the treatments for Glaucoma ?", "A"),
+        mq("b1", "Glaucoma", "treatment", "What are the treatments for Glaucoma ?", "B"),
+        mq("a2", "Glaucoma", "symptoms", "What are the symptoms of Glaucoma ?", "A"),
+        mq("c1", "Spinocerebellar ataxia 2", "symptoms",
             "What are the symptoms of Spinocerebellar ataxia 2 ?", "C"),
-        _mq("c2", "Spinocerebellar ataxia 3", "symptoms",
+        mq("c2", "Spinocerebellar ataxia 3", "symptoms",
             "What are the symptoms of Spinocerebellar ataxia 3 ?", "C"),
     ]
     clusters = dup.clusters_for_records(recs)
@@ -42,25 +29,25 @@ def test_same_question_from_two_sources_is_one_cluster():
     assert sorted(c.categories) == [["A", "treatment"], ["B", "treatment"]]
 
 
-def test_cross_listed_copies_are_not_duplicates():
+def test_cross_listed_copies_are_not_duplicates(rec):
     q = "Can acupuncture help my lower back pain in pregnancy?"
     recs = [
-        _rec("k-106", q, "same answer text " * 6, item_id="106", source="k2",
+        rec("k-106", q, "same answer text " * 6, item_id="106", source="k2",
              categories=[["back"]]),
-        _rec("k-106-copy", q, "same answer text " * 6, item_id="106", source="k2",
+        rec("k-106-copy", q, "same answer text " * 6, item_id="106", source="k2",
              categories=[["pregnancy"]]),
-        _rec("k-200", "What is acupuncture?", item_id="200", source="k2"),
+        rec("k-200", "What is acupuncture?", item_id="200", source="k2"),
     ]
     clusters = dup.clusters_for_records(recs)
     assert all(not ({"k-106", "k-106-copy"} <= set(c.ids)) for c in clusters)
 
 
-def test_stock_answer_reused_for_different_questions():
+def test_stock_answer_reused_for_different_questions(rec, stock):
     recs = [
-        _rec("s1", "Can acupuncture help me get pregnant at 44?", STOCK),
-        _rec("s2", "Will acupuncture help my winter blues?", STOCK),
-        _rec("s3", "Is acupuncture good for bloating?", STOCK),
-        _rec("s4", "How deep do the needles go?"),
+        rec("s1", "Can acupuncture help me get pregnant at 44?", stock),
+        rec("s2", "Will acupuncture help my winter blues?", stock),
+        rec("s3", "Is acupuncture good for bloating?", stock),
+        rec("s4", "How deep do the needles go?"),
     ]
     clusters = dup.clusters_for_records(recs)
     stock = [c for c in clusters if c.kind == dup.STOCK_ANSWER]
@@ -68,9 +55,9 @@ def test_stock_answer_reused_for_different_questions():
     assert stock[0].shared_answer
 
 
-def test_renderings_escape_and_parse():
-    recs = [_rec("x1", "Is <script>alert(1)</script> safe?", STOCK),
-            _rec("x2", "Other question about needles", STOCK, categories=[["A & B", "<i>"]])]
+def test_renderings_escape_and_parse(rec, stock):
+    recs = [rec("x1", "Is <script>alert(1)</script> safe?", stock),
+            rec("x2", "Other question about needles", stock, categories=[["A & B", "<i>"]])]
     clusters = dup.clusters_for_records(recs)
     html = report.render(clusters, "html")
     assert "<script>alert" not in html and "&lt;script&gt;" in html
@@ -82,9 +69,9 @@ def test_renderings_escape_and_parse():
         report.render(clusters, "xml")
 
 
-def test_html_report_links_records_when_asked():
-    recs = [_rec("x1", "Question one about needles?", STOCK),
-            _rec("x2", "Question two about needles?", STOCK)]
+def test_html_report_links_records_when_asked(rec, stock):
+    recs = [rec("x1", "Question one about needles?", stock),
+            rec("x2", "Question two about needles?", stock)]
     clusters = dup.clusters_for_records(recs)
     linked = report.render_html(clusters, record_href=lambda rid: f"/r/{rid}?a=1&b=2")
     assert '<a href="/r/x2?a=1&amp;b=2">Question two about needles?</a>' in linked
@@ -92,10 +79,10 @@ def test_html_report_links_records_when_asked():
     assert "No duplicates found." in report.render_html([])
 
 
-def test_medquad_check_counts_cross_source_pairs():
+def test_medquad_check_counts_cross_source_pairs(mq):
     recs = [
-        _mq("a1", "Glaucoma", "treatment", "What are the treatments for Glaucoma ?", "A"),
-        _mq("b1", "Glaucoma", "treatment", "What are the treatments for Glaucoma ?", "B"),
+        mq("a1", "Glaucoma", "treatment", "What are the treatments for Glaucoma ?", "A"),
+        mq("b1", "Glaucoma", "treatment", "What are the treatments for Glaucoma ?", "B"),
     ]
     for r in recs:
         r.cuis = ["C0017601"]
@@ -104,10 +91,8 @@ def test_medquad_check_counts_cross_source_pairs():
     assert check["gold_pairs"] == 1 and check["precision"] == 1.0 and check["recall"] == 1.0
 
 
-def test_sample_archive_groups_its_re_asked_questions_and_nothing_else():
-    from indexer.records import read_jsonl
-
-    clusters = dup.clusters_for_records(read_jsonl("tests/data/sample_expected.jsonl"))
+def test_sample_archive_groups_its_re_asked_questions_and_nothing_else(sample_expected):
+    clusters = dup.clusters_for_records(sample_expected)
     same = sorted(sorted(c.ids) for c in clusters if c.kind == dup.SAME_QUESTION)
     assert same == [["askacupuncture-109", "askacupuncture-131"],
                     ["askacupuncture-121", "askacupuncture-142"]]

@@ -10,10 +10,7 @@ from click.testing import CliRunner
 from indexer.cli import cli
 from indexer.editors.similar import QuestionIndex, type_similarity
 from indexer.eval import rqe as ev
-from indexer.records import Record, read_jsonl
-from indexer.text import qtypes as qt
-
-SAMPLE = "tests/data/sample_expected.jsonl"
+from indexer.records import Record
 
 
 def _index() -> QuestionIndex:
@@ -86,15 +83,6 @@ def test_odd_input_never_raises():
         assert isinstance(hits, list)
 
 
-def test_question_types_match_medquad_labels():
-    assert qt.best(qt.detect("What are the symptoms of X ?")) == "symptoms"
-    assert qt.best(qt.detect("How to diagnose X ?")) == "diagnosis"
-    assert qt.best(qt.detect("What is the outlook for X ?")) == "outlook"
-    assert qt.best(qt.detect("Is X inherited ?")) == "susceptibility"
-    assert qt.best(qt.detect("tell me about X")) == "information"
-    assert qt.from_label("exams and tests") == {"diagnosis": 1.0}
-
-
 def test_identical_means_the_same_words_in_the_same_order():
     faqs = ["What is High Blood Pressure?", "What is a kidney stone?",
             "What is the treatment for vitiligo?", "What research is being done on Lupus?"]
@@ -134,8 +122,8 @@ def test_misspelt_condition_is_corrected_against_the_archive():
     assert not qi.draft("fevers ever since").corrections
 
 
-def test_flag_needs_the_condition_on_the_sample_archive():
-    qi = QuestionIndex.from_records(read_jsonl(SAMPLE))
+def test_flag_needs_the_condition_on_the_sample_archive(sample_qi):
+    qi = sample_qi
     # the re-asked question is found and flagged
     hits = qi.search("Is it safe to have acupuncture in early pregnancy? I worry about "
                      "miscarriage.", limit=3)

@@ -38,6 +38,14 @@ def test_similar_view_groups_sum_to_one():
     assert qtypes.from_label("no such label") is None
 
 
+def test_similar_view_matches_medquad_templates():
+    assert qtypes.best(qtypes.detect("What are the symptoms of X ?")) == "symptoms"
+    assert qtypes.best(qtypes.detect("How to diagnose X ?")) == "diagnosis"
+    assert qtypes.best(qtypes.detect("What is the outlook for X ?")) == "outlook"
+    assert qtypes.best(qtypes.detect("Is X inherited ?")) == "susceptibility"
+    assert qtypes.best(qtypes.detect("tell me about X")) == "information"
+
+
 def test_old_name_reexports_the_search_view():
     assert qtype.question_types is qtypes.question_types
     assert qtype.with_related is qtypes.with_related

@@ -67,16 +67,16 @@ class Model:
                 "semantic": self.semantic.to_dict()}
 
 
-def load(path: Path = WEIGHTS_FILE) -> Model:
-    """The model stored at `path`."""
-    d = json.loads(Path(path).read_text(encoding="utf-8"))
+def load(path: Path | None = None) -> Model:
+    """The model stored at `path` (default: the data file)."""
+    d = json.loads(Path(path or WEIGHTS_FILE).read_text(encoding="utf-8"))
     return Model(Scoring.from_dict(d["lexical"]), Scoring.from_dict(d["semantic"]),
                  str(d.get("source", "")))
 
 
-def save(model: Model, path: Path = WEIGHTS_FILE) -> None:
-    """Write `model` to `path` (atomically)."""
-    path = Path(path)
+def save(model: Model, path: Path | None = None) -> None:
+    """Write `model` to `path` (default: the data file), atomically."""
+    path = Path(path or WEIGHTS_FILE)
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(model.to_dict(), indent=2) + "\n", encoding="utf-8")
     tmp.replace(path)
@@ -98,7 +98,7 @@ class _Current:
                 m = self._model
         return m
 
-    def set(self, model: Model) -> None:
+    def set(self, model: Model | None) -> None:
         self._model = model
 
 
@@ -122,6 +122,11 @@ def install(scoring_: Scoring, *, semantic: bool, source: str | None = None) -> 
                 m.source if source is None else source)
     _CURRENT.set(new)
     return new
+
+
+def reset() -> None:
+    """Forget installed changes: the data file is read again on next use."""
+    _CURRENT.set(None)
 
 
 def flag(p: float, feats: dict[str, float], threshold: float, asked: float = 1.0) -> bool:
