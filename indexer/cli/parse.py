@@ -57,16 +57,19 @@ def _write(result: ParseResult, out: str) -> None:
               show_default=True, help="Skip (and report) page files larger than this.")
 @click.option("--max-problems", type=int, default=50, show_default=True,
               help="How many problems to list (all are counted).")
+@click.option("--source", default=None, metavar="NAME",
+              help="Source name of the archive (record ids NAME-<item id>) [default: from each "
+                   "page's host].")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no problem list.")
 def parse_command(paths: tuple[Path, ...], out: str, include_empty: bool, max_mb: float,
-                  max_problems: int, quiet: bool) -> None:
+                  max_problems: int, source: str | None, quiet: bool) -> None:
     """Parse archive pages, text dumps, record files and MedQuAD into records.
 
     PATH may be a raw page store (as written by `qasearch scrape`), K2 HTML pages, plain-text
     dumps (.txt), records (.jsonl), a MedQuAD directory or XML files, and judged-answers.csv.
     The summary and every problem go to stderr. Exit status 1 only when nothing parsed."""
     result = parse_paths(list(paths), include_empty=include_empty, report=_progress(quiet),
-                         max_bytes=int(max_mb * 1024 * 1024))
+                         max_bytes=int(max_mb * 1024 * 1024), source=source)
     if result.records:
         _write(result, out)
     click.echo(result.summary(), err=True)

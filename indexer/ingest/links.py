@@ -7,10 +7,18 @@ feeds, files and everything outside the prefix (blog, members, factsheets) are n
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
-from indexer.ingest.urls import PageKind, UrlRules, canonical_url, normalise_prefix, page_kind
+from indexer.ingest.urls import (
+    PageKind,
+    UrlRules,
+    canonical_url,
+    in_prefix,
+    normalise_prefix,
+    page_kind,
+)
 
 
 @dataclass(frozen=True)
@@ -27,7 +35,7 @@ class Scope:
     def for_start(cls, start_url: str, prefix: str | None, site_host: str | None,
                   page_size: int) -> tuple[Scope, str]:
         """The scope of a crawl from `start_url` and its canonical start URL: `prefix` defaults
-        to the start's first path segment, `site_host` to its canonical host; the start's own
+        to `default_prefix`, `site_host` to its canonical host; the start's own
         host is an alias of `site_host`."""
         parts = urlsplit(start_url.strip())
         aliases = {parts.netloc.lower()}
@@ -38,8 +46,7 @@ class Scope:
         rules = UrlRules(preferred_host=host, aliases=frozenset(aliases), page_size=page_size)
         start = canonical_url(start_url, rules)
         if prefix is None:
-            first = [s for s in urlsplit(start).path.split("/") if s][:1]
-            prefix = "/" + first[0] + "/" if first and "." not in first[0] else "/"
+            prefix = default_prefix(start)
         scope = cls(origin=f"{parts.scheme}://{parts.netloc}",
                     site_host=rules.preferred_host or host, prefix=normalise_prefix(prefix),
                     rules=rules)
@@ -57,7 +64,7 @@ class Scope:
         parts = urlsplit(canonical)
         if parts.netloc != self.site_host:
             return False
-        if not (parts.path.startswith(self.prefix) or parts.path == self.prefix.rstrip("/")):
+        if not in_prefix(parts.path, self.prefix):
             return False
         return page_kind(canonical, self.prefix, self.rules) is not PageKind.OTHER
 
@@ -65,6 +72,18 @@ class Scope:
         """Where to request a URL of this site: its path and query on the crawl's origin."""
         parts = urlsplit(url)
         return urlunsplit((*urlsplit(self.origin)[:2], parts.path or "/", parts.query, ""))
+
+
+def default_prefix(start: str) -> str:
+    """The archive prefix a crawl from `start` keeps to: the folder of a root listing file
+    (``/public-content/public-ask-an-expert.html`` -> ``/public-content/public-ask-an-expert/``),
+    else the first path segment (``/ask-an-expert/x/`` -> ``/ask-an-expert/``)."""
+    segments = [s for s in urlsplit(start).path.split("/") if s]
+    if segments and re.search(r"\.html?$", segments[-1], re.I) and not re.match(
+            r"(?i)page-\d+\.", segments[-1]):
+        return "/" + "/".join([*segments[:-1], re.sub(r"(?i)\.html?$", "", segments[-1])]) + "/"
+    first = segments[:1]
+    return "/" + first[0] + "/" if first and "." not in first[0] else "/"
 
 
 def extract_links(body: bytes, base: str) -> list[str]:

@@ -43,8 +43,17 @@ dropped):
   ``/component/k2/item/123`` -> ``"123"``;
 - the non-SEF form ``?option=com_k2&view=item&id=<id>[:slug]`` on any path.
 
-A category path ending in ``<id>-<slug>.html`` (sh404SEF style) is NOT taken as an item:
-it is ambiguous with K2's ``itemlist/category/<id>-<slug>.html`` listings.
+- ``<category path>/<id>-<slug>.html`` (or ``.htm``), the SEF scheme of real K2 archives:
+  ``/public-content/public-ask-an-expert/ask-an-expert-general/5865-can-someone.html`` ->
+  ``"5865"``; the slug is required (a bare ``12.html`` is not an item), and nothing under
+  K2's own ``itemlist`` route counts (``itemlist/category/<id>-<slug>.html`` is a listing).
+
+A slug-only item URL (``.../ask-an-expert-general/some-question.html``) cannot be told from a
+child category listing by its URL: the page parser knows it by its markup.
+
+The archive root may be a listing file beside its folder: with prefix
+``/public-content/public-ask-an-expert/``, ``/public-content/public-ask-an-expert.html`` is in
+the archive too.
 
 Not `w3lib.url.canonicalize_url`: it decodes reserved characters (``%27`` -> ``'``), leaves
 an invalid escape (``%zz``) and a default port (``:80``) as they are, and has no notion of the
@@ -87,6 +96,7 @@ PAGE_EXTENSIONS = frozenset({"", ".html", ".htm", ".php"})
 
 _PAGE_RE = re.compile(r"^page-(\d+)\.html?$", re.IGNORECASE)
 _ITEM_SEGMENT_RE = re.compile(r"^0*(\d+)(?:-[^/]*?)?(?:\.html?)?$", re.IGNORECASE)
+_SEF_ITEM_RE = re.compile(r"^0*(\d+)-[^/]+\.html?$", re.IGNORECASE)
 _ESCAPE_RE = re.compile(r"%([0-9A-Fa-f]{2})")
 _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 _PATH_SAFE = "-._~!$&'()*+,;=:@%"
@@ -176,8 +186,15 @@ def is_archive_url(url: str, prefix: str = DEFAULT_PREFIX, rules: UrlRules = DEF
         return False
     if host is not None and parts.netloc != canonical_host(host, rules):
         return False
-    prefix = normalise_prefix(prefix)
-    return parts.path.startswith(prefix) or parts.path == prefix.rstrip("/")
+    return in_prefix(parts.path, normalise_prefix(prefix))
+
+
+def in_prefix(path: str, prefix: str) -> bool:
+    """Whether a canonical `path` lies under the normalised `prefix` (``/a/b/``): below it, the
+    prefix itself without its slash (``/a/b``), or its listing file (``/a/b.html``)."""
+    bare = prefix.rstrip("/")
+    return path.startswith(prefix) or path == bare or (
+        bool(bare) and path.lower() in (bare.lower() + ".html", bare.lower() + ".htm"))
 
 
 def normalise_prefix(prefix: str) -> str:
@@ -198,7 +215,8 @@ def page_kind(url: str, prefix: str = DEFAULT_PREFIX, rules: UrlRules = DEFAULT_
         return PageKind.ITEM
     if params.get("view") == "itemlist":
         return PageKind.LISTING
-    rest = parts.path[len(normalise_prefix(prefix)):]
+    prefix = normalise_prefix(prefix)
+    rest = parts.path[len(prefix):] if parts.path.startswith(prefix) else ""
     segments = [s for s in rest.split("/") if s]
     if any(s.lower() in NON_PAGE_SEGMENTS for s in segments):
         return PageKind.OTHER
@@ -220,6 +238,10 @@ def item_id_from_url(url: str) -> str | None:
     segments, _ = _path_segments(parts.path)
     if len(segments) >= 2 and segments[-2].lower() == "item":
         match = _ITEM_SEGMENT_RE.match(segments[-1])
+        if match:
+            return match.group(1)
+    if len(segments) >= 2 and "itemlist" not in (s.lower() for s in segments):
+        match = _SEF_ITEM_RE.match(segments[-1])
         if match:
             return match.group(1)
     return None

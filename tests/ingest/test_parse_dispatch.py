@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 from indexer.cli import cli
 from indexer.ingest.parse import classify, parse_paths
+from indexer.ingest.parse.merge import slug_of
 from indexer.records import Record, read_jsonl, write_jsonl
 from tests.site import SAMPLE_STORE
 
@@ -130,6 +131,12 @@ def test_loose_page_takes_its_url_from_the_canonical_link(tmp_path):
     bare = tmp_path / "bare.html"
     bare.write_bytes((SCRAPED / ITEM).read_bytes().replace(b'rel="canonical"', b'rel="x"'))
     (rec,) = parse_paths([bare]).records
-    # no URL to take an item id from: a text-hash id under the fallback source name
-    assert rec.source == "k2" and rec.item_id == "" and rec.id.startswith("k2-")
+    # no URL to take it from, but the item's own print link (K2 markup) carries the id
+    assert rec.source == "k2" and rec.item_id == "128" and rec.id == "k2-128"
+    nothing = tmp_path / "nothing.html"
+    nothing.write_bytes(bare.read_bytes().replace(b"item/128-insomina-for-years.html?", b"x?"))
+    (rec,) = parse_paths([nothing]).records
+    # no id anywhere: a slug of the title, never a text hash
+    assert rec.item_id == "" and rec.id == "k2-" + slug_of(rec.title)
+    assert len(rec.id) > len("k2-") + 12 and "-" in rec.id[3:]
     assert rec.question.startswith("I have had insomina for years.")

@@ -353,10 +353,21 @@ def test_items_without_ids_merge_by_text():
     other = parse_text("Q: Does it hurt?\nA: A different answer.\n")
     recs = merge_items([*dump1.items, *dump2.items, *other.items])
     assert [r.answer for r in recs] == ["Rarely.\n\nMore detail.", "A different answer."]
-    assert all(r.id.startswith("text-") and len(r.id) == len("text-") + 12 for r in recs)
+    # no K2 id, URL or title: ids are slugs of the question (kept when the answer is edited),
+    # the second item with the same question numbered
+    assert [r.id for r in recs] == ["text-does-it-hurt", "text-does-it-hurt-2"]
+    edited = merge_items(parse_text("Q: Does it hurt?\nA: Rarely, if ever.\n").items)
+    assert edited[0].id == "text-does-it-hurt"
+    orphan = merge_items(parse_text("A: An answer with nothing to name it.\n").items)
+    assert orphan[0].id.startswith("text-") and len(orphan[0].id) == len("text-") + 12
 
 
 def test_source_name_from_host():
     assert source_name("https://www.askacupuncture.example/x") == "askacupuncture"
     assert source_name("http://Ask-Expert.org.uk/") == "ask-expert"
     assert source_name("file:///tmp/page.html") == "k2"
+    # never an IP address or localhost: 127.0.0.1 is not a source called "127"
+    assert source_name("http://127.0.0.1:8123/ask-an-expert/") == "k2"
+    assert source_name("http://[::1]:80/x") == "k2"
+    assert source_name("http://localhost:5000/x") == "k2"
+    assert source_name("https://www.acupuncture.org.uk/public-content/") == "acupuncture"

@@ -210,6 +210,17 @@ def test_is_archive_url():
     assert is_archive_url(SITE + "/faq/x/", "faq")
 
 
+def test_archive_root_listing_file_is_in_its_folder_prefix():
+    real = "https://www.acupuncture.org.uk"
+    prefix = "/public-content/public-ask-an-expert/"
+    assert is_archive_url(real + "/public-content/public-ask-an-expert.html", prefix)
+    assert is_archive_url(real + "/category/public-content/public-ask-an-expert.html", prefix)
+    assert not is_archive_url(real + "/public-content/public-ask-an-expert-x.html", prefix)
+    assert page_kind(real + "/public-content/public-ask-an-expert.html", prefix) \
+        is PageKind.LISTING
+    assert page_kind(real + prefix + "ask-an-expert-general/5865-x.html", prefix) is PageKind.ITEM
+
+
 def test_normalise_prefix():
     assert normalise_prefix("ask-an-expert") == "/ask-an-expert/"
     assert normalise_prefix("/a//b") == "/a/b/"
@@ -263,7 +274,19 @@ def test_page_number():
     (SITE + "/ask-an-expert/itemlist/category/12-back.html", None),
     (SITE + "/ask-an-expert/item/some-slug.html", None),
     (SITE + "/ask-an-expert/item/", None),
-    (SITE + "/ask-an-expert/muscles-and-bones/123-back.html", None),
+    # The real archive's scheme: <category listing path>/<K2 id>-<slug>.html.
+    (SITE + "/ask-an-expert/muscles-and-bones/123-back.html", "123"),
+    ("https://www.acupuncture.org.uk/public-content/public-ask-an-expert/"
+     "ask-an-expert-general/5865-can-someone-on-blood-thinners-have-acupuncture.html", "5865"),
+    ("https://www.acupuncture.org.uk/category/public-content/public-ask-an-expert/"
+     "ask-an-expert-general/5865-can-someone.html", "5865"),
+    (SITE + "/ask-an-expert/muscles-and-bones/123.html", None),
+    (SITE + "/ask-an-expert/muscles-and-bones/Page-2.html", None),
+    ("https://www.acupuncture.org.uk/public-content/public-ask-an-expert/ask-an-expert-general/"
+     "i-have-post-herpetic-neuralgia.html", None),
+    ("https://www.acupuncture.org.uk/public-content/public-ask-an-expert.html", None),
+    ("https://www.acupuncture.org.uk/index.php?option=com_k2&view=itemlist&layout=category"
+     "&task=category&id=166&Itemid=461", None),
     (SITE + "/index.php?option=com_k2&view=itemlist&id=12", None),
     (SITE + "/index.php?option=com_content&view=article&id=5", None),
 ])

@@ -53,11 +53,14 @@ def parse_paths(
     include_empty: bool = False,
     report: Report | None = None,
     max_bytes: int = MAX_BYTES,
+    source: str | None = None,
 ) -> ParseResult:
     """Parse every input under `paths` into records (see the module doc).
 
     `report(path, done, total)` is called after each input file (for a progress bar);
-    `include_empty` keeps items whose answer is empty (MedQuAD pairs, cut-off items)."""
+    `include_empty` keeps items whose answer is empty (MedQuAD pairs, cut-off items);
+    `source` names the archive of every page and dump (record ids ``<source>-<K2 id>``) instead
+    of the name taken from each page's host."""
     if isinstance(paths, (str, Path)):
         paths = [paths]
     result = ParseResult()
@@ -79,7 +82,7 @@ def parse_paths(
         if page is None:
             result.skipped += 1
             continue
-        _take_page(page, path, result, raw, category_urls)
+        _take_page(page, path, result, raw, category_urls, source)
     for path in inputs.text:
         page = read_text_file(path, result, max_bytes)
         tick(path)
@@ -91,7 +94,7 @@ def parse_paths(
                                            "note"))
             result.skipped += 1
             continue
-        _take_page(page, path, result, raw, category_urls)
+        _take_page(page, path, result, raw, category_urls, source)
 
     result.raw_items = len(raw)
     merged = merge_items(raw, category_urls)
@@ -110,8 +113,11 @@ def parse_paths(
 
 
 def _take_page(page: PageParse, path: Path, result: ParseResult, raw: list[RawItem],
-               category_urls: dict[str, list[str]]) -> None:
+               category_urls: dict[str, list[str]], source: str | None) -> None:
     result.pages.append(page)
+    if source:
+        for item in page.items:
+            item.source = source
     result.problems.extend(p if p.path == str(path) else
                            Problem(f"{path} ({p.path})", p.message, p.level)
                            for p in page.problems)

@@ -13,6 +13,7 @@ TRUNCATED (quality BROKEN, so a complete copy seen elsewhere wins) and reported.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import warnings
 from urllib.parse import urljoin, urlsplit
@@ -66,13 +67,66 @@ _CRUMB_SKIP = frozenset({"home", "you are here", "you are here:", "ask an expert
 def source_name(url: str) -> str:
     """Short source name of an archive from a page URL: the host without ``www.`` and without
     its top-level domain, first label only (``www.askacupuncture.example`` -> ``askacupuncture``);
-    ``k2`` when the URL has no host (a loose file)."""
+    ``k2`` when the URL has no host name (a loose file, an IP address, ``localhost``: crawl
+    with ``--site-host`` or parse with ``--source`` to name it)."""
     host = (urlsplit(url).hostname or "").lower()
     if host.startswith("www."):
         host = host[4:]
+    if host == "localhost" or _is_ip(host):
+        return "k2"
     label = host.split(".")[0] if host else ""
     label = re.sub(r"[^a-z0-9]+", "-", label).strip("-")
     return label or "k2"
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+# K2's item markup names the item id: ``<span id="startOfPageId5865">`` (item view),
+# ``itemCurrentRating5865`` / ``itemRatingForm5865`` (rating), ``itemid-5865`` style classes
+# some templates add, and the hidden ``itemID`` input of the comment form.
+_MARKUP_ID_RE = re.compile(
+    r"^(?:startOfPageId|itemCurrentRating|itemRatingForm|itemRatingLog|itemid-?|item-id-)"
+    r"0*(\d+)$", re.I)
+# Links inside an item that point at the item itself (print, e-mail, comments, read more).
+_SELF_LINK_CLASSES = frozenset(words(
+    "itemToolbar itemPrint itemEmail itemCommentsLink catItemCommentsLink catItemReadMore "
+    "k2ReadMore itemTitle catItemTitle itemHeader catItemHeader"
+))
+
+
+def markup_item_id(root: Tag | None) -> str:
+    """The K2 item id that the markup of an item view (or one listing entry) carries, else ""."""
+    if root is None:
+        return ""
+    for el in [root, *root.find_all(True)]:
+        names = [el.get("id") or "", *(el.get("class") or ())]
+        for name in names:
+            m = _MARKUP_ID_RE.match(str(name))
+            if m:
+                return m.group(1)
+        if el.name == "input" and str(el.get("name", "")).lower() == "itemid":
+            value = str(el.get("value", ""))
+            if value.isdigit():
+                return value.lstrip("0") or "0"
+    for box in root.find_all(class_=lambda c: c is not None and c in _SELF_LINK_CLASSES):
+        for link in box.find_all("a", href=True):
+            found = item_id_from_url(urljoin("https://x/", str(link["href"])))
+            if found:
+                return found
+    return ""
+
+
+def item_slug(url: str) -> str:
+    """The slug of an item URL without an id (``.../i-have-pain.html`` -> ``i-have-pain``)."""
+    last = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
+    slug = re.sub(r"\.(html?|php)$", "", last, flags=re.I).lower()
+    return "" if not slug or slug in ("index", "item") else slug
 
 
 def element_lines(el: Tag | None) -> list[str]:
@@ -141,7 +195,8 @@ def parse_k2(data: bytes, url: str, *, encoding: str | None = None,
         url = _declared_url(soup) or url
     if _first(soup, "div", "itemListCategory", "catItemView", "itemListView"):
         result = _parse_listing(soup, url, site_rules(url, fetched_url))
-    elif _first(soup, ["h2", "div"], "itemTitle", "itemFullText", "itemView"):
+    elif soup.find(id="k2Container") or _first(soup, ["h2", "div"], "itemTitle", "itemFullText",
+                                                "itemView"):
         result = _parse_item_page(soup, url)
     else:
         return PageParse(kind=OTHER, url=url)
@@ -223,9 +278,9 @@ def _listing_item(view: Tag, page_url: str, source: str, category: list[str],
     question, answer = clean_text(split.question), clean_text(split.answer)
     if not (title or question or answer):
         return None
+    item_id = markup_item_id(view) or ((item_id_from_url(item_url) or "") if item_url else "")
     return RawItem(
-        question=question, answer=answer, title=title,
-        item_id=(item_id_from_url(item_url) or "") if item_url else "",
+        question=question, answer=answer, title=title, item_id=item_id,
         item_url=item_url, page_url=page_url, category=list(category),
         quality=PARTIAL_INTRO if cut else COMPLETE_INTRO, source=source,
     )
@@ -242,8 +297,11 @@ def _parse_item_page(soup: BeautifulSoup, url: str) -> PageParse:
     result.category = crumbs
     if not (question or answer):
         result.problems.append(Problem(url, f"item page {title!r} has no text", "warning"))
+    view = soup.find(id="k2Container") or _first(soup, "div", "itemView")
+    item_id = (markup_item_id(view if isinstance(view, Tag) else None)
+               or item_id_from_url(url) or item_id_from_url(_declared_url(soup)) or "")
     result.items.append(RawItem(
-        question=question, answer=answer, title=title, item_id=item_id_from_url(url) or "",
+        question=question, answer=answer, title=title, item_id=item_id,
         item_url=url, page_url=url, category=crumbs, primary=bool(crumbs), quality=FULL,
         source=source_name(url),
     ))

@@ -3,8 +3,11 @@
 The same item shows up on its category listing, on every parent category listing, on the
 archive root's "Recent answers" pages and on its own item page. Raw items are grouped
 
-1. by (source, K2 item id) when the item id is known (from the item link or the item page URL);
-2. otherwise (text dumps, items without links) by normalised text: the same question (or both
+1. by (source, K2 item id) when the item id is known (from the K2 markup, the item link or the
+   item page URL);
+2. then by item page URL (an item with a slug-only URL, or a listing copy without an id whose
+   link is the URL of an item page that has one);
+3. otherwise (text dumps, items without links) by normalised text: the same question (or both
    none) and one answer a prefix of the other (an intro cut short is a prefix of the full text).
    Such an item joins an id group whose text matches the same way.
 
@@ -16,13 +19,17 @@ flags INTRO_ONLY / TRUNCATED say when only a partial variant existed. A missing 
 filled from the item title; with neither, the record is flagged ORPHAN.
 Categories: every path the item was listed under, minus paths that are a prefix of another
 (parent listings include their children's items), the item page's breadcrumb path first, then
-the deepest. Record ids: ``<source>-<item id>``, else ``<source>-<hash>`` (12 hex digits of the
-SHA-1 of the normalised question and answer).
+the deepest. Record ids: ``<source>-<K2 item id>``; an item with no id anywhere gets
+``<source>-<slug>``: the slug of its item URL, else of its title, else of its question (so a
+text edit of the answer keeps the id); only an orphan answer of a text dump, with nothing else
+to name it, falls back to ``<source>-<hash>`` (12 hex digits of the SHA-1 of its normalised
+text). A slug id already taken gets ``-2``, ``-3``, ... in first-seen order.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -56,20 +63,55 @@ def text_id(source: str, question: str, answer: str) -> str:
     return f"{source}-{hashlib.sha1(key, usedforsecurity=False).hexdigest()[:12]}"
 
 
+def slug_of(text: str, limit: int = 80) -> str:
+    """A URL-style slug of `text`: lower-case ASCII words joined by hyphens, cut at a word."""
+    slug = re.sub(r"[^a-z0-9]+", "-", normalise_text(text).replace("'", "").replace("’", ""))
+    slug = slug.strip("-")
+    if len(slug) > limit:
+        slug = slug[:limit].rsplit("-", 1)[0]
+    return slug
+
+
+def fallback_id(items: list[RawItem], source: str, question: str, answer: str) -> str:
+    """Id of an item without a K2 id (module doc)."""
+    from indexer.ingest.parse.k2 import item_slug
+
+    url = next((it.item_url for it in items if it.item_url), "")
+    title = next((it.title for it in items if it.title), "")
+    web = url.startswith(("http://", "https://"))  # not a loose file's name
+    slug = (item_slug(url) if web else "") or slug_of(title) or slug_of(question)
+    return f"{source}-{slug}" if slug else text_id(source, question, answer)
+
+
 def group_items(items: Iterable[RawItem]) -> list[list[RawItem]]:
     """Raw items grouped into one list per archive item, in first-seen order."""
     groups: list[_Group] = []
     by_id: dict[tuple[str, str], _Group] = {}
     by_question: dict[str, list[_Group]] = {}
-    pending: list[RawItem] = []
+    by_url: dict[tuple[str, str], _Group] = {}
+    items = list(items)
     for item in items:
         if not item.item_id:
-            pending.append(item)
             continue
         key = (item.source, item.item_id)
         group = by_id.get(key)
         if group is None:
             group = by_id[key] = _Group(item_id=item.item_id, source=item.source)
+            groups.append(group)
+            by_question.setdefault(normalise_text(item.question), []).append(group)
+        group.items.append(item)
+        if item.item_url:
+            by_url.setdefault((item.source, item.item_url), group)
+    pending: list[RawItem] = []
+    for item in items:
+        if item.item_id:
+            continue
+        if not item.item_url:
+            pending.append(item)
+            continue
+        group = by_url.get((item.source, item.item_url))
+        if group is None:
+            group = by_url[(item.source, item.item_url)] = _Group(source=item.source)
             groups.append(group)
             by_question.setdefault(normalise_text(item.question), []).append(group)
         group.items.append(item)
@@ -131,7 +173,8 @@ def build_record(items: list[RawItem], fallback: dict[str, list[str]] | None = N
             urls.append(u)
     source = best.source
     item_id = next((it.item_id for it in items if it.item_id), "")
-    rid = f"{source}-{item_id}" if item_id else text_id(source, question, best.answer)
+    rid = f"{source}-{item_id}" if item_id else fallback_id(items, source, question,
+                                                             best.answer)
     return Record(
         id=rid, question=question, answer=best.answer, title=title,
         categories=_categories(items, fallback or {}), url=item_url, source=source,
@@ -143,4 +186,15 @@ def merge_items(items: Iterable[RawItem],
                 category_urls: dict[str, list[str]] | None = None) -> list[Record]:
     """Records from raw items (see the module doc). `category_urls` maps a listing URL
     (page 1, canonical) to its category path, for items seen only on root listings."""
-    return [build_record(group, category_urls) for group in group_items(items)]
+    records = [build_record(group, category_urls) for group in group_items(items)]
+    taken: set[str] = {r.id for r in records if r.item_id}
+    for rec in records:
+        if rec.item_id:
+            continue
+        rid, n = rec.id, 1
+        while rid in taken:
+            n += 1
+            rid = f"{rec.id}-{n}"
+        rec.id = rid
+        taken.add(rid)
+    return records
