@@ -12,7 +12,7 @@ An answer's text starts with its heading, `Condition (Section): ` (sometimes onl
 or a question, `What is Flu?: `). Two forms of the same records (same ids):
   plain       heading as the record's title, no focus or qtype (like scraped archive pages)
   structured  also focus = the condition and qtype = the question type of the section (by
-              `indexer.text.qtype.question_types`, when it names one); a heading without a
+              `indexer.text.qtypes.question_types`, when it names one); a heading without a
               section is the focus unless it is a question.
 Metrics are LiveQA's (`indexer.eval.liveqa.evaluate_run`): an answer of another question in
 the results is unjudged and counts 0, as an unjudged MedQuAD answer does there.
@@ -109,7 +109,7 @@ def split_section(heading: str) -> tuple[str, str]:
 
 def section_qtype(text: str) -> str:
     """The question type a section name or question heading asks about, or ""."""
-    from indexer.text.qtype import question_types
+    from indexer.text.qtypes import question_types
 
     types = question_types(text)
     return types[0][0] if types else ""

@@ -35,7 +35,7 @@ from indexer.search.focus import focus_index
 from indexer.search.query import Item, ParsedQuery
 from indexer.search.scoring import Alternative, Clause, get_scorer
 from indexer.text.analysis import STOP_WORDS, WORD_RE, fold, phrase_key, stem
-from indexer.text.qtype import question_types, with_related
+from indexer.text.qtypes import question_types, with_related
 from indexer.text.synonyms import find_synonyms
 
 ALL_WORDS_MAX = 4  # up to this many units, every one must match

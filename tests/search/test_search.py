@@ -23,7 +23,7 @@ from indexer.search import (
 )
 from indexer.search.snippets import fragment, plain_text, render_html
 from indexer.search.suggest import suggest
-from indexer.text.qtype import question_types
+from indexer.text.qtypes import question_types
 
 BACK = ["muscles and bones", "back / spine", "lower back pain"]
 SLEEP = ["sleep", "insomnia"]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.text import qtype, qtypes
+from indexer.text import qtypes
 
 
 def test_cue_table_says_where_it_came_from():
@@ -44,11 +44,6 @@ def test_similar_view_matches_medquad_templates():
     assert qtypes.best(qtypes.detect("What is the outlook for X ?")) == "outlook"
     assert qtypes.best(qtypes.detect("Is X inherited ?")) == "susceptibility"
     assert qtypes.best(qtypes.detect("tell me about X")) == "information"
-
-
-def test_old_name_reexports_the_search_view():
-    assert qtype.question_types is qtypes.question_types
-    assert qtype.with_related is qtypes.with_related
 
 
 def test_a_label_without_group_is_refused(tmp_path: Path):
