@@ -1,6 +1,7 @@
 """The `qasearch` command line: click commands only, thin calls into the library packages.
 
-One module per part of the flow (`scrape`, `parse`, `search`: index/search/eval, `editors`);
+One module per part of the flow (`scrape`, `parse`, `search`: index/search/eval liveqa, `evaluate`:
+eval lay/mediqa/all, `editors`);
 no other module of `indexer` imports click. `search_app.cli` adds `serve` on top of this group.
 """
 
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 import click
 
-from indexer.cli import editors, parse, scrape, search
+from indexer.cli import editors, evaluate, parse, scrape, search
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -20,4 +21,5 @@ def cli() -> None:
 cli.add_command(scrape.scrape_command)
 cli.add_command(parse.parse_command)
 search.register(cli)
+evaluate.register(cli.commands["eval"])
 editors.register(cli)
