@@ -122,9 +122,30 @@ def test_answer_without_question_uses_the_title():
     assert ORPHAN not in rec.flags
 
 
-def test_unlabelled_item_text_is_the_answer_and_title_the_question():
+def test_unlabelled_item_text_is_the_answer_and_title_the_question_when_it_asks_one():
+    (rec,) = records((SITE + CAT, listing(entry(7, "Can acupuncture help with shingles?",
+                                                "<p>It may help a little.</p>"))))
+    assert (rec.question, rec.answer) == ("Can acupuncture help with shingles?",
+                                          "It may help a little.")
+    assert ORPHAN not in rec.flags
+
+
+def test_unlabelled_item_under_a_title_that_asks_nothing_is_an_orphan_titled_answer():
     (rec,) = records((SITE + CAT, listing(entry(7, "Jet lag", "<p>It may help a little.</p>"))))
-    assert (rec.question, rec.answer) == ("Jet lag", "It may help a little.")
+    assert (rec.question, rec.answer) == ("", "It may help a little.")
+    assert ORPHAN in rec.flags and rec.display_question == "Jet lag"
+
+
+def test_question_label_then_unlabelled_answer_paragraphs():
+    text = ("<p>Q: I fell in March and my shoulder has been frozen since<br>then. Is acupuncture "
+            "worth trying?</p><p>Our fact sheet on the website - please click here is not "
+            "overly encouraging, but many see results.</p><p>Try four sessions.</p>")
+    (rec,) = records((SITE + CAT, listing(entry(7, "Frozen shoulder", text))))
+    # one question paragraph: the line break in mid-sentence is joined
+    assert rec.question == ("I fell in March and my shoulder has been frozen since then. "
+                            "Is acupuncture worth trying?")
+    assert rec.answer == ("Our fact sheet on the website - please click here is not overly "
+                          "encouraging, but many see results.\n\nTry four sessions.")
 
 
 def test_answer_without_question_or_title_is_an_orphan():

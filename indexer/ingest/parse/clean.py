@@ -8,7 +8,8 @@ Conventions of the cleaned text (what every parser hands to the merge step):
   "Please click here") is joined back with a space.
 - Boilerplate lines (find-an-acupuncturist boxes, "Post a question", factsheet promos,
   "Page X of Y", "N questions", print/email/navigation lines, "Read more...") are dropped whole;
-  any sentence containing "click here" is dropped. Real text that only mentions these things
+  a sentence that is only a call to click a link is dropped (`CLICK_HERE_SENTENCES`), never
+  one that says more. Real text that only mentions these things
   ("As our factsheet shows ...") is kept: patterns match whole lines only.
 - Repairs: URLs stuck to the word before them get a space ("seehttp://..."), run-together
   sentences get one ("word.Next" -> "word. Next"), "I' ve" -> "I've"; mojibake (UTF-8 read
@@ -152,6 +153,17 @@ def declared_count(text: str) -> int | None:
 
 _SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?])\s+")
 _CLICK_HERE_RE = re.compile(r"\bclick\s+here\b", re.I)
+# Sentences that are nothing but a link's call to action, each with an example.
+CLICK_HERE_SENTENCES = [
+    (r"(please\s+)?click\s+here(\s+(to|for)\b[^.!?]{0,60})?",
+     "Please click here to read our factsheet."),
+    (r"(for|to)\b[^.!?,]{0,60},?\s+(please\s+)?click\s+here",
+     "For more information, please click here."),
+    (r"[^.!?]{0,40}\b(is|are)\s+(available\s+)?(here|below)\s*[-–:]\s*(please\s+)?click\s+here",
+     "Our factsheet is available here - click here."),
+]
+_CLICK_HERE_ONLY_RE = re.compile(
+    r"^\s*(?:" + "|".join(p for p, _ in CLICK_HERE_SENTENCES) + r")\s*[.!:]*\s*$", re.I)
 _URL_START_RE = re.compile(r"(?<=[A-Za-z,;:])(?=(?:https?://|www\.)[A-Za-z0-9])")
 _URL_TAIL_RE = re.compile(r"^((?:https?://|www\.)\S+?)([.!?])([A-Z][a-z]+\S*)$")
 _RUN_TOGETHER_RE = re.compile(r"(?<=[a-z)\]\"”’%])([.!?]+)(?=[A-Z][a-z]|[AI]\b)")
@@ -163,10 +175,13 @@ _MULTISPACE_RE = re.compile(r" {2,}")
 
 
 def drop_click_here(line: str) -> str:
-    """Remove every sentence of `line` that contains "click here" (a dead link's text)."""
+    """Remove the sentences of `line` that are only a call to follow a dead link ("Please
+    click here.", "Click here to read our factsheet.", "For more information click here.";
+    `CLICK_HERE_SENTENCES`); a sentence that says more ("Our fact sheet - please click here
+    is not overly encouraging, but ...") is answer text and stays."""
     if not _CLICK_HERE_RE.search(line):
         return line
-    kept = [s for s in _SENTENCE_SPLIT_RE.split(line) if not _CLICK_HERE_RE.search(s)]
+    kept = [s for s in _SENTENCE_SPLIT_RE.split(line) if not _CLICK_HERE_ONLY_RE.match(s)]
     return " ".join(kept)
 
 

@@ -35,7 +35,7 @@ from indexer.ingest.parse.items import (
     RawItem,
 )
 from indexer.ingest.parse.qa import split_item
-from indexer.ingest.parse.text import category_from_header
+from indexer.ingest.parse.text import category_from_header, category_name
 from indexer.ingest.urls import (
     DEFAULT_RULES,
     UrlRules,
@@ -62,6 +62,7 @@ _SKIP_CLASSES = frozenset(words(
 ))
 _END_RE = re.compile(rb"</html\s*>\s*$", re.I)
 _CRUMB_SKIP = frozenset({"home", "you are here", "you are here:", "ask an expert"})
+_ROOT_CRUMBS = frozenset({"ask an expert", "ask the expert", "ask an expert archive"})
 
 
 def source_name(url: str) -> str:
@@ -243,6 +244,9 @@ def _parse_listing(soup: BeautifulSoup, url: str, rules: UrlRules) -> PageParse:
         cat = category_from_header(title)
         result.category = cat if cat is not None else ([title] if title else [])
         result.declared = declared_count("\n".join(element_lines(header)))
+    crumbs = _breadcrumbs(soup, "")
+    if crumbs and len(crumbs) != len(result.category):
+        result.category = crumbs  # the breadcrumb tree is authoritative; headers only name
     pager = _first(soup, True, "k2Pagination", "k2PaginationCounter", "pagination-counter")
     found = page_of(_text(pager)) if pager is not None else None
     if found:
@@ -309,17 +313,25 @@ def _parse_item_page(soup: BeautifulSoup, url: str) -> PageParse:
 
 
 def _breadcrumbs(soup: BeautifulSoup, title: str) -> list[str]:
-    """Category path from the breadcrumbs: Home / Ask an expert / a / b / c / <title>."""
+    """Category path from the breadcrumbs, from the archive root down:
+    ``Home » Public content » Ask an expert » a » b » <title>`` -> ``["a", "b"]``. Crumbs above
+    the archive root ("Ask an expert"), linked or not, are not categories; without a root
+    crumb only "Home" / "You are here" are dropped."""
     box = (_first(soup, True, "breadcrumb", "breadcrumbs", "pathway")
            or soup.find(id="breadcrumbs"))
     if box is None:
         return []
     items = box.find_all("li") or box.find_all(["a", "span"])
-    crumbs = [_text(li).strip(" »>/›|") for li in items]
+    crumbs = [category_name(_text(li).strip(" »>/›|")) for li in items]
     crumbs = [c for c in crumbs if c]
+    roots = [i for i, c in enumerate(crumbs) if c.lower() in _ROOT_CRUMBS]
+    if roots:
+        crumbs = crumbs[roots[-1] + 1:]
     crumbs = [c for c in crumbs if c.lower().rstrip(":") not in _CRUMB_SKIP]
     if crumbs and title and crumbs[-1].strip().lower() == title.strip().lower():
         crumbs.pop()
+    if [c.lower() for c in crumbs] == ["recent answers"]:
+        return []
     return crumbs
 
 

@@ -16,10 +16,15 @@ Two different items with nearly the same question have different ids and stay tw
 Per group: the text comes from the best variant (item page > complete listing intro > text dump >
 intro cut with "Read more..." > item cut off by a truncated page; longest answer on ties);
 flags INTRO_ONLY / TRUNCATED say when only a partial variant existed. A missing question is
-filled from the item title; with neither, the record is flagged ORPHAN.
+filled from the item title when the title asks one ("Can acupuncture help with shingles?");
+otherwise the record is an ORPHAN answer whose title (kept) is what it displays.
 Categories: every path the item was listed under, minus paths that are a prefix of another
 (parent listings include their children's items), the item page's breadcrumb path first, then
-the deepest. Record ids: ``<source>-<K2 item id>``; an item with no id anywhere gets
+the deepest. Each category level has one spelling across the run (the most written of the
+spellings that differ only in case, spacing or punctuation; an item page's breadcrumb wins),
+so a header written "Womens health" and a breadcrumb "Women's health" make one path.
+
+Record ids: ``<source>-<K2 item id>``; an item with no id anywhere gets
 ``<source>-<slug>``: the slug of its item URL, else of its title, else of its question (so a
 text edit of the answer keeps the id); only an orphan answer of a text dump, with nothing else
 to name it, falls back to ``<source>-<hash>`` (12 hex digits of the SHA-1 of its normalised
@@ -33,6 +38,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from indexer.ingest.parse.clean import words
 from indexer.ingest.parse.items import BROKEN, PARTIAL_INTRO, QUALITY_RANK, RawItem
 from indexer.records import INTRO_ONLY, ORPHAN, TRUNCATED, Record, normalise_text
 
@@ -153,12 +159,43 @@ def _category_url(item_url: str) -> str:
     return head + "/" if sep else ""
 
 
+def _name_key(name: str) -> str:
+    """What two spellings of one category level share: "Women's health" ~ "womens  health"."""
+    name = normalise_text(name).replace("'", "").replace("’", "")
+    return " ".join(re.sub(r"[^\w/]+", " ", name).split())
+
+
+def _spellings(items: list[RawItem], category_urls: dict[str, list[str]]) -> dict[str, str]:
+    """One spelling per category level (by `_name_key`): an item page's breadcrumb spelling
+    (the archive's own tree) first, else the one written most often; first seen among equals."""
+    counts: dict[str, dict[str, int]] = {}
+    weighted = [(it.category, 1000 if it.primary else 1) for it in items]
+    for path, weight in weighted + [(p, 1) for p in category_urls.values()]:
+        for name in path:
+            seen = counts.setdefault(_name_key(name), {})
+            seen[name] = seen.get(name, 0) + weight
+    return {key: max(seen, key=lambda n: seen[n]) for key, seen in counts.items()}
+
+
+_ASKING_WORDS = frozenset(words(
+    "can could does do did is are was were will would should how what why when where which who "
+    "whom whose may might has have any"))
+
+
+def asks_question(title: str) -> bool:
+    """Whether an item title is itself a question ("Can acupuncture help with shingles?")."""
+    first = title.strip().split()[:1]
+    return bool(first) and (title.rstrip().endswith("?") or first[0].lower() in _ASKING_WORDS)
+
+
 def build_record(items: list[RawItem], fallback: dict[str, list[str]] | None = None) -> Record:
     """One record from the raw variants of one item."""
     best = _best(items)
     title = next((it.title for it in sorted(items, key=lambda i: QUALITY_RANK[i.quality])
                   if it.title), "")
-    question = best.question or next((it.question for it in items if it.question), "") or title
+    question = best.question or next((it.question for it in items if it.question), "")
+    if not question and asks_question(title):
+        question = title
     flags = [f for f in best.flags if f not in (INTRO_ONLY, ORPHAN)]
     if best.quality == BROKEN and TRUNCATED not in flags:
         flags.append(TRUNCATED)
@@ -186,7 +223,13 @@ def merge_items(items: Iterable[RawItem],
                 category_urls: dict[str, list[str]] | None = None) -> list[Record]:
     """Records from raw items (see the module doc). `category_urls` maps a listing URL
     (page 1, canonical) to its category path, for items seen only on root listings."""
-    records = [build_record(group, category_urls) for group in group_items(items)]
+    items = list(items)
+    spell = _spellings(items, category_urls or {})
+    for item in items:
+        item.category = [spell.get(_name_key(c), c) for c in item.category]
+    fallback = {url: [spell.get(_name_key(c), c) for c in path]
+                for url, path in (category_urls or {}).items()}
+    records = [build_record(group, fallback) for group in group_items(items)]
     taken: set[str] = {r.id for r in records if r.item_id}
     for rec in records:
         if rec.item_id:

@@ -83,10 +83,15 @@ def split_item(lines: list[str]) -> Split:
     Everything before the first answer label is the question (several ``Q:`` parts, or an
     unlabelled question, are one multi-part question); everything after it is the answer,
     including any later labels (a quoted older answer, a follow-up). With no answer label the
-    whole text is the answer, unless it is labelled as a question only."""
+    whole text is the answer, unless it is labelled as a question only; ``Q:`` followed by
+    unlabelled paragraphs is a question (to its first line ending in "?") and its answer."""
     segs = segments(lines)
     if not any(s.kind for s in segs):
         return Split([], list(lines), labelled=False)
+    if not any(s.kind == "A" for s in segs):
+        split = _question_then_answer(lines)
+        if split is not None:
+            return split
     question: list[str] = []
     answer: list[str] = []
     in_answer = False
@@ -106,3 +111,24 @@ def split_item(lines: list[str]) -> Split:
                 question.append("")
             question.extend(seg.lines)
     return Split(question, answer, labelled=True)
+
+
+def _question_then_answer(lines: list[str]) -> Split | None:
+    """``Q: ...?`` followed by unlabelled answer paragraphs: the question runs to the end of
+    the first line (after the label) that ends with a question mark; the rest is the answer.
+    None when no answer follows a question line."""
+    segs = segments(lines)
+    question: list[str] = []
+    for index, seg in enumerate(segs):
+        if seg.kind != "Q":
+            continue
+        for i, line in enumerate(seg.lines):
+            if line.rstrip().endswith("?"):
+                rest = seg.lines[i + 1:]
+                later = [ln for s in segs[index + 1:] for ln in ([s.head] if s.head else [])
+                         + (s.lines[1:] if s.inline else s.lines)]
+                if any(ln.strip() for ln in rest):
+                    return Split([*question, *seg.lines[: i + 1]], [*rest, *later],
+                                 labelled=True)
+        question.extend(seg.lines)
+    return None

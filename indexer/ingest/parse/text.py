@@ -25,21 +25,32 @@ from indexer.records import ORPHAN, TRUNCATED
 
 TEXT_SOURCE = "text"
 _HEADER_RE = re.compile(r"^\s*ask an expert\s*[-–—:]\s*(?P<path>.+?)\s*$", re.I)
+# Levels of a header are separated by a dash with a space on at least one side
+# ("bones - shoulder", "bones- shoulder", "bones -shoulder"); "well-being" is one level.
+_LEVEL_SEP_RE = re.compile(r"\s+[-–—]\s*|\s*[-–—]\s+")
 _PAGE_LINE_RE = re.compile(r"^\s*page\s+\d+\s+of\s+\d+\s*$", re.I)
 _BR_RE = re.compile(r"<br\s*/?>", re.I)
 _ENTITY_RE = re.compile(r"&(#\d+|#x[0-9a-fA-F]+|[A-Za-z]{2,8});")
 
 
 def category_from_header(line: str) -> list[str] | None:
-    """["a", "b", "c"] from "Ask an expert - a - b - c"; [] for the archive root
+    """["a", "b", "c"] from "Ask an expert - a - b - c" (irregular spacing around the dashes
+    allowed: "Ask an expert - a- b" is ["a", "b"]); [] for the archive root
     ("Ask an expert - Recent answers"); None when `line` is not such a header."""
     m = _HEADER_RE.match(" ".join(line.split()))
     if not m:
         return None
-    parts = [p.strip() for p in re.split(r"\s+[-–—]\s+", m.group("path")) if p.strip()]
+    parts = [category_name(p) for p in _LEVEL_SEP_RE.split(m.group("path"))]
+    parts = [p for p in parts if p]
     if [p.lower() for p in parts] == ["recent answers"]:
         return []
     return parts
+
+
+def category_name(name: str) -> str:
+    """One category level as written, tidied: spaces folded, stray dashes and punctuation at
+    its ends dropped (``"muscles and bones-"`` -> ``"muscles and bones"``)."""
+    return " ".join(name.split()).strip(" -–—:;,.|»>/")
 
 
 def dump_lines(text: str) -> list[str]:
