@@ -60,14 +60,17 @@ def _write(result: ParseResult, out: str) -> None:
 @click.option("--source", default=None, metavar="NAME",
               help="Source name of the archive (record ids NAME-<item id>) [default: from each "
                    "page's host].")
+@click.option("--strict", is_flag=True,
+              help="Exit with status 2 when any item block with text gave no record.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no problem list.")
 def parse_command(paths: tuple[Path, ...], out: str, include_empty: bool, max_mb: float,
-                  max_problems: int, source: str | None, quiet: bool) -> None:
+                  max_problems: int, source: str | None, strict: bool, quiet: bool) -> None:
     """Parse archive pages, text dumps, record files and MedQuAD into records.
 
     PATH may be a raw page store (as written by `qasearch scrape`), K2 HTML pages, plain-text
     dumps (.txt), records (.jsonl), a MedQuAD directory or XML files, and judged-answers.csv.
-    The summary and every problem go to stderr. Exit status 1 only when nothing parsed."""
+    The summary and every problem go to stderr. Exit status 1 when nothing parsed; with
+    --strict, 2 when any item block was skipped (each is listed as a warning)."""
     result = parse_paths(list(paths), include_empty=include_empty, report=_progress(quiet),
                          max_bytes=int(max_mb * 1024 * 1024), source=source)
     if result.records:
@@ -84,3 +87,6 @@ def parse_command(paths: tuple[Path, ...], out: str, include_empty: bool, max_mb
         sys.exit(1)
     if out != "-":
         click.echo(f"wrote {len(result.records)} records to {out}", err=True)
+    if strict and result.skipped_blocks:
+        click.echo(f"error: {result.skipped_blocks} item block(s) skipped (--strict)", err=True)
+        sys.exit(2)

@@ -89,6 +89,8 @@ def parse_paths(
         if page is None:
             result.skipped += 1
             continue
+        result.skipped_blocks += sum(1 for p in page.problems if p.level == "warning"
+                                     and "no text after" in p.message)
         if not page.items and walked(path, paths):
             result.problems.append(Problem(str(path), "no question/answer labels; skipped",
                                            "note"))
@@ -140,6 +142,7 @@ def _keep_answered(records: list[Record], include_empty: bool,
             kept.append(rec)
         else:
             where = rec.urls[0] if rec.urls else rec.id
+            result.skipped_blocks += 1
             result.problems.append(Problem(
                 where, f"item {rec.title or rec.question[:60]!r} has no answer text; skipped",
                 "warning"))

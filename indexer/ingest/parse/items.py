@@ -87,6 +87,7 @@ class ParseResult:
     raw_items: int = 0  # items seen on pages before merging
     merged: int = 0  # raw items folded into another record
     by_kind: dict[str, int] = field(default_factory=dict)  # records per input kind
+    skipped_blocks: int = 0  # item blocks with text that gave no record (each a warning)
 
     @property
     def errors(self) -> list[Problem]:
@@ -98,7 +99,8 @@ class ParseResult:
         return (
             f"{len(self.records)} records ({kinds}) from {self.files} files "
             f"({len(self.pages)} pages parsed, {listing} listings, {self.skipped} skipped); "
-            f"{self.raw_items} page items, {self.merged} merged into others; "
+            f"{self.raw_items} page items, {self.merged} merged into others, "
+            f"{self.skipped_blocks} blocks skipped; "
             f"{len(self.problems)} problems"
         )
 

@@ -6,6 +6,10 @@ multi-part question; an ``A`` with no ``Q`` since the previous answer is an orph
 (flag ORPHAN: a text dump has no titles to stand in for the question). The header
 ("Ask an expert - a - b - c", "N questions") gives the category path and the declared count;
 "Page X of Y" the page; everything after that pagination line is the page footer.
+Date lines ("Tuesday, 05 March 2013 10:20") separate posts: nothing runs from one post into the
+next. ``Q:`` followed by unlabelled paragraphs is a question (to its first line ending in "?")
+and its answer; a page with no label at all but an archive header is one answer (the text
+after the header). A last answer that stops mid-sentence is flagged TRUNCATED (and reported).
 """
 
 from __future__ import annotations
@@ -28,6 +32,11 @@ _HEADER_RE = re.compile(r"^\s*ask an expert\s*[-–—:]\s*(?P<path>.+?)\s*$", r
 # Levels of a header are separated by a dash with a space on at least one side
 # ("bones - shoulder", "bones- shoulder", "bones -shoulder"); "well-being" is one level.
 _LEVEL_SEP_RE = re.compile(r"\s+[-–—]\s*|\s*[-–—]\s+")
+_DATE_LINE_RE = re.compile(
+    r"^\s*((mon|tues|wednes|thurs|fri|satur|sun)day,?\s+)?\d{1,2}(st|nd|rd|th)?\s+"
+    r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?,?\s+\d{4}"
+    r"(\s+\d{1,2}:\d{2}(\s*[ap]m)?)?\s*$", re.I)
+_ENDINGS = tuple(".!?:;…\"”’')]/")
 _PAGE_LINE_RE = re.compile(r"^\s*page\s+\d+\s+of\s+\d+\s*$", re.I)
 _BR_RE = re.compile(r"<br\s*/?>", re.I)
 _ENTITY_RE = re.compile(r"&(#\d+|#x[0-9a-fA-F]+|[A-Za-z]{2,8});")
@@ -77,26 +86,77 @@ def parse_text(text: str, path: str = "", *, source: str = TEXT_SOURCE) -> PageP
     # The footer starts at the first "Page X of Y" after the items began.
     end = next((i for i in range(first_label, len(lines)) if _PAGE_LINE_RE.match(lines[i])),
                len(lines))
+    if first_label == len(lines):  # no label: the text after an archive header is an answer
+        start = next((i + 1 for i in range(len(lines) - 1, -1, -1)
+                      if category_from_header(lines[i]) is not None
+                      or declared_count(lines[i])), 0)
+        end = next((i for i in range(start, len(lines)) if _PAGE_LINE_RE.match(lines[i])),
+                   len(lines))
+        if start and clean_text(lines[start:end]):
+            first_label = start
+            _add(result, [], lines[start:end], source, path)
+            result.problems.append(Problem(path, "no question/answer labels: the page text is "
+                                                 "kept as one answer", "note"))
+            return result
     body = lines[first_label:end]
 
     pending_q: list[str] | None = None
-    for seg in segments(body):
-        if seg.kind == "Q":
-            pending_q = seg.lines if pending_q is None else [*pending_q, "", *seg.lines]
-        elif seg.kind == "A":
-            _add(result, pending_q or [], seg.lines, source, path)
+    for post in _posts(body):
+        pending_q = None  # a question never runs on into the next dated post
+        for seg in segments(post):
+            if seg.kind == "Q":
+                pending_q = seg.lines if pending_q is None else [*pending_q, "", *seg.lines]
+            elif seg.kind == "A":
+                _add(result, pending_q or [], seg.lines, source, path)
+                pending_q = None
+        if pending_q is not None and post is not body:
+            _question_only(result, pending_q, source, path)
             pending_q = None
     if pending_q is not None:
-        question = clean_text(pending_q)
-        result.problems.append(Problem(
-            path, f"question without an answer at the end (page cut short?): "
-                  f"{question[:60]!r}", "warning"))
-        result.items.append(RawItem(question=question, answer="", page_url=path,
-                                    category=list(result.category), quality=TEXT_DUMP,
-                                    flags=[TRUNCATED], source=source))
+        _question_only(result, pending_q, source, path)
+    if result.items and not result.items[-1].answer.rstrip().endswith(_ENDINGS):
+        last = result.items[-1]
+        if TRUNCATED not in last.flags:
+            last.flags.append(TRUNCATED)
+        result.problems.append(Problem(path, f"the last answer stops mid-sentence (page cut "
+                                             f"short?): ...{last.answer[-40:]!r}", "warning"))
     if not result.items:
         result.problems.append(Problem(path, "no question/answer labels found", "error"))
     return result
+
+
+def _posts(body: list[str]) -> list[list[str]]:
+    """The body split at date lines ("Tuesday, 05 March 2013 10:20"): one list per post; the
+    body itself when it has none."""
+    if not any(_DATE_LINE_RE.match(line) for line in body):
+        return [body]
+    posts: list[list[str]] = [[]]
+    for line in body:
+        if _DATE_LINE_RE.match(line):
+            posts.append([])
+        else:
+            posts[-1].append(line)
+    return [p for p in posts if any(x.strip() for x in p)]
+
+
+def _question_only(result: PageParse, pending_q: list[str], source: str, path: str) -> None:
+    from indexer.ingest.parse.qa import split_item
+
+    split = split_item(["Q: " + pending_q[0], *pending_q[1:]] if pending_q else [])
+    if split.answer and clean_text(split.answer):
+        _add(result, split.question, split.answer, source, path)
+        return
+    _question_without_answer(result, pending_q, source, path)
+
+
+def _question_without_answer(result: PageParse, pending_q: list[str], source: str,
+                             path: str) -> None:
+    question = clean_text(pending_q)
+    result.problems.append(Problem(
+        path, f"question without an answer (page cut short?): {question[:60]!r}", "warning"))
+    result.items.append(RawItem(question=question, answer="", page_url=path,
+                                category=list(result.category), quality=TEXT_DUMP,
+                                flags=[TRUNCATED], source=source))
 
 
 def _add(result: PageParse, q_lines: list[str], a_lines: list[str], source: str,
