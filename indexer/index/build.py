@@ -3,22 +3,32 @@
 Layout of an index directory:
 
     index/CURRENT              name of the live generation (replaced with an atomic rename)
-    index/gen-<time>-<rand>/   a complete generation: Whoosh files, rank.npz, rank.json, meta.json
-    index/.build.lock          flock()ed while a build runs (the kernel drops it if we die)
+    index/gen-<time>-<rand>/   a complete generation: Whoosh files, rank.npz, rank.json,
+                               meta.json and checksums.json (size + SHA-256 of every file)
+    index/.build.lock          flock()ed while a build runs (the kernel drops it if we die;
+                               see lock.py), with the holder's PID
 
 A build copies the live generation's Whoosh files into a fresh folder, deletes the records that
 were removed or changed, adds new and changed records (unchanged ones, by content hash, are not
-re-analysed), writes the ranking data and `meta.json`, then points CURRENT at it. A build that
-fails or is killed never touches CURRENT: readers keep the old generation. The previous
-generation is kept (readers may still hold it); older ones and leftovers of killed builds are
-removed by the next build.
+re-analysed), writes the ranking data and `meta.json`, checks that every record made it into
+the committed index, writes and fsyncs the checksums, then points CURRENT at it. A build that
+fails or is killed never touches CURRENT: readers keep the old generation, and the writer's
+subprocesses die with the build (mpwriter.py). The previous generation is kept (readers may
+still hold it, and readers fall back to it when the live one is damaged); older ones and
+leftovers of killed builds are removed by the next build, so a directory holds at most the
+live generation, the one before it and one leftover of a killed build.
+
+A damaged live generation (checksums) is not reused: the build starts from scratch and says so
+in `BuildReport.problems`. Disk and permission errors (full disk, read-only folder) and a
+refused lock raise `BuildError` with a one-line message; the live index is left as it was.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
+import errno
 import json
+import logging
 import os
 import shutil
 import time
@@ -31,6 +41,7 @@ from pathlib import Path
 
 from whoosh import index as windex
 
+from indexer.index import checks, lock, mpwriter
 from indexer.index.ranking import RankData
 from indexer.index.schema import SCHEMA_VERSION, build_schema, to_document
 from indexer.index.terms import RecordTerms, analyse_record
@@ -38,13 +49,14 @@ from indexer.progress import progress_bar
 from indexer.records import Record
 
 CURRENT = "CURRENT"
-LOCK = ".build.lock"
+LOCK = lock.LOCK
 META = "meta.json"
 GEN_PREFIX = "gen-"
 KEEP_GENERATIONS = 2  # the live one and the one before it
 WRITER_MB = 2048
 PARALLEL_MIN_RECORDS = 3000  # below this a single process is quicker than forking writers
 
+log = logging.getLogger(__name__)
 
 class BuildError(RuntimeError):
     """The build could not run (another build holds the lock, bad index directory...)."""
@@ -116,15 +128,32 @@ def _fsync_dir(path: Path) -> None:
 
 @contextlib.contextmanager
 def _build_lock(index_dir: Path) -> Iterator[None]:
-    fh = (index_dir / LOCK).open("a+")
     try:
-        try:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            raise BuildError(f"another build of {index_dir} is running") from exc
-        yield
-    finally:
-        fh.close()  # releases the flock
+        with lock.build_lock(index_dir):
+            yield
+    except lock.LockBusy as exc:
+        raise BuildError(str(exc)) from None
+
+
+def _os_message(index_dir: Path, exc: OSError) -> str:
+    """One line for a disk or permission error, saying the live index is untouched."""
+    why = {
+        errno.ENOSPC: "the disk is full",
+        errno.EDQUOT: "the disk quota is exhausted",
+        errno.EROFS: "the file system is read-only",
+        errno.EACCES: "permission denied",
+        errno.EPERM: "permission denied",
+    }.get(exc.errno or 0, exc.strerror or str(exc))
+    where = f" ({exc.filename})" if exc.filename else ""
+    return (f"cannot write the index in {index_dir}: {why}{where}; "
+            "the live index was left as it was")
+
+
+def _prepare_dir(index_dir: Path) -> None:
+    if index_dir.exists() and not index_dir.is_dir():
+        raise BuildError(f"{index_dir} is a file, not an index directory: "
+                         "give --index a folder (it is created if missing)")
+    index_dir.mkdir(parents=True, exist_ok=True)
 
 
 def _cleanup(index_dir: Path, keep: set[str]) -> None:
@@ -158,16 +187,34 @@ def build_index(
     progress: bool = False,
     full: bool = False,
     _after_add: Callable[[int], None] | None = None,
+    _at: Callable[[str], None] | None = None,
 ) -> BuildReport:
     """Index `records` into a new generation of `index_dir` and swap it in.
 
     Unchanged records (same id and content hash as in the live generation) are not
     re-analysed or re-indexed; `full=True` rebuilds from scratch. Returns a `BuildReport`.
-    Raises BuildError when another build of the same directory is running.
+    Raises BuildError when another build of the same directory is running, or when the
+    directory cannot be written (full disk, read-only, a file); the live index is untouched.
+    `_after_add(n)` and `_at(stage)` are test hooks (fault injection at named stages:
+    "committed", "ranked", "meta", "checked", "swapped").
     """
-    started = time.monotonic()
     index_dir = Path(index_dir)
-    index_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        return _build(records, index_dir, progress, full, _after_add, _at or (lambda _s: None))
+    except OSError as exc:
+        raise BuildError(_os_message(index_dir, exc)) from exc
+
+
+def _build(
+    records: Iterable[Record],
+    index_dir: Path,
+    progress: bool,
+    full: bool,
+    after_add: Callable[[int], None] | None,
+    at: Callable[[str], None],
+) -> BuildReport:
+    started = time.monotonic()
+    _prepare_dir(index_dir)
     with _build_lock(index_dir):
         live = current_generation(index_dir)
         recent = _previous_generations(index_dir)[:KEEP_GENERATIONS]
@@ -176,29 +223,53 @@ def build_index(
         generation = f"{GEN_PREFIX}{stamp}-{uuid.uuid4().hex[:8]}"
         gen_dir = index_dir / generation
         try:
+            problems: list[str] = []
+            if live and not full and not _intact(index_dir / live, problems):
+                full = True
             report = _build_generation(
-                records, index_dir, gen_dir, live, progress, full, _after_add
+                records, index_dir, gen_dir, live, progress, full, after_add, at
             )
+            report.problems = problems
             report.seconds = round(time.monotonic() - started, 3)
-            meta = {
-                "generation": generation,
-                "built_at": report.built_at,
-                "records": report.records,
-                "schema_version": SCHEMA_VERSION,
-                "report": report.to_dict(),
-            }
-            with (gen_dir / META).open("w", encoding="utf-8") as fh:
-                json.dump(meta, fh, indent=1)
-                fh.flush()
-                os.fsync(fh.fileno())
+            _write_meta(gen_dir, report)
+            at("meta")
+            checks.write_checksums(gen_dir)
             _fsync_dir(gen_dir)
+            at("checked")
             _swap(index_dir, generation)
+            at("swapped")
         except BaseException:
             shutil.rmtree(gen_dir, ignore_errors=True)
             raise
         keep = {CURRENT, LOCK, generation, *([live] if live else [])}
         _cleanup(index_dir, keep)
         return report
+
+
+def _intact(gen_dir: Path, problems: list[str]) -> bool:
+    """Whether the live generation can be reused by an incremental build."""
+    try:
+        if checks.has_checksums(read_meta(gen_dir)):
+            checks.verify(gen_dir)
+    except (OSError, ValueError, checks.GenerationDamaged) as exc:
+        message = f"the live generation is damaged ({exc}); rebuilt from scratch"
+        log.error(message)
+        problems.append(message)
+        return False
+    return True
+
+
+def _write_meta(gen_dir: Path, report: BuildReport) -> None:
+    meta = {
+        "generation": gen_dir.name,
+        "built_at": report.built_at,
+        "records": report.records,
+        "schema_version": SCHEMA_VERSION,
+        "checksums": True,
+        "report": report.to_dict(),
+    }
+    with (gen_dir / META).open("w", encoding="utf-8") as fh:
+        json.dump(meta, fh, indent=1)
 
 
 def _build_generation(
@@ -209,6 +280,7 @@ def _build_generation(
     progress: bool,
     full: bool,
     after_add: Callable[[int], None] | None,
+    at: Callable[[str], None],
 ) -> BuildReport:
     previous: RankData | None = None
     if live and not full:
@@ -253,7 +325,7 @@ def _build_generation(
     parallel = previous is None and len(to_index) >= PARALLEL_MIN_RECORDS
     procs = 2 if parallel and (os.cpu_count() or 1) > 1 else 1
     # A large pool keeps Whoosh's posting sort in memory (no pickled runs on disk).
-    writer = ix.writer(limitmb=WRITER_MB // procs, procs=procs, multisegment=procs > 1)
+    writer = mpwriter.writer(ix, procs, limitmb=WRITER_MB // procs)
     new_terms: dict[str, tuple[str, RecordTerms]] = {}
     raw_words: Counter[str] = Counter()
     bar = progress_bar(len(to_index), unit="rec", desc="indexing", enabled=progress, leave=True)
@@ -277,6 +349,7 @@ def _build_generation(
         raise
     finally:
         bar.close()
+    at("committed")
 
     with ix.reader() as reader:
         row_ids: list[str | None] = []
@@ -289,11 +362,16 @@ def _build_generation(
             else:
                 value = col[docnum]
                 row_ids.append(value.decode("utf-8") if isinstance(value, bytes) else value)
+    stored = sum(rid is not None for rid in row_ids)
+    if stored != len(incoming):
+        raise BuildError(f"the index writer stored {stored} of {len(incoming)} records; "
+                         "the live index was left as it was")
     data = RankData.assemble(row_ids, new_terms, previous, raw_words)
     data.save(gen_dir)
+    at("ranked")
     ix.close()
-    for lock in gen_dir.glob("*_WRITELOCK"):  # Whoosh leaves its (released) lock file behind
-        lock.unlink(missing_ok=True)
+    for stale in gen_dir.glob("*_WRITELOCK"):  # Whoosh leaves its (released) lock file behind
+        stale.unlink(missing_ok=True)
     return BuildReport(
         index_dir=str(index_dir),
         generation=gen_dir.name,

@@ -1,0 +1,244 @@
+"""Kill harness: SIGKILL an index build (or a crawl) at chosen points and check what is left.
+
+Used by tests/index/test_kill.py (a few points, a small corpus) and bench/kill_harness.py
+(every point, random moments, the real CLI). A build runs in a child process
+(`python -m tests.index.killer child INDEX RECORDS POINT`) in its own session; at POINT it
+prints `at POINT` and waits on its stdin (a full build, with writer subprocesses, when asked
+or for `writer:` points), so the harness kills it at exactly that point, then:
+
+- every process of the build's session is gone (the writer subprocesses died with it);
+- the live index still answers, from an intact generation (checksums), never a half-written one;
+- the next build starts at once (no stale lock) and leaves at most two generations.
+
+Points: `added:N` (N records fed to the writers), `committed`, `ranked`, `meta`, `checked`,
+`swapped` (see `indexer.index.build`). `writer:N` kills one writer subprocess at `added:N` and
+lets the build go on: the build must fail on its own, quickly, with a clear message.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import select
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from indexer.index import build as build_mod
+from indexer.index import checks
+from indexer.index.store import IndexStore
+from indexer.records import Record, read_jsonl, write_jsonl
+from indexer.search import search
+
+ROOT = Path(__file__).resolve().parents[2]
+STAGES = ("committed", "ranked", "meta", "checked", "swapped")
+
+
+def corpus(n: int, word: str) -> list[Record]:
+    """`n` records that all contain `word`, record i also `tok<i>`."""
+    return [Record(id=f"r{i}", question=f"How does {word} help with tok{i}?",
+                   answer=f"{word.capitalize()} helps tok{i}: sessions, needles and rest.",
+                   categories=[["care", f"c{i % 7}"]]) for i in range(n)]
+
+
+# --------------------------------------------------------------------------- processes
+def session_pids(sid: int) -> set[int]:
+    """PIDs of the live processes in session `sid` (zombies excluded)."""
+    pids = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        if fields[0] != "Z" and int(fields[3]) == sid:
+            pids.add(int(entry.name))
+    return pids
+
+
+def children_of(pid: int) -> set[int]:
+    found = set()
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        with contextlib.suppress(OSError):
+            found.update(int(p) for p in task.read_text().split())
+    return found
+
+
+def wait_gone(pids: set[int], timeout: float) -> set[int]:
+    """Wait (on pidfds, no polling) until every pid has exited; return the ones still alive."""
+    fds = {}
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            fds[os.pidfd_open(pid)] = pid
+    try:
+        pending = set(fds)
+        while pending:
+            ready, _, _ = select.select(list(pending), [], [], timeout)
+            if not ready:
+                break
+            pending -= set(ready)
+        alive = {fds[fd] for fd in pending}
+        return {p for p in alive if _alive(p)}
+    finally:
+        for fd in fds:
+            os.close(fd)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+# --------------------------------------------------------------------------- one trial
+@dataclass
+class Trial:
+    point: str
+    returncode: int | None = None
+    output: str = ""
+    survivors: set[int] = field(default_factory=set)
+    served: str | None = None  # generation serving after the kill
+    problems: list[str] = field(default_factory=list)
+
+
+class StalledBuild:
+    """A build in a child process, stopped at `point` (see the module doc)."""
+
+    def __init__(self, index_dir: Path, records: Path, point: str, full: bool = False,
+                 timeout: float = 120, parallel_min: int = 100) -> None:
+        stop = point.replace("writer:", "added:")
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "KILLER_PARALLEL_MIN": str(parallel_min),
+               "KILLER_FULL": "1" if full else ""}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.index.killer", "child", str(index_dir), str(records),
+             stop], cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
+        line = self.proc.stdout.readline().strip() if ready else ""
+        if line != f"at {stop}":
+            self.proc.kill()
+            rest = self.proc.communicate()[0]
+            raise RuntimeError(f"the build did not reach {stop}: {line} {rest}")
+        self.pids = session_pids(self.proc.pid)
+
+    def kill(self, pid: int | None = None) -> None:
+        os.kill(pid or self.proc.pid, signal.SIGKILL)
+
+    def resume(self, timeout: float = 60) -> tuple[int, str]:
+        out, _ = self.proc.communicate("go\n", timeout=timeout)
+        return self.proc.returncode, out
+
+    def reap(self) -> tuple[int, str]:
+        out = self.proc.stdout.read()
+        self.proc.wait()
+        self.proc.stdin.close()
+        self.proc.stdout.close()
+        return self.proc.returncode, out
+
+
+def answers(index_dir: Path, word: str, store: IndexStore | None = None) -> tuple[str, int]:
+    """(generation, hits for `word`) through `store` (default: a fresh one)."""
+    store = store or IndexStore(index_dir)
+    with store.searcher() as s:
+        return s.gen.name, search(s, word, limit=1).total
+
+
+def run_trial(index_dir: Path, records: Path, point: str, old_word: str, new_word: str,
+              n: int, store: IndexStore, full: bool = False) -> Trial:
+    """Build `records` (all containing `new_word`) over an index of `n` records containing
+    `old_word` (a full build: with writer subprocesses), kill it at `point`, and check what is
+    left (see the module doc)."""
+    trial = Trial(point)
+    old_gen = build_mod.current_generation(index_dir)
+    build = StalledBuild(index_dir, records, point, full=full or point.startswith("writer:"))
+    if point.startswith("writer:"):
+        writers = children_of(build.proc.pid) - {build.proc.pid}
+        if not writers:
+            trial.problems.append("no writer subprocess to kill")
+        for pid in sorted(writers)[:1]:
+            build.kill(pid)
+        trial.returncode, trial.output = build.resume()
+        if trial.returncode == 0:
+            trial.problems.append("the build succeeded although a writer was killed")
+    else:
+        build.kill()
+        trial.returncode, trial.output = build.reap()
+    trial.survivors = wait_gone(build.pids - {build.proc.pid}, timeout=10)
+    if trial.survivors:
+        trial.problems.append(f"processes outlived the build: {sorted(trial.survivors)}")
+    _check_served(trial, index_dir, old_gen, old_word, new_word, n, store)
+    gens = _generations(index_dir)
+    if len(gens) > 3:
+        trial.problems.append(f"{len(gens)} generations on disk after the kill")
+    return trial
+
+
+def _check_served(trial: Trial, index_dir: Path, old_gen: str | None, old_word: str,
+                  new_word: str, n: int, store: IndexStore) -> None:
+    live = build_mod.current_generation(index_dir)
+    trial.served = live
+    swapped = live != old_gen
+    if swapped and trial.point != "swapped":
+        trial.problems.append(f"CURRENT moved to {live} before the swap")
+    try:
+        checks.verify(index_dir / live)
+    except checks.GenerationDamaged as exc:
+        trial.problems.append(f"the live generation is damaged: {exc}")
+    word = new_word if swapped else old_word
+    for label, st in (("long-lived store", store), ("fresh store", None)):
+        try:
+            gen, total = answers(index_dir, word, st)
+        except Exception as exc:  # any failure to answer is the finding
+            trial.problems.append(f"{label} failed to answer: {exc!r}")
+            continue
+        if gen != live or total != n:
+            trial.problems.append(f"{label} served {gen} with {total} hits for {word!r}, "
+                                  f"expected {live} with {n}")
+
+
+def _generations(index_dir: Path) -> list[str]:
+    return sorted(p.name for p in index_dir.iterdir() if p.name.startswith("gen-"))
+
+
+def next_build(index_dir: Path, records: list[Record]) -> list[str]:
+    """Problems of the build after a kill: it must start at once and keep two generations."""
+    problems = []
+    try:
+        build_mod.build_index(records, index_dir)
+    except build_mod.BuildError as exc:
+        return [f"the next build failed: {exc}"]
+    gens = _generations(index_dir)
+    if len(gens) > 2:
+        problems.append(f"{len(gens)} generations after the next build: {gens}")
+    return problems
+
+
+# --------------------------------------------------------------------------- child
+def child(index_dir: str, records: str, point: str) -> None:
+    """Run a build that stops at `point` (prints `at POINT`, waits for a line on stdin)."""
+    build_mod.PARALLEL_MIN_RECORDS = int(os.environ.get("KILLER_PARALLEL_MIN", "3000"))
+
+    def stop(here: str) -> None:
+        if here == point:
+            print(f"at {here}", flush=True)
+            sys.stdin.readline()
+
+    build_mod.build_index(list(read_jsonl(records)), Path(index_dir),
+                          full=bool(os.environ.get("KILLER_FULL")),
+                          _after_add=lambda i: stop(f"added:{i}"), _at=stop)
+    print("built", flush=True)
+
+
+def write_records(path: Path, records: list[Record]) -> Path:
+    write_jsonl(records, path)
+    return path
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["child"]:
+        child(*sys.argv[2:5])
