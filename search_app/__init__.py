@@ -40,7 +40,7 @@ def create_app(settings: LibrarySettings | None = None) -> Flask:
     app.extensions[searching.QLOG_KEY] = QueryLog(settings)  # opens its file on first record
     if settings.search_cache > 0:
         app.extensions[searching.CACHE_KEY] = searching.ResultCache(settings.search_cache)
-    ratelimit.init_app(app, settings, [api.bp, editor_bp])  # editor_bp: only /api/similar
+    ratelimit.init_app(app, settings)  # every public route; see ratelimit for the budgets
     security.init_app(app, settings)
     errors.init_app(app)
     for bp in (views.bp, api.bp, meta.bp, widget.bp, editor_bp):

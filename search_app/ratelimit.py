@@ -1,11 +1,17 @@
-"""Per-client rate limiting of the public API (Flask-Limiter), in two budgets:
+"""Per-client rate limiting of every public route (Flask-Limiter), in two budgets:
 
-- as-you-type calls (`/api/suggest`, and `/api/search?partial=1` sent by the widget while a
-  visitor types) count against `settings.suggest_rate_limit` (default 600/minute: a
+- as-you-type calls count against `settings.suggest_rate_limit` (default 600/minute: a
   debounced box sends two calls per pause in typing, so a minute of steady typing stays
-  well inside it);
-- every other public API call (searches, records, categories, similar questions, the
-  OpenAPI document) counts against `settings.rate_limit` (default 120/minute).
+  well inside it). Only what a search box sends while a visitor types is one: `/api/suggest`,
+  and a first-page `/api/search?partial=1` of at most `TYPING_MAX_LIMIT` results (what the
+  widget asks for). A `partial=1` search asking for more results, or for a later page, is an
+  ordinary search;
+- every other public request, pages and API alike (searches, records, categories, similar
+  questions, the OpenAPI document, problem descriptions), counts against
+  `settings.rate_limit` (default 120/minute), one budget per client.
+
+Outside both: static assets and the widget's files, `/healthz` (load balancers poll it), and
+editor routes (token-protected; the sign-in form throttles wrong tokens itself).
 
 Counters live in this process's memory unless `settings.rate_limit_storage` names a shared
 store; `qasearch serve --workers N` runs N processes and points them all at one SQLite file
@@ -25,26 +31,40 @@ import secrets
 import time
 from collections.abc import Callable
 
-from flask import Blueprint, Flask, request
-from flask_limiter import Limiter
+from flask import Flask, request
+from flask_limiter import ApplicationLimit, Limiter
 from limits import parse_many
 
-from search_app.security import is_public_api
 from search_app.settings import Settings
 
-SCOPE = "public-api"
-TYPING_SCOPE = "as-you-type"
-TYPING_PATHS = ("/api/suggest",)
+PUBLIC = "public"
+TYPING = "as-you-type"
+TYPING_MAX_LIMIT = 10  # the most results the widget asks for while a visitor types
+UNLIMITED_PREFIXES = ("/static/", "/widget.js", "/widget.css", "/healthz", "/favicon",
+                      "/editor", "/api/editor")
+TRUE = frozenset({"1", "true", "yes", "on"})
 
 
-def is_typing() -> bool:
-    """Is this request an as-you-type call?"""
+def budget_of() -> str | None:
+    """The budget this request counts against: PUBLIC, TYPING, or None (not limited)."""
     path = request.path
-    if path in TYPING_PATHS:
-        return True
-    if path == "/api/search":
-        return (request.args.get("partial") or "").strip().lower() in {"1", "true", "yes", "on"}
-    return False
+    if path.startswith(UNLIMITED_PREFIXES):
+        return None
+    if path == "/api/suggest":
+        return TYPING
+    if path == "/api/search" and _is_typed_ahead():
+        return TYPING
+    return PUBLIC
+
+
+def _is_typed_ahead() -> bool:
+    args = request.args
+    if (args.get("partial") or "").strip().lower() not in TRUE:
+        return False
+    limit = (args.get("limit") or "").strip()
+    offset = (args.get("offset") or "0").strip() or "0"
+    small = limit == "" or (limit.isdigit() and int(limit) <= TYPING_MAX_LIMIT)
+    return small and offset.isdigit() and int(offset) == 0
 
 
 def _client_key(salt: bytes) -> Callable[[], str]:
@@ -65,8 +85,8 @@ def _check(name: str, rate: str) -> str:
     return rate
 
 
-def init_app(app: Flask, settings: Settings, public: list[Blueprint]) -> Limiter | None:
-    """Limit every public route of the `public` blueprints (editor routes are exempt)."""
+def init_app(app: Flask, settings: Settings) -> Limiter | None:
+    """Limit every public request of `app` (see the module's docstring for the budgets)."""
     rate = _check("rate_limit", settings.rate_limit)
     typing_rate = _check("suggest_rate_limit", settings.suggest_rate_limit)
     if not rate and not typing_rate:
@@ -74,23 +94,16 @@ def init_app(app: Flask, settings: Settings, public: list[Blueprint]) -> Limiter
     storage = settings.rate_limit_storage.strip() or "memory://"
     if storage.startswith("qasearch+sqlite:"):
         import search_app.limitstore  # noqa: F401  (registers the storage scheme)
+    budgets = [ApplicationLimit(value, scope=name,
+                                exempt_when=lambda name=name: budget_of() != name)
+               for name, value in ((PUBLIC, rate), (TYPING, typing_rate)) if value]
     limiter = Limiter(
         _client_key(secrets.token_bytes(32)),
+        application_limits=budgets,
         storage_uri=storage,
         strategy="sliding-window-counter",
         headers_enabled=False,  # our own headers: Retry-After only on 429 (see retry_after)
     )
-
-    def not_public() -> bool:
-        return not is_public_api(request.path)
-
-    for bp in public:
-        if rate:
-            limiter.shared_limit(rate, scope=SCOPE,
-                                 exempt_when=lambda: not_public() or is_typing())(bp)
-        if typing_rate:
-            limiter.shared_limit(typing_rate, scope=TYPING_SCOPE,
-                                 exempt_when=lambda: not_public() or not is_typing())(bp)
     limiter.init_app(app)
     app.extensions["qasearch.limiter"] = limiter
 
