@@ -70,7 +70,7 @@ def api_search() -> Response:
     data["links"] = _search_links(base, q, category, limit, offset, res, correct)
     # what the results page offers when nothing was found (not while typing: too costly)
     data["help"] = _zero_help(base, q, res, category) if not res.total and not partial else None
-    return ok(data)
+    return ok(data, urgent_help=outcome.urgent)
 
 
 def _search_links(

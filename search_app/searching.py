@@ -1,5 +1,5 @@
 """One place where pages and the API run a search: the search core, a small result cache,
-the urgent-symptom notice and privacy-safe query logging (the editors' QueryLog, issue D).
+urgent help (urgent.py) and privacy-safe query logging (the editors' QueryLog, issue D).
 
 The cache keeps the most recent `settings.search_cache` results in this process, keyed by
 the index generation and the request, so a rebuilt index never serves old results; popular
@@ -49,7 +49,12 @@ class ResultCache:
 @dataclass
 class Outcome:
     result: SearchResult
-    urgent_notice: str | None
+    urgent: list[dict[str, Any]]  # the urgent-help situations the query describes (urgent.py)
+
+    @property
+    def urgent_notice(self) -> str | None:
+        """The first situation's message (the API's `urgent_notice`), or None."""
+        return self.urgent[0]["message"] if self.urgent else None
 
 
 def settings() -> Settings:
@@ -67,13 +72,19 @@ def run_search(
 ) -> Outcome:
     """Search `q`; `correct=False` runs it exactly as typed, for "Search instead for ..."."""
     result = _cached_search(q, category, limit, offset, correct)
-    cfg = settings()
-    notice = None
-    if cfg.emergency_notice and urgent.load(cfg.urgent_terms_file).match(q, result.searched):
-        notice = cfg.emergency_notice
     if log_query and offset == 0:
         log_search(q, result.total)
-    return Outcome(result, notice)
+    return Outcome(result, urgent_help(q, result.searched))
+
+
+def urgent_help(*texts: str) -> list[dict[str, Any]]:
+    """The urgent-help situations `texts` describe, as plain dicts; none when the site turned
+    urgent help off (an empty `emergency_notice`)."""
+    cfg = settings()
+    if not cfg.emergency_notice:
+        return []
+    table = urgent.load(cfg.urgent_terms_file, cfg.emergency_notice)
+    return table.to_dicts(table.match(*texts))
 
 
 def _cached_search(q: str, category: list[str] | None, limit: int, offset: int,

@@ -1,84 +1,231 @@
-"""Urgent-symptom queries: which ones pin the emergency notice above the results.
+"""Urgent help: which emergency a query describes, and what to tell the visitor to do.
 
-The trigger phrases live in an editable data file (`search_app/data/urgent_terms.txt`, or
-the file named by `settings.urgent_terms_file`). A phrase matches when all of its words occur
-in the query close together (in any order), after folding case, apostrophes and common
-endings, so "chest pains", "pain in my chest" and "Chest pain!" all match "chest pain".
+The table lives in a data file (`search_app/data/urgent_help.toml`, or the file named by
+`settings.urgent_terms_file`): each situation has its own title, message, actions (`tel:`
+links) and trigger phrases. A trigger matches when all of its words occur next to each other
+in the query (in any order, small words ignored), after folding case, apostrophes and endings
+with the index's stemmer, so "pain in my chest" and "Chest pains!" both match "chest pain".
+A situation is held back when the query also says one of its `not_when` phrases or a `past`
+phrase ("history of", "recovering from"), or when "no"/"not" comes right before the trigger.
+
+An old-style phrase list (a `.txt` file, one phrase a line) still works: its phrases form one
+situation whose message is `settings.emergency_notice`.
 """
 
 from __future__ import annotations
 
 import re
+import tomllib
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
+from indexer.text.analysis import stem
+
+BUNDLED = "data/urgent_help.toml"
+MAX_SHOWN = 2  # situations shown for one query
+SLACK = 1  # other words allowed between a trigger's words
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
-_SLACK = 3  # extra words allowed between a phrase's words
+_SMALL = frozenset({
+    "a", "an", "the", "my", "me", "i", "i'm", "im", "our", "we", "us", "your", "you", "his",
+    "her", "he", "she", "him", "their", "they", "them", "it", "its", "this", "that", "these",
+    "those", "to", "of", "in", "on", "at", "for", "and", "or", "so", "just", "very", "really",
+    "some", "is", "am", "are", "was", "were", "be", "been", "being", "have", "has", "had",
+    "do", "does", "did", "feel", "feeling", "felt",
+})
+_NEGATIONS = frozenset({"no", "not", "never", "without"})
+_SAFE_LINK = re.compile(r"^(tel:\+?[0-9]+|sms:\+?[0-9]+(\?body=[A-Za-z0-9%+]+)?|https://\S+)$")
+
+Tokens = tuple[str, ...]
 
 
-def _fold(word: str) -> str:
-    """A deliberately crude stemmer: plural, -ing and -ed endings, then a final e
-    (bruise/bruised/bruises -> bruis, breathe/breathing -> breath)."""
-    word = word.replace("'", "")
-    for suffix in ("ing", "ed", "es", "s"):
-        if len(word) > len(suffix) + 2 and word.endswith(suffix) and not word.endswith("ss"):
-            word = word[: -len(suffix)]
-            break
-    if len(word) > 4 and word.endswith("e"):
-        word = word[:-1]
-    return word
+@dataclass(frozen=True)
+class Action:
+    label: str
+    href: str
 
 
-def words(text: str) -> list[str]:
-    text = text.lower().replace("\u2019", "'").replace("\u2018", "'")
-    return [_fold(w) for w in _WORD.findall(text)]
+@dataclass(frozen=True)
+class Situation:
+    """One emergency: what to say and do, and the phrases that describe it."""
+
+    id: str
+    kind: str  # "crisis" (crisis-line card), "emergency" (call 999), "urgent" (call now)
+    title: str
+    message: str
+    actions: tuple[Action, ...] = ()
+    triggers: tuple[Tokens, ...] = ()
+    not_when: tuple[Tokens, ...] = ()
+    past_blocks: bool = True
+    negation_blocks: bool = True
+
+    def to_dict(self, elsewhere: str = "") -> dict[str, Any]:
+        """What pages, the widget and the API show."""
+        return {
+            "id": self.id, "kind": self.kind, "title": self.title, "message": self.message,
+            "actions": [{"label": a.label, "href": a.href} for a in self.actions],
+            "elsewhere": elsewhere,
+        }
 
 
-class UrgentTerms:
-    def __init__(self, phrases: list[str]) -> None:
-        self._pairs = [(p.strip(), tuple(words(p))) for p in phrases if words(p)]
-        self.phrases = [p for p, _ in self._pairs]
+class Folder:
+    """Query text -> comparable tokens: lower case, apostrophes and small words dropped,
+    stemmed, and words of one `same` group made one."""
 
-    @classmethod
-    def from_file(cls, path: str | Path | None = None) -> UrgentTerms:
-        if path:
-            text = Path(path).read_text(encoding="utf-8")
-        else:
-            text = resources.files("search_app").joinpath("data/urgent_terms.txt").read_text(
-                encoding="utf-8"
-            )
-        lines = [ln.strip() for ln in text.splitlines()]
-        return cls([ln for ln in lines if ln and not ln.startswith("#")])
+    def __init__(self, same: list[list[str]] | None = None) -> None:
+        self._same: dict[str, str] = {}
+        for group in same or []:
+            stems = [self._stem(w) for w in group]
+            for s in stems[1:]:
+                self._same[s] = stems[0]
 
-    def match(self, *texts: str) -> str | None:
-        """The first phrase found in any of `texts`, or None."""
+    @staticmethod
+    def _stem(word: str) -> str:
+        word = word.lower().replace("\u2019", "'")
+        if word.endswith("'s"):
+            word = word[:-2]
+        return stem(word.replace("'", ""))
+
+    def tokens(self, text: str) -> Tokens:
+        text = (text or "").lower().replace("\u2019", "'").replace("\u2018", "'")
+        out = []
+        for w in _WORD.findall(text):
+            if w in _SMALL:
+                continue
+            s = self._stem(w)
+            out.append(self._same.get(s, s))
+        return tuple(out)
+
+
+@dataclass
+class UrgentHelp:
+    situations: list[Situation]
+    folder: Folder = field(default_factory=Folder)
+    past: tuple[Tokens, ...] = ()
+    elsewhere: str = ""
+
+    def match(self, *texts: str) -> list[Situation]:
+        """The situations that `texts` (the query, the query as searched...) describe, in table
+        order, at most MAX_SHOWN."""
+        found: list[Situation] = []
         for text in texts:
-            toks = words(text or "")
+            toks = self.folder.tokens(text)
             if not toks:
                 continue
-            positions: dict[str, list[int]] = {}
-            for i, tok in enumerate(toks):
-                positions.setdefault(tok, []).append(i)
-            for phrase, folded in self._pairs:
-                if _near(folded, positions):
-                    return phrase
-        return None
+            positions = _positions(toks)
+            past = any(_find(p, positions) is not None for p in self.past)
+            for sit in self.situations:
+                if sit not in found and self._describes(sit, toks, positions, past):
+                    found.append(sit)
+        order = {id(s): i for i, s in enumerate(self.situations)}
+        return sorted(found, key=lambda s: order[id(s)])[:MAX_SHOWN]
 
-
-def _near(phrase: tuple[str, ...], positions: dict[str, list[int]]) -> bool:
-    if any(w not in positions for w in phrase):
-        return False
-    if len(phrase) == 1:
-        return True
-    window = len(phrase) + _SLACK
-    first, rest = phrase[0], phrase[1:]
-    for start in positions[first]:
-        if all(any(abs(p - start) < window for p in positions[w]) for w in rest):
+    @staticmethod
+    def _describes(sit: Situation, toks: Tokens, positions: dict[str, list[int]],
+                   past: bool) -> bool:
+        if past and sit.past_blocks:
+            return False
+        if any(_find(p, positions) is not None for p in sit.not_when):
+            return False
+        for trigger in sit.triggers:
+            start = _find(trigger, positions)
+            if start is None:
+                continue
+            if sit.negation_blocks and start > 0 and toks[start - 1] in _NEGATIONS:
+                continue
             return True
-    return False
+        return False
+
+    def to_dicts(self, situations: list[Situation]) -> list[dict[str, Any]]:
+        return [s.to_dict(self.elsewhere) for s in situations]
+
+    @classmethod
+    def from_toml(cls, text: str, source: str = "urgent help") -> UrgentHelp:
+        data = tomllib.loads(text)
+        folder = Folder(data.get("same"))
+        situations = [_situation(item, folder, source) for item in data.get("situation", [])]
+        if not situations:
+            raise ValueError(f"{source}: no [[situation]] tables")
+        past = tuple(t for t in (folder.tokens(p) for p in data.get("past", [])) if t)
+        return cls(situations, folder, past, str(data.get("elsewhere", "")))
+
+    @classmethod
+    def from_phrases(cls, phrases: list[str], message: str) -> UrgentHelp:
+        """An old-style phrase list: one situation with the site's emergency notice."""
+        folder = Folder()
+        triggers = tuple(t for t in (folder.tokens(p) for p in phrases) if t)
+        sit = Situation("emergency", "emergency", "Need help now?", message, triggers=triggers,
+                        past_blocks=False, negation_blocks=False)
+        return cls([sit], folder)
+
+
+def _situation(item: dict[str, Any], folder: Folder, source: str) -> Situation:
+    for key in ("id", "kind", "title", "message", "triggers"):
+        if not item.get(key):
+            raise ValueError(f"{source}: a situation has no {key!r}: {item.get('id', item)}")
+    actions = []
+    for a in item.get("actions", []):
+        if not _SAFE_LINK.match(str(a.get("href", ""))):
+            raise ValueError(f"{source}: {item['id']}: action link must be tel:, sms: or "
+                             f"https:, not {a.get('href')!r}")
+        actions.append(Action(str(a["label"]), str(a["href"])))
+    triggers = tuple(t for t in (folder.tokens(p) for p in item["triggers"]) if t)
+    not_when = tuple(t for t in (folder.tokens(p) for p in item.get("not_when", [])) if t)
+    for t in not_when:
+        if any(set(t) <= set(trigger) for trigger in triggers):
+            raise ValueError(f"{source}: {item['id']}: not_when {' '.join(t)!r} would hold back "
+                             "one of its own triggers (small words are ignored)")
+    return Situation(
+        id=str(item["id"]), kind=str(item["kind"]), title=str(item["title"]),
+        message=" ".join(str(item["message"]).split()), actions=tuple(actions),
+        triggers=triggers, not_when=not_when,
+        past_blocks=bool(item.get("past_blocks", True)),
+        negation_blocks=bool(item.get("negation_blocks", True)),
+    )
+
+
+def _positions(toks: Tokens) -> dict[str, list[int]]:
+    positions: dict[str, list[int]] = {}
+    for i, tok in enumerate(toks):
+        positions.setdefault(tok, []).append(i)
+    return positions
+
+
+def _find(phrase: Tokens, positions: dict[str, list[int]]) -> int | None:
+    """Where `phrase` starts (its first word in the text) when all of its words are within
+    len(phrase) + SLACK positions of one another, in any order; else None."""
+    if any(w not in positions for w in phrase):
+        return None
+    window = len(phrase) + SLACK
+    for anchor in positions[phrase[0]]:
+        chosen = [anchor]
+        for w in phrase[1:]:
+            near = [p for p in positions[w] if abs(p - anchor) < window]
+            if not near:
+                break
+            chosen.append(min(near, key=lambda p: abs(p - anchor)))
+        else:
+            if max(chosen) - min(chosen) < window:
+                return min(chosen)
+    return None
+
+
+def parse(text: str, *, legacy_message: str = "", source: str = "urgent help") -> UrgentHelp:
+    """A TOML table of situations, or an old-style list of phrases (one a line, # comments)."""
+    if "[[situation]]" in text:
+        return UrgentHelp.from_toml(text, source)
+    lines = [ln.strip() for ln in text.splitlines()]
+    return UrgentHelp.from_phrases([ln for ln in lines if ln and not ln.startswith("#")],
+                                   legacy_message)
 
 
 @lru_cache(maxsize=8)
-def load(path: str = "") -> UrgentTerms:
-    return UrgentTerms.from_file(path or None)
+def load(path: str = "", legacy_message: str = "") -> UrgentHelp:
+    """The table in `path` (default: the bundled one), read once per process."""
+    if path:
+        text = Path(path).read_text(encoding="utf-8")
+    else:
+        text = resources.files("search_app").joinpath(BUNDLED).read_text(encoding="utf-8")
+    return parse(text, legacy_message=legacy_message, source=path or BUNDLED)

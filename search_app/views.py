@@ -86,7 +86,7 @@ def search() -> Response | str:
         pages=pages,
         per_page=per_page,
         page_links=_page_window(page, pages),
-        urgent_notice=outcome.urgent_notice,
+        urgent=outcome.urgent,
         broader=broader,
         tree=tree,
         search_url=lambda **kw: _search_url(current, **kw),

@@ -42,8 +42,23 @@ SCHEMAS: dict[str, Any] = {
             "api_version": {"const": API_VERSION},
             "count": {"type": "integer", "minimum": 0,
                       "description": "Number of items in `data` (lists without a total)."},
+            "urgent_help": {"type": "array", "items": ref("UrgentHelp"),
+                            "description": "Searches only: the emergencies the query describes "
+                            "(at most two), each with its own message and actions; show them "
+                            "above the results."},
         },
         required=["took_ms", "api_version"],
+    ),
+    "UrgentHelp": obj(
+        {
+            "id": {**STR, "description": "suicide, self-harm, heart, stroke, pregnancy..."},
+            "kind": {"enum": ["crisis", "emergency", "urgent"]},
+            "title": STR,
+            "message": STR,
+            "actions": {"type": "array", "items": obj(
+                {"label": STR, "href": {**STR, "description": "A tel:, sms: or https: link."}})},
+            "elsewhere": {**STR, "description": "What to do outside the numbers' country."},
+        }
     ),
     "Error": obj(
         {
@@ -113,8 +128,8 @@ SCHEMAS: dict[str, Any] = {
             "notices": STRINGS,
             "urgent_notice": {
                 **NULLABLE_STR,
-                "description": "Emergency advice to show above the results when the query "
-                "mentions an urgent symptom.",
+                "description": "The message of the first emergency the query describes "
+                "(`meta.urgent_help` has all of them with their actions).",
             },
             "links": obj(
                 {

@@ -73,7 +73,8 @@ def test_search_shape(client, spec) -> None:
     body = check(spec, client.get("/api/search?q=lower+back+pain&limit=3"), "/api/search")
     assert body["ok"] is True
     assert set(body) == {"ok", "data", "meta"}
-    assert set(body["meta"]) == {"took_ms", "api_version"}
+    assert set(body["meta"]) == {"took_ms", "api_version", "urgent_help"}
+    assert body["meta"]["urgent_help"] == []
     data = body["data"]
     assert set(data) == SEARCH_KEYS
     assert data["query"] == "lower back pain"
@@ -143,8 +144,10 @@ def test_search_category_filter(client, spec) -> None:
 
 
 def test_search_urgent_notice(client, spec, app_settings) -> None:
-    data = check(spec, client.get("/api/search?q=pain+in+my+chest"), "/api/search")["data"]
-    assert data["urgent_notice"] == app_settings.emergency_notice
+    body = check(spec, client.get("/api/search?q=pain+in+my+chest"), "/api/search")
+    (heart,) = body["meta"]["urgent_help"]
+    assert heart["id"] == "heart" and "tel:999" in [a["href"] for a in heart["actions"]]
+    assert body["data"]["urgent_notice"] == heart["message"]
 
 
 @pytest.mark.parametrize(

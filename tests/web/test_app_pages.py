@@ -168,22 +168,51 @@ def test_did_you_mean_corrects_a_misspelt_symptom(client) -> None:
     assert "pregnancy" in page.text.lower()
 
 
-def test_urgent_symptom_notice_is_pinned_above_results(client, app_settings) -> None:
+def test_urgent_help_is_pinned_above_results_with_tap_to_call_links(client) -> None:
     html = client.get("/search?q=tight+pain+in+my+chest").get_data(as_text=True)
     page = Page(html)
-    alert = " ".join(page.roles.get("alert", []))
-    assert app_settings.emergency_notice in " ".join(alert.split())
+    alert = " ".join(" ".join(page.roles.get("alert", [])).split())
+    assert "Call 999 now if your chest pain" in alert
+    assert "tel:999" in page.links and "tel:111" in page.links
     assert html.index('role="alert"') < html.index('class="hits"')
     calm = Page(client.get("/search?q=lower+back+pain").get_data(as_text=True))
     assert not calm.roles.get("alert")
+    assert not [u for u in calm.links if u.startswith("tel:")]
+
+
+def test_thoughts_of_suicide_get_the_crisis_line_card(client) -> None:
+    page = get_page(client, "/search?" + urlencode({"q": "I don't want to live anymore"}))
+    alert = " ".join(" ".join(page.roles.get("alert", [])).split())
+    assert "Samaritans on 116 123" in alert
+    assert "tel:116123" in page.links and "tel:999" in page.links
+    assert "chest pain" not in alert  # its own message, not one paragraph for every emergency
+
+
+def test_an_empty_emergency_notice_turns_urgent_help_off(make_app) -> None:
+    client = make_app(emergency_notice="").test_client()
+    page = Page(client.get("/search?q=chest+pain").get_data(as_text=True))
+    assert not page.roles.get("alert")
 
 
 def test_urgent_terms_come_from_an_editable_file(make_app, tmp_path) -> None:
-    terms = tmp_path / "urgent.txt"
+    terms = tmp_path / "urgent.txt"  # the old format: one phrase a line, the site's notice
     terms.write_text("# ours\nbruise\n", encoding="utf-8")
     client = make_app(urgent_terms_file=str(terms), emergency_notice="Call now.").test_client()
     assert "Call now." in client.get("/search?q=bruised+arm").get_data(as_text=True)
     assert "Call now." not in client.get("/search?q=chest+pain").get_data(as_text=True)
+    table = tmp_path / "urgent.toml"  # the table format: situations with their own messages
+    table.write_text("""[[situation]]
+id = "burn"
+kind = "emergency"
+title = "Bad burn?"
+message = "Cool it under running water for 20 minutes and call 111."
+actions = [{ label = "Call 111", href = "tel:111" }]
+triggers = ["bad burn"]
+""", encoding="utf-8")
+    client = make_app(urgent_terms_file=str(table)).test_client()
+    page = Page(client.get("/search?q=a+bad+burn+on+my+hand").get_data(as_text=True))
+    assert "Cool it under running water" in " ".join(page.roles["alert"])
+    assert "tel:111" in page.links
 
 
 def test_record_page_shows_the_whole_answer(client, sample_records) -> None:
