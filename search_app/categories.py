@@ -51,3 +51,40 @@ def node_dict(node: CategoryNode, base: str, *, depth: int | None = None) -> dic
         "api_url": f"{base}/api/categories/{slugs}",
         "children": children,
     }
+
+
+def facet_tree(facets: Iterable[Any]) -> list[CategoryNode]:
+    """A search's flat facets (every path level with its count) as a tree: each parent with
+    its count and its children under it, largest first. A level missing from the facets is
+    added with its children's largest count (a lower bound)."""
+    roots: list[CategoryNode] = []
+    nodes: dict[tuple[str, ...], CategoryNode] = {}
+    for f in sorted(facets, key=lambda f: len(f.path)):
+        siblings = roots
+        for depth in range(1, len(f.path) + 1):
+            key = tuple(f.path[:depth])
+            node = nodes.get(key)
+            if node is None:
+                node = CategoryNode(name=key[-1], path=list(key), count=0)
+                nodes[key] = node
+                siblings.append(node)
+            node.count = max(node.count, f.count if depth == len(f.path) else 0)
+            siblings = node.children
+    for key in sorted(nodes, key=len, reverse=True):  # a parent counts at least each child
+        if len(key) > 1:
+            parent = nodes[key[:-1]]
+            parent.count = max(parent.count, nodes[key].count)
+    _sort(roots)
+    return roots
+
+
+def _sort(nodes: list[CategoryNode]) -> None:
+    nodes.sort(key=lambda n: (-n.count, n.name.lower()))
+    for n in nodes:
+        _sort(n.children)
+
+
+def is_within(path: list[str], selected: list[str] | None) -> bool:
+    """Is `path` the selected category or one of its ancestors (to open it in the tree)?"""
+    return bool(selected) and [p.lower() for p in selected[: len(path)]] == [
+        p.lower() for p in path]

@@ -1,15 +1,19 @@
-"""Plain results -> what pages and the API show: links added, unsafe URLs dropped."""
+"""Plain results -> what pages and the API show: links added, unsafe URLs dropped, template
+questions shown as readable headings."""
 
 from __future__ import annotations
 
-from dataclasses import fields, is_dataclass
+import re
+from dataclasses import dataclass, fields, is_dataclass
+from functools import lru_cache
+from importlib import resources
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 from flask import current_app, request
 
 from indexer.records import Record
-from indexer.results import Hit
+from indexer.results import Hit, Segment
 
 
 def safe_url(url: str | None) -> str:
@@ -95,3 +99,52 @@ def paragraphs(text: str) -> list[list[str]]:
     if current:
         paras.append(current)
     return paras
+
+
+@dataclass(frozen=True)
+class Title:
+    """A question shown as a heading: MedQuAD's template questions ("What is (are) Headache ?")
+    become their condition and a section ("Headache", "overview"); others stay whole."""
+
+    parts: list[Segment]  # the heading (the condition, or the whole question), highlighted
+    section: str = ""  # "overview", "symptoms"... for a template question
+
+    @property
+    def text(self) -> str:
+        return "".join(p.text for p in self.parts)
+
+
+@lru_cache(maxsize=1)
+def _templates() -> list[tuple[re.Pattern[str], str]]:
+    text = resources.files("search_app").joinpath("data/medquad_titles.tsv").read_text(
+        encoding="utf-8")
+    out = []
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        template, section = line.split("\t")
+        before, after = (re.escape(s) for s in template.strip().split("{}"))
+        out.append((re.compile(rf"\s*{before}(.+?){after}\s*", re.I), section.strip()))
+    return out
+
+
+def title(question: str, parts: list[Segment] | None = None) -> Title:
+    """The heading for `question` (with its highlighted `parts` when given)."""
+    parts = list(parts) if parts else [Segment(question)]
+    whole = "".join(p.text for p in parts)
+    for pattern, section in _templates():
+        m = pattern.fullmatch(whole)
+        if m:
+            return Title(_slice(parts, *m.span(1)), section)
+    return Title(parts)
+
+
+def _slice(parts: list[Segment], start: int, end: int) -> list[Segment]:
+    """The segments covering characters start..end of their joined text."""
+    out, pos = [], 0
+    for p in parts:
+        a, b = max(start, pos), min(end, pos + len(p.text))
+        if a < b:
+            out.append(Segment(p.text[a - pos:b - pos], p.highlight))
+        pos += len(p.text)
+    return out

@@ -113,13 +113,29 @@ def test_pagination(make_app) -> None:
     hits2 = {h for h in second.links if h.startswith("/records/")}
     assert hits1 and hits2 and not hits1 & hits2
     assert "/search?q=acupuncture" in second.links  # back to page 1
-    for bad in ("0", "-2", "two", "100000"):
-        assert client.get(f"/search?q=acupuncture&page={bad}").status_code == 400
 
 
-def test_bad_page_parameter_is_a_friendly_400_page(client) -> None:
-    page = get_page(client, "/search?q=pain&page=abc", 400)
-    assert "page" in page.text and "Traceback" not in page.text
+@pytest.mark.parametrize(("bad", "shown", "note"), [
+    ("0", 1, "Pages start at 1"), ("-2", 1, "Pages start at 1"),
+    ("two", 1, "not a page number"), ("100000", None, "only"), ("99", None, "only"),
+])
+def test_a_page_out_of_range_keeps_the_search_and_says_why(make_app, bad, shown, note) -> None:
+    client = make_app(results_per_page=3).test_client()
+    html = client.get(f"/search?q=acupuncture&page={bad}").get_data(as_text=True)
+    page = Page(html)
+    assert note in page.text
+    assert 'value="acupuncture"' in html, "the search box keeps the query"
+    assert [h for h in page.links if h.startswith("/records/")], "results are shown"
+    current = re.search(r'aria-current="page"><span class="visually-hidden">Page </span>(\d+)',
+                        html)
+    last = max(int(n) for n in re.findall(r"page=(\d+)", " ".join(page.links)))
+    assert int(current.group(1)) == (shown or last)
+
+
+def test_the_count_says_what_is_counted(make_app) -> None:
+    client = make_app(results_per_page=3).test_client()
+    page = get_page(client, "/search?q=acupuncture&page=2")
+    assert re.search(r"\d+ answers found: showing 4–6, best matches first", page.text)
 
 
 def test_empty_query_goes_home(client) -> None:
@@ -292,3 +308,61 @@ def test_missing_index_is_a_friendly_503_page(tmp_path, make_app) -> None:
 def test_pages_work_on_a_phone(client, url: str) -> None:
     html = client.get(url).get_data(as_text=True)
     assert 'name="viewport" content="width=device-width, initial-scale=1"' in html
+
+
+def test_facets_are_a_tree_of_topics_with_counts(client) -> None:
+    html = client.get("/search?q=pain").get_data(as_text=True)
+    nav = html[html.index('<nav class="facets"'):html.index("</nav>", html.index('<nav class="facets"'))]
+    # a parent with its count, its children in an expandable list under it
+    parent = nav.index(">muscles and bones</a>")
+    kids = nav.index('<details class="facet-kids"', parent)
+    child = nav.index(">back / spine</a>", kids)
+    assert parent < kids < child
+    assert nav.count(">back / spine</a>") == 1, "each topic once, not repeated per level"
+    assert ">muscles and bones › back / spine<" not in nav
+    # the filters come before the results (a "Filter" button on a phone) and work without JS
+    assert html.index('<details class="filters"') < html.index('<ol class="hits"')
+    assert "<summary" in html[html.index('<details class="filters"'):]
+
+
+def test_the_selected_topic_is_open_in_the_tree(client) -> None:
+    url = "/search?" + urlencode([("q", "pain"), ("category", "muscles and bones"),
+                                  ("category", "back / spine")])
+    html = client.get(url).get_data(as_text=True)
+    selected = html.index('aria-current="true" class="facet-on">back / spine')
+    opened = html.rindex('<details class="facet-kids" open>', 0, selected)
+    assert html.rindex(">muscles and bones</a>", 0, opened)
+
+
+def test_back_to_results_keeps_the_page_and_the_topic(make_app) -> None:
+    client = make_app(results_per_page=3).test_client()
+    url = "/search?" + urlencode([("q", "pain"), ("category", "muscles and bones"),
+                                  ("page", 2)])
+    results = get_page(client, url)
+    record_link = next(h for h in results.links if h.startswith("/records/"))
+    assert "page=2" in record_link and "category=muscles+and+bones" in record_link
+    record = get_page(client, record_link)
+    back = next(h for h in record.links if h.startswith("/search?"))
+    assert back == "/search?" + urlencode([("q", "pain"), ("category", "muscles and bones"),
+                                           ("page", 2)])
+
+
+def test_medquad_template_questions_show_the_condition_and_a_section(make_app, build_records,
+                                                                     app_settings) -> None:
+    recs = [Record(id="GARD_1_Sec1", question="What are the symptoms of Fabry disease ?",
+                   answer="Fabry disease causes pain in the hands and feet.",
+                   title="Fabry disease", focus="Fabry disease", qtype="symptoms",
+                   url="https://rarediseases.info.nih.gov/gard/1/fabry", source="GARD",
+                   categories=[["Genetic and rare diseases", "Symptoms"]]),
+            Record(id="x-2", question="Can acupuncture help Fabry disease pain?",
+                   answer="It may ease the pain a little.")]
+    client = make_app(index_dir=build_records(recs)).test_client()
+    results = client.get("/search?q=fabry+disease").get_data(as_text=True)
+    assert "What are the symptoms of" not in results
+    assert re.search(r"<mark>Fabry</mark> <mark>disease</mark><span class=\"hit-section\">: "
+                     r"symptoms</span>", results)
+    assert "Can acupuncture help" in results  # an ordinary question stays as asked
+    record = get_page(client, "/records/GARD_1_Sec1")
+    assert record.title.startswith("Fabry disease: symptoms")
+    assert "What are the symptoms of" not in record.text
+    assert "rarediseases.info.nih.gov" in record.text

@@ -1,5 +1,6 @@
 // Progressive enhancement for the pages (all of them work without it):
-// "/" or Ctrl/Cmd+K focuses the search box; the result count is announced once.
+// "/" or Ctrl/Cmd+K focuses the search box; the result count is announced once; the topic
+// filters (a closed <details>, a "Filter" button on phones) are opened on wide screens.
 (function () {
   "use strict";
   function editable(el) {
@@ -19,7 +20,19 @@
     box.focus();
     box.select();
   });
+  function wideOpen() {
+    var wide = window.matchMedia && window.matchMedia("(min-width: 60rem)");
+    if (!wide) return;
+    var sync = function () {
+      document.querySelectorAll("details[data-wide-open]").forEach(function (d) {
+        d.open = wide.matches;
+      });
+    };
+    sync();
+    if (wide.addEventListener) wide.addEventListener("change", sync);
+  }
   document.addEventListener("DOMContentLoaded", function () {
+    wideOpen();
     var src = document.querySelector("[data-announce]");
     var live = document.getElementById("live-status");
     if (src && live) {
