@@ -312,7 +312,8 @@ def test_pages_work_on_a_phone(client, url: str) -> None:
 
 def test_facets_are_a_tree_of_topics_with_counts(client) -> None:
     html = client.get("/search?q=pain").get_data(as_text=True)
-    nav = html[html.index('<nav class="facets"'):html.index("</nav>", html.index('<nav class="facets"'))]
+    start = html.index('<nav class="facets"')
+    nav = html[start:html.index("</nav>", start)]
     # a parent with its count, its children in an expandable list under it
     parent = nav.index(">muscles and bones</a>")
     kids = nav.index('<details class="facet-kids"', parent)
