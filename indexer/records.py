@@ -2,6 +2,27 @@
 
 Every boundary (parser -> index -> search -> app) passes `Record`s or dicts made from them.
 Records are read and written as JSON Lines whose keys are the field names below.
+
+The content hash is ours: `content_hash` is computed from the content fields (lazily, on first
+use, then kept) and never taken from input. A `content_hash` key in a dict or a JSON line is
+ignored; an index build compares it with the hash its previous generation stored, so it is
+only a cache key for "this record is unchanged".
+
+Validation, at every boundary that makes a Record (`Record(...)`, `Record.from_dict`, the
+JSON Lines readers) -- one rule for all fields:
+
+- text fields (`id`, `question`, `answer`, `title`, `url`, `source`, `item_id`, `focus`,
+  `qtype`) hold strings; `id`, `question` and `answer` are required and `id` is not empty;
+- list fields (`flags`, `synonyms`, `cuis`, `urls`) hold lists of strings; `categories` holds
+  a list of paths, each a list of strings (a flat list of strings is one path);
+- coerced, because nothing is lost: JSON `null` is the field's empty value; an integer `id` or
+  `item_id` is its decimal text; a single string where a list is expected is a one-item list
+  (for `categories`: a one-level path);
+- anything else (`"focus": 5`, `"synonyms": [5]`, `"categories": [[1, 2]]`, `"id": true`)
+  rejects the record with a `RecordError` (a ValueError) naming the field and what it got.
+
+The readers report a rejected line with its file, line number and that message and go on;
+one bad record never stops a parse or a build. Unknown keys are ignored.
 """
 
 from __future__ import annotations
@@ -28,7 +49,9 @@ class Record:
 
     `categories` holds every category path the item was filed under, deepest (primary) first,
     e.g. ``[["muscles and bones", "back / spine", "lower back pain"]]``.
-    `content_hash` is filled from the content fields when left empty (see `compute_hash`).
+    `content_hash` is computed from the content fields (see `compute_hash`), never given.
+    Field types are checked on construction (see the module doc); a wrong type raises
+    RecordError.
     """
 
     id: str
@@ -40,7 +63,6 @@ class Record:
     source: str = ""
     item_id: str = ""
     flags: list[str] = field(default_factory=list)
-    content_hash: str = ""
     # Structured-source extras (MedQuAD); empty for scraped archive items.
     focus: str = ""
     synonyms: list[str] = field(default_factory=list)
@@ -48,10 +70,38 @@ class Record:
     cuis: list[str] = field(default_factory=list)
     # Every URL the item was seen at (listing pages, item page), for provenance.
     urls: list[str] = field(default_factory=list)
+    _hash: str = field(default="", init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        if not self.content_hash:
-            self.content_hash = self.compute_hash()
+        problem = self.check()
+        if problem:
+            raise RecordError(problem)
+
+    @property
+    def content_hash(self) -> str:
+        """SHA-256 of the content (computed on first use; see `compute_hash`)."""
+        if not self._hash:
+            self._hash = self.compute_hash()
+        return self._hash
+
+    def check(self) -> str | None:
+        """What is wrong with the field types (one line naming the field), or None."""
+        for name in _TEXT_FIELDS:
+            value = getattr(self, name)
+            if not isinstance(value, str):
+                return _wrong(name, "text", value)
+        if not self.id:
+            return "field 'id' is empty"
+        for name in _LIST_FIELDS:
+            value = getattr(self, name)
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                return _wrong(name, "a list of text", value)
+        cats = self.categories
+        if not isinstance(cats, list) or not all(
+            isinstance(p, list) and all(isinstance(c, str) for c in p) for p in cats
+        ):
+            return _wrong("categories", "a list of category paths (lists of text)", cats)
+        return None
 
     @property
     def category(self) -> CategoryPath:
@@ -87,15 +137,14 @@ class Record:
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
     def rehashed(self, **changes: Any) -> Record:
-        """A copy with `changes` applied and the content hash recomputed."""
-        new = replace(self, **changes, content_hash="")
-        return new
+        """A copy with `changes` applied (its content hash follows the new content)."""
+        return replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
-        """The fields in order, lists copied (what `dataclasses.asdict` gives, ~8x faster:
-        an index build serialises every record)."""
+        """The fields in order, with `content_hash`, lists copied (like `dataclasses.asdict`,
+        ~8x faster: an index build serialises every record)."""
         out: dict[str, Any] = {}
-        for name in _FIELD_NAMES:
+        for name in _OUT_NAMES:
             value = getattr(self, name)
             if isinstance(value, list):
                 value = [list(v) if isinstance(v, list) else v for v in value]
@@ -107,20 +156,55 @@ class Record:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Record:
-        """Build a record from a dict; unknown keys are ignored, missing ones take defaults."""
-        known = {f.name for f in fields(cls)}
-        kwargs = {k: v for k, v in data.items() if k in known}
+        """Build a record from a dict by the module doc's rules: unknown keys (and
+        `content_hash`) are ignored, missing optional ones take defaults, lossless coercions
+        are applied; a wrong type raises RecordError naming the field."""
+        if not isinstance(data, dict):
+            raise RecordError(f"expected a JSON object, got {type(data).__name__}")
+        kwargs = {k: _coerce(k, v) for k, v in data.items() if k in _INIT_NAMES}
         missing = [k for k in ("id", "question", "answer") if k not in kwargs]
         if missing:
-            raise ValueError(f"record is missing required field(s): {', '.join(missing)}")
-        cats = kwargs.get("categories") or []
-        if cats and isinstance(cats[0], str):  # a single path given flat
-            cats = [cats]
-        kwargs["categories"] = [list(p) for p in cats]
+            raise RecordError(f"record is missing required field(s): {', '.join(missing)}")
         return cls(**kwargs)
 
 
-_FIELD_NAMES = tuple(f.name for f in fields(Record))
+class RecordError(ValueError):
+    """A record's field has the wrong type or a required field is missing."""
+
+
+_TEXT_FIELDS = ("id", "question", "answer", "title", "url", "source", "item_id", "focus",
+                "qtype")
+_LIST_FIELDS = ("flags", "synonyms", "cuis", "urls")
+_INIT_NAMES = frozenset(f.name for f in fields(Record) if f.init)
+_FIELD_ORDER = [f.name for f in fields(Record) if f.init]
+_AFTER_FLAGS = _FIELD_ORDER.index("flags") + 1
+# the keys of `Record.to_dict()`, in order: the fields, content_hash where it always stood
+_OUT_NAMES = (*_FIELD_ORDER[:_AFTER_FLAGS], "content_hash", *_FIELD_ORDER[_AFTER_FLAGS:])
+
+
+def _wrong(name: str, expected: str, value: Any) -> str:
+    shown = repr(value)
+    if len(shown) > 60:
+        shown = shown[:57] + "..."
+    return f"field '{name}' must be {expected}, got {type(value).__name__} {shown}"
+
+
+def _coerce(name: str, value: Any) -> Any:
+    """The module doc's lossless coercions; anything else is left for `Record.check`."""
+    if value is None:
+        return [] if name in _LIST_FIELDS or name == "categories" else ""
+    if name in ("id", "item_id") and isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, str) and name in _LIST_FIELDS:
+        return [value]
+    if name == "categories":
+        if isinstance(value, str):
+            return [[value]]
+        if isinstance(value, list):
+            if value and all(isinstance(c, str) for c in value):  # a single path given flat
+                return [list(value)]
+            return [list(p) if isinstance(p, list) else p for p in value]
+    return value
 
 
 def normalise_text(text: str) -> str:
@@ -129,18 +213,24 @@ def normalise_text(text: str) -> str:
     return " ".join(text.split())
 
 
-def read_jsonl(path: str | Path) -> Iterator[Record]:
-    """Yield records from a JSON Lines file. Blank lines are skipped; a bad line raises
-    ValueError naming the file and line number."""
+def read_jsonl(path: str | Path, problems: list[str] | None = None) -> Iterator[Record]:
+    """Yield records from a JSON Lines file. Blank lines are skipped. A bad line (not JSON,
+    or a record the module doc's rules reject) is reported as '<file>:<line>: <why>' in
+    `problems` and skipped; without a `problems` list it raises ValueError with that text."""
     path = Path(path)
     with path.open(encoding="utf-8") as fh:
         for lineno, line in enumerate(fh, 1):
             if not line.strip():
                 continue
             try:
-                yield Record.from_dict(json.loads(line))
-            except (ValueError, TypeError) as exc:
-                raise ValueError(f"{path}:{lineno}: not a record: {exc}") from exc
+                rec = Record.from_dict(json.loads(line))
+            except ValueError as exc:  # json.JSONDecodeError and RecordError are ValueErrors
+                message = f"{path}:{lineno}: not a record: {exc}"
+                if problems is None:
+                    raise ValueError(message) from exc
+                problems.append(f"{message}; line skipped")
+                continue
+            yield rec
 
 
 def write_jsonl(records: Iterable[Record], out: str | Path | TextIO) -> int:

@@ -7,6 +7,10 @@ last swapped in, so a rebuilt index is picked up by the next request, without a 
 `generation()` names that generation (read *before* the session is opened, so a swap in
 between can only make the name older than the session, never newer: the result cache keyed
 by it can never file old results under a new generation).
+
+A damaged generation is handled by the store: it logs the damage and serves the generation
+the damaged one replaced; only when no intact generation is left do requests get a 503 that
+says the index must be rebuilt (the log has the details; the response has no file paths).
 """
 
 from __future__ import annotations
@@ -60,8 +64,15 @@ def searcher() -> Any:
         stack = ExitStack()
         try:
             session = stack.enter_context(st.searcher())
-        except FileNotFoundError as exc:  # no index yet, or it vanished meanwhile
+        except FileNotFoundError as exc:  # no index yet, it vanished, or it is damaged
             stack.close()
+            from indexer.index.store import IndexDamaged
+
+            if isinstance(exc, IndexDamaged):
+                raise IndexUnavailable(
+                    "The search index is damaged and must be rebuilt "
+                    "(`qasearch index --full`); the server log says which file."
+                ) from exc
             raise IndexUnavailable(
                 "The search index has not been built yet. Run `qasearch index` and try again."
             ) from exc

@@ -64,10 +64,12 @@ def index_command(sources: tuple[str, ...], index_dir: str | None, full: bool, q
         report = build_index(result.records, settings.index_dir, progress=not quiet, full=full)
     except BuildError as exc:
         raise click.ClickException(str(exc)) from exc
-    report.problems = [f"{p.path}: {p.message}" for p in result.problems]
+    for problem in report.problems:  # records rejected by the build, a damaged live index
+        click.echo(f"note: {problem}", err=True)
+    report.problems = [f"{p.path}: {p.message}" for p in result.problems] + report.problems
     click.echo(report.summary())
-    if result.problems:
-        click.echo(f"{len(result.problems)} input problem(s) reported above", err=True)
+    if report.problems:
+        click.echo(f"{len(report.problems)} input problem(s) reported above", err=True)
 
 
 # --------------------------------------------------------------------------- search

@@ -2,7 +2,8 @@
 
 Layout of an index directory:
 
-    index/CURRENT              name of the live generation (replaced with an atomic rename)
+    index/CURRENT              name of the live generation, then the one it replaced (the
+                               fallback when the live one is damaged); atomic rename
     index/gen-<time>-<rand>/   a complete generation: Whoosh files, rank.npz, rank.json,
                                meta.json and checksums.json (size + SHA-256 of every file)
     index/.build.lock          flock()ed while a build runs (the kernel drops it if we die;
@@ -93,13 +94,20 @@ class BuildReport:
 # --------------------------------------------------------------------------- generations
 def current_generation(index_dir: Path) -> str | None:
     """Name of the live generation, or None when nothing was built yet."""
+    names = live_and_earlier(index_dir)
+    if not names or not (Path(index_dir) / names[0]).is_dir():
+        return None
+    return names[0]  # CURRENT only ever names a complete generation (damage: see store.py)
+
+
+def live_and_earlier(index_dir: Path) -> list[str]:
+    """CURRENT's names: the live generation, then the one it replaced (if still listed)."""
     try:
-        name = (Path(index_dir) / CURRENT).read_text(encoding="utf-8").strip()
+        text = (Path(index_dir) / CURRENT).read_text(encoding="utf-8")
     except (FileNotFoundError, NotADirectoryError):
-        return None
-    if not name or "/" in name or not (Path(index_dir) / name / META).is_file():
-        return None
-    return name
+        return []
+    names = text.split()
+    return [n for n in names if n.startswith(GEN_PREFIX) and "/" not in n]
 
 
 def read_meta(gen_dir: Path) -> dict:
@@ -107,10 +115,10 @@ def read_meta(gen_dir: Path) -> dict:
         return json.load(fh)
 
 
-def _swap(index_dir: Path, generation: str) -> None:
+def _swap(index_dir: Path, generation: str, previous: str | None) -> None:
     tmp = index_dir / f".{CURRENT}.{os.getpid()}.tmp"
     with tmp.open("w", encoding="utf-8") as fh:
-        fh.write(generation + "\n")
+        fh.write("".join(f"{name}\n" for name in (generation, previous) if name))
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, index_dir / CURRENT)
@@ -167,7 +175,7 @@ def _cleanup(index_dir: Path, keep: set[str]) -> None:
             child.unlink(missing_ok=True)
 
 
-def _previous_generations(index_dir: Path) -> list[str]:
+def generations_newest_first(index_dir: Path) -> list[str]:
     """Complete generations, newest first (by the time recorded in meta.json)."""
     gens = []
     for child in index_dir.iterdir():
@@ -217,7 +225,7 @@ def _build(
     _prepare_dir(index_dir)
     with _build_lock(index_dir):
         live = current_generation(index_dir)
-        recent = _previous_generations(index_dir)[:KEEP_GENERATIONS]
+        recent = generations_newest_first(index_dir)[:KEEP_GENERATIONS]
         _cleanup(index_dir, keep={CURRENT, LOCK, *recent, *([live] if live else [])})
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
         generation = f"{GEN_PREFIX}{stamp}-{uuid.uuid4().hex[:8]}"
@@ -227,16 +235,15 @@ def _build(
             if live and not full and not _intact(index_dir / live, problems):
                 full = True
             report = _build_generation(
-                records, index_dir, gen_dir, live, progress, full, after_add, at
+                records, index_dir, gen_dir, live, progress, full, after_add, at, problems
             )
-            report.problems = problems
             report.seconds = round(time.monotonic() - started, 3)
             _write_meta(gen_dir, report)
             at("meta")
             checks.write_checksums(gen_dir)
             _fsync_dir(gen_dir)
             at("checked")
-            _swap(index_dir, generation)
+            _swap(index_dir, generation, live)
             at("swapped")
         except BaseException:
             shutil.rmtree(gen_dir, ignore_errors=True)
@@ -281,6 +288,7 @@ def _build_generation(
     full: bool,
     after_add: Callable[[int], None] | None,
     at: Callable[[str], None],
+    problems: list[str],
 ) -> BuildReport:
     previous: RankData | None = None
     if live and not full:
@@ -294,6 +302,10 @@ def _build_generation(
     incoming: dict[str, Record] = {}
     duplicates = 0
     for rec in records:
+        bad = rec.check()  # a Record may have been changed since it was made
+        if bad:
+            problems.append(f"record {rec.id!r}: {bad}; skipped")
+            continue
         if rec.id in incoming:
             duplicates += 1
         incoming[rec.id] = rec
@@ -384,6 +396,7 @@ def _build_generation(
         seconds=0.0,
         built_at=datetime.now(UTC).isoformat(timespec="seconds"),
         incremental=previous is not None,
+        problems=problems,
     )
 
 

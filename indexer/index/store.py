@@ -9,11 +9,19 @@ new generation, the next session opens it (ranking arrays are loaded once per ge
 process) and the old one is dropped when its last session ends. Sessions are opaque to
 callers: pass them to the functions of `indexer.search`, `indexer.search.suggest` and
 `indexer.editors.similar`.
+
+A generation is verified when the process first opens it (its checksums, see checks.py; then
+Whoosh's files, the ranking arrays and meta.json must load). A damaged live generation is
+logged (one line: which file, how to rebuild) and the generation it replaced (CURRENT's second
+line: never a build that was not swapped in) is served instead if it is intact. When none is
+left, `searcher()` raises `IndexDamaged` (an `IndexNotFound`) whose message says what is
+wrong and how to rebuild.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,23 +29,50 @@ from typing import Any
 
 from whoosh import index as windex
 
-from indexer.index.build import current_generation, read_meta
+from indexer.index import checks
+from indexer.index.build import current_generation, live_and_earlier, read_meta
 from indexer.index.ranking import RankData
+
+log = logging.getLogger(__name__)
 
 
 class IndexNotFound(FileNotFoundError):
     """No index has been built in the directory yet (run `qasearch index`)."""
 
 
+class IndexDamaged(IndexNotFound):
+    """Every generation on disk is damaged (run `qasearch index --full`)."""
+
+
+def rebuild_hint(index_dir: Path) -> str:
+    return f"rebuild it with `qasearch index --full --index {index_dir}`"
+
+
+
+
 class Generation:
     """A built generation opened for reading: Whoosh index, ranking data and metadata."""
 
     def __init__(self, path: Path) -> None:
+        """Open and verify `path`; GenerationDamaged (one line) when it cannot be served."""
         self.path = path
         self.name = path.name
-        self.meta: dict[str, Any] = read_meta(path)
-        self.index = windex.open_dir(str(path), readonly=True)
-        self.data = RankData.load(path)
+        try:
+            self.meta: dict[str, Any] = read_meta(path)
+            if checks.has_checksums(self.meta):  # else built before checksums existed
+                checks.verify(path)
+            self.index = windex.open_dir(str(path), readonly=True)
+        except checks.GenerationDamaged:
+            raise
+        except Exception as exc:  # Whoosh and numpy raise many kinds on damaged files
+            raise checks.GenerationDamaged(f"{self.name}: cannot be opened "
+                                           f"({type(exc).__name__}: {exc})") from exc
+        try:
+            self.data = RankData.load(path)
+        except Exception as exc:
+            self.index.close()
+            raise checks.GenerationDamaged(f"{self.name}: the ranking data cannot be loaded "
+                                           f"({type(exc).__name__}: {exc})") from exc
         self.users = 0
         self.cache: dict[str, Any] = {}  # per-generation memo for derived data (spelling...)
         # guards `cache` builds; re-entrant, so code holding it may still open a searcher
@@ -92,6 +127,8 @@ class IndexStore:
         self._lock = threading.Lock()
         self._gens: dict[str, Generation] = {}
         self._live: str | None = None
+        self._damaged: dict[str, str] = {}  # generation -> why it cannot be served
+        self._stand_in: dict[str, str] = {}  # damaged generation -> the one served instead
 
     def exists(self) -> bool:
         """True when a complete generation has been built and swapped in."""
@@ -121,15 +158,42 @@ class IndexStore:
                         f"no index in {self.index_dir}: build one with `qasearch index`"
                     )
                 name = self._live
-            gen = self._gens.get(name)
-            if gen is None:
-                gen = Generation(self.index_dir / name)
-                self._gens[name] = gen
+            gen = self._open(name)
+            name = gen.name
             if name != self._live:
                 self._live = name
                 self._evict()
             gen.users += 1
             return gen
+
+    def _open(self, name: str) -> Generation:
+        """The generation `name`, opened once; a damaged one's stand-in (see module doc)."""
+        name = self._stand_in.get(name, name)
+        gen = self._gens.get(name)
+        if gen is not None:
+            return gen
+        if name not in self._damaged:
+            try:
+                gen = self._gens[name] = Generation(self.index_dir / name)
+                return gen
+            except checks.GenerationDamaged as exc:
+                self._damaged[name] = str(exc)
+        for other in live_and_earlier(self.index_dir)[1:]:
+            if other in self._damaged or not (self.index_dir / other).is_dir():
+                continue
+            try:
+                gen = self._gens[other] = Generation(self.index_dir / other)
+            except checks.GenerationDamaged as exc:
+                self._damaged[other] = str(exc)
+                log.error("index %s is damaged: %s", self.index_dir, exc)
+                continue
+            self._stand_in[name] = other
+            log.error("index %s: the live generation is damaged (%s); serving %s (an older "
+                      "build) instead; %s", self.index_dir, self._damaged[name], other,
+                      rebuild_hint(self.index_dir))
+            return gen
+        raise IndexDamaged(f"the index in {self.index_dir} is damaged ({self._damaged[name]}) "
+                           f"and no intact generation is left: {rebuild_hint(self.index_dir)}")
 
     def _release(self, gen: Generation) -> None:
         with self._lock:
