@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
+EDITOR_TOKEN = "browser-tests-editor-token-7f3a9c2e51"
 
 HOST_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Partner clinic</title>
@@ -31,6 +32,28 @@ HOST_PAGE = """<!doctype html>
   <p><label for="name">Your name</label> <textarea id="name"></textarea></p>
   <script src="{app}/widget.js" data-placeholder="Search our experts" data-limit="5"></script>
   <p>Opening hours: 9 to 5.</p>
+</body></html>
+"""
+
+# Two boxes on one page under a sticky header with its own stacking context: the first box's
+# popover must cover the second box, and neither box may slide over the header.
+TWO_BOXES_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Two boxes</title>
+<link rel="icon" href="data:,">
+<style>
+  body { margin: 0; font: 16px sans-serif; }
+  header { position: sticky; top: 0; z-index: 10; height: 60px; background: #123; color: #fff; }
+  main { padding: 1rem; }
+  .spacer { height: 1500px; }
+</style></head>
+<body>
+  <header><h1>Clinic</h1></header>
+  <main>
+    <qasearch-box id="one" api="{app}" label="Search one" limit="5"></qasearch-box>
+    <qasearch-box id="two" api="{app}" label="Search two" hotkey="none"></qasearch-box>
+    <div class="spacer"></div>
+  </main>
+  <script src="{app}/widget.js" data-mount="none"></script>
 </body></html>
 """
 
@@ -77,11 +100,14 @@ def live(sample_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
 
     holder: dict[str, str] = {}
 
-    def partner_site(environ, start_response):  # a tiny WSGI app: one page
-        if environ.get("PATH_INFO") != "/":
+    pages = {"/": HOST_PAGE, "/two": TWO_BOXES_PAGE}
+
+    def partner_site(environ, start_response):  # a tiny WSGI app: two pages
+        page = pages.get(environ.get("PATH_INFO", ""))
+        if page is None:
             start_response("404 Not Found", [("Content-Type", "text/plain")])
             return [b"not found"]
-        body = HOST_PAGE.replace("{app}", holder["app"]).encode()
+        body = page.replace("{app}", holder["app"]).encode()
         start_response("200 OK", [("Content-Type", "text/html; charset=utf-8")])
         return [body]
 
@@ -89,7 +115,8 @@ def live(sample_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     host = f"http://127.0.0.1:{host_srv.effective_port}"
     settings = Settings.load(
         overrides={"index_dir": sample_index, "cors_origins": host, "rate_limit": "",
-                   "query_log_dir": tmp_path_factory.mktemp("browser-var")},
+                   "query_log_dir": tmp_path_factory.mktemp("browser-var"),
+                   "editor_token": EDITOR_TOKEN},
         environ={},
     )
     app_srv = create_server(create_app(settings), host="127.0.0.1", port=0, threads=4)

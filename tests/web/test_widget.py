@@ -34,7 +34,7 @@ def test_widget_uses_shadow_dom_and_theme_variables() -> None:
     js = (WIDGET / "widget.js").read_text()
     css = (WIDGET / "widget.css").read_text()
     assert "attachShadow" in js and 'customElements.define(TAG' in js
-    assert 'role: "combobox"' in js and '"aria-activedescendant"' in js
+    assert '"role", "combobox"' in js and '"aria-activedescendant"' in js
     for var in ("--qasearch-accent", "--qasearch-bg", "--qasearch-fg", "--qasearch-radius",
                 "--qasearch-font", "--qasearch-mark"):
         assert var in css, var
@@ -62,3 +62,25 @@ def test_demo_uses_the_public_url_when_set(make_app) -> None:
     app = make_app(public_url="https://search.example.org/")
     html = app.test_client().get("/widget/demo").get_data(as_text=True)
     assert "https://search.example.org/widget.js" in html
+
+
+def test_widget_popover_uses_the_top_layer_and_no_stacking_of_its_own() -> None:
+    js = (WIDGET / "widget.js").read_text()
+    css = (WIDGET / "widget.css").read_text()
+    assert "showPopover" in js and 'popover: TOP_LAYER ? "manual"' in js
+    host = re.search(r":host\s*\{([^}]*)\}", css).group(1)
+    assert "z-index" not in host and "position" not in host
+
+
+def test_widget_options_hold_no_links() -> None:
+    """role=option with a link inside is nested-interactive (axe): options carry data-href."""
+    js = (WIDGET / "widget.js").read_text()
+    option = js[js.index("C.option = function"):js.index("C.renderUrgent")]
+    assert '"data-href": href' in option and 'el("a"' not in option
+
+
+def test_pages_get_suggestions_from_the_widget_code(client) -> None:
+    html = client.get("/search?q=sleep").get_data(as_text=True)
+    assert '<script src="/widget.js" data-enhance defer></script>' in html
+    assert '<link rel="stylesheet" href="/widget.css">' in html
+    assert "data-qs-suggest" in html
