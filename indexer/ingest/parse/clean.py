@@ -6,11 +6,13 @@ Conventions of the cleaned text (what every parser hands to the merge step):
 - Paragraphs: separated by exactly one blank line (``"\\n\\n"``); there are no single newlines.
   A line break in the middle of a sentence (a ``<br>``, a link on its own line, a removed
   "Please click here") is joined back with a space.
-- Boilerplate lines (find-an-acupuncturist boxes, "Post a question", factsheet promos,
-  "Page X of Y", "N questions", print/email/navigation lines, "Read more...") are dropped whole;
-  a sentence that is only a call to click a link is dropped (`CLICK_HERE_SENTENCES`), never
-  one that says more. Real text that only mentions these things
-  ("As our factsheet shows ...") is kept: patterns match whole lines only.
+- Boilerplate: only what the cleaner can name is removed. A line that is wholly site furniture
+  (`BOILERPLATE_LINES`, each a name, a pattern and an example: find-an-acupuncturist boxes,
+  "Post a question", factsheet promos, "Page X of Y", "N questions", print/email/navigation
+  lines, "Read more...") is dropped; a sentence that is only a call to click a link is dropped
+  (`CLICK_HERE_SENTENCES`), never one that says more. Real text that only mentions these
+  things ("As our factsheet shows ...", "Published in 2012, a review found ...") is kept:
+  patterns match whole short lines only.
 - Repairs: URLs stuck to the word before them get a space ("seehttp://..."), run-together
   sentences get one ("word.Next" -> "word. Next"), "I' ve" -> "I've"; mojibake (UTF-8 read
   as cp1252, "â€™") is undone by `ftfy.fix_encoding`.
@@ -89,43 +91,85 @@ def normalise_chars(text: str) -> str:
 
 # --- boilerplate ------------------------------------------------------------------------------
 
-_BOILERPLATE = [
-    r"find an? (bacc )?(acupuncturist|practitioner|member)\b.*",
-    r"(search|enter) (by |your )?(town|postcode|town or postcode|location)\b.*",
-    r"(go|search|find)",
-    r"post an? (new )?question\b.*",
-    r"ask an? (expert|question)( now)?",
-    r"ask an expert - .*",
-    r"if you have any questions about acupuncture\b.*",
-    r"(the )?bacc factsheets?",
-    r"browse (the|our) (facts|factsheets)\b.*",
-    r"research[- ]based factsheets have been prepared\b.*",
-    r"factsheets?",
-    r"page \d+ of \d+",
-    r"\d+ questions?",
-    r"recent answers",
-    r"(\[|\()?read more( \.\.\.|\.\.\.|…|\.|…)?(\]|\))?( ?(→|»|>))?",
-    r"(print|e-?mail|print \| e-?mail|e-?mail \| print|print this (page|item)|e-?mail this"
-    r"( page| item)?|e-?mail a friend|bookmark|share|share this|tweet|like|pin it)",
-    r"((«|‹|<<|<)\s*)?(start|prev|previous|next|end)(\s*(»|›|>>|>))?"
-    r"(\s+((«|‹|<<|<)\s*)?(start|prev|previous|next|end|\d+|\.\.\.|…)(\s*(»|›|>>|>))?)*",
-    r"(back to top|top of page|« back|go back|back)",
-    r"(published|filed) in\b.*",
-    r"written by\b.*",
-    r"(last )?(modified|updated) on\b.*",
-    r"(font size|(decrease|increase|reset) font size)\b.*",
-    r"you are here:?.*",
-    r"home\s*(»|>|/|›)\s*.*",
-    r"skip to (main )?(content|navigation)",
-    r"(log ?in|log ?out|sign in|register|members'? area|members only|join (the )?bacc)",
-    r"related (items|questions)( \(by tag\))?:?",
-    r"(rate this item|be the first to comment!?|comments?|add comment|\d+ comments?)",
-    r"(tagged under|tags):?.*",
-    r"(please )?click here\.?",
+# Site furniture that fills a whole line, by name: (name, pattern, an example line it drops).
+# A pattern matches a whole line (plus trailing punctuation), never the start of a longer
+# sentence: a tail after the fixed words is short and has no sentence end in it, so an answer
+# that opens with the same words ("Published in 2012, a review found ...") is kept.
+# tests/ingest/test_boilerplate.py checks every example and a list of sentences kept.
+_TAIL = r"[^.!?]{0,60}"  # a short tail with no sentence end in it
+BOILERPLATE_LINES: list[tuple[str, str, str]] = [
+    ("find-a-practitioner box",
+     r"find an? (bacc )?(acupuncturist|practitioner|member)( near you| in your area)?"
+     r"( \.\.\.|\.\.\.|…)?", "Find an acupuncturist near you"),
+    ("postcode search box",
+     r"(search|enter) (by |your )?(town|postcode|town or postcode|location)"
+     r"( or (town|postcode|location))?( to find an? (acupuncturist|practitioner))?",
+     "Enter your town or postcode"),
+    ("search button", r"(go|search|find)", "Go"),
+    ("post-a-question link", r"post an? (new )?question( to (our|an) experts?)?( now)?",
+     "Post a question to our experts"),
+    ("ask-an-expert link", r"ask an? (expert|question)( now)?", "Ask an expert"),
+    ("archive header", r"ask an expert\s*[-–—:] " + _TAIL, "Ask an expert - muscles and bones"),
+    ("questions promo",
+     r"if you have any questions about acupuncture,? (please )?(browse|ask|post|contact|get in "
+     r"touch|search)" + _TAIL,
+     "If you have any questions about acupuncture, browse our archive or ask an expert."),
+    ("factsheet heading", r"(the )?bacc factsheets?", "BAcC Factsheets"),
+    ("factsheet browse link", r"browse (the|our) (facts|factsheets)( by condition)?",
+     "Browse the facts"),
+    ("factsheet promo",
+     r"research[- ]based factsheets have been prepared" + r"[^.!?]{0,100}",
+     "Research based factsheets have been prepared for over 60 conditions"),
+    ("factsheet link", r"factsheets?", "Factsheets"),
+    ("page counter", r"page \d+ of \d+", "Page 3 of 6"),
+    ("question count", r"\d+ questions?", "28 questions"),
+    ("recent answers heading", r"recent answers", "Recent answers"),
+    ("read-more link",
+     r"(\[|\()?read more( \.\.\.|\.\.\.|…|\.|…)?(\]|\))?( ?(→|»|>))?", "Read more..."),
+    ("print and e-mail links",
+     r"(print|e-?mail|print \| e-?mail|e-?mail \| print|print this (page|item)|e-?mail this"
+     r"( page| item)?|e-?mail a friend|bookmark|share|share this|tweet|like|pin it)",
+     "Print | Email"),
+    ("pagination",
+     r"((«|‹|<<|<)\s*)?(start|prev|previous|next|end)(\s*(»|›|>>|>))?"
+     r"(\s+((«|‹|<<|<)\s*)?(start|prev|previous|next|end|\d+|\.\.\.|…)(\s*(»|›|>>|>))?)*",
+     "« Start Prev 1 2 3 Next End »"),
+    ("back link", r"(back to top|top of page|« back|go back|back)", "Back to top"),
+    ("published-in line", r"(published|filed) in:? [\w&'’/ -]{1,50}",
+     "Published in lower back pain"),
+    ("author line", r"written by:? [\w.'’ -]{1,40}", "Written by Administrator"),
+    ("modified-on line",
+     r"(last )?(modified|updated) on:? [\w,:/. -]{0,40}\d[\w,:/. -]{0,20}",
+     "Last modified on Tuesday, 05 March 2013 10:20"),
+    ("font-size controls",
+     r"(font size|(decrease|increase|reset) font size)(:? ?(decrease|increase|reset|bigger|"
+     r"smaller|a\+|a-|\+|-)( font size)?)*", "Font size: Decrease font size Increase font size"),
+    ("you-are-here line", r"you are here:( " + _TAIL + ")?", "You are here: Home » Ask an expert"),
+    ("breadcrumb line", r"home\s*(»|>|/|›)\s*.*", "Home » Ask an expert » sleep"),
+    ("skip link", r"skip to (main )?(content|navigation)", "Skip to main content"),
+    ("account links",
+     r"(log ?in|log ?out|sign in|register|members'? area|members only|join (the )?bacc)",
+     "Log in"),
+    ("related heading", r"related (items|questions)( \(by tag\))?:?", "Related items (by tag)"),
+    ("comment links",
+     r"(rate this item|be the first to comment!?|comments?|add comment|\d+ comments?)",
+     "Be the first to comment!"),
+    ("tag line", r"(tagged under|tags):? [\w,'’ /-]{0,80}", "Tagged under: pregnancy, nausea"),
+    ("click-here link", r"(please )?click here\.?", "Please click here"),
 ]
-_BOILERPLATE_RE = re.compile(r"^(?:" + "|".join(_BOILERPLATE) + r")[\s.:!]*$", re.I)
+_BOILERPLATE_RE = re.compile(
+    r"^(?:" + "|".join(f"(?:{p})" for _, p, _ in BOILERPLATE_LINES) + r")[\s.:!]*$", re.I)
 _PAGE_OF_RE = re.compile(r"\bpage\s+(\d+)\s+of\s+(\d+)\b", re.I)
 _N_QUESTIONS_RE = re.compile(r"^\s*(\d+)\s+questions?\s*$", re.I)
+
+
+def boilerplate_name(line: str) -> str | None:
+    """The name of the furniture a whole line is (`BOILERPLATE_LINES`), or None for text."""
+    line = " ".join(line.split())
+    if not line or not _BOILERPLATE_RE.match(line):
+        return None
+    return next(name for name, p, _ in BOILERPLATE_LINES
+                if re.match(rf"^(?:{p})[\s.:!]*$", line, re.I))
 
 
 def is_boilerplate(line: str) -> bool:
