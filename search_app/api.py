@@ -54,7 +54,7 @@ def index() -> Response:
 @bp.get("/search")
 def api_search() -> Response:
     q = params.query()
-    category = params.category()
+    category = params.known_category(params.category())
     limit = params.integer("limit", SEARCH_LIMIT, minimum=1, maximum=API_MAX_LIMIT)
     offset = params.integer("offset", 0, minimum=0, maximum=API_MAX_OFFSET)
     partial = params.flag("partial")  # typed-ahead query from the widget: not logged

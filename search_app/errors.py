@@ -1,10 +1,14 @@
-"""Error handlers: every error gets the one error shape (API) or a friendly page (HTML).
+"""Error handlers: every error gets the one error shape (API: RFC 9457 problem details, see
+responses.py) or the friendly error page (HTML), with the service's headers (CSP...).
 
 Nothing ever shows a traceback: unexpected exceptions are logged on the server and answered
-with a generic 500.
+with a generic 500. `outside_response` renders the same answer for the WSGI servers' own
+errors (a request they refuse before the app sees it), so those look like ours too.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from flask import Flask, render_template, request
 from flask.wrappers import Response
@@ -15,12 +19,15 @@ from search_app import ratelimit
 from search_app.index import IndexUnavailable
 from search_app.responses import ApiError, error
 
-JSON_PATHS = ("/api/", "/healthz", "/openapi.json")
+JSON_PATHS = ("/api/", "/healthz", "/openapi.json", "/problems/")
 
 MESSAGES = {
     400: "The request was not understood.",
     404: "There is no page at this address.",
     405: "This address does not accept that method.",
+    413: "The request is too large.",
+    414: "The address is too long: please use a shorter search.",
+    431: "The request's headers are too large.",
     429: "Too many requests: please wait a moment and try again.",
     500: "Something went wrong on our side. Please try again later.",
     503: "Search is not available right now. Please try again later.",
@@ -40,9 +47,34 @@ def render_error(
     return Response(html, status=status, mimetype="text/html")
 
 
+# HTTP statuses with a problem code of ours (see responses.PROBLEMS)
+CODES = {400: "bad_request", 401: "unauthorized", 404: "not_found", 405: "method_not_allowed",
+         414: "uri_too_long", 429: "too_many_requests", 500: "internal_error",
+         503: "index_unavailable"}
+
+
+def code_for(status: int, name: str | None = None) -> str:
+    if status in CODES:
+        return CODES[status]
+    return "_".join((name or "error").lower().replace("'", "").split())
+
+
 def _code_for(exc: HTTPException) -> str:
-    name = exc.name or "error"
-    return "_".join(name.lower().replace("'", "").split())
+    return code_for(exc.code or 500, exc.name)
+
+
+def outside_response(app: Flask, status: int, path: str | None = None,
+                     ) -> tuple[int, list[tuple[str, str]], bytes]:
+    """Status, headers and body of the service's answer `status` to a request for `path` that
+    never reached the app (None: the path is unknown, answered with the HTML page)."""
+    target = path if path and path.startswith("/") else "/"
+    with app.test_request_context(target):
+        resp = render_error(status, code_for(status), MESSAGES.get(status) or
+                            MESSAGES[400 if status < 500 else 500])
+        resp = app.process_response(resp)
+        resp.headers["Connection"] = "close"
+        headers: list[Any] = list(resp.headers.items())
+        return resp.status_code, headers, resp.get_data()
 
 
 def init_app(app: Flask) -> None:

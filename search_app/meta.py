@@ -1,4 +1,4 @@
-"""Service routes outside the rate-limited API: health check and the OpenAPI document."""
+"""Service routes: health check, the OpenAPI document and the problem types' descriptions."""
 
 from __future__ import annotations
 
@@ -9,9 +9,13 @@ from indexer.search import index_stats
 from search_app.index import searcher
 from search_app.openapi import spec
 from search_app.present import base_url
-from search_app.responses import ok
+from search_app.responses import PROBLEMS, ApiError, ok, problem_type
 
 bp = Blueprint("meta", __name__)
+
+# What /healthz tells anyone who asks: facts about the live generation, never where it is
+# on disk (the index directory is the operator's business).
+HEALTH_FIELDS = ("records", "generation", "built_at", "categories", "terms")
 
 
 @bp.get("/healthz")
@@ -28,10 +32,23 @@ def openapi() -> Response:
     return resp
 
 
+@bp.get("/problems/<code>")
+def problem(code: str) -> Response:
+    """What a problem `type` of ours means (RFC 9457 suggests its URL describe it)."""
+    if code not in PROBLEMS:
+        raise ApiError(404, "not_found", f"no problem type {code[:60]!r}")
+    title, description = PROBLEMS[code]
+    resp = jsonify({"type": problem_type(code, base_url()), "code": code, "title": title,
+                    "description": description})
+    resp.headers["Cache-Control"] = "public, max-age=86400"
+    return resp
+
+
 def _json_safe(stats: dict) -> dict:
     out = {}
-    for key, value in stats.items():
-        out[str(key)] = value if isinstance(value, (str, int, float, bool, type(None))) else str(
-            value
-        )
+    for key in HEALTH_FIELDS:
+        if key not in stats:
+            continue
+        value = stats[key]
+        out[key] = value if isinstance(value, (str, int, float, bool, type(None))) else str(value)
     return out

@@ -55,6 +55,26 @@ def category(name: str = "category") -> list[str] | None:
     return levels
 
 
+def known_category(levels: list[str] | None, name: str = "category") -> list[str] | None:
+    """`levels` when the index has a category with that path (names compared without regard
+    to case, as the search's filter compares them); else a 400 `unknown_category`, since a
+    filter that matches nothing would only look like a search that found nothing."""
+    if not levels:
+        return levels
+    from indexer.search import category_tree
+    from search_app.index import searcher
+
+    nodes = category_tree(searcher())
+    for depth, level in enumerate(levels):
+        node = next((n for n in nodes if n.name.casefold() == level.casefold()), None)
+        if node is None:
+            where = " > ".join(levels[: depth + 1])
+            raise ApiError(400, "unknown_category", f"parameter {name}: no category "
+                           f"{where!r} in the index (see /api/categories)", name)
+        nodes = node.children
+    return levels
+
+
 def flag(name: str) -> bool:
     raw = (request.args.get(name) or "").strip().lower()
     if raw in {"", "0", "false", "no", "off"}:

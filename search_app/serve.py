@@ -9,14 +9,20 @@
   share one rate-limit budget per client through a SQLite file (search_app.limitstore) in a
   private temporary directory removed at exit (or `rate_limit_storage` when set).
 
+Both log without client addresses, accept request lines up to the API's own limits and
+answer the requests they refuse themselves in the service's format (search_app.servers).
+A port already in use, or a setting that cannot be used, is one line on stderr (exit 1 / 2).
+
 Settings come from defaults, then QASEARCH_* environment variables, then these flags.
 """
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import shutil
+import socket
 import tempfile
 from contextlib import ExitStack
 from pathlib import Path
@@ -24,9 +30,16 @@ from typing import Any
 
 import click
 
+from search_app import servers
 from search_app.index import warm_up
 from search_app.limitstore import storage_uri
 from search_app.settings import Settings
+
+
+class SettingError(click.ClickException):
+    """A setting that cannot be used: one line, exit status 2 (as a bad flag)."""
+
+    exit_code = 2
 
 
 @click.command("serve")
@@ -73,9 +86,14 @@ def serve_command(cors_origins: tuple[str, ...], **options: Any) -> None:
 
             app = create_app(settings)
         except ValueError as exc:
-            raise click.UsageError(str(exc)) from exc
+            raise SettingError(str(exc)) from exc
+        problem = port_problem(settings.host, settings.port)
+        if problem:
+            raise click.ClickException(problem)
+        keep = servers.listening_addresses(settings.host)
         logging.basicConfig(level=logging.INFO,
                             format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        servers.protect_handlers(logging.getLogger().handlers, keep)
         if not _index_built(app):
             click.echo(
                 f"warning: no index at {settings.index_dir}: pages answer 503 until you run "
@@ -94,14 +112,39 @@ def serve_command(cors_origins: tuple[str, ...], **options: Any) -> None:
             prime_session_keys()  # before the fork: every worker ratchets the same key
             run_gunicorn(app, settings)
             return
+        server = _waitress_server(app, settings)
         click.echo(
             f"qasearch: serving {settings.index_dir} on http://{settings.host}:{settings.port} "
             f"({settings.threads} threads; {limits})"
         )
-        import waitress
-
         warm_up(app)
-        waitress.serve(
+        server.print_listen("Serving on http://{}:{}")
+        server.run()
+
+
+def port_problem(host: str, port: int) -> str | None:
+    """Why the server could not listen on host:port (one line), or None when it can."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        return f"cannot listen on {host}:{port}: {exc.strerror}"
+    family, _, _, _, address = infos[0]
+    try:
+        with socket.create_server(address, family=family):
+            pass
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        hint = " (another server? pick one with --port)" if exc.errno == errno.EADDRINUSE else ""
+        return f"cannot listen on {host}:{port}: {reason.lower()}{hint}"
+    return None
+
+
+def _waitress_server(app: Any, settings: Settings) -> Any:
+    """waitress bound to host:port (a one-line error if it cannot bind)."""
+    import waitress
+
+    try:
+        server = waitress.create_server(
             app,
             host=settings.host,
             port=settings.port,
@@ -110,7 +153,14 @@ def serve_command(cors_origins: tuple[str, ...], **options: Any) -> None:
             # X-Forwarded-* reach the app (ProxyFix) only when proxies are trusted
             clear_untrusted_proxy_headers=settings.trusted_proxies == 0,
             channel_timeout=30,
+            max_request_header_size=servers.REQUEST_HEAD_BYTES,
         )
+    except OSError as exc:
+        raise click.ClickException(
+            f"cannot listen on {settings.host}:{settings.port}: "
+            f"{(exc.strerror or str(exc)).lower()}") from exc
+    server.channel_class = servers.waitress_channel_class(app)
+    return server
 
 
 def _private_dir(cleanup: ExitStack) -> Path:
@@ -131,8 +181,11 @@ def gunicorn_options(settings: Settings) -> dict[str, Any]:
     return {
         "bind": f"{settings.host}:{settings.port}",
         "workers": settings.workers,
-        "worker_class": "sync" if settings.threads == 1 else "gthread",
+        "worker_class": servers.gunicorn_worker_class(settings.threads),
         "threads": settings.threads,
+        "logger_class": servers.gunicorn_logger_class(
+            servers.listening_addresses(settings.host)),
+        "limit_request_line": servers.REQUEST_LINE_BYTES,
         "preload_app": True,  # one app (and rate-limit key) forked into every worker
         "timeout": 30,
         "graceful_timeout": 10,

@@ -9,12 +9,16 @@ then flags; `Settings.describe()` lists the library's settings and these.
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 
 from indexer.settings import Settings as LibrarySettings
 from indexer.settings import setting
 
+MIN_TOKEN_CHARS = 20  # an editor token at least this long...
+MIN_TOKEN_BITS = 72  # ...whose characters carry at least this much (see token_bits)
 DEFAULT_EMERGENCY_NOTICE = (
     "If you have chest pain, trouble breathing, signs of a stroke, or thoughts of harming "
     "yourself, call emergency services now (999 in the UK, 112 in the EU, 911 in the US). "
@@ -32,7 +36,9 @@ class Settings(LibrarySettings):
         "request at a time per process (rate-limit counters shared in a SQLite file).", 1
     )
     public_url: str = setting("Public base URL of the service, used in widget snippets.", "")
-    editor_token: str = setting("Token that unlocks editor pages and editor API routes.", "")
+    editor_token: str = setting(
+        "Token that unlocks editor pages and editor API routes (at least 20 varied "
+        "characters; `qasearch editor-token` makes one; empty: editor routes closed).", "")
     cors_origins: tuple[str, ...] = setting(
         "Origins allowed to call the public API from a browser ('*' for any).", factory=tuple
     )
@@ -67,6 +73,9 @@ class Settings(LibrarySettings):
         "Search results kept in memory per server process (0 disables the cache).", 2048
     )
 
+    def __post_init__(self) -> None:
+        check_editor_token(self.editor_token)
+
     @classmethod
     def extending(
         cls, library: LibrarySettings, environ: Mapping[str, str] | None = None
@@ -76,3 +85,24 @@ class Settings(LibrarySettings):
             return library
         values = {f.name: getattr(library, f.name) for f in fields(LibrarySettings)}
         return cls.load(overrides=values, environ=environ)
+
+
+def token_bits(token: str) -> float:
+    """An estimate of a token's strength: its length times the Shannon entropy of its
+    characters (a random 43-character URL-safe token: ~220; "a" * 30 or "abcabc...": little)."""
+    if not token:
+        return 0.0
+    n = len(token)
+    per_char = -sum(c / n * math.log2(c / n) for c in Counter(token).values())
+    return n * per_char
+
+
+def check_editor_token(token: str) -> None:
+    """ValueError (one line, saying how to make a good one) for a short or repetitive token;
+    an empty token is allowed (editor routes stay closed)."""
+    if not token:
+        return
+    if len(token) < MIN_TOKEN_CHARS or token_bits(token) < MIN_TOKEN_BITS:
+        raise ValueError(
+            f"setting editor_token: too weak ({len(token)} characters; use at least "
+            f"{MIN_TOKEN_CHARS} varied ones): make one with `qasearch editor-token`")

@@ -18,19 +18,21 @@ from indexer.limits import (
     MAX_SUGGEST,
 )
 from search_app.api import CATEGORY_LIMIT, SEARCH_LIMIT, SUGGEST_LIMIT
+from search_app.openapi.editor import SECURITY_SCHEMES, editor_paths
 from search_app.openapi.schemas import SCHEMAS, STR, ref
-from search_app.responses import API_VERSION
+from search_app.responses import API_VERSION, PROBLEM_JSON
 
 
 def _json(schema_name: str, description: str) -> dict[str, Any]:
+    media = PROBLEM_JSON if schema_name == "Error" else "application/json"
     return {
         "description": description,
-        "content": {"application/json": {"schema": ref(schema_name)}},
+        "content": {media: {"schema": ref(schema_name)}},
     }
 
 
 ERRORS: dict[str, Any] = {
-    "400": _json("Error", "Invalid or missing parameter."),
+    "400": _json("Error", "Invalid or missing parameter (or an unknown category)."),
     "429": {
         **_json("Error", "Too many requests from this client."),
         "headers": {
@@ -85,15 +87,18 @@ def spec(base_url: str = "") -> dict[str, Any]:
                             "category",
                             {"type": "array", "items": {"type": "string", "minLength": 1},
                              "maxItems": MAX_CATEGORY_DEPTH},
-                            "Category filter, one level per repetition, outermost first.",
+                            "Category filter, one level per repetition, outermost first "
+                            "(names as in /api/categories, any case); a path the index does "
+                            "not have is a 400 `unknown_category`.",
                             style="form", explode=True,
                         ),
                         LIMIT,
                         OFFSET,
                         _param("partial", {"type": "boolean", "default": False},
                                "The query is still being typed (search-as-you-type): "
-                               "it is not counted in the query statistics, and counts "
-                               "against the as-you-type rate limit."),
+                               "it is not counted in the query statistics and, with at most "
+                               "10 results and no offset, counts against the as-you-type rate "
+                               "limit (else against the ordinary one)."),
                         _param("correct", {"type": "boolean", "default": True},
                                "false: search exactly what was typed, without automatic "
                                "spelling correction."),
@@ -172,6 +177,19 @@ def spec(base_url: str = "") -> dict[str, Any]:
                     "responses": {"200": _json("ApiIndexResponse", "Endpoints.")},
                 }
             },
+            "/problems/{code}": {
+                "get": {
+                    "operationId": "problemType",
+                    "summary": "What an error's `type` means",
+                    "parameters": [_param("code", STR, "Problem code (error.code).",
+                                          required=True, where="path")],
+                    "responses": {
+                        "200": _json("Problem", "The description."),
+                        "404": _json("Error", "No such problem type."),
+                    },
+                }
+            },
+            **editor_paths(_json, Q, ERRORS),
             "/healthz": {
                 "get": {
                     "operationId": "health",
@@ -183,5 +201,5 @@ def spec(base_url: str = "") -> dict[str, Any]:
                 }
             },
         },
-        "components": {"schemas": SCHEMAS},
+        "components": {"schemas": SCHEMAS, "securitySchemes": SECURITY_SCHEMES},
     }

@@ -62,6 +62,13 @@ SCHEMAS: dict[str, Any] = {
     ),
     "Error": obj(
         {
+            "type": {**STR, "format": "uri",
+                     "description": "RFC 9457: a URL describing the problem (GET it), or "
+                     "about:blank."},
+            "title": {**STR, "description": "RFC 9457: short summary of the problem type."},
+            "status": {"type": "integer", "minimum": 400, "maximum": 599,
+                       "description": "RFC 9457: the HTTP status."},
+            "detail": {**STR, "description": "RFC 9457: this occurrence, safe to show."},
             "ok": {"const": False},
             "error": obj(
                 {
@@ -69,15 +76,22 @@ SCHEMAS: dict[str, Any] = {
                     "code": {
                         **STR,
                         "description": "Machine-readable: invalid_parameter, missing_parameter, "
-                        "not_found, method_not_allowed, too_many_requests, "
-                        "index_unavailable, internal_error...",
+                        "unknown_category, not_found, method_not_allowed, too_many_requests, "
+                        "unauthorized, index_unavailable, internal_error...",
                     },
-                    "message": {**STR, "description": "Human-readable, safe to show."},
+                    "message": {**STR, "description": "Human-readable, safe to show (the "
+                                "same as `detail`)."},
                     "param": {**NULLABLE_STR, "description": "The offending parameter."},
                 }
             ),
         },
-        description="The one error shape of every API route.",
+        description="The one error shape of every API route: RFC 9457 problem details "
+        "(application/problem+json) whose `ok` and `error` members repeat its facts for "
+        "clients of the envelope.",
+    ),
+    "Problem": obj(
+        {"type": {**STR, "format": "uri"}, "code": STR, "title": STR, "description": STR},
+        description="What a problem type means.",
     ),
     "Segment": obj(
         {"text": STR, "highlight": {"type": "boolean"}},
@@ -242,7 +256,18 @@ SCHEMAS: dict[str, Any] = {
         }
     ),
     "Similar": obj({"query": STR, "hits": {"type": "array", "items": ref("SimilarHit")}}),
-    "Health": obj({"status": {"const": "ok"}, "index": {"type": "object"}}),
+    "Health": obj({
+        "status": {"const": "ok"},
+        "index": obj({
+            "records": {"type": "integer", "minimum": 0},
+            "generation": STR,
+            "built_at": {"type": ["string", "number", "null"]},
+            "categories": {"type": "integer", "minimum": 0},
+            "terms": {"type": "integer", "minimum": 0},
+        }, required=["records", "generation"],
+            description="The live generation (never where it is on disk)."),
+    }),
+    "EditorData": {"type": "object", "description": "Editors' data (see the route)."},
     "ApiIndex": obj({"endpoints": {"type": "object", "additionalProperties": STR}}),
 }
 
@@ -255,5 +280,6 @@ for _name, _data in [
     ("Similar", ref("Similar")),
     ("Health", ref("Health")),
     ("ApiIndex", ref("ApiIndex")),
+    ("EditorData", ref("EditorData")),
 ]:
     SCHEMAS[_name + "Response"] = envelope(_data, f"Envelope around {_name}.")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+TOKEN = "s3cret-editor-token-for-tests"
 PAGES = ["/", "/search?q=back+pain", "/records/askacupuncture-101", "/categories",
          "/widget/demo", "/does-not-exist"]
 APIS = ["/api/search?q=pain", "/api/suggest?q=pa", "/api/categories", "/healthz",
@@ -187,8 +188,8 @@ def test_query_log_never_stores_addresses(app, app_settings) -> None:
 
 
 def test_public_similar_api_shares_the_budget_but_editor_routes_do_not(make_app) -> None:
-    client = make_app(rate_limit="2/minute", editor_token="s3cret").test_client()
-    auth = {"Authorization": "Bearer s3cret"}
+    client = make_app(rate_limit="2/minute", editor_token=TOKEN).test_client()
+    auth = {"Authorization": f"Bearer {TOKEN}"}
     for _ in range(3):
         assert client.get("/api/editor/similar?q=back+pain", headers=auth).status_code == 200
     assert client.get("/api/similar?q=back+pain").status_code == 200

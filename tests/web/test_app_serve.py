@@ -10,20 +10,32 @@ import pytest
 from click.testing import CliRunner
 
 from search_app.cli import cli
+from search_app.settings import Settings
 
 
 @pytest.fixture
 def captured(monkeypatch):
-    """Replace waitress.serve: record what `serve` would run instead of blocking."""
+    """Replace waitress.create_server: record what `serve` would run instead of blocking."""
     import waitress
 
     seen: dict = {}
 
-    def fake_serve(app, **kwargs):
+    class FakeServer:
+        channel_class = None
+
+        def print_listen(self, fmt):
+            seen["listen"] = fmt
+
+        def run(self):
+            seen["ran"] = True
+
+    def fake_create_server(app, **kwargs):
         seen["app"] = app
         seen.update(kwargs)
+        seen["server"] = FakeServer()
+        return seen["server"]
 
-    monkeypatch.setattr(waitress, "serve", fake_serve)
+    monkeypatch.setattr(waitress, "create_server", fake_create_server)
     return seen
 
 
@@ -56,13 +68,14 @@ def test_defaults(captured, sample_index, monkeypatch, tmp_path) -> None:
         if key.startswith("QASEARCH_"):
             monkeypatch.delenv(key)
     monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(cli, ["serve", "--index", str(sample_index)])
+    result = CliRunner().invoke(cli, ["serve", "--index", str(sample_index), "--port", "0"])
     assert result.exit_code == 0, result.output
-    assert (captured["host"], captured["port"], captured["threads"]) == ("127.0.0.1", 5000, 8)
+    assert (captured["host"], captured["threads"]) == ("127.0.0.1", 8)
+    assert Settings.load(environ={}).port == 5000
 
 
 def test_missing_index_warns_but_serves(captured, tmp_path) -> None:
-    result = CliRunner().invoke(cli, ["serve", "--index", str(tmp_path / "none"),
+    result = CliRunner().invoke(cli, ["serve", "--port", "0", "--index", str(tmp_path / "none"),
                                       "--query-log-dir", str(tmp_path)])
     assert result.exit_code == 0
     assert "qasearch index" in result.output
@@ -72,6 +85,7 @@ def test_bad_rate_limit_is_a_usage_error(captured, sample_index) -> None:
     result = CliRunner().invoke(cli, ["serve", "--index", str(sample_index),
                                       "--rate-limit", "many"])
     assert result.exit_code == 2 and "rate_limit" in result.output
+    assert len(result.output.strip().splitlines()) == 1, result.output
     assert "app" not in captured
 
 
@@ -95,13 +109,17 @@ def test_workers_run_gunicorn_with_a_shared_rate_limit_store(monkeypatch, sample
         seen["store_dir"] = Path(settings.rate_limit_storage.split("://", 1)[1]).parent
 
     monkeypatch.setattr(serve, "run_gunicorn", fake_gunicorn)
-    result = CliRunner().invoke(cli, ["serve", "--index", str(sample_index), "--workers", "3",
-                                      "--threads", "1", "--query-log-dir", str(tmp_path)],
+    result = CliRunner().invoke(cli, ["serve", "--port", "0", "--index", str(sample_index),
+                                      "--workers", "3", "--threads", "1",
+                                      "--query-log-dir", str(tmp_path)],
                                 env={"QASEARCH_RATE_LIMIT_STORAGE": ""})
     assert result.exit_code == 0, result.output
     assert "gunicorn, 3 processes" in result.output
     opts = seen["options"]
-    assert opts["workers"] == 3 and opts["worker_class"] == "sync" and opts["preload_app"]
+    from gunicorn.workers.sync import SyncWorker
+
+    assert opts["workers"] == 3 and issubclass(opts["worker_class"], SyncWorker)
+    assert opts["preload_app"]
     assert opts["control_socket_disable"] is True
     assert callable(opts["post_worker_init"])  # each worker warms its own index up
     assert seen["settings"].rate_limit_storage.startswith("qasearch+sqlite:///")

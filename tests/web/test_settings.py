@@ -43,3 +43,39 @@ def test_the_library_holds_only_its_own_settings_and_the_web_extends_them():
     full = Settings.extending(lib, environ={"QASEARCH_PORT": "7000", "QASEARCH_INDEX_DIR": "/y"})
     assert (full.index_dir, full.semantic, full.port) == (Path("/x"), True, 7000)
     assert Settings.extending(full) is full
+
+
+@pytest.mark.parametrize("token", ["a", "s3cret", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                                   "abcabcabcabcabcabcabcabcabcabc", "passwordpasswordpassword"])
+def test_a_short_or_repetitive_editor_token_is_refused(token: str) -> None:
+    with pytest.raises(ValueError, match=r"editor_token.*qasearch editor-token"):
+        Settings.load(environ={"QASEARCH_EDITOR_TOKEN": token})
+
+
+def test_no_token_or_a_strong_one_is_accepted() -> None:
+    assert Settings.load(environ={}).editor_token == ""
+    strong = "s3cret-editor-token-for-tests"
+    assert Settings.load(environ={"QASEARCH_EDITOR_TOKEN": strong}).editor_token == strong
+
+
+def test_serve_refuses_a_weak_token_in_one_line(sample_index: Path) -> None:
+    from click.testing import CliRunner
+
+    from search_app.cli import cli
+
+    result = CliRunner().invoke(cli, ["serve", "--index", str(sample_index)],
+                                env={"QASEARCH_EDITOR_TOKEN": "a"})
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "editor_token" in lines[0] and "serving" not in result.output
+
+
+def test_editor_token_command_prints_a_fresh_strong_token() -> None:
+    from click.testing import CliRunner
+
+    from search_app.cli import cli
+
+    tokens = [CliRunner().invoke(cli, ["editor-token"]).output.strip() for _ in range(2)]
+    assert tokens[0] != tokens[1] and len(tokens[0]) >= 40
+    for token in tokens:
+        assert Settings.load(environ={"QASEARCH_EDITOR_TOKEN": token}).editor_token == token
