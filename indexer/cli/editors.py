@@ -18,7 +18,12 @@ def report_group() -> None:
     """Reports for editors (query statistics)."""
 
 
-@report_group.command("queries")
+@report_group.command("queries", epilog="""\b
+Examples:
+  qasearch report queries                          # the last QASEARCH_QUERY_LOG_RETENTION_DAYS
+  qasearch report queries --days 7 --limit 20
+  qasearch report queries --format csv --log-dir /var/lib/qasearch > queries.csv
+""")
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text",
     show_default=True, help="Output format.",
@@ -37,6 +42,10 @@ def report_queries(fmt: str, days: int | None, limit: int, k: int | None,
     settings = Settings.load(overrides={"query_log_dir": log_dir})
     if limit < 1:
         raise click.BadParameter("must be at least 1", param_hint="--limit")
+    if not Path(settings.query_log_dir).is_dir():  # a report never creates the folder
+        raise click.ClickException(
+            f"no query statistics folder at {settings.query_log_dir}: check --log-dir (or "
+            "QASEARCH_QUERY_LOG_DIR); `qasearch serve` creates it on the first search")
     log = QueryLog(settings)
     try:
         click.echo(render_report(log.report(days=days, limit=limit, k=k), fmt))
@@ -55,7 +64,12 @@ def _index_option(f):
     )(f)
 
 
-@click.command("similar")
+@click.command("similar", epilog="""\b
+Examples:
+  qasearch similar "is acupuncture safe in early pregnancy?"
+  qasearch similar "my back hurts after lifting" --limit 5 --json
+  qasearch similar --batch drafts.tsv --run-out run.txt   # drafts.tsv: 'qid<TAB>text' lines
+""")
 @click.argument("text", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True)
@@ -129,41 +143,89 @@ def similar_cmd(text: str | None, as_json: bool, limit: int, batch, run_out,
 # duplicates
 
 
-@click.command("duplicates")
+@click.command("duplicates", epilog="""\b
+Examples:
+  qasearch duplicates --format html --out dups.html --base-url https://search.example.org
+  qasearch duplicates --format csv --out dups.csv --kind "same question"
+  qasearch duplicates --all --format json        # with the groups editors already decided
+  qasearch duplicates --recompute --medquad-check --out /dev/null
+""")
 @click.option("--format", "fmt", type=click.Choice(["html", "json", "csv"]), default="json",
               show_default=True, help="Output format.")
 @click.option("--out", type=click.File("w", encoding="utf-8"), default="-",
               help="Where to write the report (default: standard output).")
+@click.option("--kind", type=click.Choice(["same question", "stock answer"]), default=None,
+              help="Only groups of this kind (default: both).")
+@click.option("--all", "include_decided", is_flag=True,
+              help="Also list the groups editors marked 'not duplicates' or 'merged'.")
+@click.option("--decisions-dir", type=click.Path(file_okay=False, path_type=Path),
+              default=None, help="Where editors' decisions are kept (default: "
+                                 "QASEARCH_QUERY_LOG_DIR, beside the query statistics).")
+@click.option("--base-url", default=None,
+              help="Link each record of the HTML report to BASE_URL/records/<id> (default: "
+                   "to the record's own page on its source site, when it has one).")
+@click.option("--recompute", is_flag=True,
+              help="Compute the groups now instead of reading those the index build stored.")
 @click.option("--medquad-check", is_flag=True,
               help="Also print precision/recall against MedQuAD's focus CUI + question type "
-                   "(on an index built from MedQuAD).")
+                   "(on an index built from MedQuAD; implies --recompute).")
 @click.option("--progress/--no-progress", default=True, help="Show a progress bar.")
 @_index_option
-def duplicates_cmd(fmt: str, out, medquad_check: bool, progress: bool,
-                   index_dir: Path | None) -> None:
-    """Groups of archived records that ask the same thing (and answers reused verbatim)."""
+def duplicates_cmd(fmt: str, out, kind: str | None, include_decided: bool,
+                   decisions_dir: Path | None, base_url: str | None, recompute: bool,
+                   medquad_check: bool, progress: bool, index_dir: Path | None) -> None:
+    """Groups of archived records that ask the same thing, and answers reused verbatim.
+
+    The groups are those the index build stored with the live generation (instant); an index
+    built before groups were stored has them computed now (a progress bar on stderr).
+    """
     import json
 
     from indexer.editors import duplicates as dup
     from indexer.editors import report
+    from indexer.editors.duplicates import decisions as dec
     from indexer.editors.similar import question_index
     from indexer.index.store import IndexStore
 
-    settings = Settings.load(overrides={"index_dir": index_dir})
+    settings = Settings.load(overrides={"index_dir": index_dir,
+                                        "query_log_dir": decisions_dir})
     store = IndexStore(settings.index_dir)
     if not store.exists():
         raise click.ClickException(
             f"no index at {settings.index_dir}: run `qasearch index` first")
     with store.searcher() as s:
-        qi = question_index(s)
-        clusters = dup.find_duplicates(qi, progress=progress)
-        out.write(report.render(clusters, fmt))
-        out.write("\n")
-        n_same = sum(1 for c in clusters if c.kind == dup.SAME_QUESTION)
-        click.echo(f"{len(clusters)} groups ({n_same} same question, "
-                   f"{len(clusters) - n_same} stock answer) among {len(qi)} records", err=True)
+        stored = None if recompute or medquad_check else dup.read_groups(s.gen.path)
+        if stored is not None:
+            clusters, n_records = stored.clusters, stored.records
+        else:
+            qi = question_index(s)
+            clusters, n_records = dup.find_duplicates(qi, progress=progress), len(qi)
         if medquad_check:
-            click.echo(json.dumps(dup.medquad_check(qi, clusters)), err=True)
+            click.echo(json.dumps(dup.medquad_check(question_index(s), clusters)), err=True)
+    if kind:
+        clusters = [c for c in clusters if c.kind == kind]
+    hidden = 0
+    if not include_decided:
+        split = dec.apply(clusters, dec.Decisions(settings.query_log_dir).all())
+        clusters, hidden = split.open, len(split.decided)
+    out.write(report.render(clusters, fmt, record_href=_record_href(base_url), hidden=hidden))
+    out.write("\n")
+    n_same = sum(1 for c in clusters if c.kind == dup.SAME_QUESTION)
+    click.echo(f"{len(clusters)} groups ({n_same} same question, "
+               f"{len(clusters) - n_same} stock answer) among {n_records} records"
+               + (f"; {hidden} decided by editors left out (--all lists them)" if hidden
+                  else ""), err=True)
+
+
+def _record_href(base_url: str | None):
+    """Record id -> link of the HTML report: the search site's record page under
+    `base_url`, else None (the template then links the record's source page when known)."""
+    from urllib.parse import quote
+
+    if not base_url:
+        return None
+    base = base_url.rstrip("/")
+    return lambda rid: f"{base}/records/{quote(rid, safe='')}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -178,7 +240,12 @@ def _default_shared() -> Path:
     return Path.cwd().parent / "shared"
 
 
-@click.command("rqe")
+@click.command("rqe", epilog="""\b
+Examples:
+  qasearch eval rqe                                 # the validation split
+  qasearch eval rqe --split validation --split train --distractors
+  qasearch eval rqe --calibrate --write             # refit the flag threshold and save it
+""")
 @click.option("--split", "splits", type=click.Choice(["validation", "train"]), multiple=True,
               help="RQE split(s) to evaluate (default: validation).")
 @click.option("--distractors/--no-distractors", default=False, show_default=True,

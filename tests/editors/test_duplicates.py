@@ -62,7 +62,7 @@ def test_renderings_escape_and_parse(rec, stock):
     html = report.render(clusters, "html")
     assert "<script>alert" not in html and "&lt;script&gt;" in html
     assert "A &amp; B › &lt;i&gt;" in html and "<i>" not in html
-    assert "One answer reused for 2 questions" in html and "<td>x2</td>" in html
+    assert "One answer reused for 2 different questions" in html and "<td>x2</td>" in html
     assert json.loads(report.render(clusters, "json"))[0]["kind"] == dup.STOCK_ANSWER
     assert report.render(clusters, "csv").splitlines()[0].startswith("cluster,kind")
     with pytest.raises(ValueError, match="xml"):

@@ -81,6 +81,7 @@ class Entry:
     keys: frozenset[str] = frozenset()  # question terms and focus terms: what can match
     cond_terms: frozenset[str] = frozenset()  # question terms that do not name a type
     core: frozenset[str] = frozenset()  # terms of the headline and the asking sentences
+    answer_start: str = ""  # the answer's first words (what a stock-answer group shows)
 
     def __post_init__(self) -> None:
         if not self.cond_terms:
@@ -157,6 +158,7 @@ def make_entry(rec: Record) -> Entry:
         cuis=list(rec.cuis),
         qtype=rec.qtype,
         core=core,
+        answer_start=answer_start(rec.answer),
     )
 
 
@@ -169,6 +171,18 @@ def core_text(question: str, title: str = "") -> str:
     asks = [p.strip() for p in _SENTENCE.split(question or "") if p.strip().endswith("?")]
     parts = ([title] if title and title != question else []) + asks
     return " ".join(parts) if parts else (question or title or "")
+
+
+ANSWER_START_CHARS = 200
+
+
+def answer_start(answer: str) -> str:
+    """The first words of an answer (up to ANSWER_START_CHARS, cut at a word), one line."""
+    text = " ".join((answer or "").split())
+    if len(text) <= ANSWER_START_CHARS:
+        return text
+    cut = text.rfind(" ", 0, ANSWER_START_CHARS)
+    return text[: cut if cut > 0 else ANSWER_START_CHARS] + "…"
 
 
 def answer_key(answer: str) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from indexer.editors.similar import model
@@ -26,6 +27,17 @@ from indexer.text import qtypes as qt
 from indexer.text.analysis import STOP_WORDS, fold, stem, words
 
 MAX_CANDIDATES = 400
+
+
+@dataclass
+class ExplainedHit(SimilarHit):
+    """A similar question with why it is flagged or not (`model.VERDICTS`' keys) and the
+    threshold its score was compared with."""
+
+    verdict: str = ""
+    threshold: float = 0.0
+
+
 SEMANTIC_NEAREST = 50  # with the extra, the nearest questions by embedding join the candidates
 MIN_CORRECTED = 6  # shorter unknown words are not spelling-corrected (too many real words)
 K1 = 1.2  # BM25's saturation of a draft word's repetitions
@@ -229,16 +241,18 @@ class QuestionIndex:
             if exclude_id is not None and e.id == exclude_id:
                 continue
             p = sc.calibrated(raw)
+            why = model.verdict(p, feats, sc.threshold, self.asked_cover(d, e))
             hits.append(
-                SimilarHit(
+                ExplainedHit(
                     id=e.id,
                     question=e.question,
                     categories=e.categories,
                     url=e.url,
                     score=round(p, 4),
-                    likely_answered=model.flag(p, feats, sc.threshold,
-                                               self.asked_cover(d, e)),
+                    likely_answered=why == model.FLAGGED,
                     matches=self.explain(d, e, fi),
+                    verdict=why,
+                    threshold=sc.threshold,
                 )
             )
             if len(hits) >= limit:

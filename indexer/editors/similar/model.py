@@ -129,14 +129,39 @@ def reset() -> None:
     _CURRENT.set(None)
 
 
+FLAGGED = "flagged"
+BELOW_THRESHOLD = "below threshold"
+CONDITION_NOT_NAMED = "condition not named"
+NOT_WHAT_IS_ASKED = "not what is asked"
+VERDICTS = {  # why a hit is or is not flagged, for people
+    FLAGGED: "its score reaches the threshold, your draft names its condition and it asks "
+             "what your draft asks",
+    BELOW_THRESHOLD: "its score is below the threshold",
+    CONDITION_NOT_NAMED: "your draft does not name this question's condition (at most half "
+                         "of its words)",
+    NOT_WHAT_IS_ASKED: "it shares the condition but not what your draft asks",
+}
+
+
+def verdict(p: float, feats: dict[str, float], threshold: float, asked: float = 1.0) -> str:
+    """Why a hit is flagged "likely already answered" or not (a key of VERDICTS): the three
+    conditions of `flag`, checked in order."""
+    if p < threshold:
+        return BELOW_THRESHOLD
+    if feats.get("focus", 0.0) < FLAG_MIN_FOCUS:
+        return CONDITION_NOT_NAMED
+    if asked < FLAG_MIN_ASKED:
+        return NOT_WHAT_IS_ASKED
+    return FLAGGED
+
+
 def flag(p: float, feats: dict[str, float], threshold: float, asked: float = 1.0) -> bool:
     """"Likely already answered": a calibrated score at the threshold, the archived question's
     condition mostly named in the draft *and* (`asked`) enough of what the draft asks (its
     first and asking sentences) met in the archived question: a hit that shares only the
     archive's common words ("acupuncture" on an acupuncture site), or a short question whose
     few words a long message happens to contain, is not flagged."""
-    return (p >= threshold and feats.get("focus", 0.0) >= FLAG_MIN_FOCUS
-            and asked >= FLAG_MIN_ASKED)
+    return verdict(p, feats, threshold, asked) == FLAGGED
 
 
 def sigmoid(x: float) -> float:

@@ -1,0 +1,162 @@
+"""Duplicate groups kept with an index generation, so that asking for them costs a file read.
+
+The index build calls `write_groups(gen_dir, records)` once the generation's files are written
+and before it is swapped in: the groups go to ``<generation>/duplicates.json`` (and so into
+the generation's checksums). `generation_groups(s)` answers from that file, read once per
+generation and process.
+
+A generation built before this file existed (or whose file cannot be read) gets its groups
+computed once per process in a background thread: `generation_groups` then returns at once
+with `state == "computing"` and how far it got, and the groups when they are ready. Nothing
+is written into a live generation.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from indexer.editors.duplicates.cluster import THRESHOLD, Cluster, find_duplicates
+from indexer.editors.similar.index import QuestionIndex
+from indexer.records import Record
+
+log = logging.getLogger(__name__)
+
+FILE = "duplicates.json"
+FORMAT = 1  # version of the file's layout; another version is recomputed
+MEMO_KEY = "duplicates.groups"
+
+READY, COMPUTING, FAILED = "ready", "computing", "failed"
+
+
+@dataclass
+class Groups:
+    """The duplicate groups of one generation, or how far their computation got."""
+
+    state: str  # READY, COMPUTING or FAILED
+    clusters: list[Cluster] = field(default_factory=list)
+    records: int = 0  # records compared
+    done: int = 0  # records compared so far (while computing)
+    computed_at: str = ""
+    seconds: float = 0.0
+    source: str = ""  # "build" (stored with the generation) or "background"
+    error: str = ""
+    finished: threading.Event = field(default_factory=threading.Event, repr=False,
+                                      compare=False)
+
+    def __post_init__(self) -> None:
+        if self.state != COMPUTING:
+            self.finished.set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait until the groups are ready or failed; False on timeout."""
+        return self.finished.wait(timeout)
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.done / self.records) if self.records else 0
+
+    def status(self) -> dict[str, Any]:
+        """Everything but the groups (for a progress display or an API's meta)."""
+        return {"state": self.state, "records": self.records, "done": self.done,
+                "percent": self.percent, "computed_at": self.computed_at,
+                "seconds": self.seconds, "source": self.source, "error": self.error}
+
+
+def compute(records: Iterable[Record], progress: Any = False) -> Groups:
+    """The duplicate groups among `records`, timed."""
+    started = time.monotonic()
+    qi = QuestionIndex.from_records(records)
+    clusters = find_duplicates(qi, progress=progress)
+    return Groups(READY, clusters, records=len(qi), done=len(qi),
+                  computed_at=datetime.now(UTC).isoformat(timespec="seconds"),
+                  seconds=round(time.monotonic() - started, 3))
+
+
+def write_groups(gen_dir: Path, records: Iterable[Record], *, progress: bool = False) -> Groups:
+    """Compute the groups among `records` and store them in the generation `gen_dir`
+    (written and fsynced before the build writes its checksums and swaps it in)."""
+    groups = compute(records, progress=progress)
+    groups.source = "build"
+    data = {"format": FORMAT, "threshold": THRESHOLD, **groups.status(),
+            "clusters": [c.to_dict() for c in groups.clusters]}
+    data.pop("state"), data.pop("done"), data.pop("percent"), data.pop("error")
+    tmp = Path(gen_dir) / f".{FILE}.tmp"
+    with tmp.open("w", encoding="utf-8") as fh:
+        json.dump(data, fh, ensure_ascii=False, separators=(",", ":"))
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, Path(gen_dir) / FILE)
+    return groups
+
+
+def read_groups(gen_dir: Path) -> Groups | None:
+    """The groups stored in generation `gen_dir`; None when it has none (or another format)."""
+    try:
+        with (Path(gen_dir) / FILE).open(encoding="utf-8") as fh:
+            data = json.load(fh)
+        if data.get("format") != FORMAT:
+            return None
+        clusters = [Cluster.from_dict(c) for c in data["clusters"]]
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        log.error("%s/%s cannot be read (%s); the duplicate groups are computed again",
+                  Path(gen_dir).name, FILE, exc)
+        return None
+    records = int(data.get("records", 0))
+    return Groups(READY, clusters, records=records, done=records,
+                  computed_at=str(data.get("computed_at", "")),
+                  seconds=float(data.get("seconds", 0.0)), source="build")
+
+
+def generation_groups(s: Any) -> Groups:
+    """The duplicate groups of the generation session `s` sees: read from the generation,
+    else computing in the background (this call never waits for them)."""
+    gen = s.gen
+    groups = gen.cache.get(MEMO_KEY)
+    if groups is not None:
+        return groups
+    with gen.lock:
+        groups = gen.cache.get(MEMO_KEY)
+        if groups is None:
+            groups = read_groups(gen.path)
+            if groups is None:
+                groups = Groups(COMPUTING, source="background")
+                threading.Thread(target=_background, args=(gen, groups), daemon=True,
+                                 name=f"duplicates-{gen.name}").start()
+            gen.cache[MEMO_KEY] = groups
+    return groups
+
+
+def _background(gen: Any, groups: Groups) -> None:
+    """Compute the groups of generation `gen` into `groups` (its fields change in place)."""
+    from indexer.editors.similar.service import question_index
+    from indexer.index.store import Session
+
+    def progress(done: int, total: int) -> None:
+        groups.records, groups.done = total, done
+
+    try:
+        qi = question_index(Session(gen))
+        groups.records = len(qi)
+        started = time.monotonic()
+        groups.clusters = find_duplicates(qi, progress=progress)
+        groups.seconds = round(time.monotonic() - started, 3)
+        groups.computed_at = datetime.now(UTC).isoformat(timespec="seconds")
+        groups.done = groups.records
+        groups.state = READY
+    except Exception as exc:  # reported on the page; the next generation tries again
+        log.exception("duplicate groups of %s could not be computed", gen.name)
+        groups.error = f"{type(exc).__name__}: {exc}"
+        groups.state = FAILED
+    finally:
+        groups.finished.set()
