@@ -61,10 +61,14 @@ def test_only_the_planted_problems_are_reported(parsed):
     problems = sorted((p.level, Path(p.path.split(" (")[0]).name) for p in parsed.problems)
     assert problems == [
         ("note", "113-whiplash-after-a-car-accident.html"),  # cp1252 page claiming UTF-8
-        ("warning", "Page-2.html"),  # the root listing cut short
+        ("note", "Page-2.html"),  # the root listing cut short; its item page is complete
     ]
-    (cut,) = [p for p in parsed.problems if p.level == "warning"]
+    (cut,) = [p for p in parsed.problems if "Page-2.html" in p.path]
     assert "How long are the needles left in?" in cut.message and "id 136" in cut.message
+    assert cut.position == "item 5 of 5" and "nothing lost" in cut.message
+    assert "136-how-long-are-the-needles-left-in.html" in cut.message
+    assert parsed.skipped_blocks == 0
+    assert "0 item blocks lost" in parsed.summary() and "0 warnings, 2 notes" in parsed.summary()
 
 
 def test_every_listing_appearance_is_merged(parsed):

@@ -81,4 +81,7 @@ def test_strict_makes_a_skipped_block_an_error(tmp_path):
     plain = CliRunner().invoke(cli, ["parse", str(page), "--out", str(out)])
     strict = CliRunner().invoke(cli, ["parse", str(page), "--out", str(out), "--strict"])
     assert plain.exit_code == 0 and strict.exit_code == 2
-    assert "1 blocks skipped" in strict.stderr
+    assert "1 item blocks lost" in strict.stderr
+    (lost,) = [p for p in result.problems if p.lost]
+    assert lost.level == "warning" and lost.position == "line 1" and "Does it hurt?" in str(lost)
+    assert f"{page}, line 1: warning: " in strict.stderr

@@ -39,8 +39,8 @@ from indexer.ingest.parse.dispatch import (
     walked,
 )
 from indexer.ingest.parse.items import LISTING, OTHER, PageParse, ParseResult, Problem, RawItem
-from indexer.ingest.parse.merge import merge_items
-from indexer.records import Record
+from indexer.ingest.parse.merge import merge_groups
+from indexer.records import INTRO_ONLY, TRUNCATED, Record
 
 __all__ = ["MAX_BYTES", "PageParse", "ParseResult", "Problem", "classify", "parse_paths"]
 
@@ -89,8 +89,6 @@ def parse_paths(
         if page is None:
             result.skipped += 1
             continue
-        result.skipped_blocks += sum(1 for p in page.problems if p.level == "warning"
-                                     and "no text after" in p.message)
         if not page.items and walked(path, paths):
             result.problems.append(Problem(str(path), "no question/answer labels; skipped",
                                            "note"))
@@ -99,8 +97,9 @@ def parse_paths(
         _take_page(page, path, result, raw, category_urls, source)
 
     result.raw_items = len(raw)
-    merged = merge_items(raw, category_urls)
+    merged = merge_groups(raw, category_urls)
     result.merged = len(raw) - len(merged)
+    _recovered(merged)
     pages_out = _keep_answered(merged, include_empty, result)
     _add_records(result, pages_out, "archive")
 
@@ -111,6 +110,7 @@ def parse_paths(
         _add_records(result, _parse_medquad(inputs, include_empty, result), "medquad")
         for path in [*inputs.medquad, *inputs.judged]:
             tick(path)
+    result.skipped_blocks = sum(1 for p in result.problems if p.lost)
     return result
 
 
@@ -120,9 +120,13 @@ def _take_page(page: PageParse, path: Path, result: ParseResult, raw: list[RawIt
     if source:
         for item in page.items:
             item.source = source
-    result.problems.extend(p if p.path == str(path) else
-                           Problem(f"{path} ({p.path})", p.message, p.level)
-                           for p in page.problems)
+    here = (str(path), path.resolve().as_uri())
+    for problem in page.problems:  # the same objects the items point at
+        if problem.path == here[1]:
+            problem.path = here[0]
+        elif problem.path != here[0]:
+            problem.path = f"{path} ({problem.path})"
+    result.problems.extend(page.problems)
     if page.kind == OTHER:
         result.problems.append(Problem(str(path), "no K2 archive content (not a listing or "
                                                   "item page); skipped", "note"))
@@ -132,20 +136,44 @@ def _take_page(page: PageParse, path: Path, result: ParseResult, raw: list[RawIt
     raw.extend(page.items)
 
 
-def _keep_answered(records: list[Record], include_empty: bool,
+def _recovered(merged: list[tuple[Record, list[RawItem]]]) -> None:
+    """A copy reported as cut short or unanswered whose item took its text from a complete copy
+    elsewhere lost nothing: its warning becomes a note saying where the text came from."""
+    for rec, items in merged:
+        if TRUNCATED in rec.flags or INTRO_ONLY in rec.flags or not rec.answer.strip():
+            continue
+        source = next((it for it in items if it.problem is None and it.answer == rec.answer),
+                      None)
+        for item in items:
+            problem = item.problem
+            if problem is None or problem.level != "warning":
+                continue
+            problem.level = "note"
+            where = f" from {source.page_url}" if source is not None else ""
+            problem.message += f"; nothing lost: the record has the complete text{where}"
+
+
+def _keep_answered(merged: list[tuple[Record, list[RawItem]]], include_empty: bool,
                    result: ParseResult) -> list[Record]:
     if include_empty:
-        return records
+        return [rec for rec, _ in merged]
     kept = []
-    for rec in records:
+    for rec, items in merged:
         if rec.answer.strip():
             kept.append(rec)
-        else:
-            where = rec.urls[0] if rec.urls else rec.id
-            result.skipped_blocks += 1
-            result.problems.append(Problem(
-                where, f"item {rec.title or rec.question[:60]!r} has no answer text; skipped",
-                "warning"))
+            continue
+        reported = [it.problem for it in items if it.problem is not None]
+        if reported:  # already said why (a question without an answer): now it is lost
+            for problem in reported:
+                problem.lost = True
+            reported[0].message += "; skipped: no answer in any copy"
+            continue
+        first = items[0]
+        seen = f" (seen on {len(items)} pages)" if len(items) > 1 else ""
+        result.problems.append(Problem(
+            first.page_url or rec.id,
+            f"item {rec.title or rec.question[:60]!r} has no answer text{seen}; skipped",
+            "warning", position=first.position, lost=True))
     return kept
 
 

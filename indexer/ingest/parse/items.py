@@ -37,9 +37,12 @@ class Problem:
     path: str
     message: str
     level: str = "error"
+    position: str = ""  # where on the page: "item 3 of 5", "line 12"
+    lost: bool = False  # an item block with text that gave no record
 
     def __str__(self) -> str:
-        return f"{self.path}: {self.level}: {self.message}"
+        where = f"{self.path}, {self.position}" if self.position else self.path
+        return f"{where}: {self.level}: {self.message}"
 
 
 @dataclass
@@ -57,6 +60,8 @@ class RawItem:
     quality: str = FULL
     flags: list[str] = field(default_factory=list)
     source: str = ""
+    position: str = ""  # where on its page: "item 3 of 5", "line 12"
+    problem: Problem | None = None  # what was reported about this copy (a cut-off page)
 
 
 @dataclass
@@ -94,14 +99,22 @@ class ParseResult:
         return [p for p in self.problems if p.level == "error"]
 
     def summary(self) -> str:
+        """One line: what was read, what it gave, what was lost (only what no record holds)
+        and the problems by level."""
         kinds = ", ".join(f"{k} {n}" for k, n in sorted(self.by_kind.items())) or "none"
-        listing = sum(1 for p in self.pages if p.kind == LISTING)
+        counts = {kind: sum(1 for p in self.pages if p.kind == kind)
+                  for kind in (LISTING, ITEM, TEXT, OTHER)}
+        pages = ", ".join(f"{n} {name}" for name, n in (
+            ("listings", counts[LISTING]), ("item pages", counts[ITEM]),
+            ("text dumps", counts[TEXT]), ("without archive content", counts[OTHER])) if n)
+        levels = [(lvl, sum(1 for p in self.problems if p.level == lvl))
+                  for lvl in ("error", "warning", "note")]
         return (
-            f"{len(self.records)} records ({kinds}) from {self.files} files "
-            f"({len(self.pages)} pages parsed, {listing} listings, {self.skipped} skipped); "
-            f"{self.raw_items} page items, {self.merged} merged into others, "
-            f"{self.skipped_blocks} blocks skipped; "
-            f"{len(self.problems)} problems"
+            f"{len(self.records)} records ({kinds}) from {self.files} files; "
+            f"{len(self.pages)} pages parsed ({pages or 'none'}), {self.skipped} files skipped; "
+            f"{self.raw_items} page items merged into {self.raw_items - self.merged} archive "
+            f"items; {self.skipped_blocks} item blocks lost; problems: "
+            + ", ".join(f"{n} {lvl}{'s' if n != 1 else ''}" for lvl, n in levels)
         )
 
 

@@ -228,12 +228,13 @@ def _mark_truncated(result: PageParse) -> None:
     if TRUNCATED not in last.flags:
         last.flags.append(TRUNCATED)
     name = last.title or last.question[:60]
-    result.problems.append(Problem(
+    last.problem = Problem(
         result.url,
         f"page cut short: item {name!r} (id {last.item_id or '?'}) is incomplete; "
         f"{len(result.items) - 1} complete item(s) kept",
-        "warning",
-    ))
+        "warning", position=last.position,
+    )
+    result.problems.append(last.problem)
 
 
 def _parse_listing(soup: BeautifulSoup, url: str, rules: UrlRules) -> PageParse:
@@ -257,9 +258,11 @@ def _parse_listing(soup: BeautifulSoup, url: str, rules: UrlRules) -> PageParse:
         except ValueError:
             result.page = None
     source = source_name(url)
-    for view in soup.find_all("div", class_="catItemView"):
+    views = soup.find_all("div", class_="catItemView")
+    for number, view in enumerate(views, 1):
         item = _listing_item(view, url, source, result.category, rules)
         if item is not None:
+            item.position = f"item {number} of {len(views)}"
             result.items.append(item)
     return result
 
@@ -300,14 +303,15 @@ def _parse_item_page(soup: BeautifulSoup, url: str) -> PageParse:
     crumbs = _breadcrumbs(soup, title)
     result.category = crumbs
     if not (question or answer):
-        result.problems.append(Problem(url, f"item page {title!r} has no text", "warning"))
+        result.problems.append(Problem(url, f"item page {title!r} has no text", "note",
+                                       position="item page"))
     view = soup.find(id="k2Container") or _first(soup, "div", "itemView")
     item_id = (markup_item_id(view if isinstance(view, Tag) else None)
                or item_id_from_url(url) or item_id_from_url(_declared_url(soup)) or "")
     result.items.append(RawItem(
         question=question, answer=answer, title=title, item_id=item_id,
         item_url=url, page_url=url, category=crumbs, primary=bool(crumbs), quality=FULL,
-        source=source_name(url),
+        source=source_name(url), position="item page",
     ))
     return result
 

@@ -223,13 +223,20 @@ def merge_items(items: Iterable[RawItem],
                 category_urls: dict[str, list[str]] | None = None) -> list[Record]:
     """Records from raw items (see the module doc). `category_urls` maps a listing URL
     (page 1, canonical) to its category path, for items seen only on root listings."""
+    return [rec for rec, _ in merge_groups(items, category_urls)]
+
+
+def merge_groups(items: Iterable[RawItem], category_urls: dict[str, list[str]] | None = None
+                 ) -> list[tuple[Record, list[RawItem]]]:
+    """`merge_items`, each record with the raw copies it was made from."""
     items = list(items)
     spell = _spellings(items, category_urls or {})
     for item in items:
         item.category = [spell.get(_name_key(c), c) for c in item.category]
     fallback = {url: [spell.get(_name_key(c), c) for c in path]
                 for url, path in (category_urls or {}).items()}
-    records = [build_record(group, fallback) for group in group_items(items)]
+    groups = group_items(items)
+    records = [build_record(group, fallback) for group in groups]
     taken: set[str] = {r.id for r in records if r.item_id}
     for rec in records:
         if rec.item_id:
@@ -240,4 +247,4 @@ def merge_items(items: Iterable[RawItem],
             rid = f"{rec.id}-{n}"
         rec.id = rid
         taken.add(rid)
-    return records
+    return list(zip(records, groups, strict=True))

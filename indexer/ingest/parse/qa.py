@@ -28,6 +28,7 @@ class Segment:
     lines: list[str] = field(default_factory=list)
     head: str = ""  # the label line as written
     inline: bool = False  # whether the label line carried text after the label
+    start: int = 0  # index of its first line in the lines split
 
 
 def label_of(line: str) -> tuple[str, str] | None:
@@ -50,7 +51,7 @@ def segments(lines: list[str]) -> list[Segment]:
     """Split lines at labels. Text before the first label is a segment of kind ""."""
     out: list[Segment] = [Segment("")]
     prev_text = ""
-    for line in lines:
+    for index, line in enumerate(lines):
         found = label_of(line)
         quoted = (
             found is not None and found[0] == "A" and out[-1].kind == "A"
@@ -58,7 +59,8 @@ def segments(lines: list[str]) -> list[Segment]:
         )
         if found and not quoted:
             kind, rest = found
-            out.append(Segment(kind, [rest] if rest else [], head=line, inline=bool(rest)))
+            out.append(Segment(kind, [rest] if rest else [], head=line, inline=bool(rest),
+                               start=index))
         else:
             out[-1].lines.append(line)
         if line.strip():

@@ -94,79 +94,93 @@ def parse_text(text: str, path: str = "", *, source: str = TEXT_SOURCE) -> PageP
                    len(lines))
         if start and clean_text(lines[start:end]):
             first_label = start
-            _add(result, [], lines[start:end], source, path)
+            _add(result, [], lines[start:end], source, path, start + 1)
             result.problems.append(Problem(path, "no question/answer labels: the page text is "
                                                  "kept as one answer", "note"))
             return result
     body = lines[first_label:end]
-
+    posts = _posts(body)
     pending_q: list[str] | None = None
-    for post in _posts(body):
+    q_line = 0
+    for offset, post in posts:
         pending_q = None  # a question never runs on into the next dated post
         for seg in segments(post):
+            line_no = first_label + offset + seg.start + 1
             if seg.kind == "Q":
-                pending_q = seg.lines if pending_q is None else [*pending_q, "", *seg.lines]
+                if pending_q is None:
+                    pending_q, q_line = seg.lines, line_no
+                else:
+                    pending_q = [*pending_q, "", *seg.lines]
             elif seg.kind == "A":
-                _add(result, pending_q or [], seg.lines, source, path)
+                _add(result, pending_q or [], seg.lines, source, path,
+                     q_line if pending_q else line_no)
                 pending_q = None
-        if pending_q is not None and post is not body:
-            _question_only(result, pending_q, source, path)
+        if pending_q is not None and len(posts) > 1:
+            _question_only(result, pending_q, source, path, q_line)
             pending_q = None
     if pending_q is not None:
-        _question_only(result, pending_q, source, path)
-    if result.items and not result.items[-1].answer.rstrip().endswith(_ENDINGS):
+        _question_only(result, pending_q, source, path, q_line)
+    last_answer = result.items[-1].answer.rstrip() if result.items else ""
+    if last_answer and not last_answer.endswith(_ENDINGS):
         last = result.items[-1]
         if TRUNCATED not in last.flags:
             last.flags.append(TRUNCATED)
-        result.problems.append(Problem(path, f"the last answer stops mid-sentence (page cut "
-                                             f"short?): ...{last.answer[-40:]!r}", "warning"))
+        last.problem = Problem(path, f"the last answer stops mid-sentence (page cut short?): "
+                                     f"...{last.answer[-40:]!r}", "warning",
+                               position=last.position)
+        result.problems.append(last.problem)
     if not result.items:
         result.problems.append(Problem(path, "no question/answer labels found", "error"))
     return result
 
 
-def _posts(body: list[str]) -> list[list[str]]:
-    """The body split at date lines ("Tuesday, 05 March 2013 10:20"): one list per post; the
-    body itself when it has none."""
+def _posts(body: list[str]) -> list[tuple[int, list[str]]]:
+    """The body split at date lines ("Tuesday, 05 March 2013 10:20"): (index of its first line
+    in `body`, its lines) per post; the body itself when it has none."""
     if not any(_DATE_LINE_RE.match(line) for line in body):
-        return [body]
-    posts: list[list[str]] = [[]]
-    for line in body:
+        return [(0, body)]
+    posts: list[tuple[int, list[str]]] = [(0, [])]
+    for index, line in enumerate(body):
         if _DATE_LINE_RE.match(line):
-            posts.append([])
+            posts.append((index + 1, []))
         else:
-            posts[-1].append(line)
-    return [p for p in posts if any(x.strip() for x in p)]
+            posts[-1][1].append(line)
+    return [(i, p) for i, p in posts if any(x.strip() for x in p)]
 
 
-def _question_only(result: PageParse, pending_q: list[str], source: str, path: str) -> None:
+def _question_only(result: PageParse, pending_q: list[str], source: str, path: str,
+                   line_no: int) -> None:
     from indexer.ingest.parse.qa import split_item
 
     split = split_item(["Q: " + pending_q[0], *pending_q[1:]] if pending_q else [])
     if split.answer and clean_text(split.answer):
-        _add(result, split.question, split.answer, source, path)
+        _add(result, split.question, split.answer, source, path, line_no)
         return
-    _question_without_answer(result, pending_q, source, path)
+    _question_without_answer(result, pending_q, source, path, line_no)
 
 
 def _question_without_answer(result: PageParse, pending_q: list[str], source: str,
-                             path: str) -> None:
+                             path: str, line_no: int) -> None:
     question = clean_text(pending_q)
-    result.problems.append(Problem(
-        path, f"question without an answer (page cut short?): {question[:60]!r}", "warning"))
+    problem = Problem(path, f"question without an answer (page cut short?): {question[:60]!r}",
+                      "warning", position=f"line {line_no}")
+    result.problems.append(problem)
     result.items.append(RawItem(question=question, answer="", page_url=path,
                                 category=list(result.category), quality=TEXT_DUMP,
-                                flags=[TRUNCATED], source=source))
+                                flags=[TRUNCATED], source=source, position=f"line {line_no}",
+                                problem=problem))
 
 
 def _add(result: PageParse, q_lines: list[str], a_lines: list[str], source: str,
-         path: str) -> None:
+         path: str, line_no: int) -> None:
     question, answer = clean_text(q_lines), clean_text(a_lines)
     if not answer:
-        result.problems.append(Problem(
-            path, f"answer label with no text after {question[:60]!r}", "warning"))
+        if question:
+            result.problems.append(Problem(
+                path, f"answer label with no text after {question[:60]!r}; question skipped",
+                "warning", position=f"line {line_no}", lost=True))
         return
     flags = [] if question else [ORPHAN]
     result.items.append(RawItem(question=question, answer=answer, page_url=path,
                                 category=list(result.category), quality=TEXT_DUMP,
-                                flags=flags, source=source))
+                                flags=flags, source=source, position=f"line {line_no}"))
