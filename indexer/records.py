@@ -63,6 +63,9 @@ class Record:
     source: str = ""
     item_id: str = ""
     flags: list[str] = field(default_factory=list)
+    # Not an argument and never read from input: computed from the content on first use
+    # (`__getattr__`), then kept. A field, so dataclass tools (fields, asdict) list it.
+    content_hash: str = field(init=False, compare=False, repr=False)
     # Structured-source extras (MedQuAD); empty for scraped archive items.
     focus: str = ""
     synonyms: list[str] = field(default_factory=list)
@@ -70,19 +73,19 @@ class Record:
     cuis: list[str] = field(default_factory=list)
     # Every URL the item was seen at (listing pages, item page), for provenance.
     urls: list[str] = field(default_factory=list)
-    _hash: str = field(default="", init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         problem = self.check()
         if problem:
             raise RecordError(problem)
 
-    @property
-    def content_hash(self) -> str:
-        """SHA-256 of the content (computed on first use; see `compute_hash`)."""
-        if not self._hash:
-            self._hash = self.compute_hash()
-        return self._hash
+    def __getattr__(self, name: str) -> Any:
+        # only called for attributes not set yet: the content hash, on first use
+        if name != "content_hash":
+            raise AttributeError(name)
+        value = self.compute_hash()
+        object.__setattr__(self, "content_hash", value)
+        return value
 
     def check(self) -> str | None:
         """What is wrong with the field types (one line naming the field), or None."""
@@ -176,10 +179,7 @@ _TEXT_FIELDS = ("id", "question", "answer", "title", "url", "source", "item_id",
                 "qtype")
 _LIST_FIELDS = ("flags", "synonyms", "cuis", "urls")
 _INIT_NAMES = frozenset(f.name for f in fields(Record) if f.init)
-_FIELD_ORDER = [f.name for f in fields(Record) if f.init]
-_AFTER_FLAGS = _FIELD_ORDER.index("flags") + 1
-# the keys of `Record.to_dict()`, in order: the fields, content_hash where it always stood
-_OUT_NAMES = (*_FIELD_ORDER[:_AFTER_FLAGS], "content_hash", *_FIELD_ORDER[_AFTER_FLAGS:])
+_OUT_NAMES = tuple(f.name for f in fields(Record))  # the keys of `Record.to_dict()`, in order
 
 
 def _wrong(name: str, expected: str, value: Any) -> str:

@@ -13,11 +13,17 @@ or for `writer:` points), so the harness kills it at exactly that point, then:
 Points: `added:N` (N records fed to the writers), `committed`, `ranked`, `meta`, `checked`,
 `swapped` (see `indexer.index.build`). `writer:N` kills one writer subprocess at `added:N` and
 lets the build go on: the build must fail on its own, quickly, with a clear message.
+
+`scrape_trial` does the same to `qasearch scrape` against tests/site.py's local site: killed
+after N page requests, nothing outlives it, every stored page is whole, and the next run
+starts at once and finishes the same mirror as an uninterrupted crawl.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import os
 import select
 import signal
@@ -31,6 +37,7 @@ from indexer.index import checks
 from indexer.index.store import IndexStore
 from indexer.records import Record, read_jsonl, write_jsonl
 from indexer.search import search
+from tests.site import ARCHIVE_HOST, PREFIX, LocalSite
 
 ROOT = Path(__file__).resolve().parents[2]
 STAGES = ("committed", "ranked", "meta", "checked", "swapped")
@@ -215,6 +222,53 @@ def next_build(index_dir: Path, records: list[Record]) -> list[str]:
     gens = _generations(index_dir)
     if len(gens) > 2:
         problems.append(f"{len(gens)} generations after the next build: {gens}")
+    return problems
+
+
+# --------------------------------------------------------------------------- scrape
+def mirror(out: Path) -> dict[str, str]:
+    """URL -> sha256 of the stored page, for every page of a page store."""
+    pages = {}
+    for meta in out.rglob("*.meta.json"):
+        info = json.loads(meta.read_text())
+        page = meta.with_name(meta.name.removesuffix(".meta.json"))
+        pages[info["url"]] = hashlib.sha256(page.read_bytes()).hexdigest()
+    return pages
+
+
+def scrape_command(site: LocalSite, out: Path) -> list[str]:
+    return [sys.executable, "-c", "from search_app.cli import main; main()", "scrape",
+            site.url(PREFIX), "--out", str(out), "--delay", "0", "--no-progress",
+            "--site-host", ARCHIVE_HOST]
+
+
+def scrape_trial(site: LocalSite, out: Path, after_requests: int,
+                 reference: dict[str, str]) -> list[str]:
+    """Kill `qasearch scrape` after `after_requests` page requests; the problems found."""
+    site.clear_log()
+    proc = subprocess.Popen(scrape_command(site, out), cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        reached = site.wait_for_page_requests(after_requests, timeout=60)
+        pids = session_pids(proc.pid)
+    finally:
+        proc.kill()
+        proc.wait()
+    problems = [] if reached else [f"the crawl ended before {after_requests} requests"]
+    survivors = wait_gone(pids - {proc.pid}, timeout=10)
+    if survivors:
+        problems.append(f"processes outlived the crawl: {sorted(survivors)}")
+    for meta in out.rglob("*.meta.json"):
+        info = json.loads(meta.read_text())
+        page = meta.with_name(meta.name.removesuffix(".meta.json"))
+        if hashlib.sha256(page.read_bytes()).hexdigest() != info.get("sha256"):
+            problems.append(f"half-written page {page}")
+    done = subprocess.run(scrape_command(site, out), cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)
+    if done.returncode:
+        problems.append(f"the next crawl failed: {done.stderr.strip()[-300:]}")
+    if mirror(out) != reference:
+        problems.append("the resumed mirror differs from an uninterrupted crawl")
     return problems
 
 

@@ -1,16 +1,27 @@
 """Crash safety of builds: SIGKILL at chosen points (in the build and in its writer
 subprocesses); the live index keeps answering, nothing outlives the build, the next build
-starts at once, generations do not pile up. The full run is bench/kill_harness.py."""
+starts at once, generations do not pile up; a killed crawl resumes to the same mirror. The
+full run is bench/kill_harness.py."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
-from killer import corpus, next_build, run_trial, write_records
+from killer import (
+    corpus,
+    mirror,
+    next_build,
+    run_trial,
+    scrape_command,
+    scrape_trial,
+    write_records,
+)
 
 from indexer.index.build import build_index
 from indexer.index.store import IndexStore
+from tests.site import SAMPLE_STORE, LocalSite
 
 N = 400  # with the harness's parallel threshold of 100, the build forks writer subprocesses
 
@@ -44,3 +55,11 @@ def test_killed_writer_subprocess_fails_the_build(inputs: dict, tmp_path: Path) 
     assert "writer subprocess" in trial.output and "died" in trial.output
     assert not trial.problems, trial.problems
     assert not next_build(idx, inputs["old"])
+
+
+def test_killed_scrape(tmp_path: Path) -> None:
+    with LocalSite.from_store(SAMPLE_STORE) as site:
+        reference = tmp_path / "reference"
+        subprocess.run(scrape_command(site, reference), check=True, capture_output=True)
+        problems = scrape_trial(site, tmp_path / "out", 5, mirror(reference))
+    assert not problems, problems
