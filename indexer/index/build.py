@@ -211,6 +211,8 @@ def build_index(
         return _build(records, index_dir, progress, full, _after_add, _at or (lambda _s: None))
     except OSError as exc:
         raise BuildError(_os_message(index_dir, exc)) from exc
+    except mpwriter.WriterDied as exc:
+        raise BuildError(f"{exc}; the live index was left as it was") from exc
 
 
 def _build(

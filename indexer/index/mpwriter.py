@@ -36,6 +36,7 @@ from indexer.index import lock
 
 _POLL = 0.5  # seconds between liveness checks while waiting on a subprocess or a queue
 PR_SET_PDEATHSIG = 1
+_FAILED = "failed"  # first item of a result a failing subprocess sends instead of its segment
 
 
 class WriterDied(RuntimeError):
@@ -63,7 +64,13 @@ class SafeSubWriterTask(SubWriterTask):
     def run(self) -> None:
         die_with_parent(self.parent_pid)
         lock.close_inherited()
-        super().run()
+        try:
+            super().run()
+        except BaseException as exc:  # tell the parent why (a full disk...), then fail
+            err = exc.errno if isinstance(exc, OSError) else None
+            with contextlib.suppress(Exception):
+                self.resultqueue.put((_FAILED, err, f"{type(exc).__name__}: {exc}"), timeout=5)
+            os._exit(1)
 
 
 class SafeMpWriter(MpWriter):
@@ -80,8 +87,23 @@ class SafeMpWriter(MpWriter):
         dead = [t for t in self.tasks if t.exitcode not in (None, 0)]
         if dead:
             codes = ", ".join(str(t.exitcode) for t in dead)
-            self._kill_tasks()
-            raise WriterDied(f"{len(dead)} index writer subprocess(es) died (exit code {codes})")
+            self._fail(self._reported_failure(), f"(exit code {codes})")
+
+    def _fail(self, failure: tuple[int | None, str] | None, codes: str = "") -> None:
+        """Kill the subprocesses; raise OSError for a reported OSError, else WriterDied."""
+        self._kill_tasks()
+        if failure and failure[0] is not None:  # ENOSPC, EROFS...: the build says it in words
+            raise OSError(failure[0], f"in an index writer subprocess: {failure[1]}")
+        why = f": {failure[1]}" if failure else ""
+        raise WriterDied(f"an index writer subprocess died {codes}{why}".replace("  ", " "))
+
+    def _reported_failure(self) -> tuple[int | None, str] | None:
+        with contextlib.suppress(queue.Empty, OSError, EOFError, ValueError):
+            while True:
+                item = self.resultqueue.get(timeout=0.2)
+                if item and item[0] == _FAILED:
+                    return item[1], item[2]
+        return None
 
     def _put(self, item: Any) -> None:
         while True:
@@ -113,7 +135,10 @@ class SafeMpWriter(MpWriter):
         results = []
         while len(results) < len(self.tasks):
             try:
-                results.append(self.resultqueue.get(timeout=_POLL))
+                result = self.resultqueue.get(timeout=_POLL)
+                if result[0] == _FAILED:
+                    self._fail(result[1:])
+                results.append(result)
             except queue.Empty:
                 self._check_tasks()
                 if all(t.exitcode == 0 for t in self.tasks):  # all done: results are queued

@@ -149,13 +149,17 @@ def tmpfs(path: Path, size: str) -> Iterator[Path]:
 # Whoosh's writer does not close its segment files when a write fails (the garbage collector
 # does, with a ResourceWarning): the build's own files are all closed.
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
-def test_full_disk_fails_cleanly_and_the_old_index_serves(tmp_path) -> None:
+@pytest.mark.parametrize("parallel", [False, True])
+def test_full_disk_fails_cleanly_and_the_old_index_serves(tmp_path, monkeypatch,
+                                                          parallel) -> None:
+    if parallel:  # with writer subprocesses, which may be the ones to hit the full disk
+        monkeypatch.setattr("indexer.index.build.PARALLEL_MIN_RECORDS", 100)
     with tmpfs(tmp_path / "disk", "1m") as disk:
         idx = disk / "idx"
         old = build_index(corpus(20, "acupuncture"), idx).generation
         big = [r.rehashed(answer=r.answer + " moxibustion" * 400) for r in corpus(600, "x")]
         with pytest.raises(BuildError, match=r"the disk is full.*live index was left as it was"):
-            build_index(big, idx)
+            build_index(big, idx, full=True)
         assert current_generation(idx) == old
         assert served(idx, "acupuncture") == (old, 20)
         assert sorted(p.name for p in idx.iterdir() if p.name.startswith("gen-")) == [old]
