@@ -23,6 +23,8 @@ PAGES = [
     ("results", "/search?q=lower+back+pain+after+epidural", None),
     ("results-corrected", "/search?q=pregnacy", None),
     ("results-urgent", "/search?q=tight+pain+in+my+chest", None),
+    ("results-crisis", "/search?q=I+don%27t+want+to+live+anymore", "phone"),
+    ("results-dark", "/search?q=lower+back+pain", "dark"),
     ("zero-results", "/search?q=zzqxv+wibblefrotz", None),
     ("zero-results-question",
      "/search?q=%22my+lower+back+pain+started+after+an+epidural+for+childbirth%22", None),
@@ -30,6 +32,8 @@ PAGES = [
     ("category", "/categories/muscles-and-bones/back-spine", None),
     ("widget-demo", "/widget/demo", "widget"),
     ("results-phone", "/search?q=sciatica", "phone"),
+    ("results-phone-filter", "/search?q=pain", "phone-filter"),
+    ("home-suggestions", "/", "suggest"),
 ]
 
 
@@ -44,9 +48,10 @@ def main() -> None:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
         for name, path, special in PAGES:
-            phone = special == "phone"
+            phone = special in ("phone", "phone-filter")
             page = browser.new_page(viewport={"width": 390, "height": 844} if phone
-                                    else {"width": 1200, "height": 860})
+                                    else {"width": 1200, "height": 860},
+                                    color_scheme="dark" if special == "dark" else "light")
             page.goto(args.base + path)
             if special == "widget":
                 box = page.locator("qasearch-box input").first
@@ -56,6 +61,16 @@ def main() -> None:
                 page.keyboard.press("ArrowDown")
                 page.keyboard.press("ArrowDown")
                 page.wait_for_timeout(300)
+            elif special == "suggest":
+                page.locator("#home-q").click()
+                page.keyboard.type("acupuncture for back pain", delay=40)
+                page.locator("main [role=option]").nth(2).wait_for()
+                page.keyboard.press("ArrowDown")
+                page.wait_for_timeout(300)
+            elif special == "phone-filter":
+                page.locator(".filters-toggle").click()
+                page.locator(".facet-kids > summary").first.click()
+                page.locator(".filters-toggle").scroll_into_view_if_needed()
             out = args.out / f"{name}.png"
             page.screenshot(path=str(out), full_page=args.full_page)
             print(out, out.stat().st_size, "bytes")

@@ -118,14 +118,16 @@ class Title:
 def _templates() -> list[tuple[re.Pattern[str], str]]:
     text = resources.files("search_app").joinpath("data/medquad_titles.tsv").read_text(
         encoding="utf-8")
-    out = []
+    out: list[tuple[int, re.Pattern[str], str]] = []
     for line in text.splitlines():
         if not line.strip() or line.startswith("#"):
             continue
         template, section = line.split("\t")
         before, after = (re.escape(s) for s in template.strip().split("{}"))
-        out.append((re.compile(rf"\s*{before}(.+?){after}\s*", re.I), section.strip()))
-    return out
+        out.append((len(template), re.compile(rf"\s*{before}(.+?){after}\s*", re.I),
+                    section.strip()))
+    # the longest template first: "What is the outlook for {} ?" before "What is {} ?"
+    return [(pattern, section) for _, pattern, section in sorted(out, key=lambda t: -t[0])]
 
 
 def title(question: str, parts: list[Segment] | None = None) -> Title:

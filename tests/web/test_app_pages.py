@@ -367,3 +367,19 @@ def test_medquad_template_questions_show_the_condition_and_a_section(make_app, b
     assert record.title.startswith("Fabry disease: symptoms")
     assert "What are the symptoms of" not in record.text
     assert "rarediseases.info.nih.gov" in record.text
+
+
+@pytest.mark.parametrize(("question", "heading", "section"), [
+    ("What is (are) Headache ?", "Headache", "overview"),
+    ("What is the outlook for Headache ?", "Headache", "outlook"),
+    ("What is Zinc ?", "Zinc", "overview"),
+    ("Who is at risk for Lupus? ?", "Lupus", "who is at risk"),
+    ("Do you have information about A1C", "A1C", "overview"),
+    ("What is acupuncture good for?", "What is acupuncture good for?", ""),
+])
+def test_template_questions_become_a_condition_and_a_section(question, heading,
+                                                             section) -> None:
+    from search_app.present import title
+
+    t = title(question)
+    assert (t.text, t.section) == (heading, section)
