@@ -17,7 +17,8 @@ Conventions of the cleaned text (what every parser hands to the merge step):
   sentences get one ("word.Next" -> "word. Next"), "I' ve" -> "I've"; mojibake (UTF-8 read
   as cp1252, "â€™") is undone by `ftfy.fix_encoding`.
 
-Decoding stays hand-written (`decode_bytes`: UTF-8, else cp1252, else Latin-1): the archive
+Decoding stays hand-written (`decode_bytes`: a byte order mark or BOM-less UTF-16 first
+(`sniff_unicode`), then UTF-8, else cp1252, else Latin-1): the archive
 is UTF-8 with a few cp1252 pages, and a fixed order gives the same text every run and a note
 naming the first bad byte; charset-normalizer guesses (a short cp1252 page may come out as
 another code page) and bs4's UnicodeDammit with these three encodings is no shorter.
@@ -48,12 +49,56 @@ def declared_charset(data: bytes) -> str | None:
     return m.group(1).decode("ascii", "replace").lower() if m else None
 
 
+# Byte order marks, longest first (a UTF-32 LE mark begins with the UTF-16 LE one).
+_BOMS = [(b"\xff\xfe\x00\x00", "utf-32-le", "UTF-32 LE"),
+         (b"\x00\x00\xfe\xff", "utf-32-be", "UTF-32 BE"),
+         (b"\xef\xbb\xbf", "utf-8", "UTF-8"),
+         (b"\xff\xfe", "utf-16-le", "UTF-16 LE"),
+         (b"\xfe\xff", "utf-16-be", "UTF-16 BE")]
+
+
+def sniff_unicode(data: bytes) -> tuple[str, int, str] | None:
+    """(codec, length of its byte order mark, name) for text in a Unicode encoding that a plain
+    byte check would call binary or mis-read: a byte order mark (UTF-32, UTF-16, UTF-8), or
+    UTF-16 without one (every other byte of the first 4 KB NUL, the others not). None else."""
+    for bom, codec, name in _BOMS:
+        if data.startswith(bom):
+            return codec, len(bom), f"{name} (byte order mark)"
+    head = data[:4096]
+    if len(head) >= 8:
+        head = head[: len(head) // 2 * 2]
+        even, odd = head[0::2], head[1::2]
+        for zeros, other, codec, name in ((odd, even, "utf-16-le", "UTF-16 LE"),
+                                          (even, odd, "utf-16-be", "UTF-16 BE")):
+            if zeros.count(0) >= 0.9 * len(zeros) and other.count(0) == 0:
+                return codec, 0, f"{name} (no byte order mark)"
+    return None
+
+
+def transcode_unicode(data: bytes) -> tuple[bytes, str | None, str | None]:
+    """`data` as UTF-8 bytes without a byte order mark when `sniff_unicode` recognises its
+    encoding: (bytes, note saying what it was, error when it does not decode); the data as
+    it is, None, None otherwise."""
+    found = sniff_unicode(data)
+    if found is None:
+        return data, None, None
+    codec, skip, name = found
+    try:
+        text = data[skip:].decode(codec)
+    except UnicodeDecodeError as exc:
+        return data, None, f"starts as {name} but byte {exc.start + skip} does not decode"
+    note = None if codec == "utf-8" else f"decoded as {name}"
+    return text.encode("utf-8"), note, None
+
+
 def decode_bytes(data: bytes) -> tuple[str, str | None]:
     """Decode page or dump bytes: UTF-8 (BOM allowed), else cp1252, else Latin-1.
 
-    Returns (text, note): the note says which fallback was used, None for clean UTF-8."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
+    Returns (text, note): the note says which fallback was used, None for clean UTF-8.
+    Text with a UTF-16/UTF-32 byte order mark (or BOM-less UTF-16) is decoded as such."""
+    data, note, error = transcode_unicode(data)
+    if note and not error:
+        return data.decode("utf-8"), note
     try:
         return data.decode("utf-8"), None
     except UnicodeDecodeError as exc:

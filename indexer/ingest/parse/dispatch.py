@@ -15,7 +15,12 @@ from typing import Any
 from urllib.parse import unquote
 
 from indexer.ingest.parse import medquad
-from indexer.ingest.parse.clean import declared_charset, decode_bytes, looks_binary
+from indexer.ingest.parse.clean import (
+    declared_charset,
+    decode_bytes,
+    looks_binary,
+    transcode_unicode,
+)
 from indexer.ingest.parse.files import walk_files
 from indexer.ingest.parse.items import PageParse, ParseResult, Problem
 from indexer.records import Record
@@ -134,6 +139,12 @@ def _read_page(path: Path, result: ParseResult, max_bytes: int) -> bytes | None:
     except OSError as exc:
         result.problems.append(Problem(str(path), f"cannot read: {exc.strerror or exc}"))
         return None
+    data, note, error = transcode_unicode(data)
+    if error:
+        result.problems.append(Problem(str(path), f"{error}; skipped"))
+        return None
+    if note:
+        result.problems.append(Problem(str(path), note, "note"))
     if not data.strip():
         result.problems.append(Problem(str(path), "empty file; skipped"))
         return None
@@ -150,7 +161,7 @@ def read_k2_file(path: Path, root: Path | None, result: ParseResult,
     data = _read_page(path, result, max_bytes)
     if data is None:
         return None
-    encoding = None
+    encoding = "utf-8"  # also for a page transcoded from UTF-16, whose <meta> says UTF-16
     try:
         data.decode("utf-8")
     except UnicodeDecodeError:
@@ -180,7 +191,7 @@ def read_text_file(path: Path, result: ParseResult, max_bytes: int) -> PageParse
 def read_jsonl(path: Path, result: ParseResult) -> list[Record]:
     records: list[Record] = []
     try:
-        with path.open(encoding="utf-8", errors="replace") as fh:
+        with path.open(encoding="utf-8-sig", errors="replace") as fh:
             for lineno, line in enumerate(fh, 1):
                 if not line.strip():
                     continue
