@@ -382,6 +382,10 @@ def _build_generation(
                          "the live index was left as it was")
     data = RankData.assemble(row_ids, new_terms, previous, raw_words)
     data.save(gen_dir)
+    # the editors' duplicate groups, kept with the generation (indexer.editors.duplicates)
+    from indexer.editors.duplicates.store import write_groups
+
+    write_groups(gen_dir, incoming.values(), progress=progress)
     at("ranked")
     ix.close()
     for stale in gen_dir.glob("*_WRITELOCK"):  # Whoosh leaves its (released) lock file behind
