@@ -17,7 +17,7 @@ from indexer.editors.duplicates import SAME_QUESTION, Cluster
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 GROUPS_TEMPLATE = "duplicate_groups.html"  # the groups alone (for the web page to include)
 FORMATS = ("json", "csv", "html")
-CSV_COLUMNS = ["group", "kind", "canonical_id", "member_id", "similarity", "question",
+CSV_COLUMNS = ["cluster", "kind", "canonical_id", "member_id", "similarity", "question",
                "categories", "shared_answer", "url"]
 
 RecordHref = Callable[[str], str | None]

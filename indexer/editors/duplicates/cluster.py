@@ -119,10 +119,10 @@ class _Candidates:
             return np.empty(0, dtype=np.int64)
         idx = np.concatenate(arrays)
         acc = np.bincount(idx, weights=np.repeat(weights, lengths), minlength=self.n)
-        found = np.flatnonzero(acc)
-        if len(found) <= limit:
-            return found
-        return found[np.argpartition(-acc[found], limit - 1)[:limit]]
+        if limit >= self.n:
+            return np.flatnonzero(acc)
+        top = np.argpartition(-acc, limit - 1)[:limit]
+        return top[acc[top] > 0]
 
 
 class _UnionFind:

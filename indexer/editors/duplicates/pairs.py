@@ -23,6 +23,7 @@ from indexer.editors.similar.index import QuestionIndex
 OTHER_TYPE_CAP = 0.6  # most a pair asking different things about one condition can score
 MARK_PENALTY = 0.3  # factor when the numbers / short codes of two texts differ
 FREE_TEXT_STRETCH = 1.6  # cosine of free-text questions mapped onto the focus scale
+FOCUS_FLOOR_STEP = 0.05  # floors are rounded down to this (one "below" memo per floor)
 
 
 def _marks(terms: Iterable[str]) -> frozenset[str]:
@@ -73,8 +74,10 @@ class PairScorer:
     def __init__(self, qi: QuestionIndex, entries: list[Entry] | None = None) -> None:
         self.qi = qi
         self._focus_lists: list[list[_WSet]] = []
+        self._focus_words: list[frozenset[str]] = []  # every term of each focus list
         self._focus_ids: dict[tuple[frozenset[str], ...], int] = {}
-        self._focus_memo: dict[tuple[int, int], float] = {}
+        self._focus_memo: dict[tuple[int, int], float] = {}  # exact values
+        self._below: set[tuple[tuple[int, int], float]] = set()  # (pair, floor) below it
         self.preps = [self._prepare(e) for e in (qi.entries if entries is None else entries)]
 
     # -- preparation -----------------------------------------------------------------------
@@ -95,6 +98,7 @@ class PairScorer:
         if fid is None:
             fid = self._focus_ids[key] = len(self._focus_lists)
             self._focus_lists.append([self._wset(f) for f in key])
+            self._focus_words.append(frozenset().union(*key))
         labelled = bool(e.focus) and e.focus[0][1] == "focus"
         return _Prep(
             labelled=labelled,
@@ -110,25 +114,39 @@ class PairScorer:
     # -- parts -----------------------------------------------------------------------------
 
     def _wjacc(self, a: _WSet, b: _WSet) -> float:
-        if not a.terms or not b.terms:
+        if a.terms.isdisjoint(b.terms):
             return 0.0
         small, big = (a.terms, b.terms) if len(a.terms) <= len(b.terms) else (b.terms, a.terms)
         inter = sum(self.qi.weight(t) for t in small if t in big)
         union = a.weight + b.weight - inter
         return inter / union if union > 0 else 0.0
 
-    def _focus(self, fa: int, fb: int) -> float:
+    def _focus(self, fa: int, fb: int, floor: float = 0.0) -> float:
+        """The best weighted Jaccard between the variants (focus, synonyms) of two focus
+        lists; exact when it reaches `floor`, else only known to be below it (variant
+        pairs whose weights are too unequal to reach the floor are not compared)."""
         key = (fa, fb) if fa <= fb else (fb, fa)
         sim = self._focus_memo.get(key)
-        if sim is None:
-            sim = 0.0
-            for a in self._focus_lists[fa]:
-                for b in self._focus_lists[fb]:
-                    s = self._wjacc(a, b)
-                    if a.marks and b.marks and a.marks != b.marks:
-                        s *= MARK_PENALTY  # "type 1" is not "type 2"
-                    sim = max(sim, s)
-            self._focus_memo[key] = sim
+        if sim is not None:
+            return sim
+        if self._focus_words[fa].isdisjoint(self._focus_words[fb]):
+            return 0.0  # no word in common
+        if floor > 0.0 and (key, floor) in self._below:
+            return 0.0
+        sim = 0.0
+        for a in self._focus_lists[fa]:
+            for b in self._focus_lists[fb]:
+                bound = min(a.weight, b.weight) / max(a.weight, b.weight, 1e-9)
+                if bound <= sim or bound < floor:
+                    continue  # cannot beat the best so far, or reach the floor
+                s = self._wjacc(a, b)
+                if a.marks and b.marks and a.marks != b.marks:
+                    s *= MARK_PENALTY  # "type 1" is not "type 2"
+                sim = max(sim, s)
+        if floor > 0.0 and sim < floor:
+            self._below.add((key, floor))
+            return 0.0
+        self._focus_memo[key] = sim
         return sim
 
     @staticmethod
@@ -156,18 +174,22 @@ class PairScorer:
         cap = OTHER_TYPE_CAP if type_sim < 0.5 else 1.0
         if cap < at_least:
             return 0.0
+        ma, mb = a.terms.marks, b.terms.marks
+        penalty = MARK_PENALTY if ma and mb and ma != mb else 1.0
         if a.labelled and b.labelled:
-            focus = self._focus(a.focus_id, b.focus_id)
-            if 0.5 * focus + 0.3 + 0.2 * type_sim < at_least:
+            terms = self._wjacc(a.terms, b.terms) * penalty
+            # the focus similarity it takes to reach `at_least` (rounded down: one memo of
+            # "below" per step); pairs of focus variants that cannot reach it are skipped
+            need = (at_least - 0.3 * terms - 0.2 * type_sim) / 0.5 if at_least else 0.0
+            if need > 1.0:
                 return 0.0
-            terms = self._wjacc(a.terms, b.terms)
+            floor = FOCUS_FLOOR_STEP * int(max(0.0, need) / FOCUS_FLOOR_STEP)
+            focus = self._focus(a.focus_id, b.focus_id, floor)
         else:  # free-text questions (an archive): the words they share, weighted by rarity,
             # in the whole text or in what each asks (headline and question sentences)
             c = max(self._cosine(a.vec_terms, b.vec_terms), self._cosine(a.vec_core, b.vec_core))
-            focus = terms = min(1.0, c * FREE_TEXT_STRETCH)
-        ma, mb = a.terms.marks, b.terms.marks
-        if ma and mb and ma != mb:
-            terms *= MARK_PENALTY
+            focus = min(1.0, c * FREE_TEXT_STRETCH)
+            terms = focus * penalty
         sim = min(0.5 * focus + 0.3 * terms + 0.2 * type_sim, cap)
         return round(sim, 4)
 
