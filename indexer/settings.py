@@ -39,6 +39,9 @@ class Settings:
     )
     query_log_retention_days: int = setting("Days query statistics are kept.", 90)
     semantic: bool = setting("Use the optional semantic model for similar questions.", False)
+    hybrid: bool = setting(
+        "Rank with sentence embeddings as well as words (needs the hybrid extra; "
+        "builds then embed every record).", False)
 
     @classmethod
     def load(

@@ -46,6 +46,7 @@ from indexer.index import checks, lock, mpwriter
 from indexer.index.ranking import RankData
 from indexer.index.schema import SCHEMA_VERSION, build_schema, to_document
 from indexer.index.terms import RecordTerms, analyse_record
+from indexer.index.vectors import build_if_enabled as build_vectors_if_enabled
 from indexer.progress import progress_bar
 from indexer.records import Record
 
@@ -382,6 +383,7 @@ def _build_generation(
                          "the live index was left as it was")
     data = RankData.assemble(row_ids, new_terms, previous, raw_words)
     data.save(gen_dir)
+    build_vectors_if_enabled(gen_dir, row_ids, incoming, progress=progress)  # hybrid search
     # the editors' duplicate groups, kept with the generation (indexer.editors.duplicates)
     from indexer.editors.duplicates.store import write_groups
 

@@ -9,6 +9,7 @@ from indexer.index.store import Session
 from indexer.results import SearchResult
 from indexer.search.browse import display_order
 from indexer.search.execute import run, synonym_terms
+from indexer.search.fuse import apply_hybrid
 from indexer.search.hits import build_result, empty_result
 from indexer.search.validate import check_category, check_paging
 from indexer.text.spelling import spell_index
@@ -42,6 +43,7 @@ def search(
     category = check_category(category)
     typed = query if isinstance(query, str) else ("" if query is None else str(query))
     out = run(s, typed, category, offset + limit, bool(autocorrect))
+    out = apply_hybrid(s, typed, out, category)
     if out.plan is None or out.ranked is None:
         notices = list(out.parsed.notices)
         if out.parsed.negated:
@@ -55,7 +57,7 @@ def rank_ids(s: Session, query: str, *, limit: int = 1000) -> list[tuple[str, fl
     of `search` without snippets (for batch runs and evaluation)."""
     limit = max(1, min(int(limit), RANK_IDS_MAX))
     text = query if isinstance(query, str) else ""
-    ranked = run(s, text, None, limit).ranked
+    ranked = apply_hybrid(s, text, run(s, text, None, limit), None).ranked
     if ranked is None:
         return []
     ids = s.data.ids
