@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from indexer.editors.duplicates.pairs import PairScorer
-from indexer.editors.similar.features import Entry, make_draft
+from indexer.editors.similar.features import Entry, subject_of, terms_of
 from indexer.editors.similar.index import QuestionIndex
 from indexer.progress import progress_bar
 
@@ -149,12 +149,14 @@ def _neighbours(qi: QuestionIndex, scorer: PairScorer, threshold: float,
     out: list[dict[int, float]] = []
     n = len(entries)
     for i, e in enumerate(entries):
-        d = make_draft(e.question)
-        tset = set(d.tset)
+        # the record's question as a draft would see it: its terms, those of its subject
+        # (first sentence) counting double, and its focus
+        tset = set(terms_of(e.question))
         for f, _kind in e.focus:
             tset |= f
+        subject = frozenset(terms_of(subject_of(e.question)))
         scored = []
-        for j in cands.top(tset, d.subject, CANDIDATES).tolist():
+        for j in cands.top(tset, subject, CANDIDATES).tolist():
             if j == i or _same_item(e, entries[j]):
                 continue
             sim = scorer.similarity(i, j, at_least=threshold)
