@@ -166,3 +166,25 @@ def test_generator_output_is_committed_and_deterministic():
     finally:
         sys.path.remove(str(REPO_ROOT / "tools"))
     assert make_sample.main(["--check"]) == 0
+
+
+def test_branches_in_the_real_archives_url_scheme(parsed, by_id):
+    """"women's health" and "heart and circulation" use the real archive's scheme (nested
+    ``.html`` listings, ``<listing path>/<id>-<slug>.html`` items, the unlinked "Public content"
+    crumb, headers spelled "womens health", one irregularly spaced): same ids and one
+    spelling of each level as the rest of the archive."""
+    real = re.compile(r"^https://www\.askacupuncture\.example/ask-an-expert/ask-an-expert-"
+                      r"(womens-health|heart-and-circulation)(/[a-z0-9-]+)*/(\d+)-[a-z0-9-]+\.html$")
+    moved = [r for r in parsed.records if real.match(r.url)]
+    assert len(moved) == 10
+    for rec in moved:
+        assert rec.id == f"askacupuncture-{real.match(rec.url).group(3)}" == \
+            f"askacupuncture-{rec.item_id}"
+        assert len(rec.categories) == 1, rec.id
+        assert rec.categories[0][0] in ("women's health", "heart and circulation")
+    headers = [p.url for p in parsed.pages if p.kind == "listing" and "womens-health" in p.url]
+    assert any(u.endswith("ask-an-expert-womens-health-pregnancy.html") for u in headers)
+    levels = {c for r in parsed.records for path in r.categories for c in path}
+    assert "womens health" not in levels and "Public content" not in levels
+    assert by_id["askacupuncture-106"].categories == [
+        ["muscles and bones", "back / spine", "lower back pain"], ["women's health", "pregnancy"]]

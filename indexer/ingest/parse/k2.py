@@ -34,8 +34,9 @@ from indexer.ingest.parse.items import (
     Problem,
     RawItem,
 )
+from indexer.ingest.parse.levels import listing_levels
 from indexer.ingest.parse.qa import split_item
-from indexer.ingest.parse.text import category_from_header, category_name
+from indexer.ingest.parse.text import category_name
 from indexer.ingest.urls import (
     DEFAULT_RULES,
     UrlRules,
@@ -240,14 +241,11 @@ def _mark_truncated(result: PageParse) -> None:
 def _parse_listing(soup: BeautifulSoup, url: str, rules: UrlRules) -> PageParse:
     result = PageParse(kind=LISTING, url=url)
     header = _first(soup, "div", "itemListCategory")
+    title = _text(header.find(["h2", "h1", "h3"])) if header is not None else ""
     if header is not None:
-        title = _text(header.find(["h2", "h1", "h3"]))
-        cat = category_from_header(title)
-        result.category = cat if cat is not None else ([title] if title else [])
         result.declared = declared_count("\n".join(element_lines(header)))
-    crumbs = _breadcrumbs(soup, "")
-    if crumbs and len(crumbs) != len(result.category):
-        result.category = crumbs  # the breadcrumb tree is authoritative; headers only name
+    # The breadcrumb / URL tree is authoritative; the header only names (levels.py).
+    result.category = listing_levels(title, _breadcrumbs(soup, ""), url)
     pager = _first(soup, True, "k2Pagination", "k2PaginationCounter", "pagination-counter")
     found = page_of(_text(pager)) if pager is not None else None
     if found:

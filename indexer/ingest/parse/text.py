@@ -28,7 +28,7 @@ from indexer.ingest.parse.qa import label_of, segments
 from indexer.records import ORPHAN, TRUNCATED
 
 TEXT_SOURCE = "text"
-_HEADER_RE = re.compile(r"^\s*ask an expert\s*[-–—:]\s*(?P<path>.+?)\s*$", re.I)
+HEADER_RE = re.compile(r"^\s*ask an expert\s*[-–—:]\s*(?P<path>.+?)\s*$", re.I)
 # Levels of a header are separated by a dash with a space on at least one side
 # ("bones - shoulder", "bones- shoulder", "bones -shoulder"); "well-being" is one level.
 _LEVEL_SEP_RE = re.compile(r"\s+[-–—]\s*|\s*[-–—]\s+")
@@ -46,7 +46,7 @@ def category_from_header(line: str) -> list[str] | None:
     """["a", "b", "c"] from "Ask an expert - a - b - c" (irregular spacing around the dashes
     allowed: "Ask an expert - a- b" is ["a", "b"]); [] for the archive root
     ("Ask an expert - Recent answers"); None when `line` is not such a header."""
-    m = _HEADER_RE.match(" ".join(line.split()))
+    m = HEADER_RE.match(" ".join(line.split()))
     if not m:
         return None
     parts = [category_name(p) for p in _LEVEL_SEP_RE.split(m.group("path"))]
