@@ -15,7 +15,15 @@ What the archive shows, on purpose:
   every page is stored once under its canonical URL;
 - item pages for most items (two items exist only as "Read more..." listing intros), one
   root listing page cut short (truncated bytes), one item page in cp1252 that claims UTF-8;
-- boilerplate boxes on every page, and links to non-archive pages (blog, members, factsheets).
+- boilerplate boxes on every page, and links to non-archive pages (blog, members, factsheets);
+- two topic branches ("women's health", "heart and circulation": `REAL_STYLE`) in the URL
+  scheme of the charity's real archive: listings are ``.html`` files nested under their
+  parent's path (``/ask-an-expert/ask-an-expert-womens-health/ask-an-expert-womens-health-
+  pregnancy.html``; a child's slug repeats its parent's, except one), pages
+  ``<listing path>/Page-N.html``, item pages ``<listing path>/<K2 id>-<slug>.html``;
+  breadcrumbs ``Home » Public content » Ask an expert » ...`` with "Public content" unlinked;
+  headers as the real site writes them (``womens health`` without its apostrophe, one with
+  irregular spacing: ``Ask an expert - womens health- pregnancy``).
 """
 
 from __future__ import annotations
@@ -45,6 +53,12 @@ FETCHED_AT = "2024-05-01T09:00:00Z"
 LAST_MODIFIED = "Wed, 24 Apr 2024 16:20:00 GMT"
 TRUNCATED_PAGE = ("root", 2)  # the listing page whose bytes are cut short
 START_STYLE = {"back", "anx", "ins", "mh", "about", "needles"}  # listings paginated ?start=K
+REAL_STYLE = {"wh", "heart"}  # top categories whose branch uses the real archive's URL scheme
+# URL slug of a real-style level where it does not repeat its parent's (as on the real site).
+REAL_SLUGS = {"breech": "breech-baby"}
+# Header spelling of real-style levels, as the real site writes them.
+HEADER_NAMES = {"women's health": "womens health"}
+IRREGULAR_HEADER = "preg"  # its header is written "Ask an expert - womens health- pregnancy"
 
 
 # --------------------------------------------------------------------------- helpers
@@ -61,8 +75,36 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
+def real_style(key: str) -> bool:
+    """Whether the category's branch uses the real archive's URL scheme."""
+    if key == "root":
+        return False
+    top = CATEGORIES[key][0][0]
+    return any(CATEGORIES[k][0] == [top] for k in REAL_STYLE)
+
+
+def _key_of(names: list[str]) -> str:
+    return next(k for k, (n, _) in CATEGORIES.items() if n == names)
+
+
+def real_base(key: str) -> str:
+    """``/ask-an-expert/ask-an-expert-a/ask-an-expert-a-b``: each level's slug repeats its
+    parent's (``REAL_SLUGS`` excepted); the listing is this plus ``.html``."""
+    names, slug_path = CATEGORIES[key]
+    slugs = slug_path.split("/")
+    levels = []
+    for depth in range(1, len(names) + 1):
+        k = _key_of(names[:depth])
+        levels.append(REAL_SLUGS.get(k, "ask-an-expert-" + "-".join(slugs[:depth])))
+    return PREFIX + "/".join(levels)
+
+
 def cat_path(key: str) -> str:
-    return PREFIX if key == "root" else f"{PREFIX}{CATEGORIES[key][1]}/"
+    if key == "root":
+        return PREFIX
+    if real_style(key):
+        return real_base(key) + ".html"
+    return f"{PREFIX}{CATEGORIES[key][1]}/"
 
 
 def cat_names(key: str) -> list[str]:
@@ -71,12 +113,16 @@ def cat_names(key: str) -> list[str]:
 
 def item_path(item: dict) -> str:
     slug = slugify(item["title"]) or "answer"
+    if real_style(item["cat"]):
+        return f"{real_base(item['cat'])}/{item['id']}-{slug}.html"
     return f"{cat_path(item['cat'])}item/{item['id']}-{slug}.html"
 
 
 def page_path(key: str, n: int) -> str:
     base = cat_path(key)
-    return base if n == 1 else f"{base}Page-{n}.html"
+    if n == 1:
+        return base
+    return f"{real_base(key)}/Page-{n}.html" if real_style(key) else f"{base}Page-{n}.html"
 
 
 def item_date(item: dict) -> dt.date:
@@ -111,6 +157,8 @@ class Variants:
         """A link to page n of a listing, in the listing's pagination style."""
         base = cat_path(key)
         self.n += 1
+        if real_style(key):
+            return self.listing(page_path(key, n))
         if key in START_STYLE:
             return f"{self.listing(base)}?start={(n - 1) * PAGE_SIZE}"
         if n == 1 and self.n % 2:
@@ -224,6 +272,8 @@ question and person is invented).</p>
 
 def crumbs_for(key: str, v: Variants) -> list[tuple[str, str]]:
     out = [("Home", "/"), ("Ask an expert", v.listing(PREFIX))]
+    if real_style(key):  # the real site's trail: an unlinked crumb above the archive root
+        out.insert(1, ("Public content", ""))
     if key == "root":
         return out
     names = cat_names(key)
@@ -289,12 +339,23 @@ def pagination_html(key: str, n: int, pages: int, v: Variants) -> str:
 </div>"""
 
 
+def header_path(key: str) -> str:
+    """The levels of a listing's header, as the site writes them."""
+    if key == "root":
+        return "Recent answers"
+    if not real_style(key):
+        return " - ".join(cat_names(key))
+    names = [HEADER_NAMES.get(n, n) for n in cat_names(key)]
+    if key == IRREGULAR_HEADER:
+        return "- ".join(names)
+    return " - ".join(names)
+
+
 def listing_html(key: str, n: int) -> str:
     items = listed_items(key)
     pages = max(1, -(-len(items) // PAGE_SIZE))
     v = Variants(seed=n + len(key))
-    heading = "Ask an expert - " + (" - ".join(cat_names(key)) if key != "root"
-                                    else "Recent answers")
+    heading = "Ask an expert - " + header_path(key)
     subs = ""
     kids = top_categories() if key == "root" else children(key)
     if kids:
