@@ -35,6 +35,17 @@ class Match:
 
 
 @dataclass
+class Elsewhere:
+    """Another record with the same answer as a hit (the same condition and section, or
+    nearly the same text): listed with the hit instead of as a hit of its own."""
+
+    id: str
+    question: str  # display question
+    url: str
+    source: str
+
+
+@dataclass
 class Hit:
     id: str
     question: str  # display question (falls back to the title for orphan answers)
@@ -48,6 +59,7 @@ class Hit:
     answer_parts: list[Segment] = field(default_factory=list)  # best fragment of the answer
     matches: list[Match] = field(default_factory=list)
     flags: list[str] = field(default_factory=list)
+    also_in: list[Elsewhere] = field(default_factory=list)  # duplicates collapsed into it
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -55,6 +55,7 @@ class GenerationCaches:
 
     scorer: Any = None  # indexer.search.scoring.Scorer
     focus_index: Any = None  # indexer.search.focus.FocusIndex
+    groups: Any = None  # indexer.search.distinct.Groups
     acronyms: frozenset[str] | None = None
     acronyms_known: bool = False
 

@@ -20,6 +20,7 @@ from whoosh import query as wq
 from indexer.index.ranking import RankData
 from indexer.index.store import Session
 from indexer.index.terms import FIELDS
+from indexer.search.distinct import collapse, distinct_count, top_rows
 from indexer.search.plan import Plan, plan_query
 from indexer.search.query import ParsedQuery, clean_text, parse
 from indexer.search.scoring import get_scorer
@@ -28,18 +29,20 @@ from indexer.text.spelling import Correction, SpellIndex, correct_query, spell_i
 from indexer.text.synonyms import lay_terms
 
 PHRASE_CACHE_SIZE = 512  # phrase masks kept per generation (lay terms come back often)
+DUPLICATE_SLACK = 10  # rows looked at beyond those wanted, for duplicates to collapse
 
 
 @dataclass
 class Ranked:
-    rows: np.ndarray  # matching rows, best first (only the first `need` are sorted)
+    rows: np.ndarray  # the best `need` distinct matching rows, best first
     scores: np.ndarray  # dense scores per row
-    total: int  # rows listed (full matches, then partial ones), in the category
+    total: int  # distinct records listed (full matches, then partial ones), in the category
     matched: np.ndarray  # bool per row, before the category filter (for facets)
     relaxed: bool = False  # no record has all the words: only partial matches are listed
     stems: dict[str, float] = field(default_factory=dict)  # stem -> idf, for snippets
     complete: int = 0  # of `total`, full matches (all words; in a long query, all listed)
     phrases: dict[tuple[str, ...], np.ndarray] = field(default_factory=dict)  # phrase masks
+    also: dict[int, list[int]] = field(default_factory=dict)  # row -> its duplicates listed
 
 
 @dataclass
@@ -172,20 +175,28 @@ def execute(s: Session, plan: Plan, category: list[str] | None, need: int) -> Ra
     matched = full | partial
     in_cat = matched & category_rows(data, category) if category else matched
     rows = np.flatnonzero(in_cat)
-    count = len(rows)
-    complete = int(np.count_nonzero(full[rows]))
     # order: full matches first, then partial ones by words matched; score within each level
     level = np.where(full[rows], np.int32(np.iinfo(np.int16).max), cover[rows].astype(np.int32))
     key = level.astype(np.float64) * (float(total.max(initial=0.0)) + 1.0) + total[rows]
-    if count > need:
-        part = np.argpartition(-key, need - 1)[:need]
-        # keep every row tied with the last one, so pages never depend on `need`
-        keep = key >= key[part].min()
-        rows, key = rows[keep], key[keep]
-    order = np.lexsort((rows, -key))  # best first, then row for stable ties
-    return Ranked(rows=rows[order], scores=total, total=count, matched=matched,
+    kept, also = _distinct_top(data, rows, key, need)
+    complete = distinct_count(data, rows[full[rows]])
+    count = distinct_count(data, rows)
+    return Ranked(rows=kept, scores=total, total=count, matched=matched,
                   relaxed=complete == 0 and count > 0 and plan.min_match > 0, stems=stems,
-                  complete=complete, phrases=phrases)
+                  complete=complete, phrases=phrases, also=also)
+
+
+def _distinct_top(data: RankData, rows: np.ndarray, key: np.ndarray, need: int
+                  ) -> tuple[np.ndarray, dict[int, list[int]]]:
+    """The best `need` distinct rows (ties by record id; duplicates collapsed into the
+    best of their group, see `indexer.search.distinct`)."""
+    take = need + DUPLICATE_SLACK
+    while True:
+        ordered = top_rows(data, rows, key, take)
+        kept, also = collapse(data, ordered, need)
+        if len(kept) >= need or len(ordered) >= len(rows):
+            return np.asarray(kept, dtype=np.int64), also
+        take *= 4
 
 
 # --------------------------------------------------------------------------- a typed query

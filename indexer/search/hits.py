@@ -17,7 +17,8 @@ from indexer.index.ranking import RankData
 from indexer.index.store import Session
 from indexer.index.terms import FIELDS
 from indexer.records import Record
-from indexer.results import Facet, Hit, Match, SearchResult
+from indexer.results import Elsewhere, Facet, Hit, Match, SearchResult
+from indexer.search.distinct import duplicates_of
 from indexer.search.execute import Outcome, Ranked
 from indexer.search.plan import Plan
 from indexer.search.snippets import fragment, highlight
@@ -124,7 +125,14 @@ def _hit(s: Session, row: int, rank: int, plan: Plan, ranked: Ranked,
         answer_parts=fragment(rec.answer, stems, weights=stems),
         matches=_matches(row, plan, ranked, masks, at),
         flags=list(rec.flags),
+        also_in=[_elsewhere(s, r) for r in duplicates_of(s.data, row, ranked.matched,
+                                                          ranked.also.get(row, ()))],
     )
+
+
+def _elsewhere(s: Session, row: int) -> Elsewhere:
+    rec = _cached_record(s, row)
+    return Elsewhere(id=rec.id, question=rec.display_question, url=rec.url, source=rec.source)
 
 
 def facets(data: RankData, matched: np.ndarray, limit: int = FACET_LIMIT) -> list[Facet]:

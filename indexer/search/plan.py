@@ -31,6 +31,7 @@ import numpy as np
 from indexer.index.ranking import RankData
 from indexer.index.terms import ACRONYM_MAX
 from indexer.results import SynonymUse
+from indexer.search.distinct import top_rows
 from indexer.search.focus import focus_index
 from indexer.search.query import Item, ParsedQuery
 from indexer.search.scoring import Alternative, Clause, get_scorer
@@ -402,9 +403,8 @@ def _capitals(data: RankData, pq: ParsedQuery) -> frozenset[int]:
 def _focus_feedback(d: RankData, total: np.ndarray, n_keys: int) -> np.ndarray:
     """Pseudo-relevance feedback on the condition: the foci of the best text matches vote
     (weighted by score); returns a weight in [0, 1] per focus key (plus a 0 slot for -1)."""
-    k = min(FEEDBACK_DOCS, len(total))
-    top = np.argpartition(-total, k - 1)[:k]
-    top = top[total[top] > 0]
+    scored = np.flatnonzero(total > 0)
+    top = top_rows(d, scored, total[scored], FEEDBACK_DOCS)  # ties by record id
     votes = np.zeros(n_keys + 1, np.float64)
     if len(top):
         np.add.at(votes, d.focus[top], total[top])

@@ -116,10 +116,14 @@ SCHEMAS: dict[str, Any] = {
             "answer_parts": {"type": "array", "items": ref("Segment")},
             "matches": {"type": "array", "items": ref("Match")},
             "flags": STRINGS,
+            "also_in": {"type": "array", "items": ref("Elsewhere"),
+                        "description": "Other records with the same answer (same condition "
+                        "and section, or nearly the same text), listed with this hit."},
             "html_url": {**STR, "format": "uri"},
             "api_url": {**STR, "format": "uri"},
         }
     ),
+    "Elsewhere": obj({"id": STR, "question": STR, "url": STR, "source": STR}),
     "Facet": obj({"path": STRINGS, "count": {"type": "integer", "minimum": 0}}),
     "SynonymUse": obj({"phrase": STR, "alternatives": STRINGS, "source": STR}),
     "SearchResult": obj(

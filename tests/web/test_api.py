@@ -16,7 +16,8 @@ SEARCH_KEYS = {
 }
 HIT_KEYS = {
     "id", "question", "title", "categories", "url", "source", "score", "rank",
-    "question_parts", "answer_parts", "matches", "flags", "html_url", "api_url",
+    "question_parts", "answer_parts", "matches", "flags", "also_in", "html_url",
+    "api_url",
 }
 RECORD_KEYS = {
     "id", "question", "answer", "title", "categories", "url", "source", "item_id", "flags",

@@ -1,0 +1,206 @@
+"""Distinct results: a stable order for tied hits, and near-duplicate answers collapsed.
+
+Ties break on the record id, never on the row number: a fresh build and a `--full` build of
+the same records (multi-process writers add segments in any order) number rows differently,
+and must still give the same result lists.
+
+Two records are duplicates when they answer the same section about the same condition (the
+same focus and question type: MedQuAD's "What are the symptoms of Heart Attack ?" from two
+institutes) or when their answers have the same words (the same answer filed twice, or
+copied with other punctuation). Near-identical answers that differ in a few words are caught
+among the hits actually listed (their answer words' Jaccard overlap). A collapsed group is
+listed once, at its best member's place; the others go with it (`also`), so that a hit can
+say where else it appears.
+
+Everything here is derived from the ranking arrays on first use and kept per generation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from indexer.index.ranking import RankData
+
+NEAR_JACCARD = 0.9  # answers sharing this share of their distinct words are near-identical
+NEAR_LENGTH_RATIO = 0.8  # ...and only answers of similar length are compared
+MIN_ANSWER_TERMS = 5  # shorter answers ("See below.") are never duplicates by text
+MAX_ALSO = 10  # a hit names at most this many of its duplicates
+NEAR_WINDOW = 10  # a hit is compared with this many hits listed just before it
+
+
+@dataclass
+class Groups:
+    """Per generation: the rank of every row's id, and each row's duplicate keys (-1: none):
+    its condition and section, and its answer's words. Keys are not chained: two records
+    are duplicates when they share a key, not when a third record links them."""
+
+    id_rank: np.ndarray  # int64 per row: position of the row's id in sorted order
+    section: np.ndarray  # int64 per row: focus and question type (structured records)
+    text: np.ndarray  # int64 per row: the answer's term multiset
+    primary: np.ndarray  # int64 per row: section, else text, else the row (for counting)
+    grouped: bool  # some key is shared by two or more rows
+    answer_sets: dict[int, np.ndarray] = field(default_factory=dict)  # row -> sorted term ids
+
+
+def groups(data: RankData) -> Groups:
+    """The generation's `Groups` (built on first use, kept with its caches)."""
+    caches = data.caches
+    g = caches.groups
+    if g is None:
+        g = caches.groups = _build_groups(data)
+    return g
+
+
+def _mix(x: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser: a well-spread 64-bit hash of each value."""
+    x = x.copy()
+    x ^= x >> np.uint64(30)
+    x *= np.uint64(0xBF58476D1CE4E5B9)
+    x ^= x >> np.uint64(27)
+    x *= np.uint64(0x94D049BB133111EB)
+    x ^= x >> np.uint64(31)
+    return x
+
+
+def _shared_key(codes: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """Dense ids of the codes of `valid` rows that occur on two or more rows; -1 elsewhere."""
+    out = np.full(len(codes), -1, np.int64)
+    if not valid.any():
+        return out
+    _, inv, counts = np.unique(codes[valid], return_inverse=True, return_counts=True,
+                               axis=0)
+    inv = inv.reshape(-1)
+    out[np.flatnonzero(valid)] = np.where(counts[inv] > 1, inv, -1)
+    return out
+
+
+def _build_groups(data: RankData) -> Groups:
+    n = data.n_rows
+    id_rank = np.empty(n, np.int64)
+    id_rank[np.argsort(np.asarray(data.ids, dtype=object), kind="stable")] = np.arange(n)
+    live = data.live
+    structured = (data.focus >= 0) & (data.qtype >= 0) & live
+    section_code = data.focus.astype(np.int64) * (len(data.qtypes) + 1) + data.qtype
+    section = _shared_key(section_code, structured)
+    # the answer's term multiset as two order-free 64-bit sums of hashed (term, count) pairs
+    ptr, tids, tfs = data.fwd["answer"]
+    sizes = np.diff(ptr)
+    has_text = live & (sizes >= MIN_ANSWER_TERMS)
+    pairs = (tids.astype(np.uint64) << np.uint64(16)) | tfs.astype(np.uint64)
+    sums = np.zeros((n, 2), np.uint64)
+    filled = np.flatnonzero(sizes > 0)
+    with np.errstate(over="ignore"):
+        for col, salt in enumerate((0x9E3779B97F4A7C15, 0xD1B54A32D192ED03)):
+            if len(filled):
+                sums[filled, col] = np.add.reduceat(_mix(pairs ^ np.uint64(salt)),
+                                                    ptr[filled])
+    text = _shared_key(sums, has_text)
+    primary = np.where(section >= 0, section, np.where(text >= 0, text + n, -1))
+    primary = np.where(primary >= 0, primary, 2 * n + np.arange(n))
+    grouped = bool((section >= 0).any() or (text >= 0).any())
+    return Groups(id_rank=id_rank, section=section, text=text, primary=primary,
+                  grouped=grouped)
+
+
+def order_rows(data: RankData, rows: np.ndarray, key: np.ndarray) -> np.ndarray:
+    """`rows` best first by `key` (higher first), ties by record id."""
+    return rows[np.lexsort((groups(data).id_rank[rows], -key))]
+
+
+def top_rows(data: RankData, rows: np.ndarray, key: np.ndarray, k: int) -> np.ndarray:
+    """The `k` best of `rows` by `key`, best first, ties by record id (every row tied with
+    the k-th is considered, so the choice never depends on row numbers)."""
+    if k <= 0:
+        return rows[:0]
+    if len(rows) > k:
+        part = np.argpartition(-key, k - 1)[:k]
+        keep = key >= key[part].min()
+        rows, key = rows[keep], key[keep]
+    return order_rows(data, rows, key)[:k]
+
+
+def distinct_count(data: RankData, rows: np.ndarray) -> int:
+    """How many distinct records `rows` hold: records of one condition and section count
+    once, and so do answers with the same words (near-identical ones are collapsed only
+    among the listed hits, so they are counted here)."""
+    g = groups(data)
+    if not g.grouped or not len(rows):
+        return len(rows)
+    return len(np.unique(g.primary[rows]))
+
+
+def _answer_set(data: RankData, g: Groups, row: int) -> np.ndarray:
+    got = g.answer_sets.get(row)
+    if got is None:
+        ptr, tids, _ = data.fwd["answer"]
+        got = np.unique(tids[ptr[row]: ptr[row + 1]])
+        if len(g.answer_sets) > 50_000:
+            g.answer_sets.clear()
+        g.answer_sets[row] = got
+    return got
+
+
+def _near(data: RankData, g: Groups, a: int, b: int) -> bool:
+    sa, sb = _answer_set(data, g, a), _answer_set(data, g, b)
+    small, large = sorted((len(sa), len(sb)))
+    if small < MIN_ANSWER_TERMS or small < NEAR_LENGTH_RATIO * large:
+        return False
+    inter = len(np.intersect1d(sa, sb, assume_unique=True))
+    return inter >= NEAR_JACCARD * (len(sa) + len(sb) - inter)
+
+
+def _same(g: Groups, a: int, b: int) -> bool:
+    return bool((g.section[a] >= 0 and g.section[a] == g.section[b])
+                or (g.text[a] >= 0 and g.text[a] == g.text[b]))
+
+
+def collapse(data: RankData, ordered: np.ndarray, need: int
+             ) -> tuple[list[int], dict[int, list[int]]]:
+    """Walk `ordered` rows (best first) and keep the first `need` distinct ones; returns the
+    kept rows and, per kept row, the rows collapsed into it (in rank order). A row collapses
+    into a kept row it shares a key with, or whose answer is near-identical (among the
+    NEAR_WINDOW hits kept last)."""
+    g = groups(data)
+    kept: list[int] = []
+    also: dict[int, list[int]] = {}
+    by_section: dict[int, int] = {}
+    by_text: dict[int, int] = {}
+    for r in ordered.tolist():
+        into = by_section.get(int(g.section[r]), -1) if g.section[r] >= 0 else -1
+        if into < 0 and g.text[r] >= 0:
+            into = by_text.get(int(g.text[r]), -1)
+        if into < 0:
+            into = next((k for k in kept[-NEAR_WINDOW:] if _near(data, g, k, r)), -1)
+        if into >= 0:
+            also.setdefault(into, []).append(r)
+            continue
+        if len(kept) >= need:
+            break
+        kept.append(r)
+        if g.section[r] >= 0:
+            by_section[int(g.section[r])] = r
+        if g.text[r] >= 0:
+            by_text[int(g.text[r])] = r
+    return kept, also
+
+
+def duplicates_of(data: RankData, row: int, matched: np.ndarray, near: Sequence[int] = (),
+                  limit: int = MAX_ALSO) -> list[int]:
+    """The rows collapsed into `row`: the other matching rows sharing a key with it, by
+    record id, then the near-identical ones found beside it (`near`); at most `limit`."""
+    g = groups(data)
+    out: list[int] = []
+    if g.grouped and (g.section[row] >= 0 or g.text[row] >= 0):
+        same = np.zeros(len(matched), dtype=bool)
+        if g.section[row] >= 0:
+            same |= g.section == g.section[row]
+        if g.text[row] >= 0:
+            same |= g.text == g.text[row]
+        rows = np.flatnonzero(same & matched)
+        rows = rows[rows != row]
+        out = rows[np.argsort(g.id_rank[rows], kind="stable")].tolist()
+    out += [r for r in near if r not in out]
+    return out[:limit]

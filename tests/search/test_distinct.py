@@ -1,0 +1,115 @@
+"""Distinct results (issue F item 4): ties break on the record id whatever the row order of
+the build, and duplicate answers (same condition and section, same or nearly the same words)
+collapse into one hit that names the others."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from indexer.index.build import build_index
+from indexer.index.store import IndexStore
+from indexer.records import Record
+from indexer.search import rank_ids, search
+
+FILLER = ("otters", "badgers", "ferrets", "weasels", "stoats", "minks")
+
+
+def _tied(ids: list[str]) -> list[Record]:
+    """Records that score the same for "lantern": one mention each, same length."""
+    return [Record(id=rid, question=f"Question {FILLER[i]}",
+                   answer=f"The lantern glows over {FILLER[i]} tonight.")
+            for i, rid in enumerate(ids)]
+
+
+def _structured(rid: str, source: str, answer: str) -> Record:
+    return Record(id=rid, question="What are the symptoms of Quilt Fever ?", answer=answer,
+                  focus="Quilt Fever", qtype="symptoms", source=source)
+
+
+RECORDS = [
+    *_tied(["tie-c", "tie-a", "tie-e", "tie-b", "tie-f", "tie-d"]),
+    _structured("qf-1", "institute one", "Quilt fever brings a rash, chills and aching "
+                "joints that last a week."),
+    _structured("qf-2", "institute two", "People with quilt fever notice chills first, "
+                "then a rash on the arms and aching joints."),
+    Record(id="copy-1", question="Can a kettle descaler burn skin?",
+           answer="Kettle descaler is an acid: rinse the skin with cold water for ten "
+                  "minutes and see a nurse if it blisters."),
+    Record(id="copy-2", question="Kettle descaler on my hand",
+           answer="Kettle descaler is an acid. Rinse the skin with cold water for ten "
+                  "minutes, and see a nurse if it blisters!"),
+    Record(id="near-1", question="Descaler in the eye",
+           answer="Descaler splashed in an eye needs rinsing with clean water for fifteen "
+                  "minutes while holding the eyelid open; take out contact lenses, do not rub the "
+                  "eye, and call for help quickly now"),
+    Record(id="near-2", question="Descaler splashed into eye",
+           answer="Descaler splashed in an eye needs rinsing with clean water for fifteen "
+                  "minutes while holding the eyelid open; take out contact lenses, do not rub the "
+                  "eye, and call for help quickly today"),
+]
+
+
+def _build(records: list[Record], folder: Path, full: bool = False) -> IndexStore:
+    build_index(records, folder, full=full)
+    return IndexStore(folder)
+
+
+def test_ties_break_on_the_record_id_whatever_the_build_order(tmp_path: Path) -> None:
+    forward = _build(RECORDS, tmp_path / "a")
+    backward = _build(list(reversed(RECORDS)), tmp_path / "b")
+    with forward.searcher() as s1, backward.searcher() as s2:
+        assert [s1.data.row_of(r) for r in ("tie-a", "tie-b")] != [
+            s2.data.row_of(r) for r in ("tie-a", "tie-b")]  # the rows really differ
+        one = [rid for rid, _ in rank_ids(s1, "lantern", limit=10)]
+        two = [rid for rid, _ in rank_ids(s2, "lantern", limit=10)]
+        assert one == two == ["tie-a", "tie-b", "tie-c", "tie-d", "tie-e", "tie-f"]
+        page1 = [h.id for h in search(s2, "lantern", limit=3).hits]
+        page2 = [h.id for h in search(s2, "lantern", limit=3, offset=3).hits]
+        assert page1 + page2 == one
+
+
+def test_a_full_rebuild_gives_the_same_lists(tmp_path: Path) -> None:
+    store = _build(RECORDS, tmp_path / "ix")
+    queries = ["lantern", "quilt fever", "descaler", "rash chills"]
+    with store.searcher() as s:
+        before = {q: rank_ids(s, q, limit=10) for q in queries}
+    build_index(list(reversed(RECORDS)), tmp_path / "ix", full=True)
+    with store.searcher() as s:
+        assert {q: rank_ids(s, q, limit=10) for q in queries} == before
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> IndexStore:
+    return _build(RECORDS, tmp_path_factory.mktemp("distinct") / "index")
+
+
+def test_same_condition_and_section_collapse_into_one_hit(sample: IndexStore) -> None:
+    with sample.searcher() as s:
+        res = search(s, "quilt fever rash")
+        assert [h.id for h in res.hits] == ["qf-1"] or [h.id for h in res.hits] == ["qf-2"]
+        hit = res.hits[0]
+        other = "qf-2" if hit.id == "qf-1" else "qf-1"
+        source = {"qf-1": "institute one", "qf-2": "institute two"}[other]
+        assert [(e.id, e.source) for e in hit.also_in] == [(other, source)]
+        assert res.total == 1
+        assert hit.to_dict()["also_in"][0]["id"] == other
+
+
+def test_same_words_collapse_and_near_identical_answers_too(sample: IndexStore) -> None:
+    with sample.searcher() as s:
+        res = search(s, "descaler")
+        ids = [h.id for h in res.hits]
+        assert len(ids) == 2, ids  # one of each pair
+        assert {ids[0][:-2], ids[1][:-2]} == {"copy", "near"}
+        for h in res.hits:
+            assert [e.id[:-2] for e in h.also_in] == [h.id[:-2]]
+        # rank_ids lists the same distinct records
+        assert [rid for rid, _ in rank_ids(s, "descaler")] == ids
+
+
+def test_different_answers_stay_apart(sample: IndexStore) -> None:
+    with sample.searcher() as s:
+        res = search(s, "lantern")
+        assert res.total == 6 and all(not h.also_in for h in res.hits)
