@@ -201,11 +201,35 @@ def parse_k2(data: bytes, url: str, *, encoding: str | None = None,
                                                 "itemView"):
         result = _parse_item_page(soup, url)
     else:
-        return PageParse(kind=OTHER, url=url)
+        return _other_page(soup, url)
     result.truncated = truncated
     if truncated:
         _mark_truncated(result)
     return result
+
+
+_MAIN_IDS = ("content", "main", "main-content", "article")
+
+
+def _other_page(soup: BeautifulSoup, url: str) -> PageParse:
+    """A page without K2 markup: its main text read like a text dump (labels, "Dear Dr X"
+    columns, numbered FAQs) when that gives at least one answered question; else OTHER."""
+    from indexer.ingest.parse.text import parse_text
+
+    main = (soup.find("main") or soup.find("article")
+            or next((el for i in _MAIN_IDS if (el := soup.find(id=i)) is not None), None)
+            or soup.body or soup)
+    page = parse_text("\n".join(element_lines(main if isinstance(main, Tag) else None)), url,
+                      source=source_name(url))
+    if not any(it.question and it.answer for it in page.items):
+        return PageParse(kind=OTHER, url=url)
+    title = _text(soup.find("h1")) or _text(soup.find("title"))
+    for item in page.items:
+        item.page_url = url
+        if len(page.items) == 1 and title:
+            item.title = title
+    page.problems = [p for p in page.problems if p.level != "error"]
+    return page
 
 
 def _declared_url(soup: BeautifulSoup) -> str:

@@ -1,5 +1,8 @@
 """Plain-text dumps of archive pages (like the seed): labels split the page into items.
 
+Other sites' forms ("Dear Dr X:" / "Dear Reader:" columns, numbered FAQs) are first rewritten
+as labels (`forms.py`); the same reader takes the main text of an HTML page that is not K2.
+
 The dump has no item boundaries, titles or links, so the labels are all there is:
 a ``Q`` segment followed by an ``A`` segment is one item; several ``Q`` segments in a row are one
 multi-part question; an ``A`` with no ``Q`` since the previous answer is an orphan answer
@@ -23,6 +26,7 @@ from indexer.ingest.parse.clean import (
     normalise_chars,
     page_of,
 )
+from indexer.ingest.parse.forms import as_labelled
 from indexer.ingest.parse.items import TEXT, TEXT_DUMP, PageParse, Problem, RawItem
 from indexer.ingest.parse.qa import label_of, segments
 from indexer.records import ORPHAN, TRUNCATED
@@ -72,7 +76,7 @@ def dump_lines(text: str) -> list[str]:
 
 def parse_text(text: str, path: str = "", *, source: str = TEXT_SOURCE) -> PageParse:
     """Parse the decoded text of one dumped page."""
-    lines = dump_lines(text)
+    lines = as_labelled(dump_lines(text))
     result = PageParse(kind=TEXT, url=path)
     first_label = next((i for i, ln in enumerate(lines) if label_of(ln)), len(lines))
     for line in lines[:first_label]:
