@@ -38,6 +38,10 @@ def _options(fn: Callable[..., Any]) -> Callable[..., Any]:
                           "or ~/.cache/qasearch)."),
         click.option("--save/--no-save", default=True, show_default=True,
                      help="Write the figures to bench/results/eval-<time>.json."),
+        click.option("--hybrid", is_flag=True,
+                     help="Also rank with hybrid search (words + embeddings fused as "
+                          "indexer/data/hybrid_weights.json says; needs the hybrid extra). "
+                          "Its indexes, with embeddings, are cached in CACHE/hybrid."),
     ]
     for opt in reversed(opts):
         fn = opt(fn)
@@ -45,7 +49,7 @@ def _options(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _run(sets: Sequence[str], folds: int, baseline: bool, as_json: bool, shared: str | None,
-         cache_dir: str | None, save: bool) -> None:
+         cache_dir: str | None, save: bool, hybrid: bool = False) -> None:
     from indexer.eval.liveqa import default_cache_dir
     from indexer.eval.report import evaluate_all, format_rows, save_rows
 
@@ -53,18 +57,54 @@ def _run(sets: Sequence[str], folds: int, baseline: bool, as_json: bool, shared:
     if not (root / "data").is_dir():
         raise click.ClickException(f"evaluation data not found: {root / 'data'}")
     cache = Path(cache_dir) if cache_dir else default_cache_dir()
+    if hybrid:
+        from indexer.text.embed import EmbeddingUnavailable, require
+
+        try:
+            require()  # before the lexical runs: say at once what to install
+        except EmbeddingUnavailable as exc:
+            raise click.ClickException(str(exc)) from exc
     start = time.monotonic()
     try:
         rows = evaluate_all(root, cache, sets=sets, folds=folds, baseline=baseline,
                             say=lambda msg: click.echo(msg, err=True))
+        if hybrid:
+            rows = _with_hybrid(rows, root, cache, sets, folds)
     except (OSError, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
     seconds = time.monotonic() - start
     click.echo(json.dumps(rows, indent=1) if as_json else format_rows(rows))
     if save:
-        params = {"sets": list(sets), "folds": folds, "baseline": baseline}
+        params = {"sets": list(sets), "folds": folds, "baseline": baseline, "hybrid": hybrid}
         path = save_rows(rows, RESULTS, params=params, seconds=seconds)
         click.echo(f"{seconds:.0f} s; figures saved to {path}", err=True)
+
+
+def _with_hybrid(rows: list[dict[str, Any]], root: Path, cache: Path, sets: Sequence[str],
+                 folds: int) -> list[dict[str, Any]]:
+    """`rows` with a "qasearch-hybrid" row after each set's qasearch row: the same sets run
+    with QASEARCH_HYBRID=1 on indexes built with embeddings (cache/hybrid)."""
+    import os
+
+    from indexer.eval.report import QASEARCH, evaluate_all
+
+    before = os.environ.get("QASEARCH_HYBRID")
+    os.environ["QASEARCH_HYBRID"] = "1"
+    try:
+        extra = evaluate_all(root, cache / "hybrid", sets=sets, folds=folds, baseline=False,
+                             say=lambda msg: click.echo(f"hybrid: {msg}", err=True))
+    finally:
+        if before is None:
+            os.environ.pop("QASEARCH_HYBRID", None)
+        else:
+            os.environ["QASEARCH_HYBRID"] = before
+    by_set = {r["set"]: {**r, "system": f"{QASEARCH}-hybrid"} for r in extra}
+    out = []
+    for r in rows:
+        out.append(r)
+        if r["system"] == QASEARCH and r["set"] in by_set:
+            out.append(by_set[r["set"]])
+    return out
 
 
 @click.command("lay")

@@ -141,7 +141,7 @@ def load_minilm(threads: int | None = None) -> Embedder:
         raise
     except Exception as exc:  # a broken install: say so instead of a traceback
         raise EmbeddingUnavailable(f"cannot load the embedding model: {exc}") from exc
-    return Embedder(tok, encoder, MODEL_ID, DIMS)
+    return Embedder(tok, encoder, f"{MODEL_ID}-{MAX_TOKENS}", DIMS)  # the cache key
 
 
 _LOCK = threading.Lock()
