@@ -215,6 +215,16 @@ def run(s: Session, typed: str, category: list[str] | None, need: int,
     if not autocorrect:
         plan = plan_query(data, pq)
         return Outcome(pq, plan, execute(s, plan, category, need), did_you_mean)
+    if correction is not None and all(spell.rare(f) for f in correction.changes.values()):
+        # a correction onto rare terms ("long cvid" for "long covid") is only offered: the
+        # typed words are searched, and the correction only when they find nothing
+        plan = plan_query(data, pq, spell=spell)
+        ranked = execute(s, plan, category, need)
+        if not ranked.total:
+            plan2, ranked2 = _run_corrected(s, correction, category, need, spell)
+            if ranked2.total:
+                return Outcome(pq, plan2, ranked2, did_you_mean, corrected=True)
+        return Outcome(pq, plan, ranked, did_you_mean)
     plan = None
     unknown = _unknown_words(data, correction) if correction is not None else []
     if unknown and any(t in synonym_terms(s) for terms in unknown for t in terms):

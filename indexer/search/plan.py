@@ -23,6 +23,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,7 @@ from indexer.search.query import Item, ParsedQuery
 from indexer.search.scoring import Alternative, Clause, get_scorer
 from indexer.text.analysis import STOP_WORDS, WORD_RE, fold, phrase_key, stem
 from indexer.text.qtypes import question_types, with_related
+from indexer.text.spelling import contractions
 from indexer.text.synonyms import find_synonyms
 
 ALL_WORDS_MAX = 4  # up to this many units, every one must match
@@ -354,9 +356,16 @@ def _query_weights(data: RankData, clauses: list[Clause]) -> dict[int, float]:
                 w = a.weight
             for t in a.terms:
                 tid = data.term_id(t)
-                if tid is not None and scorer.term(t)[2]:
+                if tid is not None and t not in _contraction_terms() and scorer.term(t)[2]:
                     out[tid] = max(out.get(tid, 0.0), w)
     return out
+
+
+@lru_cache(maxsize=1)
+def _contraction_terms() -> frozenset[str]:
+    """Index terms of contractions typed without the apostrophe ("cant"): never a condition's
+    name ("Cant syndrome"), though they are searched as typed."""
+    return frozenset(stem(w) for w in contractions() if w not in STOP_WORDS)
 
 
 def _focus_terms(data: RankData, pq: ParsedQuery, units: list[_Unit]) -> set[str]:
@@ -442,8 +451,8 @@ def _add_correction(u: _Unit, spell: Any, scorer: Any, plan: Plan) -> None:
     if not word:
         return
     fix = spell.correct(word)
-    if not fix or fix == word:
-        return
+    if not fix or fix == word or spell.rare(fix):
+        return  # a rare term is only offered (did you mean), not searched for the word
     terms = tuple(stem(w) for w in fix.split() if w not in STOP_WORDS)
     if not terms:
         return

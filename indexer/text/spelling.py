@@ -3,8 +3,14 @@ experts wrote; visitors' questions are where the misspellings are).
 
 Candidates come from a symmetric-delete table (every vocabulary word with one letter left
 out), checked with the Damerau edit distance: "accupuncture", "sciatia", "insomina" and
-"pnuemonia" are one edit from a frequent corpus word. A word is corrected when the corpus
-does not know it, or knows it only as a rare variant of a much more frequent word.
+"pnuemonia" are one edit from a frequent corpus word.
+
+Spelling that does no harm (issue F): with a general English dictionary (`english_words`:
+the frequency dictionary that the symspellpy package ships), a word is corrected only when
+neither the corpus nor the dictionary knows it ("covid" stays "covid"), contractions are
+never corrected, and a correction onto a rare term (one the dictionary does not know and
+the corpus seldom uses: "cvid") is `rare`: callers offer it as "Did you mean" and keep
+searching what was typed.
 """
 
 from __future__ import annotations
@@ -12,6 +18,9 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from nltk.metrics.distance import edit_distance
@@ -26,7 +35,34 @@ SHORT_WORD = 5  # words this short are corrected only for a missing, extra or sw
 SPLIT_MIN_LEN = 3  # a run-together word is split into parts of at least this many letters
 SPLIT_MIN_COUNT = 2  # ...each seen at least this often
 CORRECT_MEMO_SIZE = 50_000  # words whose correction (or none) is remembered
+RARE_TARGET_COUNT = 50  # a correction the dictionary does not know, used less often than
+# this in the corpus, is only offered ("Did you mean"), never searched in place of the word
+ENGLISH_DICTIONARY = "frequency_dictionary_en_82_765.txt"  # in the symspellpy package
+CONTRACTIONS_FILE = Path(__file__).resolve().parent.parent / "data" / "contractions.txt"
 _UNSEEN = object()
+
+
+@lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """The words of a general English dictionary: symspellpy's frequency dictionary (82,765
+    words from Google Books n-grams intersected with SCOWL), read from the installed package;
+    empty when the package is missing (then only the corpus knows words)."""
+    try:
+        text = resources.files("symspellpy").joinpath(ENGLISH_DICTIONARY).read_text("utf-8")
+    except (ModuleNotFoundError, FileNotFoundError):
+        return frozenset()
+    return frozenset(line.split(" ", 1)[0] for line in text.splitlines() if line)
+
+
+@lru_cache(maxsize=1)
+def contractions() -> frozenset[str]:
+    """English contractions as visitors type them, with and without the apostrophe, folded
+    ("cant", "dont", "im"): never corrected, never a condition's name."""
+    out: set[str] = set()
+    for line in CONTRACTIONS_FILE.read_text(encoding="utf-8").splitlines():
+        for w in line.split("#", 1)[0].split():
+            out.add(w.replace("'", ""))
+    return frozenset(out)
 
 
 @dataclass
@@ -41,9 +77,11 @@ class SpellIndex:
     whose stem is known is an inflection ("taking" of "take"), not a misspelling."""
 
     def __init__(self, counts: dict[str, int],
-                 known_stem: Callable[[str], bool] | None = None) -> None:
+                 known_stem: Callable[[str], bool] | None = None,
+                 english: frozenset[str] = frozenset()) -> None:
         self.counts = counts
         self.known_stem = known_stem
+        self.english = english
         self.deletes: dict[str, list[str]] = {}
         self._memo: dict[str, str | None] = {}
         for w, c in counts.items():
@@ -101,10 +139,21 @@ class SpellIndex:
         memo[word] = fix
         return fix
 
+    def rare(self, fix: str) -> bool:
+        """Is `fix` (a correction) a rare term: a word of it that the dictionary does not
+        know and the corpus seldom uses ("cvid" for "covid")? Only with a dictionary."""
+        return bool(self.english) and any(
+            w not in self.english and self.counts.get(w, 0) < RARE_TARGET_COUNT
+            for w in fix.split())
+
     def _correct(self, word: str) -> str | None:
         if len(word) < MIN_WORD_LEN or not word.isalpha() or word in STOP_WORDS:
             return None
+        if self.english and (word in self.english or word in contractions()):
+            return None  # a word of English, not a slip
         known = self.counts.get(word, 0)
+        if known and self.english:
+            return None  # the corpus knows it too
         if known > RARE_COUNT:
             return None
         if not known and self.known_stem is not None and self.known_stem(stem(word)):
@@ -157,7 +206,8 @@ def spell_index(gen: Any) -> SpellIndex:
             idx = gen.cache.get("spell")
             if idx is None:
                 idx = gen.cache["spell"] = SpellIndex(gen.data.words,
-                                                      known_stem=_expert_stem(gen.data))
+                                                      known_stem=_expert_stem(gen.data),
+                                                      english=english_words())
     return idx
 
 
