@@ -8,10 +8,16 @@
 
 Access: every editor page and editor API route needs the editor token
 (``QASEARCH_EDITOR_TOKEN``). The API takes it as ``Authorization: Bearer <token>``; pages take
-a session cookie set by the login form (Secure, HttpOnly, SameSite=Strict). The cookie holds
-an expiry and an HMAC of it under the token, never the token itself, so changing the token
-ends every session. Comparisons are constant-time (`hmac.compare_digest`). With no token
+a session cookie set by the login form (HttpOnly, SameSite=Strict, and Secure whenever the
+request came over HTTPS, directly or through a trusted proxy: a browser drops a Secure cookie
+set over plain HTTP, so it is not marked Secure there). The login then checks that the browser
+sent the cookie back and says so when it did not. The cookie holds an expiry and an HMAC of it
+under the token, never the token itself, so changing the token ends every session. Comparisons
+are constant-time (`hmac.compare_digest`). Wrong tokens are throttled per client with
+exponential back-off (`search_app.loginthrottle`: 429 with Retry-After). With no token
 configured the editor routes are closed (401), never open.
+
+The duplicates pages and API live in `search_app.editor_duplicates` (same blueprint).
 """
 
 from __future__ import annotations
@@ -28,7 +34,8 @@ from indexer.editors.report import TEMPLATE_DIR as REPORT_TEMPLATES
 from indexer.limits import MAX_SIMILAR as SIMILAR_MAX
 from search_app import params
 from search_app.index import searcher
-from search_app.responses import ApiError, ok
+from search_app.loginthrottle import LoginThrottle
+from search_app.responses import ok
 from search_app.settings import Settings
 
 # the duplicates page includes the library's template of the groups (one for page and report)
@@ -36,6 +43,7 @@ editor_bp = Blueprint("editor", __name__, template_folder=str(REPORT_TEMPLATES))
 
 COOKIE = "qasearch_editor"
 SESSION_SECONDS = 12 * 3600
+THROTTLE_KEY = "qasearch.login_throttle"
 
 
 @editor_bp.record_once
@@ -47,9 +55,12 @@ def _configure(state: Any) -> None:
     settings = state.app.config.get("QASEARCH")
     if settings is not None:
         similar.configure(settings)
+    storage = getattr(settings, "rate_limit_storage", "") if settings is not None else ""
+    state.app.extensions[THROTTLE_KEY] = LoginThrottle(storage or "")
 
 
-def _settings() -> Settings:
+def settings() -> Settings:
+    """The app's settings."""
     return current_app.config["QASEARCH"]
 
 
@@ -58,7 +69,7 @@ def _settings() -> Settings:
 
 
 def _token() -> str:
-    return _settings().editor_token or ""
+    return settings().editor_token or ""
 
 
 def _sign(token: str, expires: int) -> str:
@@ -136,26 +147,62 @@ def _safe_next(target: str) -> str:
     return url_for("editor.dashboard")
 
 
+def _throttle() -> LoginThrottle:
+    return current_app.extensions[THROTTLE_KEY]
+
+
+def _no_cookie_message() -> str:
+    msg = ("You signed in, but your browser did not send the session cookie back, so you are "
+           "still signed out. Allow cookies for this site and sign in again.")
+    if not request.is_secure:
+        msg += (" If cookies are allowed, open the site over HTTPS (or, behind a reverse proxy "
+                "that terminates HTTPS, set QASEARCH_TRUSTED_PROXIES so the server knows).")
+    return msg
+
+
 @editor_bp.route("/editor/login", methods=["GET", "POST"])
 def login() -> Response:
     token = _token()
     if request.method == "GET":
         if is_editor():
-            return redirect(url_for("editor.dashboard"))
+            return redirect(_safe_next(request.args.get("next", "")))
+        if request.args.get("check") and token:  # back from a sign-in: the cookie is missing
+            return _login_page(401, _no_cookie_message())
         return _login_page(401 if not token else 200)
+    throttle = _throttle()
+    client = throttle.client(request.remote_addr)
+    verdict = throttle.check(client)
+    if not verdict.allowed:
+        return _throttled(verdict.retry_after)
     given = (request.form.get("token") or "").strip()
     if not token or not given or not hmac.compare_digest(given.encode(), token.encode()):
-        return _login_page(401, "That token is not right." if token else "")
-    resp = redirect(_safe_next(request.form.get("next", "")), code=303)
-    resp.set_cookie(COOKIE, make_cookie_value(token), max_age=SESSION_SECONDS, secure=True,
-                    httponly=True, samesite="Strict", path="/")
+        if not token:
+            return _login_page(401)
+        after = throttle.failed(client)
+        msg = "That token is not right."
+        if not after.allowed:
+            msg += f" Too many wrong tokens: wait {after.retry_after} seconds before trying again."
+        return _login_page(401, msg)
+    throttle.succeeded(client)
+    target = _safe_next(request.form.get("next", ""))
+    resp = redirect(url_for("editor.login", check=1, next=target), code=303)
+    resp.set_cookie(COOKIE, make_cookie_value(token), max_age=SESSION_SECONDS,
+                    secure=request.is_secure, httponly=True, samesite="Strict", path="/")
+    return resp
+
+
+def _throttled(retry_after: int) -> Response:
+    resp = _login_page(429, f"Too many wrong tokens from this connection. Try again in "
+                            f"{retry_after} seconds.")
+    resp.headers["Retry-After"] = str(retry_after)
     return resp
 
 
 @editor_bp.post("/editor/logout")
 def logout() -> Response:
     resp = redirect(url_for("editor.login"), code=303)
-    resp.delete_cookie(COOKIE, path="/", secure=True, httponly=True, samesite="Strict")
+    resp.delete_cookie(COOKIE, path="/", secure=request.is_secure, httponly=True,
+                       samesite="Strict")
     return resp
 
 
@@ -177,18 +224,12 @@ def _similar(q: str, limit: int) -> list[Any]:
     return similar_questions(searcher(), q, limit=limit)
 
 
-def _duplicates() -> list[Any]:
-    from indexer.editors.duplicates import duplicate_clusters
-
-    return duplicate_clusters(searcher())
-
-
 def _query_log() -> Any:
     from indexer.editors.querylog import QueryLog
 
     log = current_app.extensions.get("qasearch.querylog")
     if log is None:
-        log = QueryLog(_settings())
+        log = QueryLog(settings())
         current_app.extensions["qasearch.querylog"] = log
     return log
 
@@ -214,19 +255,9 @@ def api_editor_similar() -> Response:
     return api_similar()
 
 
-@editor_bp.get("/api/editor/duplicates")
-def api_editor_duplicates() -> Response:
-    limit = params.integer("limit", 100, minimum=1, maximum=5000)
-    offset = params.integer("offset", 0, minimum=0, maximum=10**6)
-    clusters = _duplicates()
-    page = clusters[offset: offset + limit]
-    return ok({"total": len(clusters), "offset": offset, "limit": limit,
-               "clusters": [c.to_dict() for c in page]})
-
-
 @editor_bp.get("/api/editor/queries")
 def api_editor_queries() -> Response:
-    days = params.integer("days", _settings().query_log_retention_days, minimum=1,
+    days = params.integer("days", settings().query_log_retention_days, minimum=1,
                           maximum=3650)
     limit = params.integer("limit", 50, minimum=1, maximum=1000)
     return ok(_query_log().report(days=days, limit=limit).to_dict())
@@ -240,32 +271,37 @@ def api_editor_queries() -> Response:
 @editor_bp.get("/editor")
 def dashboard() -> str:
     q = params.query(required=False)
-    hits = _similar(q, 20) if q else []
-    return render_template("editor/similar.html", q=q, hits=hits, editor_nav="similar")
+    hits = [_similar_view(h) for h in _similar(q, 20)] if q else []
+    return render_template("editor/similar.html", q=q, hits=hits, editor_nav="similar",
+                           threshold=_flag_threshold())
 
 
-@editor_bp.get("/editor/duplicates")
-def duplicates_page() -> str:
-    per_page = 50
-    page = params.integer("page", 1, minimum=1, maximum=10**5)
-    kind = (request.args.get("kind") or "").strip()
-    clusters = _duplicates()
-    if kind in ("same question", "stock answer"):
-        clusters = [c for c in clusters if c.kind == kind]
-    elif kind:
-        raise ApiError(400, "invalid_parameter", "kind must be 'same question' or "
-                                                 "'stock answer'", "kind")
-    pages = max(1, (len(clusters) + per_page - 1) // per_page)
-    shown = clusters[(page - 1) * per_page: page * per_page]
-    return render_template("editor/duplicates.html", clusters=shown, total=len(clusters),
-                           page=page, pages=pages, kind=kind, start=(page - 1) * per_page,
-                           editor_nav="duplicates")
+def _flag_threshold() -> float:
+    from indexer.editors.similar import model
+
+    return model.scoring(bool(getattr(settings(), "semantic", False))).threshold
+
+
+def _similar_view(hit: Any) -> dict[str, Any]:
+    """A similar hit for the page: why it is (not) flagged in words, and each matched term
+    as the draft and the archived question wrote it (never a stem)."""
+    from indexer.editors.similar import VERDICTS, written_words
+
+    theirs = written_words(hit.question)
+    view = hit.to_dict()
+    view["why"] = VERDICTS.get(getattr(hit, "verdict", ""), "")
+    view["matches"] = [{"yours": m.term, "theirs": theirs.get(m.stem, ""), "fields": m.fields,
+                        "via": m.via} for m in hit.matches]
+    return view
 
 
 @editor_bp.get("/editor/queries")
 def queries_page() -> str:
-    days = params.integer("days", _settings().query_log_retention_days, minimum=1,
+    days = params.integer("days", settings().query_log_retention_days, minimum=1,
                           maximum=3650)
     report = _query_log().report(days=days, limit=100)
     return render_template("editor/queries.html", report=report, days=days,
                            editor_nav="queries")
+
+
+from search_app import editor_duplicates  # noqa: E402,F401  (its routes join editor_bp)

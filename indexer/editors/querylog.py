@@ -163,6 +163,9 @@ class QueryReport:
     hidden_queries: int  # distinct queries held back because fewer than k sessions sent them
     top: list[QueryStat]  # most searched
     not_found: list[QueryStat]  # most searched among those that found nothing
+    hidden_searches: int = 0  # searches of the held-back queries
+    hidden_zero_results: int = 0  # ... and those of them that found nothing
+    hidden_zero_queries: int = 0  # held-back queries that found nothing at least once
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -313,7 +316,7 @@ class QueryLog:
         for qkey, wording, searches, zero, last in rows:
             grouped.setdefault(qkey, []).append((wording, int(searches), int(zero), last))
         stats: list[QueryStat] = []
-        total = zero_total = hidden = 0
+        total = zero_total = hidden = hidden_searches = hidden_zero = hidden_zero_queries = 0
         for qkey, variants in grouped.items():
             searches = sum(v[1] for v in variants)
             zero = sum(v[2] for v in variants)
@@ -322,6 +325,9 @@ class QueryLog:
             n_sessions = int(sess.get(qkey, 0))
             if n_sessions < k_eff:
                 hidden += 1
+                hidden_searches += searches
+                hidden_zero += zero
+                hidden_zero_queries += 1 if zero else 0
                 continue
             variants.sort(key=lambda v: (-v[1], v[0]))
             stats.append(
@@ -347,6 +353,9 @@ class QueryLog:
             hidden_queries=hidden,
             top=top,
             not_found=not_found,
+            hidden_searches=hidden_searches,
+            hidden_zero_results=hidden_zero,
+            hidden_zero_queries=hidden_zero_queries,
         )
 
 
@@ -370,7 +379,8 @@ def render_report(report: QueryReport, fmt: str = "text") -> str:
         f"Query statistics {report.since} .. {report.until} "
         f"(shown when sent by at least {report.k} sessions)",
         f"searches: {report.total_searches}, found nothing: {report.total_zero_results}, "
-        f"queries held back (fewer than {report.k} sessions): {report.hidden_queries}",
+        f"queries held back (fewer than {report.k} sessions): {report.hidden_queries} "
+        f"({report.hidden_searches} searches, {report.hidden_zero_results} found nothing)",
         "",
     ]
     for title, rows in (

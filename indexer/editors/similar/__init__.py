@@ -40,9 +40,10 @@ from indexer.editors.similar.features import (
     subject_of,
     terms_of,
     type_similarity,
+    written_words,
 )
-from indexer.editors.similar.index import SEMANTIC_NEAREST, QuestionIndex
-from indexer.editors.similar.model import FEATURES, flag
+from indexer.editors.similar.index import SEMANTIC_NEAREST, ExplainedHit, QuestionIndex
+from indexer.editors.similar.model import FEATURES, VERDICTS, flag
 from indexer.editors.similar.service import (
     configure,
     question_index,
@@ -53,8 +54,10 @@ from indexer.editors.similar.service import (
 __all__ = [
     "FEATURES",
     "SEMANTIC_NEAREST",
+    "VERDICTS",
     "Draft",
     "Entry",
+    "ExplainedHit",
     "QuestionIndex",
     "configure",
     "core_text",
@@ -67,4 +70,5 @@ __all__ = [
     "terms_of",
     "type_similarity",
     "warm",
+    "written_words",
 ]

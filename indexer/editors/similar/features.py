@@ -104,12 +104,7 @@ def subject_of(text: str) -> str:
 def make_draft(text: str) -> Draft:
     """The draft question `text` analysed."""
     terms = terms_of(text)
-    word_of: dict[str, str] = {}
-    for m in WORD_RE.findall(text or ""):
-        w = fold(m)
-        if w and w not in STOP_WORDS:
-            st = stem(w)
-            word_of.setdefault(_CANON.get(st, st), m)
+    word_of = written_words(text)
     return Draft(
         text=text,
         terms=terms,
@@ -119,6 +114,18 @@ def make_draft(text: str) -> Draft:
         types=qt.detect(text),
         words=word_of,
     )
+
+
+def written_words(text: str) -> dict[str, str]:
+    """Each term of `text` -> the first word that gave it, as written ("pregnant" for
+    "pregnan"): what "why it matched" shows instead of stems."""
+    word_of: dict[str, str] = {}
+    for m in WORD_RE.findall(text or ""):
+        w = fold(m)
+        if w and w not in STOP_WORDS:
+            st = stem(w)
+            word_of.setdefault(_CANON.get(st, st), m)
+    return word_of
 
 
 def make_entry(rec: Record) -> Entry:
