@@ -8,7 +8,9 @@ Each input path is classified:
   the MedQuAD reader;
 - ``.html``/``.htm``/``.php`` or no suffix (a page of a raw page store, whose file names may
   carry ``@<query>``) -> K2 page parser (`k2.py`); the page URL is the ``url`` of its
-  ``.meta.json`` sidecar, else rebuilt from the store layout ``<host>/<path>``;
+  ``.meta.json`` sidecar, else rebuilt from the store layout ``<host>/<path>``; a page without
+  K2 markup is read like a text dump (labels, "Dear Dr X" columns, numbered FAQs) and gives
+  records only when a question there has an answer;
 - ``.txt`` -> plain-text dump parser (`text.py`); inside a walked directory a ``.txt`` without
   any Q/A label (a readme, robots.txt) is skipped with a note;
 - ``.jsonl`` -> records passed through with their ids kept;
@@ -18,8 +20,11 @@ Items from K2 pages and text dumps are merged (`merge.py`); record ids are uniqu
 whole result (a repeated id keeps its first record and is reported).
 
 Bad input never stops the run: an empty, binary, unreadable or too large page (over
-`MAX_BYTES`, 20 MB) is reported as a Problem and skipped; a page that is not UTF-8 is decoded
-as cp1252 (reported as a note) and parsed.
+`MAX_BYTES`, 20 MB) is reported as a Problem and skipped; a page in UTF-16/UTF-32 (byte order
+mark, or BOM-less UTF-16) is decoded as such and one that is not UTF-8 as cp1252 (each reported
+as a note) and parsed. A block with text that gives no record is a warning with its page and
+position (``Problem.lost``, counted as "item blocks lost"); a cut-off copy of an item whose
+text a complete copy supplied is only a note.
 """
 
 from __future__ import annotations
