@@ -52,7 +52,7 @@ def index_command(sources: tuple[str, ...], index_dir: str | None, full: bool, q
         click.echo(f"reading {', '.join(map(str, paths))}", err=True)
     result = parse_paths(paths)
     for problem in result.problems[:20]:
-        click.echo(f"skipped: {problem.path}: {problem.message}", err=True)
+        click.echo(str(problem), err=True)  # "<page>, <position>: <level>: <message>"
     if len(result.problems) > 20:
         click.echo(f"... and {len(result.problems) - 20} more problems", err=True)
     if not result.records and not allow_empty:
