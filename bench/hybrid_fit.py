@@ -98,7 +98,8 @@ def set_runs(ds: DevSet, cache: Path, depth: int) -> dict[str, dict]:
     from indexer.index.store import IndexStore
     from indexer.index.vectors import load_vectors
     from indexer.search import rank_ids
-    from indexer.search.fuse import Fusion, fuse
+    from indexer.search.execute import run
+    from indexer.search.fuse import Fusion, fuse_ranked
     from indexer.text.embed import embedder
 
     os.environ["QASEARCH_HYBRID"] = "1"  # the build embeds the records
@@ -110,19 +111,20 @@ def set_runs(ds: DevSet, cache: Path, depth: int) -> dict[str, dict]:
         vectors = load_vectors(s.gen.path, s.data.n_rows)
         if vectors is None:
             raise SystemExit(f"{index_dir}: no embeddings (was the hybrid extra installed?)")
-        ids, row = s.data.ids, {rid: i for i, rid in enumerate(s.data.ids) if rid}
+        ids = s.data.ids
         for (qid, text), qv in zip(ds.topics, qvecs, strict=True):
-            lex = rank_ids(s, text, limit=depth)
+            lex = rank_ids(s, text, limit=10)
             runs["lexical"][qid] = lex[:10]
             cos = vectors.cosines(qv)
             live = s.data.live
             top = np.argsort(-np.where(live, cos, -np.inf))[:10]
             runs["cosine"][qid] = [(ids[i], float(cos[i])) for i in top]
-            lrows = np.array([row[d] for d, _ in lex], dtype=np.int64)
-            lsc = np.zeros(s.data.n_rows)
-            lsc[lrows] = [sc for _, sc in lex]
+            ranked = run(s, text, None, 10).ranked  # what `search` fuses: see fuse.py
             for m, w in GRID:
-                rows, fused = fuse(lrows, lsc, cos, Fusion(m, w, depth=depth), live)
+                if ranked is None or not ranked.total:  # words that match nothing stay so
+                    runs[f"{m}:{w}"][qid] = []
+                    continue
+                rows, fused = fuse_ranked(ranked, cos, Fusion(m, w, depth=depth), live)
                 top10 = zip(rows[:10], fused[:10], strict=True)
                 runs[f"{m}:{w}"][qid] = [(ids[r], float(f)) for r, f in top10]
     return runs

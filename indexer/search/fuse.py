@@ -87,6 +87,30 @@ def fuse(lex_rows: np.ndarray, lex_scores: np.ndarray, cosines: np.ndarray, fusi
     return rows[order], fused[order]
 
 
+def lexical_rows(ranked: Any, allowed: np.ndarray, depth: int) -> np.ndarray:
+    """The lexical ranking's best `depth` rows: the rows the search ordered (`ranked.rows`,
+    the first page or more), then the other matching `allowed` rows by score."""
+    head = np.asarray(ranked.rows, dtype=np.int64)[:depth]
+    if len(head) >= depth:
+        return head
+    rest = ranked.matched & allowed
+    rest[head] = False
+    more = np.flatnonzero(rest)
+    if len(more) > depth - len(head):
+        scores = ranked.scores[more]
+        keep = np.argpartition(-scores, depth - len(head) - 1)[: depth - len(head)]
+        more = more[keep]
+    more = more[np.lexsort((more, -ranked.scores[more]))]
+    return np.concatenate([head, more])
+
+
+def fuse_ranked(ranked: Any, cosines: np.ndarray, fusion: Fusion, allowed: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """`fuse` of a search's lexical outcome (`indexer.search.execute.Ranked`)."""
+    lex = lexical_rows(ranked, allowed, fusion.depth)
+    return fuse(lex, ranked.scores, cosines, fusion, allowed)
+
+
 def _ranks(rows: np.ndarray, ranking: np.ndarray) -> np.ndarray:
     """1-based rank of each of `rows` in `ranking`; rows not in it rank just past its end."""
     pos = {int(r): i for i, r in enumerate(ranking, 1)}
@@ -148,7 +172,7 @@ def apply_hybrid(s: Any, text: str, out: Any, category: list[str] | None) -> Any
         return out
     data, ranked = s.data, out.ranked
     allowed = data.live & category_rows(data, category) if category else data.live
-    rows, fused = fuse(ranked.rows, ranked.scores, vectors.cosines(qvec), _fusion(s), allowed)
+    rows, fused = fuse_ranked(ranked, vectors.cosines(qvec), _fusion(s), allowed)
     rest = ranked.rows[~np.isin(ranked.rows, rows)]
     scores = np.zeros(data.n_rows, dtype=np.float32)
     scores[rows] = fused

@@ -59,6 +59,18 @@ def test_embedding_side_respects_allowed_rows() -> None:
     assert 1 not in rows and set(rows) == {0, 2}
 
 
+def test_lexical_side_extends_the_ordered_page_by_score() -> None:
+    from types import SimpleNamespace
+
+    from indexer.search.fuse import lexical_rows
+
+    ranked = SimpleNamespace(rows=np.array([2]), scores=np.array([0.5, 0.9, 3.0, 0.7, 5.0]),
+                             matched=np.array([True, True, True, True, False]))
+    allowed = np.array([True, True, True, False, True])
+    assert list(lexical_rows(ranked, allowed, 10)) == [2, 1, 0]  # 3 not allowed, 4 unmatched
+    assert list(lexical_rows(ranked, allowed, 2)) == [2, 1]
+
+
 def test_bad_fusion_and_the_fitted_file() -> None:
     with pytest.raises(ValueError):
         Fusion("max", 0.5)
