@@ -24,7 +24,7 @@ from indexer.search.distinct import collapse, distinct_count, top_rows
 from indexer.search.plan import Plan, plan_query
 from indexer.search.query import ParsedQuery, clean_text, parse
 from indexer.search.scoring import get_scorer
-from indexer.text.analysis import STOP_WORDS, stem, words
+from indexer.text.analysis import STOP_WORDS, fold, stem, words
 from indexer.text.spelling import Correction, SpellIndex, correct_query, spell_index
 from indexer.text.synonyms import lay_terms
 
@@ -215,7 +215,9 @@ def run(s: Session, typed: str, category: list[str] | None, need: int,
     if not autocorrect:
         plan = plan_query(data, pq)
         return Outcome(pq, plan, execute(s, plan, category, need), did_you_mean)
-    if correction is not None and all(spell.rare(f) for f in correction.changes.values()):
+    if correction is not None and all(
+            spell.rare(f, fold(w)) for w, f in correction.changes.items()
+    ):
         # a correction onto rare terms ("long cvid" for "long covid") is only offered: the
         # typed words are searched, and the correction only when they find nothing
         plan = plan_query(data, pq, spell=spell)

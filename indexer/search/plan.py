@@ -451,7 +451,7 @@ def _add_correction(u: _Unit, spell: Any, scorer: Any, plan: Plan) -> None:
     if not word:
         return
     fix = spell.correct(word)
-    if not fix or fix == word or spell.rare(fix):
+    if not fix or fix == word or spell.rare(fix, word):
         return  # a rare term is only offered (did you mean), not searched for the word
     terms = tuple(stem(w) for w in fix.split() if w not in STOP_WORDS)
     if not terms:

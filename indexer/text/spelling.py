@@ -37,6 +37,8 @@ SPLIT_MIN_COUNT = 2  # ...each seen at least this often
 CORRECT_MEMO_SIZE = 50_000  # words whose correction (or none) is remembered
 RARE_TARGET_COUNT = 50  # a correction the dictionary does not know, used less often than
 # this in the corpus, is only offered ("Did you mean"), never searched in place of the word
+SURE_SLIP_LEN = 8  # an unknown word this long, an edit or two from a corpus term, is a slip
+# whatever the term ("methylprednisolne"): only shorter words may meet a rare term by chance
 ENGLISH_DICTIONARY = "frequency_dictionary_en_82_765.txt"  # in the symspellpy package
 CONTRACTIONS_FILE = Path(__file__).resolve().parent.parent / "data" / "contractions.txt"
 _UNSEEN = object()
@@ -139,12 +141,14 @@ class SpellIndex:
         memo[word] = fix
         return fix
 
-    def rare(self, fix: str) -> bool:
-        """Is `fix` (a correction) a rare term: a word of it that the dictionary does not
-        know and the corpus seldom uses ("cvid" for "covid")? Only with a dictionary."""
-        return bool(self.english) and any(
-            w not in self.english and self.counts.get(w, 0) < RARE_TARGET_COUNT
-            for w in fix.split())
+    def rare(self, fix: str, typed: str = "") -> bool:
+        """Is `fix` (a correction of `typed`) a rare term: a word of it that the dictionary
+        does not know and the corpus seldom uses ("cvid" for "covid")? Only with a
+        dictionary, and never for a typed word of SURE_SLIP_LEN letters or more."""
+        if not self.english or len(typed) >= SURE_SLIP_LEN:
+            return False
+        return any(w not in self.english and self.counts.get(w, 0) < RARE_TARGET_COUNT
+                   for w in fix.split())
 
     def _correct(self, word: str) -> str | None:
         if len(word) < MIN_WORD_LEN or not word.isalpha() or word in STOP_WORDS:

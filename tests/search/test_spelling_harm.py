@@ -18,6 +18,9 @@ RECORDS = [
     Record(id="hemi-1", question="What is hemicrania?",
            answer="Hemicrania is a rare headache disorder on one side of the head.",
            focus="Paroxysmal hemicrania", qtype="information"),
+    Record(id="cvid-1", question="What is CVID?",
+           answer="CVID (common variable immunodeficiency) lowers antibodies; a headache "
+                  "with fever needs a doctor."),
     Record(id="cant-1", question="What is Cant syndrome?",
            answer="Cant syndrome is a rare genetic condition with excess hair growth.",
            focus="Cant syndrome", qtype="information"),
@@ -55,19 +58,24 @@ def test_a_correction_onto_a_rare_term_is_only_offered() -> None:
     spell = SpellIndex({"hemicrania": 2, "headache": 300}, english=english_words())
     assert spell.rare("hemicrania") and not spell.rare("headache")
     assert not SpellIndex({"hemicrania": 2}).rare("hemicrania")  # no dictionary: no rule
+    # a long unknown word an edit from a rare term is a slip: corrected as usual
+    assert spell.rare("hemicrania", "hemicrana") is False
+    assert spell.rare("hemicrania", "hemic") is True
 
 
 def test_typed_words_still_find_results_beside_a_rare_correction(s) -> None:
-    res = search(s, "headache hemicrana")
-    assert res.did_you_mean == "headache hemicrania"
+    res = search(s, "headache cvdi")
+    assert res.did_you_mean == "headache cvid"
     assert not res.corrected
     assert res.total >= 6 and {h.id for h in res.hits} >= {"head-0", "head-1"}
-    assert "hemicrania" not in {m.term for h in res.hits for m in h.matches}
+    assert "cvid" not in {m.term for h in res.hits for m in h.matches}
 
 
 def test_a_rare_correction_is_searched_when_the_typed_words_find_nothing(s) -> None:
-    res = search(s, "hemicrana")
-    assert res.corrected and [h.id for h in res.hits] == ["hemi-1"]
+    res = search(s, "cvdi")
+    assert res.corrected and [h.id for h in res.hits] == ["cvid-1"]
+    long_typo = search(s, "headache hemicrana")  # long words: corrected as before
+    assert long_typo.hits[0].id == "hemi-1"
 
 
 @pytest.mark.parametrize("query", ["cant sleep", "i cant sleep at night"])
