@@ -132,9 +132,14 @@ def ok_error(status: int, code: str, message: str) -> Response:
 
 def _login_page(status: int, message: str = "") -> Response:
     configured = bool(_token())
+    if request.method != "GET":
+        target = request.form.get("next", "")
+    elif request.endpoint == "editor.login":  # /editor/login?next=...
+        target = request.args.get("next", "")
+    else:  # a page that needs a session: back to it once signed in
+        target = request.full_path
     html = render_template("editor/login.html", configured=configured, message=message,
-                           next_url=_safe_next(request.full_path if request.method == "GET"
-                                               else request.form.get("next", "")))
+                           next_url=_safe_next(target))
     resp = Response(html, status=status, mimetype="text/html")
     resp.headers["Cache-Control"] = "no-store"
     return resp
