@@ -40,8 +40,10 @@ class Groups:
     id_rank: np.ndarray  # int64 per row: position of the row's id in sorted order
     section: np.ndarray  # int64 per row: focus and question type (structured records)
     text: np.ndarray  # int64 per row: the answer's term multiset
-    primary: np.ndarray  # int64 per row: section, else text, else the row (for counting)
+    primary: np.ndarray  # int64 per row: section, else text + rows, else -1 (for counting)
     grouped: bool  # some key is shared by two or more rows
+    keyed: np.ndarray  # rows with a shared key (ascending)
+    members: dict[str, tuple[np.ndarray, np.ndarray]]  # key kind -> (rows by key, key starts)
     answer_sets: dict[int, np.ndarray] = field(default_factory=dict)  # row -> sorted term ids
 
 
@@ -98,11 +100,17 @@ def _build_groups(data: RankData) -> Groups:
                 sums[filled, col] = np.add.reduceat(_mix(pairs ^ np.uint64(salt)),
                                                     ptr[filled])
     text = _shared_key(sums, has_text)
-    primary = np.where(section >= 0, section, np.where(text >= 0, text + n, -1))
-    primary = np.where(primary >= 0, primary, 2 * n + np.arange(n))
     grouped = bool((section >= 0).any() or (text >= 0).any())
+    members = {}
+    for kind, keys in (("section", section), ("text", text)):
+        order = np.argsort(keys, kind="stable")
+        order = order[keys[order] >= 0]
+        starts = np.searchsorted(keys[order], np.arange(int(keys.max(initial=-1)) + 2))
+        members[kind] = (order, starts)
+    keyed = np.flatnonzero((section >= 0) | (text >= 0))
+    primary = np.where(section >= 0, section, np.where(text >= 0, text + n, -1))
     return Groups(id_rank=id_rank, section=section, text=text, primary=primary,
-                  grouped=grouped)
+                  grouped=grouped, keyed=keyed, members=members)
 
 
 def order_rows(data: RankData, rows: np.ndarray, key: np.ndarray) -> np.ndarray:
@@ -129,7 +137,11 @@ def distinct_count(data: RankData, rows: np.ndarray) -> int:
     g = groups(data)
     if not g.grouped or not len(rows):
         return len(rows)
-    return len(np.unique(g.primary[rows]))
+    keys = g.primary[rows]
+    keys = keys[keys >= 0]  # rows sharing a key with another row: count each key once
+    if not len(keys):
+        return len(rows)
+    return len(rows) - len(keys) + int(np.count_nonzero(np.bincount(keys)))
 
 
 def _answer_set(data: RankData, g: Groups, row: int) -> np.ndarray:
@@ -144,6 +156,9 @@ def _answer_set(data: RankData, g: Groups, row: int) -> np.ndarray:
 
 
 def _near(data: RankData, g: Groups, a: int, b: int) -> bool:
+    la, lb = sorted((float(data.lengths["answer"][a]), float(data.lengths["answer"][b])))
+    if la < MIN_ANSWER_TERMS or la < NEAR_LENGTH_RATIO * lb:
+        return False  # words of very different length: not near-identical (cheap check)
     sa, sb = _answer_set(data, g, a), _answer_set(data, g, b)
     small, large = sorted((len(sa), len(sb)))
     if small < MIN_ANSWER_TERMS or small < NEAR_LENGTH_RATIO * large:
@@ -194,13 +209,14 @@ def duplicates_of(data: RankData, row: int, matched: np.ndarray, near: Sequence[
     g = groups(data)
     out: list[int] = []
     if g.grouped and (g.section[row] >= 0 or g.text[row] >= 0):
-        same = np.zeros(len(matched), dtype=bool)
-        if g.section[row] >= 0:
-            same |= g.section == g.section[row]
-        if g.text[row] >= 0:
-            same |= g.text == g.text[row]
-        rows = np.flatnonzero(same & matched)
-        rows = rows[rows != row]
+        parts = []
+        for kind, keys in (("section", g.section), ("text", g.text)):
+            k = int(keys[row])
+            if k >= 0:
+                order, starts = g.members[kind]
+                parts.append(order[starts[k]:starts[k + 1]])
+        rows = np.unique(np.concatenate(parts))
+        rows = rows[matched[rows] & (rows != row)]
         out = rows[np.argsort(g.id_rank[rows], kind="stable")].tolist()
     out += [r for r in near if r not in out]
     return out[:limit]
