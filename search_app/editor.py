@@ -248,7 +248,17 @@ def api_similar() -> Response:
     q = params.query()
     limit = params.integer("limit", 10, minimum=1, maximum=SIMILAR_MAX)
     hits = _similar(q, limit)
-    return ok({"query": q, "hits": [h.to_dict() for h in hits]}, count=len(hits))
+    return ok({"query": q, "hits": [_api_hit(h) for h in hits]}, count=len(hits))
+
+
+API_HIT_FIELDS = ("id", "question", "categories", "url", "score", "likely_answered", "matches")
+
+
+def _api_hit(hit: Any) -> dict[str, Any]:
+    """A hit in the documented shape of the API (SimilarHit in /openapi.json); the page
+    also shows why a hit is or is not flagged (`verdict`)."""
+    d = hit.to_dict()
+    return {k: d[k] for k in API_HIT_FIELDS}
 
 
 # ---------------------------------------------------------------------------------------------

@@ -8,8 +8,10 @@ behind its access guard).
 - ``GET /editor/duplicates.csv`` / ``.json``: the same groups as downloads.
 - ``POST /editor/duplicates/decide``: "not duplicates", "merged" or "undo" for one group,
   stored by its record ids (`indexer.editors.duplicates.decisions`).
-- ``GET /api/editor/duplicates`` (202 with progress while computing),
-  ``GET|POST /api/editor/duplicates/decisions``.
+- ``GET /api/editor/duplicates?kind=&decided=1&limit=&offset=`` (202 with progress while
+  computing; ``decided=1``: the decided groups with their decisions), ``POST
+  /api/editor/duplicates`` with ``{"ids": [...], "decision": "not duplicates" | "merged" |
+  "undo"}``.
 """
 
 from __future__ import annotations
@@ -173,21 +175,18 @@ def api_editor_duplicates() -> Response:
                   status=202 if groups.state == COMPUTING else 503)
         resp.headers["Retry-After"] = str(RETRY_SECONDS)
         return resp
-    clusters = [c for c, _d in split.decided] if params.flag("decided") else split.open
-    page = clusters[offset: offset + limit]
-    return ok({"total": len(clusters), "offset": offset, "limit": limit,
+    if params.flag("decided"):  # the decided groups, each with its decision
+        listed = [{**c.to_dict(), "decision": d.to_dict()} for c, d in split.decided]
+    else:
+        listed = [c.to_dict() for c in split.open]
+    return ok({"total": len(listed), "offset": offset, "limit": limit,
                "decided": len(split.decided), "status": groups.status(),
-               "clusters": [c.to_dict() for c in page]})
+               "clusters": listed[offset: offset + limit]})
 
 
-@editor_bp.get("/api/editor/duplicates/decisions")
-def api_editor_decisions() -> Response:
-    made = _decisions().all()
-    return ok({"decisions": [d.to_dict() for d in made]}, count=len(made))
-
-
-@editor_bp.post("/api/editor/duplicates/decisions")
+@editor_bp.post("/api/editor/duplicates")
 def api_editor_decide() -> Response:
+    """Record an editor's decision about one group: JSON {"ids": [...], "decision": ...}."""
     try:
         body = json.loads(request.get_data(as_text=True) or "null")
     except ValueError as exc:

@@ -229,9 +229,9 @@ def test_decisions_hide_a_group_and_undo_brings_it_back(editor):
     assert "One answer reused for 3" not in page and "left out" in page
     decided = _get(editor, "/editor/duplicates", query_string={"decided": "1"})
     assert "Marked <strong>not duplicates</strong>" in decided.get_data(as_text=True)
-    api = editor.get("/api/editor/duplicates/decisions",
+    api = editor.get("/api/editor/duplicates", query_string={"decided": "1"},
                      headers={"Authorization": f"Bearer {TOKEN}"}).get_json()["data"]
-    assert api["decisions"][0]["ids"] == sorted(ids)
+    assert api["clusters"][0]["decision"]["ids"] == sorted(ids)
     editor.post("/editor/duplicates/decide", data={**form, "decision": "undo"},
                 base_url="https://localhost")
     assert "One answer reused for 3" in _get(editor, "/editor/duplicates").get_data(as_text=True)
@@ -249,7 +249,7 @@ def test_decisions_refuse_other_sites_and_unknown_groups(editor):
                        data={"id": [ids[0], "no-such-record"], "decision": "merged"},
                        base_url="https://localhost")
     assert gone.status_code == 409
-    api = editor.post("/api/editor/duplicates/decisions", json={"ids": ids, "decision": "merged"},
+    api = editor.post("/api/editor/duplicates", json={"ids": ids, "decision": "merged"},
                       headers={"Authorization": f"Bearer {TOKEN}"})
     assert api.status_code == 200 and api.get_json()["data"]["decision"] == "merged"
     listed = editor.get("/api/editor/duplicates", headers={"Authorization": f"Bearer {TOKEN}"})
