@@ -2,7 +2,7 @@
 
     QASEARCH_CACHE_DIR=/tmp/me/cache python bench/hybrid_fit.py [--folds 2] [--write]
 
-Needs the hybrid extra (`pip install -e '.[hybrid]'`). Builds (or reuses) the evaluation
+Needs the embedding libraries (default install). Builds (or reuses) the evaluation
 indexes with embeddings under `$QASEARCH_CACHE_DIR/hybrid` (record embeddings are cached by
 content hash: the first run embeds the 17,912 MedQuAD records, ~12 min on 2 cores; later
 runs embed nothing), ranks every dev question lexically (top `--depth`) and by cosine once,
@@ -110,7 +110,7 @@ def set_runs(ds: DevSet, cache: Path, depth: int) -> dict[str, dict]:
     with IndexStore(index_dir).searcher() as s:
         vectors = load_vectors(s.gen.path, s.data.n_rows)
         if vectors is None:
-            raise SystemExit(f"{index_dir}: no embeddings (was the hybrid extra installed?)")
+            raise SystemExit(f"{index_dir}: no embeddings (is onnxruntime installed?)")
         ids = s.data.ids
         for (qid, text), qv in zip(ds.topics, qvecs, strict=True):
             lex = rank_ids(s, text, limit=10)

@@ -1,4 +1,4 @@
-"""What hybrid search costs per query, in memory and on disk (needs the hybrid extra).
+"""What hybrid search costs per query, in memory and on disk (QASEARCH_HYBRID=1 index).
 
     QASEARCH_CACHE_DIR=/tmp/me/cache python bench/hybrid_latency.py [--index DIR] [--repeat 3]
 

@@ -40,7 +40,7 @@ def _options(fn: Callable[..., Any]) -> Callable[..., Any]:
                      help="Write the figures to bench/results/eval-<time>.json."),
         click.option("--hybrid", is_flag=True,
                      help="Also rank with hybrid search (words + embeddings fused as "
-                          "indexer/data/hybrid_weights.json says; needs the hybrid extra). "
+                          "indexer/data/hybrid_weights.json says). "
                           "Its indexes, with embeddings, are cached in CACHE/hybrid."),
     ]
     for opt in reversed(opts):

@@ -155,8 +155,8 @@ def build_if_enabled(gen_dir: Path, row_ids: Sequence[str | None],
                      records: Mapping[str, Record], *, progress: bool = False
                      ) -> VectorReport | None:
     """The build's hook: embeddings when hybrid search is on (`Settings.hybrid`), else
-    nothing. Raises BuildError (with the install command) when hybrid search is on but its
-    extra is missing."""
+    nothing. Raises BuildError (with the install command) when hybrid search is on but the
+    embedding libraries are missing."""
     from indexer.progress import progress_bar
     from indexer.settings import Settings
     from indexer.text.embed import EmbeddingUnavailable, embedder
