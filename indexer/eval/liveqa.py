@@ -187,13 +187,31 @@ def eval_corpus(paths: LiveQAPaths, problems: list | None = None) -> Iterator[An
     yield from parse_medquad([paths.medquad], [paths.judged], problems=problems)
 
 
+# The code and data that decide what an index contains: what a record's terms, focus and
+# question type are, how the indexes are written. Any change to one of them must not reuse a
+# cached evaluation index (globs under the `indexer` package; every match is hashed).
+INDEX_CODE: tuple[str, ...] = (
+    "records.py",
+    "index/*.py",
+    "text/analysis.py",
+    "text/qtypes.py",
+    "data/qtype_cues.toml",
+)
+
+
+def index_code_files() -> list[Path]:
+    """The files of `INDEX_CODE`, sorted."""
+    pkg = Path(__file__).resolve().parent.parent
+    return sorted({p for pattern in INDEX_CODE for p in pkg.glob(pattern)})
+
+
 def _code_version() -> str:
-    """A hash of the code that decides what an index contains (a changed analyzer or schema
-    must not reuse a cached evaluation index)."""
+    """A hash of `index_code_files` (names and contents, in a stable order)."""
     pkg = Path(__file__).resolve().parent.parent
     h = hashlib.sha256()
-    for name in ("text/analysis.py", "index/schema.py", "index/ranking.py", "index/build.py"):
-        h.update((pkg / name).read_bytes())
+    for path in index_code_files():
+        h.update(path.relative_to(pkg).as_posix().encode("utf-8") + b"\0")
+        h.update(path.read_bytes())
     return h.hexdigest()[:12]
 
 

@@ -144,3 +144,23 @@ def test_eval_liveqa_prints_the_table(liveqa_output: str) -> None:
     # measured 1.538 / 0.558 / 0.567 (summaries 1.615 / 0.558 / 0.628); floors leave a margin
     assert avg >= 1.3 and p1 >= 0.45 and ndcg >= 0.52 and mrr >= p1
     assert rows["summary"][1] >= 1.45 and rows["summary"][4] >= 0.58
+
+
+def test_eval_cache_key_hashes_every_module_that_decides_index_content():
+    """What a record's terms, focus and question type are comes from terms/ranking/schema and
+    what they import from the package: each of those files is in the cache key."""
+    import ast
+    from pathlib import Path
+
+    from indexer.eval.liveqa import index_code_files
+
+    pkg = Path(__file__).resolve().parents[2] / "indexer"
+    hashed = {p.relative_to(pkg).as_posix() for p in index_code_files()}
+    assert {"index/terms.py", "index/ranking.py", "index/schema.py", "index/build.py",
+            "text/analysis.py", "text/qtypes.py", "data/qtype_cues.toml"} <= hashed
+    for name in ("terms", "ranking", "schema"):
+        tree = ast.parse((pkg / "index" / f"{name}.py").read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("indexer."):
+                rel = node.module.removeprefix("indexer.").replace(".", "/") + ".py"
+                assert rel in hashed, f"index/{name}.py imports {node.module}, not hashed"
