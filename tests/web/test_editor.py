@@ -267,12 +267,13 @@ def test_duplicates_of_an_older_generation_show_progress_then_the_groups(
     monkeypatch.setattr(store, "write_groups", lambda *_a, **_k: None)  # an older build
     index_dir = build_records(sample_records)
     assert not list(index_dir.glob("gen-*/duplicates.json"))
-    release = threading.Event()
+    release, reached = threading.Event(), threading.Event()
     started: list = []
     real_find, real_background = store.find_duplicates, store._background
 
     def slow(qi, progress=False):
         progress(1, len(qi))
+        reached.set()
         release.wait()
         return real_find(qi, progress=progress)
 
@@ -285,6 +286,7 @@ def test_duplicates_of_an_older_generation_show_progress_then_the_groups(
     api = client.get("/api/editor/duplicates", headers={"Authorization": f"Bearer {TOKEN}"})
     assert api.status_code == 202 and api.headers["Retry-After"]
     assert api.get_json()["data"]["status"]["state"] == "computing"
+    assert reached.wait(60)  # the background thread has compared its first record
     page = _get(client, "/editor/duplicates")
     assert page.status_code == 200 and page.headers["Refresh"]
     text = " ".join(page.get_data(as_text=True).split())
