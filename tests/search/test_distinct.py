@@ -113,3 +113,16 @@ def test_different_answers_stay_apart(sample: IndexStore) -> None:
     with sample.searcher() as s:
         res = search(s, "lantern")
         assert res.total == 6 and all(not h.also_in for h in res.hits)
+
+
+def test_warm_builds_the_duplicate_groups(tmp_path: Path) -> None:
+    from indexer.search import warm
+
+    store = _build(RECORDS, tmp_path / "index")
+    with store.searcher() as s:
+        assert s.data.caches.groups is None
+        warm(s)
+        built = s.data.caches.groups
+        assert built is not None and built.grouped
+        assert search(s, "quilt fever rash").total == 1
+        assert s.data.caches.groups is built  # the search used the warmed groups
