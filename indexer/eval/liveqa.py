@@ -7,6 +7,19 @@ the run has no line for scores 0):
   MRR@10     1 / rank of the first hit graded >= 3 within the top 10
   nDCG@10    gain = grade - 1, log2 discount, ideal from the judged grades
   judged@10  share of the top 10 that have a judgment
+  nDCG@10d   nDCG@10 over distinct answers (only when duplicate groups are given, below)
+
+Duplicates (issue F, item 4). qasearch lists near-identical records (same condition and
+section, or the same answer words) as one hit that names the others ("also in"). Plain
+nDCG@10 cannot credit that: its ideal ranking holds every judged copy, so a list that shows
+each answer once can never reach it, and a list that repeats an answer is rewarded for the
+repeat. We do not expand a hit into its copies either (the page shows one answer there; the
+copies are links under it). So both are reported: nDCG@10 as the lists stand, and nDCG@10d,
+where an answer counts once: the ideal takes each duplicate group once (at its best grade)
+and a record of a group already listed higher gains nothing (for every system alike: stock
+Whoosh's repeats count nothing either). A hit's own grade is what counts (the answer shown),
+never its copies'. The groups are the index's own (`duplicate_groups`). avgScore, P@1 and
+MRR@10 look at the first hit or the first relevant one and need no such rule.
 
 Folds: the dev questions split into disjoint parts by number (`fold_of`), so that a setting
 chosen on one part can be checked on another (with 52 questions, a change of a few hundredths
@@ -81,6 +94,7 @@ class Metrics:
     ndcg_at_10: float
     judged_at_10: float
     per_question: dict[str, dict[str, float]] = field(default_factory=dict)
+    ndcg_distinct: float | None = None  # nDCG@10d (when duplicate groups were given)
 
     def row(self) -> dict[str, float]:
         return {
@@ -90,6 +104,8 @@ class Metrics:
             "MRR@10": round(self.mrr_at_10, 3),
             "nDCG@10": round(self.ndcg_at_10, 3),
             "judged@10": round(self.judged_at_10, 3),
+            **({} if self.ndcg_distinct is None else
+               {"nDCG@10d": round(self.ndcg_distinct, 3)}),
         }
 
 
@@ -108,7 +124,10 @@ def split_qrels(qrels: Qrels, folds: int) -> list[dict[str, Mapping[str, int]]]:
     return parts
 
 
-def question_metrics(ranked: Sequence[str], judged: Mapping[str, int]) -> dict[str, float]:
+def question_metrics(ranked: Sequence[str], judged: Mapping[str, int],
+                     groups: Mapping[str, str] | None = None) -> dict[str, float]:
+    """The metrics of one ranking; with `groups` (record id -> duplicate group) also
+    "ndcg_d", nDCG@10 over distinct answers (see the module docstring)."""
     top = ranked[:10]
     grades = [judged.get(d, 0) for d in top]
     first = grades[0] if grades else 0
@@ -117,30 +136,55 @@ def question_metrics(ranked: Sequence[str], judged: Mapping[str, int]) -> dict[s
         if g >= RELEVANT:
             rr = 1.0 / i
             break
-    dcg = sum((g - 1) / math.log2(i + 1) for i, g in enumerate(grades, 1) if g > 1)
-    ideal = sorted((g - 1 for g in judged.values() if g > 1), reverse=True)[:10]
-    idcg = sum(g / math.log2(i + 1) for i, g in enumerate(ideal, 1))
-    return {
+    out = {
         "score": float(first - 1) if first else 0.0,
         "p1": 1.0 if first >= RELEVANT else 0.0,
         "rr": rr,
-        "ndcg": dcg / idcg if idcg else 0.0,
+        "ndcg": _ndcg(grades, judged.values()),
         "judged": (sum(1 for d in top if d in judged) / len(top)) if top else 0.0,
     }
+    if groups is not None:
+        out["ndcg_d"] = _distinct_ndcg(top, judged, groups)
+    return out
 
 
-def evaluate_run(run: Mapping[str, Sequence[Any]], qrels: Qrels, *, condensed: bool = False
-                 ) -> Metrics:
+def _ndcg(grades: Sequence[int], pool: Iterable[int]) -> float:
+    dcg = sum((g - 1) / math.log2(i + 1) for i, g in enumerate(grades, 1) if g > 1)
+    ideal = sorted((g - 1 for g in pool if g > 1), reverse=True)[:10]
+    idcg = sum(g / math.log2(i + 1) for i, g in enumerate(ideal, 1))
+    return dcg / idcg if idcg else 0.0
+
+
+def _distinct_ndcg(top: Sequence[str], judged: Mapping[str, int],
+                   groups: Mapping[str, str]) -> float:
+    """nDCG@10 where each duplicate group counts once: in the ideal at its best grade, in
+    the ranking at its first listed record (later ones gain nothing)."""
+    seen: set[str] = set()
+    grades = []
+    for d in top:
+        key = groups.get(d, d)
+        grades.append(0 if key in seen else judged.get(d, 0))
+        seen.add(key)
+    best: dict[str, int] = {}
+    for d, g in judged.items():
+        key = groups.get(d, d)
+        best[key] = max(g, best.get(key, 0))
+    return _ndcg(grades, best.values())
+
+
+def evaluate_run(run: Mapping[str, Sequence[Any]], qrels: Qrels, *, condensed: bool = False,
+                 groups: Mapping[str, str] | None = None) -> Metrics:
     """Average the metrics over every question of `qrels` (missing in the run: zeros).
     Run entries may be doc ids or (doc id, score) pairs, best first. `condensed` drops the
     unjudged answers from each ranking first (Sakai's condensed lists: what the ranking is
-    worth if the unjudged answers were as good as the judges' pool says nothing about)."""
+    worth if the unjudged answers were as good as the judges' pool says nothing about).
+    `groups` (record id -> duplicate group, `duplicate_groups`) adds nDCG@10d."""
     per: dict[str, dict[str, float]] = {}
     for qid, judged in qrels.items():
         ranked = [d if isinstance(d, str) else d[0] for d in run.get(qid, [])]
         if condensed:
             ranked = [d for d in ranked if d in judged]
-        per[qid] = question_metrics(ranked, judged)
+        per[qid] = question_metrics(ranked, judged, groups)
     n = len(per) or 1
 
     def mean(key: str) -> float:
@@ -154,7 +198,22 @@ def evaluate_run(run: Mapping[str, Sequence[Any]], qrels: Qrels, *, condensed: b
         ndcg_at_10=mean("ndcg"),
         judged_at_10=mean("judged"),
         per_question=per,
+        ndcg_distinct=None if groups is None else mean("ndcg_d"),
     )
+
+
+def duplicate_groups(index_dir: Path) -> dict[str, str]:
+    """Record id -> duplicate group of every record of the index that has a duplicate (the
+    relation the search collapses hits by: the same condition and section, else the same
+    answer words; see `indexer.search.distinct`)."""
+    from indexer.index.store import IndexStore
+    from indexer.search.distinct import groups
+
+    with IndexStore(index_dir).searcher() as s:
+        data = s.data
+        primary = groups(data).primary
+        return {data.ids[r]: f"g{int(primary[r])}" for r in
+                (int(x) for x in (primary >= 0).nonzero()[0]) if data.live[r]}
 
 
 # --------------------------------------------------------------------------- LiveQA

@@ -6,7 +6,9 @@ Sets: `lay` (lay searches over the MedQuAD evaluation corpus, condition level, a
 questions, original wording and NLM summary). A row is
     {"set", "system", "questions", "metrics": {name: value}, "folds": [{name: value}, ...],
      "fold_mean": {name: value}}
-Folds: LiveQA's own split (`liveqa.split_qrels`), a hash split for the others (`eval.folds`).
+MEDIQA and LiveQA rows also have nDCG@10d, nDCG@10 over distinct answers (duplicates, as the
+search collapses them, count once: `indexer.eval.liveqa`). Folds: LiveQA's own split
+(`liveqa.split_qrels`), a hash split for the others (`eval.folds`).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ SETS: tuple[str, ...] = ("lay", "mediqa", "liveqa")
 QASEARCH, STOCK = "qasearch", "stock-whoosh"
 LIMIT = 10  # every metric looks at the top 10 at most
 HEADLINE = {"lay": ("P@1", "Success@3"), "mediqa": ("avgScore",), "liveqa": ("avgScore",)}
-COLUMNS = ("P@1", "Success@3", "MRR@10", "avgScore", "nDCG@10", "judged@10")
+COLUMNS = ("P@1", "Success@3", "MRR@10", "avgScore", "nDCG@10", "nDCG@10d", "judged@10")
 Progress = Callable[[str], None]
 
 
@@ -76,6 +78,13 @@ class Harness:
         with IndexStore(index_dir).searcher() as s:
             return run_topics(s, topics, limit=LIMIT)
 
+    def groups(self, records: list, cache_dir: Path) -> dict[str, str]:
+        """The duplicate groups of qasearch's index of `records` (for nDCG@10d, counted the
+        same way for every system: see `indexer.eval.liveqa`)."""
+        from indexer.eval.liveqa import cached_index, duplicate_groups
+
+        return duplicate_groups(cached_index(records, cache_dir))
+
     def stock_run(self, records: list, topics: list[tuple[str, str]]) -> Run:
         from indexer.eval.baseline import stock_run
 
@@ -117,10 +126,14 @@ def mediqa_rows(h: Harness) -> list[dict[str, Any]]:
     rows = []
     for form in mediqa.FORMS:
         records, qrels = mediqa.mediqa_corpus(questions, form)
-        for system, run in h.runs(records, topics, h.cache_dir / f"mediqa-{form}").items():
-            folds = [_trec(evaluate_run(run, {q: qrels[q] for q in p})) for p in parts]
+        cache = h.cache_dir / f"mediqa-{form}"
+        runs = h.runs(records, topics, cache)
+        groups = h.groups(records, cache)
+        for system, run in runs.items():
+            folds = [_trec(evaluate_run(run, {q: qrels[q] for q in p}, groups=groups))
+                     for p in parts]
             rows.append(make_row(f"mediqa-{form}", system, len(qrels),
-                                 _trec(evaluate_run(run, qrels)), folds))
+                                 _trec(evaluate_run(run, qrels, groups=groups)), folds))
     return rows
 
 
@@ -134,10 +147,12 @@ def liveqa_rows(h: Harness) -> list[dict[str, Any]]:
     rows = []
     for form in ("original", "summary"):
         topics = [(q, t) for q, t in liveqa_topics(paths.questions, form) if q in qrels]
-        for system, run in h.runs(h.medquad(), topics, h.cache_dir).items():
-            folds = [_trec(evaluate_run(run, p)) for p in parts]
+        runs = h.runs(h.medquad(), topics, h.cache_dir)
+        groups = h.groups(h.medquad(), h.cache_dir)
+        for system, run in runs.items():
+            folds = [_trec(evaluate_run(run, p, groups=groups)) for p in parts]
             rows.append(make_row(f"liveqa-{form}", system, len(qrels),
-                                 _trec(evaluate_run(run, qrels)), folds))
+                                 _trec(evaluate_run(run, qrels, groups=groups)), folds))
     return rows
 
 

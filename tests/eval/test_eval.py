@@ -164,3 +164,22 @@ def test_eval_cache_key_hashes_every_module_that_decides_index_content():
             if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("indexer."):
                 rel = node.module.removeprefix("indexer.").replace(".", "/") + ".py"
                 assert rel in hashed, f"index/{name}.py imports {node.module}, not hashed"
+
+
+def test_distinct_ndcg_counts_each_duplicate_group_once() -> None:
+    judged = {"a1": 4, "a2": 4, "b": 3, "c": 2}
+    groups = {"a1": "A", "a2": "A"}
+    # listing a1 then b: plain nDCG misses a2 (the ideal holds both copies), distinct does not
+    m = question_metrics(["a1", "b", "c"], judged, groups)
+    assert m["ndcg"] < 1.0 and m["ndcg_d"] == pytest.approx(1.0)
+    # a repeat gains nothing in nDCG@10d (it does in plain nDCG)
+    rep = question_metrics(["a1", "a2", "b"], judged, groups)
+    assert rep["ndcg"] > m["ndcg"]  # plain nDCG rewards the repeat
+    ideal_d = 3 / math.log2(2) + 2 / math.log2(3) + 1 / math.log2(4)
+    assert rep["ndcg_d"] == pytest.approx((3 / math.log2(2) + 2 / math.log2(4)) / ideal_d)
+    # the hit's own grade counts, never its group's best
+    low = question_metrics(["x", "b"], {"x": 1, "y": 4, "b": 3}, {"x": "G", "y": "G"})
+    assert low["ndcg_d"] == pytest.approx((2 / math.log2(3)) / (3 + 2 / math.log2(3)))
+    assert "ndcg_d" not in question_metrics(["a1"], judged)
+    assert evaluate_run({"Q": ["a1", "b"]}, {"Q": judged}, groups=groups).row()["nDCG@10d"] \
+        == round(question_metrics(["a1", "b"], judged, groups)["ndcg_d"], 3)
