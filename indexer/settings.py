@@ -38,6 +38,9 @@ class Settings:
         "A query is reported only when at least this many distinct sessions sent it.", 5
     )
     query_log_retention_days: int = setting("Days query statistics are kept.", 90)
+    query_log_storage: str = setting(
+        "Where query statistics are kept when several servers share them: a redis:// URI "
+        "(empty: the SQLite file in query_log_dir, one per host).", "")
     semantic: bool = setting("Use the optional semantic model for similar questions.", False)
     hybrid: bool = setting(
         "Rank with sentence embeddings as well as words (needs the hybrid extra; "
