@@ -20,8 +20,11 @@ whitespace folded, e-mail addresses and long digit runs (phone or record numbers
 grouped by their word stems, so "Back pains?" and "back pain" count as one query (shown as its
 most frequent wording).
 
-Storage is one SQLite file in ``settings.query_log_dir`` (``queries.sqlite3``, WAL mode), safe
-to use from many threads and several processes.
+Storage (indexer.editors.querystore) is one SQLite file in ``settings.query_log_dir``
+(``queries.sqlite3``, WAL mode), safe to use from many threads and several processes of one
+host; or, when several hosts serve one site, the Redis database named by
+``settings.query_log_storage``, where every host counts into one report (the day's session key
+is then agreed through the store, see indexer.editors.querystore_redis).
 """
 
 from __future__ import annotations
@@ -34,7 +37,6 @@ import io
 import json
 import re
 import secrets
-import sqlite3
 import threading
 import unicodedata
 from collections.abc import Callable
@@ -45,10 +47,12 @@ from typing import Any
 
 from nltk.stem.snowball import SnowballStemmer
 
-from indexer import sqlitewal
+from indexer.editors.querystore import DB_NAME, CountStore, open_store, storage_scheme
 from indexer.settings import Settings
 
-DB_NAME = "queries.sqlite3"
+__all__ = ["DB_NAME", "QueryLog", "QueryReport", "QueryStat", "normalise_query",
+           "prime_session_keys", "query_key", "render_report", "session_key",
+           "storage_scheme"]
 MAX_QUERY_CHARS = 200  # longer messages are cut (after normalisation) before they are kept
 _PRUNE_EVERY = dt.timedelta(hours=1)
 
@@ -74,17 +78,36 @@ class _DailyKey:
     (`qasearch serve --workers N`) that created the key before forking (`prime`) agree on
     every day's key without talking to each other, and one visitor is one session whichever
     process answers (the k threshold counts people, not processes), while nobody can compute
-    a past day's key from today's."""
+    a past day's key from today's.
+
+    Servers on several hosts share no parent: with a shared store (`share`), each day's key
+    is the one the store agreed for that day (the first server's random proposal; see
+    querystore_redis), fetched once per day and process."""
 
     def __init__(self, clock: Callable[[], dt.date] = _today) -> None:
         self._clock = clock
         self._lock = threading.Lock()
         self._day: dt.date | None = None
         self._key = b""
+        self._store: CountStore | None = None
+        self._shared_day: dt.date | None = None
+
+    def share(self, store: CountStore | None) -> None:
+        """Agree each day's key through `store` from now on (None: back to the ratchet)."""
+        with self._lock:
+            self._store, self._shared_day, self._day = store, None, None
+
+    def sharing(self, store: CountStore) -> bool:
+        return self._store is store
 
     def current(self) -> bytes:
         day = self._clock()
         with self._lock:
+            if self._store is not None:
+                if self._shared_day != day:
+                    self._key = self._store.day_key(day.isoformat(), secrets.token_bytes(32))
+                    self._shared_day = self._day = day
+                return self._key
             if self._day is None or day < self._day:
                 self._day, self._key = day, secrets.token_bytes(32)
             while self._day < day:  # forward to today, one day at a time
@@ -172,32 +195,15 @@ class QueryReport:
 
 
 # ---------------------------------------------------------------------------------------------
-# The store.
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS counts (
-    day TEXT NOT NULL,
-    qkey TEXT NOT NULL,
-    wording TEXT NOT NULL,
-    searches INTEGER NOT NULL DEFAULT 0,
-    zero_results INTEGER NOT NULL DEFAULT 0,
-    PRIMARY KEY (day, qkey, wording)
-);
-CREATE TABLE IF NOT EXISTS sessions (
-    day TEXT NOT NULL,
-    qkey TEXT NOT NULL,
-    token TEXT NOT NULL,
-    PRIMARY KEY (day, qkey, token)
-);
-CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
-"""
+# The log.
 
 
 class QueryLog:
     """Counts of normalised queries per day, with k-anonymous reporting and retention.
 
     One object may be shared by all threads of a process; several processes may use the same
-    directory. Nothing is opened until the first `record` or `report`.
+    directory, and several hosts the same shared store (`settings.query_log_storage`).
+    Nothing is opened until the first `record` or `report`.
     """
 
     def __init__(self, settings: Settings, *, clock: Callable[[], dt.date] = _today) -> None:
@@ -207,25 +213,16 @@ class QueryLog:
         self.retention_days = max(1, int(settings.query_log_retention_days))
         self._clock = clock
         self._lock = threading.Lock()
-        self._conn: sqlite3.Connection | None = None
         self._last_prune: dt.datetime | None = None
-
-    # -- connection ----------------------------------------------------------------------
-
-    def _connect(self) -> sqlite3.Connection:
-        if self._conn is None:
-            self.dir.mkdir(parents=True, exist_ok=True)
-            conn = sqlitewal.connect(self.path, timeout=10, check_same_thread=False)
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.executescript(_SCHEMA)
-            self._conn = conn
-        return self._conn
+        self.store: CountStore = open_store(settings)
+        self.shared = self.store.shared
+        if self.shared:  # hosts agree on each day's session key through the store
+            _DAILY_KEY.share(self.store)
 
     def close(self) -> None:
-        with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
+        if self.shared and _DAILY_KEY.sharing(self.store):
+            _DAILY_KEY.share(None)
+        self.store.close()
 
     # -- writing -------------------------------------------------------------------------
 
@@ -241,21 +238,8 @@ class QueryLog:
         qkey = query_key(wording)
         day = self._clock().isoformat()
         token = hashlib.sha256(f"{session_key}\x00{qkey}".encode()).hexdigest()[:24]
-        zero = 1 if n_results <= 0 else 0
-        with self._lock:
-            conn = self._connect()
-            with conn:
-                conn.execute(
-                    "INSERT INTO counts (day, qkey, wording, searches, zero_results) "
-                    "VALUES (?, ?, ?, 1, ?) ON CONFLICT(day, qkey, wording) DO UPDATE SET "
-                    "searches = searches + 1, zero_results = zero_results + excluded.zero_results",
-                    (day, qkey, wording, zero),
-                )
-                conn.execute(
-                    "INSERT OR IGNORE INTO sessions (day, qkey, token) VALUES (?, ?, ?)",
-                    (day, qkey, token),
-                )
-            self._maybe_prune(conn)
+        self.store.add(day, qkey, wording, 1 if n_results <= 0 else 0, token)
+        self._maybe_prune()
         return True
 
     # -- retention -----------------------------------------------------------------------
@@ -263,26 +247,20 @@ class QueryLog:
     def _cutoff(self) -> str:
         return (self._clock() - dt.timedelta(days=self.retention_days - 1)).isoformat()
 
-    def _maybe_prune(self, conn: sqlite3.Connection) -> None:
+    def _maybe_prune(self) -> None:
         now = dt.datetime.now(dt.UTC)
-        if self._last_prune is None or now - self._last_prune >= _PRUNE_EVERY:
-            self._prune(conn)
-            self._last_prune = now
-
-    def _prune(self, conn: sqlite3.Connection) -> int:
-        cutoff = self._cutoff()
-        with conn:
-            n = conn.execute("DELETE FROM counts WHERE day < ?", (cutoff,)).rowcount
-            conn.execute("DELETE FROM sessions WHERE day < ?", (cutoff,))
-        return n
+        with self._lock:
+            due = self._last_prune is None or now - self._last_prune >= _PRUNE_EVERY
+            if due:
+                self._last_prune = now
+        if due:
+            self.store.prune(self._cutoff())
 
     def prune(self) -> int:
         """Delete everything older than the retention period; returns the count rows deleted."""
         with self._lock:
-            conn = self._connect()
-            n = self._prune(conn)
             self._last_prune = dt.datetime.now(dt.UTC)
-            return n
+        return self.store.prune(self._cutoff())
 
     # -- reading -------------------------------------------------------------------------
 
@@ -298,20 +276,9 @@ class QueryLog:
         days = self.retention_days if days is None else max(1, min(days, self.retention_days))
         until = self._clock()
         since = until - dt.timedelta(days=days - 1)
-        with self._lock:
-            conn = self._connect()
-            self._prune(conn)
-            rows = conn.execute(
-                "SELECT qkey, wording, SUM(searches), SUM(zero_results), MAX(day) FROM counts "
-                "WHERE day >= ? GROUP BY qkey, wording",
-                (since.isoformat(),),
-            ).fetchall()
-            sess = dict(
-                conn.execute(
-                    "SELECT qkey, COUNT(*) FROM sessions WHERE day >= ? GROUP BY qkey",
-                    (since.isoformat(),),
-                ).fetchall()
-            )
+        self.store.prune(self._cutoff())
+        rows = self.store.rows(since.isoformat())
+        sess = self.store.sessions(since.isoformat())
         grouped: dict[str, list[tuple[str, int, int, str]]] = {}
         for qkey, wording, searches, zero, last in rows:
             grouped.setdefault(qkey, []).append((wording, int(searches), int(zero), last))
