@@ -7,7 +7,7 @@ INDEX ?= index
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: serve test lint index chromium clean
+.PHONY: serve test lint index chromium redis clean
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,10 +30,21 @@ chromium:
 		echo "chromium could not be installed: browser tests will skip"; \
 	fi
 
+# Tests of several servers sharing one Redis need Debian's redis-server (and the deploy check
+# nginx and rsync); install them when we can (root + apt-get), else those tests skip.
+redis:
+	@if { [ ! -x /usr/bin/redis-server ] || [ ! -x /usr/bin/rsync ]; } && [ "$$(id -u)" = 0 ] && \
+	    command -v apt-get >/dev/null; then \
+		echo "installing redis-server and rsync with apt-get"; \
+		(apt-get install -y -q redis-server rsync >/dev/null 2>&1 || \
+		 (apt-get update -q >/dev/null 2>&1 && apt-get install -y -q redis-server rsync >/dev/null 2>&1)) || \
+		echo "redis-server could not be installed: shared-store tests will skip"; \
+	fi
+
 lint: $(STAMP)
 	$(BIN)/ruff check --no-cache .
 
-test: $(STAMP) chromium lint
+test: $(STAMP) chromium redis lint
 	$(BIN)/python -m pytest
 
 clean:
