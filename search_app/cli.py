@@ -18,7 +18,8 @@ def editor_token_command() -> None:
     """Print a new random editor token (for QASEARCH_EDITOR_TOKEN).
 
     \b
-    Example:
+    Examples:
+      qasearch editor-token                      # 43 random URL-safe characters
       export QASEARCH_EDITOR_TOKEN="$(qasearch editor-token)"
     """
     token = secrets.token_urlsafe(TOKEN_BYTES)
