@@ -70,6 +70,12 @@ class SettingError(click.ClickException):
               "default 2048].")
 @click.option("--query-log-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Where query statistics are kept [QASEARCH_QUERY_LOG_DIR; default var].")
+@click.option("--rate-limit-storage", help="Rate-limit counters shared by several servers: a "
+              "`limits` storage URI such as redis://host:6379/0 or memory:// "
+              "[QASEARCH_RATE_LIMIT_STORAGE; default: this host only].")
+@click.option("--query-log-storage", help="Query statistics shared by several servers: "
+              "redis://host:6379/0 [QASEARCH_QUERY_LOG_STORAGE; default: the SQLite file in "
+              "--query-log-dir].")
 def serve_command(cors_origins: tuple[str, ...], **options: Any) -> None:
     """Serve the search pages, JSON API and widget (waitress, or gunicorn with --workers)."""
     overrides = dict(options)
