@@ -34,6 +34,7 @@ from collections.abc import Callable
 from flask import Flask, request
 from flask_limiter import ApplicationLimit, Limiter
 from limits import parse_many
+from limits.errors import ConfigurationError
 
 from search_app.settings import Settings
 
@@ -103,8 +104,12 @@ def init_app(app: Flask, settings: Settings) -> Limiter | None:
         storage_uri=storage,
         strategy="sliding-window-counter",
         headers_enabled=False,  # our own headers: Retry-After only on 429 (see retry_after)
+        in_memory_fallback_enabled=True,  # a shared store that is down: count per process
     )
-    limiter.init_app(app)
+    try:
+        limiter.init_app(app)
+    except ConfigurationError as exc:
+        raise ValueError(f"setting rate_limit_storage: cannot use {storage!r} ({exc})") from exc
     app.extensions["qasearch.limiter"] = limiter
 
     @app.after_request
