@@ -10,10 +10,14 @@ from pathlib import Path
 
 import click
 
+from indexer.cli.common import Failure, batch_format, library_errors, output_format
 from indexer.settings import Settings
 
 
-@click.group("report")
+@click.group("report", epilog="""\b
+Examples:
+  qasearch report queries --days 7
+""")
 def report_group() -> None:
     """Reports for editors (query statistics)."""
 
@@ -24,10 +28,7 @@ Examples:
   qasearch report queries --days 7 --limit 20
   qasearch report queries --format csv --log-dir /var/lib/qasearch > queries.csv
 """)
-@click.option(
-    "--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text",
-    show_default=True, help="Output format.",
-)
+@output_format("text", "json", "csv")
 @click.option("--days", type=int, default=None, help="Period in days (default: the retention).")
 @click.option("--limit", type=int, default=50, show_default=True, help="Rows per list.")
 @click.option("--k", "k", type=int, default=None,
@@ -46,11 +47,12 @@ def report_queries(fmt: str, days: int | None, limit: int, k: int | None,
         raise click.ClickException(
             f"no query statistics folder at {settings.query_log_dir}: check --log-dir (or "
             "QASEARCH_QUERY_LOG_DIR); `qasearch serve` creates it on the first search")
-    log = QueryLog(settings)
-    try:
-        click.echo(render_report(log.report(days=days, limit=limit, k=k), fmt))
-    finally:
-        log.close()
+    with library_errors():
+        log = QueryLog(settings)
+        try:
+            click.echo(render_report(log.report(days=days, limit=limit, k=k), fmt))
+        finally:
+            log.close()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -67,11 +69,17 @@ def _index_option(f):
 @click.command("similar", epilog="""\b
 Examples:
   qasearch similar "is acupuncture safe in early pregnancy?"
-  qasearch similar "my back hurts after lifting" --limit 5 --json
+  qasearch similar "my back hurts after lifting" --limit 5 --format json
   qasearch similar --batch drafts.tsv --run-out run.txt   # drafts.tsv: 'qid<TAB>text' lines
+
+\b
+Exit status (as grep): 0 when similar questions are shown, 1 when there are none,
+2 on an error (a bad option, a missing or damaged index).
 """)
 @click.argument("text", required=False)
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@output_format("text", "json", "trec",
+               help="Output format: text (a table), json, or trec (the only format of a "
+                    "--batch run).")
 @click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True)
 @click.option("--batch", type=click.File("r", encoding="utf-8"), default=None,
               help="File of lines 'qid<TAB>text' (like `search --batch`).")
@@ -82,61 +90,76 @@ Examples:
               help="Use the optional sentence embeddings (default: QASEARCH_SEMANTIC); the "
                    "first use on an index embeds its questions (cached).")
 @_index_option
-def similar_cmd(text: str | None, as_json: bool, limit: int, batch, run_out,
+def similar_cmd(text: str | None, fmt: str, limit: int, batch, run_out,
                 tag: str, semantic: bool | None, index_dir: Path | None) -> None:
     """Archived questions similar to a draft question ("was this already answered?")."""
-    import json
-
-    from indexer.editors import similar
     from indexer.index.store import IndexStore
     from indexer.text import semantic as sem
 
+    batch_format(fmt, batch is not None)
     settings = Settings.load(overrides={"index_dir": index_dir, "semantic": semantic})
     if settings.semantic:
         try:
             sem.require()
         except sem.SemanticUnavailable as exc:
-            raise click.ClickException(str(exc)) from exc
-
-    def similar_questions(s, q: str, limit: int):
-        return similar.similar_questions(s, q, limit=limit, semantic=settings.semantic)
+            raise Failure(str(exc)) from exc
     if (text is None) == (batch is None):
         raise click.UsageError("give a draft question or --batch FILE (not both)")
     if run_out is not None and batch is None:
         raise click.UsageError("--run-out needs --batch")
     store = IndexStore(settings.index_dir)
     if not store.exists():
-        raise click.ClickException(
-            f"no index at {settings.index_dir}: run `qasearch index` first")
-    with store.searcher() as s:
+        raise Failure(f"no index at {settings.index_dir}: run `qasearch index` first")
+    with library_errors(Failure), store.searcher() as s:
         if batch is None:
-            hits = similar_questions(s, text or "", limit=limit)
-            if as_json:
-                click.echo(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2))
-                return
-            if not hits:
-                click.echo("No similar questions.")
-            for rank, h in enumerate(hits, 1):
-                flag = "ANSWERED?" if h.likely_answered else ""
-                click.echo(f"{rank:3d}. {h.score:.3f} {flag:9s} [{h.id}] {h.question}")
-                terms = ", ".join(m.term for m in h.matches[:8])
-                if terms:
-                    click.echo(f"      matched: {terms}")
-            return
-        out = run_out or click.get_text_stream("stdout")
-        n = 0
-        for lineno, line in enumerate(batch, 1):
-            line = line.rstrip("\n")
-            if not line.strip():
-                continue
-            qid, sep, qtext = line.partition("\t")
-            if not sep or not qid.strip():
-                raise click.ClickException(f"line {lineno}: expected 'qid<TAB>text'")
-            for rank, h in enumerate(similar_questions(s, qtext, limit=limit), 1):
-                out.write(f"{qid.strip()} Q0 {h.id} {rank} {h.score:.6f} {tag}\n")
-            n += 1
-        if run_out is not None:
-            click.echo(f"{n} questions -> {run_out.name}", err=True)
+            found = _similar_one(s, text or "", limit, fmt, settings.semantic)
+        else:
+            _similar_batch(s, batch, run_out, limit, tag, settings.semantic)
+            found = True
+    if not found:
+        raise click.exceptions.Exit(1)  # nothing to show: grep's "no lines selected"
+
+
+def _similar_one(s, text: str, limit: int, fmt: str, semantic: bool) -> bool:
+    """Print the questions similar to `text`; False when there is none."""
+    import json
+
+    from indexer.editors import similar
+
+    hits = similar.similar_questions(s, text, limit=limit, semantic=semantic)
+    if fmt == "json":
+        click.echo(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2))
+        return bool(hits)
+    if not hits:
+        click.echo("No similar questions.")
+    for rank, h in enumerate(hits, 1):
+        flag = "ANSWERED?" if h.likely_answered else ""
+        click.echo(f"{rank:3d}. {h.score:.3f} {flag:9s} [{h.id}] {h.question}")
+        terms = ", ".join(m.term for m in h.matches[:8])
+        if terms:
+            click.echo(f"      matched: {terms}")
+    return bool(hits)
+
+
+def _similar_batch(s, batch, run_out, limit: int, tag: str, semantic: bool) -> None:
+    """Write the TREC run of every 'qid<TAB>text' line of `batch`."""
+    from indexer.editors import similar
+
+    out = run_out or click.get_text_stream("stdout")
+    n = 0
+    for lineno, line in enumerate(batch, 1):
+        line = line.rstrip("\n")
+        if not line.strip():
+            continue
+        qid, sep, qtext = line.partition("\t")
+        if not sep or not qid.strip():
+            raise Failure(f"line {lineno}: expected 'qid<TAB>text'")
+        hits = similar.similar_questions(s, qtext, limit=limit, semantic=semantic)
+        for rank, h in enumerate(hits, 1):
+            out.write(f"{qid.strip()} Q0 {h.id} {rank} {h.score:.6f} {tag}\n")
+        n += 1
+    if run_out is not None:
+        click.echo(f"{n} questions -> {run_out.name}", err=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -150,8 +173,7 @@ Examples:
   qasearch duplicates --all --format json        # with the groups editors already decided
   qasearch duplicates --recompute --medquad-check --out /dev/null
 """)
-@click.option("--format", "fmt", type=click.Choice(["html", "json", "csv"]), default="json",
-              show_default=True, help="Output format.")
+@output_format("html", "json", "csv", default="json")
 @click.option("--out", type=click.File("w", encoding="utf-8"), default="-",
               help="Where to write the report (default: standard output).")
 @click.option("--kind", type=click.Choice(["same question", "stock answer"]), default=None,
@@ -179,12 +201,6 @@ def duplicates_cmd(fmt: str, out, kind: str | None, include_decided: bool,
     The groups are those the index build stored with the live generation (instant); an index
     built before groups were stored has them computed now (a progress bar on stderr).
     """
-    import json
-
-    from indexer.editors import duplicates as dup
-    from indexer.editors import report
-    from indexer.editors.duplicates import decisions as dec
-    from indexer.editors.similar import question_index
     from indexer.index.store import IndexStore
 
     settings = Settings.load(overrides={"index_dir": index_dir,
@@ -193,6 +209,21 @@ def duplicates_cmd(fmt: str, out, kind: str | None, include_decided: bool,
     if not store.exists():
         raise click.ClickException(
             f"no index at {settings.index_dir}: run `qasearch index` first")
+    with library_errors():
+        _duplicates(store, settings, fmt, out, kind, include_decided, base_url, recompute,
+                    medquad_check, progress)
+
+
+def _duplicates(store, settings: Settings, fmt: str, out, kind: str | None,
+                include_decided: bool, base_url: str | None, recompute: bool,
+                medquad_check: bool, progress: bool) -> None:
+    import json
+
+    from indexer.editors import duplicates as dup
+    from indexer.editors import report
+    from indexer.editors.duplicates import decisions as dec
+    from indexer.editors.similar import question_index
+
     with store.searcher() as s:
         stored = None if recompute or medquad_check else dup.read_groups(s.gen.path)
         if stored is not None:
@@ -263,9 +294,9 @@ Examples:
                    "questions use (indexer/data/similar_weights.json).")
 @click.option("--shared", "shared_dir", type=click.Path(file_okay=False, path_type=Path),
               default=None, help="The shared data directory (default: ../shared).")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@output_format("text", "json", help="Output format: text (a table) or json.")
 def eval_rqe(splits: tuple[str, ...], distractors: bool, semantic: bool, fit: bool,
-             calibrate: bool, write: bool, shared_dir: Path | None, as_json: bool) -> None:
+             calibrate: bool, write: bool, shared_dir: Path | None, fmt: str) -> None:
     """RQE retrieval figures of "similar questions": P@1, MRR, flag precision/recall."""
     import json
 
@@ -277,13 +308,27 @@ def eval_rqe(splits: tuple[str, ...], distractors: bool, semantic: bool, fit: bo
     if not (shared / "data" / "rqe").is_dir():
         raise click.ClickException(f"RQE data not found under {shared}/data/rqe (use --shared)")
     splits = splits or ("validation",)
-    modes = [False, True] if semantic else [False]
     if semantic:
         from indexer.text import semantic as sem
 
         if not sem.available():
             raise click.ClickException(
                 f"the semantic extra is not installed: {sem.INSTALL_HINT}")
+    with library_errors(also=(ValueError,)):  # a damaged data file: one line
+        rows = _rqe_rows(shared, splits, semantic, fit, calibrate, write, distractors)
+    if fmt == "json":
+        click.echo(json.dumps([r.to_dict() for r in rows], indent=2))
+    else:
+        click.echo(ev.format_table(rows))
+
+
+def _rqe_rows(shared: Path, splits: tuple[str, ...], semantic: bool, fit: bool,
+              calibrate: bool, write: bool, distractors: bool) -> list:
+    """Fit or calibrate as asked, then evaluate every split (and mode) into table rows."""
+    from indexer.eval import rqe as ev
+    from indexer.text import semantic as sem
+
+    modes = [False, True] if semantic else [False]
     sets = {name: ev.load_set(ev.rqe_path(shared, name), name) for name in
             {*splits, *(("train", "validation") if fit else ()),
              *(("validation",) if calibrate else ())}}
@@ -342,10 +387,7 @@ def eval_rqe(splits: tuple[str, ...], distractors: bool, semantic: bool, fit: bo
                 rows.append(ev.evaluate(sets[name], qi, semantic=sem_mode,
                                         n_distractors=len(qi) - len(sets[name].faq_records),
                                         removed=removed[name]))
-    if as_json:
-        click.echo(json.dumps([r.to_dict() for r in rows], indent=2))
-    else:
-        click.echo(ev.format_table(rows))
+    return rows
 
 
 def register(cli: click.Group) -> None:

@@ -16,6 +16,8 @@ from typing import Any
 
 import click
 
+from indexer.cli.common import eval_cache_hint, library_errors, output_format
+
 REPO = Path(__file__).resolve().parents[2]
 SHARED = REPO.parent / "shared"
 RESULTS = REPO / "bench" / "results"
@@ -30,7 +32,7 @@ def _options(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--baseline/--no-baseline", default=True, show_default=True,
                      help="Also rank with stock Whoosh BM25F (same analyzer, no query "
                           "understanding) on the same records."),
-        click.option("--json", "as_json", is_flag=True, help="Print the rows as JSON."),
+        output_format("text", "json", help="Output format: text (a table) or json (the rows)."),
         click.option("--shared", "shared", type=click.Path(file_okay=False), metavar="DIR",
                      help="The shared data folder (default: ../shared)."),
         click.option("--cache", "cache_dir", type=click.Path(file_okay=False), metavar="DIR",
@@ -48,7 +50,7 @@ def _options(fn: Callable[..., Any]) -> Callable[..., Any]:
     return fn
 
 
-def _run(sets: Sequence[str], folds: int, baseline: bool, as_json: bool, shared: str | None,
+def _run(sets: Sequence[str], folds: int, baseline: bool, fmt: str, shared: str | None,
          cache_dir: str | None, save: bool, hybrid: bool = False) -> None:
     from indexer.eval.liveqa import default_cache_dir
     from indexer.eval.report import evaluate_all, format_rows, save_rows
@@ -65,15 +67,13 @@ def _run(sets: Sequence[str], folds: int, baseline: bool, as_json: bool, shared:
         except EmbeddingUnavailable as exc:
             raise click.ClickException(str(exc)) from exc
     start = time.monotonic()
-    try:
+    with library_errors(also=(ValueError,), hint=eval_cache_hint):
         rows = evaluate_all(root, cache, sets=sets, folds=folds, baseline=baseline,
                             say=lambda msg: click.echo(msg, err=True))
         if hybrid:
             rows = _with_hybrid(rows, root, cache, sets, folds)
-    except (OSError, ValueError) as exc:
-        raise click.ClickException(str(exc)) from exc
     seconds = time.monotonic() - start
-    click.echo(json.dumps(rows, indent=1) if as_json else format_rows(rows))
+    click.echo(json.dumps(rows, indent=1) if fmt == "json" else format_rows(rows))
     if save:
         params = {"sets": list(sets), "folds": folds, "baseline": baseline, "hybrid": hybrid}
         path = save_rows(rows, RESULTS, params=params, seconds=seconds)
@@ -107,7 +107,12 @@ def _with_hybrid(rows: list[dict[str, Any]], root: Path, cache: Path, sets: Sequ
     return out
 
 
-@click.command("lay")
+@click.command("lay", epilog="""\b
+Examples:
+  qasearch eval lay                                 # data from ../shared, 2 folds
+  qasearch eval lay --folds 0 --no-baseline --no-save
+  qasearch eval lay --format json --cache /tmp/qasearch-cache
+""")
 @_options
 def eval_lay(**kwargs: Any) -> None:
     """The 80 lay searches over the MedQuAD evaluation corpus, scored at condition level:
@@ -115,7 +120,11 @@ def eval_lay(**kwargs: Any) -> None:
     _run(("lay",), **kwargs)
 
 
-@click.command("mediqa")
+@click.command("mediqa", epilog="""\b
+Examples:
+  qasearch eval mediqa
+  qasearch eval mediqa --shared ../shared --format json --no-save
+""")
 @_options
 def eval_mediqa(**kwargs: Any) -> None:
     """The MEDIQA 2019 QA questions over all their graded answers, in the plain form (heading
@@ -124,7 +133,11 @@ def eval_mediqa(**kwargs: Any) -> None:
     _run(("mediqa",), **kwargs)
 
 
-@click.command("all")
+@click.command("all", epilog="""\b
+Examples:
+  qasearch eval all --folds 2                       # judge a ranking change on every set
+  qasearch eval all --hybrid --format json > figures.json
+""")
 @_options
 def eval_all(**kwargs: Any) -> None:
     """Every dev set (lay, mediqa, liveqa) in one table."""

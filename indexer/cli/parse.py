@@ -47,7 +47,13 @@ def _write(result: ParseResult, out: str) -> None:
         raise
 
 
-@click.command("parse")
+@click.command("parse", epilog="""\b
+Examples:
+  qasearch parse scraped/ --out records.jsonl        # a page store written by `qasearch scrape`
+  qasearch parse scraped/ ../shared/data/medquad ../shared/data/liveqa/judged-answers.csv \\
+      -o records.jsonl
+  qasearch parse scraped/ --source askacupuncture --strict -q | head
+""")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--out", "-o", default="-", show_default=True, metavar="FILE",
               help="Where to write the records as JSON Lines ('-' for standard output).")

@@ -18,7 +18,18 @@ from indexer.ingest.crawl import (
 )
 
 
-@click.command("scrape")
+@click.command("scrape", epilog="""\b
+Examples:
+  qasearch scrape https://www.askacupuncture.example/ask-an-expert/ --out scraped/
+  qasearch scrape https://www.askacupuncture.example/ask-an-expert/ --max-pages 200 --delay 2
+  python -m tests.site scraped --port 8000 &          # the sample archive as a local site
+  qasearch scrape http://127.0.0.1:8000/ask-an-expert/ --out /tmp/mirror --delay 0 \\
+      --site-host www.askacupuncture.example
+
+\b
+Exit status: 0 when pages were mirrored (or were unchanged), 1 when none could be
+or on an error, 130 when interrupted (run the same command again to resume).
+""")
 @click.argument("start_url")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("scraped"), show_default=True, help="Page store to write.")

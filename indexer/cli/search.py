@@ -9,10 +9,21 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
+from indexer.cli.common import (
+    Failure,
+    batch_format,
+    eval_cache_hint,
+    library_errors,
+    output_format,
+)
 from indexer.settings import Settings
+
+if TYPE_CHECKING:
+    from indexer.eval.liveqa import LiveQAPaths
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED = REPO.parent / "shared"
@@ -23,7 +34,13 @@ def _settings(index_dir: str | None, sources: tuple[str, ...] | None = None) -> 
 
 
 # --------------------------------------------------------------------------- index
-@click.command("index")
+@click.command("index", epilog="""\b
+Examples:
+  qasearch index                                    # the configured sources (scraped/) -> index/
+  qasearch index --source scraped --index index
+  qasearch index --source records.jsonl --source ../shared/data/medquad --index medquad-index
+  qasearch index --full -q                          # rebuild from scratch, no progress bar
+""")
 @click.option("--source", "sources", multiple=True, metavar="PATH",
               help="Page store, HTML/text pages, records (.jsonl) or MedQuAD; repeatable. "
                    "Default: the configured sources (scraped/).")
@@ -40,14 +57,20 @@ def index_command(sources: tuple[str, ...], index_dir: str | None, full: bool, q
     The live index keeps serving until the new one is complete; unchanged records are not
     re-indexed. Malformed pages are reported and skipped.
     """
-    from indexer.index.build import BuildError, build_index
-    from indexer.ingest.parse import parse_paths
-
     settings = _settings(index_dir, sources)
     paths = [Path(p) for p in settings.source_paths]
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise click.UsageError(f"source not found: {', '.join(missing)}")
+    with library_errors():
+        _index(settings, paths, quiet, allow_empty, full)
+
+
+def _index(settings: Settings, paths: list[Path], quiet: bool, allow_empty: bool,
+           full: bool) -> None:
+    from indexer.index.build import BuildError, build_index
+    from indexer.ingest.parse import parse_paths
+
     if not quiet:
         click.echo(f"reading {', '.join(map(str, paths))}", err=True)
     result = parse_paths(paths)
@@ -110,9 +133,21 @@ def _print_result(result: object, color: bool) -> None:
         click.echo()
 
 
-@click.command("search")
+@click.command("search", epilog="""\b
+Examples:
+  qasearch search "accupuncture for sciatia"
+  qasearch search "back pain" --category "muscles and bones" --limit 5
+  qasearch search '"lower back" -epidural' --format json --index index
+  qasearch search --batch topics.tsv --run-out run.txt   # topics.tsv: 'qid<TAB>query' lines
+
+\b
+Exit status (as grep): 0 when results are shown, 1 when there is none to show,
+2 on an error (a bad option, a missing or damaged index).
+""")
 @click.argument("query", required=False)
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@output_format("text", "json", "trec",
+               help="Output format: text, json (the result as the API gives it), or trec "
+                    "(the only format of a --batch run).")
 @click.option("--limit", type=int, default=10, show_default=True, help="Results per page.")
 @click.option("--offset", type=int, default=0, show_default=True, help="Results to skip.")
 @click.option("--category", "category", multiple=True, metavar="NAME",
@@ -126,40 +161,40 @@ def _print_result(result: object, color: bool) -> None:
 @click.option("--tag", default="qasearch", show_default=True, help="Run tag for --batch.")
 @click.option("--no-autocorrect", "exact", is_flag=True,
               help="Search the query exactly as typed: no spelling corrections.")
-def search_command(query: str | None, as_json: bool, limit: int, offset: int,
+def search_command(query: str | None, fmt: str, limit: int, offset: int,
                    category: tuple[str, ...], index_dir: str | None, batch: str | None,
                    run_out: str | None, tag: str, exact: bool) -> None:
     """Search the index for QUERY (any text: keywords, "phrases", -exclusions, a OR b)."""
-    from indexer.index.store import IndexNotFound, IndexStore
+    from indexer.index.store import IndexStore
     from indexer.results import QueryError
 
+    batch_format(fmt, batch is not None)
     settings = _settings(index_dir)
     store = IndexStore(settings.index_dir)
     if not store.exists():
-        raise click.ClickException(
-            f"no index in {settings.index_dir}: build one with `qasearch index`"
-        )
+        raise Failure(f"no index in {settings.index_dir}: build one with `qasearch index`")
     if batch:
         if not run_out:
             raise click.UsageError("--batch needs --run-out FILE")
-        _run_batch(store, Path(batch), run_out, limit if limit != 10 else 1000, tag)
+        with library_errors(Failure):
+            _run_batch(store, Path(batch), run_out, limit if limit != 10 else 1000, tag)
         return
     if query is None:
         raise click.UsageError("give a QUERY (or --batch TOPICS --run-out FILE)")
     from indexer.search import search
 
     try:
-        with store.searcher() as s:
+        with library_errors(Failure), store.searcher() as s:
             result = search(s, query, category=list(category) or None, limit=limit,
                             offset=offset, autocorrect=not exact)
     except QueryError as exc:
         raise click.UsageError(str(exc)) from exc
-    except IndexNotFound as exc:
-        raise click.ClickException(str(exc)) from exc
-    if as_json:
+    if fmt == "json":
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
     else:
         _print_result(result, color=sys.stdout.isatty())
+    if not result.hits:
+        raise click.exceptions.Exit(1)  # nothing to show: grep's "no lines selected"
 
 
 def _run_batch(store: object, topics: Path, run_out: str, limit: int, tag: str) -> None:
@@ -181,7 +216,12 @@ def _run_batch(store: object, topics: Path, run_out: str, limit: int, tag: str) 
 
 
 # --------------------------------------------------------------------------- eval liveqa
-@click.command("liveqa")
+@click.command("liveqa", epilog="""\b
+Examples:
+  qasearch eval liveqa                              # both forms, data from ../shared
+  qasearch eval liveqa --form summary --folds 2 --format json
+  qasearch eval liveqa --per-question --run-out /tmp/liveqa   # + /tmp/liveqa-<form>.txt
+""")
 @click.option("--qrels", type=click.Path(dir_okay=False), metavar="FILE",
               help="Judgments 'n grade answer-id' (default: ../shared/data/liveqa/qrels-dev.txt).")
 @click.option("--medquad", type=click.Path(file_okay=False), metavar="DIR",
@@ -194,7 +234,7 @@ def _run_batch(store: object, topics: Path, run_out: str, limit: int, tag: str) 
               help="Question form(s) to run (default: both).")
 @click.option("--cache", "cache_dir", type=click.Path(file_okay=False), metavar="DIR",
               help="Where evaluation indexes are cached (default: ~/.cache/qasearch).")
-@click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
+@output_format("text", "json", help="Output format of the metrics.")
 @click.option("--per-question", is_flag=True, help="Also print each question's metrics.")
 @click.option("--run-out", metavar="PREFIX",
               help="Write each form's TREC run to PREFIX-<form>.txt.")
@@ -207,24 +247,11 @@ def _run_batch(store: object, topics: Path, run_out: str, limit: int, tag: str) 
                    "(rows <form>/condensed): how much an unjudged answer at the top costs.")
 def eval_liveqa(qrels: str | None, medquad: str | None, judged: str | None,
                 questions: str | None, forms: tuple[str, ...], cache_dir: str | None,
-                as_json: bool, per_question: bool, run_out: str | None, folds: int,
+                fmt: str, per_question: bool, run_out: str | None, folds: int,
                 condensed: bool) -> None:
     """Rank the LiveQA medical questions against MedQuAD and print avgScore, P@1, MRR@10,
     nDCG@10 and judged@10 for the original wording and the NLM summaries."""
-    from indexer.eval.datasets import load_qrels
-    from indexer.eval.liveqa import (
-        LiveQAPaths,
-        cached_index,
-        default_cache_dir,
-        eval_corpus,
-        evaluate_folds,
-        evaluate_liveqa,
-        evaluate_run,
-        format_table,
-        metrics_json,
-        write_run,
-    )
-    from indexer.index.store import IndexStore
+    from indexer.eval.liveqa import LiveQAPaths
 
     paths = LiveQAPaths.defaults(SHARED)
     if qrels:
@@ -238,6 +265,26 @@ def eval_liveqa(qrels: str | None, medquad: str | None, judged: str | None,
     missing = paths.missing()
     if missing:
         raise click.ClickException(f"evaluation data not found: {', '.join(missing)}")
+    with library_errors(also=(ValueError,), hint=eval_cache_hint):
+        _liveqa(paths, forms, cache_dir, fmt, per_question, run_out, folds, condensed)
+
+
+def _liveqa(paths: LiveQAPaths, forms: tuple[str, ...], cache_dir: str | None, fmt: str,
+            per_question: bool, run_out: str | None, folds: int, condensed: bool) -> None:
+    from indexer.eval.datasets import load_qrels
+    from indexer.eval.liveqa import (
+        cached_index,
+        default_cache_dir,
+        eval_corpus,
+        evaluate_folds,
+        evaluate_liveqa,
+        evaluate_run,
+        format_table,
+        metrics_json,
+        write_run,
+    )
+    from indexer.index.store import IndexStore
+
     click.echo("reading the evaluation corpus (MedQuAD + judged answers)", err=True)
     problems: list = []
     records = list(eval_corpus(paths, problems))
@@ -255,7 +302,7 @@ def eval_liveqa(qrels: str | None, medquad: str | None, judged: str | None,
         judged_qrels = load_qrels(paths.qrels)
         for form, (_m, run) in results.items():
             metrics[f"{form}/condensed"] = evaluate_run(run, judged_qrels, condensed=True)
-    click.echo(metrics_json(metrics) if as_json else format_table(metrics))
+    click.echo(metrics_json(metrics) if fmt == "json" else format_table(metrics))
     if per_question:
         for form, (m, _run) in results.items():
             for qid, row in sorted(m.per_question.items(), key=lambda kv: int(kv[0][2:])):
@@ -267,12 +314,21 @@ def eval_liveqa(qrels: str | None, medquad: str | None, judged: str | None,
                 write_run(run, fh, f"qasearch-{form}")
 
 
+EVAL_EXAMPLES = """\b
+Examples:
+  qasearch eval all --folds 2          # every dev set, with stock Whoosh beside qasearch
+  qasearch eval liveqa --format json
+  qasearch eval rqe --distractors
+"""
+
+
 def register(cli: click.Group) -> None:
     """Add `index`, `search` and `eval liveqa` to the `qasearch` group."""
     cli.add_command(index_command)
     cli.add_command(search_command)
     group = cli.commands.get("eval")
     if not isinstance(group, click.Group):
-        group = click.Group("eval", help="Measure search quality on the shared data sets.")
+        group = click.Group("eval", help="Measure search quality on the shared data sets.",
+                            epilog=EVAL_EXAMPLES)
         cli.add_command(group)
     group.add_command(eval_liveqa)

@@ -46,7 +46,7 @@ def test_write_needs_something_fitted():
 
 def test_calibrate_write_saves_the_model_with_its_source(shared_dir, weights_file):
     before = model.load(weights_file)
-    out = CliRunner().invoke(cli, ["eval", "rqe", "--calibrate", "--write", "--json",
+    out = CliRunner().invoke(cli, ["eval", "rqe", "--calibrate", "--write", "--format", "json",
                                    "--shared", str(shared_dir)])
     assert out.exit_code == 0, out.output
     after = model.load(weights_file)

@@ -135,7 +135,7 @@ def test_flag_needs_the_condition_on_the_sample_archive(sample_qi):
 
 
 def test_eval_rqe_validation(shared_dir):
-    out = CliRunner().invoke(cli, ["eval", "rqe", "--split", "validation", "--json",
+    out = CliRunner().invoke(cli, ["eval", "rqe", "--split", "validation", "--format", "json",
                                    "--shared", str(shared_dir)])
     assert out.exit_code == 0, out.output
     (row,) = json.loads(out.output)
@@ -149,7 +149,7 @@ def test_eval_rqe_validation(shared_dir):
 @pytest.mark.slow
 def test_eval_rqe_validation_with_medquad_distractors(shared_dir):
     out = CliRunner().invoke(cli, ["eval", "rqe", "--split", "validation", "--distractors",
-                                   "--json", "--shared", str(shared_dir)])
+                                   "--format", "json", "--shared", str(shared_dir)])
     assert out.exit_code == 0, out.output
     plain, hard = json.loads(out.output)
     assert hard["removed"] == 29 and hard["distractors"] == 43436

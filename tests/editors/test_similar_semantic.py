@@ -84,7 +84,7 @@ def test_similar_command_with_semantic(tmp_path, monkeypatch):
     runner = CliRunner()
     out = runner.invoke(cli, ["index", "--source", str(src), "--index", str(tmp_path / "idx")])
     assert out.exit_code == 0, out.output
-    out = runner.invoke(cli, ["similar", "--semantic", "--json", "--index",
+    out = runner.invoke(cli, ["similar", "--semantic", "--format", "json", "--index",
                               str(tmp_path / "idx"), "what can bring down my hypertension"])
     assert out.exit_code == 0, out.output
     assert json.loads(out.output)[0]["id"] == "hbp"

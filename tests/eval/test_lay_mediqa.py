@@ -259,7 +259,7 @@ def test_cli_mediqa_on_hand_made_files(mediqa_files: list[Path], tmp_path: Path)
     evaluate.register(group)
     assert set(group.commands) == {"lay", "mediqa", "all"}
     res = CliRunner().invoke(group, ["mediqa", "--shared", str(shared), "--cache",
-                                     str(tmp_path / "cache"), "--json", "--no-save"])
+                                     str(tmp_path / "cache"), "--format", "json", "--no-save"])
     assert res.exit_code == 0, res.output
     rows = json.loads(res.stdout)
     assert [(r["set"], r["system"]) for r in rows] == [

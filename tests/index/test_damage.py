@@ -79,7 +79,7 @@ def test_nothing_intact_left_is_one_clear_error(two_builds, kind) -> None:
     message = str(caught.value)
     assert "damaged" in message and f"qasearch index --full --index {idx}" in message
     result = CliRunner().invoke(cli, ["search", "acupuncture", "--index", str(idx)])
-    assert result.exit_code == 1 and result.exception.__class__ is SystemExit
+    assert result.exit_code == 2 and result.exception.__class__ is SystemExit
     assert result.output.count("\n") == 1 and "qasearch index --full" in result.output
 
 

@@ -141,7 +141,7 @@ def test_cli_marks_partial_matches_and_searches_as_typed(sample_index: Path) -> 
     assert run.exit_code == 0, run.output
     assert "1 answer with all of your words" in run.output
     assert run.output.index("answers with some of your words") > run.output.index("  1. ")
-    typed = CliRunner().invoke(cli, ["search", "sciatia", "--no-autocorrect", "--json",
+    typed = CliRunner().invoke(cli, ["search", "sciatia", "--no-autocorrect", "--format", "json",
                                      "--index", str(sample_index)])
     assert typed.exit_code == 0, typed.output
     assert '"via": "correction"' not in typed.output
