@@ -7,7 +7,7 @@ Keys (all under one hash tag, so a Redis Cluster keeps them in one slot), per UT
     {qasearch-qlog}:D:sessions   hash  qkey -> distinct session tokens
     {qasearch-qlog}:D:tokens     set   "qkey<US>token" (to count each token once)
     {qasearch-qlog}:days         sorted set of the days held (score: the day's ordinal)
-    {qasearch-qlog}:daykey:D     the day's session key (see below), expiring after its day
+    {qasearch-keys}:qlog-session:D   the day's session key (see below; indexer.dailykey)
 
 One search is one Lua script (atomic, one round trip). Days before the retention period are
 deleted by `prune` (run by every report and hourly by the writers); each day's keys also
@@ -15,10 +15,10 @@ expire on their own a little after the retention period, should no server be lef
 
 The session key: a single host's processes agree on each day's key by forking from one parent
 (querylog._DailyKey). Hosts cannot, so with a shared store the first server that needs day D's
-key stores a random one here (SET NX, expiring an hour after D ends) and every server uses that
-one: a visitor is one session whichever host answers, so the k threshold still counts people.
-No day's key can be derived from another's, and none outlives its day by more than that hour
-(a Redis that snapshots to disk holds it in that day's snapshots; later snapshots drop it).
+key stores a random one here (indexer.dailykey: SET NX, expiring an hour after D ends) and every
+server uses that one: a visitor is one session whichever host answers, so the k threshold still
+counts people. No day's key can be derived from another's, and none outlives its day by more
+than that hour (a Redis that snapshots to disk holds it in that day's snapshots only).
 Stored tokens are hashes of the key's HMAC and the query, as with SQLite: no address, no user
 agent, nothing linkable to a visitor once the day's key is gone.
 """
@@ -29,11 +29,12 @@ import datetime as dt
 import threading
 from typing import Any
 
+from indexer.dailykey import agreed_secret
 from indexer.editors.querystore import Row
 
 PREFIX = "{qasearch-qlog}"
 SEP = "\x1f"
-DAY_KEY_GRACE = 3600  # seconds a day's session key is kept after the day ends
+SESSION_KEY_NAME = "qlog-session"
 TIMEOUT = 2.0  # seconds to connect to or wait for Redis: a search never waits longer
 
 _RECORD = """
@@ -111,13 +112,9 @@ class RedisStore:
 
     def day_key(self, day: str, proposal: bytes) -> bytes:
         """Day `day`'s session key: `proposal` if this server is the first to ask, else the
-        key another server stored first."""
-        end = dt.datetime.combine(dt.date.fromisoformat(day) + dt.timedelta(days=1),
-                                  dt.time(), tzinfo=dt.UTC)
-        ttl = int((end - dt.datetime.now(dt.UTC)).total_seconds()) + DAY_KEY_GRACE
-        earlier = self._redis().set(_key("daykey", day), proposal, nx=True, get=True,
-                                    ex=max(DAY_KEY_GRACE, ttl))
-        return bytes(earlier) if earlier is not None else proposal
+        key another server stored first (indexer.dailykey)."""
+        return agreed_secret(self._redis(), SESSION_KEY_NAME, dt.date.fromisoformat(day),
+                             proposal)
 
     # -- reading ---------------------------------------------------------------------------
     def _days(self, since: str) -> list[str]:

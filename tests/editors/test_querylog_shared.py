@@ -120,9 +120,10 @@ def test_the_day_key_is_agreed_once_per_day_and_never_derivable(redis_uri, redis
     clock.day = dt.date(2026, 5, 2)
     second = session_key(IPS[0], "UA")
     assert second != first and querylog._DAILY_KEY.current() == other.current()
-    stored = {bytes(redis_client.get(k)) for k in redis_client.keys("*daykey*")}
+    day_keys = redis_client.keys("{qasearch-keys}:qlog-session:*")
+    stored = {bytes(redis_client.get(k)) for k in day_keys}
     assert len(stored) == 2 and all(len(v) == 32 for v in stored)  # random, one per day
-    ttl = max(redis_client.ttl(k) for k in redis_client.keys("*daykey*"))
+    ttl = max(redis_client.ttl(k) for k in day_keys)
     assert 0 < ttl <= 2 * 86400  # gone soon after its day
     log.close()
     assert not querylog._DAILY_KEY.sharing(log.store)  # closing stops sharing
