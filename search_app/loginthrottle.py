@@ -7,9 +7,10 @@ token) gets 429 with Retry-After and the token is not even compared. A right tok
 client's record.
 
 Clients are keyed by an HMAC of their address under a random key made when the app is built
-(held in memory only, shared with the worker processes forked from it), so no store ever holds
-an address. Counters live in the rate limiter's store (`settings.rate_limit_storage`: the SQLite
-file shared by `qasearch serve --workers N`, Redis...), else in this process's memory.
+(held in memory only, shared with the worker processes forked from it; with Redis, a key agreed
+by every host for the day: indexer.dailykey), so no store ever holds an address. Counters
+live in the rate limiter's store (`settings.rate_limit_storage`: the SQLite file shared by
+`qasearch serve --workers N`, Redis...), else in this process's memory.
 """
 
 from __future__ import annotations
@@ -17,12 +18,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import math
-import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from limits.storage import Storage, storage_from_string
+
+from indexer.dailykey import client_salt
 
 FREE_FAILURES = 5
 WINDOW_SECONDS = 3600  # wrong tokens are counted over this long (from the first one)
@@ -53,12 +55,12 @@ class LoginThrottle:
         if uri.startswith("qasearch+sqlite:"):
             import search_app.limitstore  # noqa: F401  (registers the storage scheme)
         self.storage: Storage = storage_from_string(uri)
-        self._key = key or secrets.token_bytes(32)
+        self._key = (lambda: key) if key else client_salt(uri, "login-client-key")
         self.clock = clock
 
     def client(self, address: str | None) -> str:
         """The opaque key of a client address (never stored as is)."""
-        return hmac.new(self._key, (address or "unknown").encode(), hashlib.sha256
+        return hmac.new(self._key(), (address or "unknown").encode(), hashlib.sha256
                         ).hexdigest()[:32]
 
     def check(self, client: str) -> Verdict:

@@ -17,7 +17,8 @@ Counters live in this process's memory unless `settings.rate_limit_storage` name
 store; `qasearch serve --workers N` runs N processes and points them all at one SQLite file
 (search_app.limitstore), so a client's budget holds across processes. Clients are keyed by
 a keyed hash of their address (a random key made when the app is created, shared with the
-worker processes forked from it), so no store ever holds an address. Behind a reverse proxy
+worker processes forked from it; with Redis, a key agreed by every host for the day:
+indexer.dailykey), so no store ever holds an address. Behind a reverse proxy
 set `trusted_proxies` so the address comes from X-Forwarded-For. An empty limit disables
 its budget.
 """
@@ -27,7 +28,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import math
-import secrets
 import time
 from collections.abc import Callable
 
@@ -36,6 +36,7 @@ from flask_limiter import ApplicationLimit, Limiter
 from limits import parse_many
 from limits.errors import ConfigurationError
 
+from indexer.dailykey import client_salt
 from search_app.settings import Settings
 
 PUBLIC = "public"
@@ -68,10 +69,10 @@ def _is_typed_ahead() -> bool:
     return small and offset.isdigit() and int(offset) == 0
 
 
-def _client_key(salt: bytes) -> Callable[[], str]:
+def _client_key(salt: Callable[[], bytes]) -> Callable[[], str]:
     def key() -> str:
         addr = (request.remote_addr or "unknown").encode()
-        return hmac.new(salt, addr, hashlib.sha256).hexdigest()[:32]
+        return hmac.new(salt(), addr, hashlib.sha256).hexdigest()[:32]
 
     return key
 
@@ -99,7 +100,7 @@ def init_app(app: Flask, settings: Settings) -> Limiter | None:
                                 exempt_when=lambda name=name: budget_of() != name)
                for name, value in ((PUBLIC, rate), (TYPING, typing_rate)) if value]
     limiter = Limiter(
-        _client_key(secrets.token_bytes(32)),
+        _client_key(client_salt(storage)),  # agreed by every host when counters are in Redis
         application_limits=budgets,
         storage_uri=storage,
         strategy="sliding-window-counter",
