@@ -1,8 +1,13 @@
 """Scoring over a generation's ranking arrays: BM25F per term (cached), clauses made of
 alternatives (a word, its synonyms, its spelling correction), combined with numpy.
 
-Kept apart from `indexer.index.ranking` (what the index contains) so that changing how we score
-never invalidates a built index.
+A record without a focus (an archive page, a scraped answer: no condition field) is named by
+its title alone. Its title is scored once more as a field of its own (`Params.own_title`; its
+own saturation; idf over the titles of the records without focus), so that a title naming
+what the query asks stands out from answers that merely mention it, as the focus field and
+the condition boost make a structured record stand out (issue F, item 6: MEDIQA answers
+without structure, avgScore 1.65 -> 2.30; the weight, 1.0 of 0.5/0.75/1/1.5, is best on
+either fold of every dev set that has such records; no set lower).
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ class Params:
         ("category", 0.3),
         ("answer", 0.75),
     )
+    own_title: float = 1.0  # weight of the title as its own BM25 field, for records without focus
 
 
 DEFAULT_PARAMS = Params()
@@ -85,6 +91,7 @@ class Scorer:
             lens = data.lengths[f]
             avg = data.avg_len[f] or 1.0
             self.norm[f] = (w[f] / (1.0 - b[f] + b[f] * lens / avg)).astype(np.float32)
+        self.nameless = data.live & (data.focus < 0)  # named by their title alone
         self._cache: dict[str, tuple[np.ndarray, np.ndarray, int]] = {}
         self._lock = threading.Lock()
 
@@ -114,12 +121,33 @@ class Scorer:
             df = len(rows)
             k1 = self.params.k1
             scores = (data.idf(df) * pseudo * (k1 + 1.0) / (k1 + pseudo)).astype(np.float32)
+            self._add_own_title(term, rows, scores)
             out = (rows.astype(np.int32), scores, df)
         with self._lock:
             if len(self._cache) >= self.CACHE_SIZE:
                 self._cache.clear()
             self._cache[term] = out
         return out
+
+    def _add_own_title(self, term: str, rows: np.ndarray, scores: np.ndarray) -> None:
+        """Add the title's own BM25 score (title idf, title saturation) to `scores` of the
+        records without focus whose title has `term` (`rows`: ascending, a superset). Its idf
+        counts the titles of such records only: how rare the word is among their names."""
+        weight = self.params.own_title
+        t_rows, tfs = self.data.postings("title", term)
+        if weight <= 0 or not len(t_rows):
+            return
+        keep = self.nameless[t_rows]
+        if not keep.any():
+            return
+        idf = self.data.idf(int(keep.sum()))
+        k1 = self.params.k1
+        b = dict(self.params.b)["title"]
+        sel = t_rows[keep]
+        norm = 1.0 - b + b * self.data.lengths["title"][sel] / (self.data.avg_len["title"] or 1.0)
+        tf = tfs[keep]
+        own = weight * idf * tf * (k1 + 1.0) / (tf + k1 * norm)
+        scores[np.searchsorted(rows, sel)] += own.astype(np.float32)
 
     def clause_match(self, clause: Clause,
                      phrases: dict[tuple[str, ...], np.ndarray] | None = None
