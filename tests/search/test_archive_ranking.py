@@ -22,6 +22,8 @@ RECORDS = [
     Record(id="spread", question="", title="Quilt fever (How it spreads)",
            answer="Quilt fever passes between quilters who share thimbles and needles. "
                   "Washing hands after a sewing circle stops most of it."),
+    Record(id="common", question="", title="Quilt fever (How common is quilt fever?)",
+           answer="About one quilter in ten has had quilt fever by the age of forty."),
     *[Record(id=f"other-{i}", question="", title=f"Sewing tips {i}",
              answer=f"Tip {i}: keep needles sharp and the thread short; symptoms of strain "
                     "in the wrists call for a break.") for i in range(6)],
@@ -33,4 +35,6 @@ def test_a_title_that_names_the_question_ranks_first(tmp_path: Path) -> None:
     with IndexStore(tmp_path / "index").searcher() as s:
         assert rank_ids(s, "What are the symptoms of quilt fever?")[0][0] == "signs"
         assert rank_ids(s, "how does quilt fever spread")[0][0] == "spread"
+        # a title naming the condition twice is no more about it than its plain name
         assert rank_ids(s, "quilt fever")[0][0] == "overview"
+        assert rank_ids(s, "what is quilt fever?")[0][0] == "overview"
