@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import click
 
-from indexer.cli import editors, evaluate, parse, scrape, search
+from indexer.cli import editors, evaluate, parse, publish, scrape, search
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog="""\b
@@ -34,3 +34,4 @@ cli.add_command(parse.parse_command)
 search.register(cli)
 evaluate.register(cli.commands["eval"])
 editors.register(cli)
+cli.add_command(publish.publish_command)
