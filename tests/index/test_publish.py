@@ -146,3 +146,80 @@ def test_clear_errors(tmp_path, built):
     with pytest.raises(PublishError, match="is not published"):
         publish(built, str(tmp_path / "replica"))
     assert not (tmp_path / "replica").exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# The command, locally and over a remote shell.
+
+
+def run_cli(*args: str):
+    from click.testing import CliRunner
+
+    from indexer.cli import cli
+
+    return CliRunner().invoke(cli, ["publish", *args])
+
+
+def test_publish_command_to_two_folders(built, tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    out = run_cli("--index", str(built), "--to", str(a), "--to", str(b))
+    assert out.exit_code == 0, out.output
+    gen = current_generation(built)
+    assert out.output.count(f"{gen} is live") == 2
+    assert current_generation(a) == current_generation(b) == gen
+    again = run_cli("--index", str(built), "--to", str(a), "--format", "json")
+    data = json.loads(again.output)
+    assert data["failed"] == [] and data["published"][0]["changed"] is False
+
+
+def test_one_failed_target_is_reported_and_exits_1(built, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    out = run_cli("--index", str(built), "--to", str(blocker), "--to", str(tmp_path / "ok"))
+    assert out.exit_code == 1
+    assert "error: " in out.output and "1 of 2 targets not published" in out.output
+    assert current_generation(tmp_path / "ok") == current_generation(built)
+    assert run_cli("--index", str(built)).exit_code == 2  # no --to: a usage error
+
+
+def test_publish_over_a_remote_shell_with_rsync(built, tmp_path):
+    """`host:folder` targets: rsync copies through the remote shell, then `qasearch publish
+    --receive` verifies and swaps on the "replica" (here a shell that runs it locally)."""
+    import shutil
+    import sys
+
+    if shutil.which("rsync") is None:
+        pytest.skip("rsync is not installed (`make redis` installs it; apt-get install rsync)")
+    rsh = tmp_path / "fake-ssh"
+    rsh.write_text('#!/bin/sh\n# like ssh HOST COMMAND, on this machine\nshift\nexec sh -c "$*"\n')
+    rsh.chmod(0o755)
+    qasearch = str(Path(sys.executable).with_name("qasearch"))
+    replica = tmp_path / "replica" / "index"
+    out = run_cli("--index", str(built), "--to", f"web9:{replica}", "--rsh", str(rsh),
+                  "--remote-qasearch", qasearch)
+    assert out.exit_code == 0, out.output
+    gen = current_generation(built)
+    assert f"web9:{replica}: {gen} is live" in out.output
+    assert current_generation(replica) == gen
+    assert hits(IndexStore(replica), "number3") == ["r3"]
+    build_index([rec(i) for i in range(2)], built)
+    (built / current_generation(built) / "rank.json").write_text("{}")  # damaged at the source
+    out = run_cli("--index", str(built), "--to", f"web9:{replica}", "--rsh", str(rsh),
+                  "--remote-qasearch", qasearch)
+    assert out.exit_code == 1 and "is not published" in out.output
+    assert current_generation(replica) == gen
+
+
+def test_a_damaged_copy_received_over_rsync_is_refused(built, tmp_path):
+    from indexer.cli import cli  # noqa: F401  (the command must exist on the replica)
+
+    gen = current_generation(built)
+    replica = tmp_path / "replica"
+    incoming = replica / f"{INCOMING_PREFIX}{gen}"
+    incoming.mkdir(parents=True)
+    for path in (built / gen).iterdir():
+        (incoming / path.name).write_bytes(path.read_bytes())
+    (incoming / "rank.npz").write_bytes(b"cut short")
+    out = run_cli("--receive", str(incoming), "--index", str(replica))
+    assert out.exit_code == 1 and "incomplete or damaged" in out.output
+    assert current_generation(replica) is None
