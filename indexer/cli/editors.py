@@ -27,6 +27,7 @@ Examples:
   qasearch report queries                          # the last QASEARCH_QUERY_LOG_RETENTION_DAYS
   qasearch report queries --days 7 --limit 20
   qasearch report queries --format csv --log-dir /var/lib/qasearch > queries.csv
+  qasearch report queries --storage redis://10.0.0.5:6379/1   # every server's searches
 """)
 @output_format("text", "json", "csv")
 @click.option("--days", type=int, default=None, help="Period in days (default: the retention).")
@@ -35,19 +36,22 @@ Examples:
               help="Minimum distinct sessions per query (never below QASEARCH_QUERY_LOG_K).")
 @click.option("--log-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Query statistics directory (default: QASEARCH_QUERY_LOG_DIR).")
+@click.option("--storage", default=None, help="Query statistics shared by several servers, "
+              "e.g. redis://host:6379/1 (default: QASEARCH_QUERY_LOG_STORAGE; empty: --log-dir).")
 def report_queries(fmt: str, days: int | None, limit: int, k: int | None,
-                   log_dir: Path | None) -> None:
+                   log_dir: Path | None, storage: str | None) -> None:
     """What visitors searched for and what they could not find (k-anonymous counts)."""
     from indexer.editors.querylog import QueryLog, render_report
 
-    settings = Settings.load(overrides={"query_log_dir": log_dir})
+    settings = Settings.load(overrides={"query_log_dir": log_dir, "query_log_storage": storage})
     if limit < 1:
         raise click.BadParameter("must be at least 1", param_hint="--limit")
-    if not Path(settings.query_log_dir).is_dir():  # a report never creates the folder
+    shared = settings.query_log_storage.strip()
+    if not shared and not Path(settings.query_log_dir).is_dir():  # never creates the folder
         raise click.ClickException(
             f"no query statistics folder at {settings.query_log_dir}: check --log-dir (or "
             "QASEARCH_QUERY_LOG_DIR); `qasearch serve` creates it on the first search")
-    with library_errors():
+    with library_errors(also=(ValueError,)):
         log = QueryLog(settings)
         try:
             click.echo(render_report(log.report(days=days, limit=limit, k=k), fmt))
