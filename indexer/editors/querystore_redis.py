@@ -27,6 +27,8 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from indexer.dailykey import agreed_secret
@@ -57,6 +59,20 @@ def _day_keys(day: str) -> list[str]:
 
 def _ordinal(day: str) -> int:
     return dt.date.fromisoformat(day).toordinal()
+
+
+class StoreUnavailable(ConnectionError):
+    """Redis could not be reached or refused a command (one line, the URI without password)."""
+
+
+@contextmanager
+def _errors(where: str) -> Iterator[None]:
+    import redis
+
+    try:
+        yield
+    except redis.RedisError as exc:
+        raise StoreUnavailable(f"query statistics store {where}: {exc}") from exc
 
 
 def _text(value: Any) -> str:
@@ -99,8 +115,29 @@ class RedisStore:
         scheme, _, rest = self.uri.partition("://")
         return f"{scheme}://{rest.rpartition('@')[2]}"
 
-    # -- writing ---------------------------------------------------------------------------
+    # -- the store's interface: Redis errors become StoreUnavailable -------------------------
     def add(self, day: str, qkey: str, wording: str, zero: int, token: str) -> None:
+        with _errors(self.where):
+            self._add(day, qkey, wording, zero, token)
+
+    def day_key(self, day: str, proposal: bytes) -> bytes:
+        with _errors(self.where):
+            return self._day_key(day, proposal)
+
+    def rows(self, since: str) -> list[Row]:
+        with _errors(self.where):
+            return self._rows(since)
+
+    def sessions(self, since: str) -> dict[str, int]:
+        with _errors(self.where):
+            return self._sessions(since)
+
+    def prune(self, cutoff: str) -> int:
+        with _errors(self.where):
+            return self._prune(cutoff)
+
+    # -- writing ---------------------------------------------------------------------------
+    def _add(self, day: str, qkey: str, wording: str, zero: int, token: str) -> None:
         client = self._redis()
         ttl = (self.retention_days + 2) * 86400
         self._record(
@@ -110,7 +147,7 @@ class RedisStore:
             client=client,
         )
 
-    def day_key(self, day: str, proposal: bytes) -> bytes:
+    def _day_key(self, day: str, proposal: bytes) -> bytes:
         """Day `day`'s session key: `proposal` if this server is the first to ask, else the
         key another server stored first (indexer.dailykey)."""
         return agreed_secret(self._redis(), SESSION_KEY_NAME, dt.date.fromisoformat(day),
@@ -121,7 +158,7 @@ class RedisStore:
         days = self._redis().zrangebyscore(_key("days"), _ordinal(since), "+inf")
         return [_text(d) for d in days]
 
-    def rows(self, since: str) -> list[Row]:
+    def _rows(self, since: str) -> list[Row]:
         days = self._days(since)
         pipe = self._redis().pipeline(transaction=False)
         for day in days:
@@ -139,7 +176,7 @@ class RedisStore:
                 row[2] = max(row[2], day)
         return [(q, w, s, z, last) for (q, w), (s, z, last) in totals.items()]
 
-    def sessions(self, since: str) -> dict[str, int]:
+    def _sessions(self, since: str) -> dict[str, int]:
         days = self._days(since)
         pipe = self._redis().pipeline(transaction=False)
         for day in days:
@@ -151,7 +188,7 @@ class RedisStore:
         return out
 
     # -- retention -------------------------------------------------------------------------
-    def prune(self, cutoff: str) -> int:
+    def _prune(self, cutoff: str) -> int:
         client = self._redis()
         old = [_text(d) for d in client.zrangebyscore(_key("days"), "-inf",
                                                       f"({_ordinal(cutoff)}")]

@@ -4,6 +4,7 @@ the same privacy rules as the SQLite file (k threshold, daily session keys, no a
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import threading
 from collections.abc import Callable, Iterator
@@ -211,12 +212,34 @@ def test_an_unreachable_store_raises_and_recovers_nothing_written(tmp_path):
     """A search's statistics fail loudly (the web app logs and still answers), never hang."""
     from tests.redisserver import free_port
 
-    log = QueryLog(settings_for(f"redis://127.0.0.1:{free_port()}/0", tmp_path))
-    import redis
-
-    with pytest.raises(redis.ConnectionError):
+    port = free_port()
+    log = QueryLog(settings_for(f"redis://:secret@127.0.0.1:{port}/0", tmp_path))
+    with pytest.raises(ConnectionError, match=f"store redis://127.0.0.1:{port}/0: ") as err:
         log.record("back pain", "s", 1)
-    with pytest.raises(redis.ConnectionError):
+    assert "secret" not in str(err.value)  # an OSError: the CLI prints it as one line
+    with pytest.raises(ConnectionError):
         session_key("1.2.3.4", "UA")  # the day's key comes from the store too
+    with pytest.raises(ConnectionError):
+        log.report()
     log.close()
     assert session_key("1.2.3.4", "UA")  # the process's own key again
+
+
+def test_report_queries_command_reads_the_shared_store(redis_uri, redis_client, tmp_path):
+    from click.testing import CliRunner
+
+    from indexer.cli import cli
+
+    log = QueryLog(settings_for(redis_uri, tmp_path, k=2))
+    for ip in IPS[:2]:
+        log.record("sciatica", session_key(ip, "UA"), 0)
+    log.close()
+    runner = CliRunner()
+    out = runner.invoke(cli, ["report", "queries", "--storage", redis_uri, "--format", "json",
+                              "--log-dir", str(tmp_path / "absent")],
+                        env={"QASEARCH_QUERY_LOG_K": "2"})
+    assert out.exit_code == 0, out.output
+    assert [s["query"] for s in json.loads(out.output)["top"]] == ["sciatica"]
+    down = runner.invoke(cli, ["report", "queries", "--storage", "redis://127.0.0.1:1/0"])
+    assert down.exit_code == 1 and "query statistics store" in down.output
+    assert "Traceback" not in down.output
