@@ -29,6 +29,8 @@ from indexer.text.spelling import Correction, SpellIndex, correct_query, spell_i
 from indexer.text.synonyms import lay_terms
 
 PHRASE_CACHE_SIZE = 512  # phrase masks kept per generation (lay terms come back often)
+ABOUT_FULL = 0.9  # records about a condition the query names this surely (focus match score,
+# `indexer.search.focus`) are listed with the full matches (0.9 of 0.6-1: best on both folds)
 DUPLICATE_SLACK = 10  # rows looked at beyond those wanted, for duplicates to collapse
 
 
@@ -43,6 +45,8 @@ class Ranked:
     complete: int = 0  # of `total`, full matches (all words; in a long query, all listed)
     phrases: dict[tuple[str, ...], np.ndarray] = field(default_factory=dict)  # phrase masks
     also: dict[int, list[int]] = field(default_factory=dict)  # row -> its duplicates listed
+    about: int = 0  # of `total`, records listed with the full matches for being about the
+    # condition the query names (without all of its words)
 
 
 @dataclass
@@ -170,7 +174,13 @@ def execute(s: Session, plan: Plan, category: list[str] | None, need: int) -> Ra
     if plan.boost is not None:
         total += plan.boost(data, total)
     base = allowed & required & (total > 0)
-    full = base & (hits >= plan.min_match)
+    words = base & (hits >= plan.min_match)
+    full = words.copy()
+    if plan.min_match > 0 and plan.about is not None:
+        # a record about the condition the query names is listed with the full matches: the
+        # other words qualify it ("headache behind eyes": the Headache page ranks among the
+        # pages that say "behind" and "eyes", by score)
+        full |= base & (plan.about[data.focus] >= ABOUT_FULL)
     partial = base & ~full & (cover >= plan.backfill_words)
     matched = full | partial
     in_cat = matched & category_rows(data, category) if category else matched
@@ -179,11 +189,12 @@ def execute(s: Session, plan: Plan, category: list[str] | None, need: int) -> Ra
     level = np.where(full[rows], np.int32(np.iinfo(np.int16).max), cover[rows].astype(np.int32))
     key = level.astype(np.float64) * (float(total.max(initial=0.0)) + 1.0) + total[rows]
     kept, also = _distinct_top(data, rows, key, need)
-    complete = distinct_count(data, rows[full[rows]])
+    complete = distinct_count(data, rows[words[rows]])
+    about = distinct_count(data, rows[full[rows]]) - complete
     count = distinct_count(data, rows)
     return Ranked(rows=kept, scores=total, total=count, matched=matched,
-                  relaxed=complete == 0 and count > 0 and plan.min_match > 0, stems=stems,
-                  complete=complete, phrases=phrases, also=also)
+                  relaxed=complete + about == 0 and count > 0 and plan.min_match > 0,
+                  stems=stems, complete=complete, phrases=phrases, also=also, about=about)
 
 
 def _distinct_top(data: RankData, rows: np.ndarray, key: np.ndarray, need: int

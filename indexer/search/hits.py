@@ -168,17 +168,27 @@ def build_result(s: Session, typed: str, out: Outcome, category: list[str] | Non
     if plan.corrections and not out.corrected:
         fixes = ", ".join(f"“{fix}”" for fix in dict.fromkeys(plan.corrections.values()))
         notices.append(f"Including results for {fixes}.")
-    some = ranked.total - ranked.complete
+    some = ranked.total - ranked.complete - ranked.about
+    topic = " or ".join(plan.understood.get("focus", [])[:2]) or "the condition you named"
     if ranked.relaxed:
         notices.append("No answer contains all of your words; showing answers that match "
                        "some of them.")
+    elif ranked.about and plan.min_match > 0:
+        first = (f"{_answers(ranked.complete)} with all of your words and "
+                 if ranked.complete else "No answer contains all of your words: ")
+        notices.append(f"{first}{_answers(ranked.about)} about {topic}"
+                       + (f", then {_answers(some)} with some of your words." if some else "."))
     elif some and plan.min_match > 0:
         notices.append(f"{_answers(ranked.complete)} with all of your words, then "
                        f"{_answers(some)} with some of them.")
     understood = dict(plan.understood)
     if plan.min_match > 0:  # keyword queries (a message ranks every record with a score)
-        understood["all_words"] = ranked.complete
+        # the first level of the list: records with all the words, or about the condition
+        # named (`about_condition` of them); then those with some of the words
+        understood["all_words"] = ranked.complete + ranked.about
         understood["some_words"] = some
+        if ranked.about:
+            understood["about_condition"] = ranked.about
     return SearchResult(
         query=typed,
         searched=plan.searched,

@@ -95,6 +95,7 @@ class Plan:
     backfill_words: int = 1  # typed words a partial match must have to be listed after them
     corrections: dict[str, str] = field(default_factory=dict)  # typed word -> searched too
     boost: Callable[[RankData, np.ndarray], np.ndarray] | None = None
+    about: np.ndarray | None = None  # per focus key (+ a 0 slot for -1): how surely it is named
     synonyms: list[SynonymUse] = field(default_factory=list)
     understood: dict[str, Any] = field(default_factory=dict)
     notices: list[str] = field(default_factory=list)
@@ -507,6 +508,7 @@ def _understand(data: RankData, pq: ParsedQuery, plan: Plan, kept: list[_Unit],
         i = data.qtypes.index("information")
         qconf[i] = max(qconf[i], INFORMATION_PRIOR)
     fscore = np.append(key_scores, 0.0).astype(np.float32)  # index -1 -> 0
+    plan.about = fscore
     n_keys = len(data.focus_keys)
 
     def boost(d: RankData, total: np.ndarray) -> np.ndarray:
