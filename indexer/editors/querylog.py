@@ -35,9 +35,11 @@ import hashlib
 import hmac
 import io
 import json
+import logging
 import re
 import secrets
 import threading
+import time
 import unicodedata
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -47,12 +49,23 @@ from typing import Any
 
 from nltk.stem.snowball import SnowballStemmer
 
-from indexer.editors.querystore import DB_NAME, CountStore, open_store, storage_scheme
+from indexer.editors.querystore import (
+    DB_NAME,
+    CountStore,
+    StoreUnavailable,
+    open_store,
+    storage_scheme,
+)
 from indexer.settings import Settings
 
-__all__ = ["DB_NAME", "QueryLog", "QueryReport", "QueryStat", "normalise_query",
-           "prime_session_keys", "query_key", "render_report", "session_key",
+__all__ = ["DB_NAME", "UNAVAILABLE", "QueryLog", "QueryReport", "QueryStat", "StoreUnavailable",
+           "normalise_query", "prime_session_keys", "query_key", "render_report", "session_key",
            "storage_scheme"]
+log = logging.getLogger(__name__)
+
+UNAVAILABLE = "unavailable"  # session_key() while a shared store cannot give the day's key
+WARN_EVERY = 60.0  # seconds between warnings that a shared store is down
+_last_warning = -WARN_EVERY
 MAX_QUERY_CHARS = 200  # longer messages are cut (after normalisation) before they are kept
 _PRUNE_EVERY = dt.timedelta(hours=1)
 
@@ -100,6 +113,10 @@ class _DailyKey:
     def sharing(self, store: CountStore) -> bool:
         return self._store is store
 
+    @property
+    def shared(self) -> bool:
+        return self._store is not None
+
     def current(self) -> bytes:
         day = self._clock()
         with self._lock:
@@ -120,8 +137,10 @@ _DAILY_KEY = _DailyKey()
 
 
 def prime_session_keys() -> None:
-    """Create today's session key now: call it before forking worker processes."""
-    _DAILY_KEY.current()
+    """Create today's session key now: call it before forking worker processes. (With a
+    shared store every process asks the store for the day's key: nothing to prime.)"""
+    if not _DAILY_KEY.shared:
+        _DAILY_KEY.current()
 
 
 def session_key(client_ip: str, user_agent: str) -> str:
@@ -129,9 +148,24 @@ def session_key(client_ip: str, user_agent: str) -> str:
 
     The same (IP, user agent) gives the same token within a UTC day and an unrelated one the
     next day. Neither input can be recovered from the token, and the key is never stored.
+    While a shared store cannot give the day's key, `UNAVAILABLE` (which `record` ignores).
     """
     msg = f"{client_ip or ''}\x00{user_agent or ''}".encode("utf-8", "replace")
-    return hmac.new(_DAILY_KEY.current(), msg, hashlib.sha256).hexdigest()[:32]
+    try:
+        key = _DAILY_KEY.current()
+    except StoreUnavailable as exc:  # a shared store that is down: this search is not counted
+        _warn_unavailable(exc)
+        return UNAVAILABLE
+    return hmac.new(key, msg, hashlib.sha256).hexdigest()[:32]
+
+
+def _warn_unavailable(exc: Exception) -> None:
+    """One warning line per WARN_EVERY while a shared store is down (not one per search)."""
+    global _last_warning
+    now = time.monotonic()
+    if now - _last_warning >= WARN_EVERY:
+        _last_warning = now
+        log.warning("%s; searches are not counted until it is back", str(exc).rstrip("."))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -227,19 +261,24 @@ class QueryLog:
     # -- writing -------------------------------------------------------------------------
 
     def record(self, query: str, session_key: str, n_results: int) -> bool:
-        """Count one search. Returns False (and keeps nothing) for an empty query.
+        """Count one search. Returns False (and keeps nothing) for an empty query, and while
+        a shared store is unreachable (a warning is logged now and then).
 
         `session_key` should come from `session_key(ip, user_agent)`; it is hashed again with
         the query before it is stored.
         """
         wording = normalise_query(query)
-        if not wording:
+        if not wording or session_key == UNAVAILABLE:
             return False
         qkey = query_key(wording)
         day = self._clock().isoformat()
         token = hashlib.sha256(f"{session_key}\x00{qkey}".encode()).hexdigest()[:24]
-        self.store.add(day, qkey, wording, 1 if n_results <= 0 else 0, token)
-        self._maybe_prune()
+        try:
+            self.store.add(day, qkey, wording, 1 if n_results <= 0 else 0, token)
+            self._maybe_prune()
+        except StoreUnavailable as exc:  # statistics are never worth a failed search
+            _warn_unavailable(exc)
+            return False
         return True
 
     # -- retention -----------------------------------------------------------------------

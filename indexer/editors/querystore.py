@@ -35,6 +35,10 @@ REDIS_SCHEMES = ("redis", "rediss", "unix")
 Row = tuple[str, str, int, int, str]  # qkey, wording, searches, zero results, last day
 
 
+class StoreUnavailable(ConnectionError):
+    """A shared store could not be reached or refused a command (one line, no password)."""
+
+
 class CountStore(Protocol):
     shared: bool
 

@@ -27,17 +27,19 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from indexer.dailykey import agreed_secret
-from indexer.editors.querystore import Row
+from indexer.editors.querystore import Row, StoreUnavailable
 
 PREFIX = "{qasearch-qlog}"
 SEP = "\x1f"
 SESSION_KEY_NAME = "qlog-session"
 TIMEOUT = 2.0  # seconds to connect to or wait for Redis: a search never waits longer
+RETRY_SECONDS = 30.0  # after a failure, writes fail at once (no network) for this long
 
 _RECORD = """
 redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
@@ -61,18 +63,6 @@ def _ordinal(day: str) -> int:
     return dt.date.fromisoformat(day).toordinal()
 
 
-class StoreUnavailable(ConnectionError):
-    """Redis could not be reached or refused a command (one line, the URI without password)."""
-
-
-@contextmanager
-def _errors(where: str) -> Iterator[None]:
-    import redis
-
-    try:
-        yield
-    except redis.RedisError as exc:
-        raise StoreUnavailable(f"query statistics store {where}: {exc}") from exc
 
 
 def _text(value: Any) -> str:
@@ -90,6 +80,7 @@ class RedisStore:
         self._lock = threading.Lock()
         self._client: Any = None
         self._record: Any = None
+        self._down_until = 0.0
 
     def _redis(self) -> Any:
         """The client (a connection pool, safe across threads and forks), made on first use."""
@@ -116,24 +107,41 @@ class RedisStore:
         return f"{scheme}://{rest.rpartition('@')[2]}"
 
     # -- the store's interface: Redis errors become StoreUnavailable -------------------------
+    @contextmanager
+    def _errors(self, backoff: bool = False) -> Iterator[None]:
+        """Redis errors as StoreUnavailable. With `backoff` (what a search does: record, get
+        the day's key), a failure makes the next RETRY_SECONDS of calls fail at once, so a
+        Redis that is down or unreachable never slows searches down."""
+        import redis
+
+        if backoff and time.monotonic() < self._down_until:
+            raise StoreUnavailable(f"query statistics store {self.where}: unreachable, "
+                                   "retried shortly")
+        try:
+            yield
+        except redis.RedisError as exc:
+            if backoff:
+                self._down_until = time.monotonic() + RETRY_SECONDS
+            raise StoreUnavailable(f"query statistics store {self.where}: {exc}") from exc
+
     def add(self, day: str, qkey: str, wording: str, zero: int, token: str) -> None:
-        with _errors(self.where):
+        with self._errors(backoff=True):
             self._add(day, qkey, wording, zero, token)
 
     def day_key(self, day: str, proposal: bytes) -> bytes:
-        with _errors(self.where):
+        with self._errors(backoff=True):
             return self._day_key(day, proposal)
 
     def rows(self, since: str) -> list[Row]:
-        with _errors(self.where):
+        with self._errors():
             return self._rows(since)
 
     def sessions(self, since: str) -> dict[str, int]:
-        with _errors(self.where):
+        with self._errors():
             return self._sessions(since)
 
     def prune(self, cutoff: str) -> int:
-        with _errors(self.where):
+        with self._errors():
             return self._prune(cutoff)
 
     # -- writing ---------------------------------------------------------------------------
