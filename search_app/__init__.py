@@ -22,6 +22,7 @@ def create_app(settings: LibrarySettings | None = None) -> Flask:
     from indexer.editors.querylog import QueryLog
     from search_app import api, errors, index, meta, ratelimit, searching, security, views, widget
     from search_app.editor import editor_bp
+    from search_app.httpcache import init_app as init_http_caching
     from search_app.jsonio import FastJSONProvider
     from search_app.responses import start_timer
 
@@ -42,6 +43,7 @@ def create_app(settings: LibrarySettings | None = None) -> Flask:
         app.extensions[searching.CACHE_KEY] = searching.ResultCache(settings.search_cache)
     ratelimit.init_app(app, settings)  # every public route; see ratelimit for the budgets
     security.init_app(app, settings)
+    init_http_caching(app, settings)  # ETags by generation (304 before any search), gzip
     errors.init_app(app)
     for bp in (views.bp, api.bp, meta.bp, widget.bp, editor_bp):
         app.register_blueprint(bp)
