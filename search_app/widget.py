@@ -1,7 +1,9 @@
 """The embeddable widget: `/widget.js`, `/widget.css` and the demo page `/widget/demo`.
 
 The two assets are small, so they are read once per process and served from memory with an
-ETag (conditional requests get 304) and a public cache lifetime.
+ETag (conditional requests get 304) and a public cache lifetime of an hour: partner sites
+embed these fixed URLs. Our own pages load them as `/widget.js?v=<hash>` (`asset`'s hash, added
+by search_app.httpcache), which is cached for a year as immutable.
 """
 
 from __future__ import annotations
@@ -20,13 +22,14 @@ ASSET_MAX_AGE = 3600
 
 
 @lru_cache(maxsize=4)
-def _read(name: str) -> tuple[bytes, str]:
+def asset(name: str) -> tuple[bytes, str]:
+    """The bytes of widget asset `name` and their content hash (its ETag and URL version)."""
     data = resources.files("search_app").joinpath("static", "widget", name).read_bytes()
     return data, hashlib.sha256(data).hexdigest()[:20]
 
 
 def _asset(name: str, mimetype: str) -> Response:
-    data, etag = _read(name)
+    data, etag = asset(name)
     resp = Response(data, mimetype=mimetype)
     resp.set_etag(etag)
     resp.cache_control.public = True
