@@ -35,7 +35,7 @@ from indexer.limits import MAX_SIMILAR as SIMILAR_MAX
 from search_app import params
 from search_app.index import searcher
 from search_app.loginthrottle import LoginThrottle
-from search_app.responses import ok
+from search_app.responses import ApiError, ok
 from search_app.settings import Settings
 
 # the duplicates page includes the library's template of the groups (one for page and report)
@@ -229,6 +229,17 @@ def _similar(q: str, limit: int) -> list[Any]:
     return similar_questions(searcher(), q, limit=limit)
 
 
+def _report(days: int, limit: int) -> Any:
+    """The query statistics report; a 503 with a message when their shared store is down."""
+    from indexer.editors.querystore import StoreUnavailable
+
+    try:
+        return _query_log().report(days=days, limit=limit)
+    except StoreUnavailable as exc:
+        raise ApiError(503, "query_statistics_unavailable",
+                       "The query statistics store cannot be reached; try again later.") from exc
+
+
 def _query_log() -> Any:
     from indexer.editors.querylog import QueryLog
 
@@ -275,7 +286,7 @@ def api_editor_queries() -> Response:
     days = params.integer("days", settings().query_log_retention_days, minimum=1,
                           maximum=3650)
     limit = params.integer("limit", 50, minimum=1, maximum=1000)
-    return ok(_query_log().report(days=days, limit=limit).to_dict())
+    return ok(_report(days, limit).to_dict())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -314,7 +325,7 @@ def _similar_view(hit: Any) -> dict[str, Any]:
 def queries_page() -> str:
     days = params.integer("days", settings().query_log_retention_days, minimum=1,
                           maximum=3650)
-    report = _query_log().report(days=days, limit=100)
+    report = _report(days, 100)
     return render_template("editor/queries.html", report=report, days=days,
                            editor_nav="queries")
 

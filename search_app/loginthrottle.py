@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from limits.storage import Storage, storage_from_string
+from limits.storage import MemoryStorage, Storage, storage_from_string
 
 from indexer.dailykey import client_salt
 
@@ -30,6 +31,9 @@ FREE_FAILURES = 5
 WINDOW_SECONDS = 3600  # wrong tokens are counted over this long (from the first one)
 BASE_SECONDS = 2
 MAX_SECONDS = 15 * 60
+RETRY_SHARED_SECONDS = 30  # after the shared store fails, count in memory this long
+
+log = logging.getLogger(__name__)
 
 
 def lockout_seconds(failures: int) -> int:
@@ -54,7 +58,7 @@ class LoginThrottle:
         uri = storage_uri.strip() or "memory://"
         if uri.startswith("qasearch+sqlite:"):
             import search_app.limitstore  # noqa: F401  (registers the storage scheme)
-        self.storage: Storage = storage_from_string(uri)
+        self.storage: Storage = _Fallback(storage_from_string(uri), clock)
         self._key = (lambda: key) if key else client_salt(uri, "login-client-key")
         self.clock = clock
 
@@ -86,3 +90,35 @@ class LoginThrottle:
         """A right token: forget the client's wrong ones."""
         self.storage.clear(f"editor-login-fail/{client}")
         self.storage.clear(f"editor-login-lock/{client}")
+
+
+class _Fallback:
+    """The shared store, or this process's memory while the shared one cannot be reached
+    (a Redis outage must not turn every sign-in into a 500): counts made meanwhile are per
+    process, and the shared store is tried again after `RETRY_SHARED_SECONDS`."""
+
+    def __init__(self, shared: Storage, clock: Callable[[], float]) -> None:
+        self.shared, self.memory, self.clock = shared, MemoryStorage(), clock
+        self.down_until = 0.0
+
+    def _call(self, name: str, *args: object) -> object:
+        if self.clock() >= self.down_until:
+            try:
+                return getattr(self.shared, name)(*args)
+            except Exception as exc:  # any store failure: fall back, and say so
+                self.down_until = self.clock() + RETRY_SHARED_SECONDS
+                log.warning("sign-in throttle store unavailable (%s); counting in memory "
+                            "for %d s", type(exc).__name__, RETRY_SHARED_SECONDS)
+        return getattr(self.memory, name)(*args)
+
+    def get(self, key: str) -> int:
+        return int(self._call("get", key))  # type: ignore[arg-type]
+
+    def get_expiry(self, key: str) -> float:
+        return float(self._call("get_expiry", key))  # type: ignore[arg-type]
+
+    def incr(self, key: str, expiry: int) -> int:
+        return int(self._call("incr", key, expiry))  # type: ignore[arg-type]
+
+    def clear(self, key: str) -> None:
+        self._call("clear", key)

@@ -48,6 +48,8 @@ PROBLEMS: dict[str, tuple[str, str]] = {
                      "(Authorization: Bearer <token>)."),
     "index_unavailable": ("Index unavailable", "The search index is not built or cannot be "
                           "opened; try again later."),
+    "query_statistics_unavailable": ("Query statistics unavailable", "The shared store of "
+                                     "query statistics cannot be reached; try again later."),
     "internal_error": ("Internal error", "Something failed on the server; try again later."),
 }
 
