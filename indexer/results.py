@@ -97,6 +97,12 @@ class SearchResult:
     category: list[str] | None = None  # the category filter applied, if any
     understood: dict[str, Any] = field(default_factory=dict)  # e.g. {"qtype": ..., "focus": ...}
     notices: list[str] = field(default_factory=list)  # e.g. "ignored unsupported syntax"
+    # distinctive words of the search that no answer mentions ("IVF"); records that lack
+    # them are not listed for the other words alone (issue F, item 5: no padding)
+    unmatched: list[str] = field(default_factory=list)
+    # when that leaves nothing: the topics (category paths) where the other words lead,
+    # closest first, with how many records there have them
+    topics: list[Facet] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -21,6 +21,7 @@ from indexer.index.ranking import RankData
 from indexer.index.store import Session
 from indexer.index.terms import FIELDS
 from indexer.search.distinct import collapse, distinct_count, top_rows
+from indexer.search.padding import qualifying
 from indexer.search.plan import Plan, plan_query
 from indexer.search.query import ParsedQuery, clean_text, parse
 from indexer.search.scoring import get_scorer
@@ -45,6 +46,8 @@ class Ranked:
     complete: int = 0  # of `total`, full matches (all words; in a long query, all listed)
     phrases: dict[tuple[str, ...], np.ndarray] = field(default_factory=dict)  # phrase masks
     also: dict[int, list[int]] = field(default_factory=dict)  # row -> its duplicates listed
+    unmatched: list[str] = field(default_factory=list)  # distinctive words no record has
+    distinct: np.ndarray | None = None  # bool per row: has a distinctive word (padding.py)
     about: int = 0  # of `total`, records listed with the full matches for being about the
     # condition the query names (without all of its words)
 
@@ -150,8 +153,10 @@ def execute(s: Session, plan: Plan, category: list[str] | None, need: int) -> Ra
     phrases = {alt.terms: _phrase_mask(s, alt.terms)
                for clause in plan.clauses for alt in clause.alternatives if alt.phrase}
     counting = plan.min_match > 0  # a long query ranks every record with a score
+    oks = []
     for clause in plan.clauses:
         sc, ok = scorer.clause_match(clause, phrases)
+        oks.append(ok)
         total += sc
         if clause.counts and counting:
             hits += ok
@@ -181,7 +186,16 @@ def execute(s: Session, plan: Plan, category: list[str] | None, need: int) -> Ra
         # other words qualify it ("headache behind eyes": the Headache page ranks among the
         # pages that say "behind" and "eyes", by score)
         full |= base & (plan.about[data.focus] >= ABOUT_FULL)
+    qual = qualifying(plan.clauses, oks, data.live, data.n_live)
+    if qual.distinct is not None:
+        if counting:  # a record with some of the words needs a distinctive one...
+            base &= full | qual.distinct
+        else:  # ...and so does any record ranked for a message
+            base &= qual.distinct
+            full &= base
     partial = base & ~full & (cover >= plan.backfill_words)
+    if counting and qual.unmatched:
+        partial[:] = False  # a distinctive word no record has: no list of the others
     matched = full | partial
     in_cat = matched & category_rows(data, category) if category else matched
     rows = np.flatnonzero(in_cat)
@@ -194,7 +208,8 @@ def execute(s: Session, plan: Plan, category: list[str] | None, need: int) -> Ra
     count = distinct_count(data, rows)
     return Ranked(rows=kept, scores=total, total=count, matched=matched,
                   relaxed=complete + about == 0 and count > 0 and plan.min_match > 0,
-                  stems=stems, complete=complete, phrases=phrases, also=also, about=about)
+                  stems=stems, complete=complete, phrases=phrases, also=also, about=about,
+                  unmatched=qual.unmatched, distinct=qual.distinct)
 
 
 def _distinct_top(data: RankData, rows: np.ndarray, key: np.ndarray, need: int

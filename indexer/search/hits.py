@@ -20,7 +20,8 @@ from indexer.records import Record
 from indexer.results import Elsewhere, Facet, Hit, Match, SearchResult
 from indexer.search.distinct import duplicates_of
 from indexer.search.execute import Outcome, Ranked
-from indexer.search.plan import Plan
+from indexer.search.padding import near_topics
+from indexer.search.plan import LONG_QUERY_UNITS, Plan
 from indexer.search.snippets import fragment, highlight
 
 FACET_LIMIT = 50
@@ -181,6 +182,15 @@ def build_result(s: Session, typed: str, out: Outcome, category: list[str] | Non
     elif some and plan.min_match > 0:
         notices.append(f"{_answers(ranked.complete)} with all of your words, then "
                        f"{_answers(some)} with some of them.")
+    if ranked.unmatched and (len(plan.clauses) < LONG_QUERY_UNITS or not ranked.total):
+        names = " or ".join(f"“{w}”" for w in ranked.unmatched)
+        notices.append(f"No answers mention {names}"
+                       + (": these answers have your other words." if ranked.total else "."))
+    topics = []
+    if ranked.unmatched and not ranked.total:
+        # where the other words lead: the distinctive ones if any matched, else any
+        near = ranked.distinct if ranked.distinct is not None and ranked.distinct.any() else None
+        topics = near_topics(s.data, ranked.scores if near is None else ranked.scores * near)
     understood = dict(plan.understood)
     if plan.min_match > 0:  # keyword queries (a message ranks every record with a score)
         # the first level of the list: records with all the words, or about the condition
@@ -203,6 +213,8 @@ def build_result(s: Session, typed: str, out: Outcome, category: list[str] | Non
         category=category,
         understood=understood,
         notices=notices,
+        unmatched=list(ranked.unmatched),
+        topics=topics,
     )
 
 

@@ -144,6 +144,10 @@ SCHEMAS: dict[str, Any] = {
             "category": {"type": ["array", "null"], "items": STR},
             "understood": {"type": "object"},
             "notices": STRINGS,
+            "unmatched": {**STRINGS, "description": "Distinctive words of the search that no "
+                          "answer mentions; answers are not listed for the other words alone."},
+            "topics": {"type": "array", "items": ref("Facet"), "description": "When "
+                       "`unmatched` left no answers: the topics the other words lead to."},
             "urgent_notice": {
                 **NULLABLE_STR,
                 "description": "The message of the first emergency the query describes "

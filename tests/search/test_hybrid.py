@@ -87,6 +87,11 @@ RECORDS = [
            answer="Acupuncture may ease pain after an operation."),
     Record(id="r3", question="Acupuncture for insomnia?",
            answer="Acupuncture can help sleep; pain of any kind keeps people awake."),
+    # about nothing the queries ask, so that their words are not in most records (a word in
+    # most records never lists a record by itself: indexer/search/padding.py)
+    Record(id="f1", question="How much does a session cost?", answer="Sessions cost 40 euros."),
+    Record(id="f2", question="Do the needles hurt?", answer="Most people feel a dull ache."),
+    Record(id="f3", question="Can I eat before treatment?", answer="Eat a light meal first."),
 ]
 
 

@@ -372,6 +372,9 @@ def test_spelling_trusts_expert_text_not_visitors_questions(tmp_path: Path) -> N
                answer="Acupuncture can help sciatica; the sciatic nerve often settles."),
         Record(id="q2", question="Sore hernias", answer="Hernias and a hernia repair; sand."),
         Record(id="q3", question="Acupuncture", answer="Acupuncture sessions for the back."),
+        # other topics: "acupuncture" is not in most records (then it would list none alone)
+        *[Record(id=f"o{i}", question=f"Garden {i}", answer=f"Water the garden {i} daily.")
+          for i in range(3)],
     ]
     build_index(recs, tmp_path / "i")
     with IndexStore(tmp_path / "i").searcher() as s2:

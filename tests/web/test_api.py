@@ -12,7 +12,7 @@ from openapi_spec_validator import validate as validate_spec
 SEARCH_KEYS = {
     "query", "searched", "total", "offset", "limit", "hits", "did_you_mean", "corrected",
     "synonyms", "facets", "category", "understood", "notices", "urgent_notice", "links",
-    "help",
+    "help", "unmatched", "topics",
 }
 HIT_KEYS = {
     "id", "question", "title", "categories", "url", "source", "score", "rank",
