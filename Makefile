@@ -6,6 +6,8 @@ STAMP := $(VENV)/.installed
 INDEX ?= index
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# HYBRID=1: words + sentence embeddings (installs the 'hybrid' extra, ~140 MB; README "Hybrid")
+HYBRID ?= 0
 
 .PHONY: serve test lint index chromium redis clean
 
@@ -16,10 +18,14 @@ $(STAMP): setup.cfg pyproject.toml
 	touch $(STAMP)
 
 index: $(STAMP)
-	$(BIN)/qasearch index --source scraped --index $(INDEX)
+	@if [ "$(HYBRID)" = 1 ]; then $(BIN)/python -m pip install --quiet -e '.[dev,hybrid]'; fi
+	QASEARCH_HYBRID=$(HYBRID) $(BIN)/qasearch index --source scraped --index $(INDEX)
 
 serve: index
-	$(BIN)/qasearch serve --host $(HOST) --port $(PORT) --index $(INDEX)
+	@if [ "$(HYBRID)" != 1 ]; then echo "Hybrid search (words + MiniLM embeddings) is off: on the dev" \
+		"sets it helps lay searches and structured answers but costs archive-like answers and" \
+		"LiveQA, and adds ~30 ms a query. Turn it on with: make serve HYBRID=1"; fi
+	QASEARCH_HYBRID=$(HYBRID) $(BIN)/qasearch serve --host $(HOST) --port $(PORT) --index $(INDEX)
 
 # Browser tests need Debian's chromium; install it when we can (root + apt-get), else they skip.
 chromium:
