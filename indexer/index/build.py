@@ -384,10 +384,12 @@ def _build_generation(
     data = RankData.assemble(row_ids, new_terms, previous, raw_words)
     data.save(gen_dir)
     build_vectors_if_enabled(gen_dir, row_ids, incoming, progress=progress)  # hybrid search
-    # the editors' duplicate groups, kept with the generation (indexer.editors.duplicates)
-    from indexer.editors.duplicates.store import write_groups
+    # the editors' duplicate groups, kept with the generation (indexer.editors.duplicates);
+    # reused from the live generation when only answers changed
+    from indexer.editors.duplicates import store as dup_store
 
-    write_groups(gen_dir, incoming.values(), progress=progress)
+    dup_store.write_groups(gen_dir, incoming.values(), progress=progress,
+                           previous=index_dir / live if previous is not None else None)
     at("ranked")
     ix.close()
     for stale in gen_dir.glob("*_WRITELOCK"):  # Whoosh leaves its (released) lock file behind

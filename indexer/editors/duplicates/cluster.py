@@ -201,7 +201,7 @@ def find_duplicates(
     groups: dict[int, list[int]] = defaultdict(list)
     for i in range(n):
         groups[uf.find(i)].append(i)
-    clusters = [_cluster(qi, scorer, members, SAME_QUESTION)
+    clusters = [make_cluster(qi, scorer, members, SAME_QUESTION)
                 for members in groups.values() if len(members) >= 2]
     clusters.extend(_stock_answer_clusters(qi, scorer, clusters))
     clusters.sort(key=lambda c: (-len(c.members), -c.similarity, c.canonical_id))
@@ -221,7 +221,9 @@ def _canonical(qi: QuestionIndex, idxs: Sequence[int],
                                     / (1 + len(entries[a].terms)), entries[a].id))
 
 
-def _cluster(qi: QuestionIndex, scorer: PairScorer, idxs: Sequence[int], kind: str) -> Cluster:
+def make_cluster(qi: QuestionIndex, scorer: PairScorer, idxs: Sequence[int],
+                 kind: str) -> Cluster:
+    """The group of entries `idxs` of `qi`: its canonical question, members, categories."""
     entries = qi.entries
     memo: dict[tuple[int, int], float] = {}
 
@@ -277,7 +279,7 @@ def _stock_answer_clusters(qi: QuestionIndex, scorer: PairScorer,
             continue
         if frozenset(qi.entries[i].id for i in distinct) in covered:
             continue
-        out.append(_cluster(qi, scorer, distinct, STOCK_ANSWER))
+        out.append(make_cluster(qi, scorer, distinct, STOCK_ANSWER))
     return out
 
 

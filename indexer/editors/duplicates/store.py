@@ -1,8 +1,10 @@
 """Duplicate groups kept with an index generation, so that asking for them costs a file read.
 
-The index build calls `write_groups(gen_dir, records)` once the generation's files are written
-and before it is swapped in: the groups go to ``<generation>/duplicates.json`` (and so into
-the generation's checksums). `generation_groups(s)` answers from that file, read once per
+The index build calls `write_groups(gen_dir, records, previous=live_gen_dir)` once the
+generation's records are known and before it is swapped in: the groups go to
+``<generation>/duplicates.json`` (and so into the generation's checksums). When only answers
+changed since the previous generation, its groups are reused (`reuse`: same result, no
+question compared again). `generation_groups(s)` answers from that file, read once per
 generation and process.
 
 A generation built before this file existed (or whose file cannot be read) gets its groups
@@ -24,6 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from indexer.editors.duplicates import reuse
 from indexer.editors.duplicates.cluster import THRESHOLD, Cluster, find_duplicates
 from indexer.editors.similar.index import QuestionIndex
 from indexer.records import Record
@@ -81,12 +84,25 @@ def compute(records: Iterable[Record], progress: Any = False) -> Groups:
                   seconds=round(time.monotonic() - started, 3))
 
 
-def write_groups(gen_dir: Path, records: Iterable[Record], *, progress: bool = False) -> Groups:
+def write_groups(gen_dir: Path, records: Iterable[Record], *, progress: Any = False,
+                 previous: Path | None = None) -> Groups:
     """Compute the groups among `records` and store them in the generation `gen_dir`
-    (written and fsynced before the build writes its checksums and swaps it in)."""
-    groups = compute(records, progress=progress)
+    (written and fsynced before the build writes its checksums and swaps it in). With
+    `previous` (the generation the build started from), its groups are reused when the
+    records differ from its records in their answers only. `progress`: as `find_duplicates`."""
+    records = list(records)
+    started = time.monotonic()
+    reused = _reused(previous, records) if previous is not None else None
+    if reused is not None:
+        n = len(reuse.compared(records))
+        groups = Groups(READY, reused, records=n, done=n,
+                        computed_at=datetime.now(UTC).isoformat(timespec="seconds"),
+                        seconds=round(time.monotonic() - started, 3))
+    else:
+        groups = compute(records, progress=progress)
     groups.source = "build"
     data = {"format": FORMAT, "threshold": THRESHOLD, **groups.status(),
+            "inputs": reuse.inputs_digest(records),
             "clusters": [c.to_dict() for c in groups.clusters]}
     data.pop("state"), data.pop("done"), data.pop("percent"), data.pop("error")
     tmp = Path(gen_dir) / f".{FILE}.tmp"
@@ -96,6 +112,19 @@ def write_groups(gen_dir: Path, records: Iterable[Record], *, progress: bool = F
         os.fsync(fh.fileno())
     os.replace(tmp, Path(gen_dir) / FILE)
     return groups
+
+
+def _reused(previous: Path, records: list[Record]) -> list[Cluster] | None:
+    """The previous generation's groups carried over (see `reuse`), or None."""
+    try:
+        with (Path(previous) / FILE).open(encoding="utf-8") as fh:
+            data = json.load(fh)
+        if data.get("format") != FORMAT:
+            return None
+        return reuse.reuse(data, records)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        log.info("the duplicate groups of %s are not reused (%s)", Path(previous).name, exc)
+        return None
 
 
 def read_groups(gen_dir: Path) -> Groups | None:
