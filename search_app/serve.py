@@ -1,13 +1,15 @@
 """`qasearch serve`: the app under a production WSGI server.
 
-- `--workers 1` (default): waitress, one process with `--threads` threads. The rate
-  limiter's counters and the index live in that one process.
+- Default on Unix (`--workers 0`): gunicorn with one process per core (`serving_mode`).
 - `--workers N` (N > 1): gunicorn, N processes forked from one app (Unix only). With
-  `--threads 1` each process serves one request at a time (sync workers: no lock contention
-  between threads, the fastest for CPU-bound searches on a few cores; put a buffering reverse
-  proxy in front on the public internet); with more threads, gthread workers. All processes
-  share one rate-limit budget per client through a SQLite file (search_app.limitstore) in a
-  private temporary directory removed at exit (or `rate_limit_storage` when set).
+  `--threads 1` (the default there) each process serves one request at a time (sync
+  workers: no lock contention between threads, the fastest for CPU-bound searches on a few
+  cores, measured in the README; put a buffering reverse proxy in front on the public
+  internet); with more threads, gthread workers. All processes share one rate-limit budget
+  per client through a SQLite file (search_app.limitstore) in a private temporary directory
+  removed at exit (or `rate_limit_storage` when set).
+- `--workers 1`, a single core, or Windows (no fork): waitress, one process with `--threads`
+  threads (default 8). The rate limiter's counters and the index live in that one process.
 
 Both log without client addresses, accept request lines up to the API's own limits and
 answer the requests they refuse themselves in the service's format (search_app.servers).
@@ -19,12 +21,14 @@ Settings come from defaults, then QASEARCH_* environment variables, then these f
 from __future__ import annotations
 
 import errno
+import importlib.util
 import logging
 import os
 import shutil
 import socket
 import tempfile
 from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -48,10 +52,12 @@ class SettingError(click.ClickException):
               help="Port to listen on [QASEARCH_PORT; default 5000].")
 @click.option("--index", "index_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Index directory [QASEARCH_INDEX_DIR; default index].")
-@click.option("--threads", type=click.IntRange(1, 256),
-              help="Worker threads per process [QASEARCH_THREADS; default 8].")
-@click.option("--workers", type=click.IntRange(1, 64),
-              help="Server processes; more than 1 runs gunicorn [QASEARCH_WORKERS; default 1].")
+@click.option("--threads", type=click.IntRange(0, 256),
+              help="Threads per process; 0: 8 under waitress, 1 (sync workers) under gunicorn "
+              "[QASEARCH_THREADS; default 0].")
+@click.option("--workers", type=click.IntRange(0, 64),
+              help="Server processes; 0: one per core; more than 1 runs gunicorn (Unix), 1 "
+              "runs waitress [QASEARCH_WORKERS; default 0].")
 @click.option("--public-url", help="Public base URL, used in links and widget snippets "
               "[QASEARCH_PUBLIC_URL].")
 @click.option("--cors-origin", "cors_origins", multiple=True,
@@ -77,13 +83,18 @@ class SettingError(click.ClickException):
               "redis://host:6379/0 [QASEARCH_QUERY_LOG_STORAGE; default: the SQLite file in "
               "--query-log-dir].")
 def serve_command(cors_origins: tuple[str, ...], **options: Any) -> None:
-    """Serve the search pages, JSON API and widget (waitress, or gunicorn with --workers)."""
+    """Serve the search pages, JSON API and widget (gunicorn, a process per core; waitress
+    with --workers 1 or on Windows)."""
     overrides = dict(options)
     if cors_origins:
         overrides["cors_origins"] = cors_origins
     with ExitStack() as cleanup:
         try:
             settings = Settings.load(overrides=overrides)
+            mode = serving_mode(settings.workers, settings.threads)
+            if mode.note:
+                click.echo(f"warning: {mode.note}", err=True)
+            settings = settings.with_overrides(workers=mode.workers, threads=mode.threads)
             if settings.workers > 1 and not settings.rate_limit_storage:
                 tmp = _private_dir(cleanup)
                 settings = settings.with_overrides(
@@ -126,6 +137,48 @@ def serve_command(cors_origins: tuple[str, ...], **options: Any) -> None:
         warm_up(app)
         server.print_listen("Serving on http://{}:{}")
         server.run()
+
+
+WAITRESS_THREADS = 8  # one process: threads overlap I/O and the parts of a search without the GIL
+GUNICORN_THREADS = 1  # per process: sync workers, the best p99 and throughput measured (README)
+
+
+@dataclass(frozen=True)
+class Mode:
+    """How `serve` runs: the server, its processes and threads per process."""
+
+    server: str  # "gunicorn" or "waitress"
+    workers: int
+    threads: int
+    note: str = ""  # why the processes asked for cannot be had here
+
+
+def cores() -> int:
+    """CPUs this process may run on (its affinity mask where the OS has one)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # macOS, Windows
+        return max(1, os.cpu_count() or 1)
+
+
+def can_fork_workers() -> bool:
+    """Can gunicorn run here (Unix, with gunicorn installed)?"""
+    return os.name == "posix" and importlib.util.find_spec("gunicorn") is not None
+
+
+def serving_mode(workers: int, threads: int, *, forking: bool | None = None,
+                 n_cores: int | None = None) -> Mode:
+    """The mode for the `workers` and `threads` settings (0: automatic) on this machine:
+    gunicorn with a process per core where it can fork, else waitress."""
+    forking = can_fork_workers() if forking is None else forking
+    wanted = workers or (cores() if n_cores is None else n_cores)
+    if wanted > 1 and not forking:
+        note = (f"{wanted} processes need gunicorn, which runs on Unix only: serving with "
+                "waitress, one process" if workers > 1 else "")
+        return Mode("waitress", 1, threads or WAITRESS_THREADS, note)
+    if wanted == 1:
+        return Mode("waitress", 1, threads or WAITRESS_THREADS)
+    return Mode("gunicorn", wanted, threads or GUNICORN_THREADS)
 
 
 def port_problem(host: str, port: int) -> str | None:

@@ -30,10 +30,12 @@ DEFAULT_EMERGENCY_NOTICE = (
 class Settings(LibrarySettings):
     host: str = setting("Address the web server listens on.", "127.0.0.1")
     port: int = setting("Port the web server listens on.", 5000)
-    threads: int = setting("Worker threads of the (single-process) WSGI server.", 8)
+    threads: int = setting(
+        "Threads per server process (0: 8 under waitress; under gunicorn, 1: sync workers).", 0)
     workers: int = setting(
-        "Server processes: 1 runs waitress with `threads` threads; more run gunicorn, one "
-        "request at a time per process (rate-limit counters shared in a SQLite file).", 1
+        "Server processes (0: one per core). More than 1 runs gunicorn (Unix), each process "
+        "with its own index caches, rate-limit counters shared in a SQLite file; 1 (and any "
+        "value on Windows) runs waitress, one process.", 0
     )
     public_url: str = setting("Public base URL of the service, used in widget snippets.", "")
     editor_token: str = setting(

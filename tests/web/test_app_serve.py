@@ -49,6 +49,7 @@ def test_serve_help_lists_its_flags() -> None:
 
 def test_flags_win_over_environment_over_defaults(captured, sample_index, tmp_path) -> None:
     env = {"QASEARCH_PORT": "6001", "QASEARCH_THREADS": "3", "QASEARCH_HOST": "127.0.0.2",
+           "QASEARCH_WORKERS": "1",
            "QASEARCH_CORS_ORIGINS": "https://a.example,https://b.example",
            "QASEARCH_QUERY_LOG_DIR": str(tmp_path)}
     result = CliRunner().invoke(
@@ -68,7 +69,9 @@ def test_defaults(captured, sample_index, monkeypatch, tmp_path) -> None:
         if key.startswith("QASEARCH_"):
             monkeypatch.delenv(key)
     monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(cli, ["serve", "--index", str(sample_index), "--port", "0"])
+    # one process (waitress) with --workers 1; the default mode: tests/web/test_serve_default
+    result = CliRunner().invoke(cli, ["serve", "--index", str(sample_index), "--port", "0",
+                                      "--workers", "1"])
     assert result.exit_code == 0, result.output
     assert (captured["host"], captured["threads"]) == ("127.0.0.1", 8)
     assert Settings.load(environ={}).port == 5000
@@ -76,7 +79,7 @@ def test_defaults(captured, sample_index, monkeypatch, tmp_path) -> None:
 
 def test_missing_index_warns_but_serves(captured, tmp_path) -> None:
     result = CliRunner().invoke(cli, ["serve", "--port", "0", "--index", str(tmp_path / "none"),
-                                      "--query-log-dir", str(tmp_path)])
+                                      "--query-log-dir", str(tmp_path), "--workers", "1"])
     assert result.exit_code == 0
     assert "qasearch index" in result.output
 
@@ -90,7 +93,7 @@ def test_bad_rate_limit_is_a_usage_error(captured, sample_index) -> None:
 
 
 def test_serves_over_http(serve, sample_index: Path) -> None:
-    server = serve("--index", str(sample_index), "--threads", "2")
+    server = serve("--index", str(sample_index), "--workers", "1", "--threads", "2")
     with urllib.request.urlopen(server.base + "/search?q=sciatica", timeout=5) as resp:
         html = resp.read().decode()
         assert resp.headers["Server"] == "qasearch"

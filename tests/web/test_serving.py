@@ -50,7 +50,7 @@ def raw(base: str, data: bytes) -> bytes:
     return b"".join(chunks)
 
 
-MODES = [pytest.param(("--threads", "2"), id="waitress"),
+MODES = [pytest.param(("--workers", "1", "--threads", "2"), id="waitress"),
          pytest.param(("--workers", "2", "--threads", "1"), id="gunicorn-sync", marks=GUNICORN),
          pytest.param(("--workers", "2", "--threads", "2"), id="gunicorn-gthread",
                       marks=GUNICORN)]
@@ -124,7 +124,8 @@ def test_scrub_addresses_removes_v4_and_v6_but_not_times_or_versions() -> None:
     assert clean.startswith("Invalid request: Request Line is too large")
 
 
-@pytest.mark.parametrize("flags", [(), pytest.param(("--workers", "2"), marks=GUNICORN)],
+@pytest.mark.parametrize("flags", [("--workers", "1"),
+                                   pytest.param(("--workers", "2"), marks=GUNICORN)],
                          ids=["waitress", "gunicorn"])
 def test_a_busy_port_is_one_line_and_exit_1(sample_index: Path, tmp_path: Path,
                                              flags: tuple[str, ...]) -> None:
