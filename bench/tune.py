@@ -15,6 +15,12 @@ chosen on. Ties go to the current value (no change without evidence).
 --condensed scores condensed lists (unjudged answers dropped), a second view that does not
 punish a ranking for answers the judges never saw.
 
+--all-sets sweeps every dev set of `qasearch eval all` at once (lay P@1 and Success@3, MEDIQA
+plain and structured avgScore, LiveQA original and summary avgScore, on the same folds): for
+each fold, per set, the value best on the other fold and its figure on this one, and whether
+any set loses against the current value (issue F: a change is kept only when none does).
+Indexes come from $QASEARCH_CACHE_DIR (built when missing).
+
 Objectives (averaged over the forms run): `combined` = (avgScore / 3 + nDCG@10) / 2 (default),
 `avg`, `p1`, `ndcg`.
 """
@@ -82,6 +88,74 @@ def parse_value(text: str) -> object:
         return text
 
 
+def _all_sets(cache: Path) -> list[tuple[str, Path, list, object, list]]:
+    """(name, index, topics, metric(run, qids) -> value, fold qid sets) of every dev set."""
+    from indexer.eval import lay, mediqa
+    from indexer.eval.folds import fold_members
+
+    shared = ROOT.parent / "shared"
+    paths = LiveQAPaths.defaults(shared)
+    medquad = list(eval_corpus(paths))
+    out = []
+    queries = lay.load_lay(shared / "data" / "lay" / "dev.jsonl")
+    foci = lay.focus_of(medquad)
+    for name in ("P@1", "Success@3"):
+        def lay_metric(run, qids, name=name):
+            return lay.evaluate_lay(run, [q for q in queries if q.qid in qids], foci).values[name]
+        out.append((f"lay {name}", cached_index(medquad, cache), lay.lay_topics(queries),
+                    lay_metric, fold_members((q.qid for q in queries), FOLDS)))
+    questions = mediqa.load_mediqa(mediqa.default_files(shared))
+    for form in mediqa.FORMS:
+        records, qrels = mediqa.mediqa_corpus(questions, form)
+        out.append((f"mediqa-{form}", cached_index(records, cache / f"mediqa-{form}"),
+                    mediqa.mediqa_topics(questions),
+                    lambda run, qids, q=qrels: evaluate_run(run, {k: q[k] for k in qids}).avg_score,
+                    fold_members((q.qid for q in questions), FOLDS)))
+    qrels = load_qrels(paths.qrels)
+    for form in ("original", "summary"):
+        out.append((f"liveqa-{form}", cached_index(medquad, cache),
+                    [(q, t) for q, t in liveqa_topics(paths.questions, form) if q in qrels],
+                    lambda run, qids: evaluate_run(run, {k: qrels[k] for k in qids}).avg_score,
+                    [set(p) for p in split_qrels(qrels, FOLDS)]))
+    return out
+
+
+def sweep_all_sets(module: object, attr: str, values: list) -> None:
+    """--all-sets: every value on every set and fold; cross-validated choice per set."""
+    current = getattr(module, attr)
+    sets = _all_sets(default_cache_dir())
+    fig: dict[tuple[str, int], list[float]] = {}  # (set, value index) -> per fold
+    for vi, value in enumerate(values):
+        setattr(module, attr, value)
+        for name, index_dir, topics, metric, folds in sets:
+            with IndexStore(index_dir).searcher() as s:
+                run = run_topics(s, topics, limit=10)
+            fig[name, vi] = [metric(run, qids) for qids in folds]
+        print(f"{value!s:>10}  " + "  ".join(
+            f"{name} {' '.join(f'{x:.3f}' for x in fig[name, vi])}" for name, *_ in sets),
+            flush=True)
+    setattr(module, attr, current)
+    cur = values.index(current)
+    losers = []
+    for name, *_ in sets:
+        got = []
+        for k in range(FOLDS):
+            best = max(range(len(values)), key=lambda vi: (
+                sum(fig[name, vi][j] for j in range(FOLDS) if j != k), vi == cur))
+            got.append((values[best], fig[name, best][k]))
+        cv = sum(x for _, x in got) / FOLDS
+        base = sum(fig[name, cur]) / FOLDS
+        print(f"{name:>20}: chosen per fold {[v for v, _ in got]} -> {cv:.3f} "
+              f"(current {current!r}: {base:.3f})")
+        losers += [(name, values[vi]) for vi in range(len(values))
+                   if any(fig[name, vi][k] < fig[name, cur][k] - 1e-9 for k in range(FOLDS))]
+    for vi, value in enumerate(values):
+        lost = [n for n, v in losers if v == value]
+        if vi != cur:
+            print(f"{value!s:>10}: " + (f"loses on {', '.join(lost)}" if lost else
+                                        "no set loses on any fold"))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("setting", help="module.NAME under indexer, e.g. search.plan.FOCUS_BOOST")
@@ -92,7 +166,19 @@ def main() -> None:
     ap.add_argument("--objective", default="combined", choices=["combined", "avg", "p1", "ndcg"])
     ap.add_argument("--condensed", action="store_true",
                     help="score condensed lists (unjudged answers dropped from the rankings)")
+    ap.add_argument("--all-sets", action="store_true",
+                    help="sweep every dev set of 'qasearch eval all' (lay, MEDIQA, LiveQA)")
     args = ap.parse_args()
+    if args.all_sets:
+        for item in args.set:
+            name, _, value = item.partition("=")
+            setattr(*resolve(name), parse_value(value))
+        module, attr = resolve(args.setting)
+        values = [parse_value(v) for v in args.values]
+        if getattr(module, attr) not in values:
+            values.insert(0, getattr(module, attr))
+        sweep_all_sets(module, attr, values)
+        return
 
     paths = LiveQAPaths.defaults(ROOT.parent / "shared")
     store = IndexStore(cached_index(eval_corpus(paths), default_cache_dir()))
