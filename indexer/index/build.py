@@ -39,12 +39,14 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from whoosh import index as windex
 
 from indexer.index import checks, lock, mpwriter
 from indexer.index.ranking import RankData
 from indexer.index.schema import SCHEMA_VERSION, build_schema, to_document
+from indexer.index.segwriter import FastSegmentWriter
 from indexer.index.terms import RecordTerms, analyse_record
 from indexer.index.vectors import build_if_enabled as build_vectors_if_enabled
 from indexer.progress import progress_bar
@@ -55,8 +57,8 @@ LOCK = lock.LOCK
 META = "meta.json"
 GEN_PREFIX = "gen-"
 KEEP_GENERATIONS = 2  # the live one and the one before it
-WRITER_MB = 2048
 PARALLEL_MIN_RECORDS = 3000  # below this a single process is quicker than forking writers
+MAX_PROCS = 8
 
 log = logging.getLogger(__name__)
 
@@ -337,30 +339,52 @@ def _build_generation(
         gen_dir.mkdir()
         ix = windex.create_in(str(gen_dir), build_schema())
 
-    parallel = previous is None and len(to_index) >= PARALLEL_MIN_RECORDS
-    procs = 2 if parallel and (os.cpu_count() or 1) > 1 else 1
-    # A large pool keeps Whoosh's posting sort in memory (no pickled runs on disk).
-    writer = mpwriter.writer(ix, procs, limitmb=WRITER_MB // procs)
+    procs = _procs(len(to_index))
+    writer = FastSegmentWriter(ix)  # deletions, merges of small segments, small builds
     new_terms: dict[str, tuple[str, RecordTerms]] = {}
     raw_words: Counter[str] = Counter()
     bar = progress_bar(len(to_index), unit="rec", desc="indexing", enabled=progress, leave=True)
-    try:
-        if previous is not None:
-            for rid in (*removed, *updated):
-                writer.delete_by_term("id", rid)
-        for i, rec in enumerate(to_index, 1):
-            # one analysis feeds both indexes: Whoosh's postings now, the ranking arrays below
-            terms = analyse_record(rec, raw_words)
-            writer.add_document(**to_document(rec, terms))
-            new_terms[rec.id] = (rec.content_hash, terms)
+    n_done = 0
+
+    def analysed(start: int, terms: list[RecordTerms], raw: Counter[str]) -> None:
+        nonlocal n_done
+        raw_words.update(raw)
+        for k, t in enumerate(terms):
+            rec = to_index[start + k]
+            new_terms[rec.id] = (rec.content_hash, t)
+            n_done += 1
             bar.update(1)
             if after_add is not None:
-                after_add(i)
+                after_add(n_done)
+
+    live_dir = index_dir / live if previous is not None else None
+    groups: mpwriter.SideJob | None = None
+
+    def start_groups() -> None:  # beside the writers (forked after them)
+        nonlocal groups
+        if procs > 1:
+            groups = mpwriter.side_job(lambda report: _write_groups(
+                gen_dir, incoming.values(), report, live_dir), "the duplicate groups subprocess")
+
+    try:
+        for rid in (*removed, *updated):
+            writer.delete_by_term("id", rid)
+        segments = []
+        if procs > 1:
+            segments = mpwriter.index_in_workers(ix, to_index, procs, analysed, start_groups)
+        else:
+            for i, rec in enumerate(to_index):
+                raw: Counter[str] = Counter()
+                terms = analyse_record(rec, raw)  # one analysis feeds both indexes
+                writer.add_document(**to_document(rec, terms))
+                analysed(i, [terms], raw)
         bar.set_description("committing")
-        writer.commit()
+        writer.commit(segments=segments)
     except BaseException:
         with contextlib.suppress(Exception):
             writer.cancel()
+        if groups is not None:
+            groups.close()
         raise
     finally:
         bar.close()
@@ -386,10 +410,13 @@ def _build_generation(
     build_vectors_if_enabled(gen_dir, row_ids, incoming, progress=progress)  # hybrid search
     # the editors' duplicate groups, kept with the generation (indexer.editors.duplicates);
     # reused from the live generation when only answers changed
-    from indexer.editors.duplicates import store as dup_store
-
-    dup_store.write_groups(gen_dir, incoming.values(), progress=progress,
-                           previous=index_dir / live if previous is not None else None)
+    if groups is None:
+        _write_groups(gen_dir, incoming.values(), progress, live_dir)
+    else:
+        dup_bar = progress_bar(len(incoming), unit="rec", desc="duplicates", enabled=progress,
+                               leave=True)
+        with dup_bar:
+            groups.wait(lambda done, _total: dup_bar.update(done - dup_bar.n))
     at("ranked")
     ix.close()
     for stale in gen_dir.glob("*_WRITELOCK"):  # Whoosh leaves its (released) lock file behind
@@ -408,6 +435,25 @@ def _build_generation(
         incremental=previous is not None,
         problems=problems,
     )
+
+
+def _procs(n: int) -> int:
+    """Writer processes for `n` records to index: one per core (at most MAX_PROCS), or none
+    (in this process) below PARALLEL_MIN_RECORDS or on one core."""
+    if n < PARALLEL_MIN_RECORDS:
+        return 1
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, MAX_PROCS))
+
+
+def _write_groups(gen_dir: Path, records: Iterable[Record], progress: Any,
+                  previous: Path | None) -> None:
+    from indexer.editors.duplicates import store as dup_store
+
+    dup_store.write_groups(gen_dir, records, progress=progress, previous=previous)
 
 
 def _old_texts(ix: windex.Index, ids: list[str]) -> list[str]:

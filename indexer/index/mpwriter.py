@@ -1,42 +1,45 @@
-"""Whoosh's parallel index writer, made safe to kill.
+"""The build's subprocesses: records analysed and written into Whoosh segments on every core,
+and side jobs (the duplicate groups) run beside them, all made safe to kill.
 
-Whoosh's `MpWriter` forks writer subprocesses that read batches of documents from a queue.
-As shipped it has four failure modes that matter to a build that may be killed or may fail:
+`index_in_workers` forks writer processes that share the records by copy-on-write (nothing
+is pickled on the way in). The build hands out batches of record positions, at most two per
+worker at a time; each worker analyses its batch once (`terms.analyse_record`), adds the
+documents to its own Whoosh segment (`segwriter.FastSegmentWriter`, a new segment past
+`SEGMENT_POSTINGS`), and sends back the analysed terms (for the ranking arrays) and raw word
+counts (for spelling). At the end each worker closes its segments and sends them; the build
+commits them in one table of contents.
 
-* the subprocesses outlive a killed build (they are not daemons and nothing kills them), hold
-  the build's inherited lock descriptor and block the next build;
-* `cancel()` only flips a flag in the parent's copy of the task, so after a failed build the
-  subprocesses wait on their queue forever and the parent hangs at exit joining them;
-* a subprocess killed mid-build is not noticed: its documents are silently missing from the
-  committed index, or the parent waits forever on a full queue or a `join()`;
-* nothing tells a subprocess that its parent died.
+`side_job` runs one function in a forked process beside the workers (the duplicate groups,
+which need only the records) and reports its progress through shared memory.
 
-`SafeMpWriter` fixes them: each subprocess asks the kernel for SIGKILL when its parent dies
-(Linux `prctl(PR_SET_PDEATHSIG)`; elsewhere it is a daemon and polls nothing), closes the
-inherited build-lock descriptor, every wait on a subprocess is bounded and checks that all of
-them are alive, and a dead subprocess fails the build with `WriterDied` after the others are
-killed. The build also checks the committed document count (see `build.py`).
+Every subprocess asks the kernel for SIGKILL when its parent dies (Linux
+`prctl(PR_SET_PDEATHSIG)`; elsewhere it is a daemon), closes the inherited build-lock
+descriptor, and reports a failure (a full disk...) before exiting non-zero. The build waits
+on them only in bounded polls that check they are alive, so a subprocess that dies fails the
+build with `WriterDied` (an `OSError` it reported is raised as such) after the others are
+killed; none outlives the build.
 """
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
+import multiprocessing as mp
 import os
-import pickle
 import queue
 import signal
 import sys
+from collections import Counter
+from collections.abc import Callable, Sequence
 from typing import Any
-
-from whoosh.multiproc import MpWriter, SubWriterTask
-from whoosh.util import random_name
 
 from indexer.index import lock
 
-_POLL = 0.5  # seconds between liveness checks while waiting on a subprocess or a queue
+_POLL = 0.5  # seconds between liveness checks while waiting on a subprocess
 PR_SET_PDEATHSIG = 1
-_FAILED = "failed"  # first item of a result a failing subprocess sends instead of its segment
+_FAILED, _BATCH, _DONE = "failed", "batch", "done"
+SEGMENT_POSTINGS = 4_000_000  # a worker starts a new segment past this (bounds its memory)
+IN_FLIGHT = 2  # batches handed to a worker ahead of its results
 
 
 class WriterDied(RuntimeError):
@@ -53,134 +56,214 @@ def die_with_parent(parent_pid: int) -> None:
         os._exit(1)
 
 
-class SafeSubWriterTask(SubWriterTask):
-    """A writer subprocess that dies with its parent and does not hold the build lock."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.daemon = True  # also killed by multiprocessing when the parent exits normally
-        self.parent_pid = os.getpid()
-
-    def run(self) -> None:
-        die_with_parent(self.parent_pid)
-        lock.close_inherited()
-        try:
-            super().run()
-        except BaseException as exc:  # tell the parent why (a full disk...), then fail
-            err = exc.errno if isinstance(exc, OSError) else None
-            with contextlib.suppress(Exception):
-                self.resultqueue.put((_FAILED, err, f"{type(exc).__name__}: {exc}"), timeout=5)
-            os._exit(1)
+def _context() -> Any:
+    return mp.get_context("fork")
 
 
-class SafeMpWriter(MpWriter):
-    """`whoosh.multiproc.MpWriter` with subprocesses that cannot outlive or silently fail it."""
+def _report_failure(results: Any, exc: BaseException) -> None:
+    err = exc.errno if isinstance(exc, OSError) else None
+    with contextlib.suppress(Exception):
+        results.put((_FAILED, err, f"{type(exc).__name__}: {exc}"), timeout=5)
+        results.close()
+        results.join_thread()
 
-    def _new_task(self) -> SafeSubWriterTask:
-        task = SafeSubWriterTask(self.storage, self.indexname, self.jobqueue, self.resultqueue,
-                                 self.subargs, self.multisegment)
-        self.tasks.append(task)
-        task.start()
-        return task
 
-    def _check_tasks(self) -> None:
-        dead = [t for t in self.tasks if t.exitcode not in (None, 0)]
-        if dead:
-            codes = ", ".join(str(t.exitcode) for t in dead)
-            self._fail(self._reported_failure(), f"(exit code {codes})")
+def _failure(item: tuple, what: str) -> BaseException:
+    if item[1] is not None:  # ENOSPC, EROFS...: the build says it in words
+        return OSError(item[1], f"in {what}: {item[2]}")
+    return WriterDied(f"{what} died: {item[2]}")
 
-    def _fail(self, failure: tuple[int | None, str] | None, codes: str = "") -> None:
-        """Kill the subprocesses; raise OSError for a reported OSError, else WriterDied."""
-        self._kill_tasks()
-        if failure and failure[0] is not None:  # ENOSPC, EROFS...: the build says it in words
-            raise OSError(failure[0], f"in an index writer subprocess: {failure[1]}")
-        why = f": {failure[1]}" if failure else ""
-        raise WriterDied(f"an index writer subprocess died {codes}{why}".replace("  ", " "))
 
-    def _reported_failure(self) -> tuple[int | None, str] | None:
-        with contextlib.suppress(queue.Empty, OSError, EOFError, ValueError):
-            while True:
-                item = self.resultqueue.get(timeout=0.2)
-                if item and item[0] == _FAILED:
-                    return item[1], item[2]
-        return None
+# --------------------------------------------------------------------------- workers
+def _writer_main(ix: Any, records: Sequence[Any], jobs: Any, results: Any,
+                 parent_pid: int) -> None:
+    die_with_parent(parent_pid)
+    lock.close_inherited()
+    try:
+        _write(ix, records, jobs, results)
+    except BaseException as exc:  # tell the parent why, then fail
+        _report_failure(results, exc)
+        os._exit(1)
+    results.close()
+    results.join_thread()
+    os._exit(0)  # no atexit handlers or inherited finalizers of the parent's objects
 
-    def _put(self, item: Any) -> None:
-        while True:
-            self._check_tasks()
-            try:
-                self.jobqueue.put(item, timeout=_POLL)
-                return
-            except queue.Full:
-                continue
 
-    def _enqueue(self) -> None:
-        # Whoosh's _enqueue with a bounded, checked put instead of a blocking one.
-        filename = f"{random_name()}.doclist"
-        with self.temp_storage().create_file(filename).raw_file() as fh:
-            for item in self.docbuffer:
-                pickle.dump(item, fh, 2)
-        if len(self.tasks) < self.procs:
-            self._new_task()
-        self._put((filename, len(self.docbuffer)))
-        self.docbuffer = []
+def _write(ix: Any, records: Sequence[Any], jobs: Any, results: Any) -> None:
+    from indexer.index.schema import to_document
+    from indexer.index.segwriter import FastSegmentWriter
+    from indexer.index.terms import analyse_record
 
-    def _commit(self, mergetype: Any, optimize: Any, merge: Any) -> None:
-        # Whoosh's MpWriter._commit with bounded waits and a check of every subprocess.
-        if self.docbuffer:
-            self._enqueue()
-        for _ in self.tasks:
-            self._put(None)
-        finalsegments = self._merge_segments(mergetype, optimize, merge)
-        results = []
-        while len(results) < len(self.tasks):
-            try:
-                result = self.resultqueue.get(timeout=_POLL)
-                if result[0] == _FAILED:
-                    self._fail(result[1:])
-                results.append(result)
-            except queue.Empty:
-                self._check_tasks()
-                if all(t.exitcode == 0 for t in self.tasks):  # all done: results are queued
-                    try:
-                        results.append(self.resultqueue.get(timeout=_POLL))
-                    except queue.Empty:
-                        raise WriterDied("an index writer subprocess exited without its "
-                                         "result") from None
-        for task in self.tasks:
-            while task.exitcode is None:
-                task.join(_POLL)
-                self._check_tasks()
-        if not self.multisegment:
-            raise NotImplementedError("SafeMpWriter is used with multisegment=True only")
-        finalsegments += [s for _, _, s in results]
-        if self._added:
-            finalsegments.append(self._finalize_segment())
-        else:
-            self._close_segment()
-        self._commit_toc(finalsegments)
-        self._finish()
+    writer = FastSegmentWriter(ix, _lk=False)
+    segments = []
+    while (job := jobs.get()) is not None:
+        start, end = job
+        raw: Counter[str] = Counter()
+        out = []
+        for rec in records[start:end]:
+            terms = analyse_record(rec, raw)
+            writer.add_document(**to_document(rec, terms))
+            out.append(terms)
+        results.put((_BATCH, start, out, raw))
+        if writer.postings >= SEGMENT_POSTINGS:
+            segments.append(writer._finalize_segment())
+            writer = FastSegmentWriter(ix, _lk=False)
+    if writer._added:
+        segments.append(writer._finalize_segment())
+    else:
+        writer._close_segment()
+    results.put((_DONE, segments))
 
-    def _kill_tasks(self) -> None:
-        for task in self.tasks:
-            if task.exitcode is None:
-                with contextlib.suppress(OSError, AttributeError):
-                    task.kill()
-        for task in self.tasks:
-            with contextlib.suppress(AssertionError, ValueError):
-                task.join(5)
-        for q in (self.jobqueue, self.resultqueue):
+
+def _batches(n: int, procs: int) -> list[tuple[int, int]]:
+    size = max(10, min(250, n // (procs * 8) or 1))
+    return [(a, min(a + size, n)) for a in range(0, n, size)]
+
+
+def index_in_workers(
+    ix: Any,
+    records: Sequence[Any],
+    procs: int,
+    on_batch: Callable[[int, list, Counter], None],
+    started: Callable[[], None] | None = None,
+) -> list[Any]:
+    """Analyse `records` and write them into new segments of `ix` in `procs` forked workers;
+    `on_batch(start, terms, raw_words)` receives each batch's analysis (records[start:...])
+    in the parent; `started()` is called once the workers run. Returns the segments, to be
+    committed by the caller (who holds the index's write lock). Raises WriterDied (or the
+    OSError a worker reported)."""
+    ctx = _context()
+    jobs, results = ctx.Queue(), ctx.Queue()
+    workers = [ctx.Process(target=_writer_main, daemon=True, name=f"qasearch-writer-{i}",
+                           args=(ix, records, jobs, results, os.getpid()))
+               for i in range(procs)]
+    try:
+        for w in workers:
+            w.start()
+        if started is not None:
+            started()
+        return _run(workers, jobs, results, _batches(len(records), procs), on_batch)
+    except BaseException:
+        _kill(workers)
+        raise
+    finally:
+        for q in (jobs, results):
             q.cancel_join_thread()  # never block our exit flushing into a dead pipe
+            q.close()
 
-    def cancel(self) -> None:
+
+def _run(workers: list[Any], jobs: Any, results: Any, batches: list[tuple[int, int]],
+         on_batch: Callable[[int, list, Counter], None]) -> list[Any]:
+    pending = list(reversed(batches))
+    in_flight = 0
+    stopped = False
+    segments: list[Any] = []
+    done = 0
+
+    def hand_out() -> None:
+        nonlocal in_flight, stopped
+        while pending and in_flight < IN_FLIGHT * len(workers):
+            jobs.put(pending.pop())
+            in_flight += 1
+        if not pending and in_flight == 0 and not stopped:
+            for _ in workers:
+                jobs.put(None)
+            stopped = True
+
+    hand_out()
+    while done < len(workers):
         try:
-            self._kill_tasks()
+            item = results.get(timeout=_POLL)
+        except queue.Empty:
+            _check(workers, results)
+            continue
+        if item[0] == _FAILED:
+            raise _failure(item, "an index writer subprocess")
+        if item[0] == _BATCH:
+            in_flight -= 1
+            hand_out()
+            on_batch(item[1], item[2], item[3])
+        else:
+            segments.extend(item[1])
+            done += 1
+        _check(workers, results)
+    for w in workers:
+        while w.exitcode is None:
+            w.join(_POLL)
+            _check(workers, results)
+    return segments
+
+
+def _check(procs: list[Any], results: Any, what: str = "an index writer subprocess") -> None:
+    dead = [p for p in procs if p.exitcode not in (None, 0)]
+    if not dead:
+        return
+    with contextlib.suppress(queue.Empty, OSError, EOFError, ValueError):
+        while True:
+            item = results.get(timeout=0.2)
+            if item and item[0] == _FAILED:
+                raise _failure(item, what)
+    codes = ", ".join(str(p.exitcode) for p in dead)
+    raise WriterDied(f"{what} died (exit code {codes})")
+
+
+def _kill(procs: list[Any]) -> None:
+    for p in procs:
+        if p.exitcode is None:
+            with contextlib.suppress(OSError, AttributeError, ValueError):
+                p.kill()
+    for p in procs:
+        with contextlib.suppress(AssertionError, ValueError, OSError):
+            p.join(5)
+
+
+# --------------------------------------------------------------------------- side jobs
+class SideJob:
+    """`fn(progress)` running in a forked process (see `side_job`)."""
+
+    def __init__(self, fn: Callable[[Callable[[int, int], None]], Any], what: str) -> None:
+        ctx = _context()
+        self.what = what
+        self.done = ctx.Value("q", 0, lock=False)
+        self.total = ctx.Value("q", 0, lock=False)
+        self.results = ctx.Queue()
+        self.proc = ctx.Process(target=self._main, args=(fn, os.getpid()), daemon=True,
+                                name="qasearch-side-job")
+        self.proc.start()
+
+    def _main(self, fn: Callable[[Callable[[int, int], None]], Any], parent_pid: int) -> None:
+        die_with_parent(parent_pid)
+        lock.close_inherited()
+
+        def progress(done: int, total: int) -> None:
+            self.done.value, self.total.value = done, total
+
+        try:
+            fn(progress)
+        except BaseException as exc:
+            _report_failure(self.results, exc)
+            os._exit(1)
+        os._exit(0)
+
+    def wait(self, tick: Callable[[int, int], None] | None = None) -> None:
+        """Wait for the job (bounded polls; `tick(done, total)` between them); raise
+        WriterDied or the reported OSError when it failed."""
+        try:
+            while self.proc.exitcode is None:
+                self.proc.join(_POLL / 2)
+                if tick is not None:
+                    tick(self.done.value, self.total.value)
+            _check([self.proc], self.results, self.what)
         finally:
-            super().cancel()
+            self.close()
+
+    def close(self) -> None:
+        _kill([self.proc])
+        self.results.cancel_join_thread()
+        self.results.close()
 
 
-def writer(ix: Any, procs: int, **kwargs: Any) -> Any:
-    """An index writer: `SafeMpWriter` (multisegment) for procs > 1, else Whoosh's own."""
-    if procs > 1:
-        return SafeMpWriter(ix, procs=procs, multisegment=True, **kwargs)
-    return ix.writer(**kwargs)
+def side_job(fn: Callable[[Callable[[int, int], None]], Any], what: str) -> SideJob:
+    """Start `fn(progress)` in a forked process that dies with the build; `what` names it in
+    errors ("the duplicate groups subprocess")."""
+    return SideJob(fn, what)
