@@ -1,0 +1,192 @@
+"""Memory of a searching process, and search latency in it (in-process, after warm-up).
+
+    .venv/bin/python bench/memory.py [--index DIR] [--workers N] [--json]
+
+Opens the index in this process, warms it as a server does (`indexer.search.entry.warm`),
+then runs every long and short query of bench/search_latency.py twice; prints the resident
+set (RSS), its peak (VmHWM) and the proportional set (PSS: pages shared with other
+processes counted in part) after import, after warm-up and after the queries, and search
+p50/p95 of the second pass. With `--workers N` it also starts `qasearch serve --workers N
+--threads 1` on the index, sends every query to it over HTTP (twice), and prints each
+worker's RSS / PSS and the total (the figure issue H's memory target is about). `--json`
+prints one JSON object instead (bench/growth.py reads it). The default index is the cached
+evaluation index (set QASEARCH_CACHE_DIR to keep it apart from other runs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def status(pid: int | str = "self") -> dict[str, float]:
+    """RSS, peak RSS and PSS of a process, in MB."""
+    out: dict[str, float] = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            out[key] = int(value.split()[0]) / 1024
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                out["Pss"] = int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return {"rss": out.get("VmRSS", 0.0), "peak": out.get("VmHWM", 0.0),
+            "pss": out.get("Pss", 0.0)}
+
+
+def pct(values: list[float], p: float) -> float:
+    values = sorted(values)
+    k = max(0, min(len(values) - 1, round(p / 100 * (len(values) - 1))))
+    return values[k]
+
+
+def queries() -> tuple[list[str], list[str]]:
+    """Long (LiveQA questions) and short (two content words, a focus) queries, as
+    bench/search_latency.py makes them."""
+    from indexer.eval.datasets import load_liveqa_questions
+    from indexer.eval.liveqa import LiveQAPaths
+    from indexer.text.analysis import STOP_WORDS, words
+
+    qs = load_liveqa_questions(LiveQAPaths.defaults(ROOT.parent / "shared").questions)
+    long_q = [q.text for q in qs]
+    short_q = []
+    for q in qs:
+        short_q.append(" ".join([w for w in words(q.text) if w not in STOP_WORDS][:2]))
+        short_q.extend(q.foci[:1])
+    return long_q, short_q
+
+
+def in_process(index_dir: Path) -> dict:
+    """Memory and latency of this process searching `index_dir`."""
+    from indexer.index.store import IndexStore
+    from indexer.search import search
+    from indexer.search.entry import warm
+
+    result: dict = {"index": str(index_dir), "after_import": status()}
+    long_q, short_q = queries()
+    store = IndexStore(index_dir)
+    t = time.perf_counter()
+    with store.searcher() as s:
+        warm(s)
+    result["warm_s"] = round(time.perf_counter() - t, 2)
+    result["after_warm"] = status()
+    for name, qs in (("long", long_q), ("short", short_q)):
+        times = []
+        for _ in range(2):
+            times = []  # the second pass is measured
+            for q in qs:
+                t = time.perf_counter()
+                with store.searcher() as s:
+                    search(s, q, limit=10)
+                times.append((time.perf_counter() - t) * 1000)
+        result[name] = {"n": len(times), "p50_ms": round(statistics.median(times), 2),
+                        "p95_ms": round(pct(times, 95), 2)}
+    result["after_queries"] = status()
+    return result
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(p) for p in text.split()]
+
+
+def served(index_dir: Path, workers: int) -> dict:
+    """Each worker's memory after serving every query twice (`qasearch serve`)."""
+    port = _free_port()
+    env = {**os.environ, "QASEARCH_RATE_LIMIT": "1000000/minute"}
+    cmd = [str(ROOT / ".venv" / "bin" / "qasearch"), "serve", "--index", str(index_dir),
+           "--port", str(port), "--workers", str(workers), "--threads", "1"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/healthz", timeout=5).read()  # noqa: S310 (http, ours)
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"the server did not start: "
+                                       f"{proc.stderr.read().decode()[-500:]}") from None
+                time.sleep(0.5)
+        long_q, short_q = queries()
+        for _ in range(2):
+            for q in long_q + short_q:
+                url = f"{base}/api/search?{urllib.parse.urlencode({'q': q})}"
+                urllib.request.urlopen(url, timeout=60).read()  # noqa: S310 (http, ours)
+        kids = _children(proc.pid)
+        per = {str(pid): status(pid) for pid in kids}
+        return {"workers": workers, "master": status(proc.pid), "per_worker": per,
+                "total_rss": round(sum(v["rss"] for v in per.values()), 1),
+                "total_pss": round(sum(v["pss"] for v in per.values()), 1)}
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--index", help="index directory (default: the cached evaluation index)")
+    ap.add_argument("--workers", type=int, default=0, help="also measure N gunicorn workers")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+    if args.index:
+        index_dir = Path(args.index)
+    else:
+        from indexer.eval.liveqa import LiveQAPaths, cached_index, default_cache_dir, eval_corpus
+
+        paths = LiveQAPaths.defaults(ROOT.parent / "shared")
+        index_dir = cached_index(eval_corpus(paths), default_cache_dir())
+    result = in_process(index_dir)
+    result["load"] = round(os.getloadavg()[0], 2)
+    if args.workers:
+        result["served"] = served(index_dir, args.workers)
+    if args.json:
+        print(json.dumps(result))
+        return
+    print(f"index {index_dir}; load average {result['load']:.2f}")
+    for stage in ("after_import", "after_warm", "after_queries"):
+        m = result[stage]
+        print(f"{stage:<14} RSS {m['rss']:7.1f} MB  peak {m['peak']:7.1f} MB  "
+              f"PSS {m['pss']:7.1f} MB")
+    for name in ("long", "short"):
+        r = result[name]
+        print(f"{name:<6} n={r['n']:<4} p50={r['p50_ms']:6.1f} ms  p95={r['p95_ms']:6.1f} ms")
+    if args.workers:
+        sv = result["served"]
+        for pid, m in sv["per_worker"].items():
+            print(f"worker {pid}: RSS {m['rss']:.1f} MB  PSS {m['pss']:.1f} MB")
+        print(f"{sv['workers']} workers: total RSS {sv['total_rss']:.1f} MB, "
+              f"total PSS {sv['total_pss']:.1f} MB (master RSS {sv['master']['rss']:.1f} MB)")
+
+
+if __name__ == "__main__":
+    main()
