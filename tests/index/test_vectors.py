@@ -124,6 +124,6 @@ def test_hybrid_build_without_the_extra_stops_with_the_install_command(
     monkeypatch.setattr(embed, "REQUIRED", ("no_such_module_for_hybrid",))
     monkeypatch.setattr(embed, "embedder", embed.load_minilm)
     idx = tmp_path / "index"
-    with pytest.raises(BuildError, match=r"pip install -e \. "):
+    with pytest.raises(BuildError, match=r"pip install -e '\.\[hybrid\]'"):
         build_index(RECORDS, idx)
     assert current_generation(idx) is None

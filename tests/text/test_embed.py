@@ -66,7 +66,7 @@ def test_progress_counts_encoded_texts() -> None:
 def test_missing_extra_names_the_install_command(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(embed, "REQUIRED", ("onnxruntime", "no_such_module_for_hybrid"))
     assert not embed.available()
-    with pytest.raises(EmbeddingUnavailable, match=r"pip install -e \. "):
+    with pytest.raises(EmbeddingUnavailable, match=r"pip install -e '\.\[hybrid\]'"):
         embed.require()
     with pytest.raises(EmbeddingUnavailable, match="no_such_module_for_hybrid"):
         embed.load_minilm()
