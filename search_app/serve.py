@@ -46,7 +46,12 @@ class SettingError(click.ClickException):
     exit_code = 2
 
 
-@click.command("serve")
+@click.command("serve", epilog="""\b
+Examples:
+  qasearch serve --index index --port 5000
+  qasearch serve --workers 2 --public-url https://search.example.org
+  qasearch serve --cors-origin https://partner.example --rate-limit 60/minute
+  qasearch serve --workers 1 --threads 8      # waitress, one process""")
 @click.option("--host", help="Address to listen on [QASEARCH_HOST; default 127.0.0.1].")
 @click.option("--port", type=click.IntRange(0, 65535),
               help="Port to listen on [QASEARCH_PORT; default 5000].")
