@@ -28,10 +28,13 @@ def search(
 ) -> SearchResult:
     """Search `query` (any text). Raises QueryError only for bad limit/offset/category.
 
-    A keyword query lists the records with all of its words first (`understood["all_words"]`
-    of them), then those with at least half of the typed words, most words first
+    A keyword query lists the records with all of its words first, with the pages about a
+    condition it names (`understood["all_words"]` of them, `["about_condition"]` of those for
+    the condition), then those with at least half of the typed words, most words first
     (`understood["some_words"]`); `total` counts both. A long question or message ranks
-    every record with a score (no such keys).
+    every record with a score (no such keys). No padding: a word in most records never lists
+    a record by itself, and a distinctive word no record has is named in `unmatched` (with
+    `topics` when nothing is listed) instead of listing the records without it.
 
     `autocorrect` (default True): words that look misspelt are also searched as corrected
     ("sciatia" finds "sciatica" too, with a notice), and the corrected query replaces the
