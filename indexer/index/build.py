@@ -357,7 +357,7 @@ def _build_generation(
             if after_add is not None:
                 after_add(n_done)
 
-    live_dir = index_dir / live if previous is not None else None
+    live_dir = _groups_from(index_dir, live, previous is not None)
     groups: mpwriter.SideJob | None = None
 
     def start_groups() -> None:  # beside the writers (forked after them)
@@ -447,6 +447,19 @@ def _procs(n: int) -> int:
     except (AttributeError, OSError):
         cores = os.cpu_count() or 1
     return max(1, min(cores, MAX_PROCS))
+
+
+def _groups_from(index_dir: Path, live: str | None, reused: bool) -> Path | None:
+    """The generation whose duplicate groups may be carried over (`duplicates.reuse`): the
+    live one when this build reuses it, or when a full build finds its groups file intact
+    (a schema change makes a full build; the groups do not depend on the schema)."""
+    if not live:
+        return None
+    from indexer.editors.duplicates.store import FILE
+
+    if reused or checks.file_intact(index_dir / live, FILE):
+        return index_dir / live
+    return None
 
 
 def _write_groups(gen_dir: Path, records: Iterable[Record], progress: Any,

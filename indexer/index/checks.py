@@ -57,6 +57,15 @@ def has_checksums(meta: dict) -> bool:
     return bool(meta.get("checksums"))
 
 
+def file_intact(gen_dir: Path, name: str) -> bool:
+    """Whether file `name` of the generation is listed in its checksums and matches them."""
+    try:
+        listed = json.loads((gen_dir / CHECKSUMS).read_text(encoding="utf-8"))["files"]
+        return list(file_digest(gen_dir / name)) == list(listed[name])[:2]
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+
+
 def verify(gen_dir: Path) -> None:
     """Raise GenerationDamaged unless every file listed in checksums.json is intact."""
     try:
