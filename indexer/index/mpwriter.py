@@ -198,11 +198,14 @@ def _check(procs: list[Any], results: Any, what: str = "an index writer subproce
     dead = [p for p in procs if p.exitcode not in (None, 0)]
     if not dead:
         return
+    reported = None
     with contextlib.suppress(queue.Empty, OSError, EOFError, ValueError):
-        while True:
+        while reported is None:
             item = results.get(timeout=0.2)
             if item and item[0] == _FAILED:
-                raise _failure(item, what)
+                reported = item
+    if reported is not None:
+        raise _failure(reported, what)
     codes = ", ".join(str(p.exitcode) for p in dead)
     raise WriterDied(f"{what} died (exit code {codes})")
 
