@@ -11,13 +11,16 @@ Layout of an index directory:
 
 A build copies the live generation's Whoosh files into a fresh folder, deletes the records that
 were removed or changed, adds new and changed records (unchanged ones, by content hash, are not
-re-analysed), writes the ranking data and `meta.json`, checks that every record made it into
-the committed index, writes and fsyncs the checksums, then points CURRENT at it. A build that
-fails or is killed never touches CURRENT: readers keep the old generation, and the writer's
-subprocesses die with the build (mpwriter.py). The previous generation is kept (readers may
-still hold it, and readers fall back to it when the live one is damaged); older ones and
-leftovers of killed builds are removed by the next build, so a directory holds at most the
-live generation, the one before it and one leftover of a killed build.
+re-analysed; from PARALLEL_MIN_RECORDS on, in one writer process per core, each writing its
+own segment, with the duplicate groups computed in another process beside them: writing.py),
+writes the ranking data, the duplicate groups (carried over from the live generation when only
+answers changed: indexer.editors.duplicates.reuse) and `meta.json`, checks that every record
+made it into the committed index, writes and fsyncs the checksums, then points CURRENT at it.
+A build that fails or is killed never touches CURRENT: readers keep the old generation, and
+the writer's subprocesses die with the build (mpwriter.py). The previous generation is kept
+(readers may still hold it, and readers fall back to it when the live one is damaged); older
+ones and leftovers of killed builds are removed by the next build, so a directory holds at
+most the live generation, the one before it and one leftover of a killed build.
 
 A damaged live generation (checksums) is not reused: the build starts from scratch and says so
 in `BuildReport.problems`. Disk and permission errors (full disk, read-only folder) and a
@@ -34,7 +37,6 @@ import os
 import shutil
 import time
 import uuid
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -43,13 +45,10 @@ from typing import Any
 
 from whoosh import index as windex
 
-from indexer.index import checks, lock, mpwriter
+from indexer.index import checks, lock, mpwriter, writing
 from indexer.index.ranking import RankData
-from indexer.index.schema import SCHEMA_VERSION, build_schema, to_document
-from indexer.index.segwriter import FastSegmentWriter
-from indexer.index.terms import RecordTerms, analyse_record
+from indexer.index.schema import SCHEMA_VERSION, build_schema
 from indexer.index.vectors import build_if_enabled as build_vectors_if_enabled
-from indexer.progress import progress_bar
 from indexer.records import Record
 
 CURRENT = "CURRENT"
@@ -339,84 +338,32 @@ def _build_generation(
         gen_dir.mkdir()
         ix = windex.create_in(str(gen_dir), build_schema())
 
-    procs = _procs(len(to_index))
-    writer = FastSegmentWriter(ix)  # deletions, merges of small segments, small builds
-    new_terms: dict[str, tuple[str, RecordTerms]] = {}
-    raw_words: Counter[str] = Counter()
-    bar = progress_bar(len(to_index), unit="rec", desc="indexing", enabled=progress, leave=True)
-    n_done = 0
-
-    def analysed(start: int, terms: list[RecordTerms], raw: Counter[str]) -> None:
-        nonlocal n_done
-        raw_words.update(raw)
-        for k, t in enumerate(terms):
-            rec = to_index[start + k]
-            new_terms[rec.id] = (rec.content_hash, t)
-            n_done += 1
-            bar.update(1)
-            if after_add is not None:
-                after_add(n_done)
-
     live_dir = _groups_from(index_dir, live, previous is not None)
-    groups: mpwriter.SideJob | None = None
+    procs = _procs(len(to_index))
 
-    def start_groups() -> None:  # beside the writers (forked after them)
-        nonlocal groups
-        if procs > 1:
-            groups = mpwriter.side_job(lambda report: _write_groups(
-                gen_dir, incoming.values(), report, live_dir), "the duplicate groups subprocess")
+    def groups(report: Any) -> None:  # the editors' duplicate groups (indexer.editors)
+        _write_groups(gen_dir, incoming.values(), report, live_dir)
 
+    written = writing.write_records(ix, to_index, [*removed, *updated], procs,
+                                    side=groups if procs > 1 else None, progress=progress,
+                                    after_add=after_add)
     try:
-        for rid in (*removed, *updated):
-            writer.delete_by_term("id", rid)
-        segments = []
-        if procs > 1:
-            segments = mpwriter.index_in_workers(ix, to_index, procs, analysed, start_groups)
+        at("committed")
+        row_ids = writing.row_ids(ix)
+        stored = sum(rid is not None for rid in row_ids)
+        if stored != len(incoming):
+            raise BuildError(f"the index writer stored {stored} of {len(incoming)} records; "
+                             "the live index was left as it was")
+        data = RankData.assemble(row_ids, written.new_terms, previous, written.raw_words)
+        data.save(gen_dir)
+        build_vectors_if_enabled(gen_dir, row_ids, incoming, progress=progress)  # hybrid
+        if written.side is None:
+            groups(progress)
         else:
-            for i, rec in enumerate(to_index):
-                raw: Counter[str] = Counter()
-                terms = analyse_record(rec, raw)  # one analysis feeds both indexes
-                writer.add_document(**to_document(rec, terms))
-                analysed(i, [terms], raw)
-        bar.set_description("committing")
-        writer.commit(segments=segments)
-    except BaseException:
-        with contextlib.suppress(Exception):
-            writer.cancel()
-        if groups is not None:
-            groups.close()
-        raise
+            writing.wait_side(written.side, len(incoming), progress)
     finally:
-        bar.close()
-    at("committed")
-
-    with ix.reader() as reader:
-        row_ids: list[str | None] = []
-        n_docs = reader.doc_count_all()
-        col = reader.column_reader("id") if n_docs else None  # an empty index has no columns
-        deleted = reader.has_deletions()
-        for docnum in range(n_docs):
-            if deleted and reader.is_deleted(docnum):
-                row_ids.append(None)
-            else:
-                value = col[docnum]
-                row_ids.append(value.decode("utf-8") if isinstance(value, bytes) else value)
-    stored = sum(rid is not None for rid in row_ids)
-    if stored != len(incoming):
-        raise BuildError(f"the index writer stored {stored} of {len(incoming)} records; "
-                         "the live index was left as it was")
-    data = RankData.assemble(row_ids, new_terms, previous, raw_words)
-    data.save(gen_dir)
-    build_vectors_if_enabled(gen_dir, row_ids, incoming, progress=progress)  # hybrid search
-    # the editors' duplicate groups, kept with the generation (indexer.editors.duplicates);
-    # reused from the live generation when only answers changed
-    if groups is None:
-        _write_groups(gen_dir, incoming.values(), progress, live_dir)
-    else:
-        dup_bar = progress_bar(len(incoming), unit="rec", desc="duplicates", enabled=progress,
-                               leave=True)
-        with dup_bar:
-            groups.wait(lambda done, _total: dup_bar.update(done - dup_bar.n))
+        if written.side is not None:
+            written.side.close()
     at("ranked")
     ix.close()
     for stale in gen_dir.glob("*_WRITELOCK"):  # Whoosh leaves its (released) lock file behind

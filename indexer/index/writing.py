@@ -1,0 +1,117 @@
+"""Writing a build's new and changed records into a generation's Whoosh index.
+
+One analysis per record (`terms.analyse_record`) feeds both indexes: its Whoosh document goes
+into a segment, its `RecordTerms` back to the build for the ranking arrays. With more than
+one process the records are analysed and written in forked writer processes (mpwriter.py),
+and a side job (the duplicate groups) runs beside them; otherwise all of it happens here.
+Deletions and merges of small segments are done by this process's writer, which commits
+every segment in one table of contents.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from indexer.index import mpwriter
+from indexer.index.schema import to_document
+from indexer.index.segwriter import FastSegmentWriter
+from indexer.index.terms import RecordTerms, analyse_record
+from indexer.progress import progress_bar
+from indexer.records import Record
+
+SideFn = Callable[[Callable[[int, int], None]], Any]
+
+
+@dataclass
+class Written:
+    """What the build needs after the records were written."""
+
+    new_terms: dict[str, tuple[str, RecordTerms]] = field(default_factory=dict)
+    raw_words: Counter[str] = field(default_factory=Counter)
+    side: mpwriter.SideJob | None = None  # the side job, when it runs in its own process
+
+
+def write_records(
+    ix: Any,
+    to_index: Sequence[Record],
+    delete_ids: Sequence[str],
+    procs: int,
+    *,
+    side: SideFn | None = None,
+    progress: bool = False,
+    after_add: Callable[[int], None] | None = None,
+) -> Written:
+    """Delete `delete_ids`, add `to_index` and commit; with `procs` > 1 in writer processes,
+    with `side` started beside them (the caller waits for `Written.side` and closes it).
+    Raises what the writers raised (mpwriter.WriterDied, OSError), with nothing left
+    running."""
+    out = Written()
+    writer = FastSegmentWriter(ix)  # deletions, merges of small segments, small builds
+    bar = progress_bar(len(to_index), unit="rec", desc="indexing", enabled=progress, leave=True)
+    done = 0
+
+    def analysed(start: int, terms: list[RecordTerms], raw: Counter[str]) -> None:
+        nonlocal done
+        out.raw_words.update(raw)
+        for k, t in enumerate(terms):
+            rec = to_index[start + k]
+            out.new_terms[rec.id] = (rec.content_hash, t)
+            done += 1
+            bar.update(1)
+            if after_add is not None:
+                after_add(done)
+
+    def start_side() -> None:  # forked after the writers
+        if side is not None:
+            out.side = mpwriter.side_job(side, "the duplicate groups subprocess")
+
+    try:
+        for rid in delete_ids:
+            writer.delete_by_term("id", rid)
+        segments = []
+        if procs > 1:
+            segments = mpwriter.index_in_workers(ix, to_index, procs, analysed, start_side)
+        else:
+            for i, rec in enumerate(to_index):
+                raw: Counter[str] = Counter()
+                terms = analyse_record(rec, raw)
+                writer.add_document(**to_document(rec, terms))
+                analysed(i, [terms], raw)
+        bar.set_description("committing")
+        writer.commit(segments=segments)
+    except BaseException:
+        with contextlib.suppress(Exception):
+            writer.cancel()
+        if out.side is not None:
+            out.side.close()
+        raise
+    finally:
+        bar.close()
+    return out
+
+
+def row_ids(ix: Any) -> list[str | None]:
+    """The record id of every Whoosh document number (None: a deleted document)."""
+    with ix.reader() as reader:
+        ids: list[str | None] = []
+        n_docs = reader.doc_count_all()
+        col = reader.column_reader("id") if n_docs else None  # an empty index has no columns
+        deleted = reader.has_deletions()
+        for docnum in range(n_docs):
+            if deleted and reader.is_deleted(docnum):
+                ids.append(None)
+            else:
+                value = col[docnum]
+                ids.append(value.decode("utf-8") if isinstance(value, bytes) else value)
+    return ids
+
+
+def wait_side(job: mpwriter.SideJob, total: int, progress: bool) -> None:
+    """Wait for the side job, with a "duplicates" progress bar."""
+    bar = progress_bar(total, unit="rec", desc="duplicates", enabled=progress, leave=True)
+    with bar:
+        job.wait(lambda done, _total: bar.update(done - bar.n))
