@@ -131,4 +131,6 @@ def retry_after(app: Flask) -> int:
     current = limiter.current_limit if limiter is not None else None
     if current is None:
         return 60
-    return max(1, math.ceil(current.reset_at - time.time()))
+    wait = math.ceil(current.reset_at - time.time())
+    window = current.limit.get_expiry()  # a reset never lies further off than one window
+    return max(1, min(wait, window))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 import urllib.request
 from pathlib import Path
 
@@ -137,4 +138,7 @@ def test_the_default_server_on_this_machine(serve, sample_index: Path) -> None:
         assert resp.headers["Server"] == expected_server
     if mode.server == "gunicorn":
         assert f"gunicorn, {mode.workers} processes, sync" in server.output
+        deadline = time.monotonic() + 30  # workers log their boot one after the other
+        while server.output.count("Booting worker") < mode.workers and time.monotonic() < deadline:
+            time.sleep(0.05)
         assert server.output.count("Booting worker") == mode.workers
