@@ -7,10 +7,15 @@ model); the web service extends this class with its own settings in `search_app.
 Every field can be set from the environment as ``QASEARCH_<FIELD NAME IN CAPITALS>``
 (e.g. ``QASEARCH_INDEX_DIR``); CLI flags are passed as overrides and win over the
 environment. Lists are comma-separated in the environment.
+
+Loading is cheap enough to call per request: the type hints and environment names of a
+settings class are worked out once, and the settings read from one set of ``QASEARCH_*``
+values are kept (settings are frozen), so a changed variable is seen on the next `load`.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Mapping
 from dataclasses import MISSING, dataclass, field, fields, replace
@@ -18,6 +23,7 @@ from pathlib import Path
 from typing import Any, Self, get_type_hints
 
 ENV_PREFIX = "QASEARCH_"
+LOADED_CACHE_SIZE = 32  # settings kept per distinct set of environment values
 
 
 def setting(text: str, default: Any = MISSING, factory: Any = MISSING) -> Any:
@@ -54,15 +60,13 @@ class Settings:
     ) -> Self:
         """Defaults, then ``QASEARCH_*`` environment variables, then `overrides` (None skipped)."""
         environ = os.environ if environ is None else environ
-        hints = get_type_hints(cls)
-        values: dict[str, Any] = {}
-        for f in fields(cls):
-            raw = environ.get(ENV_PREFIX + f.name.upper())
-            if raw is not None:
-                values[f.name] = _coerce(f.name, hints[f.name], raw)
-        for name, value in (overrides or {}).items():
-            if value is None:
-                continue
+        raws = tuple(environ.get(var) for _, var in _env_names(cls))
+        given = {k: v for k, v in (overrides or {}).items() if v is not None}
+        if not given:
+            return _from_environment(cls, raws)
+        hints = _hints(cls)
+        values = _environment_values(cls, raws)
+        for name, value in given.items():
             if name not in hints:
                 raise ValueError(f"unknown setting {name!r}")
             values[name] = _coerce(name, hints[name], value)
@@ -70,7 +74,7 @@ class Settings:
 
     def with_overrides(self, **changes: Any) -> Self:
         """A copy with `changes` applied (coerced like flags)."""
-        hints = get_type_hints(type(self))
+        hints = _hints(type(self))
         return replace(self, **{k: _coerce(k, hints[k], v) for k, v in changes.items()})
 
     @classmethod
@@ -81,6 +85,31 @@ class Settings:
             default = f.default if f.default is not MISSING else f.default_factory()  # type: ignore[misc]
             out.append((ENV_PREFIX + f.name.upper(), f.metadata.get("help", ""), default))
         return out
+
+
+@functools.cache
+def _hints(cls: type) -> dict[str, Any]:
+    """The resolved type hints of a settings class (resolving them is slow)."""
+    return get_type_hints(cls)
+
+
+@functools.cache
+def _env_names(cls: type) -> tuple[tuple[str, str], ...]:
+    """(field name, environment variable) of every field of a settings class."""
+    return tuple((f.name, ENV_PREFIX + f.name.upper()) for f in fields(cls))
+
+
+def _environment_values(cls: type, raws: tuple[str | None, ...]) -> dict[str, Any]:
+    """The coerced values of the variables that are set (`raws`: per field, or None)."""
+    hints = _hints(cls)
+    return {name: _coerce(name, hints[name], raw)
+            for (name, _), raw in zip(_env_names(cls), raws, strict=True) if raw is not None}
+
+
+@functools.lru_cache(maxsize=LOADED_CACHE_SIZE)
+def _from_environment(cls: type, raws: tuple[str | None, ...]) -> Any:
+    """The settings of `cls` for these environment values alone (frozen, so shared)."""
+    return cls(**_environment_values(cls, raws))
 
 
 def _coerce(name: str, hint: Any, value: Any) -> Any:
