@@ -11,6 +11,13 @@ so Whoosh results (phrase matches) and ours line up.
 
 Files of a generation written here: `rank.npz` (arrays) and `rank.json` (vocabulary, ids,
 hashes, foci, gazetteer, categories, qtypes and the spelling vocabulary).
+
+Memory: `rank.npz` is stored uncompressed and read in place from one read-only memory map
+(`indexer.index.arrays`), so the worker processes of a server share its pages. Besides the
+forward arrays it holds what each process used to derive on load: the inverted lists per
+field (`<field>_iptr/_irows/_itfs`), the row of every category entry (`cat_rows`) and the
+spelling table (`spell_*`, see `indexer.text.spelling.DeleteTable`). A generation written
+before those were stored still opens: they are then computed in the process, as before.
 """
 
 from __future__ import annotations
@@ -18,19 +25,41 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from indexer.index.arrays import MappedArrays
 from indexer.index.terms import FIELDS, RecordTerms, spelling_words
 from indexer.text.analysis import WORD_RE
+from indexer.text.spelling import DeleteTable
 
 RANK_NPZ = "rank.npz"
 RANK_JSON = "rank.json"
 TF_MAX = 65535
+
+
+def _inverse(fwd: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]], n_rows: int,
+             n_terms: int) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Per field, the inverted lists of the forward arrays: (ptr by term id, rows, tfs)."""
+    inv = {}
+    for f in FIELDS:
+        ptr, tids, tfs = fwd[f]
+        rows = np.repeat(np.arange(n_rows, dtype=np.int32), np.diff(ptr))
+        order = np.argsort(tids, kind="stable")
+        counts = np.bincount(tids, minlength=n_terms)
+        iptr = np.zeros(n_terms + 1, dtype=np.int64)
+        np.cumsum(counts, out=iptr[1:])
+        inv[f] = (iptr, rows[order], tfs[order].astype(np.float32))
+    return inv
+
+
+def _cat_rows(cat_ptr: np.ndarray, n_rows: int) -> np.ndarray:
+    """The row of every entry of `cat_ids`."""
+    return np.repeat(np.arange(n_rows, dtype=np.int64), np.diff(cat_ptr))
 
 
 class _Interner:
@@ -91,6 +120,7 @@ class RankData:
     avg_len: dict[str, float] = field(default_factory=dict)
     focus_count: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     _n_live: int | None = None
+    stored: Mapping[str, np.ndarray] = field(default_factory=dict)  # rank.npz, as mapped
 
     @property
     def n_rows(self) -> int:
@@ -262,6 +292,11 @@ class RankData:
             ptr, tids, tfs = self.fwd[f]
             arrays[f"{f}_ptr"], arrays[f"{f}_tids"], arrays[f"{f}_tfs"] = ptr, tids, tfs
             arrays[f"{f}_len"] = self.lengths[f]
+        # what every process would otherwise derive on load, so that processes share it
+        for f, (iptr, irows, itfs) in _inverse(self.fwd, self.n_rows, len(self.vocab)).items():
+            arrays[f"{f}_iptr"], arrays[f"{f}_irows"], arrays[f"{f}_itfs"] = iptr, irows, itfs
+        arrays["cat_rows"] = _cat_rows(self.cat_ptr, self.n_rows)
+        arrays.update(DeleteTable.build(self.words).arrays())
         with (folder / RANK_NPZ).open("wb") as fh:
             np.savez(fh, **arrays)
         tables = {
@@ -283,8 +318,7 @@ class RankData:
     def load(cls, folder: Path) -> RankData:
         with (folder / RANK_JSON).open(encoding="utf-8") as fh:
             t = json.load(fh)
-        with np.load(folder / RANK_NPZ) as z:
-            arrays = {k: z[k] for k in z.files}
+        arrays = MappedArrays(folder / RANK_NPZ)
         data = cls(
             ids=t["ids"],
             hashes=t["hashes"],
@@ -303,24 +337,25 @@ class RankData:
             paths=t["paths"],
             words=t["words"],
             extra=t.get("extra", {}),
+            stored=arrays,
         )
-        data.prepare()
+        data.prepare(arrays)
         return data
 
-    def prepare(self) -> None:
-        """Derive the inverted lists (term -> rows) and lookup tables used at query time."""
+    def prepare(self, stored: Mapping[str, np.ndarray] | None = None) -> None:
+        """Derive the inverted lists (term -> rows) and lookup tables used at query time;
+        the arrays a generation stores (`stored`, memory-mapped) are used as they are, those
+        of a generation written before they were stored are computed here."""
+        stored = stored if stored is not None else {}
         self._term_index = {t: i for i, t in enumerate(self.vocab)}
         self._row_of = {rid: i for i, rid in enumerate(self.ids) if rid}
-        n_terms = len(self.vocab)
-        for f in FIELDS:
-            ptr, tids, tfs = self.fwd[f]
-            rows = np.repeat(np.arange(self.n_rows, dtype=np.int32), np.diff(ptr))
-            order = np.argsort(tids, kind="stable")
-            counts = np.bincount(tids, minlength=n_terms)
-            iptr = np.zeros(n_terms + 1, dtype=np.int64)
-            np.cumsum(counts, out=iptr[1:])
-            self._inv[f] = (iptr, rows[order], tfs[order].astype(np.float32))
-        self.cat_rows = np.repeat(np.arange(self.n_rows, dtype=np.int64), np.diff(self.cat_ptr))
+        if all(f"{f}_iptr" in stored for f in FIELDS):
+            self._inv = {f: (stored[f"{f}_iptr"], stored[f"{f}_irows"], stored[f"{f}_itfs"])
+                         for f in FIELDS}
+        else:
+            self._inv = _inverse(self.fwd, self.n_rows, len(self.vocab))
+        self.cat_rows = (stored["cat_rows"] if "cat_rows" in stored
+                         else _cat_rows(self.cat_ptr, self.n_rows))
         self._n_live = int(self.live.sum())
         n_live = max(self.n_live, 1)
         self.avg_len = {f: float(self.lengths[f][self.live].sum()) / n_live or 1.0 for f in FIELDS}

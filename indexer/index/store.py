@@ -27,10 +27,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from whoosh import index as windex
-
 from indexer.index import checks
 from indexer.index.build import current_generation, live_and_earlier, read_meta
+from indexer.index.mapped import MappedStorage
 from indexer.index.ranking import RankData
 
 log = logging.getLogger(__name__)
@@ -61,7 +60,8 @@ class Generation:
             self.meta: dict[str, Any] = read_meta(path)
             if checks.has_checksums(self.meta):  # else built before checksums existed
                 checks.verify(path)
-            self.index = windex.open_dir(str(path), readonly=True)
+            # segments memory-mapped and shared with other processes (see mapped.py)
+            self.index = MappedStorage(str(path)).open_index()
         except checks.GenerationDamaged:
             raise
         except Exception as exc:  # Whoosh and numpy raise many kinds on damaged files
