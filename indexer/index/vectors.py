@@ -47,9 +47,10 @@ class Vectors:
     matrix: np.ndarray
     model: str
 
-    def cosines(self, vec: np.ndarray) -> np.ndarray:
-        """Cosine of every row with a unit vector (dense, float32)."""
-        return np.asarray(self.matrix @ vec.astype(np.float32), dtype=np.float32)
+    def cosines(self, vec: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+        """Cosine of every row (or of `rows` only) with a unit vector (float32)."""
+        matrix = self.matrix if rows is None else self.matrix[np.asarray(rows, np.int64)]
+        return np.asarray(matrix @ vec.astype(np.float32), dtype=np.float32)
 
 
 def cache_root() -> Path:

@@ -1,19 +1,29 @@
 """Fusing the lexical ranking with embedding cosine (hybrid search).
 
-Candidates are the lexical ranking's best `depth` rows and the `depth` rows nearest to the
-query's embedding. Two fusions, chosen (with their weights) by cross-validation on the dev
-sets and kept in `indexer/data/hybrid_weights.json`:
+The embedding side re-scores the lexical ranking's candidates (its best `depth` rows: only
+records the word search lists, so nothing it refuses as noise comes back) and may add a few
+rows of its own (`extra` at most), only those whose cosine with the query reaches `cutoff`:
+a query whose words match little is not padded with whatever is nearest. Two fusions,
+chosen with their weights and the cut-off by cross-validation on every dev set at once and
+kept in `indexer/data/hybrid_weights.json` (`bench/hybrid_fit.py`):
 
   score  (1 - w) * lexical / best lexical score of the query + w * cosine
   rrf    (1 - w) / (k + lexical rank) + w / (k + cosine rank)    (reciprocal-rank fusion)
 
-A candidate the lexical ranking did not list has lexical score 0 (rank: past the list).
-Ties break on the row number, so the same index and query always give the same order.
+The weight depends on the kind of query: `weight` for keyword searches, `message_weight`
+for whole messages (the plans that rank every record with a score, `Plan.min_match == 0`).
+The lexical score is divided by the query's best and made monotone in the lexical order (a
+partial match never outscores a full match above it), so weight 0 is the lexical ranking.
+An added row has lexical score 0 (rank: past the list). Equal fused scores keep the lexical
+order, then break on the record id (the same records give the same order, whatever their
+row numbers); near-duplicates collapse as in the lexical ranking (`indexer.search.distinct`).
 """
 
 from __future__ import annotations
 
+import functools
 import json
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,73 +33,90 @@ import numpy as np
 
 WEIGHTS_FILE = Path(__file__).resolve().parent.parent / "data" / "hybrid_weights.json"
 METHODS = ("score", "rrf")
+NO_CUTOFF = 2.0  # a cosine never reaches it: the embedding side adds no rows
 
 
 @dataclass(frozen=True)
 class Fusion:
     method: str = "score"
-    weight: float = 0.5  # share of the embedding side, 0..1
+    weight: float = 0.5  # share of the embedding side for keyword searches, 0..1
+    message_weight: float = 0.5  # ...and for whole messages
     k: float = 60.0  # RRF's rank offset
-    depth: int = 200  # candidates taken from each side
+    depth: int = 200  # lexical candidates re-scored
+    cutoff: float = NO_CUTOFF  # cosine a row the word search did not list needs to be added
+    extra: int = 10  # rows the embedding side may add, at most
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
             raise ValueError(f"unknown fusion {self.method!r}: expected one of {METHODS}")
-        if not 0.0 <= self.weight <= 1.0:
-            raise ValueError(f"fusion weight {self.weight} is not in 0..1")
+        for w in (self.weight, self.message_weight):
+            if not 0.0 <= w <= 1.0:
+                raise ValueError(f"fusion weight {w} is not in 0..1")
+        if self.depth < 1 or self.extra < 0:
+            raise ValueError("fusion depth must be >= 1 and extra >= 0")
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Fusion:
-        return cls(method=str(data.get("method", "score")), weight=float(data["weight"]),
-                   k=float(data.get("k", 60.0)), depth=int(data.get("depth", 200)))
+        weight = float(data["weight"])
+        return cls(method=str(data.get("method", "score")), weight=weight,
+                   message_weight=float(data.get("message_weight", weight)),
+                   k=float(data.get("k", 60.0)), depth=int(data.get("depth", 200)),
+                   cutoff=float(data.get("cutoff", NO_CUTOFF)), extra=int(data.get("extra", 10)))
 
     def to_dict(self) -> dict[str, Any]:
-        return {"method": self.method, "weight": self.weight, "k": self.k, "depth": self.depth}
+        return {"method": self.method, "weight": self.weight,
+                "message_weight": self.message_weight, "k": self.k, "depth": self.depth,
+                "cutoff": self.cutoff, "extra": self.extra}
+
+    def weight_for(self, message: bool) -> float:
+        return self.message_weight if message else self.weight
+
+    @property
+    def adds_rows(self) -> bool:
+        return self.extra > 0 and self.cutoff <= 1.0
 
 
 def load_fusion(path: Path = WEIGHTS_FILE) -> Fusion:
-    """The fitted fusion (`qasearch eval all --hybrid --fit --write` writes it)."""
+    """The fitted fusion (`bench/hybrid_fit.py --write` writes it)."""
     return Fusion.from_dict(json.loads(Path(path).read_text(encoding="utf-8"))["fusion"])
 
 
-def nearest(cosines: np.ndarray, allowed: np.ndarray | None, depth: int) -> np.ndarray:
-    """Rows with the `depth` highest cosines (among `allowed` rows), best first."""
-    sims = cosines if allowed is None else np.where(allowed, cosines, -np.inf)
-    k = min(depth, int(np.count_nonzero(np.isfinite(sims))))
-    if k <= 0:
-        return np.zeros(0, dtype=np.int64)
-    top = np.argpartition(-sims, k - 1)[:k]
-    return top[np.lexsort((top, -sims[top]))]
-
-
-def fuse(lex_rows: np.ndarray, lex_scores: np.ndarray, cosines: np.ndarray, fusion: Fusion,
-         allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """(rows best first, their fused scores). `lex_rows`: the lexical ranking, best first;
-    `lex_scores`: lexical score per row (dense); `cosines`: cosine per row (dense);
-    `allowed`: rows that may be added from the embedding side (live, in the category)."""
-    lex_rows = np.asarray(lex_rows, dtype=np.int64)[: fusion.depth]
-    vec_rows = nearest(cosines, allowed, fusion.depth)
-    rows = np.union1d(lex_rows, vec_rows)
+def fuse(lex_rows: np.ndarray, lex_scores: np.ndarray, lex_cos: np.ndarray,
+         add_rows: np.ndarray, add_cos: np.ndarray, fusion: Fusion, weight: float,
+         tie: np.ndarray | None = None, top: int | None = None
+         ) -> tuple[np.ndarray, np.ndarray]:
+    """(rows best first, their fused scores). `lex_rows`: the lexical candidates, best first,
+    with their lexical scores and cosines; `add_rows`: rows the embedding side adds (not
+    among them, best first), with their cosines; `tie`: a tie-break rank per row for equal
+    cosines (default the row number); `top`: when given, the first `top` candidates (the
+    records with all the words) stay before the others, each level re-ordered by itself."""
+    rows = np.concatenate([np.asarray(lex_rows, np.int64), np.asarray(add_rows, np.int64)])
     if not len(rows):
         return rows, np.zeros(0, dtype=np.float64)
-    w = fusion.weight
+    n_lex = len(lex_rows)
+    cos = np.concatenate([lex_cos, add_cos]).astype(np.float64)
     if fusion.method == "score":
         lex = np.zeros(len(rows))
-        listed = np.isin(rows, lex_rows)
-        best = float(np.max(lex_scores[lex_rows], initial=0.0)) if len(lex_rows) else 0.0
-        if best > 0:
-            lex[listed] = lex_scores[rows[listed]] / best
-        fused = (1.0 - w) * lex + w * cosines[rows].astype(np.float64)
+        best = float(np.max(lex_scores, initial=0.0))
+        if best > 0:  # made monotone in the lexical order (full matches before partial ones)
+            lex[:n_lex] = np.minimum.accumulate(np.asarray(lex_scores, np.float64) / best)
+        fused = (1.0 - weight) * lex + weight * cos
     else:
-        fused = (1.0 - w) / (fusion.k + _ranks(rows, lex_rows)) + w / (
-            fusion.k + _ranks(rows, vec_rows))
-    order = np.lexsort((rows, -fused))
+        lex_rank = np.concatenate([np.arange(1, n_lex + 1), np.full(len(add_rows), n_lex + 1)])
+        cos_rank = np.empty(len(rows))
+        ties = rows if tie is None else np.asarray(tie)[rows]
+        cos_rank[np.lexsort((ties, -cos))] = np.arange(1, len(rows) + 1)
+        fused = (1.0 - weight) / (fusion.k + lex_rank) + weight / (fusion.k + cos_rank)
+    level = np.zeros(len(rows), np.int8)
+    if top is not None:
+        level[min(top, n_lex):] = 1
+    order = np.lexsort((np.arange(len(rows)), -fused, level))  # equal: the candidates' order
     return rows[order], fused[order]
 
 
 def lexical_rows(ranked: Any, allowed: np.ndarray, depth: int) -> np.ndarray:
     """The lexical ranking's best `depth` rows: the rows the search ordered (`ranked.rows`,
-    the first page or more), then the other matching `allowed` rows by score."""
+    the first page or more), then the other listed `allowed` rows by score."""
     head = np.asarray(ranked.rows, dtype=np.int64)[:depth]
     if len(head) >= depth:
         return head
@@ -104,19 +131,32 @@ def lexical_rows(ranked: Any, allowed: np.ndarray, depth: int) -> np.ndarray:
     return np.concatenate([head, more])
 
 
-def fuse_ranked(ranked: Any, cosines: np.ndarray, fusion: Fusion, allowed: np.ndarray
+def added_rows(vectors: Any, qvec: np.ndarray, fusion: Fusion, allowed: np.ndarray,
+               listed: np.ndarray, tie: np.ndarray | None = None
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """(rows, cosines) the embedding side adds: `allowed` rows not `listed` whose cosine
+    reaches the cut-off, the `extra` best (none when the fusion adds none)."""
+    if not fusion.adds_rows:
+        return np.zeros(0, np.int64), np.zeros(0, np.float32)
+    cos = vectors.cosines(qvec)
+    ok = allowed & (cos >= fusion.cutoff)
+    ok[listed] = False
+    rows = np.flatnonzero(ok)
+    if len(rows) > fusion.extra:
+        rows = rows[np.argpartition(-cos[rows], fusion.extra - 1)[: fusion.extra]]
+    rows = rows[np.lexsort((rows if tie is None else tie[rows], -cos[rows]))]
+    return rows, cos[rows]
+
+
+def fuse_ranked(ranked: Any, vectors: Any, qvec: np.ndarray, fusion: Fusion,
+                allowed: np.ndarray, message: bool, tie: np.ndarray | None = None
                 ) -> tuple[np.ndarray, np.ndarray]:
     """`fuse` of a search's lexical outcome (`indexer.search.execute.Ranked`)."""
     lex = lexical_rows(ranked, allowed, fusion.depth)
-    return fuse(lex, ranked.scores, cosines, fusion, allowed)
-
-
-def _ranks(rows: np.ndarray, ranking: np.ndarray) -> np.ndarray:
-    """1-based rank of each of `rows` in `ranking`; rows not in it rank just past its end."""
-    pos = {int(r): i for i, r in enumerate(ranking, 1)}
-    missing = len(ranking) + 1
-    return np.fromiter((pos.get(int(r), missing) for r in rows), dtype=np.float64,
-                       count=len(rows))
+    add, add_cos = added_rows(vectors, qvec, fusion, allowed, lex, tie)
+    top = None if message else ranked.complete + ranked.about
+    return fuse(lex, ranked.scores[lex], vectors.cosines(qvec, lex), add, add_cos, fusion,
+                fusion.weight_for(message), tie, top)
 
 
 # --------------------------------------------------------------------------- the search hook
@@ -125,10 +165,16 @@ NO_VECTORS = ("Hybrid search is on, but this index has no embeddings: rebuild it
 
 
 def hybrid_enabled() -> bool:
-    """Whether hybrid search is asked for (`Settings.hybrid`, QASEARCH_HYBRID)."""
+    """Whether hybrid search is asked for (`Settings.hybrid`, QASEARCH_HYBRID); the setting
+    is read once per value of the variable, not on every query."""
+    return _hybrid_setting(os.environ.get("QASEARCH_HYBRID"))
+
+
+@functools.lru_cache(maxsize=8)
+def _hybrid_setting(raw: str | None) -> bool:
     from indexer.settings import Settings
 
-    return Settings.load().hybrid
+    return Settings.load(environ={} if raw is None else {"QASEARCH_HYBRID": raw}).hybrid
 
 
 def _generation_vectors(s: Any) -> Any:
@@ -143,11 +189,9 @@ def _generation_vectors(s: Any) -> Any:
     return cache["vectors"]
 
 
-def _fusion(s: Any) -> Fusion:
-    cache = s.gen.cache
-    if "fusion" not in cache:
-        cache["fusion"] = load_fusion()
-    return cache["fusion"]
+@functools.cache
+def _fusion() -> Fusion:
+    return load_fusion()
 
 
 def apply_hybrid(s: Any, text: str, out: Any, category: list[str] | None) -> Any:
@@ -156,29 +200,47 @@ def apply_hybrid(s: Any, text: str, out: Any, category: list[str] | None) -> Any
     hybrid search was asked for). A query whose words match nothing stays empty."""
     if out.plan is None or out.ranked is None or not out.ranked.total or not hybrid_enabled():
         return out
-    from dataclasses import replace
-
-    from indexer.search.execute import category_rows
-    from indexer.text.embed import EmbeddingUnavailable, embedder
+    from indexer.text.embed import EmbeddingUnavailable, query_embedder
 
     vectors = _generation_vectors(s)
     if vectors is None:
         out.plan.notices.append(NO_VECTORS)
         return out
     try:
-        qvec = embedder().encode([text])[0]
+        qvec = query_embedder().encode([text])[0]
     except EmbeddingUnavailable as exc:
         out.plan.notices.append(f"{exc} (ranked by words alone).")
         return out
+    return rerank(s, out, vectors, qvec, category, _fusion())
+
+
+def rerank(s: Any, out: Any, vectors: Any, qvec: np.ndarray, category: list[str] | None,
+           fusion: Fusion) -> Any:
+    """`out` with its ranking fused with the query embedding `qvec` (duplicates collapsed,
+    ties by record id)."""
+    from dataclasses import replace
+
+    from indexer.search.distinct import collapse, groups
+    from indexer.search.execute import category_rows
+
     data, ranked = s.data, out.ranked
     allowed = data.live & category_rows(data, category) if category else data.live
-    rows, fused = fuse_ranked(ranked, vectors.cosines(qvec), _fusion(s), allowed)
-    rest = ranked.rows[~np.isin(ranked.rows, rows)]
+    message = out.plan.min_match == 0
+    rows, fused = fuse_ranked(ranked, vectors, qvec, fusion, allowed, message,
+                              groups(data).id_rank)
+    kept, also = collapse(data, rows, len(rows))
+    # rows the search ordered past the candidates keep their place after the fused ones
+    seen = set(kept).union(*also.values())
+    past = [int(r) for r in ranked.rows[fusion.depth:] if int(r) not in seen]
+    also.update({r: ranked.also[r] for r in past if r in ranked.also})
+    kept_rows = np.asarray(kept + past, dtype=np.int64)
+    added = int(np.count_nonzero(~ranked.matched[kept_rows])) if len(kept_rows) else 0
     scores = np.zeros(data.n_rows, dtype=np.float32)
     scores[rows] = fused
     matched = ranked.matched.copy()
-    matched[rows] = True
-    total = ranked.total + int(np.count_nonzero(~ranked.matched[rows]))
-    new = replace(ranked, rows=np.concatenate([rows, rest]), scores=scores, total=total,
-                  matched=matched, complete=total, relaxed=False)
+    matched[kept_rows] = True
+    # the levels and their counts stay the word search's (rows added by meaning count with
+    # the partial matches): its notices and `understood` still hold
+    new = replace(ranked, rows=kept_rows, scores=scores, total=ranked.total + added,
+                  matched=matched, also=also)
     return replace(out, ranked=new)

