@@ -207,7 +207,7 @@ def apply_hybrid(s: Any, text: str, out: Any, category: list[str] | None) -> Any
         out.plan.notices.append(NO_VECTORS)
         return out
     try:
-        qvec = query_embedder().encode([text])[0]
+        qvec = query_embedder().query(text)
     except EmbeddingUnavailable as exc:
         out.plan.notices.append(f"{exc} (ranked by words alone).")
         return out

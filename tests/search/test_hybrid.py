@@ -33,6 +33,9 @@ class TopicModel:
                 out[i, j] = len(words & topic)
         return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
 
+    def query(self, text):
+        return self.encode([text])[0]
+
 
 def test_score_fusion_reorders_the_lexical_candidates() -> None:
     lex_rows = np.array([0, 1, 2])
@@ -199,6 +202,9 @@ class SleepQueries:
 
     def encode(self, texts, progress=None):
         return np.tile(np.array([0.0, 1.0, 0.0], np.float32), (len(texts), 1))
+
+    def query(self, text):
+        return self.encode([text])[0]
 
 
 def test_hybrid_reorders_the_full_matches_by_meaning(built, monkeypatch) -> None:

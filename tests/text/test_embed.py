@@ -100,3 +100,26 @@ def test_real_model_puts_lay_and_clinical_words_together() -> None:
                                  "Lumbar pain: causes of pain in the lumbar spine",
                                  "How is glaucoma of the eye treated?"])
     assert q @ near > q @ far
+
+
+def test_query_embeddings_are_kept_and_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+
+    def counting(ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        calls.append(len(ids))
+        return table_encoder(ids, mask)
+
+    monkeypatch.setattr(embed, "QUERY_CACHE", 2)
+    model = Embedder(WordTokenizer(), counting, "standin", 3)
+    first = model.query("back pain")
+    assert np.allclose(first, model.encode(["back pain"])[0]) and len(calls) == 2
+    assert model.query("back pain") is first and len(calls) == 2  # kept: not encoded again
+    with pytest.raises(ValueError):
+        first[0] = 1.0  # shared between searches: read-only
+    model.query("sleep")
+    model.query("ivf")  # the oldest ("back pain") goes
+    model.query("back pain")
+    assert len(calls) == 5
+    model.forget_queries()
+    model.query("back pain")
+    assert len(calls) == 6
