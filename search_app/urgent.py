@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -109,34 +109,50 @@ class UrgentHelp:
     def match(self, *texts: str) -> list[Situation]:
         """The situations that `texts` (the query, the query as searched...) describe, in table
         order, at most MAX_SHOWN."""
-        found: list[Situation] = []
+        found: set[int] = set()
+        seen: set[Tokens] = set()
         for text in texts:
             toks = self.folder.tokens(text)
-            if not toks:
+            if not toks or toks in seen:  # the query as searched is often the query itself
                 continue
+            seen.add(toks)
             positions = _positions(toks)
-            past = any(_find(p, positions) is not None for p in self.past)
-            for sit in self.situations:
-                if sit not in found and self._describes(sit, toks, positions, past):
-                    found.append(sit)
-        order = {id(s): i for i, s in enumerate(self.situations)}
-        return sorted(found, key=lambda s: order[id(s)])[:MAX_SHOWN]
+            past: bool | None = None  # looked up only when a trigger is found
+            for i in self._triggered(toks, positions) - found:
+                sit = self.situations[i]
+                if sit.past_blocks:
+                    if past is None:
+                        past = any(_find(p, positions) is not None for p in self.past)
+                    if past:
+                        continue
+                if not any(_find(p, positions) is not None for p in sit.not_when):
+                    found.add(i)
+        return [self.situations[i] for i in sorted(found)][:MAX_SHOWN]
 
-    @staticmethod
-    def _describes(sit: Situation, toks: Tokens, positions: dict[str, list[int]],
-                   past: bool) -> bool:
-        if past and sit.past_blocks:
-            return False
-        if any(_find(p, positions) is not None for p in sit.not_when):
-            return False
-        for trigger in sit.triggers:
-            start = _find(trigger, positions)
-            if start is None:
-                continue
-            if sit.negation_blocks and start > 0 and toks[start - 1] in _NEGATIONS:
-                continue
-            return True
-        return False
+    @cached_property
+    def _by_first_word(self) -> dict[str, list[tuple[int, Tokens]]]:
+        """First word of a trigger -> (situation number, trigger): a query is compared with
+        the triggers whose first word it holds only (`_find` anchors on that word)."""
+        index: dict[str, list[tuple[int, Tokens]]] = {}
+        for i, sit in enumerate(self.situations):
+            for trigger in sit.triggers:
+                index.setdefault(trigger[0], []).append((i, trigger))
+        return index
+
+    def _triggered(self, toks: Tokens, positions: dict[str, list[int]]) -> set[int]:
+        """Situations with a trigger in the text that no "no"/"not" comes right before."""
+        hit: set[int] = set()
+        for word in positions:
+            for i, trigger in self._by_first_word.get(word, ()):
+                if i in hit:
+                    continue
+                start = _find(trigger, positions)
+                if start is None:
+                    continue
+                negated = start > 0 and toks[start - 1] in _NEGATIONS
+                if not (negated and self.situations[i].negation_blocks):
+                    hit.add(i)
+        return hit
 
     def to_dicts(self, situations: list[Situation]) -> list[dict[str, Any]]:
         return [s.to_dict(self.elsewhere) for s in situations]
