@@ -33,12 +33,14 @@ from typing import Any
 import numpy as np
 
 from indexer.index.arrays import MappedArrays
+from indexer.index.strings import StringTable, WordCounts
 from indexer.index.terms import FIELDS, RecordTerms, spelling_words
 from indexer.text.analysis import WORD_RE
 from indexer.text.spelling import DeleteTable
 
 RANK_NPZ = "rank.npz"
 RANK_JSON = "rank.json"
+STRING_TABLES = ("ids", "hashes", "vocab")  # stored in rank.npz as `strings.StringTable`s
 TF_MAX = 65535
 
 
@@ -93,10 +95,10 @@ class GenerationCaches:
 class RankData:
     """Arrays over rows (= Whoosh docnums) and the tables they refer to."""
 
-    ids: list[str]
-    hashes: list[str]
+    ids: Sequence[str]  # a list when built, a StringTable when loaded (so for all four)
+    hashes: Sequence[str]
     live: np.ndarray  # bool per row
-    vocab: list[str]
+    vocab: Sequence[str]
     fwd: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]  # field -> (ptr, tids, tfs)
     lengths: dict[str, np.ndarray]  # field -> float32 per row
     focus: np.ndarray  # int32 per row: index into focus_keys, -1 when none
@@ -108,13 +110,13 @@ class RankData:
     cat_ptr: np.ndarray
     cat_ids: np.ndarray
     paths: list[list[str]]
-    words: dict[str, int]  # spelling vocabulary: folded word -> count
+    words: Mapping[str, int]  # spelling vocabulary: folded word -> count (in build order)
     extra: dict[str, Any] = field(default_factory=dict)
 
     # --- derived at load time ---------------------------------------------------------------
     _inv: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)
-    _term_index: dict[str, int] = field(default_factory=dict)
-    _row_of: dict[str, int] = field(default_factory=dict)
+    _term_index: dict[str, int] | None = field(default_factory=dict)
+    _row_of: dict[str, int] | None = field(default_factory=dict)
     caches: GenerationCaches = field(default_factory=lambda: GenerationCaches())
     cat_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     avg_len: dict[str, float] = field(default_factory=dict)
@@ -150,7 +152,7 @@ class RankData:
         paths = _Interner(["\x1f".join(p) for p in previous.paths] if previous else ())
         old_gaz = previous.gazetteer if previous else {}
         gaz: dict[str, list[int]] = {k: list(v) for k, v in old_gaz.items()}
-        words: Counter[str] = Counter(previous.words if previous else {})
+        words: Counter[str] = Counter(dict(previous.words.items()) if previous else {})
         name_case: dict[str, str] = dict(previous.extra.get("name_case", {})) if previous else {}
         words.update(spelling_words(raw_words or Counter()))
 
@@ -166,7 +168,7 @@ class RankData:
         cat_counts: list[int] = []
         ids: list[str] = []
         hashes: list[str] = []
-        prev_row = previous._row_of if previous else {}
+        prev_row = previous.row_index() if previous else {}
         empty_i = np.zeros(0, dtype=np.int32)
         empty_t = np.zeros(0, dtype=np.uint16)
 
@@ -269,6 +271,8 @@ class RankData:
 
     def forget_words(self, texts: Iterable[str]) -> None:
         """Subtract the words of removed/changed records from the spelling vocabulary."""
+        if not isinstance(self.words, dict):  # loaded (read-only arrays): a copy to change
+            self.words = dict(self.words.items())
         raw: Counter[str] = Counter()
         for t in texts:
             raw.update(WORD_RE.findall(t or ""))
@@ -297,18 +301,18 @@ class RankData:
             arrays[f"{f}_iptr"], arrays[f"{f}_irows"], arrays[f"{f}_itfs"] = iptr, irows, itfs
         arrays["cat_rows"] = _cat_rows(self.cat_ptr, self.n_rows)
         arrays.update(DeleteTable.build(self.words).arrays())
+        # the big string tables as arrays too (rank.json held them before: ~140k objects)
+        for name in STRING_TABLES:
+            arrays.update(StringTable.build(getattr(self, name)).arrays(name))
+        arrays.update(WordCounts.build(self.words).arrays("words"))
         with (folder / RANK_NPZ).open("wb") as fh:
             np.savez(fh, **arrays)
         tables = {
-            "ids": self.ids,
-            "hashes": self.hashes,
-            "vocab": self.vocab,
             "focus_keys": self.focus_keys,
             "focus_names": self.focus_names,
             "gazetteer": self.gazetteer,
             "qtypes": self.qtypes,
             "paths": self.paths,
-            "words": self.words,
             "extra": self.extra,
         }
         with (folder / RANK_JSON).open("w", encoding="utf-8") as fh:
@@ -319,11 +323,14 @@ class RankData:
         with (folder / RANK_JSON).open(encoding="utf-8") as fh:
             t = json.load(fh)
         arrays = MappedArrays(folder / RANK_NPZ)
+        strings = {name: StringTable.from_arrays(arrays, name, memo=name == "vocab")
+                   for name in STRING_TABLES}
+        words = WordCounts.from_arrays(arrays, "words")
         data = cls(
-            ids=t["ids"],
-            hashes=t["hashes"],
+            ids=strings["ids"] if strings["ids"] is not None else t["ids"],
+            hashes=strings["hashes"] if strings["hashes"] is not None else t["hashes"],
             live=arrays["live"],
-            vocab=t["vocab"],
+            vocab=strings["vocab"] if strings["vocab"] is not None else t["vocab"],
             fwd={f: (arrays[f"{f}_ptr"], arrays[f"{f}_tids"], arrays[f"{f}_tfs"]) for f in FIELDS},
             lengths={f: arrays[f"{f}_len"] for f in FIELDS},
             focus=arrays["focus"],
@@ -335,7 +342,7 @@ class RankData:
             cat_ptr=arrays["cat_ptr"],
             cat_ids=arrays["cat_ids"],
             paths=t["paths"],
-            words=t["words"],
+            words=words if words is not None else t["words"],
             extra=t.get("extra", {}),
             stored=arrays,
         )
@@ -347,8 +354,10 @@ class RankData:
         the arrays a generation stores (`stored`, memory-mapped) are used as they are, those
         of a generation written before they were stored are computed here."""
         stored = stored if stored is not None else {}
-        self._term_index = {t: i for i, t in enumerate(self.vocab)}
-        self._row_of = {rid: i for i, rid in enumerate(self.ids) if rid}
+        # lookups: the stored tables' own (by hash, in the shared arrays), else dicts
+        self._term_index = (None if isinstance(self.vocab, StringTable)
+                            else {t: i for i, t in enumerate(self.vocab)})
+        self._row_of = None if isinstance(self.ids, StringTable) else self.row_index()
         if all(f"{f}_iptr" in stored for f in FIELDS):
             self._inv = {f: (stored[f"{f}_iptr"], stored[f"{f}_irows"], stored[f"{f}_itfs"])
                          for f in FIELDS}
@@ -378,16 +387,25 @@ class RankData:
             caches.acronyms_known = True
         return caches.acronyms
 
+    def row_index(self) -> dict[str, int]:
+        """Record id -> row, as a dict (building and old generations)."""
+        return {rid: i for i, rid in enumerate(self.ids) if rid}
+
     def row_of(self, record_id: str) -> int | None:
-        row = self._row_of.get(record_id)
+        if not record_id or not isinstance(record_id, str):
+            return None
+        row = (self._row_of.get(record_id) if self._row_of is not None
+               else self.ids.find(record_id))  # type: ignore[attr-defined]
         return row if row is not None and self.live[row] else None
 
     def term_id(self, term: str) -> int | None:
-        return self._term_index.get(term)
+        if self._term_index is not None:
+            return self._term_index.get(term)
+        return self.vocab.find(term)  # type: ignore[attr-defined]
 
     def postings(self, f: str, term: str) -> tuple[np.ndarray, np.ndarray]:
         """(rows, frequencies) of `term` in field `f` (empty arrays when absent)."""
-        tid = self._term_index.get(term)
+        tid = self.term_id(term)
         if tid is None:
             return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)
         iptr, rows, tfs = self._inv[f]

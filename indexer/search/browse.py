@@ -42,20 +42,30 @@ def records_in_category(
 
 
 def display_order(s: Session, rows: np.ndarray) -> list[int]:
-    """`rows` sorted by their question as shown (then by row), with keys kept per generation."""
-    key = s.gen.cache.get("display_keys")
-    if key is None:
-        key = s.gen.cache["display_keys"] = _display_keys(s)
-    return sorted((int(r) for r in rows), key=lambda r: (key.get(r, ""), r))
+    """`rows` sorted by their question as shown (then by row), with the order kept per
+    generation as one array (a row's place among all rows: 4 bytes a row, not a string)."""
+    rank = s.gen.cache.get("display_keys")
+    if rank is None:
+        with s.gen.lock:
+            rank = s.gen.cache.get("display_keys")
+            if rank is None:
+                rank = s.gen.cache["display_keys"] = _display_rank(s)
+    rows = np.asarray(rows, dtype=np.int64)
+    return rows[np.argsort(rank[rows], kind="stable")].tolist()
 
 
-def _display_keys(s: Session) -> dict[int, str]:
-    out = {}
-    reader = s.searcher.reader()
-    for docnum, stored in reader.iter_docs():
+def _display_rank(s: Session) -> np.ndarray:
+    """The place of every row when rows are sorted by their question (or title) as shown,
+    casefolded, then by row; rows without a stored record sort as an empty question."""
+    n = s.data.n_rows
+    keys = [""] * n
+    for docnum, stored in s.searcher.reader().iter_docs():
         rec = json.loads(stored["record"])
-        out[docnum] = (rec.get("question") or rec.get("title") or "").casefold()
-    return out
+        keys[docnum] = (rec.get("question") or rec.get("title") or "").casefold()
+    order = sorted(range(n), key=lambda r: (keys[r], r))
+    rank = np.empty(n, dtype=np.int32)
+    rank[order] = np.arange(n, dtype=np.int32)
+    return rank
 
 
 def category_tree(s: Session) -> list[CategoryNode]:

@@ -3,13 +3,13 @@ known questions containing what was typed so far (the last word as a prefix)."""
 
 from __future__ import annotations
 
-import bisect
 import json
 from typing import Any
 
 import numpy as np
 
 from indexer.index.store import Session
+from indexer.index.strings import WordCounts
 from indexer.results import Suggestion
 from indexer.search.query import clean_text
 from indexer.text.analysis import STOP_WORDS, WORD_RE, fold, stem
@@ -18,12 +18,20 @@ MAX_PREFIX_CHARS = 200
 MAX_COMPLETIONS = 6
 
 
-def sorted_words(s: Session) -> tuple[list[str], dict[str, int]]:
+MIN_COMPLETION_COUNT = 2  # a word completes a prefix when the corpus has it this often
+MAX_SCANNED = 2000  # words starting with the prefix looked at (a short prefix has thousands)
+
+
+def sorted_words(s: Session) -> WordCounts:
+    """The generation's spelling vocabulary with its words in sorted order: the stored table
+    (shared arrays), or for a generation written before it was stored, one built once."""
     gen = s.gen
     cached = gen.cache.get("suggest_words")
     if cached is None:
-        words = {w: c for w, c in s.data.words.items() if c >= 2}
-        cached = gen.cache["suggest_words"] = (sorted(words), words)
+        words = s.data.words
+        if not isinstance(words, WordCounts) or words.table.order is None:
+            words = WordCounts.build(words)
+        cached = gen.cache["suggest_words"] = words
     return cached
 
 
@@ -31,16 +39,17 @@ def completions(s: Session, prefix: str, limit: int = MAX_COMPLETIONS) -> list[s
     """Vocabulary words starting with `prefix`, most frequent first."""
     if not prefix:
         return []
-    words, counts = sorted_words(s)
-    i = bisect.bisect_left(words, prefix)
-    found = []
-    while i < len(words) and words[i].startswith(prefix):
-        found.append(words[i])
-        i += 1
-        if len(found) > 2000:
-            break
-    found.sort(key=lambda w: (-counts[w], w))
-    return found[:limit]
+    words = sorted_words(s)
+    table, counts = words.table, words.counts
+    found: list[tuple[int, str]] = []
+    for pos in table.prefixed(prefix):
+        count = int(counts[pos])
+        if count >= MIN_COMPLETION_COUNT:
+            found.append((-count, table[pos]))
+            if len(found) > MAX_SCANNED:
+                break
+    found.sort()
+    return [w for _, w in found[:limit]]
 
 
 def suggest(s: Session, prefix: str, limit: int = 8) -> list[Suggestion]:

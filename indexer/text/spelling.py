@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -102,7 +102,7 @@ class SpellIndex:
     (optional) tells whether a stem is a word of the vocabulary's texts in some form: a word
     whose stem is known is an inflection ("taking" of "take"), not a misspelling."""
 
-    def __init__(self, counts: dict[str, int],
+    def __init__(self, counts: Mapping[str, int],
                  known_stem: Callable[[str], bool] | None = None,
                  english: frozenset[str] = frozenset(),
                  deletes: DeleteTable | None = None) -> None:
@@ -111,7 +111,8 @@ class SpellIndex:
         self.counts = counts
         self.known_stem = known_stem
         self.english = english
-        words = list(counts)
+        # a loaded generation's words are a table over shared arrays: no list of them here
+        words: Sequence[str] = getattr(counts, "table", None) or list(counts)
         if deletes is None or deletes.n_words != len(words):
             deletes = DeleteTable.build(counts)
         self.deletes = deletes
@@ -124,15 +125,23 @@ class SpellIndex:
         if len(word) >= 7:
             keys |= {d2 for d in list(keys) for d2 in _deletes1(d)}
         ordered = list(keys)
-        for k, wids in zip(ordered, self.deletes.lookup(ordered), strict=True):
+        known = self._counts_of(ordered)
+        for k, wids, count in zip(ordered, self.deletes.lookup(ordered), known, strict=True):
             for i in wids:
                 w = self._words[i]
                 if w not in seen and _is_delete(k, w):
                     seen.add(w)
                     yield w
-            if k in self.counts and k not in seen and self.counts[k] >= MIN_VOCAB_COUNT:
+            if count and k not in seen and count >= MIN_VOCAB_COUNT:
                 seen.add(k)
                 yield k
+
+    def _counts_of(self, words: list[str]) -> list[int]:
+        """The vocabulary count of each of `words` (0: not a vocabulary word)."""
+        get_many = getattr(self.counts, "get_many", None)
+        if get_many is not None:  # a stored table: one search for all of them
+            return get_many(words)
+        return [self.counts.get(w, 0) for w in words]
 
     def best(self, word: str) -> str | None:
         """The most frequent vocabulary word within 1 edit (2 for long words), or None."""

@@ -1,0 +1,129 @@
+"""Caches bounded in bytes, not only in entries: what a searching process keeps per generation
+(term scores, phrase masks, decoded records) must stay within a budget however large the
+index grows (a cached posting list of a common term is 17,912 rows on MedQuAD, ten times that
+on an index ten times larger).
+
+    cache = ByteLRU(8 << 20)                  # at most 8 MB of values
+    hit = cache.get(key)                      # None when absent
+    cache.put(key, value)                     # the least recently used go first
+
+    @byte_lru(4 << 20)                        # a function's results, like functools.lru_cache
+    def decode(row: int) -> Record: ...
+
+Sizes are estimates (`sizeof`): numpy arrays by their own buffer (`nbytes`; a view of a
+memory-mapped file counts nothing, its pages are shared), strings, bytes, containers and
+dataclass-like objects by `sys.getsizeof` of themselves and their members. A value larger
+than the whole budget is returned but not kept. Thread-safe.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+import threading
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
+
+import cachetools
+import numpy as np
+
+T = TypeVar("T")
+_MAX_DEPTH = 4  # nesting followed by `sizeof` (records hold lists of strings, no deeper)
+
+
+def sizeof(value: Any, _depth: int = 0) -> int:
+    """An estimate of the memory `value` holds on its own, in bytes."""
+    if isinstance(value, np.ndarray):
+        return _array_bytes(value)
+    size = sys.getsizeof(value)
+    if _depth >= _MAX_DEPTH or isinstance(value, (str, bytes, int, float, bool, type(None))):
+        return size
+    if isinstance(value, dict):
+        return size + sum(sizeof(k, _depth + 1) + sizeof(v, _depth + 1)
+                          for k, v in value.items())
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return size + sum(sizeof(v, _depth + 1) for v in value)
+    members = getattr(value, "__dict__", None)
+    if members is not None:
+        return size + sizeof(members, _depth + 1)
+    slots = getattr(type(value), "__slots__", ())
+    return size + sum(sizeof(getattr(value, s, None), _depth + 1) for s in slots)
+
+
+def _array_bytes(arr: np.ndarray) -> int:
+    """An array's header, plus its data when the data lives in process memory (its own or a
+    base array's kept alive by it; a view of a memory-mapped file holds no private pages)."""
+    if arr.flags.owndata:
+        return sys.getsizeof(arr)
+    base: Any = arr
+    while isinstance(base, np.ndarray) and not base.flags.owndata:
+        base = base.base
+    private = isinstance(base, np.ndarray)  # else a buffer: mmap, bytes
+    return sys.getsizeof(arr) + (arr.nbytes if private else 0)
+
+
+class ByteLRU:
+    """A least-recently-used map bounded by the total `sizeof` of its values (and keys)."""
+
+    def __init__(self, max_bytes: int, size: Callable[[Any], int] = sizeof) -> None:
+        if max_bytes <= 0:
+            raise ValueError(f"a cache needs a positive budget in bytes, not {max_bytes}")
+        self.max_bytes = max_bytes
+        self._size = size
+        self._lru: cachetools.LRUCache = cachetools.LRUCache(
+            maxsize=max_bytes, getsizeof=lambda item: item[1])
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, default: Any = None) -> Any:
+        with self._lock:
+            item = self._lru.get(key)
+        return default if item is None else item[0]
+
+    def put(self, key: Hashable, value: Any) -> None:
+        """Keep `value` (unless it alone is over the budget), dropping the least recently
+        used entries as needed."""
+        n = self._size(value) + sizeof(key)
+        if n > self.max_bytes:
+            return
+        with self._lock:
+            self._lru[key] = (value, n)
+
+    def __contains__(self, key: Hashable) -> bool:
+        with self._lock:
+            return key in self._lru
+
+    def __len__(self) -> int:
+        return len(self._lru)
+
+    @property
+    def bytes(self) -> int:
+        """The estimated bytes held now."""
+        return int(self._lru.currsize)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._lru.clear()
+
+
+def byte_lru(max_bytes: int, size: Callable[[Any], int] = sizeof
+             ) -> Callable[[Callable[..., T]], Callable[..., T]]:
+    """Decorator: remember a function's results by its (hashable) arguments within
+    `max_bytes`; the wrapper's `cache` attribute is its `ByteLRU`."""
+
+    def wrap(fn: Callable[..., T]) -> Callable[..., T]:
+        cache = ByteLRU(max_bytes, size)
+        missing = object()
+
+        @functools.wraps(fn)
+        def cached(*args: Any) -> T:
+            hit = cache.get(args, missing)
+            if hit is not missing:
+                return hit
+            value = fn(*args)
+            cache.put(args, value)
+            return value
+
+        cached.cache = cache  # type: ignore[attr-defined]
+        return cached
+
+    return wrap
