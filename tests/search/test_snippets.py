@@ -4,6 +4,7 @@ reference (analyse every word) on the sample archive and on generated text."""
 
 from __future__ import annotations
 
+import itertools
 import random
 
 from hypothesis import given, settings
@@ -90,3 +91,50 @@ def test_generated_text(parts: list[tuple[str, str]], data: st.DataObject) -> No
 def test_any_text(text: str, query: str) -> None:
     stems = set(analyse(query)) | set(analyse(text)[:3])
     check(text, stems)
+
+
+# --------------------------------------------------------------------------- the window
+def reference_window(hits: list[tuple[str, int, int]], max_chars: int,
+                     w: dict[str, float]) -> int:
+    """The best window's start, worked out window by window (what `_best_window` does in
+    one pass with a running count of the stems in the window)."""
+    import math
+
+    best_score, best_start, j = -1.0, 0, 0
+    for i in range(len(hits)):
+        limit = hits[i][1] + max_chars * 0.8
+        while j < len(hits) and hits[j][2] <= limit:
+            j += 1
+        window = hits[i:j]
+        score = math.fsum(w.get(t, 1.0) for t in {t for t, _, _ in window}) + 0.01 * len(window)
+        if score > best_score:
+            best_score, best_start = score, hits[i][1]
+    return best_start
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from("abcde"), st.integers(1, 40), st.integers(1, 60)),
+                max_size=40),
+       st.dictionaries(st.sampled_from("abcde"), st.floats(0.1, 5.0)),
+       st.integers(20, 120))
+def test_best_window_is_the_one_scored_window_by_window(
+        gaps: list[tuple[str, int, int]], w: dict[str, float], max_chars: int) -> None:
+    hits, pos = [], 0
+    for t, gap, length in gaps:  # some words longer than a window (length up to 60)
+        pos += gap
+        hits.append((t, pos, pos + length))
+        pos += length
+    assert snippets._best_window(hits, max_chars, w) == reference_window(hits, max_chars, w)
+
+
+def test_a_snippet_is_made_of_whole_segments_without_empty_or_doubled_plain_runs() -> None:
+    text = ("Back  pain\n\nis common.   Lower back pain, " * 20) + "the end."
+    stems = set(analyse("back pain"))
+    for segs in (snippets.fragment(text, stems, max_chars=100), snippets.highlight(text, stems),
+                 snippets.fragment(text[:90], stems)):
+        assert all(isinstance(s, Segment) and s.text for s in segs)
+        assert not any(not a.highlight and not b.highlight for a, b in itertools.pairwise(segs))
+        assert not any("  " in s.text or "\n" in s.text for s in segs if not s.highlight)
+    segs = snippets.fragment(text, stems, max_chars=100)
+    assert segs[-1] == Segment(snippets.ELLIPSIS)
+    assert [s.text.lower() for s in segs if s.highlight][:2] == ["back", "pain"]
