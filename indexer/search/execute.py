@@ -29,7 +29,8 @@ from indexer.text.analysis import STOP_WORDS, fold, stem, words
 from indexer.text.spelling import Correction, SpellIndex, correct_query, spell_index
 from indexer.text.synonyms import lay_terms
 
-PHRASE_CACHE_SIZE = 512  # phrase masks kept per generation (lay terms come back often)
+PHRASE_CACHE_BYTES = 8 << 20  # phrase masks kept per generation (lay terms come back
+# often): 8 MiB, ~470 masks of MedQuAD's 18k rows (a bool per row)
 ABOUT_FULL = 0.9  # records about a condition the query names this surely (focus match score,
 # `indexer.search.focus`) are listed with the full matches (0.9 of 0.6-1: best on both folds)
 DUPLICATE_SLACK = 10  # rows looked at beyond those wanted, for duplicates to collapse
@@ -76,11 +77,17 @@ def category_rows(data: RankData, path: Sequence[str]) -> np.ndarray:
 
 
 def _phrase_cache(s: Session) -> cachetools.LRUCache:
+    """The generation's phrase masks, least recently used dropped past PHRASE_CACHE_BYTES."""
     cache = s.gen.cache.get("phrases")
     if cache is None:
         with s.gen.lock:
-            cache = s.gen.cache.setdefault("phrases", cachetools.LRUCache(PHRASE_CACHE_SIZE))
+            cache = s.gen.cache.setdefault("phrases", cachetools.LRUCache(
+                PHRASE_CACHE_BYTES, getsizeof=_nbytes))
     return cache
+
+
+def _nbytes(mask: np.ndarray) -> int:
+    return int(mask.nbytes)
 
 
 def _phrase_mask(s: Session, stems: Sequence[str]) -> np.ndarray:
@@ -103,8 +110,9 @@ def _phrase_mask(s: Session, stems: Sequence[str]) -> np.ndarray:
         if docs:
             mask[np.asarray(docs, dtype=np.int64)] = True
     mask.flags.writeable = False
-    with s.gen.lock:
-        cache[key] = mask
+    if mask.nbytes <= cache.maxsize:  # (a mask larger than the whole cache is not kept)
+        with s.gen.lock:
+            cache[key] = mask
     return mask
 
 

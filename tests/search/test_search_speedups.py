@@ -124,6 +124,26 @@ def test_phrase_masks_skip_only_fields_that_cannot_have_the_phrase(s: Session) -
     assert not found["treatment of Type 2"]
 
 
+def test_the_phrase_mask_cache_is_bounded_in_bytes(s: Session, monkeypatch) -> None:
+    from indexer.search import execute
+
+    s.gen.cache.pop("phrases", None)
+    per_mask = s.data.n_rows  # a bool per row
+    monkeypatch.setattr(execute, "PHRASE_CACHE_BYTES", 2 * per_mask)
+    phrases = [tuple(analyse(t)) for t in ("ear wax", "type 2 diabetes", "ask your doctor")]
+    masks = [_phrase_mask(s, p) for p in phrases]
+    cache = s.gen.cache["phrases"]
+    assert cache.currsize <= 2 * per_mask and len(cache) == 2
+    assert phrases[0] not in cache and phrases[2] in cache  # the least recently used went
+    again = _phrase_mask(s, phrases[0])  # worked out again: the same mask
+    assert again.tolist() == masks[0].tolist() and not again.flags.writeable
+    monkeypatch.setattr(execute, "PHRASE_CACHE_BYTES", per_mask - 1)
+    s.gen.cache.pop("phrases")
+    assert _phrase_mask(s, phrases[1]).tolist() == masks[1].tolist()  # too big to keep
+    assert len(s.gen.cache["phrases"]) == 0
+    s.gen.cache.pop("phrases")
+
+
 def test_record_cache_is_not_what_callers_get(s: Session) -> None:
     row = s.data.row_of("plain")
     cached = _cached_record(s, row)
