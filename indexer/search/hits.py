@@ -136,18 +136,34 @@ def _elsewhere(s: Session, row: int) -> Elsewhere:
     return Elsewhere(id=rec.id, question=rec.display_question, url=rec.url, source=rec.source)
 
 
-def facets(data: RankData, matched: np.ndarray, limit: int = FACET_LIMIT) -> list[Facet]:
+def facets(s: Session, matched: np.ndarray, limit: int = FACET_LIMIT) -> list[Facet]:
     """Category paths of the matching rows with counts: every top-level path, then the
-    deeper paths with the most matches (up to `limit` in all)."""
+    deeper paths with the most matches (up to `limit` in all; ties by path)."""
+    data = s.data
     if not len(data.paths):
         return []
-    sel = matched[data.cat_rows]
-    counts = np.bincount(data.cat_ids[sel], minlength=len(data.paths))
+    counts = np.bincount(data.cat_ids[matched[data.cat_rows]], minlength=len(data.paths))
     nz = np.flatnonzero(counts)
     if not len(nz):
         return []
-    items = sorted((len(data.paths[i]) > 1, -int(counts[i]), data.paths[i]) for i in nz)
-    return [Facet(path=list(p), count=-c) for _, c, p in items[:limit]]
+    deep, path_rank = _facet_keys(s)
+    # = sorted((depth > 1, -count, path)): path_rank is each path's place among all paths
+    best = nz[np.lexsort((path_rank[nz], -counts[nz], deep[nz]))[:limit]].tolist()
+    paths, n = data.paths, counts.tolist()
+    return [Facet(path=list(paths[i]), count=n[i]) for i in best]
+
+
+def _facet_keys(s: Session) -> tuple[np.ndarray, np.ndarray]:
+    """Per category path of the generation: is it below the top level, and its rank among
+    all paths in sorted order (worked out once per generation)."""
+    keys = s.gen.cache.get("facet_keys")
+    if keys is None:
+        paths = s.data.paths
+        deep = np.fromiter((len(p) > 1 for p in paths), bool, len(paths))
+        rank = np.empty(len(paths), np.int64)
+        rank[sorted(range(len(paths)), key=paths.__getitem__)] = np.arange(len(paths))
+        keys = s.gen.cache["facet_keys"] = (deep, rank)
+    return keys
 
 
 def empty_result(query: str, limit: int, offset: int, category: list[str] | None,
@@ -209,7 +225,7 @@ def build_result(s: Session, typed: str, out: Outcome, category: list[str] | Non
         did_you_mean=out.did_you_mean,
         corrected=out.corrected,
         synonyms=list(plan.synonyms),
-        facets=facets(s.data, ranked.matched),
+        facets=facets(s, ranked.matched),
         category=category,
         understood=understood,
         notices=notices,

@@ -196,3 +196,22 @@ def test_search_results_do_not_depend_on_warm_caches(tmp_path: Path) -> None:
         first = [search(cold, q).to_dict() for q in queries]
         again = [search(cold, q).to_dict() for q in queries]
     assert first == again
+
+
+def test_facets_are_the_paths_sorted_top_level_first_then_by_count_then_by_path(
+        s: Session) -> None:
+    from indexer.results import Facet
+    from indexer.search.hits import facets
+
+    data = s.data
+    rng = np.random.default_rng(3)
+    for limit in (50, 3, 1):
+        for _ in range(20):
+            matched = rng.random(data.n_rows) < rng.random()
+            counts = np.bincount(data.cat_ids[matched[data.cat_rows]],
+                                 minlength=len(data.paths))
+            items = sorted((len(data.paths[i]) > 1, -int(counts[i]), data.paths[i])
+                           for i in np.flatnonzero(counts))
+            want = [Facet(path=list(p), count=-c) for _, c, p in items[:limit]]
+            assert facets(s, matched, limit) == want
+    assert facets(s, np.zeros(data.n_rows, bool)) == []
