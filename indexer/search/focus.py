@@ -14,6 +14,7 @@ import numpy as np
 
 from indexer.index.ranking import RankData
 from indexer.index.terms import ACRONYM_MAX
+from indexer.text.synonyms import phrase_starts
 
 FOCUS_MIN_MASS = 2.5  # idf mass of a focus name for a full boost (single common words get less)
 FOCUS_MIN_NAME_MASS = 2.0  # names made only of common words ("disease") are ignored
@@ -72,6 +73,7 @@ class FocusIndex:
         self.term_entries = np.argsort(self.tids, kind="stable")
         self.w = _idf(data)[self.tids]
         self.total = np.bincount(self.phrase_of, weights=self.w, minlength=len(keys))
+        self.starts = phrase_starts(data.gazetteer)  # for `find_synonyms`
 
     def _entries(self, tids: Any) -> tuple[np.ndarray, np.ndarray]:
         """(entries, which) of the names containing each of `tids`: entry indices in

@@ -144,8 +144,8 @@ def _units(pq: ParsedQuery, corrected: set[str]) -> list[_Unit]:
     return units
 
 
-def _apply_synonyms(units: list[_Unit], data: RankData, plan: Plan, pq: ParsedQuery
-                    ) -> list[_Unit]:
+def _apply_synonyms(units: list[_Unit], data: RankData, plan: Plan, pq: ParsedQuery,
+                    upper: frozenset[int]) -> list[_Unit]:
     """Merge runs of single-word units that form a synonym phrase into one unit whose
     alternatives are the typed words and the synonyms."""
     flat: list[tuple[str, int]] = []
@@ -155,10 +155,11 @@ def _apply_synonyms(units: list[_Unit], data: RankData, plan: Plan, pq: ParsedQu
         else:
             flat.append(("\x00", ui))  # a barrier: phrases and OR groups are not merged
     terms = [t for t, _ in flat]
-    capitals = frozenset(data.vocab[t] for t in _capitals(data, pq))
+    capitals = frozenset(data.vocab[t] for t in upper)
     matches = find_synonyms(terms, gazetteer=data.gazetteer, focus_names=data.focus_names,
                             capitals=capitals, acronym_max=ACRONYM_MAX,
-                            acronyms=data.acronym_keys())
+                            acronyms=data.acronym_keys(),
+                            gazetteer_starts=focus_index(data).starts)
     if not matches:
         return units
     scorer = get_scorer(data)
@@ -268,7 +269,9 @@ def plan_query(
         for w in u.words:
             if w not in STOP_WORDS:
                 plan.surface.setdefault(stem(w), w)
-    units = _apply_synonyms(units, data, plan, pq)
+    upper = _capitals(data, pq)  # acronyms typed in capitals, asked once per query
+    match = _FocusMatcher(data, upper)
+    units = _apply_synonyms(units, data, plan, pq, upper)
 
     long_query = len(units) >= LONG_QUERY_UNITS or (
         len(units) >= QUESTION_MIN_UNITS and is_question(pq)
@@ -287,7 +290,7 @@ def plan_query(
         kept.append(u)
     if long_query:
         # common words go too, unless they belong to the name of the condition asked about
-        protected = _focus_terms(data, pq, kept)
+        protected = _focus_terms(data, match, kept)
         common = []
         for u in kept:
             df_share = _unit_df(scorer, u) / n_live
@@ -328,7 +331,7 @@ def plan_query(
     n_words = sum(c.size for c in plan.clauses if c.counts)
     plan.backfill_words = max(1, math.ceil(n_words * BACKFILL_SHARE))
     plan.searched = " ".join(c.label for c in plan.clauses)
-    _understand(data, pq, plan, kept, long_query, dropped)
+    _understand(data, pq, plan, match, long_query, dropped)
     return plan
 
 
@@ -369,13 +372,31 @@ def _contraction_terms() -> frozenset[str]:
     return frozenset(stem(w) for w in contractions() if w not in STOP_WORDS)
 
 
-def _focus_terms(data: RankData, pq: ParsedQuery, units: list[_Unit]) -> set[str]:
+class _FocusMatcher:
+    """`FocusIndex.match` for one query, remembered: a message asks it twice, before and
+    after its common words are dropped, mostly with the same terms."""
+
+    def __init__(self, data: RankData, upper: frozenset[int]) -> None:
+        self.data = data
+        self.upper = upper
+        self._last: tuple[list[tuple[int, float]], np.ndarray] | None = None
+
+    def __call__(self, idf_of_tid: dict[int, float]) -> np.ndarray:
+        """Score per focus key (a fresh array: the caller may change it). The same terms in
+        the same order give the same scores."""
+        key = list(idf_of_tid.items())
+        if self._last is None or self._last[0] != key:
+            self._last = (key, focus_index(self.data).match(idf_of_tid, self.upper))
+        return self._last[1].copy()
+
+
+def _focus_terms(data: RankData, match: _FocusMatcher, units: list[_Unit]) -> set[str]:
     """Terms of the query that belong to the best-matching focus names."""
     if not data.focus_keys:
         return set()
     idf_of_tid = _query_weights(data, [u.clause for u in units])
     fi = focus_index(data)
-    scores = fi.match(idf_of_tid, _capitals(data, pq))
+    scores = match(idf_of_tid)
     if not len(scores) or scores.max() <= 0:
         return set()
     top = scores >= FOCUS_RELATIVE * scores.max()
@@ -474,12 +495,12 @@ def _add_correction(u: _Unit, spell: Any, scorer: Any, plan: Plan) -> None:
     plan.corrections[word] = fix
 
 
-def _understand(data: RankData, pq: ParsedQuery, plan: Plan, kept: list[_Unit],
+def _understand(data: RankData, pq: ParsedQuery, plan: Plan, match: _FocusMatcher,
                 long_query: bool, dropped: list[str]) -> None:
     """Detect the condition (focus) and the question type, and set the boosts."""
     idf_of_tid = _query_weights(data, plan.clauses)
     if data.focus_keys:
-        key_scores = focus_index(data).match(idf_of_tid, _capitals(data, pq))
+        key_scores = match(idf_of_tid)
         if len(key_scores) and key_scores.max() > 0:
             key_scores[key_scores < FOCUS_RELATIVE * key_scores.max()] = 0.0
     else:
@@ -518,10 +539,13 @@ def _understand(data: RankData, pq: ParsedQuery, plan: Plan, kept: list[_Unit],
         per_key = fscore  # per focus key (and a 0 slot for -1), then one gather per row
         if FEEDBACK_BOOST > 0 and n_keys:
             per_key = np.maximum(fscore, FEEDBACK_BOOST * _focus_feedback(d, total, n_keys))
-        f = per_key[d.focus]
-        q = qconf[d.qtype]
+        rows = np.flatnonzero(total > 0)  # only records with a score get a boost
+        f = per_key[d.focus[rows]]
+        q = qconf[d.qtype[rows]]
         q = q * np.where(f > 0.3, 1.0, QTYPE_WITHOUT_FOCUS)
-        return (best * (FOCUS_BOOST * f + QTYPE_BOOST * q) * (total > 0)).astype(np.float32)
+        out = np.zeros(len(total), np.float32)
+        out[rows] = best * (FOCUS_BOOST * f + QTYPE_BOOST * q)
+        return out
 
     plan.boost = boost
 

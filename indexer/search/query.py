@@ -112,7 +112,8 @@ def clean_text(text: object) -> str:
     if not isinstance(text, str):
         text = "" if text is None else str(text)
     text = text[:MAX_QUERY_CHARS]
-    text = "".join(ch if ch.isprintable() else " " for ch in text)
+    if not text.isprintable():
+        text = "".join(ch if ch.isprintable() else " " for ch in text)
     return text.strip()
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +40,7 @@ class LayTerms:
                 key = phrase_key(phrase)
                 if key:
                     self.by_key.setdefault(key, []).append((gi, phrase))
+        self.starts = phrase_starts(self.by_key)
 
     @classmethod
     def from_file(cls, path: Path) -> LayTerms:
@@ -71,18 +72,32 @@ _CACHE: dict[str, tuple[float, LayTerms]] = {}
 
 
 def lay_terms(path: Path | None = None) -> LayTerms:
-    """The lay-term table (re-read when the file changes)."""
-    path = Path(os.environ.get("QASEARCH_LAY_TERMS") or path or LAY_TERMS_FILE)
+    """The lay-term table (re-read when the file changes). Called for every query: one
+    `os.stat` of the file, no path objects built."""
+    key = os.fspath(os.environ.get("QASEARCH_LAY_TERMS") or path or LAY_TERMS_FILE)
     try:
-        mtime = path.stat().st_mtime
+        mtime = os.stat(key).st_mtime
     except OSError:
         mtime = -1.0
-    key = str(path)
+    hit = _CACHE.get(key)
+    if hit is not None and hit[0] == mtime:
+        return hit[1]
     with _LOCK:
         hit = _CACHE.get(key)
         if hit is None or hit[0] != mtime:
-            hit = _CACHE[key] = (mtime, LayTerms.from_file(path))
+            hit = _CACHE[key] = (mtime, LayTerms.from_file(Path(key)))
     return hit[1]
+
+
+def phrase_starts(phrases: Iterable[str]) -> dict[str, int]:
+    """First term -> the most terms of a phrase (space-separated analysed terms) starting
+    with it: a query term that starts none needs no lookup (`find_synonyms`)."""
+    out: dict[str, int] = {}
+    for phrase in phrases:
+        terms = phrase.split(" ")
+        if out.get(terms[0], 0) < len(terms):
+            out[terms[0]] = len(terms)
+    return out
 
 
 def find_synonyms(
@@ -95,19 +110,28 @@ def find_synonyms(
     capitals: frozenset[str] = frozenset(),
     acronym_max: int = 4,
     acronyms: Collection[str] | None = None,
+    gazetteer_starts: Mapping[str, int] | None = None,
 ) -> list[SynonymMatch]:
     """Longest-first, non-overlapping phrases of `terms` (analysed query terms) that have
     synonyms in the lay-term table or name a MedQuAD focus by one of its other names.
     A focus name made only of short words and written as an acronym ("MED", "GSD VI": its
     key in `acronyms`; without that set, any name of short words) counts only when one of
-    them was typed in capitals (its term in `capitals`)."""
+    them was typed in capitals (its term in `capitals`). `gazetteer_starts`: the
+    gazetteer's `phrase_starts` (computed here when not given)."""
     table = table if table is not None else lay_terms()
+    gaz_starts: Mapping[str, int] = {}
+    if gazetteer:
+        gaz_starts = gazetteer_starts if gazetteer_starts is not None else phrase_starts(
+            gazetteer)
+    lay_starts = table.starts
     out: list[SynonymMatch] = []
     i = 0
     n = len(terms)
     while i < n:
         found = None
-        for j in range(min(n, i + MAX_PHRASE_TERMS), i, -1):
+        longest = min(MAX_PHRASE_TERMS, max(lay_starts.get(terms[i], 0),
+                                            gaz_starts.get(terms[i], 0)))
+        for j in range(min(n, i + longest), i, -1):
             key = " ".join(terms[i:j])
             if key not in table.by_key and (not gazetteer or key not in gazetteer):
                 continue  # no name at all: nothing to check
