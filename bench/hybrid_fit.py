@@ -1,18 +1,22 @@
-"""Choose the hybrid fusion (method and weight) by cross-validation on every dev set at once.
+"""Choose the hybrid fusion by cross-validation on every dev set at once.
 
     QASEARCH_CACHE_DIR=/tmp/me/cache python bench/hybrid_fit.py [--folds 2] [--write]
 
-Needs the embedding libraries (default install). Builds (or reuses) the evaluation
-indexes with embeddings under `$QASEARCH_CACHE_DIR/hybrid` (record embeddings are cached by
-content hash: the first run embeds the 17,912 MedQuAD records, ~12 min on 2 cores; later
-runs embed nothing), ranks every dev question lexically (top `--depth`) and by cosine once,
-then scores each fusion of the grid on each set. Each set counts once in the objective:
-lay searches (P@1 + Success@3) / 2, the others avgScore / 3.
+Needs the hybrid extra. Builds (or reuses) the evaluation indexes with embeddings under
+`$QASEARCH_CACHE_DIR/hybrid` (record embeddings are cached by content hash: the first run
+embeds the 17,912 MedQuAD records, ~25 min on 2 cores; later runs embed nothing), runs every
+dev question once as `search` does (stock Whoosh, the lexical ranking, cosine alone), then
+re-ranks the lexical outcome with each fusion of the grid exactly as `search` would
+(`indexer.search.fuse.rerank`): method (score / rrf) x weight for keyword searches x weight
+for whole messages x cosine cut-off for rows the word search did not list.
+Each set counts once in the objective: lay searches (P@1 + Success@3) / 2, the others
+avgScore / 3.
 
-Cross-validation: the fusion is chosen on one fold of every set's questions and reported on
-the other (folds as `qasearch eval all --folds K`: LiveQA's own split, a hash split for the
-others). `--write` stores the fusion that is best on all dev questions in
-`indexer/data/hybrid_weights.json`, with the held-out figures in its "source".
+Cross-validation: the fusion is chosen on one fold of every set's questions, among the
+fusions that lose on no set there (a gain on one set that costs another is no gain), and
+reported on the other fold (folds as `qasearch eval all --folds K`: LiveQA's own split, a
+hash split for the others). `--write` stores the fusion chosen the same way on all dev
+questions in `indexer/data/hybrid_weights.json`, with the held-out figures.
 """
 
 from __future__ import annotations

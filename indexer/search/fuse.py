@@ -33,6 +33,7 @@ import numpy as np
 
 WEIGHTS_FILE = Path(__file__).resolve().parent.parent / "data" / "hybrid_weights.json"
 METHODS = ("score", "rrf")
+ORDERED = 10  # rows of the search's own order taken as they are (a first page)
 NO_CUTOFF = 2.0  # a cosine never reaches it: the embedding side adds no rows
 
 
@@ -115,9 +116,11 @@ def fuse(lex_rows: np.ndarray, lex_scores: np.ndarray, lex_cos: np.ndarray,
 
 
 def lexical_rows(ranked: Any, allowed: np.ndarray, depth: int) -> np.ndarray:
-    """The lexical ranking's best `depth` rows: the rows the search ordered (`ranked.rows`,
-    the first page or more), then the other listed `allowed` rows by score."""
-    head = np.asarray(ranked.rows, dtype=np.int64)[:depth]
+    """The lexical ranking's best `depth` rows: the first `ORDERED` rows the search ordered
+    (`ranked.rows`), then the other listed `allowed` rows by score. Taking the same number
+    of ordered rows whatever the page asked for keeps the fused order the same from one page
+    to the next (the search orders only as many rows as the page needs)."""
+    head = np.asarray(ranked.rows, dtype=np.int64)[:min(depth, ORDERED)]
     if len(head) >= depth:
         return head
     rest = ranked.matched & allowed
@@ -229,9 +232,9 @@ def rerank(s: Any, out: Any, vectors: Any, qvec: np.ndarray, category: list[str]
     rows, fused = fuse_ranked(ranked, vectors, qvec, fusion, allowed, message,
                               groups(data).id_rank)
     kept, also = collapse(data, rows, len(rows))
-    # rows the search ordered past the candidates keep their place after the fused ones
+    # rows the search ordered that are not among the candidates follow in its order
     seen = set(kept).union(*also.values())
-    past = [int(r) for r in ranked.rows[fusion.depth:] if int(r) not in seen]
+    past = [int(r) for r in ranked.rows if int(r) not in seen]
     also.update({r: ranked.also[r] for r in past if r in ranked.also})
     kept_rows = np.asarray(kept + past, dtype=np.int64)
     added = int(np.count_nonzero(~ranked.matched[kept_rows])) if len(kept_rows) else 0

@@ -256,3 +256,21 @@ def test_rows_added_by_meaning_need_the_cut_off(built, monkeypatch) -> None:
         added = search(s, "ache")
     assert [h.id for h in plain.hits] == ["f2"] and plain.total == 1
     assert [h.id for h in added.hits] == ["f2", "r3"] and added.total == 2  # r3: sleep
+
+
+def test_lexical_candidates_are_the_same_whatever_the_page() -> None:
+    from types import SimpleNamespace
+
+    from indexer.search.fuse import ORDERED, lexical_rows
+
+    n = 40
+    scores = np.linspace(1.0, 2.0, n)  # raw scores rise with the row number...
+    matched = np.ones(n, dtype=bool)
+    order = np.arange(n)  # ...but the search orders by row (its levels: full matches first)
+    allowed = np.ones(n, dtype=bool)
+    one_page = SimpleNamespace(rows=order[:ORDERED], scores=scores, matched=matched)
+    two_pages = SimpleNamespace(rows=order[:2 * ORDERED], scores=scores, matched=matched)
+    first = lexical_rows(one_page, allowed, 30)
+    assert list(first) == list(lexical_rows(two_pages, allowed, 30))
+    assert list(first[:ORDERED]) == list(range(ORDERED))  # the search's own order first
+    assert list(first[ORDERED:ORDERED + 3]) == [39, 38, 37]  # then by score
