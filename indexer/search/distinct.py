@@ -43,7 +43,8 @@ class Groups:
     primary: np.ndarray  # int64 per row: section, else text + rows, else -1 (for counting)
     grouped: bool  # some key is shared by two or more rows
     keyed: np.ndarray  # rows with a shared key (ascending)
-    members: dict[str, tuple[np.ndarray, np.ndarray]]  # key kind -> (rows by key, key starts)
+    members: dict[str, tuple[np.ndarray, np.ndarray]]  # key kind -> (rows by key and id
+    # within a key, key starts)
     answer_sets: dict[int, np.ndarray] = field(default_factory=dict)  # row -> sorted term ids
 
 
@@ -103,7 +104,7 @@ def _build_groups(data: RankData) -> Groups:
     grouped = bool((section >= 0).any() or (text >= 0).any())
     members = {}
     for kind, keys in (("section", section), ("text", text)):
-        order = np.argsort(keys, kind="stable")
+        order = np.lexsort((id_rank, keys))  # by key, then by record id within a key
         order = order[keys[order] >= 0]
         starts = np.searchsorted(keys[order], np.arange(int(keys.max(initial=-1)) + 2))
         members[kind] = (order, starts)
@@ -155,21 +156,17 @@ def _answer_set(data: RankData, g: Groups, row: int) -> np.ndarray:
     return got
 
 
-def _near(data: RankData, g: Groups, a: int, b: int) -> bool:
-    la, lb = sorted((float(data.lengths["answer"][a]), float(data.lengths["answer"][b])))
-    if la < MIN_ANSWER_TERMS or la < NEAR_LENGTH_RATIO * lb:
-        return False  # words of very different length: not near-identical (cheap check)
-    sa, sb = _answer_set(data, g, a), _answer_set(data, g, b)
-    small, large = sorted((len(sa), len(sb)))
+def _near_sets(sa: np.ndarray, sb: np.ndarray) -> bool:
+    """Are two answers' sorted distinct term ids near-identical (Jaccard >= NEAR_JACCARD)?"""
+    if len(sa) > len(sb):
+        sa, sb = sb, sa
+    small, large = len(sa), len(sb)
     if small < MIN_ANSWER_TERMS or small < NEAR_LENGTH_RATIO * large:
         return False
-    inter = len(np.intersect1d(sa, sb, assume_unique=True))
-    return inter >= NEAR_JACCARD * (len(sa) + len(sb) - inter)
-
-
-def _same(g: Groups, a: int, b: int) -> bool:
-    return bool((g.section[a] >= 0 and g.section[a] == g.section[b])
-                or (g.text[a] >= 0 and g.text[a] == g.text[b]))
+    # the ids of the smaller set found in the larger one (both sorted, without repeats)
+    at = np.minimum(sb.searchsorted(sa), large - 1)
+    inter = int(np.count_nonzero(sb[at] == sa))
+    return inter >= NEAR_JACCARD * (small + large - inter)
 
 
 def collapse(data: RankData, ordered: np.ndarray, need: int
@@ -180,26 +177,45 @@ def collapse(data: RankData, ordered: np.ndarray, need: int
     NEAR_WINDOW hits kept last)."""
     g = groups(data)
     kept: list[int] = []
+    kept_len: list[float] = []  # the answer length of each kept row
     also: dict[int, list[int]] = {}
     by_section: dict[int, int] = {}
     by_text: dict[int, int] = {}
-    for r in ordered.tolist():
-        into = by_section.get(int(g.section[r]), -1) if g.section[r] >= 0 else -1
-        if into < 0 and g.text[r] >= 0:
-            into = by_text.get(int(g.text[r]), -1)
+    # the rows' keys and answer lengths as Python values at once (not one numpy read each)
+    for r, sec, txt, ln in zip(ordered.tolist(), g.section[ordered].tolist(),
+                               g.text[ordered].tolist(),
+                               data.lengths["answer"][ordered].tolist(), strict=True):
+        into = by_section.get(sec, -1) if sec >= 0 else -1
+        if into < 0 and txt >= 0:
+            into = by_text.get(txt, -1)
         if into < 0:
-            into = next((k for k in kept[-NEAR_WINDOW:] if _near(data, g, k, r)), -1)
+            into = _near_recent(data, g, kept, kept_len, r, ln)
         if into >= 0:
             also.setdefault(into, []).append(r)
             continue
         if len(kept) >= need:
             break
         kept.append(r)
-        if g.section[r] >= 0:
-            by_section[int(g.section[r])] = r
-        if g.text[r] >= 0:
-            by_text[int(g.text[r])] = r
+        kept_len.append(ln)
+        if sec >= 0:
+            by_section[sec] = r
+        if txt >= 0:
+            by_text[txt] = r
     return kept, also
+
+
+def _near_recent(data: RankData, g: Groups, kept: list[int], kept_len: list[float], r: int,
+                 ln: float) -> int:
+    """The first of the NEAR_WINDOW rows kept last whose answer is near-identical to row
+    `r`'s (answer length `ln`), or -1."""
+    start = max(0, len(kept) - NEAR_WINDOW)
+    for k, lk in zip(kept[start:], kept_len[start:], strict=True):
+        low, high = (lk, ln) if lk <= ln else (ln, lk)
+        if low < MIN_ANSWER_TERMS or low < NEAR_LENGTH_RATIO * high:
+            continue  # words of very different length: not near-identical (cheap check)
+        if _near_sets(_answer_set(data, g, k), _answer_set(data, g, r)):
+            return k
+    return -1
 
 
 def duplicates_of(data: RankData, row: int, matched: np.ndarray, near: Sequence[int] = (),
@@ -215,8 +231,11 @@ def duplicates_of(data: RankData, row: int, matched: np.ndarray, near: Sequence[
             if k >= 0:
                 order, starts = g.members[kind]
                 parts.append(order[starts[k]:starts[k + 1]])
-        rows = np.unique(np.concatenate(parts))
-        rows = rows[matched[rows] & (rows != row)]
-        out = rows[np.argsort(g.id_rank[rows], kind="stable")].tolist()
+        if len(parts) == 1:  # one key's members: already by record id
+            rows = parts[0]
+        else:
+            rows = np.unique(np.concatenate(parts))
+            rows = rows[np.argsort(g.id_rank[rows], kind="stable")]
+        out = rows[matched[rows] & (rows != row)].tolist()
     out += [r for r in near if r not in out]
     return out[:limit]

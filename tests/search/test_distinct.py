@@ -126,3 +126,34 @@ def test_warm_builds_the_duplicate_groups(tmp_path: Path) -> None:
         assert built is not None and built.grouped
         assert search(s, "quilt fever rash").total == 1
         assert s.data.caches.groups is built  # the search used the warmed groups
+
+
+def test_a_hit_names_its_duplicates_by_record_id_whatever_the_build_order(
+        tmp_path: Path) -> None:
+    import numpy as np
+
+    from indexer.search.distinct import duplicates_of
+
+    shared = "Tartan pox itches for days; calamine lotion and cool baths soothe it well."
+    recs = [Record(id=rid, question="What are the symptoms of Tartan Pox ?",
+                   answer=shared if rid in ("tp-d", "tp-b") else f"Tartan pox notes {rid}: "
+                   "spots, itching, a mild fever and tiredness for a week or so.",
+                   focus="Tartan Pox", qtype="symptoms") for rid in ("tp-d", "tp-b", "tp-c",
+                                                                      "tp-a")]
+    recs += [Record(id=rid, question=f"Pox question {rid}", answer=shared)
+             for rid in ("zz-copy", "aa-copy")]  # same words as tp-d and tp-b: the text key
+    with _build(recs, tmp_path / "index").searcher() as s:
+        data = s.data
+        every = np.ones(data.n_rows, bool)
+        rows = {rid: data.row_of(rid) for rid in data.ids}
+        for rid, row in rows.items():
+            structured = rid.startswith("tp-")
+            same_text = rid in ("tp-d", "tp-b", "zz-copy", "aa-copy")
+            want = sorted(o for o in rows if o != rid and (
+                (structured and o.startswith("tp-")) or (same_text and o in (
+                    "tp-d", "tp-b", "zz-copy", "aa-copy"))))
+            assert [data.ids[r] for r in duplicates_of(data, row, every)] == want, rid
+        only = np.zeros(data.n_rows, bool)
+        only[[rows["tp-c"], rows["aa-copy"]]] = True  # the matching rows alone are named
+        assert [data.ids[r] for r in duplicates_of(data, rows["tp-b"], only)] == [
+            "aa-copy", "tp-c"]
