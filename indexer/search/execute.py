@@ -34,6 +34,7 @@ PHRASE_CACHE_BYTES = 8 << 20  # phrase masks kept per generation (lay terms come
 ABOUT_FULL = 0.9  # records about a condition the query names this surely (focus match score,
 # `indexer.search.focus`) are listed with the full matches (0.9 of 0.6-1: best on both folds)
 DUPLICATE_SLACK = 10  # rows looked at beyond those wanted, for duplicates to collapse
+FULL_LEVEL = np.int32(np.iinfo(np.int16).max)  # the level of full matches (above any cover)
 
 
 @dataclass
@@ -193,7 +194,9 @@ def execute(s: Session, plan: Plan, category: list[str] | None, need: int) -> Ra
         # a record about the condition the query names is listed with the full matches: the
         # other words qualify it ("headache behind eyes": the Headache page ranks among the
         # pages that say "behind" and "eyes", by score)
-        full |= base & (plan.about[data.focus] >= ABOUT_FULL)
+        sure = plan.about >= ABOUT_FULL  # per focus key (a row without one reads the last)
+        if sure.any():
+            full |= base & sure[data.focus]
     qual = qualifying(plan.clauses, oks, data.live, data.n_live)
     if qual.distinct is not None:
         if counting:  # a record with some of the words needs a distinctive one...
@@ -208,7 +211,7 @@ def execute(s: Session, plan: Plan, category: list[str] | None, need: int) -> Ra
     in_cat = matched & category_rows(data, category) if category else matched
     rows = np.flatnonzero(in_cat)
     # order: full matches first, then partial ones by words matched; score within each level
-    level = np.where(full[rows], np.int32(np.iinfo(np.int16).max), cover[rows].astype(np.int32))
+    level = np.where(full[rows], FULL_LEVEL, cover[rows].astype(np.int32))
     key = level.astype(np.float64) * (float(total.max(initial=0.0)) + 1.0) + total[rows]
     kept, also = _distinct_top(data, rows, key, need)
     complete = distinct_count(data, rows[words[rows]])

@@ -25,6 +25,9 @@ Hit = tuple[str, int, int]  # (stem, start, end) of a matched word
 
 
 def _collapse(text: str) -> str:
+    """`text` with every whitespace run made one space."""
+    if "  " not in text and text.isprintable():
+        return text  # (every whitespace character but the space is unprintable: no run)
     return _WS.sub(" ", text)
 
 

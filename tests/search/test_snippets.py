@@ -138,3 +138,13 @@ def test_a_snippet_is_made_of_whole_segments_without_empty_or_doubled_plain_runs
     segs = snippets.fragment(text, stems, max_chars=100)
     assert segs[-1] == Segment(snippets.ELLIPSIS)
     assert [s.text.lower() for s in segs if s.highlight][:2] == ["back", "pain"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(
+    [" ", "a", "B", ".", "\t", "\n", "\r", "\x0b", "\x0c", "\x1c", "\x85", "\xa0", "\u1680",
+     "\u2003", "\u2028", "\u2029", "\u202f", "\u3000", "\u200b", "é", "’"]), max_size=12))
+def test_collapsing_whitespace_is_one_space_per_run(text: str) -> None:
+    import re
+
+    assert snippets._collapse(text) == re.sub(r"\s+", " ", text)
