@@ -18,6 +18,7 @@ import argparse
 import http.client
 import ipaddress
 import json
+import os
 import random
 import statistics
 import sys
@@ -28,8 +29,8 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
-LIVEQA = ROOT.parent / "shared" / "data" / "liveqa" / \
-    "TREC-2017-LiveQA-Medical-Test-Questions-w-summaries.xml"
+SHARED = Path(os.environ.get("QASEARCH_SHARED", ROOT.parent / "shared"))  # a worktree: set it
+LIVEQA = SHARED / "data" / "liveqa" / "TREC-2017-LiveQA-Medical-Test-Questions-w-summaries.xml"
 
 SHORT = [
     "back pain", "lower back pain", "sciatica", "headache", "migraine", "insomnia",

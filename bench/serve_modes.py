@@ -3,6 +3,13 @@ report req/s, p50/p99 and total RSS / PSS of the server's processes (from /proc)
 
     .venv/bin/python bench/serve_modes.py --index /tmp/mq --label sync -- --workers 2 --threads 1
 
+The server runs without rate limits (16 clients on one address would spend any budget)
+unless `--limits`, which sets both budgets far above what a run sends: the limiter and its
+shared SQLite store then do their whole work on every request. `--paths-dir DIR` keeps the
+request lists (`paths-<kind>.txt`, from bench/api_load.py) in DIR and reuses them; a kind
+with a file there but no generator (say `paths-health.txt` holding `/healthz`) is run as is.
+The load average is printed before and after (the machine may be shared).
+
 Needs Debian's `wrk`. Traffic goes to 127.0.0.1 only; scratch files go to a temporary folder.
 """
 
@@ -95,15 +102,19 @@ def main() -> None:
     ap.add_argument("--seconds", type=int, default=20)
     ap.add_argument("--clients", type=int, default=16)
     ap.add_argument("--kinds", default="short,long,mixed")
+    ap.add_argument("--limits", action="store_true", help="rate limits on, never reached")
+    ap.add_argument("--paths-dir", type=Path, help="where request lists are kept and reused")
     ap.add_argument("flags", nargs="*")
     args = ap.parse_args()
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("QASEARCH_")}
     qlog = WORK / f"qlog-{port}"
     logf = open(WORK / f"server-{args.label}.log", "w")  # noqa: SIM115
+    limit = "100000000/minute" if args.limits else ""
+    print(f"[{args.label}] load average {' '.join(map(str, os.getloadavg()))}", flush=True)
     proc = subprocess.Popen(
-        [str(QASEARCH), "serve", "--index", args.index, "--port", str(port), "--rate-limit", "",
-         "--suggest-rate-limit", "", "--search-cache", "0", "--query-log-dir", str(qlog),
+        [str(QASEARCH), "serve", "--index", args.index, "--port", str(port), "--rate-limit", limit,
+         "--suggest-rate-limit", limit, "--search-cache", "0", "--query-log-dir", str(qlog),
          *args.flags], stdout=logf, stderr=subprocess.STDOUT, text=True, env=env,
         start_new_session=True)
     base = f"http://127.0.0.1:{port}"
@@ -117,7 +128,7 @@ def main() -> None:
                 time.sleep(0.5)
         paths = {}
         for kind in args.kinds.split(","):
-            p = WORK / f"paths-{kind}.txt"
+            p = (args.paths_dir or WORK) / f"paths-{kind}.txt"
             if not p.exists():
                 subprocess.run([str(PY), str(ROOT / "bench/api_load.py"), "--mode", kind,
                                 "--paths-out", str(p)], check=True, capture_output=True)
@@ -137,7 +148,7 @@ def main() -> None:
                   f"errors {r['errors']}  server CPU {cpu_ms:.1f} ms/request", flush=True)
         rss, pss, each = mem(tree(proc.pid))
         print(f"[{args.label}] after: RSS total {rss:.0f} MB (per process {each}), PSS total "
-              f"{pss:.0f} MB", flush=True)
+              f"{pss:.0f} MB; load average {' '.join(map(str, os.getloadavg()))}", flush=True)
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:

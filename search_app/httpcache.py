@@ -36,7 +36,8 @@ from flask.wrappers import Response
 from werkzeug.security import safe_join
 
 from search_app import compress
-from search_app.index import store
+from search_app.index import IndexUnavailable
+from search_app.index import generation as live_generation
 from search_app.security import EMBEDDABLE
 from search_app.settings import Settings
 
@@ -127,8 +128,9 @@ def answer_unchanged() -> Response | None:
     policy = POLICIES.get(request.endpoint or "")
     if policy is None or request.method not in ("GET", "HEAD"):
         return None
-    generation = store().generation()
-    if generation is None:  # no index: the view says so (503)
+    try:
+        generation = live_generation()  # opens the request's session: one read of CURRENT
+    except IndexUnavailable:  # no index: the view says so (503)
         return None
     tag = request_tag(generation)
     g.qasearch_etag = tag

@@ -4,9 +4,9 @@ The store is created by `init_app` (cheap: it does no I/O until first use). A re
 needs the index calls `searcher()`: the session is opened once per request, kept on `g`, and
 closed when the app context is torn down. Each new session sees the generation the builder
 last swapped in, so a rebuilt index is picked up by the next request, without a restart.
-`generation()` names that generation (read *before* the session is opened, so a swap in
-between can only make the name older than the session, never newer: the result cache keyed
-by it can never file old results under a new generation).
+`generation()` names the generation the session reads (the one served: a damaged
+generation's stand-in), so the result cache and the ETags keyed by it never file one
+generation's answers under another's name; the pointer file is read once per request.
 
 A damaged generation is handled by the store: it logs the damage and serves the generation
 the damaged one replaced; only when no intact generation is left do requests get a 503 that
@@ -60,7 +60,6 @@ def searcher() -> Any:
     """The request's searcher session (opaque; pass it to `indexer.search` functions)."""
     if "qasearch_session" not in g:
         st = store()
-        live = st.generation()
         stack = ExitStack()
         try:
             session = stack.enter_context(st.searcher())
@@ -80,7 +79,7 @@ def searcher() -> Any:
         # index is built under the generation's lock, and the core takes that same lock the
         # first time a thread opens its searcher (a self-deadlock on a fresh thread).
         getattr(session, "searcher", None)
-        g.qasearch_session = (live, session, stack)
+        g.qasearch_session = (session.gen.name, session, stack)
     return g.qasearch_session[1]
 
 

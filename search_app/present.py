@@ -20,6 +20,11 @@ def safe_url(url: str | None) -> str:
     """`url` when it is an absolute http(s) URL, else "" (no javascript:, data:...)."""
     if not url:
         return ""
+    return _checked_url(url)
+
+
+@lru_cache(maxsize=16_384)  # a hit's source URL is one of the index's: each checked once
+def _checked_url(url: str) -> str:
     try:
         parts = urlsplit(url.strip())
     except ValueError:
