@@ -114,12 +114,13 @@ def is_corrected(res: SearchResult) -> bool:
 
 def log_search(query: str, n_results: int) -> None:
     """Count a search in the query statistics under a salted, daily-rotated session key:
-    the client address and user agent are used to derive it and never stored."""
+    the client address and user agent are used to derive it and never stored. The search is
+    written within a second, with the others, off the request path (QueryLog.record_later)."""
     qlog: QueryLog | None = current_app.extensions.get(QLOG_KEY)
     if qlog is None:
         return
     try:
         key = session_key(request.remote_addr or "", request.user_agent.string or "")
-        qlog.record(query, key, n_results)
+        qlog.record_later(query, key, n_results)  # written by the log's thread, in batches
     except Exception:  # statistics must never break a search
         log.exception("could not record a query in the statistics")

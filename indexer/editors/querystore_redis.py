@@ -33,7 +33,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from indexer.dailykey import agreed_secret
-from indexer.editors.querystore import Row, StoreUnavailable
+from indexer.editors.querystore import Row, Search, StoreUnavailable
 
 PREFIX = "{qasearch-qlog}"
 SEP = "\x1f"
@@ -127,6 +127,11 @@ class RedisStore:
     def add(self, day: str, qkey: str, wording: str, zero: int, token: str) -> None:
         with self._errors(backoff=True):
             self._add(day, qkey, wording, zero, token)
+
+    def add_many(self, searches: list[Search]) -> None:
+        with self._errors(backoff=True):
+            for search in searches:
+                self._add(*search)
 
     def day_key(self, day: str, proposal: bytes) -> bytes:
         with self._errors(backoff=True):
