@@ -117,3 +117,26 @@ def test_searches_through_the_app_are_counted_once_written(make_app, tmp_path):
     log = app.extensions["qasearch.querylog"]
     assert log.flush() == 2
     assert [(r[2], r[3]) for r in stored(tmp_path / "qlog")] == [("acupuncture", 2)]
+
+
+def test_a_batch_in_redis_counts_as_searches_recorded_one_by_one(tmp_path, monkeypatch):
+    from indexer.editors import querylog
+    from tests.redisserver import running_redis
+
+    monkeypatch.setattr(querylog, "_DAILY_KEY", querylog._DailyKey())  # sharing set per log
+    with running_redis(tmp_path / "redis") as uri:
+        shared = QueryLog(Settings.load(overrides={
+            "query_log_dir": tmp_path / "unused", "query_log_k": 1, "query_log_storage": uri},
+            environ={}))
+        try:
+            alone = make_log(tmp_path / "alone")
+            for query, who in SEARCHES:
+                key = session_key(f"198.51.100.{ord(who)}", "agent")
+                n = 0 if "zzqx" in query else 5
+                shared.record_later(query, key, n)
+                alone.record(query, key, n)
+            assert shared.flush() == 5
+            got, want = shared.report().to_dict(), alone.report().to_dict()
+            assert (got["top"], got["not_found"]) == (want["top"], want["not_found"])
+        finally:
+            shared.close()
