@@ -8,7 +8,9 @@ set (RSS), its peak (VmHWM) and the proportional set (PSS: pages shared with oth
 processes counted in part) after import, after warm-up and after the queries, and search
 p50/p95 of the second pass. With `--workers N` it also starts `qasearch serve --workers N
 --threads 1` on the index, sends every query to it over HTTP (twice), and prints each
-worker's RSS / PSS and the total (the figure issue H's memory target is about). `--json`
+worker's RSS / PSS / private memory and the totals with and without the master (the figure
+issue H's memory target is about: RSS counts the pages the workers share, the memory-mapped
+generation, once per process; PSS splits them between the processes). `--json`
 prints one JSON object instead (bench/growth.py reads it). The default index is the cached
 evaluation index (set QASEARCH_CACHE_DIR to keep it apart from other runs).
 """
@@ -32,7 +34,8 @@ sys.path.insert(0, str(ROOT))
 
 
 def status(pid: int | str = "self") -> dict[str, float]:
-    """RSS, peak RSS and PSS of a process, in MB."""
+    """RSS, peak RSS, PSS and private memory (USS: pages no other process maps) of a
+    process, in MB."""
     out: dict[str, float] = {}
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         key, _, value = line.partition(":")
@@ -40,12 +43,14 @@ def status(pid: int | str = "self") -> dict[str, float]:
             out[key] = int(value.split()[0]) / 1024
     try:
         for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            if line.startswith("Pss:"):
-                out["Pss"] = int(line.split()[1]) / 1024
+            key, _, value = line.partition(":")
+            if key in ("Pss", "Private_Clean", "Private_Dirty"):
+                out[key] = int(value.split()[0]) / 1024
     except OSError:
         pass
     return {"rss": out.get("VmRSS", 0.0), "peak": out.get("VmHWM", 0.0),
-            "pss": out.get("Pss", 0.0)}
+            "pss": out.get("Pss", 0.0),
+            "private": out.get("Private_Clean", 0.0) + out.get("Private_Dirty", 0.0)}
 
 
 def pct(values: list[float], p: float) -> float:
@@ -140,9 +145,13 @@ def served(index_dir: Path, workers: int) -> dict:
                 urllib.request.urlopen(url, timeout=60).read()  # noqa: S310 (http, ours)
         kids = _children(proc.pid)
         per = {str(pid): status(pid) for pid in kids}
-        return {"workers": workers, "master": status(proc.pid), "per_worker": per,
-                "total_rss": round(sum(v["rss"] for v in per.values()), 1),
-                "total_pss": round(sum(v["pss"] for v in per.values()), 1)}
+        master = status(proc.pid)
+        every = [master, *per.values()]
+        return {"workers": workers, "master": master, "per_worker": per,
+                "total_rss": round(sum(v["rss"] for v in every), 1),
+                "total_pss": round(sum(v["pss"] for v in every), 1),
+                "workers_rss": round(sum(v["rss"] for v in per.values()), 1),
+                "workers_pss": round(sum(v["pss"] for v in per.values()), 1)}
     finally:
         proc.terminate()
         try:
@@ -176,16 +185,21 @@ def main() -> None:
     for stage in ("after_import", "after_warm", "after_queries"):
         m = result[stage]
         print(f"{stage:<14} RSS {m['rss']:7.1f} MB  peak {m['peak']:7.1f} MB  "
-              f"PSS {m['pss']:7.1f} MB")
+              f"PSS {m['pss']:7.1f} MB  private {m['private']:7.1f} MB")
     for name in ("long", "short"):
         r = result[name]
         print(f"{name:<6} n={r['n']:<4} p50={r['p50_ms']:6.1f} ms  p95={r['p95_ms']:6.1f} ms")
     if args.workers:
         sv = result["served"]
         for pid, m in sv["per_worker"].items():
-            print(f"worker {pid}: RSS {m['rss']:.1f} MB  PSS {m['pss']:.1f} MB")
-        print(f"{sv['workers']} workers: total RSS {sv['total_rss']:.1f} MB, "
-              f"total PSS {sv['total_pss']:.1f} MB (master RSS {sv['master']['rss']:.1f} MB)")
+            print(f"worker {pid}: RSS {m['rss']:.1f} MB  PSS {m['pss']:.1f} MB  "
+                  f"private {m['private']:.1f} MB")
+        m = sv["master"]
+        print(f"master: RSS {m['rss']:.1f} MB  PSS {m['pss']:.1f} MB  "
+              f"private {m['private']:.1f} MB")
+        print(f"{sv['workers']} workers: RSS {sv['workers_rss']:.1f} MB, PSS "
+              f"{sv['workers_pss']:.1f} MB; with the master: total RSS {sv['total_rss']:.1f} MB, "
+              f"total PSS {sv['total_pss']:.1f} MB")
 
 
 if __name__ == "__main__":

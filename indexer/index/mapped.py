@@ -95,8 +95,13 @@ class MappedFile(BufferFile):
 
     def __init__(self, buf: memoryview, name: str | None = None, onclose: Any = None,
                  source: mmap.mmap | None = None) -> None:
-        super().__init__(buf, name=name, onclose=onclose)
-        self.file = MemoryReader(buf)  # replaces BufferFile's BytesIO copy
+        # not BufferFile.__init__: its BytesIO(buf) copies the buffer (reading every page)
+        self._buf = buf
+        self._name = name
+        self.file = MemoryReader(buf)
+        self.onclose = onclose
+        self.is_real = False
+        self.is_closed = False
         self._source = source
 
     def subset(self, position: int, length: int, name: str | None = None) -> MappedFile:

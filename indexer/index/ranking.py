@@ -55,7 +55,7 @@ def _inverse(fwd: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]], n_rows: 
         counts = np.bincount(tids, minlength=n_terms)
         iptr = np.zeros(n_terms + 1, dtype=np.int64)
         np.cumsum(counts, out=iptr[1:])
-        inv[f] = (iptr, rows[order], tfs[order].astype(np.float32))
+        inv[f] = (iptr, rows[order], tfs[order])  # tfs as stored (uint16): half the bytes
     return inv
 
 
@@ -410,7 +410,7 @@ class RankData:
             return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)
         iptr, rows, tfs = self._inv[f]
         a, b = iptr[tid], iptr[tid + 1]
-        return rows[a:b], tfs[a:b]
+        return rows[a:b], tfs[a:b].astype(np.float32, copy=False)
 
     def idf(self, df: int) -> float:
         n = max(self.n_live, 1)

@@ -16,6 +16,7 @@ import bisect
 import hashlib
 import itertools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from typing import Any, overload
 
 import numpy as np
@@ -151,6 +152,27 @@ class StringTable(Sequence[str]):
             if not self[pos].startswith(prefix):
                 return
             yield pos
+
+
+class WordSet(AbstractSet[str]):
+    """A read-only set of strings over a `StringTable` (a dictionary's words: a fraction of
+    the memory of a frozenset of them; membership by hash)."""
+
+    def __init__(self, table: StringTable) -> None:
+        self.table = table
+
+    @classmethod
+    def build(cls, words: Iterable[str]) -> WordSet:
+        return cls(StringTable.build(dict.fromkeys(words)))
+
+    def __contains__(self, word: object) -> bool:
+        return isinstance(word, str) and self.table.find(word) is not None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.table)
+
+    def __len__(self) -> int:
+        return len(self.table)
 
 
 class WordCounts(Mapping[str, int]):

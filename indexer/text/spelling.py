@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 from nltk.metrics.distance import edit_distance
 
+from indexer.index.strings import WordSet  # a leaf module (numpy only): no import cycle
 from indexer.text.analysis import STOP_WORDS, WORD_RE, fold, stem
 
 MIN_WORD_LEN = 4  # shorter words are too ambiguous to correct
@@ -48,36 +49,37 @@ _UNSEEN = object()
 
 
 @lru_cache(maxsize=1)
-def english_words() -> frozenset[str]:
+def english_words() -> WordSet:
     """The words of a general English dictionary: symspellpy's frequency dictionary (82,765
     words from Google Books n-grams intersected with SCOWL), read from the installed package;
-    empty when the package is missing (then only the corpus knows words)."""
+    empty when the package is missing (then only the corpus knows words). A set over arrays
+    (~2.5 MB; a frozenset of them held 8.7 MB in every process)."""
     try:
         text = resources.files("symspellpy").joinpath(ENGLISH_DICTIONARY).read_text("utf-8")
     except (ModuleNotFoundError, FileNotFoundError):
-        return frozenset()
-    return frozenset(line.split(" ", 1)[0] for line in text.splitlines() if line)
+        return WordSet.build(())
+    return WordSet.build(line.split(" ", 1)[0] for line in text.splitlines() if line)
 
 
 EVERYDAY_SHARE = 0.25  # the most frequent quarter of the dictionary's words are everyday words
 
 
 @lru_cache(maxsize=1)
-def everyday_words() -> frozenset[str]:
+def everyday_words() -> WordSet:
     """The everyday words of English: the most frequent EVERYDAY_SHARE of the general
     dictionary's words (from ~1.1 million uses in Google Books on: "night", "desk",
     "lifting"; not "covid", "sciatica" or "ivf"). Empty without the dictionary."""
     try:
         text = resources.files("symspellpy").joinpath(ENGLISH_DICTIONARY).read_text("utf-8")
     except (ModuleNotFoundError, FileNotFoundError):
-        return frozenset()
+        return WordSet.build(())
     counts = []
     for line in text.splitlines():
         parts = line.split(" ")
         if len(parts) >= 2 and parts[1].isdigit():
             counts.append((int(parts[1]), parts[0]))
     counts.sort(reverse=True)
-    return frozenset(w for _, w in counts[: int(len(counts) * EVERYDAY_SHARE)])
+    return WordSet.build(w for _, w in counts[: int(len(counts) * EVERYDAY_SHARE)])
 
 
 @lru_cache(maxsize=1)
@@ -104,7 +106,7 @@ class SpellIndex:
 
     def __init__(self, counts: Mapping[str, int],
                  known_stem: Callable[[str], bool] | None = None,
-                 english: frozenset[str] = frozenset(),
+                 english: Collection[str] = frozenset(),
                  deletes: DeleteTable | None = None) -> None:
         """`deletes`: the table of `counts` stored with a generation (`DeleteTable.arrays`,
         memory-mapped); built here when None or when it is another vocabulary's."""
