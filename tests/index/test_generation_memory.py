@@ -294,3 +294,20 @@ def test_byte_lru_decorator_remembers_results() -> None:
 
     assert square(3) == [9] and square(3) == [9] and calls == [3]
     assert len(square.cache) == 1
+
+
+def test_opening_segments_copies_nothing(sample_index: Path, monkeypatch: pytest.MonkeyPatch
+                                          ) -> None:
+    from whoosh.filedb import structfile
+
+    def no_copy(*args: object) -> None:
+        raise AssertionError("a segment part was copied into a BytesIO")
+
+    monkeypatch.setattr(structfile, "BytesIO", no_copy)
+    ix = MappedStorage(str(_live_gen(sample_index))).open_index()
+    try:
+        with ix.searcher() as s:
+            assert s.doc_count() > 0 and s.stored_fields(0)
+            assert list(s.reader().iter_docs())
+    finally:
+        ix.close()
