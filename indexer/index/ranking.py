@@ -9,15 +9,18 @@ category paths (the condition gazetteer, filters, facets). Whoosh answers phrase
 matchers costs ~200 ms, so scoring works on these arrays. Rows are Whoosh document numbers,
 so Whoosh results (phrase matches) and ours line up.
 
-Files of a generation written here: `rank.npz` (arrays) and `rank.json` (vocabulary, ids,
-hashes, foci, gazetteer, categories, qtypes and the spelling vocabulary).
+Files of a generation written here: `rank.npz` (arrays, and the big string tables as arrays:
+record ids, hashes, the vocabulary and the spelling vocabulary, see `indexer.index.strings`)
+and `rank.json` (foci, gazetteer, categories, qtypes; before the string tables were stored,
+those too).
 
 Memory: `rank.npz` is stored uncompressed and read in place from one read-only memory map
 (`indexer.index.arrays`), so the worker processes of a server share its pages. Besides the
 forward arrays it holds what each process used to derive on load: the inverted lists per
 field (`<field>_iptr/_irows/_itfs`), the row of every category entry (`cat_rows`) and the
 spelling table (`spell_*`, see `indexer.text.spelling.DeleteTable`). A generation written
-before those were stored still opens: they are then computed in the process, as before.
+before those were stored still opens: they are then computed (or parsed from rank.json) in
+the process, as before.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from indexer.index.arrays import MappedArrays
+from indexer.index.inverted import entry_rows, inverted_lists
 from indexer.index.strings import StringTable, WordCounts
 from indexer.index.terms import FIELDS, RecordTerms, spelling_words
 from indexer.text.analysis import WORD_RE
@@ -42,26 +46,6 @@ RANK_NPZ = "rank.npz"
 RANK_JSON = "rank.json"
 STRING_TABLES = ("ids", "hashes", "vocab")  # stored in rank.npz as `strings.StringTable`s
 TF_MAX = 65535
-
-
-def _inverse(fwd: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]], n_rows: int,
-             n_terms: int) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """Per field, the inverted lists of the forward arrays: (ptr by term id, rows, tfs)."""
-    inv = {}
-    for f in FIELDS:
-        ptr, tids, tfs = fwd[f]
-        rows = np.repeat(np.arange(n_rows, dtype=np.int32), np.diff(ptr))
-        order = np.argsort(tids, kind="stable")
-        counts = np.bincount(tids, minlength=n_terms)
-        iptr = np.zeros(n_terms + 1, dtype=np.int64)
-        np.cumsum(counts, out=iptr[1:])
-        inv[f] = (iptr, rows[order], tfs[order])  # tfs as stored (uint16): half the bytes
-    return inv
-
-
-def _cat_rows(cat_ptr: np.ndarray, n_rows: int) -> np.ndarray:
-    """The row of every entry of `cat_ids`."""
-    return np.repeat(np.arange(n_rows, dtype=np.int64), np.diff(cat_ptr))
 
 
 class _Interner:
@@ -297,9 +281,9 @@ class RankData:
             arrays[f"{f}_ptr"], arrays[f"{f}_tids"], arrays[f"{f}_tfs"] = ptr, tids, tfs
             arrays[f"{f}_len"] = self.lengths[f]
         # what every process would otherwise derive on load, so that processes share it
-        for f, (iptr, irows, itfs) in _inverse(self.fwd, self.n_rows, len(self.vocab)).items():
+        for f, (iptr, irows, itfs) in inverted_lists(self.fwd, self.n_rows, len(self.vocab)).items():
             arrays[f"{f}_iptr"], arrays[f"{f}_irows"], arrays[f"{f}_itfs"] = iptr, irows, itfs
-        arrays["cat_rows"] = _cat_rows(self.cat_ptr, self.n_rows)
+        arrays["cat_rows"] = entry_rows(self.cat_ptr, self.n_rows)
         arrays.update(DeleteTable.build(self.words).arrays())
         # the big string tables as arrays too (rank.json held them before: ~140k objects)
         for name in STRING_TABLES:
@@ -362,9 +346,9 @@ class RankData:
             self._inv = {f: (stored[f"{f}_iptr"], stored[f"{f}_irows"], stored[f"{f}_itfs"])
                          for f in FIELDS}
         else:
-            self._inv = _inverse(self.fwd, self.n_rows, len(self.vocab))
+            self._inv = inverted_lists(self.fwd, self.n_rows, len(self.vocab))
         self.cat_rows = (stored["cat_rows"] if "cat_rows" in stored
-                         else _cat_rows(self.cat_ptr, self.n_rows))
+                         else entry_rows(self.cat_ptr, self.n_rows))
         self._n_live = int(self.live.sum())
         n_live = max(self.n_live, 1)
         self.avg_len = {f: float(self.lengths[f][self.live].sum()) / n_live or 1.0 for f in FIELDS}

@@ -17,6 +17,7 @@ from whoosh import index as windex
 from indexer.index import checks, ranking
 from indexer.index.arrays import MappedArrays
 from indexer.index.caches import ByteLRU, byte_lru, sizeof
+from indexer.index.inverted import inverted_lists
 from indexer.index.mapped import MappedFile, MappedStorage, MemoryReader
 from indexer.index.ranking import RANK_JSON, RANK_NPZ, RankData
 from indexer.index.store import IndexStore
@@ -192,7 +193,7 @@ def test_an_old_generation_opens_and_answers_the_same(sample_index: Path, tmp_pa
 
 def test_stored_inverted_lists_equal_the_computed_ones(sample_index: Path) -> None:
     data = RankData.load(_live_gen(sample_index))
-    computed = ranking._inverse(data.fwd, data.n_rows, len(data.vocab))
+    computed = inverted_lists(data.fwd, data.n_rows, len(data.vocab))
     for f in ranking.FIELDS:
         for got, want in zip(data._inv[f], computed[f], strict=True):
             assert np.array_equal(got, want) and got.dtype == want.dtype
