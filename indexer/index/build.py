@@ -37,7 +37,7 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -45,9 +45,9 @@ from typing import Any
 
 from whoosh import index as windex
 
-from indexer.index import checks, lock, mpwriter, writing
+from indexer.index import checks, lock, mpwriter, stored, writing
 from indexer.index.ranking import RankData
-from indexer.index.schema import SCHEMA_VERSION, build_schema
+from indexer.index.schema import SCHEMA_VERSION, build_schema, stored_json
 from indexer.index.vectors import build_if_enabled as build_vectors_if_enabled
 from indexer.records import Record
 
@@ -336,7 +336,7 @@ def _build_generation(
             previous.forget_words(old_texts)
     else:
         gen_dir.mkdir()
-        ix = windex.create_in(str(gen_dir), build_schema())
+        ix = windex.create_in(str(gen_dir), build_schema(_zdict(to_index)))
 
     live_dir = _groups_from(index_dir, live, previous is not None)
     procs = _procs(len(to_index))
@@ -382,6 +382,13 @@ def _build_generation(
         incremental=previous is not None,
         problems=problems,
     )
+
+
+def _zdict(records: Sequence[Record]) -> bytes:
+    """The preset dictionary of a new index's stored records, from records spread over
+    `records` (indexer.index.stored)."""
+    step = max(1, len(records) // 64)
+    return stored.sample_dictionary([stored_json(r) for r in records[::step]])
 
 
 def _procs(n: int) -> int:

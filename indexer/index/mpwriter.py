@@ -102,8 +102,8 @@ def _write(ix: Any, records: Sequence[Any], jobs: Any, results: Any) -> None:
         out = []
         for rec in records[start:end]:
             terms = analyse_record(rec, raw)
-            writer.add_document(**to_document(rec, terms))
-            out.append(terms)
+            writer.add_document(**to_document(rec, terms, writer.schema))
+            out.append(terms.counted())  # counted here, on every core: less to send
         results.put((_BATCH, start, out, raw))
         if writer.postings >= SEGMENT_POSTINGS:
             segments.append(writer._finalize_segment())

@@ -2,24 +2,67 @@
 
 Whoosh answers two questions here: "which records have these terms as a phrase in a field"
 (positions) and "what exactly was indexed under this id" (the whole record, kept as JSON in
-the stored field `record`). Which records have which term, how often and in which field —
-everything scoring, filtering and facets need — is answered by the ranking arrays
-(`indexer.index.ranking`). Both are written from the same `indexer.index.terms.RecordTerms`.
+the stored field `record`, deflated: `indexer.index.stored`). Which records have which term,
+how often and in which field — everything scoring, filtering and facets need — is answered by
+the ranking arrays (`indexer.index.ranking`). Both are written from the same
+`indexer.index.terms.RecordTerms`.
+
+Positions are kept as `CompactPositions`: a posting's value is its one position (an int) or a
+string whose characters are the gaps between its positions (`chr(gap)`), not Whoosh's
+`Positions` value (a pickled list of gaps behind a length, which the block pickle then wraps
+as a `bytes` object: ~16 bytes a posting before compression). Whoosh reads either through
+the format's `decode_positions`.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterator
+import json
+from collections.abc import Iterator, Sequence
+from itertools import accumulate, pairwise
 from typing import Any
 
-from whoosh import fields
+from whoosh import fields, formats
 
+from indexer.index import stored
 from indexer.index.terms import FIELDS, RecordTerms
 from indexer.records import Record
 from indexer.text.analysis import analyzer
 
-SCHEMA_VERSION = 6  # bump when what is indexed changes: the next build is then a full one
+SCHEMA_VERSION = 7  # bump when what is indexed changes: the next build is then a full one
+
+
+def encode_gaps(poslist: Sequence[int]) -> int | str:
+    """Ascending positions as a string of their gaps (the first from 0); a single position
+    as itself (most postings have one: an int pickles in 2-3 bytes, a string in 8)."""
+    if len(poslist) == 1:
+        return poslist[0]
+    return "".join(map(chr, [poslist[0], *(b - a for a, b in pairwise(poslist))]))
+
+
+class CompactPositions(formats.Positions):
+    """Whoosh's `Positions` with a posting's value kept as a string of position gaps
+    (`encode_gaps`); frequency = the string's length. Values written by Whoosh's own
+    `Positions` (bytes) are read as such."""
+
+    def encode(self, poslist: Sequence[int]) -> int | str:  # type: ignore[override]
+        return encode_gaps(poslist)
+
+    def decode_positions(self, valuestring: Any) -> list[int]:
+        if isinstance(valuestring, int):
+            return [valuestring]
+        if isinstance(valuestring, str):
+            return list(accumulate(map(ord, valuestring)))
+        return super().decode_positions(valuestring)
+
+    def decode_frequency(self, valuestring: Any) -> int:
+        if isinstance(valuestring, int):
+            return 1
+        if isinstance(valuestring, str):
+            return len(valuestring)
+        return super().decode_frequency(valuestring)
+
+    def decode_weight(self, valuestring: Any) -> float:
+        return self.decode_frequency(valuestring) * self.field_boost
 
 
 class AnalysedText(fields.TEXT):
@@ -28,32 +71,71 @@ class AnalysedText(fields.TEXT):
     (a term left out leaves a gap: no phrase is made across it). A string value is analysed
     with the field's analyzer as usual."""
 
-    def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.format = CompactPositions(field_boost=self.format.field_boost)
+
+    def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, Any]]:
         if isinstance(value, str):
             yield from super().index(value, **kwargs)
             return
-        poses: dict[str, list[int]] = defaultdict(list)
+        poses: dict[str, list[int]] = {}
         for text, pos in value:
-            poses[text].append(pos)
-        encode = self.format.encode
+            p = poses.get(text)
+            if p is None:
+                poses[text] = [pos]
+            else:
+                p.append(pos)
         boost = self.format.field_boost
         for text, poslist in poses.items():
-            yield text.encode("utf-8"), len(poslist), len(poslist) * boost, encode(poslist)
+            n = len(poslist)
+            yield text.encode("utf-8"), n, n * boost, encode_gaps(poslist)
 
 
-def build_schema() -> fields.Schema:
+class RecordField(fields.STORED):
+    """The stored `record` field, with the generation's preset dictionary for deflating the
+    records' JSON (`indexer.index.stored`); registered wherever the schema is unpickled."""
+
+    def __init__(self, zdict: bytes = b"") -> None:
+        super().__init__()
+        self.zdict = zdict
+        self.key = stored.register(zdict)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.key = stored.register(self.zdict)
+
+
+def build_schema(zdict: bytes = b"") -> fields.Schema:
+    """The schema of a new index; `zdict`: the preset dictionary of its stored records
+    (`stored.sample_dictionary`)."""
     ana = analyzer()
     text_fields = {name: AnalysedText(analyzer=ana, phrase=True) for name in FIELDS}
     return fields.Schema(
         id=fields.ID(stored=True, unique=True, sortable=True),
-        record=fields.STORED(),
+        record=RecordField(zdict),
         **text_fields,
     )
 
 
-def to_document(rec: Record, terms: RecordTerms) -> dict[str, Any]:
+def stored_json(rec: Record) -> str:
+    """The JSON a record is stored as: `Record.to_dict` without `content_hash` (a record
+    read back computes it from its content)."""
+    data = rec.to_dict()
+    data.pop("content_hash", None)
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def record_value(schema: fields.Schema, rec: Record) -> Any:
+    """What `schema` stores for `rec`: `stored_json`, deflated when the schema can."""
+    field = schema["record"]
+    text = stored_json(rec)
+    return stored.deflate(text, field.key) if isinstance(field, RecordField) else text
+
+
+def to_document(rec: Record, terms: RecordTerms, schema: fields.Schema) -> dict[str, Any]:
     """The keyword arguments for `writer.add_document` for one record."""
-    doc: dict[str, Any] = {"id": rec.id, "record": rec.to_json()}
+    doc: dict[str, Any] = {"id": rec.id, "record": record_value(schema, rec)}
     for name in FIELDS:
         postings = terms.fields[name].postings()
         if postings:  # an empty field is left out (Whoosh would post an empty term)

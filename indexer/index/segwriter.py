@@ -22,14 +22,19 @@ from __future__ import annotations
 
 import contextlib
 import io
+import itertools
+import zlib
 from collections.abc import Sequence
+from pickle import dumps
 from typing import Any
 
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3TermInfo, _lenfield
 from whoosh.filedb.structfile import StructFile
-from whoosh.util.numeric import byte_to_length
+from whoosh.system import pack_ushort
+from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
+INLINE_MAX = 2  # a term with at most this many postings keeps them in the term table
 _LENGTH_OF_BYTE: list[int | None] = [None] + [byte_to_length(b) for b in range(1, 256)]
 
 
@@ -46,7 +51,7 @@ class MemoryPool:
         fieldname, btext, docnum, weight, value = item
         self.fieldnames.add(fieldname)
         terms = self.fields.setdefault(fieldname, {})
-        terms.setdefault(btext, []).append((docnum, weight, value or b""))
+        terms.setdefault(btext, []).append((docnum, weight, b"" if value is None else value))
         self.count += 1
 
     def iter_postings(self) -> Any:
@@ -109,7 +114,7 @@ class FastSegmentWriter(SegmentWriter):
                     for btext, freq, weight, vbytes in field.index(value):
                         if scorable:
                             length += freq
-                        posting = (docnum, weight * boost, vbytes or b"")
+                        posting = (docnum, weight * boost, b"" if vbytes is None else vbytes)
                         plist = terms.get(btext)
                         if plist is None:
                             terms[btext] = [posting]
@@ -156,34 +161,103 @@ class FastSegmentWriter(SegmentWriter):
                     _close_files(value, 0, set())
 
     def _flush_segment(self) -> None:
-        # Whoosh's _flush_segment + FieldWriter.add_postings, one sorted pass per field.
+        # Whoosh's _flush_segment + FieldWriter.add_postings, one sorted pass per field, each
+        # term's blocks made here (`_write_term`).
         self.perdocwriter.close()
         pdr = self.per_document_reader() if self.codec.length_stats else None
         try:
             fw = self.fieldwriter
+            codec = self.codec
+            limit = getattr(codec, "_blocklimit", 128)
+            level = getattr(codec, "_compression", 3)
             for fieldname in sorted(self.pool.fields):
                 terms = self.pool.fields[fieldname]
                 if not terms:
                     continue
                 lengths = _lengths(pdr, fieldname)
                 fw.start_field(fieldname, self.schema[fieldname])
-                add = fw.add
+                prefix = pack_ushort(fw._fieldid)
+                add_term = fw._tindex.add
+                postfile = fw._postfile
                 for btext in sorted(terms):
                     plist = terms[btext]
                     plist.sort()  # in order already unless merged segments came in
-                    fw.start_term(btext)
-                    if lengths is None:
-                        for docnum, weight, value in plist:
-                            add(docnum, weight, value, 0)
-                    else:
-                        for docnum, weight, value in plist:
-                            add(docnum, weight, value, lengths[docnum])
-                    fw.finish_term()
+                    info = _write_term(postfile, plist, lengths, limit, level)
+                    add_term(prefix + btext, info.to_bytes())
                 fw.finish_field()
             fw.close()
         finally:
             if pdr is not None:
                 pdr.close()
+
+
+def _write_term(postfile: Any, plist: list[tuple[int, float, Any]],
+                lengths: list[int | None] | None, limit: int, level: int) -> W3TermInfo:
+    """Write one term's postings ((docnum, weight, value), sorted) as Whoosh 3 reads them:
+    inlined in the term table when there are at most INLINE_MAX of them, else blocks of
+    `limit` in the postings file (each: its length, negative for the last; a pickled info
+    tuple; the pickled (docnum gaps, weights, values), deflated when that is shorter).
+    Returns the term's info (statistics, and where its postings are)."""
+    info = W3TermInfo()
+    n = len(plist)
+    ids, weights, values = zip(*plist, strict=False)
+    lens = [lengths[d] for d in ids] if lengths is not None else [None] * n
+    if n <= INLINE_MAX:
+        _add_stats(info, ids, weights, lens)
+        info.set_inlined(ids, [float(w) for w in weights], values)
+        return info
+    start = postfile.tell()
+    postfile.write(WHOOSH3_HEADER_MAGIC)
+    for a in range(0, n, limit):
+        b = min(a + limit, n)
+        bids, bweights, blens = ids[a:b], weights[a:b], lens[a:b]
+        minlen, maxlen, maxweight = _add_stats(info, bids, bweights, blens)
+        gaps = (bids[0], *(y - x for x, y in itertools.pairwise(bids)))
+        data = dumps((gaps, _mini_weights(bweights), values[a:b]), 2)
+        comp = level
+        if comp:
+            packed = zlib.compress(data, comp)
+            if len(packed) < len(data):
+                data = packed
+            else:
+                comp = 0
+        head = dumps((b - a, bids[-1], maxweight, comp, length_to_byte(minlen),
+                      length_to_byte(maxlen)), 2)
+        size = len(head) + len(data)
+        postfile.write_int(-size if b == n else size)
+        postfile.write(head)
+        postfile.write(data)
+    info.set_extent(start, postfile.tell() - start)
+    return info
+
+
+def _add_stats(info: W3TermInfo, ids: Sequence[int], weights: Sequence[float],
+               lens: Sequence[int | None]) -> tuple[int | None, int, float]:
+    """Whoosh's `W3TermInfo.add_block` for one block; returns the block's shortest and
+    longest field length (None/0 when unknown) and its highest weight."""
+    known = [x for x in lens if x]
+    minlen = min(known) if known else None
+    maxlen = max(known) if known else 0
+    maxweight = max(weights)
+    info._weight += sum(weights)
+    info._df += len(ids)
+    if minlen is not None:
+        info._minlength = minlen if info._minlength is None else min(info._minlength, minlen)
+    info._maxlength = max(info._maxlength, maxlen)
+    info._maxweight = max(info._maxweight, maxweight)
+    if info._minid is None:
+        info._minid = ids[0]
+    info._maxid = ids[-1]
+    return minlen, maxlen, maxweight
+
+
+def _mini_weights(weights: Sequence[float]) -> Any:
+    """A block's weights as Whoosh 3 keeps them: None when all are 1, the one float when all
+    are equal, else each (whole numbers as ints: they pickle in 2 bytes instead of 9)."""
+    first = weights[0]
+    if all(w == first for w in weights):
+        return None if first == 1.0 else float(first)
+    return tuple(int(w) if w == int(w) else w for w in weights)
 
 
 def _close_files(obj: Any, depth: int, seen: set[int]) -> None:

@@ -126,16 +126,37 @@ class FieldTerms:
 
 
 @dataclass
+class FieldCounts:
+    """What the ranking arrays need of a field's terms (`FieldTerms` without the text order:
+    what a writer process sends back, counted there)."""
+
+    counted: Counter[str]
+    length: int
+
+    def counts(self) -> Counter[str]:
+        return self.counted
+
+
+@dataclass
 class RecordTerms:
     """Everything the indexes need of one record, from one analysis."""
 
-    fields: dict[str, FieldTerms]  # field (FIELDS) -> its terms
+    fields: dict[str, FieldTerms | FieldCounts]  # field (FIELDS) -> its terms
     focus: str  # analysed focus ("" when none)
     focus_name: str
     focus_phrases: list[str]  # analysed focus and synonyms
     name_case: dict[str, str]  # analysed short name -> "caps" (written as an acronym) / "plain"
     qtype: str
     paths: list[tuple[str, ...]]  # every category path prefix
+
+
+    def counted(self) -> RecordTerms:
+        """The same with each field's terms counted (`FieldCounts`): Whoosh's postings can no
+        longer be written from it, the ranking arrays can."""
+        fields: dict[str, FieldTerms | FieldCounts] = {
+            name: FieldCounts(ft.counts(), ft.length) for name, ft in self.fields.items()}
+        return RecordTerms(fields, self.focus, self.focus_name, self.focus_phrases,
+                           self.name_case, self.qtype, self.paths)
 
 
 def is_structured(rec: Record) -> bool:

@@ -79,7 +79,7 @@ def write_records(
             for i, rec in enumerate(to_index):
                 raw: Counter[str] = Counter()
                 terms = analyse_record(rec, raw)
-                writer.add_document(**to_document(rec, terms))
+                writer.add_document(**to_document(rec, terms, writer.schema))
                 analysed(i, [terms], raw)
         bar.set_description("committing")
         writer.commit(segments=segments)

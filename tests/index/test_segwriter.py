@@ -1,0 +1,141 @@
+"""What `FastSegmentWriter` writes reads back through Whoosh exactly as Whoosh's own writer's
+segment does: the same postings (documents, frequencies, positions) for every term, inlined
+or in blocks, the same phrase matches, after merges and deletions too; and stored records
+(deflated: indexer.index.stored) read back as their JSON."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import random
+from pathlib import Path
+
+import pytest
+from whoosh import fields
+from whoosh import index as windex
+from whoosh import query as wq
+
+from indexer.index import stored
+from indexer.index.schema import AnalysedText, CompactPositions, RecordField, encode_gaps
+from indexer.index.segwriter import FastSegmentWriter
+from indexer.records import Record
+from indexer.text.analysis import analyzer
+
+WORDS = [f"w{i}" for i in range(40)]
+
+
+def _docs(n: int, seed: int) -> list[dict[str, list[tuple[str, int]]]]:
+    """Documents of (term, position) pairs: a few common terms (many blocks), rare ones
+    (inlined), repeats, gaps (left-out terms) and positions past 255."""
+    rng = random.Random(seed)
+    docs = []
+    for _ in range(n):
+        doc = {}
+        for name, size in (("a", rng.randint(1, 250)), ("b", rng.randint(0, 4))):
+            pos, pairs = 0, []
+            for _ in range(size):
+                pos += rng.choice((1, 1, 1, 2, 300))
+                word = WORDS[min(int(rng.expovariate(0.15)), len(WORDS) - 1)]
+                pairs.append((word, pos))
+            if pairs:
+                doc[name] = pairs
+        docs.append(doc)
+    return docs
+
+
+class _PairsText(fields.TEXT):
+    """Whoosh's own TEXT field (Positions format) fed the same (term, position) pairs."""
+
+    def index(self, value, **kwargs):
+        poses: dict[str, list[int]] = {}
+        for text, pos in value:
+            poses.setdefault(text, []).append(pos)
+        for text, plist in poses.items():
+            yield text.encode(), len(plist), float(len(plist)), self.format.encode(plist)
+
+
+def _build(path: Path, field_type, writer_type, batches, delete=()) -> windex.Index:
+    ana = analyzer()
+    schema = fields.Schema(id=fields.ID(stored=True, unique=True),
+                           a=field_type(analyzer=ana, phrase=True),
+                           b=field_type(analyzer=ana, phrase=True))
+    path.mkdir()
+    ix = windex.create_in(str(path), schema)
+    n = 0
+    for k, batch in enumerate(batches):
+        w = writer_type(ix)
+        if k == len(batches) - 1:
+            for rid in delete:
+                w.delete_by_term("id", rid)
+        for doc in batch:
+            w.add_document(id=f"d{n}", **doc)
+            n += 1
+        w.commit()
+    return ix
+
+
+def _postings(ix: windex.Index) -> dict:
+    out = {}
+    with ix.reader() as r:
+        for name in ("a", "b"):
+            for term in r.lexicon(name):
+                m = r.postings(name, term)
+                rows = []
+                while m.is_active():
+                    rows.append((r.stored_fields(m.id())["id"], m.weight(),
+                                 tuple(m.value_as("positions")), m.value_as("frequency")))
+                    m.next()
+                out[name, term] = rows
+    return out
+
+
+def _phrases(ix: windex.Index) -> dict:
+    out = {}
+    with ix.searcher() as s:
+        for a in WORDS[:8]:
+            for b in WORDS[:8]:
+                for name in ("a", "b"):
+                    docs = s.docs_for_query(wq.Phrase(name, [a, b]))
+                    out[name, a, b] = sorted(s.stored_fields(d)["id"] for d in docs)
+    return out
+
+
+@pytest.mark.parametrize("merged", [False, True])
+def test_the_fast_writer_reads_back_as_whoosh_s_own(tmp_path: Path, merged: bool) -> None:
+    docs = _docs(200, seed=7)
+    batches = [docs[:80], docs[80:95], docs[95:]] if merged else [docs]
+    delete = ["d3", "d85", "d150"] if merged else []
+    ours = _build(tmp_path / "ours", AnalysedText, FastSegmentWriter, batches, delete)
+    theirs = _build(tmp_path / "theirs", _PairsText, lambda ix: ix.writer(), batches, delete)
+    mine, want = _postings(ours), _postings(theirs)
+    assert mine == want
+    assert max(len(rows) for rows in want.values()) > 128  # several blocks
+    assert min(len(rows) for rows in want.values()) <= 2  # inlined
+    assert _phrases(ours) == _phrases(theirs)
+    assert any(_phrases(ours).values())
+
+
+def test_positions_are_kept_as_their_gaps() -> None:
+    fmt = CompactPositions()
+    for poslist in ([0], [5], [300], [1, 2, 3], [0, 70_000, 70_001], [4, 9, 1_000]):
+        value = encode_gaps(poslist)
+        assert fmt.decode_positions(value) == poslist
+        assert fmt.decode_frequency(value) == len(poslist)
+    assert isinstance(encode_gaps([7]), int)
+
+
+def test_a_stored_record_reads_back_as_its_json(tmp_path: Path) -> None:
+    rec = Record(id="r1", question="What is gout?", answer="Gout is a kind of arthritis. " * 20,
+                 focus="Gout", synonyms=["podagra"], categories=[["joints"]])
+    text = rec.to_json()
+    field = RecordField(stored.sample_dictionary([text, text]))
+    value = stored.deflate(text, field.key)
+    assert len(value.data) < len(text) / 3
+    assert pickle.loads(pickle.dumps({"record": value}, 2))["record"] == text
+    # a schema unpickled in a fresh process registers its dictionary: simulate by forgetting it
+    blob = pickle.dumps(field, 2)
+    stored._ZDICTS.pop(field.key)
+    with pytest.raises(stored.UnknownDictionary):
+        pickle.loads(pickle.dumps(value, 2))
+    pickle.loads(blob)
+    assert json.loads(pickle.loads(pickle.dumps(value, 2))) == json.loads(text)
