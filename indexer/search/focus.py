@@ -8,17 +8,24 @@ the conditions found.
 
 from __future__ import annotations
 
+from functools import lru_cache
+from importlib import resources
 from typing import Any
 
 import numpy as np
 
 from indexer.index.ranking import RankData
 from indexer.index.terms import ACRONYM_MAX
+from indexer.text.analysis import stem
+from indexer.text.spelling import ENGLISH_DICTIONARY
 from indexer.text.synonyms import phrase_starts
 
 FOCUS_MIN_MASS = 2.5  # idf mass of a focus name for a full boost (single common words get less)
 FOCUS_MIN_NAME_MASS = 2.0  # names made only of common words ("disease") are ignored
 FOCUS_COVERAGE_EXP = 1.0
+NICKNAME_WORD_SHARE = 0.5  # a one-word other name whose records are mostly about other
+COMMON_ENGLISH_SHARE = 0.05  # things, among the most frequent 5% of English words and in
+NICKNAME_MAX_DF_SHARE = 0.01  # at most 1% of the records: a nickname, not a name
 FOCUS_RIVAL_FLOOR = 0.7  # names compete for the query where they share terms, and every
 # name with whatever covers the most of the query scaled by this (1: all names compete)
 
@@ -34,9 +41,10 @@ class FocusIndex:
         ptr = [0]
         acronyms = data.acronym_keys()
         caps: list[bool] = []
+        self.nicknames = nicknames(data)
         for phrase, fids in data.gazetteer.items():
             ids = [data.term_id(t) for t in dict.fromkeys(phrase.split())]
-            if not ids or any(i is None for i in ids):
+            if not ids or any(i is None for i in ids) or phrase in self.nicknames:
                 continue
             for k in fids:
                 keys.append(k)
@@ -162,6 +170,54 @@ class FocusIndex:
         ent, _ = self._entries(tids)
         hit = ent[is_key[self.keys[self.phrase_of[ent]]]]
         return set(self.tids[hit].tolist())
+
+
+NAME_FIELDS = ("question", "title", "answer")
+
+
+def nicknames(data: RankData) -> frozenset[str]:
+    """Other names of conditions that do not name them in a query: one of the most common
+    English words (COMMON_ENGLISH_SHARE of the general dictionary, by frequency), not the
+    condition's own name, whose records in the corpus are mostly about other things and
+    few (NICKNAME_MAX_DF_SHARE): a street name listed once, as "crystal" for
+    methamphetamine. A name used mostly for its condition stays a name, and so does a word
+    the corpus uses widely ("drugs" for medicines): it belongs to its vocabulary. Read from
+    the corpus once per generation."""
+    own = set(data.focus_keys)
+    words = _common_english_stems()
+    counts = data.focus_count
+    if len(counts) != len(data.focus_keys):
+        return frozenset()
+    out = set()
+    for phrase, fids in data.gazetteer.items():
+        if " " in phrase or phrase in own or phrase not in words:
+            continue
+        rows = np.unique(np.concatenate([data.postings(f, phrase)[0] for f in NAME_FIELDS]))
+        rows = rows[data.live[rows]] if len(rows) else rows
+        if len(rows) > NICKNAME_MAX_DF_SHARE * max(data.n_live, 1):
+            continue
+        about = np.bincount(data.focus[rows][data.focus[rows] >= 0],
+                            minlength=len(counts)) if len(rows) else np.zeros(len(counts))
+        if all(about[k] < NICKNAME_WORD_SHARE * len(rows) for k in fids):
+            out.add(phrase)
+    return frozenset(out)
+
+
+@lru_cache(maxsize=1)
+def _common_english_stems() -> frozenset[str]:
+    """Stems of the most frequent COMMON_ENGLISH_SHARE of symspellpy's English frequency
+    dictionary (empty without it)."""
+    try:
+        text = resources.files("symspellpy").joinpath(ENGLISH_DICTIONARY).read_text("utf-8")
+    except (ModuleNotFoundError, FileNotFoundError):
+        return frozenset()
+    counts = []
+    for line in text.splitlines():
+        parts = line.split(" ")
+        if len(parts) >= 2 and parts[1].isdigit():
+            counts.append((int(parts[1]), parts[0]))
+    counts.sort(reverse=True)
+    return frozenset(stem(w) for _, w in counts[: int(len(counts) * COMMON_ENGLISH_SHARE)])
 
 
 def _idf(data: RankData) -> np.ndarray:

@@ -159,7 +159,8 @@ def _apply_synonyms(units: list[_Unit], data: RankData, plan: Plan, pq: ParsedQu
     matches = find_synonyms(terms, gazetteer=data.gazetteer, focus_names=data.focus_names,
                             capitals=capitals, acronym_max=ACRONYM_MAX,
                             acronyms=data.acronym_keys(),
-                            gazetteer_starts=focus_index(data).starts)
+                            gazetteer_starts=focus_index(data).starts,
+                            nicknames=focus_index(data).nicknames)
     if not matches:
         return units
     scorer = get_scorer(data)

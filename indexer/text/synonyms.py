@@ -111,13 +111,15 @@ def find_synonyms(
     acronym_max: int = 4,
     acronyms: Collection[str] | None = None,
     gazetteer_starts: Mapping[str, int] | None = None,
+    nicknames: Collection[str] = (),
 ) -> list[SynonymMatch]:
     """Longest-first, non-overlapping phrases of `terms` (analysed query terms) that have
     synonyms in the lay-term table or name a MedQuAD focus by one of its other names.
     A focus name made only of short words and written as an acronym ("MED", "GSD VI": its
     key in `acronyms`; without that set, any name of short words) counts only when one of
     them was typed in capitals (its term in `capitals`). `gazetteer_starts`: the
-    gazetteer's `phrase_starts` (computed here when not given)."""
+    gazetteer's `phrase_starts` (computed here when not given); `nicknames`: gazetteer
+    phrases that are not names in a query (`indexer.search.focus.nicknames`)."""
     table = table if table is not None else lay_terms()
     gaz_starts: Mapping[str, int] = {}
     if gazetteer:
@@ -133,7 +135,8 @@ def find_synonyms(
                                             gaz_starts.get(terms[i], 0)))
         for j in range(min(n, i + longest), i, -1):
             key = " ".join(terms[i:j])
-            if key not in table.by_key and (not gazetteer or key not in gazetteer):
+            if key not in table.by_key and (not gazetteer or key not in gazetteer
+                                            or key in nicknames):
                 continue  # no name at all: nothing to check
             lay = table.lookup(key)
             if lay is not None:
@@ -143,7 +146,7 @@ def find_synonyms(
             acronym = all(len(t) <= acronym_max or t.isdigit() for t in span) and (
                 acronyms is None or key in acronyms
             )
-            if gazetteer and len(key) >= min_focus_chars and (
+            if gazetteer and key not in nicknames and len(key) >= min_focus_chars and (
                 not acronym or any(t in capitals for t in span)
             ):
                 ids = gazetteer.get(key)
