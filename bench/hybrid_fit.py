@@ -34,9 +34,11 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 # (method, keyword-search weight, message weight, cosine cut-off for added rows)
-WEIGHTS = {"score": (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6), "rrf": (0.0, 0.3, 0.4, 0.5, 0.6)}
-CUTOFFS = (2.0, 0.8, 0.7, 0.6, 0.5)  # 2.0: the embedding side adds no rows
-GRID = [(m, w, mw, c) for m, ws in WEIGHTS.items() for w in ws for mw in ws for c in CUTOFFS]
+WEIGHTS = {"score": (0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5),
+           "rrf": (0.0, 0.2, 0.3, 0.4, 0.5)}
+CUTOFFS = (2.0, 0.7, 0.6, 0.5)  # 2.0: the embedding side adds no rows
+GRID = [(m, w, mw, c, lv) for m, ws in WEIGHTS.items() for w in ws for mw in ws
+        for c in CUTOFFS for lv in (True, False)]
 
 
 @dataclass
@@ -98,8 +100,8 @@ def objective(metrics: dict[str, float]) -> float:
     return metrics["avgScore"] / 3
 
 
-def label(m: str, w: float, mw: float, c: float) -> str:
-    return f"{m}:{w}/{mw}" + (f"@{c}" if c <= 1 else "")
+def label(m: str, w: float, mw: float, c: float, levels: bool = True) -> str:
+    return f"{m}:{w}/{mw}" + (f"@{c}" if c <= 1 else "") + ("" if levels else "~")
 
 
 class DenseCosines:
@@ -132,7 +134,7 @@ def set_runs(ds: DevSet, cache: Path, stock_cache: Path) -> dict[str, dict]:
     os.environ["QASEARCH_HYBRID"] = "1"  # the build embeds the records
     index_dir = cached_index(ds.records, cache / ds.cache if ds.cache else cache)
     os.environ["QASEARCH_HYBRID"] = "0"  # lexical ranking alone, fused below
-    fusions = {label(*g): Fusion(g[0], g[1], g[2], cutoff=g[3]) for g in GRID}
+    fusions = {label(*g): Fusion(g[0], g[1], g[2], cutoff=g[3], levels=g[4]) for g in GRID}
     runs: dict[str, dict] = {"stock": stock_run(ds.records, ds.topics, stock_cache),
                              "lexical": {}, "cosine": {}, **{f: {} for f in fusions}}
     qvecs = embedder().encode([t for _, t in ds.topics])
@@ -216,26 +218,55 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--folds", type=int, default=2)
     ap.add_argument("--shared", type=Path, default=SHARED)
+    ap.add_argument("--runs", type=Path,
+                    help="keep the runs in this file (JSON), or read them from it")
     ap.add_argument("--write", action="store_true",
                     help="store the fusion chosen on all dev questions in hybrid_weights.json")
     args = ap.parse_args()
     cache = default_cache_dir()
     start = time.monotonic()
     sets = dev_sets(args.shared, args.folds)
-    runs = {ds.name: set_runs(ds, cache / "hybrid", cache) for ds in sets}
+    if args.runs and args.runs.exists():
+        runs = json.loads(args.runs.read_text(encoding="utf-8"))
+    else:
+        runs = {ds.name: set_runs(ds, cache / "hybrid", cache) for ds in sets}
+        if args.runs:
+            args.runs.write_text(json.dumps(runs), encoding="utf-8")
     held = fit(sets, runs, args.folds)
     text = report(held)
     print(text)
+    print(leaders(sets, runs))
     print(f"{time.monotonic() - start:.0f} s")
     if args.write:
         write(held, args.folds)
+
+
+def leaders(sets: list[DevSet], runs: dict[str, dict[str, dict]], n: int = 12) -> str:
+    """The `n` fusions with the best mean objective on all questions, with each set's
+    objective minus the lexical ranking's (x 100)."""
+    def per_set(system: str) -> list[float]:
+        qids = {ds.name: [q for q, _ in ds.topics] for ds in sets}
+        return [objective(ds.measure(runs[ds.name][system], qids[ds.name])) for ds in sets]
+
+    base = per_set("lexical")
+    rows = []
+    for system in runs[sets[0].name]:
+        if system in ("stock", "lexical"):
+            continue
+        vals = per_set(system)
+        rows.append((float(np.mean(vals)) - float(np.mean(base)), system,
+                     [v - b for v, b in zip(vals, base, strict=True)]))
+    rows.sort(key=lambda r: -r[0])
+    head = "fusion (objective - lexical, x100): mean | " + " ".join(ds.name for ds in sets)
+    return "\n".join([head] + [f"{s:22s} {m * 100:+.2f} | " + " ".join(
+        f"{d * 100:+.2f}" for d in ds_) for m, s, ds_ in rows[:n]])
 
 
 def write(held: dict, folds: int) -> None:
     from indexer.search.fuse import WEIGHTS_FILE, Fusion
 
     g = next(g for g in GRID if label(*g) == held["final"])
-    fusion = Fusion(g[0], g[1], g[2], cutoff=g[3])
+    fusion = Fusion(g[0], g[1], g[2], cutoff=g[3], levels=g[4])
     held_out = {name: {label_: {k: round(float(np.mean([f[k] for f in per])), 3)
                                 for k in per[0]} for label_, per in systems.items()}
                 for name, systems in held["sets"].items()}

@@ -46,6 +46,7 @@ class Fusion:
     depth: int = 200  # lexical candidates re-scored
     cutoff: float = NO_CUTOFF  # cosine a row the word search did not list needs to be added
     extra: int = 10  # rows the embedding side may add, at most
+    levels: bool = True  # keyword searches: records with all the words stay first
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
@@ -62,12 +63,13 @@ class Fusion:
         return cls(method=str(data.get("method", "score")), weight=weight,
                    message_weight=float(data.get("message_weight", weight)),
                    k=float(data.get("k", 60.0)), depth=int(data.get("depth", 200)),
-                   cutoff=float(data.get("cutoff", NO_CUTOFF)), extra=int(data.get("extra", 10)))
+                   cutoff=float(data.get("cutoff", NO_CUTOFF)), extra=int(data.get("extra", 10)),
+                   levels=bool(data.get("levels", True)))
 
     def to_dict(self) -> dict[str, Any]:
         return {"method": self.method, "weight": self.weight,
                 "message_weight": self.message_weight, "k": self.k, "depth": self.depth,
-                "cutoff": self.cutoff, "extra": self.extra}
+                "cutoff": self.cutoff, "extra": self.extra, "levels": self.levels}
 
     def weight_for(self, message: bool) -> float:
         return self.message_weight if message else self.weight
@@ -157,7 +159,7 @@ def fuse_ranked(ranked: Any, vectors: Any, qvec: np.ndarray, fusion: Fusion,
     """`fuse` of a search's lexical outcome (`indexer.search.execute.Ranked`)."""
     lex = lexical_rows(ranked, allowed, fusion.depth)
     add, add_cos = added_rows(vectors, qvec, fusion, allowed, lex, tie)
-    top = None if message else ranked.complete + ranked.about
+    top = ranked.complete + ranked.about if fusion.levels and not message else None
     return fuse(lex, ranked.scores[lex], vectors.cosines(qvec, lex), add, add_cos, fusion,
                 fusion.weight_for(message), tie, top)
 

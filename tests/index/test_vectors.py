@@ -127,3 +127,15 @@ def test_hybrid_build_without_the_extra_stops_with_the_install_command(
     with pytest.raises(BuildError, match=r"pip install -e '\.\[hybrid\]'"):
         build_index(RECORDS, idx)
     assert current_generation(idx) is None
+
+
+def test_cosines_of_all_rows_or_of_some() -> None:
+    from indexer.index.vectors import Vectors
+
+    matrix = np.array([[1, 0], [0, 1], [0.6, 0.8]], dtype=np.float32)
+    vectors = Vectors(matrix, "m")
+    q = np.array([0.6, 0.8])
+    assert np.allclose(vectors.cosines(q), [0.6, 0.8, 1.0])
+    some = vectors.cosines(q, np.array([2, 0]))
+    assert some.dtype == np.float32 and np.allclose(some, [1.0, 0.6])
+    assert vectors.cosines(q, np.array([], dtype=np.int64)).shape == (0,)
