@@ -114,13 +114,14 @@ def is_corrected(res: SearchResult) -> bool:
 
 def log_search(query: str, n_results: int) -> None:
     """Count a search in the query statistics under a salted, daily-rotated session key:
-    the client address and user agent are used to derive it and never stored. The search is
-    written within a second, with the others, off the request path (QueryLog.record_later)."""
+    the client address and user agent are used to derive it and never stored. Written at
+    once (one short transaction): an editor's report, from any process or host, includes
+    every search answered before it."""
     qlog: QueryLog | None = current_app.extensions.get(QLOG_KEY)
     if qlog is None:
         return
     try:
         key = session_key(request.remote_addr or "", request.user_agent.string or "")
-        qlog.record_later(query, key, n_results)  # written by the log's thread, in batches
+        qlog.record(query, key, n_results)
     except Exception:  # statistics must never break a search
         log.exception("could not record a query in the statistics")

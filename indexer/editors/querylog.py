@@ -24,12 +24,7 @@ Storage (indexer.editors.querystore) is one SQLite file in ``settings.query_log_
 (``queries.sqlite3``, WAL mode), safe to use from many threads and several processes of one
 host; or, when several hosts serve one site, the Redis database named by
 ``settings.query_log_storage``, where every host counts into one report (the day's session key
-is then agreed through the store, see indexer.editors.querystore_redis). A server counts
-its searches with `record_later`: off the request path, written in batches
-(indexer.editors.querypending).
-
-(Over 400 lines: normalisation, session keys, counting and the report are one privacy
-contract, read together.)
+is then agreed through the store, see indexer.editors.querystore_redis).
 """
 
 from __future__ import annotations
@@ -54,11 +49,9 @@ from typing import Any
 
 from nltk.stem.snowball import SnowballStemmer
 
-from indexer.editors.querypending import Pending, PendingSearches
 from indexer.editors.querystore import (
     DB_NAME,
     CountStore,
-    Search,
     StoreUnavailable,
     open_store,
     storage_scheme,
@@ -236,21 +229,6 @@ class QueryReport:
 
 
 # ---------------------------------------------------------------------------------------------
-# Searches kept for the writer thread.
-
-
-
-def _search(query: str, session_key: str, n_results: int, day: str) -> Search | None:
-    """What the store keeps of one search (None: nothing to count)."""
-    wording = normalise_query(query)
-    if not wording or session_key == UNAVAILABLE:
-        return None
-    qkey = query_key(wording)
-    token = hashlib.sha256(f"{session_key}\x00{qkey}".encode()).hexdigest()[:24]
-    return day, qkey, wording, 1 if n_results <= 0 else 0, token
-
-
-# ---------------------------------------------------------------------------------------------
 # The log.
 
 
@@ -271,14 +249,11 @@ class QueryLog:
         self._lock = threading.Lock()
         self._last_prune: dt.datetime | None = None
         self.store: CountStore = open_store(settings)
-        self._pending = PendingSearches(self.flush)
         self.shared = self.store.shared
         if self.shared:  # hosts agree on each day's session key through the store
             _DAILY_KEY.share(self.store)
 
     def close(self) -> None:
-        self._pending.stop()
-        self.flush()
         if self.shared and _DAILY_KEY.sharing(self.store):
             _DAILY_KEY.share(None)
         self.store.close()
@@ -286,43 +261,25 @@ class QueryLog:
     # -- writing -------------------------------------------------------------------------
 
     def record(self, query: str, session_key: str, n_results: int) -> bool:
-        """Count one search now. Returns False (and keeps nothing) for an empty query, and
-        while a shared store is unreachable (a warning is logged now and then).
+        """Count one search. Returns False (and keeps nothing) for an empty query, and while
+        a shared store is unreachable (a warning is logged now and then).
 
         `session_key` should come from `session_key(ip, user_agent)`; it is hashed again with
         the query before it is stored.
         """
-        item = _search(query, session_key, n_results, self._clock().isoformat())
-        if item is None:
+        wording = normalise_query(query)
+        if not wording or session_key == UNAVAILABLE:
             return False
+        qkey = query_key(wording)
+        day = self._clock().isoformat()
+        token = hashlib.sha256(f"{session_key}\x00{qkey}".encode()).hexdigest()[:24]
         try:
-            self.store.add(*item)
+            self.store.add(day, qkey, wording, 1 if n_results <= 0 else 0, token)
             self._maybe_prune()
         except StoreUnavailable as exc:  # statistics are never worth a failed search
             _warn_unavailable(exc)
             return False
         return True
-
-    def record_later(self, query: str, session_key: str, n_results: int) -> None:
-        """Count one search off the request path: kept in this process's memory (the day
-        it happened included) and written with the others by `flush`, which the process's
-        writer thread calls every FLUSH_SECONDS (sooner once FLUSH_AT are waiting), `report`
-        and `close` call first, and the process calls when it exits."""
-        self._pending.put(query, session_key, n_results, self._clock().isoformat())
-
-    def flush(self) -> int:
-        """Write the searches `record_later` kept; returns how many were counted."""
-        return self._pending.drain(self._write)
-
-    def _write(self, batch: list[Pending]) -> int:
-        items = [item for item in (_search(*p) for p in batch) if item is not None]
-        try:
-            self.store.add_many(items)
-            self._maybe_prune()
-        except StoreUnavailable as exc:
-            _warn_unavailable(exc)
-            return 0
-        return len(items)
 
     # -- retention -----------------------------------------------------------------------
 
@@ -354,7 +311,6 @@ class QueryLog:
         Only queries sent by at least `k` distinct sessions (default: the setting; it can be
         raised here but never lowered below the setting) are listed.
         """
-        self.flush()  # this process's searches that wait for the writer count too
         k_eff = max(self.k, k or 0)
         days = self.retention_days if days is None else max(1, min(days, self.retention_days))
         until = self._clock()

@@ -5,8 +5,7 @@ k-anonymity threshold and retention; a store only keeps and sums what it is give
 
 - `add(day, qkey, wording, zero, token)`: one search of a normalised query (`qkey` its
   grouping key, `wording` the words kept), `zero` 1 when it found nothing, `token` an opaque
-  per-(session, query) hash counted once per day; `add_many` adds a batch of them at once
-  (one transaction, one round trip);
+  per-(session, query) hash counted once per day;
 - `rows(since)`: (qkey, wording, searches, zero results, last day) summed over the days from
   `since` (ISO date) on;
 - `sessions(since)`: qkey -> distinct tokens summed over those days (a token is one session on
@@ -34,7 +33,6 @@ DB_NAME = "queries.sqlite3"
 REDIS_SCHEMES = ("redis", "rediss", "unix")
 
 Row = tuple[str, str, int, int, str]  # qkey, wording, searches, zero results, last day
-Search = tuple[str, str, str, int, str]  # add()'s arguments: day, qkey, wording, zero, token
 
 
 class StoreUnavailable(ConnectionError):
@@ -45,8 +43,6 @@ class CountStore(Protocol):
     shared: bool
 
     def add(self, day: str, qkey: str, wording: str, zero: int, token: str) -> None: ...
-
-    def add_many(self, searches: list[Search]) -> None: ...
 
     def rows(self, since: str) -> list[Row]: ...
 
@@ -133,23 +129,18 @@ class SQLiteStore:
                 self._conn = None
 
     def add(self, day: str, qkey: str, wording: str, zero: int, token: str) -> None:
-        self.add_many([(day, qkey, wording, zero, token)])
-
-    def add_many(self, searches: list[Search]) -> None:
-        if not searches:
-            return
         with self._lock:
             conn = self._connect()
             with conn:
-                conn.executemany(
+                conn.execute(
                     "INSERT INTO counts (day, qkey, wording, searches, zero_results) "
                     "VALUES (?, ?, ?, 1, ?) ON CONFLICT(day, qkey, wording) DO UPDATE SET "
                     "searches = searches + 1, zero_results = zero_results + excluded.zero_results",
-                    [(day, qkey, wording, zero) for day, qkey, wording, zero, _ in searches],
+                    (day, qkey, wording, zero),
                 )
-                conn.executemany(
+                conn.execute(
                     "INSERT OR IGNORE INTO sessions (day, qkey, token) VALUES (?, ?, ?)",
-                    [(day, qkey, token) for day, qkey, _, _, token in searches],
+                    (day, qkey, token),
                 )
 
     def rows(self, since: str) -> list[Row]:

@@ -33,7 +33,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from indexer.dailykey import agreed_secret
-from indexer.editors.querystore import Row, Search, StoreUnavailable
+from indexer.editors.querystore import Row, StoreUnavailable
 
 PREFIX = "{qasearch-qlog}"
 SEP = "\x1f"
@@ -128,16 +128,6 @@ class RedisStore:
         with self._errors(backoff=True):
             self._add(day, qkey, wording, zero, token)
 
-    def add_many(self, searches: list[Search]) -> None:
-        """The batch in one round trip (a pipeline of the recording script)."""
-        if not searches:
-            return
-        with self._errors(backoff=True):
-            pipe = self._redis().pipeline(transaction=False)
-            for search in searches:
-                self._add(*search, client=pipe)
-            pipe.execute()
-
     def day_key(self, day: str, proposal: bytes) -> bytes:
         with self._errors(backoff=True):
             return self._day_key(day, proposal)
@@ -155,9 +145,8 @@ class RedisStore:
             return self._prune(cutoff)
 
     # -- writing ---------------------------------------------------------------------------
-    def _add(self, day: str, qkey: str, wording: str, zero: int, token: str,
-             client: Any = None) -> None:
-        client = self._redis() if client is None else client
+    def _add(self, day: str, qkey: str, wording: str, zero: int, token: str) -> None:
+        client = self._redis()
         ttl = (self.retention_days + 2) * 86400
         self._record(
             keys=[*_day_keys(day), _key("days")],
