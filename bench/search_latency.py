@@ -1,29 +1,43 @@
 """Search latency on the evaluation corpus (in-process, after warm-up).
 
     .venv/bin/python bench/search_latency.py [--index DIR] [--repeat 3]
+    # before/after in one run: this tree against other checkouts (e.g. a `git worktree` of
+    # the commit before a change), one searching process per tree, interleaved per query
+    .venv/bin/python bench/search_latency.py --against /tmp/base [--against ...] [--repeat 5]
 
 Long queries: the LiveQA questions in ../shared (SUBJECT + MESSAGE); short queries: their
 first two content words and the LiveQA foci. Builds (or reuses) the cached evaluation index when
---index is not given. Prints p50/p95/max in ms for each kind, and the machine load.
+--index is not given (with --against, every tree searches that same index).
+
+Alone: p50/p95/max in ms for each kind over `--repeat` passes (wall clock, and the CPU time of
+the searching thread), the first pass apart, and the machine load. With --against: each query
+is searched by every tree's process in turn, `--repeat` times (the order alternating), and a
+query's time is its fastest of those: on a shared, busy machine that is the figure that
+compares trees fairly (they meet the same load at the same moment); p50/p95 over the queries.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+TREE_VAR = "QASEARCH_BENCH_TREE"  # the checkout whose code a worker process runs
+sys.path.insert(0, os.environ.get(TREE_VAR, str(ROOT)))
 
 from indexer.eval.datasets import load_liveqa_questions  # noqa: E402
 from indexer.eval.liveqa import LiveQAPaths, cached_index, default_cache_dir, eval_corpus  # noqa: E402
 from indexer.index.store import IndexStore  # noqa: E402
 from indexer.search import search  # noqa: E402
 from indexer.text.analysis import STOP_WORDS, words  # noqa: E402
+
+KINDS = ("long", "short")
 
 
 def pct(values: list[float], p: float) -> float:
@@ -32,42 +46,111 @@ def pct(values: list[float], p: float) -> float:
     return values[k]
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--index", help="index directory (default: the cached evaluation index)")
-    ap.add_argument("--repeat", type=int, default=3)
-    args = ap.parse_args()
-    paths = LiveQAPaths.defaults(ROOT.parent / "shared")
-    index_dir = Path(args.index) if args.index else cached_index(
-        eval_corpus(paths), default_cache_dir()
-    )
+def queries(paths: LiveQAPaths) -> dict[str, list[str]]:
     qs = load_liveqa_questions(paths.questions)
-    long_q = [q.text for q in qs]
     short_q = []
     for q in qs:
         content = [w for w in words(q.text) if w not in STOP_WORDS][:2]
         short_q.append(" ".join(content))
         short_q.extend(q.foci[:1])
+    return {"long": [q.text for q in qs], "short": short_q}
+
+
+def timed(store: IndexStore, q: str) -> tuple[float, float]:
+    """(wall ms, CPU ms of this thread) of one search of `q`, page 1."""
+    t, c = time.perf_counter(), time.thread_time()
+    with store.searcher() as s:
+        search(s, q, limit=10)
+    return (time.perf_counter() - t) * 1000, (time.thread_time() - c) * 1000
+
+
+def alone(index_dir: Path, kinds: dict[str, list[str]], repeat: int) -> None:
     store = IndexStore(index_dir)
     with store.searcher() as s:
-        for q in long_q[:5] + short_q[:5]:  # warm-up: load the generation, caches
+        for q in kinds["long"][:5] + kinds["short"][:5]:  # warm-up: load the generation, caches
             search(s, q)
     print(f"index {index_dir}; load average {os.getloadavg()[0]:.2f} (2 cores)")
-    for name, queries in (("long", long_q), ("short", short_q)):
-        times = []
-        for _ in range(args.repeat):
-            for q in queries:
-                t = time.perf_counter()
-                with store.searcher() as s:
-                    search(s, q, limit=10)
-                times.append((time.perf_counter() - t) * 1000)
+    for name, qs in kinds.items():
+        got = [timed(store, q) for _ in range(repeat) for q in qs]
+        wall, cpu = [w for w, _ in got], [c for _, c in got]
         # the first pass meets every query (and most records) for the first time: no help
         # from the per-generation caches of terms, phrases, spellings and decoded records
-        first = times[: len(queries)]
-        print(f"{name:<6} n={len(times):<5} p50={statistics.median(times):6.1f} ms  "
-              f"p95={pct(times, 95):6.1f} ms  max={max(times):6.1f} ms  | first pass "
-              f"p50={statistics.median(first):6.1f} ms  p95={pct(first, 95):6.1f} ms")
+        first = wall[: len(qs)]
+        print(f"{name:<6} n={len(wall):<5} p50={statistics.median(wall):6.2f} ms  "
+              f"p95={pct(wall, 95):6.2f} ms  max={max(wall):6.1f} ms | cpu p50="
+              f"{statistics.median(cpu):6.2f} p95={pct(cpu, 95):6.2f} | first pass "
+              f"p50={statistics.median(first):6.2f} p95={pct(first, 95):6.2f}")
     print(f"load average after: {os.getloadavg()[0]:.2f}")
+
+
+def worker(index_dir: Path) -> None:
+    """Search each query read from stdin (a JSON line); answer (wall, cpu) as a JSON line."""
+    store = IndexStore(index_dir)
+    out, sys.stdout = sys.stdout, sys.stderr  # nothing else may write to the answers
+    for line in sys.stdin:
+        out.write(json.dumps(timed(store, json.loads(line))) + "\n")
+        out.flush()
+
+
+def against(index_dir: Path, kinds: dict[str, list[str]], trees: list[Path],
+            repeat: int) -> None:
+    """Every tree's process searches each query in turn; per query its fastest time."""
+    procs = [subprocess.Popen(
+        [sys.executable, __file__, "--index", str(index_dir), "--worker"],
+        env={**os.environ, TREE_VAR: str(tree)}, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        text=True) for tree in trees]
+
+    def ask(i: int, q: str) -> tuple[float, float]:
+        procs[i].stdin.write(json.dumps(q) + "\n")  # type: ignore[union-attr]
+        procs[i].stdin.flush()  # type: ignore[union-attr]
+        return tuple(json.loads(procs[i].stdout.readline()))  # type: ignore[union-attr,return-value]
+
+    try:
+        for q in kinds["long"] + kinds["short"]:  # warm-up: every query once
+            for i in range(len(trees)):
+                ask(i, q)
+        print(f"index {index_dir}; load average {os.getloadavg()[0]:.2f} (2 cores); per "
+              f"query the fastest of {repeat}")
+        for name, qs in kinds.items():
+            best = [[(1e9, 1e9)] * len(qs) for _ in trees]
+            for k, q in enumerate(qs):
+                for r in range(repeat):
+                    order = range(len(trees)) if r % 2 == 0 else reversed(range(len(trees)))
+                    for i in order:
+                        w, c = ask(i, q)
+                        best[i][k] = (min(best[i][k][0], w), min(best[i][k][1], c))
+            for i, tree in enumerate(trees):
+                wall, cpu = [w for w, _ in best[i]], [c for _, c in best[i]]
+                print(f"{name:<6} n={len(qs):<4} p50={statistics.median(wall):6.2f} ms  "
+                      f"p95={pct(wall, 95):6.2f} ms | cpu p50={statistics.median(cpu):6.2f} "
+                      f"p95={pct(cpu, 95):6.2f}  {tree}")
+        print(f"load average after: {os.getloadavg()[0]:.2f}")
+    finally:
+        for p in procs:
+            p.stdin.close()  # type: ignore[union-attr]
+            p.wait()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--index", help="index directory (default: the cached evaluation index)")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--against", type=Path, action="append", default=[],
+                    help="another checkout to measure on the same queries (repeatable)")
+    ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    paths = LiveQAPaths.defaults(ROOT.parent / "shared")
+    index_dir = Path(args.index) if args.index else cached_index(
+        eval_corpus(paths), default_cache_dir()
+    )
+    if args.worker:
+        worker(index_dir)
+    elif args.against:
+        against(index_dir, queries(paths), [ROOT, *(t.resolve() for t in args.against)],
+                max(1, args.repeat))
+    else:
+        alone(index_dir, queries(paths), max(1, args.repeat))
 
 
 if __name__ == "__main__":

@@ -58,9 +58,10 @@ _FIELD_SETS = [tuple(f for i, f in enumerate(FIELDS) if m >> i & 1)
 
 
 def _field_masks(data: RankData, terms: Iterable[str], rows: np.ndarray
-                 ) -> dict[str, np.ndarray]:
+                 ) -> dict[str, list[int]]:
     """Per term, a bit mask per row of `rows` of the fields (FIELDS order) that have it: one
-    `searchsorted` per term and field for a whole page of hits."""
+    `searchsorted` per term and field for a whole page of hits (as Python ints, read once
+    per hit and alternative)."""
     out = {}
     for t in terms:
         mask = np.zeros(len(rows), np.int64)
@@ -70,7 +71,7 @@ def _field_masks(data: RankData, terms: Iterable[str], rows: np.ndarray
                 continue
             at = np.minimum(prow.searchsorted(rows), len(prow) - 1)
             mask |= (prow[at] == rows).astype(np.int64) << i
-        out[t] = mask
+        out[t] = mask.tolist()
     return out
 
 
@@ -78,7 +79,7 @@ def _plan_terms(plan: Plan) -> list[str]:
     return list(dict.fromkeys(t for c in plan.clauses for a in c.alternatives for t in a.terms))
 
 
-def _matches(row: int, plan: Plan, ranked: Ranked, masks: dict[str, np.ndarray],
+def _matches(row: int, plan: Plan, ranked: Ranked, masks: dict[str, list[int]],
              at: int) -> list[Match]:
     """The query terms that count for `row` (at position `at` of the page `masks` were made
     for): an alternative that needs all of its words (or the phrase) is reported only when
@@ -105,7 +106,7 @@ def _matches(row: int, plan: Plan, ranked: Ranked, masks: dict[str, np.ndarray],
 
 
 def _hit(s: Session, row: int, rank: int, plan: Plan, ranked: Ranked,
-         masks: dict[str, np.ndarray], at: int) -> Hit:
+         masks: dict[str, list[int]], at: int, score: float) -> Hit:
     rec = _cached_record(s, row)
     stems = ranked.stems
     question = rec.display_question
@@ -120,7 +121,7 @@ def _hit(s: Session, row: int, rank: int, plan: Plan, ranked: Ranked,
         categories=[list(p) for p in rec.categories],
         url=rec.url,
         source=rec.source,
-        score=round(float(ranked.scores[row]), 4),
+        score=round(score, 4),
         rank=rank,
         question_parts=qparts,
         answer_parts=fragment(rec.answer, stems, weights=stems),
@@ -179,8 +180,9 @@ def build_result(s: Session, typed: str, out: Outcome, category: list[str] | Non
     assert plan is not None and ranked is not None
     page = ranked.rows[offset: offset + limit]
     masks = _field_masks(s.data, _plan_terms(plan), page) if len(page) else {}
-    hits = [_hit(s, int(row), offset + i + 1, plan, ranked, masks, i)
-            for i, row in enumerate(page)]
+    hits = [_hit(s, row, offset + i + 1, plan, ranked, masks, i, score)
+            for i, (row, score) in enumerate(zip(page.tolist(), ranked.scores[page].tolist(),
+                                                 strict=True))]
     notices = list(pq.notices) + list(plan.notices)
     if plan.corrections and not out.corrected:
         fixes = ", ".join(f"“{fix}”" for fix in dict.fromkeys(plan.corrections.values()))
