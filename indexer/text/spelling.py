@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 from nltk.metrics.distance import edit_distance
 
+from indexer.index.caches import ByteLRU
 from indexer.index.strings import WordSet  # a leaf module (numpy only): no import cycle
 from indexer.text.analysis import STOP_WORDS, WORD_RE, fold, stem
 
@@ -38,7 +39,7 @@ RARE_RATIO = 20  # ...when the candidate is this many times more frequent
 SHORT_WORD = 5  # words this short are corrected only for a missing, extra or swapped letter
 SPLIT_MIN_LEN = 3  # a run-together word is split into parts of at least this many letters
 SPLIT_MIN_COUNT = 2  # ...each seen at least this often
-CORRECT_MEMO_SIZE = 50_000  # words whose correction (or none) is remembered
+CORRECT_MEMO_BYTES = 4 << 20  # corrections (or none) remembered, least recently used first out
 RARE_TARGET_COUNT = 50  # a correction the dictionary does not know, used less often than
 # this in the corpus, is only offered ("Did you mean"), never searched in place of the word
 SURE_SLIP_LEN = 8  # an unknown word this long, an edit or two from a corpus term, is a slip
@@ -119,7 +120,7 @@ class SpellIndex:
             deletes = DeleteTable.build(counts)
         self.deletes = deletes
         self._words = words
-        self._memo: dict[str, str | None] = {}
+        self._memo = ByteLRU(CORRECT_MEMO_BYTES)
 
     def candidates(self, word: str) -> Iterable[str]:
         seen: set[str] = set()
@@ -170,14 +171,11 @@ class SpellIndex:
     def correct(self, word: str) -> str | None:
         """A correction for `word` when it looks misspelt, else None (remembered: the
         vocabulary of an index never changes, and most words of a query are no typo)."""
-        memo = self._memo
-        fix = memo.get(word, _UNSEEN)  # one lookup: another thread may clear the memo
+        fix = self._memo.get(word, _UNSEEN)
         if fix is not _UNSEEN:
             return fix  # type: ignore[return-value]
         fix = self._correct(word)
-        if len(memo) >= CORRECT_MEMO_SIZE:
-            memo.clear()
-        memo[word] = fix
+        self._memo.put(word, fix)
         return fix
 
     def rare(self, fix: str, typed: str = "") -> bool:
