@@ -1,4 +1,4 @@
-"""Per-client rate limiting of every public route (Flask-Limiter), in two budgets:
+"""Per-client rate limiting of every public route, in two budgets:
 
 - as-you-type calls count against `settings.suggest_rate_limit` (default 600/minute: a
   debounced box sends two calls per pause in typing, so a minute of steady typing stays
@@ -20,25 +20,37 @@ a keyed hash of their address (a random key made when the app is created, shared
 worker processes forked from it; with Redis, a key agreed by every host for the day:
 indexer.dailykey), so no store ever holds an address. Behind a reverse proxy
 set `trusted_proxies` so the address comes from X-Forwarded-For. An empty limit disables
-its budget.
+its budget. While a shared store cannot be reached, each process counts in its own memory
+(and says so in the log) and tries the store again after RETRY_SHARED_SECONDS.
+
+Counting is the `limits` library's sliding-window counter over any of its storages (the ones
+Flask-Limiter uses), called once per request by `Budgets.spend`: Flask-Limiter's own
+per-request machinery (resolving decorated, blueprint and default limits) cost more than the
+count itself.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import math
 import time
 from collections.abc import Callable
 
-from flask import Flask, request
-from flask_limiter import ApplicationLimit, Limiter
-from limits import parse_many
+from flask import Flask, abort, g, request
+from flask.wrappers import Response
+from limits import RateLimitItem, parse_many
 from limits.errors import ConfigurationError
+from limits.storage import MemoryStorage, storage_from_string
+from limits.strategies import RateLimiter, SlidingWindowCounterRateLimiter
 
 from indexer.dailykey import client_salt
 from search_app.settings import Settings
 
+log = logging.getLogger(__name__)
+EXTENSION = "qasearch.budgets"
+RETRY_SHARED_SECONDS = 30  # a shared storage that failed is tried again after this
 PUBLIC = "public"
 TYPING = "as-you-type"
 TYPING_MAX_LIMIT = 10  # the most results the widget asks for while a visitor types
@@ -87,50 +99,100 @@ def _check(name: str, rate: str) -> str:
     return rate
 
 
-def init_app(app: Flask, settings: Settings) -> Limiter | None:
+def init_app(app: Flask, settings: Settings) -> Budgets | None:
     """Limit every public request of `app` (see the module's docstring for the budgets)."""
     rate = _check("rate_limit", settings.rate_limit)
     typing_rate = _check("suggest_rate_limit", settings.suggest_rate_limit)
     if not rate and not typing_rate:
         return None
     storage = settings.rate_limit_storage.strip() or "memory://"
-    if storage.startswith("qasearch+sqlite:"):
-        import search_app.limitstore  # noqa: F401  (registers the storage scheme)
-    budgets = [ApplicationLimit(value, scope=name,
-                                exempt_when=lambda name=name: budget_of() != name)
-               for name, value in ((PUBLIC, rate), (TYPING, typing_rate)) if value]
-    limiter = Limiter(
-        _client_key(client_salt(storage)),  # agreed by every host when counters are in Redis
-        application_limits=budgets,
-        storage_uri=storage,
-        strategy="sliding-window-counter",
-        headers_enabled=False,  # our own headers: Retry-After only on 429 (see retry_after)
-        in_memory_fallback_enabled=True,  # a shared store that is down: count per process
-    )
-    try:
-        limiter.init_app(app)
-    except ConfigurationError as exc:
-        raise ValueError(f"setting rate_limit_storage: cannot use {storage!r} ({exc})") from exc
-    app.extensions["qasearch.limiter"] = limiter
+    budgets = Budgets(storage, {PUBLIC: rate, TYPING: typing_rate},
+                      _client_key(client_salt(storage)))  # agreed by every host (Redis)
+    app.extensions[EXTENSION] = budgets
+    app.before_request(budgets.spend)
 
     @app.after_request
     def _limit_headers(resp):  # type: ignore[no-untyped-def]
-        current = limiter.current_limit
-        if current is not None and resp.status_code != 429:
-            resp.headers["X-RateLimit-Limit"] = str(current.limit.amount)
-            resp.headers["X-RateLimit-Remaining"] = str(max(current.remaining, 0))
-            resp.headers["X-RateLimit-Reset"] = str(current.reset_at)
+        if resp.status_code != 429:
+            budgets.headers(resp)
         return resp
 
-    return limiter
+    return budgets
+
+
+class Budgets:
+    """The budgets of `init_app`, counted in a `limits` storage with the sliding-window-counter
+    strategy, one check per request (the limit with the shortest window first; the first
+    breach refuses the request). While a shared storage cannot be reached, this process's
+    memory counts instead (a warning says so), and the shared one is tried again after
+    RETRY_SHARED_SECONDS."""
+
+    def __init__(self, storage_uri: str, rates: dict[str, str],
+                 key: Callable[[], str]) -> None:
+        if storage_uri.startswith("qasearch+sqlite:"):
+            import search_app.limitstore  # noqa: F401  (registers the storage scheme)
+        try:
+            shared = storage_from_string(storage_uri)
+        except (ConfigurationError, ValueError) as exc:
+            raise ValueError(f"setting rate_limit_storage: cannot use {storage_uri!r} "
+                             f"({exc})") from exc
+        self.shared = SlidingWindowCounterRateLimiter(shared)
+        self.memory = (self.shared if isinstance(shared, MemoryStorage)
+                       else SlidingWindowCounterRateLimiter(MemoryStorage()))
+        self.items = {name: sorted(parse_many(value)) for name, value in rates.items() if value}
+        self.key = key
+        self.down_until = 0.0
+
+    def spend(self) -> None:
+        """Before a request: count it against its budget, or refuse it (429)."""
+        name = budget_of() if request.endpoint else None  # no route: a 404 or 405, free
+        items = self.items.get(name) if name else None
+        if not items:
+            return
+        client = self.key()
+        for item in items:
+            limiter, allowed = self._hit(item, name, client)
+            g.qasearch_budget = (limiter, item, name, client)
+            if not allowed:
+                abort(429)
+
+    def _hit(self, item: RateLimitItem, *ids: str) -> tuple[RateLimiter, bool]:
+        if time.monotonic() >= self.down_until:
+            try:
+                return self.shared, self.shared.hit(item, *ids)
+            except Exception as exc:  # any storage failure: count in memory for a while
+                self.down_until = time.monotonic() + RETRY_SHARED_SECONDS
+                log.warning("rate-limit storage unavailable (%s); counting in this process "
+                            "for %d s", type(exc).__name__, RETRY_SHARED_SECONDS)
+        return self.memory, self.memory.hit(item, *ids)
+
+    def window(self) -> tuple[RateLimitItem, float, int] | None:
+        """This request's limit, when its window resets (epoch seconds) and what is left."""
+        spent = g.get("qasearch_budget")
+        if spent is None:
+            return None
+        limiter, item, *ids = spent
+        try:
+            stats = limiter.get_window_stats(item, *ids)
+        except Exception:  # the storage went away since: no figures to give
+            return None
+        return item, stats.reset_time, stats.remaining
+
+    def headers(self, resp: Response) -> None:
+        found = self.window()
+        if found is not None:
+            item, reset, remaining = found
+            resp.headers["X-RateLimit-Limit"] = str(item.amount)
+            resp.headers["X-RateLimit-Remaining"] = str(max(remaining, 0))
+            resp.headers["X-RateLimit-Reset"] = str(int(reset + 1))
 
 
 def retry_after(app: Flask) -> int:
     """Seconds until the breached limit resets (at least 1), for the 429 response."""
-    limiter: Limiter | None = app.extensions.get("qasearch.limiter")
-    current = limiter.current_limit if limiter is not None else None
-    if current is None:
+    budgets: Budgets | None = app.extensions.get(EXTENSION)
+    found = budgets.window() if budgets is not None else None
+    if found is None:
         return 60
-    wait = math.ceil(current.reset_at - time.time())
-    window = current.limit.get_expiry()  # a reset never lies further off than one window
-    return max(1, min(wait, window))
+    item, reset, _ = found
+    wait = math.ceil(int(reset + 1) - time.time())
+    return max(1, min(wait, item.get_expiry()))  # never further off than one window

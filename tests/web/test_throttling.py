@@ -89,3 +89,40 @@ def test_typing_classification() -> None:
     for url, want in cases.items():
         with app.test_request_context(url):
             assert budget_of() == want, url
+
+
+def test_requests_no_route_answers_are_outside_the_budget(make_app) -> None:
+    client = make_app(rate_limit="1/minute").test_client()
+    for _ in range(3):
+        assert client.get("/no/such/page", environ_base=ALICE).status_code == 404
+        assert client.post("/api/search?q=x", environ_base=ALICE).status_code == 405
+    assert client.get("/api/search?q=back+pain", environ_base=ALICE).status_code == 200
+    assert client.get("/api/search?q=back+pain", environ_base=ALICE).status_code == 429
+
+
+def test_a_shared_store_that_is_down_counts_in_memory_and_is_tried_again(
+        make_app, monkeypatch, caplog) -> None:
+    import socket
+
+    from search_app import ratelimit
+
+    with socket.socket() as s:  # a port nothing listens on: every Redis call fails
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    clock = [1000.0]
+    monkeypatch.setattr(ratelimit.time, "monotonic", lambda: clock[0])
+    client = make_app(rate_limit="2/minute",
+                      rate_limit_storage=f"redis://127.0.0.1:{port}/0").test_client()
+    first = client.get("/api/search?q=back+pain", environ_base=ALICE)
+    assert first.status_code == 200 and first.headers["X-RateLimit-Remaining"] == "1"
+    assert "rate-limit storage unavailable" in caplog.text
+    assert client.get("/api/search?q=gout", environ_base=ALICE).status_code == 200
+    refused = client.get("/api/search?q=gout", environ_base=ALICE)
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
+    budgets = client.application.extensions[ratelimit.EXTENSION]
+    assert budgets.down_until == 1000.0 + ratelimit.RETRY_SHARED_SECONDS
+    clock[0] += ratelimit.RETRY_SHARED_SECONDS  # the store is tried again, fails again
+    caplog.clear()
+    assert client.get("/api/search?q=gout", environ_base=ALICE).status_code == 429
+    assert "rate-limit storage unavailable" in caplog.text
+    assert budgets.down_until == clock[0] + ratelimit.RETRY_SHARED_SECONDS
