@@ -311,6 +311,7 @@ def plan_query(
     if not kept:  # everything was chatter: keep the rarest words rather than nothing
         kept = sorted(units, key=lambda u: _unit_df(scorer, u))[:3]
 
+    _loose_contractions(kept)
     plan.clauses = [u.clause for u in kept]
     for u in kept:
         for item, stems in zip(u.items, u.stems, strict=False):
@@ -321,7 +322,7 @@ def plan_query(
         stems = tuple(item.stems)
         if stems:
             plan.negated.append(stems)
-    n = len(plan.clauses)
+    n = sum(1 for c in plan.clauses if c.counts)
     if long_query:
         plan.min_match = 0  # every record with a score is ranked
     elif n <= ALL_WORDS_MAX:
@@ -334,6 +335,23 @@ def plan_query(
     plan.searched = " ".join(c.label for c in plan.clauses)
     _understand(data, pq, plan, match, long_query, dropped)
     return plan
+
+
+def _loose_contractions(units: list[_Unit]) -> None:
+    """A contraction typed without its apostrophe ("doesnt") is a function word like the
+    stop words it is made of: it still scores where a record has it, but a record needs it
+    neither to be a full match nor to be listed (it does not count as a typed word), unless
+    the query has nothing else."""
+    loose = [u for u in units if u.single and not u.clause.alternatives[1:]
+             and u.words and all(w in _contraction_words() for w in u.words)]
+    if len(loose) < len(units):
+        for u in loose:
+            u.clause.counts = False
+
+
+@lru_cache(maxsize=1)
+def _contraction_words() -> frozenset[str]:
+    return frozenset(w for w in contractions() if w not in STOP_WORDS)
 
 
 def is_question(pq: ParsedQuery) -> bool:
