@@ -1,6 +1,6 @@
 """A rate-limit store in one SQLite file, shared by every process of the server.
 
-Flask-Limiter's memory store counts per process; `qasearch serve --workers N` runs N
+A memory store counts per process; `qasearch serve --workers N` runs N
 processes, so their counters live here instead (URI ``qasearch+sqlite:///path/to/file``,
 registered with `limits` when this module is imported). Each check is one short write
 transaction (WAL, no fsync: counters need not survive a crash), so a client's budget is

@@ -69,8 +69,9 @@ def hit_dict(hit: Hit, base: str) -> dict[str, Any]:
     JSON provider serialises), the source URL only when safe, and our links."""
     data = {name: getattr(hit, name) for name in _hit_fields()}
     data["url"] = safe_url(hit.url)
-    data["html_url"] = base + record_path(hit.id)
-    data["api_url"] = base + "/api" + record_path(hit.id)
+    path = record_path(hit.id)
+    data["html_url"] = base + path
+    data["api_url"] = base + "/api" + path
     return data
 
 
