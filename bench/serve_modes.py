@@ -79,6 +79,13 @@ def cpu_seconds(pids: list[int]) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
+def workers_warm(log: Path) -> bool:
+    """Has every gunicorn worker that booted said it is ready? (waitress: no such lines,
+    and it warms up before it listens.)"""
+    text = log.read_text(errors="replace")
+    return text.count("Worker ready") >= text.count("Booting worker")
+
+
 def wrk(base: str, paths: Path, seconds: int, clients: int) -> dict[str, float]:
     out = subprocess.run(
         ["wrk", "-t2", f"-c{clients}", f"-d{seconds}s", "--latency", "-s",
@@ -126,6 +133,9 @@ def main() -> None:
                 break
             except OSError:
                 time.sleep(0.5)
+        logf.flush()
+        while time.time() < deadline and not workers_warm(WORK / f"server-{args.label}.log"):
+            time.sleep(0.5)  # a worker still building its caches would be measured
         paths = {}
         for kind in args.kinds.split(","):
             p = (args.paths_dir or WORK) / f"paths-{kind}.txt"

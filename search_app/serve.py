@@ -27,6 +27,7 @@ import os
 import shutil
 import socket
 import tempfile
+import time
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -262,8 +263,20 @@ def gunicorn_options(settings: Settings) -> dict[str, Any]:
         # trust X-Forwarded-* from proxies only when told to (ProxyFix does the rest)
         "forwarded_allow_ips": "*" if settings.trusted_proxies > 0 else "",
         # each worker opens the index and builds its caches before taking requests
-        "post_worker_init": lambda worker: warm_up(worker.wsgi),
+        "post_worker_init": _warm_worker,
     }
+
+
+WORKER_READY = "Worker ready"  # a worker's log line once it is warm (benchmarks wait for it)
+
+
+def _warm_worker(worker: Any) -> None:
+    """Open the index and build the caches in a new worker, then say so in the log."""
+    t0 = time.monotonic()
+    warmed = warm_up(worker.wsgi)
+    worker.log.info("%s (pid: %s): %s in %.1f s", WORKER_READY, os.getpid(),
+                    "index open, caches built" if warmed else "no index yet",
+                    time.monotonic() - t0)
 
 
 def run_gunicorn(app: Any, settings: Settings) -> None:

@@ -139,6 +139,8 @@ def test_the_default_server_on_this_machine(serve, sample_index: Path) -> None:
     if mode.server == "gunicorn":
         assert f"gunicorn, {mode.workers} processes, sync" in server.output
         deadline = time.monotonic() + 30  # workers log their boot one after the other
-        while server.output.count("Booting worker") < mode.workers and time.monotonic() < deadline:
+        while server.output.count("Worker ready") < mode.workers and time.monotonic() < deadline:
             time.sleep(0.05)
         assert server.output.count("Booting worker") == mode.workers
+        assert server.output.count("Worker ready") == mode.workers  # each warm, then says so
+        assert "index open, caches built" in server.output
