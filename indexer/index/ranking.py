@@ -18,7 +18,7 @@ Memory: `rank.npz` is stored uncompressed and read in place from one read-only m
 (`indexer.index.arrays`), so the worker processes of a server share its pages. Besides the
 forward arrays it holds what each process used to derive on load: the inverted lists per
 field (`<field>_iptr/_irows/_itfs`), the row of every category entry (`cat_rows`) and the
-spelling table (`spell_*`, see `indexer.text.spelling.DeleteTable`). A generation written
+spelling table (`spell_*`, see `indexer.index.deletes.DeleteTable`). A generation written
 before those were stored still opens: they are then computed (or parsed from rank.json) in
 the process, as before.
 """
@@ -36,11 +36,11 @@ from typing import Any
 import numpy as np
 
 from indexer.index.arrays import MappedArrays
+from indexer.index.deletes import DeleteTable
 from indexer.index.inverted import entry_rows, inverted_lists
 from indexer.index.strings import StringTable, WordCounts
 from indexer.index.terms import FIELDS, RecordTerms, spelling_words
 from indexer.text.analysis import WORD_RE
-from indexer.text.spelling import DeleteTable
 
 RANK_NPZ = "rank.npz"
 RANK_JSON = "rank.json"
@@ -281,7 +281,8 @@ class RankData:
             arrays[f"{f}_ptr"], arrays[f"{f}_tids"], arrays[f"{f}_tfs"] = ptr, tids, tfs
             arrays[f"{f}_len"] = self.lengths[f]
         # what every process would otherwise derive on load, so that processes share it
-        for f, (iptr, irows, itfs) in inverted_lists(self.fwd, self.n_rows, len(self.vocab)).items():
+        inverted = inverted_lists(self.fwd, self.n_rows, len(self.vocab))
+        for f, (iptr, irows, itfs) in inverted.items():
             arrays[f"{f}_iptr"], arrays[f"{f}_irows"], arrays[f"{f}_itfs"] = iptr, irows, itfs
         arrays["cat_rows"] = entry_rows(self.cat_ptr, self.n_rows)
         arrays.update(DeleteTable.build(self.words).arrays())

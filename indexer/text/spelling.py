@@ -2,9 +2,9 @@
 experts wrote; visitors' questions are where the misspellings are).
 
 Candidates come from a symmetric-delete table (every vocabulary word with one letter left
-out; `DeleteTable`, stored with the generation as memory-mapped arrays that worker processes
-share), checked with the Damerau edit distance: "accupuncture", "sciatia", "insomina" and
-"pnuemonia" are one edit from a frequent corpus word.
+out; `indexer.index.deletes.DeleteTable`, stored with the generation as memory-mapped arrays
+that worker processes share), checked with the Damerau edit distance: "accupuncture",
+"sciatia", "insomina" and "pnuemonia" are one edit from a frequent corpus word.
 
 Spelling that does no harm (issue F): with a general English dictionary (`english_words`:
 the frequency dictionary that the symspellpy package ships), a word is corrected only when
@@ -16,7 +16,6 @@ searching what was typed.
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -25,15 +24,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from nltk.metrics.distance import edit_distance
 
 from indexer.index.caches import ByteLRU
+from indexer.index.deletes import MIN_VOCAB_COUNT, MIN_WORD_LEN, DeleteTable, deletes1
 from indexer.index.strings import WordSet  # a leaf module (numpy only): no import cycle
 from indexer.text.analysis import STOP_WORDS, WORD_RE, fold, stem
 
-MIN_WORD_LEN = 4  # shorter words are too ambiguous to correct
-MIN_VOCAB_COUNT = 1  # expert text is spelt well enough: a word seen once is a word
 RARE_COUNT = 3  # a known word this rare may still be a typo of a frequent one
 RARE_RATIO = 20  # ...when the candidate is this many times more frequent
 SHORT_WORD = 5  # words this short are corrected only for a missing, extra or swapped letter
@@ -124,9 +121,9 @@ class SpellIndex:
 
     def candidates(self, word: str) -> Iterable[str]:
         seen: set[str] = set()
-        keys = {word, *_deletes1(word)}
+        keys = {word, *deletes1(word)}
         if len(word) >= 7:
-            keys |= {d2 for d in list(keys) for d2 in _deletes1(d)}
+            keys |= {d2 for d in list(keys) for d2 in deletes1(d)}
         ordered = list(keys)
         known = self._counts_of(ordered)
         for k, wids, count in zip(ordered, self.deletes.lookup(ordered), known, strict=True):
@@ -235,70 +232,12 @@ def _common_prefix(a: str, b: str) -> int:
     return n
 
 
-def _deletes1(word: str) -> list[str]:
-    return [word[:i] + word[i + 1:] for i in range(len(word))]
-
-
 def _is_delete(key: str, word: str) -> bool:
     """Is `key` `word` with one letter left out (a table hit, not a hash collision)?"""
     if len(word) != len(key) + 1:
         return False
     i = _common_prefix(key, word)
     return key[i:] == word[i + 1:]
-
-
-def _key_hash(key: str) -> int:
-    """A stable 64-bit hash of a delete key (the same in every process and build)."""
-    return int.from_bytes(hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest(), "little")
-
-
-class DeleteTable:
-    """The symmetric-delete table (every vocabulary word with one letter left out -> the
-    words) as two arrays sorted by a 64-bit hash of the key: `keys` (uint64) and `wids`
-    (int32, positions in the vocabulary's word order). Written with a generation and
-    memory-mapped, so worker processes share it; a hash collision is caught by checking the
-    word (`_is_delete`)."""
-
-    def __init__(self, keys: np.ndarray, wids: np.ndarray, n_words: int) -> None:
-        self.keys = keys
-        self.wids = wids
-        self.n_words = n_words
-
-    @classmethod
-    def build(cls, counts: dict[str, int]) -> DeleteTable:
-        hashes: list[int] = []
-        wids: list[int] = []
-        for i, (w, c) in enumerate(counts.items()):
-            if c < MIN_VOCAB_COUNT or len(w) < MIN_WORD_LEN - 1:
-                continue
-            for d in dict.fromkeys(_deletes1(w)):
-                hashes.append(_key_hash(d))
-                wids.append(i)
-        keys = np.array(hashes, dtype=np.uint64)
-        order = np.argsort(keys, kind="stable")
-        return cls(keys[order], np.array(wids, dtype=np.int32)[order], len(counts))
-
-    def arrays(self) -> dict[str, np.ndarray]:
-        """The arrays to store with a generation (see `from_arrays`)."""
-        return {"spell_keys": self.keys, "spell_wids": self.wids,
-                "spell_n": np.array([self.n_words], dtype=np.int64)}
-
-    @classmethod
-    def from_arrays(cls, arrays: Any) -> DeleteTable | None:
-        """The table stored with a generation, or None (built before it was stored)."""
-        try:
-            return cls(arrays["spell_keys"], arrays["spell_wids"], int(arrays["spell_n"][0]))
-        except KeyError:
-            return None
-
-    def lookup(self, keys: list[str]) -> list[np.ndarray]:
-        """For each key, the word positions filed under its hash."""
-        if not keys or not len(self.keys):
-            return [self.wids[:0] for _ in keys]
-        h = np.array([_key_hash(k) for k in keys], dtype=np.uint64)
-        lo = np.searchsorted(self.keys, h, side="left")
-        hi = np.searchsorted(self.keys, h, side="right")
-        return [self.wids[a:b] for a, b in zip(lo.tolist(), hi.tolist(), strict=True)]
 
 
 def spell_index(gen: Any) -> SpellIndex:

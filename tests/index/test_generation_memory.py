@@ -14,9 +14,10 @@ import numpy as np
 import pytest
 from whoosh import index as windex
 
-from indexer.index import checks, ranking
+from indexer.index import checks, deletes, ranking
 from indexer.index.arrays import MappedArrays
 from indexer.index.caches import ByteLRU, byte_lru, sizeof
+from indexer.index.deletes import DeleteTable
 from indexer.index.inverted import inverted_lists
 from indexer.index.mapped import MappedFile, MappedStorage, MemoryReader
 from indexer.index.ranking import RANK_JSON, RANK_NPZ, RankData
@@ -25,7 +26,7 @@ from indexer.index.strings import StringTable, WordCounts
 from indexer.search.browse import display_order
 from indexer.search.suggest import completions
 from indexer.text import spelling
-from indexer.text.spelling import DeleteTable, SpellIndex, spell_index
+from indexer.text.spelling import SpellIndex, spell_index
 
 
 def _live_gen(index_dir: Path) -> Path:
@@ -203,18 +204,18 @@ def test_stored_inverted_lists_equal_the_computed_ones(sample_index: Path) -> No
 
 def _dict_candidates(counts: dict[str, int], word: str) -> list[str]:
     """Candidates as the in-process dict of delete keys gave them (before the table)."""
-    deletes: dict[str, list[str]] = {}
+    table: dict[str, list[str]] = {}
     for w, c in counts.items():
         if c >= spelling.MIN_VOCAB_COUNT and len(w) >= spelling.MIN_WORD_LEN - 1:
-            for d in spelling._deletes1(w):
-                deletes.setdefault(d, []).append(w)
+            for d in deletes.deletes1(w):
+                table.setdefault(d, []).append(w)
     seen: set[str] = set()
     out = []
-    keys = {word, *spelling._deletes1(word)}
+    keys = {word, *deletes.deletes1(word)}
     if len(word) >= 7:
-        keys |= {d2 for d in list(keys) for d2 in spelling._deletes1(d)}
+        keys |= {d2 for d in list(keys) for d2 in deletes.deletes1(d)}
     for k in keys:
-        for w in deletes.get(k, ()):
+        for w in table.get(k, ()):
             if w not in seen:
                 seen.add(w)
                 out.append(w)
@@ -236,7 +237,7 @@ VOCAB = Counter({"acupuncture": 40, "sciatica": 30, "insomnia": 25, "pneumonia":
 def test_spelling_table_gives_the_dict_answers(monkeypatch: pytest.MonkeyPatch,
                                                collide: bool) -> None:
     if collide:  # a few buckets for every key: hits of other keys must be dropped
-        monkeypatch.setattr(spelling, "_key_hash", lambda k: len(k) % 3)
+        monkeypatch.setattr(deletes, "_key_hash", lambda k: len(k) % 3)
     counts = dict(VOCAB)
     for table_counts in (counts, WordCounts.build(counts)):
         index = SpellIndex(table_counts)
