@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import gc
 import multiprocessing as mp
 import os
 import queue
@@ -79,6 +80,10 @@ def _writer_main(ix: Any, records: Sequence[Any], jobs: Any, results: Any,
                  parent_pid: int) -> None:
     die_with_parent(parent_pid)
     lock.close_inherited()
+    # Analysing and writing make no reference cycles (measured: a collection after 3,000
+    # MedQuAD records finds none), so the cyclic collector would only walk the postings
+    # held in memory, again and again: ~10% of a writer's time.
+    gc.disable()
     try:
         _write(ix, records, jobs, results)
     except BaseException as exc:  # tell the parent why, then fail
@@ -109,6 +114,7 @@ def _write(ix: Any, records: Sequence[Any], jobs: Any, results: Any) -> None:
             segments.append(writer._finalize_segment())
             writer = FastSegmentWriter(ix, _lk=False)
     if writer._added:
+        writer.pool.keep_at_exit = True  # freeing its postings is wasted on a process about to end
         segments.append(writer._finalize_segment())
     else:
         writer._close_segment()

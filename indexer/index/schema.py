@@ -17,7 +17,7 @@ the format's `decode_positions`.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import accumulate, pairwise
 from typing import Any
 
@@ -65,11 +65,22 @@ class CompactPositions(formats.Positions):
         return self.decode_frequency(valuestring) * self.field_boost
 
 
+def _grouped(pairs: Iterable[tuple[str, int]]) -> dict[str, list[int]]:
+    poses: dict[str, list[int]] = {}
+    for text, pos in pairs:
+        p = poses.get(text)
+        if p is None:
+            poses[text] = [pos]
+        else:
+            p.append(pos)
+    return poses
+
+
 class AnalysedText(fields.TEXT):
-    """A text field fed the already-analysed terms of `RecordTerms` as (term, position) pairs,
-    so Whoosh posts exactly the terms the ranking arrays count, at their positions in the text
-    (a term left out leaves a gap: no phrase is made across it). A string value is analysed
-    with the field's analyzer as usual."""
+    """A text field fed the already-analysed terms of `RecordTerms` as term -> positions (or
+    (term, position) pairs), so Whoosh posts exactly the terms the ranking arrays count, at
+    their positions in the text (a term left out leaves a gap: no phrase is made across it).
+    A string value is analysed with the field's analyzer as usual."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -79,13 +90,7 @@ class AnalysedText(fields.TEXT):
         if isinstance(value, str):
             yield from super().index(value, **kwargs)
             return
-        poses: dict[str, list[int]] = {}
-        for text, pos in value:
-            p = poses.get(text)
-            if p is None:
-                poses[text] = [pos]
-            else:
-                p.append(pos)
+        poses = value if isinstance(value, dict) else _grouped(value)
         boost = self.format.field_boost
         for text, poslist in poses.items():
             n = len(poslist)
@@ -137,7 +142,7 @@ def to_document(rec: Record, terms: RecordTerms, schema: fields.Schema) -> dict[
     """The keyword arguments for `writer.add_document` for one record."""
     doc: dict[str, Any] = {"id": rec.id, "record": record_value(schema, rec)}
     for name in FIELDS:
-        postings = terms.fields[name].postings()
-        if postings:  # an empty field is left out (Whoosh would post an empty term)
-            doc[name] = postings
+        ft = terms.fields[name]
+        if ft.terms:  # an empty field is left out (Whoosh would post an empty term)
+            doc[name] = ft.grouped()
     return doc

@@ -34,6 +34,9 @@ from whoosh.system import pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
+from indexer.index.schema import encode_gaps
+
+_AT_EXIT: list[Any] = []  # postings of writer processes' last segments (MemoryPool.cleanup)
 INLINE_MAX = 2  # a term with at most this many postings keeps them in the term table
 _LENGTH_OF_BYTE: list[int | None] = [None] + [byte_to_length(b) for b in range(1, 256)]
 
@@ -45,6 +48,7 @@ class MemoryPool:
         self.fields: dict[str, dict[bytes, list[tuple[int, float, bytes]]]] = {}
         self.fieldnames: set[str] = set()
         self.count = 0
+        self.keep_at_exit = False  # cleanup() leaves the postings to the process's end
 
     def add(self, item: tuple[str, bytes, int, float, bytes | None]) -> None:
         """Whoosh's pool interface: one (field, term, docnum, weight, value) posting."""
@@ -62,7 +66,11 @@ class MemoryPool:
                     yield fieldname, btext, docnum, weight, value
 
     def cleanup(self) -> None:
-        self.fields.clear()
+        if self.keep_at_exit:  # a writer process ends with os._exit: nothing is freed
+            _AT_EXIT.append(self.fields)
+            self.fields = {}
+        else:
+            self.fields.clear()
         self.count = 0
 
 
@@ -110,8 +118,13 @@ class FastSegmentWriter(SegmentWriter):
                     if terms is None:
                         terms = pool.fields[name] = {}
                         pool.fieldnames.add(name)
+                    if type(value) is dict:  # term -> positions (schema.to_document)
+                        length += _post_positions(terms, docnum, value,
+                                                  field.format.field_boost * boost)
+                        pool.count += len(value)
+                        value = None
                     n = 0
-                    for btext, freq, weight, vbytes in field.index(value):
+                    for btext, freq, weight, vbytes in field.index(value) if value else ():
                         if scorable:
                             length += freq
                         posting = (docnum, weight * boost, b"" if vbytes is None else vbytes)
@@ -189,6 +202,25 @@ class FastSegmentWriter(SegmentWriter):
         finally:
             if pdr is not None:
                 pdr.close()
+
+
+def _post_positions(terms: dict[bytes, list], docnum: int, value: dict[str, list[int]],
+                    boost: float) -> int:
+    """Add one document's postings of a field given as term -> positions (what
+    `schema.AnalysedText.index` would yield, without a generator step per posting); returns
+    the field's length (the sum of the frequencies)."""
+    length = 0
+    for text, plist in value.items():
+        n = len(plist)
+        length += n
+        posting = (docnum, n * boost, plist[0] if n == 1 else encode_gaps(plist))
+        btext = text.encode("utf-8")
+        have = terms.get(btext)
+        if have is None:
+            terms[btext] = [posting]
+        else:
+            have.append(posting)
+    return length
 
 
 def _write_term(postfile: Any, plist: list[tuple[int, float, Any]],

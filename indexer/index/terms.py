@@ -119,6 +119,19 @@ class FieldTerms:
     def counts(self) -> Counter[str]:
         return Counter(self.terms)
 
+    def grouped(self) -> dict[str, list[int]]:
+        """Each term's positions, terms in order of first occurrence (as
+        `schema.AnalysedText` indexes them)."""
+        out: dict[str, list[int]] = {}
+        positions = self.positions if self.positions is not None else range(len(self.terms))
+        for t, p in zip(self.terms, positions, strict=True):
+            have = out.get(t)
+            if have is None:
+                out[t] = [p]
+            else:
+                have.append(p)
+        return out
+
     def postings(self) -> list[tuple[str, int]]:
         """(term, position) pairs, as `schema.AnalysedText` indexes them."""
         positions = self.positions if self.positions is not None else range(len(self.terms))

@@ -54,6 +54,13 @@ class _PairsText(fields.TEXT):
             yield text.encode(), len(plist), float(len(plist)), self.format.encode(plist)
 
 
+def _grouped(pairs: list[tuple[str, int]]) -> dict[str, list[int]]:
+    out: dict[str, list[int]] = {}
+    for text, pos in pairs:
+        out.setdefault(text, []).append(pos)
+    return out
+
+
 def _build(path: Path, field_type, writer_type, batches, delete=()) -> windex.Index:
     ana = analyzer()
     schema = fields.Schema(id=fields.ID(stored=True, unique=True),
@@ -68,6 +75,8 @@ def _build(path: Path, field_type, writer_type, batches, delete=()) -> windex.In
             for rid in delete:
                 w.delete_by_term("id", rid)
         for doc in batch:
+            if field_type is AnalysedText:  # as schema.to_document gives them: term -> positions
+                doc = {name: _grouped(pairs) for name, pairs in doc.items()}
             w.add_document(id=f"d{n}", **doc)
             n += 1
         w.commit()
