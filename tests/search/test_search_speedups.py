@@ -94,6 +94,21 @@ def test_field_masks_say_which_fields_have_each_term(s: Session) -> None:
             assert masks[t][k] == expect, (t, row)
 
 
+def test_field_masks_from_the_page_rows_are_those_from_the_postings(s: Session) -> None:
+    from indexer.search.hits import _masks_from_rows
+
+    data = s.data
+    vocab = sorted({t for r in _records() for t in analyse(f"{r.question} {r.answer} "
+                                                            f"{r.focus} {' '.join(r.synonyms)}")})
+    rng = random.Random(5)
+    for _ in range(50):
+        rows = np.asarray(sorted(rng.sample(range(data.n_rows), rng.randint(1, 8))))
+        terms = [*rng.sample(vocab, rng.randint(1, 12)), "nosuchterm"]
+        want = {t: _field_masks(data, [t], rows)[t] for t in terms}  # (one term: postings)
+        assert _masks_from_rows(data, terms, rows) == want
+        assert _field_masks(data, terms, rows) == want
+
+
 def test_hit_matches_and_records_are_those_of_the_stored_record(s: Session) -> None:
     result = search(s, "ear wax pain", limit=5)
     assert result.hits
