@@ -231,22 +231,26 @@ def _best_window(hits: list[Hit], max_chars: int, w: Mapping[str, float]) -> int
     first such hit on a tie."""
     best_score, best_start = -1.0, 0
     j = 0
+    n = len(hits)
+    reach = max_chars * 0.8
     counts: dict[str, int] = {}  # stems of the window hits[i:j] -> how many times
-    sums: dict[frozenset[str], float] = {}  # the weight of a set of stems, once worked out
-    for i in range(len(hits)):
-        limit = hits[i][1] + max_chars * 0.8
-        while j < len(hits) and hits[j][2] <= limit:
+    weight = 0.0  # the weight of the window's distinct stems (worked out when they change)
+    changed = True
+    for i in range(n):
+        limit = hits[i][1] + reach
+        while j < n and hits[j][2] <= limit:
             if j >= i:  # (a word longer than a window can leave j behind i)
                 t = hits[j][0]
-                counts[t] = counts.get(t, 0) + 1
+                c = counts.get(t, 0)
+                counts[t] = c + 1
+                changed = changed or not c
             j += 1
         if j > i:
-            distinct = frozenset(counts)
-            weight = sums.get(distinct)
-            if weight is None:
+            if changed:
                 # fsum: exact, so the sum (and which window wins a tie) does not depend on
                 # the order of the set (string hashing differs between processes)
-                weight = sums[distinct] = math.fsum(w.get(t, 1.0) for t in distinct)
+                weight = math.fsum(w.get(t, 1.0) for t in counts)
+                changed = False
             score = weight + 0.01 * (j - i)
         else:  # a word longer than the window: nothing in it
             score = 0.0
@@ -259,6 +263,7 @@ def _best_window(hits: list[Hit], max_chars: int, w: Mapping[str, float]) -> int
                 counts[t] = left
             else:
                 del counts[t]
+                changed = True
     return best_start
 
 
