@@ -121,49 +121,51 @@ class FocusIndex:
             return out
         qw = np.fromiter(idf_of_tid.values(), dtype=np.float64, count=len(idf_of_tid))
         meant = qw[which]  # how much the query means each term
-        n_phr = len(self.keys)
         ent_ph = self.phrase_of[ent]
-        covered = np.bincount(ent_ph, weights=self.w[ent] * meant, minlength=n_phr)
-        # entries of one name are contiguous, so the names of ascending entries are sorted
-        touched = ent_ph[np.append(True, ent_ph[1:] != ent_ph[:-1])]
-        total = self.total
-        cand = touched[(covered[touched] > 0) & (total[touched] >= FOCUS_MIN_NAME_MASS)]
-        if len(cand) and self.acronymic[cand].any():
+        # Entries of one name are contiguous, so the names of ascending entries are sorted:
+        # work over the names touched (`local`: the touched name of each entry), not over
+        # every name of the gazetteer.
+        first = np.append(True, ent_ph[1:] != ent_ph[:-1])
+        touched = ent_ph[first]
+        local = np.cumsum(first) - 1
+        covered = np.bincount(local, weights=self.w[ent] * meant, minlength=len(touched))
+        total = self.total[touched]
+        is_cand = (covered > 0) & (total >= FOCUS_MIN_NAME_MASS)
+        if is_cand.any() and self.acronymic[touched[is_cand]].any():
             up, _ = self._entries(sorted(upper))
-            has_upper = np.zeros(n_phr, dtype=bool)
-            has_upper[self.phrase_of[up[self.short_tok[up]]]] = True
-            cand = cand[~self.acronymic[cand] | has_upper[cand]]
-        if not len(cand):
+            upper_names = self.phrase_of[up[self.short_tok[up]]]
+            is_cand &= ~self.acronymic[touched] | np.isin(touched, upper_names)
+        if not is_cand.any():
             return out
-        cov = covered[cand] / np.maximum(total[cand], 1e-9)
-        share = covered[cand] / self._rival_mass(cand, ent, which, covered)
-        mass = np.minimum(1.0, covered[cand] / FOCUS_MIN_MASS)
+        cov_c = covered[is_cand]
+        cov = cov_c / np.maximum(total[is_cand], 1e-9)
+        share = cov_c / self._rival_mass(is_cand, local, which, covered)
+        mass = np.minimum(1.0, cov_c / FOCUS_MIN_MASS)
         score = (cov**FOCUS_COVERAGE_EXP * share * mass).astype(np.float32)
-        np.maximum.at(out, self.keys[cand], score)
+        np.maximum.at(out, self.keys[touched[is_cand]], score)
         out[self.dead] = 0.0
         return out
 
-    def _rival_mass(self, cand: np.ndarray, present: np.ndarray, which: np.ndarray,
+    def _rival_mass(self, is_cand: np.ndarray, local: np.ndarray, which: np.ndarray,
                     covered: np.ndarray) -> np.ndarray:
         """Per candidate name, the largest query mass covered by a name sharing a query term
         with it (itself included): "diabetes" competes with "type 2 diabetes" and gets its
         share of it, while "ear wax" and "hydrogen peroxide poisoning", two conditions of one
         question, do not compete (unless one covers far less of the query than the best: a
-        lone "pain" beside "ear infection", see FOCUS_RIVAL_FLOOR). `present`: the entries
-        (ascending) of the query's terms, `which`: the query term of each (a small int)."""
-        floor = FOCUS_RIVAL_FLOOR * covered[cand].max()
+        lone "pain" beside "ear infection", see FOCUS_RIVAL_FLOOR). Over the names touched
+        by the query: `is_cand` and `covered` per touched name, `local` the touched name of
+        each entry, `which` the query term of each entry (a small int)."""
+        floor = FOCUS_RIVAL_FLOOR * covered[is_cand].max()
         if FOCUS_RIVAL_FLOOR >= 1.0:
-            return np.full(len(cand), floor)
-        is_cand = np.zeros(len(self.keys), dtype=bool)
-        is_cand[cand] = True
-        keep = is_cand[self.phrase_of[present]]
-        ent_ph = self.phrase_of[present[keep]]
+            return np.full(int(is_cand.sum()), floor)
+        keep = is_cand[local]
+        names = local[keep]
         inv = which[keep]  # the query term of each entry
         best = np.zeros(int(inv.max(initial=-1)) + 1, np.float64)
-        np.maximum.at(best, inv, covered[ent_ph])
-        rival = np.zeros(len(self.keys), np.float64)
-        np.maximum.at(rival, ent_ph, best[inv])
-        return np.maximum(rival[cand], max(floor, 1e-9))
+        np.maximum.at(best, inv, covered[names])
+        rival = np.zeros(len(covered), np.float64)
+        np.maximum.at(rival, names, best[inv])
+        return np.maximum(rival[is_cand], max(floor, 1e-9))
 
     def terms_of_keys(self, tids: Any, is_key: np.ndarray) -> set[int]:
         """Those of `tids` found in a name of a focus key where `is_key` (bool per key)."""
