@@ -344,7 +344,8 @@ class RankData:
                             else {t: i for i, t in enumerate(self.vocab)})
         self._row_of = None if isinstance(self.ids, StringTable) else self.row_index()
         if all(f"{f}_iptr" in stored for f in FIELDS):
-            self._inv = {f: (stored[f"{f}_iptr"], stored[f"{f}_irows"], stored[f"{f}_itfs"])
+            self._inv = {f: (stored[f"{f}_iptr"], stored[f"{f}_irows"],
+                             np.asarray(stored[f"{f}_itfs"], dtype=np.float32))
                          for f in FIELDS}
         else:
             self._inv = inverted_lists(self.fwd, self.n_rows, len(self.vocab))
@@ -395,7 +396,7 @@ class RankData:
             return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)
         iptr, rows, tfs = self._inv[f]
         a, b = iptr[tid], iptr[tid + 1]
-        return rows[a:b], tfs[a:b].astype(np.float32, copy=False)
+        return rows[a:b], tfs[a:b]
 
     def idf(self, df: int) -> float:
         n = max(self.n_live, 1)
