@@ -141,12 +141,13 @@ def _matches(row: int, plan: Plan, ranked: Ranked, masks: dict[str, list[int]],
 
 
 def _hit(s: Session, row: int, rank: int, plan: Plan, ranked: Ranked,
-         masks: dict[str, list[int]], at: int, score: float) -> Hit:
+         masks: dict[str, list[int]], at: int, score: float, stems: frozenset[str]) -> Hit:
+    """One hit; `stems`: those of `ranked.stems` (its IDFs weigh the snippet's words)."""
     rec = _cached_record(s, row)
-    stems = ranked.stems
     question = rec.display_question
     if len(question) > QUESTION_SNIPPET_CHARS:
-        qparts = fragment(question, stems, max_chars=QUESTION_SNIPPET_CHARS, weights=stems)
+        qparts = fragment(question, stems, max_chars=QUESTION_SNIPPET_CHARS,
+                          weights=ranked.stems)
     else:
         qparts = highlight(question, stems)
     return Hit(
@@ -159,7 +160,7 @@ def _hit(s: Session, row: int, rank: int, plan: Plan, ranked: Ranked,
         score=round(score, 4),
         rank=rank,
         question_parts=qparts,
-        answer_parts=fragment(rec.answer, stems, weights=stems),
+        answer_parts=fragment(rec.answer, stems, weights=ranked.stems),
         matches=_matches(row, plan, ranked, masks, at),
         flags=list(rec.flags),
         also_in=[_elsewhere(s, r) for r in duplicates_of(s.data, row, ranked.matched,
@@ -228,7 +229,8 @@ def build_result(s: Session, typed: str, out: Outcome, category: list[str] | Non
     assert plan is not None and ranked is not None
     page = ranked.rows[offset: offset + limit]
     masks = _field_masks(s.data, _plan_terms(plan), page) if len(page) else {}
-    hits = [_hit(s, row, offset + i + 1, plan, ranked, masks, i, score)
+    stems = frozenset(ranked.stems)  # (made once for the page's twenty snippets)
+    hits = [_hit(s, row, offset + i + 1, plan, ranked, masks, i, score, stems)
             for i, (row, score) in enumerate(zip(page.tolist(), ranked.scores[page].tolist(),
                                                  strict=True))]
     notices = list(pq.notices) + list(plan.notices)
