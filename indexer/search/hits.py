@@ -183,7 +183,7 @@ def facets(s: Session, matched: np.ndarray, limit: int = FACET_LIMIT) -> list[Fa
     nz = np.flatnonzero(counts)
     if not len(nz):
         return []
-    deep, path_rank = _facet_keys(s)
+    deep, path_rank = facet_keys(s)
     # = sorted((depth > 1, -count, path)): path_rank is each path's place among all paths
     best = nz[np.lexsort((path_rank[nz], -counts[nz], deep[nz]))[:limit]].tolist()
     paths, n = data.paths, counts.tolist()
@@ -203,7 +203,7 @@ def _category_counts(data: RankData, matched: np.ndarray) -> np.ndarray:
     return np.bincount(data.cat_ids[entries], minlength=len(data.paths))
 
 
-def _facet_keys(s: Session) -> tuple[np.ndarray, np.ndarray]:
+def facet_keys(s: Session) -> tuple[np.ndarray, np.ndarray]:
     """Per category path of the generation: is it below the top level, and its rank among
     all paths in sorted order (worked out once per generation)."""
     keys = s.gen.cache.get("facet_keys")
