@@ -26,7 +26,6 @@ from typing import Any
 
 from nltk.metrics.distance import edit_distance
 
-from indexer.index.caches import ByteLRU
 from indexer.index.deletes import MIN_VOCAB_COUNT, MIN_WORD_LEN, DeleteTable, deletes1
 from indexer.index.strings import WordSet  # a leaf module (numpy only): no import cycle
 from indexer.text.analysis import STOP_WORDS, WORD_RE, fold, stem
@@ -36,7 +35,8 @@ RARE_RATIO = 20  # ...when the candidate is this many times more frequent
 SHORT_WORD = 5  # words this short are corrected only for a missing, extra or swapped letter
 SPLIT_MIN_LEN = 3  # a run-together word is split into parts of at least this many letters
 SPLIT_MIN_COUNT = 2  # ...each seen at least this often
-CORRECT_MEMO_BYTES = 4 << 20  # corrections (or none) remembered, least recently used first out
+CORRECT_MEMO_BYTES = 4 << 20  # corrections (or none) remembered; past this, forgotten at once
+_MEMO_ENTRY_BYTES = 200  # a memo entry besides its two strings' characters (objects, dict slot)
 RARE_TARGET_COUNT = 50  # a correction the dictionary does not know, used less often than
 # this in the corpus, is only offered ("Did you mean"), never searched in place of the word
 SURE_SLIP_LEN = 8  # an unknown word this long, an edit or two from a corpus term, is a slip
@@ -117,7 +117,8 @@ class SpellIndex:
             deletes = DeleteTable.build(counts)
         self.deletes = deletes
         self._words = words
-        self._memo = ByteLRU(CORRECT_MEMO_BYTES)
+        self._memo: dict[str, str | None] = {}
+        self._memo_bytes = 0
 
     def candidates(self, word: str) -> Iterable[str]:
         seen: set[str] = set()
@@ -168,11 +169,17 @@ class SpellIndex:
     def correct(self, word: str) -> str | None:
         """A correction for `word` when it looks misspelt, else None (remembered: the
         vocabulary of an index never changes, and most words of a query are no typo)."""
-        fix = self._memo.get(word, _UNSEEN)
+        memo = self._memo
+        fix = memo.get(word, _UNSEEN)  # one lookup: another thread may clear the memo
         if fix is not _UNSEEN:
             return fix  # type: ignore[return-value]
         fix = self._correct(word)
-        self._memo.put(word, fix)
+        size = len(word) + len(fix or "") + _MEMO_ENTRY_BYTES
+        if self._memo_bytes + size > CORRECT_MEMO_BYTES:  # a plain dict: an LRU's bookkeeping
+            memo.clear()  # cost more than the lookups it would save
+            self._memo_bytes = 0
+        memo[word] = fix
+        self._memo_bytes += size
         return fix
 
     def rare(self, fix: str, typed: str = "") -> bool:
