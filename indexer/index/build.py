@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import gc
 import json
 import logging
 import os
@@ -137,6 +138,20 @@ def _fsync_dir(path: Path) -> None:
 
 
 @contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off while a build runs (on again after, if it was):
+    a build makes next to no reference cycles, and the collector walking the records and
+    their analysis again and again was ~25% of the build process's own CPU time."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+@contextlib.contextmanager
 def _build_lock(index_dir: Path) -> Iterator[None]:
     try:
         with lock.build_lock(index_dir):
@@ -210,7 +225,9 @@ def build_index(
     """
     index_dir = Path(index_dir)
     try:
-        return _build(records, index_dir, progress, full, _after_add, _at or (lambda _s: None))
+        with _collector_paused():
+            return _build(records, index_dir, progress, full, _after_add,
+                          _at or (lambda _s: None))
     except OSError as exc:
         raise BuildError(_os_message(index_dir, exc)) from exc
     except mpwriter.WriterDied as exc:
