@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from indexer.index.caches import ByteLRU
 from indexer.index.ranking import RankData
 
 NEAR_JACCARD = 0.9  # answers sharing this share of their distinct words are near-identical
@@ -29,6 +30,7 @@ NEAR_LENGTH_RATIO = 0.8  # ...and only answers of similar length are compared
 MIN_ANSWER_TERMS = 5  # shorter answers ("See below.") are never duplicates by text
 MAX_ALSO = 10  # a hit names at most this many of its duplicates
 NEAR_WINDOW = 10  # a hit is compared with this many hits listed just before it
+ANSWER_SETS_BYTES = 4 << 20  # answers' word sets kept per generation for those comparisons
 
 
 @dataclass
@@ -45,7 +47,8 @@ class Groups:
     keyed: np.ndarray  # rows with a shared key (ascending)
     members: dict[str, tuple[np.ndarray, np.ndarray]]  # key kind -> (rows by key and id
     # within a key, key starts)
-    answer_sets: dict[int, np.ndarray] = field(default_factory=dict)  # row -> sorted term ids
+    answer_sets: ByteLRU = field(default_factory=lambda: ByteLRU(ANSWER_SETS_BYTES))
+    # row -> its answer's sorted distinct term ids (those compared lately)
 
 
 def groups(data: RankData) -> Groups:
@@ -150,9 +153,7 @@ def _answer_set(data: RankData, g: Groups, row: int) -> np.ndarray:
     if got is None:
         ptr, tids, _ = data.fwd["answer"]
         got = np.unique(tids[ptr[row]: ptr[row + 1]])
-        if len(g.answer_sets) > 50_000:
-            g.answer_sets.clear()
-        g.answer_sets[row] = got
+        g.answer_sets.put(row, got)
     return got
 
 

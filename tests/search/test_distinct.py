@@ -105,6 +105,10 @@ def test_same_words_collapse_and_near_identical_answers_too(sample: IndexStore) 
         assert {ids[0][:-2], ids[1][:-2]} == {"copy", "near"}
         for h in res.hits:
             assert [e.id[:-2] for e in h.also_in] == [h.id[:-2]]
+        from indexer.search.distinct import ANSWER_SETS_BYTES, groups
+
+        sets = groups(s.data).answer_sets  # the word sets compared: bounded in bytes
+        assert len(sets) and sets.max_bytes == ANSWER_SETS_BYTES
         # rank_ids lists the same distinct records
         assert [rid for rid, _ in rank_ids(s, "descaler")] == ids
 

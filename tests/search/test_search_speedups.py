@@ -167,6 +167,10 @@ def test_record_cache_is_not_what_callers_get(s: Session) -> None:
     assert mine is not cached and mine == cached
     mine.answer = "changed by a caller"
     assert get_record(s, "plain").answer.startswith("Ear wax")
+    from indexer.search.hits import RECORD_CACHE_BYTES
+
+    kept = s.gen.cache["records"].cache  # bounded in bytes, not in records
+    assert kept.max_bytes == RECORD_CACHE_BYTES and 0 < kept.bytes <= RECORD_CACHE_BYTES
 
 
 WORDS = ["pain", "painful", "o'brien", "don't", "haemoglobin", "café", "naïve", "lying",
