@@ -15,11 +15,11 @@ has such records; no set lower on any fold).
 from __future__ import annotations
 
 import math
-import threading
 from dataclasses import dataclass
 
 import numpy as np
 
+from indexer.index.caches import ByteLRU
 from indexer.index.ranking import RankData
 from indexer.index.terms import FIELDS
 
@@ -80,7 +80,8 @@ class Clause:
 class Scorer:
     """BM25F over the arrays of a `RankData`, with a per-term cache (per generation)."""
 
-    CACHE_SIZE = 4096
+    CACHE_BYTES = 16 << 20  # term scores kept per generation (a common term's: ~140 kB on
+    # MedQuAD, ten times that on an index ten times larger), least recently used dropped
 
     def __init__(self, data: RankData, params: Params = DEFAULT_PARAMS) -> None:
         self.data = data
@@ -96,8 +97,7 @@ class Scorer:
             self.norm[f] = (w[f] / (1.0 - b[f] + b[f] * lens / avg)).astype(np.float32)
         self.nameless = data.live & (data.focus < 0)  # named by their title alone
         self.n_nameless = int(self.nameless.sum())
-        self._cache: dict[str, tuple[np.ndarray, np.ndarray, int]] = {}
-        self._lock = threading.Lock()
+        self._cache = ByteLRU(self.CACHE_BYTES)
 
     def term(self, term: str) -> tuple[np.ndarray, np.ndarray, int]:
         """(rows, BM25F scores, document frequency) of one term (cached)."""
@@ -127,10 +127,7 @@ class Scorer:
             scores = (data.idf(df) * pseudo * (k1 + 1.0) / (k1 + pseudo)).astype(np.float32)
             self._add_own_title(term, rows, scores)
             out = (rows.astype(np.int32), scores, df)
-        with self._lock:
-            if len(self._cache) >= self.CACHE_SIZE:
-                self._cache.clear()
-            self._cache[term] = out
+        self._cache.put(term, out)
         return out
 
     def _add_own_title(self, term: str, rows: np.ndarray, scores: np.ndarray) -> None:
