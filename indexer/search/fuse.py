@@ -205,6 +205,9 @@ def apply_hybrid(s: Any, text: str, out: Any, category: list[str] | None) -> Any
     hybrid search was asked for). A query whose words match nothing stays empty."""
     if out.plan is None or out.ranked is None or not out.ranked.total or not hybrid_enabled():
         return out
+    fusion = _fusion()
+    if not fusion.adds_rows and fusion.weight_for(out.plan.min_match == 0) == 0.0:
+        return out  # this kind of query is ranked by its words alone: nothing to embed
     from indexer.text.embed import EmbeddingUnavailable, query_embedder
 
     vectors = _generation_vectors(s)
@@ -216,7 +219,7 @@ def apply_hybrid(s: Any, text: str, out: Any, category: list[str] | None) -> Any
     except EmbeddingUnavailable as exc:
         out.plan.notices.append(f"{exc} (ranked by words alone).")
         return out
-    return rerank(s, out, vectors, qvec, category, _fusion())
+    return rerank(s, out, vectors, qvec, category, fusion)
 
 
 def rerank(s: Any, out: Any, vectors: Any, qvec: np.ndarray, category: list[str] | None,

@@ -182,6 +182,7 @@ def test_missing_extra_at_query_time_falls_back_with_the_install_command(
     def missing():
         raise EmbeddingUnavailable("embeddings need onnxruntime: pip install -e .")
     monkeypatch.setattr(embed, "query_embedder", missing)
+    monkeypatch.setattr("indexer.search.fuse._fusion", lambda: Fusion("score", 0.5, 0.5))
     monkeypatch.setenv("QASEARCH_HYBRID", "1")
     with store.searcher() as s:
         page = search(s, "pain in my back")
@@ -274,3 +275,21 @@ def test_lexical_candidates_are_the_same_whatever_the_page() -> None:
     assert list(first) == list(lexical_rows(two_pages, allowed, 30))
     assert list(first[:ORDERED]) == list(range(ORDERED))  # the search's own order first
     assert list(first[ORDERED:ORDERED + 3]) == [39, 38, 37]  # then by score
+
+
+def test_a_zero_weight_query_kind_is_not_embedded(built, monkeypatch) -> None:
+    from indexer.search import fuse as fuse_module
+
+    store = built(True)
+
+    def unused():
+        raise AssertionError("the query was embedded")
+    monkeypatch.setattr(embed, "query_embedder", unused)
+    monkeypatch.setattr(fuse_module, "_fusion", lambda: Fusion("score", 0.0, 0.5))
+    monkeypatch.setenv("QASEARCH_HYBRID", "0")
+    with store.searcher() as s:
+        lexical = search(s, "acupuncture pain")
+    monkeypatch.setenv("QASEARCH_HYBRID", "1")
+    with store.searcher() as s:
+        hybrid = search(s, "acupuncture pain")  # a keyword search: weight 0
+    assert [h.id for h in hybrid.hits] == [h.id for h in lexical.hits]
