@@ -7,7 +7,7 @@ import hashlib
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from indexer.records import Record, normalise_text
 from indexer.text import qtypes as qt
@@ -128,29 +128,73 @@ def written_words(text: str) -> dict[str, str]:
     return word_of
 
 
-def make_entry(rec: Record) -> Entry:
-    """The archived question of `rec` analysed."""
-    question = rec.question or rec.title
-    terms = frozenset(terms_of(question))
+class EntryTerms(NamedTuple):
+    """The analysed terms an archived question's sets are made of, as lists (what
+    `entry_sets` turns into the `Entry`'s frozensets; a packed question index keeps these)."""
+
+    question: list[str]
+    title: list[str] | None  # None: the headline does not join the question's terms
+    focus: list[str] | None  # None: no labelled focus (then no synonyms either)
+    synonyms: list[list[str]]
+    core: list[str]
+
+
+def entry_terms(rec: Record) -> EntryTerms:
+    """The terms of `rec`'s question, headline, focus, synonyms and asking sentences."""
+    title = None
     if rec.title and rec.question and rec.title != rec.question and not rec.focus:
-        terms |= frozenset(terms_of(rec.title))  # an archive item's headline summarises it
+        title = terms_of(rec.title)  # an archive item's headline summarises it
+    return EntryTerms(
+        question=terms_of(rec.question or rec.title),
+        title=title,
+        focus=terms_of(rec.focus) if rec.focus else None,
+        synonyms=[terms_of(syn) for syn in rec.synonyms] if rec.focus else [],
+        core=terms_of(core_text(rec.question, rec.title)),
+    )
+
+
+def entry_sets(
+    et: EntryTerms,
+) -> tuple[frozenset[str], list[tuple[frozenset[str], str]], frozenset[str]]:
+    """An archived question's terms, focus variants and core terms, made from its
+    `EntryTerms` always by the same steps (so a frozenset iterates its members in the same
+    order however often it is made again, and sums over it add up the same)."""
+    terms = frozenset(et.question)
+    if et.title is not None:
+        terms |= frozenset(et.title)
     focus: list[tuple[frozenset[str], str]] = []
-    if rec.focus:
-        f = frozenset(terms_of(rec.focus))
+    if et.focus is not None:
+        f = frozenset(et.focus)
         if f:
             focus.append((f, "focus"))
-        for syn in rec.synonyms:
-            s = frozenset(terms_of(syn))
+        for syn in et.synonyms:
+            s = frozenset(syn)
             if s and s != f:
                 focus.append((s, "synonym"))
-    core = frozenset(terms_of(core_text(rec.question, rec.title))) or terms
+    core = frozenset(et.core) or terms
     if not focus:
         # without a labelled focus, the condition is what the question asks about: the words
         # of its headline and asking sentences (not its story) that do not name a type
         rest = frozenset(t for t in core if t not in _TYPE_STEMS and t[0] != "~") or core
         if rest:
             focus.append((rest, "question"))
-    types = qt.from_label(rec.qtype) or qt.detect(question)
+    return terms, focus, core
+
+
+def entry_types(rec: Record) -> dict[str, float]:
+    """The question types of `rec` (its labelled type, else detected in its question)."""
+    return qt.from_label(rec.qtype) or qt.detect(rec.question or rec.title)
+
+
+def make_entry(rec: Record) -> Entry:
+    """The archived question of `rec` analysed."""
+    return entry_of(rec, entry_terms(rec))
+
+
+def entry_of(rec: Record, et: EntryTerms) -> Entry:
+    """The archived question of `rec`, from its terms `et` (`entry_terms(rec)`)."""
+    terms, focus, core = entry_sets(et)
+    types = entry_types(rec)
     return Entry(
         id=rec.id,
         question=rec.display_question,

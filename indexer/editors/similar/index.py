@@ -6,21 +6,26 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 from indexer.editors.similar import model
 from indexer.editors.similar.features import (
     GENERIC,
     Draft,
     Entry,
+    EntryTerms,
+    entry_of,
+    entry_terms,
     family_of,
     fold7,
     make_draft,
-    make_entry,
     type_similarity,
 )
+from indexer.editors.similar.packed import EntryList, PackedEntries, TermIdf, TermRows, pack
 from indexer.records import Record
 from indexer.results import Match, SimilarHit
 from indexer.text import qtypes as qt
@@ -44,23 +49,29 @@ K1 = 1.2  # BM25's saturation of a draft word's repetitions
 
 
 class QuestionIndex:
-    """An in-memory inverted index over archived questions, with the scoring model."""
+    """An in-memory inverted index over archived questions, with the scoring model. The
+    questions are kept packed (`packed`): `entries[i]` makes entry `i` again on demand."""
 
-    def __init__(self, entries: Sequence[Entry]) -> None:
-        self.entries = list(entries)
-        self.by_id = {e.id: i for i, e in enumerate(self.entries)}
-        postings: dict[str, list[int]] = defaultdict(list)
-        for i, e in enumerate(self.entries):
-            for t in e.keys:
-                postings[t].append(i)
-        self.postings = dict(postings)
-        n = max(1, len(self.entries))
-        self.idf = {t: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) for t, p in
-                    self.postings.items()}
+    def __init__(self, packed: PackedEntries) -> None:
+        self.packed = packed
+        self.ids = self.packed.ids
+        self.entries = EntryList(self.packed)  # a read-only sequence of `Entry`
+        self.postings = TermRows(self.packed)  # term -> entry indexes (a read-only mapping)
+        self.idf = TermIdf(self.packed)  # term -> IDF (a read-only mapping)
+        self._by_id: dict[str, int] | None = None
+        n = max(1, len(self.packed))
         self.default_idf = math.log(1 + (n + 0.5) / 0.5)
         self.semantic: Any = None  # an embedder and the entries' vectors, when enabled
         self._spell: Any = None
         self.vectors: Any = None
+
+    @property
+    def by_id(self) -> dict[str, int]:
+        """Record id -> entry index (made on first use)."""
+        m = self._by_id
+        if m is None:
+            m = self._by_id = {x: i for i, x in enumerate(self.ids)}
+        return m
 
     def spell(self) -> Any:
         """A spelling index over the archived questions' words (built on first use)."""
@@ -69,8 +80,9 @@ class QuestionIndex:
             from indexer.text.spelling import SpellIndex
 
             counts: dict[str, int] = defaultdict(int)
-            for e in self.entries:
-                for w in words(e.question):
+            p = self.packed
+            for i in range(len(p)):
+                for w in words(p.question(i)):
                     if w not in STOP_WORDS and w.isalpha():
                         counts[w] += 1
             sp = self._spell = SpellIndex(dict(counts))
@@ -82,7 +94,7 @@ class QuestionIndex:
         d = make_draft(text)
         fixes: dict[str, str] = {}
         for t, typed in d.words.items():
-            if t in self.postings or t[0] == "~":
+            if t in self.packed.term_id or t[0] == "~":
                 continue
             w = fold(typed)
             if len(w) < MIN_CORRECTED or not w.isalpha():
@@ -103,16 +115,23 @@ class QuestionIndex:
 
     @classmethod
     def from_records(cls, records: Iterable[Record]) -> QuestionIndex:
-        return cls([make_entry(r) for r in records if (r.question or r.title)])
+        def analysed() -> Iterator[tuple[Entry, EntryTerms]]:
+            for r in records:
+                if r.question or r.title:
+                    et = entry_terms(r)
+                    yield entry_of(r, et), et
+
+        return cls(pack(analysed()))
 
     def __len__(self) -> int:
-        return len(self.entries)
+        return len(self.packed)
 
     # -- scoring -------------------------------------------------------------------------
 
     def weight(self, t: str) -> float:
         """The rarity (IDF) of term `t` among the archived questions."""
-        return self.idf.get(t, self.default_idf)
+        tid = self.packed.term_id.get(t)
+        return self.default_idf if tid is None else float(self.packed.idf[tid])
 
     def _cover(self, part: Iterable[str], whole: frozenset[str]) -> float:
         tot = hit = 0.0
@@ -179,17 +198,25 @@ class QuestionIndex:
 
     def candidates(self, d: Draft, limit: int = MAX_CANDIDATES) -> list[int]:
         """Entries sharing at least one term with the draft, best first by shared IDF mass."""
-        acc: dict[int, float] = defaultdict(float)
-        for t in d.tset:
-            p = self.postings.get(t)
-            if not p:
+        p = self.packed
+        acc = np.zeros(len(p), dtype=np.float64)
+        parts = []
+        for t in d.tset:  # the draft's terms in the same order as the sums always took
+            tid = p.term_id.get(t)
+            if tid is None:
                 continue
-            w = self.idf[t] * (2.0 if t in d.subject else 1.0)
-            for i in p:
-                acc[i] += w
-        if len(acc) <= limit:
-            return list(acc)
-        return sorted(acc, key=acc.__getitem__, reverse=True)[:limit]
+            rows = p.post_rows[p.post_ptr[tid]:p.post_ptr[tid + 1]]
+            acc[rows] += float(p.idf[tid]) * (2.0 if t in d.subject else 1.0)
+            parts.append(rows)
+        if not parts:
+            return []
+        # the entries in the order they were first met (ties keep it)
+        uniq, first = np.unique(np.concatenate(parts), return_index=True)
+        met = uniq[np.argsort(first, kind="stable")]
+        if len(met) <= limit:
+            return met.tolist()
+        best = np.lexsort((np.arange(len(met)), -acc[met]))[:limit]
+        return met[best].tolist()
 
     def score_entries(
         self, d: Draft, idxs: Iterable[int], *, semantic: bool = False
@@ -207,7 +234,8 @@ class QuestionIndex:
                 feats["semantic"] = float(sims[j])
             s = sc.raw(feats)
             out.append((s, i, feats, fi))
-        out.sort(key=lambda x: (-x[0], self.entries[x[1]].id))
+        ids = self.ids
+        out.sort(key=lambda x: (-x[0], ids[x[1]]))
         return out
 
     def search(

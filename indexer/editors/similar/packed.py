@@ -1,0 +1,259 @@
+"""The archived questions of a question index, packed: a table of terms, numpy arrays for the
+entries' term sets and the postings, one UTF-8 blob for the rest, and `Entry` objects made
+again on demand (only a draft's candidates are looked at), kept in a small cache bounded in
+bytes.
+
+On MedQuAD (17,912 questions) an `Entry` per question as Python objects (frozensets of terms,
+focus lists, type dicts, strings) held ~74 MB. An entry made again is exactly what
+`make_entry` gave: its frozensets are made from the same term lists by the same steps
+(`features.entry_sets`), so they iterate in the same order and sums over them add up the same.
+
+Layout, for entry `i`:
+- ``ids[i]``: its record id (a list of str: every ranking sorts on it);
+- term lists (`features.EntryTerms`, duplicates kept): `set_start[i] .. set_start[i+1]` index
+  the entry's lists in the CSR pair (`set_ptr`, `set_terms`, term ids: `terms[tid]`): its
+  question, headline, focus and core terms, then one list per synonym;
+- postings (`post_ptr`, `post_rows`): the entries whose question or focus (`Entry.keys`) has
+  term `tid`, in entry order; ``idf[tid]`` its rarity;
+- everything else (display question, categories, url, types, answer key, item id, source,
+  CUIs, label, answer start, whether the headline and the focus count) as one JSON array per
+  entry in `blob`, at `blob_at[i] .. blob_at[i+1]`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import numpy as np
+
+from indexer.editors.similar.features import Entry, EntryTerms, entry_sets
+from indexer.index.caches import ByteLRU
+
+ENTRY_CACHE_BYTES = 6 << 20  # entries made again and kept (a draft scores up to 400)
+
+
+def _entry_bytes(e: Entry) -> int:
+    """A rough size of a made entry (a frozenset member ~60 bytes, a string its length)."""
+    n = len(e.terms) + len(e.core) + len(e.keys) + len(e.cond_terms)
+    n += sum(len(f) for f, _k in e.focus)
+    text = len(e.question) + len(e.url) + len(e.answer_start) + 60 * len(e.categories)
+    return 1200 + 70 * n + text
+
+
+class PackedEntries:
+    """The archived questions, packed (see the module's docstring). Built by `pack`."""
+
+    def __init__(self) -> None:
+        self.ids: list[str] = []
+        self.terms: list[str] = []  # term id -> term
+        self.term_id: dict[str, int] = {}
+        self.set_start = np.zeros(1, dtype=np.int64)
+        self.set_ptr = np.zeros(1, dtype=np.int64)
+        self.set_terms = np.zeros(0, dtype=np.int32)
+        self.post_ptr = np.zeros(1, dtype=np.int64)
+        self.post_rows = np.zeros(0, dtype=np.int32)
+        self.idf = np.zeros(0, dtype=np.float64)
+        self.blob = b""
+        self.blob_at = np.zeros(1, dtype=np.int64)
+        self._cache = ByteLRU(ENTRY_CACHE_BYTES, size=_entry_bytes)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def _list(self, k: int) -> list[str]:
+        terms = self.terms
+        return [terms[t] for t in self.set_terms[self.set_ptr[k]:self.set_ptr[k + 1]].tolist()]
+
+    def _payload(self, i: int) -> list[Any]:
+        return json.loads(self.blob[self.blob_at[i]:self.blob_at[i + 1]].decode("utf-8"))
+
+    def question(self, i: int) -> str:
+        """Entry `i`'s display question (without making the entry)."""
+        return self._payload(i)[0]
+
+    def make(self, i: int) -> Entry:
+        """Entry `i` made again (not cached)."""
+        (question, categories, url, types, has_title, has_focus, answer_key, item_id, source,
+         cuis, qtype, answer_start) = self._payload(i)
+        s0, s1 = int(self.set_start[i]), int(self.set_start[i + 1])
+        terms, focus, core = entry_sets(EntryTerms(
+            question=self._list(s0),
+            title=self._list(s0 + 1) if has_title else None,
+            focus=self._list(s0 + 2) if has_focus else None,
+            synonyms=[self._list(k) for k in range(s0 + 4, s1)],
+            core=self._list(s0 + 3),
+        ))
+        return Entry(
+            id=self.ids[i], question=question, categories=categories, url=url, terms=terms,
+            focus=focus, types=dict(types), answer_key=answer_key, item_id=item_id,
+            source=source, cuis=cuis, qtype=qtype, core=core, answer_start=answer_start,
+        )
+
+    def entry(self, i: int) -> Entry:
+        """Entry `i`, from the cache or made again."""
+        e = self._cache.get(i)
+        if e is None:
+            e = self.make(i)
+            self._cache.put(i, e)
+        return e
+
+    def rows(self, term: str) -> np.ndarray | None:
+        """The entries whose question or focus has `term`, in entry order (None: no entry)."""
+        tid = self.term_id.get(term)
+        if tid is None:
+            return None
+        return self.post_rows[self.post_ptr[tid]:self.post_ptr[tid + 1]]
+
+
+def _payload(e: Entry, et: EntryTerms) -> bytes:
+    return json.dumps(
+        [e.question, e.categories, e.url, list(e.types.items()), et.title is not None,
+         et.focus is not None, e.answer_key, e.item_id, e.source, e.cuis, e.qtype,
+         e.answer_start],
+        ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def pack(entries: Iterable[tuple[Entry, EntryTerms]]) -> PackedEntries:
+    """The entries packed, each with the terms it was made of (`features.entry_terms`; each
+    is read once and can be dropped after)."""
+    p = PackedEntries()
+    term_id = p.term_id
+    terms = p.terms
+
+    def tids(s: Iterable[str]) -> list[int]:
+        out = []
+        for t in s:
+            k = term_id.get(t)
+            if k is None:
+                k = term_id[t] = len(terms)
+                terms.append(t)
+            out.append(k)
+        return out
+
+    set_terms: list[int] = []
+    set_lens: list[int] = []
+    sets_per: list[int] = []
+    key_terms: list[int] = []
+    key_lens: list[int] = []
+    blobs: list[bytes] = []
+    for e, et in entries:
+        p.ids.append(e.id)
+        sets = [et.question, et.title or (), et.focus or (), et.core, *et.synonyms]
+        for s in sets:
+            set_terms.extend(tids(s))
+            set_lens.append(len(s))
+        sets_per.append(len(sets))
+        k = tids(e.keys)
+        key_terms.extend(k)
+        key_lens.append(len(k))
+        blobs.append(_payload(e, et))
+    p.set_start = _offsets(sets_per)
+    p.set_ptr = _offsets(set_lens)
+    p.set_terms = np.asarray(set_terms, dtype=np.int32)
+    p.blob = b"".join(blobs)
+    p.blob_at = _offsets([len(b) for b in blobs])
+    _postings(p, np.asarray(key_terms, dtype=np.int32), np.asarray(key_lens, dtype=np.int64))
+    return p
+
+
+def _offsets(lengths: list[int]) -> np.ndarray:
+    out = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(np.asarray(lengths, dtype=np.int64), out=out[1:])
+    return out
+
+
+def _postings(p: PackedEntries, key_terms: np.ndarray, key_lens: np.ndarray) -> None:
+    """Postings (entry order within a term, as a stable sort keeps it) and IDFs."""
+    n_terms = len(p.terms)
+    rows = np.repeat(np.arange(len(p.ids), dtype=np.int32), key_lens)
+    order = np.argsort(key_terms, kind="stable")
+    p.post_rows = rows[order]
+    df = np.bincount(key_terms, minlength=n_terms)
+    p.post_ptr = np.zeros(n_terms + 1, dtype=np.int64)
+    np.cumsum(df, out=p.post_ptr[1:])
+    n = max(1, len(p.ids))
+    # math.log per term, as before (numpy's log may differ in the last bit)
+    p.idf = np.array([math.log(1 + (n - c + 0.5) / (c + 0.5)) for c in df.tolist()],
+                     dtype=np.float64)
+
+
+class EntryList:
+    """`QuestionIndex.entries`: a read-only sequence of `Entry`, made on demand (indexing goes
+    through the cache; iterating over all of them does not fill it)."""
+
+    def __init__(self, packed: PackedEntries) -> None:
+        self._p = packed
+
+    def __len__(self) -> int:
+        return len(self._p)
+
+    def __getitem__(self, i: int) -> Entry:
+        n = len(self._p)
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError(i)
+        return self._p.entry(i)
+
+    def __iter__(self) -> Iterator[Entry]:
+        return (self._p.make(i) for i in range(len(self._p)))
+
+
+class TermRows:
+    """`QuestionIndex.postings`, read-only: term -> list of entry indexes (for callers that
+    want a mapping; the index itself reads the arrays)."""
+
+    def __init__(self, packed: PackedEntries) -> None:
+        self._p = packed
+
+    def get(self, term: str, default: Any = None) -> list[int] | Any:
+        r = self._p.rows(term)
+        return default if r is None else r.tolist()
+
+    def __getitem__(self, term: str) -> list[int]:
+        r = self._p.rows(term)
+        if r is None:
+            raise KeyError(term)
+        return r.tolist()
+
+    def __contains__(self, term: object) -> bool:
+        return term in self._p.term_id
+
+    def __len__(self) -> int:
+        return len(self._p.terms)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._p.terms)
+
+    def items(self) -> Iterator[tuple[str, list[int]]]:
+        p = self._p
+        for tid, t in enumerate(p.terms):
+            yield t, p.post_rows[p.post_ptr[tid]:p.post_ptr[tid + 1]].tolist()
+
+
+class TermIdf:
+    """`QuestionIndex.idf`, read-only: term -> IDF."""
+
+    def __init__(self, packed: PackedEntries) -> None:
+        self._p = packed
+
+    def get(self, term: str, default: Any = None) -> float | Any:
+        tid = self._p.term_id.get(term)
+        return default if tid is None else float(self._p.idf[tid])
+
+    def __getitem__(self, term: str) -> float:
+        return float(self._p.idf[self._p.term_id[term]])
+
+    def __contains__(self, term: object) -> bool:
+        return term in self._p.term_id
+
+    def __len__(self) -> int:
+        return len(self._p.terms)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._p.terms)
