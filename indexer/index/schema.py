@@ -23,7 +23,7 @@ from typing import Any
 
 from whoosh import fields, formats
 
-from indexer.index import stored
+from indexer.index.stored import deflate, register
 from indexer.index.terms import FIELDS, RecordTerms
 from indexer.records import Record
 from indexer.text.analysis import analyzer
@@ -104,11 +104,11 @@ class RecordField(fields.STORED):
     def __init__(self, zdict: bytes = b"") -> None:
         super().__init__()
         self.zdict = zdict
-        self.key = stored.register(zdict)
+        self.key = register(zdict)
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
-        self.key = stored.register(self.zdict)
+        self.key = register(self.zdict)
 
 
 def build_schema(zdict: bytes = b"") -> fields.Schema:
@@ -135,7 +135,7 @@ def record_value(schema: fields.Schema, rec: Record) -> Any:
     """What `schema` stores for `rec`: `stored_json`, deflated when the schema can."""
     field = schema["record"]
     text = stored_json(rec)
-    return stored.deflate(text, field.key) if isinstance(field, RecordField) else text
+    return deflate(text, field.key) if isinstance(field, RecordField) else text
 
 
 def to_document(rec: Record, terms: RecordTerms, schema: fields.Schema) -> dict[str, Any]:
