@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from indexer.eval.liveqa import LiveQAPaths, eval_corpus  # noqa: E402
 from indexer.index.build import build_index, current_generation  # noqa: E402
+from indexer.index.schema import segment_parts  # noqa: E402
 
 
 def _cpu() -> float:
@@ -39,15 +40,20 @@ def timed(fn, *args):
 
 
 def sizes(index_dir: Path) -> str:
+    """Size of the live generation: each file of 100 kB or more, then Whoosh's segments by
+    part (stored records, postings, term table...)."""
     gen = index_dir / current_generation(index_dir)
     parts: dict[str, int] = {}
     for f in gen.iterdir():
         kind = "whoosh" if f.suffix in (".seg", ".toc") else f.name
         parts[kind] = parts.get(kind, 0) + f.stat().st_size
     total = sum(parts.values())
-    big = ", ".join(f"{k} {v / 1e6:.1f}" for k, v in sorted(parts.items(), key=lambda x: -x[1])
-                    if v > 100_000)
-    return f"{total / 1e6:.1f} MB ({big})"
+
+    def listed(sizes: dict[str, int]) -> str:
+        return ", ".join(f"{k} {v / 1e6:.1f}" for k, v in sorted(sizes.items(), key=lambda x: -x[1])
+                         if v > 100_000)
+
+    return f"{total / 1e6:.1f} MB ({listed(parts)}; whoosh: {listed(segment_parts(gen))})"
 
 
 def main() -> None:

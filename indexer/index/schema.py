@@ -19,9 +19,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import accumulate, pairwise
+from pathlib import Path
 from typing import Any
 
 from whoosh import fields, formats
+from whoosh import index as windex
 
 from indexer.index.stored import deflate, register
 from indexer.index.terms import FIELDS, RecordTerms
@@ -146,3 +148,27 @@ def to_document(rec: Record, terms: RecordTerms, schema: fields.Schema) -> dict[
         if ft.terms:  # an empty field is left out (Whoosh would post an empty term)
             doc[name] = ft.grouped()
     return doc
+
+
+_PART_KINDS = {"_stored.col": "stored records", ".pst": "postings", ".trm": "term table"}
+
+
+def segment_parts(gen_dir: Path) -> dict[str, int]:
+    """Bytes of a generation's Whoosh segments by kind of part, summed over its segments:
+    stored records, postings (with positions), term table, columns (ids, field lengths) and
+    the table of contents (the schema, with the records' preset dictionary)."""
+    ix = windex.open_dir(str(gen_dir))
+    out: dict[str, int] = {}
+    try:
+        for seg in ix._segments():
+            storage = seg.open_compound_file(ix.storage) if seg.is_compound() else ix.storage
+            for name in storage.list():
+                if not name.startswith(seg.make_filename("")):
+                    continue
+                kind = next((k for suffix, k in _PART_KINDS.items() if name.endswith(suffix)),
+                            "columns" if name.endswith(".col") else "other")
+                out[kind] = out.get(kind, 0) + storage.file_length(name)
+    finally:
+        ix.close()
+    out["table of contents"] = sum(p.stat().st_size for p in Path(gen_dir).glob("*.toc"))
+    return out

@@ -148,3 +148,17 @@ def test_a_stored_record_reads_back_as_its_json(tmp_path: Path) -> None:
         pickle.loads(pickle.dumps(value, 2))
     pickle.loads(blob)
     assert json.loads(pickle.loads(pickle.dumps(value, 2))) == json.loads(text)
+
+
+def test_segment_parts_add_up_to_the_segment_files(tmp_path: Path) -> None:
+    from indexer.index.build import build_index, current_generation
+    from indexer.index.schema import segment_parts
+
+    recs = [Record(id=f"r{i}", question=f"What is gout {i}?",
+                   answer="Gout is a kind of arthritis. " * (i % 7 + 1)) for i in range(40)]
+    build_index(recs, tmp_path / "idx")
+    gen = tmp_path / "idx" / current_generation(tmp_path / "idx")
+    parts = segment_parts(gen)
+    assert {"stored records", "postings", "term table", "columns"} <= set(parts)
+    on_disk = sum(p.stat().st_size for p in gen.iterdir() if p.suffix in (".seg", ".toc"))
+    assert 0.9 * on_disk <= sum(parts.values()) <= on_disk  # compound files add a directory
