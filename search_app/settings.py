@@ -44,8 +44,9 @@ class Settings(LibrarySettings):
     cors_origins: tuple[str, ...] = setting(
         "Origins allowed to call the public API from a browser ('*' for any).", factory=tuple
     )
-    rate_limit: str = setting("Per-client limit on the public API (Flask-Limiter syntax).",
-                            "120/minute")
+    rate_limit: str = setting(
+        "Per-client limit on the public API ('N/second', 'N/minute', 'N/hour' or 'N/day').",
+        "120/minute")
     suggest_rate_limit: str = setting(
         "Per-client limit on as-you-type calls (/api/suggest and the widget's typed-ahead "
         "searches), counted apart from rate_limit.", "600/minute"
