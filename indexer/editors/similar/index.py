@@ -130,8 +130,7 @@ class QuestionIndex:
 
     def weight(self, t: str) -> float:
         """The rarity (IDF) of term `t` among the archived questions."""
-        tid = self.packed.term_id.get(t)
-        return self.default_idf if tid is None else float(self.packed.idf[tid])
+        return self.packed.weight.get(t, self.default_idf)
 
     def _cover(self, part: Iterable[str], whole: frozenset[str]) -> float:
         tot = hit = 0.0

@@ -10,14 +10,12 @@ focus lists, type dicts, strings) held ~74 MB. An entry made again is exactly wh
 
 Layout, for entry `i`:
 - ``ids[i]``: its record id (a list of str: every ranking sorts on it);
-- term lists (`features.EntryTerms`, duplicates kept): `set_start[i] .. set_start[i+1]` index
-  the entry's lists in the CSR pair (`set_ptr`, `set_terms`, term ids: `terms[tid]`): its
-  question, headline, focus and core terms, then one list per synonym;
-- postings (`post_ptr`, `post_rows`): the entries whose question or focus (`Entry.keys`) has
-  term `tid`, in entry order; ``idf[tid]`` its rarity;
-- everything else (display question, categories, url, types, answer key, item id, source,
-  CUIs, label, answer start, whether the headline and the focus count) as one JSON array per
-  entry in `blob`, at `blob_at[i] .. blob_at[i+1]`.
+- one JSON array in `blob`, at `blob_at[i] .. blob_at[i+1]`: its display question,
+  categories, url, types, answer key, item id, source, CUIs, label, answer start and its
+  term lists (`features.EntryTerms`: question, headline, focus, synonyms, core terms);
+- postings over a table of terms (`terms`, `term_id`): `post_ptr`, `post_rows` give the
+  entries whose question or focus (`Entry.keys`) has term `tid`, in entry order; ``idf[tid]``
+  its rarity (and `weight`, term -> IDF, what scoring reads).
 """
 
 from __future__ import annotations
@@ -50,12 +48,10 @@ class PackedEntries:
         self.ids: list[str] = []
         self.terms: list[str] = []  # term id -> term
         self.term_id: dict[str, int] = {}
-        self.set_start = np.zeros(1, dtype=np.int64)
-        self.set_ptr = np.zeros(1, dtype=np.int64)
-        self.set_terms = np.zeros(0, dtype=np.int32)
         self.post_ptr = np.zeros(1, dtype=np.int64)
         self.post_rows = np.zeros(0, dtype=np.int32)
         self.idf = np.zeros(0, dtype=np.float64)
+        self.weight: dict[str, float] = {}  # term -> IDF as a float (scoring reads it often)
         self.blob = b""
         self.blob_at = np.zeros(1, dtype=np.int64)
         self._cache = ByteLRU(ENTRY_CACHE_BYTES, size=_entry_bytes)
@@ -64,10 +60,6 @@ class PackedEntries:
         return len(self.ids)
 
     # -- reading ---------------------------------------------------------------------------
-
-    def _list(self, k: int) -> list[str]:
-        terms = self.terms
-        return [terms[t] for t in self.set_terms[self.set_ptr[k]:self.set_ptr[k + 1]].tolist()]
 
     def _payload(self, i: int) -> list[Any]:
         return json.loads(self.blob[self.blob_at[i]:self.blob_at[i + 1]].decode("utf-8"))
@@ -78,16 +70,9 @@ class PackedEntries:
 
     def make(self, i: int) -> Entry:
         """Entry `i` made again (not cached)."""
-        (question, categories, url, types, has_title, has_focus, answer_key, item_id, source,
-         cuis, qtype, answer_start) = self._payload(i)
-        s0, s1 = int(self.set_start[i]), int(self.set_start[i + 1])
-        terms, focus, core = entry_sets(EntryTerms(
-            question=self._list(s0),
-            title=self._list(s0 + 1) if has_title else None,
-            focus=self._list(s0 + 2) if has_focus else None,
-            synonyms=[self._list(k) for k in range(s0 + 4, s1)],
-            core=self._list(s0 + 3),
-        ))
+        (question, categories, url, types, answer_key, item_id, source, cuis, qtype,
+         answer_start, *lists) = self._payload(i)
+        terms, focus, core = entry_sets(EntryTerms(*lists))
         return Entry(
             id=self.ids[i], question=question, categories=categories, url=url, terms=terms,
             focus=focus, types=dict(types), answer_key=answer_key, item_id=item_id,
@@ -112,9 +97,8 @@ class PackedEntries:
 
 def _payload(e: Entry, et: EntryTerms) -> bytes:
     return json.dumps(
-        [e.question, e.categories, e.url, list(e.types.items()), et.title is not None,
-         et.focus is not None, e.answer_key, e.item_id, e.source, e.cuis, e.qtype,
-         e.answer_start],
+        [e.question, e.categories, e.url, list(e.types.items()), e.answer_key, e.item_id,
+         e.source, e.cuis, e.qtype, e.answer_start, *et],
         ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
@@ -135,26 +119,15 @@ def pack(entries: Iterable[tuple[Entry, EntryTerms]]) -> PackedEntries:
             out.append(k)
         return out
 
-    set_terms: list[int] = []
-    set_lens: list[int] = []
-    sets_per: list[int] = []
     key_terms: list[int] = []
     key_lens: list[int] = []
     blobs: list[bytes] = []
     for e, et in entries:
         p.ids.append(e.id)
-        sets = [et.question, et.title or (), et.focus or (), et.core, *et.synonyms]
-        for s in sets:
-            set_terms.extend(tids(s))
-            set_lens.append(len(s))
-        sets_per.append(len(sets))
         k = tids(e.keys)
         key_terms.extend(k)
         key_lens.append(len(k))
         blobs.append(_payload(e, et))
-    p.set_start = _offsets(sets_per)
-    p.set_ptr = _offsets(set_lens)
-    p.set_terms = np.asarray(set_terms, dtype=np.int32)
     p.blob = b"".join(blobs)
     p.blob_at = _offsets([len(b) for b in blobs])
     _postings(p, np.asarray(key_terms, dtype=np.int32), np.asarray(key_lens, dtype=np.int64))
@@ -180,6 +153,7 @@ def _postings(p: PackedEntries, key_terms: np.ndarray, key_lens: np.ndarray) -> 
     # math.log per term, as before (numpy's log may differ in the last bit)
     p.idf = np.array([math.log(1 + (n - c + 0.5) / (c + 0.5)) for c in df.tolist()],
                      dtype=np.float64)
+    p.weight = dict(zip(p.terms, p.idf.tolist(), strict=True))
 
 
 class EntryList:
