@@ -22,13 +22,15 @@ from __future__ import annotations
 
 import json
 import math
+import threading
+from array import array
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 import numpy as np
 
 from indexer.editors.similar.features import Entry, EntryTerms, entry_sets
-from indexer.index.caches import ByteLRU
 
 ENTRY_CACHE_BYTES = 6 << 20  # entries made again and kept (a draft scores up to 400)
 
@@ -39,6 +41,40 @@ def _entry_bytes(e: Entry) -> int:
     n += sum(len(f) for f, _k in e.focus)
     text = len(e.question) + len(e.url) + len(e.answer_start) + 60 * len(e.categories)
     return 1200 + 70 * n + text
+
+
+class EntryCache:
+    """Entries made again, least recently used dropped past `max_bytes` (estimated by
+    `_entry_bytes`). A plain ordered dict: `indexer.index.caches.ByteLRU`'s bookkeeping cost
+    ~12 us per entry kept, more than making half an entry, and a draft keeps up to 400."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.bytes = 0
+        self._d: OrderedDict[int, tuple[Entry, int]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, i: int) -> Entry | None:
+        with self._lock:
+            item = self._d.get(i)
+            if item is None:
+                return None
+            self._d.move_to_end(i)
+            return item[0]
+
+    def put(self, i: int, e: Entry) -> None:
+        n = _entry_bytes(e)
+        with self._lock:
+            old = self._d.pop(i, None)
+            if old is not None:
+                self.bytes -= old[1]
+            self._d[i] = (e, n)
+            self.bytes += n
+            while self.bytes > self.max_bytes and self._d:
+                self.bytes -= self._d.popitem(last=False)[1][1]
+
+    def __len__(self) -> int:
+        return len(self._d)
 
 
 class PackedEntries:
@@ -52,9 +88,9 @@ class PackedEntries:
         self.post_rows = np.zeros(0, dtype=np.int32)
         self.idf = np.zeros(0, dtype=np.float64)
         self.weight: dict[str, float] = {}  # term -> IDF as a float (scoring reads it often)
-        self.blob = b""
+        self.blob = bytearray()
         self.blob_at = np.zeros(1, dtype=np.int64)
-        self._cache = ByteLRU(ENTRY_CACHE_BYTES, size=_entry_bytes)
+        self._cache = EntryCache(ENTRY_CACHE_BYTES)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -109,35 +145,27 @@ def pack(entries: Iterable[tuple[Entry, EntryTerms]]) -> PackedEntries:
     term_id = p.term_id
     terms = p.terms
 
-    def tids(s: Iterable[str]) -> list[int]:
-        out = []
-        for t in s:
+    # flat buffers, not a Python object per term or per entry (what a build leaves behind
+    # in the process's heap stays there as fragmentation)
+    key_terms = array("i")
+    key_lens = array("q")
+    blob_at = array("q", [0])
+    blob = p.blob
+    for e, et in entries:
+        p.ids.append(e.id)
+        for t in e.keys:
             k = term_id.get(t)
             if k is None:
                 k = term_id[t] = len(terms)
                 terms.append(t)
-            out.append(k)
-        return out
-
-    key_terms: list[int] = []
-    key_lens: list[int] = []
-    blobs: list[bytes] = []
-    for e, et in entries:
-        p.ids.append(e.id)
-        k = tids(e.keys)
-        key_terms.extend(k)
-        key_lens.append(len(k))
-        blobs.append(_payload(e, et))
-    p.blob = b"".join(blobs)
-    p.blob_at = _offsets([len(b) for b in blobs])
-    _postings(p, np.asarray(key_terms, dtype=np.int32), np.asarray(key_lens, dtype=np.int64))
+            key_terms.append(k)
+        key_lens.append(len(e.keys))
+        blob += _payload(e, et)
+        blob_at.append(len(blob))
+    p.blob_at = np.frombuffer(blob_at, dtype=np.int64).copy()
+    _postings(p, np.frombuffer(key_terms, dtype=np.int32),
+              np.frombuffer(key_lens, dtype=np.int64))
     return p
-
-
-def _offsets(lengths: list[int]) -> np.ndarray:
-    out = np.zeros(len(lengths) + 1, dtype=np.int64)
-    np.cumsum(np.asarray(lengths, dtype=np.int64), out=out[1:])
-    return out
 
 
 def _postings(p: PackedEntries, key_terms: np.ndarray, key_lens: np.ndarray) -> None:
