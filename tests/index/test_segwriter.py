@@ -133,6 +133,10 @@ def test_positions_are_kept_as_their_gaps() -> None:
     assert isinstance(encode_gaps([7]), int)
 
 
+def _unpickle(blob: bytes):
+    return pickle.loads(blob)  # noqa: S301 (bytes this test just pickled, as Whoosh does)
+
+
 def test_a_stored_record_reads_back_as_its_json(tmp_path: Path) -> None:
     rec = Record(id="r1", question="What is gout?", answer="Gout is a kind of arthritis. " * 20,
                  focus="Gout", synonyms=["podagra"], categories=[["joints"]])
@@ -140,14 +144,14 @@ def test_a_stored_record_reads_back_as_its_json(tmp_path: Path) -> None:
     field = RecordField(stored.sample_dictionary([text, text]))
     value = stored.deflate(text, field.key)
     assert len(value.data) < len(text) / 3
-    assert pickle.loads(pickle.dumps({"record": value}, 2))["record"] == text
+    assert _unpickle(pickle.dumps({"record": value}, 2))["record"] == text
     # a schema unpickled in a fresh process registers its dictionary: simulate by forgetting it
     blob = pickle.dumps(field, 2)
     stored._ZDICTS.pop(field.key)
     with pytest.raises(stored.UnknownDictionary):
-        pickle.loads(pickle.dumps(value, 2))
-    pickle.loads(blob)
-    assert json.loads(pickle.loads(pickle.dumps(value, 2))) == json.loads(text)
+        _unpickle(pickle.dumps(value, 2))
+    _unpickle(blob)
+    assert json.loads(_unpickle(pickle.dumps(value, 2))) == json.loads(text)
 
 
 def test_segment_parts_add_up_to_the_segment_files(tmp_path: Path) -> None:
