@@ -112,6 +112,8 @@ def main() -> None:
     ap.add_argument("--factors", type=int, nargs="+", default=[1, 3, 10])
     ap.add_argument("--keep", help="build the indexes under this folder and keep them")
     args = ap.parse_args()
+    if args.keep:
+        Path(args.keep).mkdir(parents=True, exist_ok=True)
     base = list(eval_corpus(LiveQAPaths.defaults(ROOT.parent / "shared")))
     rows: list[dict] = []
     print("factor " + " ".join(f"{c:>12}" for c in COLUMNS), flush=True)
