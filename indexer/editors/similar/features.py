@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -139,16 +140,18 @@ class EntryTerms(NamedTuple):
     core: list[str]
 
 
-def entry_terms(rec: Record) -> EntryTerms:
-    """The terms of `rec`'s question, headline, focus, synonyms and asking sentences."""
+def entry_terms(rec: Record, name_terms: Callable[[str], list[str]] = terms_of) -> EntryTerms:
+    """The terms of `rec`'s question, headline, focus, synonyms and asking sentences
+    (`name_terms`: `terms_of` for the focus and synonyms, which a build may memoise: a
+    MedQuAD document's questions share them)."""
     title = None
     if rec.title and rec.question and rec.title != rec.question and not rec.focus:
         title = terms_of(rec.title)  # an archive item's headline summarises it
     return EntryTerms(
         question=terms_of(rec.question or rec.title),
         title=title,
-        focus=terms_of(rec.focus) if rec.focus else None,
-        synonyms=[terms_of(syn) for syn in rec.synonyms] if rec.focus else [],
+        focus=name_terms(rec.focus) if rec.focus else None,
+        synonyms=[name_terms(syn) for syn in rec.synonyms] if rec.focus else [],
         core=terms_of(core_text(rec.question, rec.title)),
     )
 

@@ -23,6 +23,7 @@ from indexer.editors.similar.features import (
     family_of,
     fold7,
     make_draft,
+    terms_of,
     type_similarity,
 )
 from indexer.editors.similar.packed import EntryList, PackedEntries, TermIdf, TermRows, pack
@@ -115,10 +116,18 @@ class QuestionIndex:
 
     @classmethod
     def from_records(cls, records: Iterable[Record]) -> QuestionIndex:
+        names: dict[str, list[str]] = {}  # focus and synonyms, analysed once per build
+
+        def name_terms(text: str) -> list[str]:
+            t = names.get(text)
+            if t is None:
+                t = names[text] = terms_of(text)
+            return t
+
         def analysed() -> Iterator[tuple[Entry, EntryTerms]]:
             for r in records:
                 if r.question or r.title:
-                    et = entry_terms(r)
+                    et = entry_terms(r, name_terms)
                     yield entry_of(r, et), et
 
         return cls(pack(analysed()))
