@@ -22,7 +22,7 @@ def _reference_postings(entries):
 
 def test_entries_made_again_equal_make_entry_in_iteration_order_too(sample_expected):
     recs = [r for r in sample_expected if r.question or r.title]
-    qi = QuestionIndex.from_records(recs)
+    qi = QuestionIndex.from_records(recs, lazy=True)
     assert len(qi) == len(recs)
     for i, r in enumerate(recs):
         want, got = make_entry(r), qi.entries[i]
@@ -84,6 +84,16 @@ def test_the_cache_of_made_entries_stays_within_its_bytes(sample_expected):
 
 
 def test_made_entries_are_cached_and_reused(sample_expected):
-    qi = QuestionIndex.from_records(sample_expected)
+    qi = QuestionIndex.from_records(sample_expected, lazy=True)
     assert qi.entries[0] is qi.entries[0]
     assert qi.entries[-1].id == qi.ids[-1]
+
+
+def test_lazy_and_full_indexes_answer_alike(sample_expected):
+    lazy = QuestionIndex.from_records(sample_expected, lazy=True)
+    full = QuestionIndex.from_records(sample_expected)
+    assert isinstance(full.entries, list) and not isinstance(lazy.entries, list)
+    assert list(lazy.entries) == full.entries == lazy.with_all_entries().entries
+    for text in ("how is diabetes treated in children", "glaucoma eye pressure test",
+                 "what causes high blood pressure and headaches", "fibromalgia pain help"):
+        assert lazy.search(text, limit=10) == full.search(text, limit=10)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,12 +51,15 @@ K1 = 1.2  # BM25's saturation of a draft word's repetitions
 
 class QuestionIndex:
     """An in-memory inverted index over archived questions, with the scoring model. The
-    questions are kept packed (`packed`): `entries[i]` makes entry `i` again on demand."""
+    questions are kept packed (`packed`); `entries` is either a list of every `Entry` (what
+    batch work over all of them wants: duplicate groups, evaluation) or, for a server, a
+    read-only sequence that makes entry `i` again on demand (a few MB instead of ~75 MB on
+    MedQuAD; only a draft's candidates are made, and recent ones are cached)."""
 
-    def __init__(self, packed: PackedEntries) -> None:
+    def __init__(self, packed: PackedEntries, entries: list[Entry] | None = None) -> None:
         self.packed = packed
         self.ids = self.packed.ids
-        self.entries = EntryList(self.packed)  # a read-only sequence of `Entry`
+        self.entries: Sequence[Entry] = EntryList(packed) if entries is None else entries
         self.postings = TermRows(self.packed)  # term -> entry indexes (a read-only mapping)
         self.idf = TermIdf(self.packed)  # term -> IDF (a read-only mapping)
         self._by_id: dict[str, int] | None = None
@@ -115,7 +118,11 @@ class QuestionIndex:
         return d
 
     @classmethod
-    def from_records(cls, records: Iterable[Record]) -> QuestionIndex:
+    def from_records(cls, records: Iterable[Record], *, lazy: bool = False) -> QuestionIndex:
+        """The question index of `records` (those with a question or a title). `lazy`: keep
+        only the packed form, entries made on demand (a server's choice); else every `Entry`
+        is kept as well (batch work that visits them all)."""
+        kept: list[Entry] | None = None if lazy else []
         names: dict[str, list[str]] = {}  # focus and synonyms, analysed once per build
 
         def name_terms(text: str) -> list[str]:
@@ -128,9 +135,21 @@ class QuestionIndex:
             for r in records:
                 if r.question or r.title:
                     et = entry_terms(r, name_terms)
-                    yield entry_of(r, et), et
+                    e = entry_of(r, et)
+                    if kept is not None:
+                        kept.append(e)
+                    yield e, et
 
-        return cls(pack(analysed()))
+        return cls(pack(analysed()), kept)
+
+    def with_all_entries(self) -> QuestionIndex:
+        """This index with every `Entry` made and kept (sharing the packed arrays): for batch
+        work over a lazy index (duplicate groups computed in a server's background)."""
+        if not isinstance(self.entries, EntryList):
+            return self
+        qi = QuestionIndex(self.packed, [self.packed.make(i) for i in range(len(self.packed))])
+        qi.semantic, qi.vectors, qi._spell = self.semantic, self.vectors, self._spell
+        return qi
 
     def __len__(self) -> int:
         return len(self.packed)

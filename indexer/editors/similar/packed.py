@@ -26,7 +26,7 @@ import sys
 import threading
 from array import array
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -186,7 +186,7 @@ def _postings(p: PackedEntries, key_terms: np.ndarray, key_lens: np.ndarray) -> 
     p.weight = dict(zip(p.terms, p.idf.tolist(), strict=True))
 
 
-class EntryList:
+class EntryList(Sequence[Entry]):
     """`QuestionIndex.entries`: a read-only sequence of `Entry`, made on demand (indexing goes
     through the cache; iterating over all of them does not fill it)."""
 
@@ -196,7 +196,7 @@ class EntryList:
     def __len__(self) -> int:
         return len(self._p)
 
-    def __getitem__(self, i: int) -> Entry:
+    def __getitem__(self, i: int) -> Entry:  # type: ignore[override]  # no slices
         n = len(self._p)
         if i < 0:
             i += n

@@ -27,14 +27,16 @@ _SEMANTIC_LOCK = threading.Lock()
 
 def question_index(s: Any) -> QuestionIndex:
     """The question index for the generation of the search index that session `s` sees:
-    built on first use and kept with that generation (dropped when a new one is swapped in)."""
+    built on first use and kept with that generation (dropped when a new one is swapped in).
+    It is the lazy form (`QuestionIndex.from_records(..., lazy=True)`): batch work over every
+    entry takes `question_index(s).with_all_entries()`."""
     gen = s.gen
     qi = gen.cache.get(MEMO_KEY)
     if qi is None:
         with gen.lock:
             qi = gen.cache.get(MEMO_KEY)
             if qi is None:
-                qi = gen.cache[MEMO_KEY] = QuestionIndex.from_records(all_records(s))
+                qi = gen.cache[MEMO_KEY] = QuestionIndex.from_records(all_records(s), lazy=True)
     return qi
 
 
