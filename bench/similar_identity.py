@@ -12,14 +12,15 @@ question of the index itself (searched with and without excluding its own record
 draft it records the ids of its candidates, the 25 best (id, raw score, features, focus
 variant, asked cover) with numbers rounded to 1e-9, the search's ten hits (ids, scores,
 verdicts, flags, explanations) and the spelling corrections. `compare` exits 1 on any
-difference. `memory` prints the question index's build time, its traced Python allocations
-(tracemalloc, a second build) and the process's RSS before and after the build.
+difference. `memory` prints the (server's, lazy) question index's build time, its traced
+Python allocations (tracemalloc, a second build) and the process's RSS before and after.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import inspect
 import json
 import sys
 import time
@@ -125,12 +126,15 @@ def memory(idx: Path) -> dict[str, Any]:
     from indexer.search import all_records
 
     out: dict[str, Any] = {}
+    # the server's form (older code had only one)
+    lazy = {"lazy": True} if "lazy" in inspect.signature(QuestionIndex.from_records).parameters \
+        else {}
     with IndexStore(idx).searcher() as s:
         recs = list(all_records(s))
         gc.collect()
         out["rss_before_mb"] = round(rss_mb(), 1)
         t = time.perf_counter()
-        qi = QuestionIndex.from_records(recs)
+        qi = QuestionIndex.from_records(recs, **lazy)
         out["build_s"] = round(time.perf_counter() - t, 2)
         gc.collect()
         out["rss_after_mb"] = round(rss_mb(), 1)
@@ -143,7 +147,7 @@ def memory(idx: Path) -> dict[str, Any]:
         del qi
         gc.collect()
         tracemalloc.start()
-        qi = QuestionIndex.from_records(recs)
+        qi = QuestionIndex.from_records(recs, **lazy)
         gc.collect()
         cur, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
