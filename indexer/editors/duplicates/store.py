@@ -175,7 +175,7 @@ def _background(gen: Any, groups: Groups) -> None:
         groups.records, groups.done = total, done
 
     try:
-        qi = question_index(Session(gen))
+        qi = question_index(Session(gen)).with_all_entries()  # every entry, once
         groups.records = len(qi)
         started = time.monotonic()
         groups.clusters = find_duplicates(qi, progress=progress)
