@@ -8,6 +8,7 @@ term and field for the whole page); the records themselves are Whoosh's stored J
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterable
 
 import numpy as np
@@ -28,6 +29,12 @@ FACET_LIMIT = 50
 QUESTION_SNIPPET_CHARS = 300
 RECORD_CACHE_BYTES = 8 << 20  # decoded records kept per generation (hits of recent
 # searches): ~4,000 MedQuAD records
+# A decoded record's bytes: its texts' own sizes, plus the object, its dicts and lists (fitted
+# on MedQuAD records against `caches.sizeof`, which walks every member: within 3% for 98% of
+# them, and ~50 times quicker, where sizeof cost more than decoding the record)
+RECORD_BYTES_BASE = 1420
+RECORD_BYTES_PER_ITEM = 82
+_RECORD_TEXTS = ("answer", "question", "title", "url", "source", "item_id", "focus", "qtype")
 
 
 def record_at(s: Session, row: int) -> Record:
@@ -47,10 +54,18 @@ def _cached_record(s: Session, row: int) -> Record:
             if load is None:
                 # the generation never changes, so a decoded record stays valid with it; the
                 # loader reads through the calling thread's own searcher
-                load = gen.cache["records"] = byte_lru(RECORD_CACHE_BYTES)(
+                load = gen.cache["records"] = byte_lru(RECORD_CACHE_BYTES, record_bytes)(
                     lambda r: Record.from_dict(json.loads(gen.searcher().stored_fields(r)[
                         "record"])))
     return load(int(row))
+
+
+def record_bytes(rec: Record) -> int:
+    """An estimate of the memory a decoded record holds (see RECORD_BYTES_BASE)."""
+    items = (len(rec.categories) + sum(map(len, rec.categories)) + len(rec.synonyms)
+             + len(rec.urls) + len(rec.cuis) + len(rec.flags))
+    return (RECORD_BYTES_BASE + RECORD_BYTES_PER_ITEM * items
+            + sum(sys.getsizeof(getattr(rec, f)) for f in _RECORD_TEXTS))
 
 
 # field sets by bit mask (bit i: FIELDS[i]), in FIELDS order
