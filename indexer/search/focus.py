@@ -9,7 +9,6 @@ the conditions found.
 from __future__ import annotations
 
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 import numpy as np
@@ -17,7 +16,7 @@ import numpy as np
 from indexer.index.ranking import RankData
 from indexer.index.terms import ACRONYM_MAX
 from indexer.text.analysis import stem
-from indexer.text.spelling import ENGLISH_DICTIONARY
+from indexer.text.spelling import most_frequent_english
 from indexer.text.synonyms import phrase_starts
 
 FOCUS_MIN_MASS = 2.5  # idf mass of a focus name for a full boost (single common words get less)
@@ -209,17 +208,7 @@ def nicknames(data: RankData) -> frozenset[str]:
 def _common_english_stems() -> frozenset[str]:
     """Stems of the most frequent COMMON_ENGLISH_SHARE of symspellpy's English frequency
     dictionary (empty without it)."""
-    try:
-        text = resources.files("symspellpy").joinpath(ENGLISH_DICTIONARY).read_text("utf-8")
-    except (ModuleNotFoundError, FileNotFoundError):
-        return frozenset()
-    counts = []
-    for line in text.splitlines():
-        parts = line.split(" ")
-        if len(parts) >= 2 and parts[1].isdigit():
-            counts.append((int(parts[1]), parts[0]))
-    counts.sort(reverse=True)
-    return frozenset(stem(w) for _, w in counts[: int(len(counts) * COMMON_ENGLISH_SHARE)])
+    return frozenset(stem(w) for w in most_frequent_english(COMMON_ENGLISH_SHARE))
 
 
 def _idf(data: RankData) -> np.ndarray:

@@ -67,17 +67,23 @@ def everyday_words() -> WordSet:
     """The everyday words of English: the most frequent EVERYDAY_SHARE of the general
     dictionary's words (from ~1.1 million uses in Google Books on: "night", "desk",
     "lifting"; not "covid", "sciatica" or "ivf"). Empty without the dictionary."""
+    return WordSet.build(most_frequent_english(EVERYDAY_SHARE))
+
+
+def most_frequent_english(share: float) -> list[str]:
+    """The most frequent `share` of the general English dictionary's words, most frequent
+    first (ties: the later word in the alphabet first); empty without the dictionary."""
     try:
         text = resources.files("symspellpy").joinpath(ENGLISH_DICTIONARY).read_text("utf-8")
     except (ModuleNotFoundError, FileNotFoundError):
-        return WordSet.build(())
+        return []
     counts = []
     for line in text.splitlines():
         parts = line.split(" ")
         if len(parts) >= 2 and parts[1].isdigit():
             counts.append((int(parts[1]), parts[0]))
     counts.sort(reverse=True)
-    return WordSet.build(w for _, w in counts[: int(len(counts) * EVERYDAY_SHARE)])
+    return [w for _, w in counts[: int(len(counts) * share)]]
 
 
 @lru_cache(maxsize=1)
