@@ -1,0 +1,127 @@
+"""Condition pseudo-documents of a generation: which conditions a word is characteristic of.
+
+Everything the corpus says about one condition (the questions, answers and names of every
+record about one focus key) is taken as one document, and each (term, condition) pair gets its
+BM25 weight over those documents: the idf counts conditions, not records, so an everyday word
+the corpus uses for many conditions ("pain", "eyes") weighs little, and a word said mostly about
+one condition weighs a lot. A query's words then score conditions
+(`indexer.search.conditions`), which is how "back hurts when i sit" reaches Back Pain although
+no single record has all of its words.
+
+Computed once at build time from the ranking arrays (`RankData`: forward term frequencies and
+each row's focus key) and written to `conditions.npz` in the generation, as a CSR table by
+term (`ptr` per term id, then condition keys and weights), so a query reads only the slices
+of its own terms from a memory map shared by every worker process. A generation without foci
+(an archive whose records name no condition) gets no file, and search goes without.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from indexer.index.arrays import MappedArrays
+from indexer.index.ranking import RankData
+
+FILE = "conditions.npz"
+FIELDS = ("question", "focus", "answer")  # the text a condition's pseudo-document is made of
+K1 = 1.2
+B = 0.75
+MIN_CONDITIONS = 2  # fewer conditions than this: nothing to tell apart
+
+
+def pairs(data: RankData) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(condition key, term id, frequency) of every term of every condition's pseudo-document,
+    sorted by term id then key."""
+    live = np.asarray(data.live, dtype=bool)
+    focus = np.asarray(data.focus)
+    keys_l, tids_l, tfs_l = [], [], []
+    for f in FIELDS:
+        ptr, tids, tfs = data.fwd[f]
+        ptr = np.asarray(ptr, dtype=np.int64)
+        row_key = np.where(live & (focus >= 0), focus, -1)[: len(ptr) - 1]
+        per_row = np.diff(ptr)
+        key = np.repeat(row_key, per_row)
+        keep = key >= 0
+        keys_l.append(key[keep])
+        tids_l.append(np.asarray(tids, dtype=np.int64)[keep])
+        tfs_l.append(np.asarray(tfs, dtype=np.float64)[keep])
+    key = np.concatenate(keys_l)
+    tid = np.concatenate(tids_l)
+    tf = np.concatenate(tfs_l)
+    n_keys = max(len(data.focus_keys), 1)
+    pair = tid * n_keys + key
+    uniq, inv = np.unique(pair, return_inverse=True)
+    freq = np.bincount(inv, weights=tf)
+    return (uniq % n_keys).astype(np.int32), (uniq // n_keys).astype(np.int64), freq
+
+
+def weights(data: RankData) -> dict[str, np.ndarray] | None:
+    """The table as arrays (`ptr` by term id, `keys`, `weights`), None when the generation
+    has fewer than MIN_CONDITIONS conditions with text."""
+    if len(data.focus_keys) < MIN_CONDITIONS:
+        return None
+    key, tid, tf = pairs(data)
+    n_keys = len(data.focus_keys)
+    length = np.bincount(key, weights=tf, minlength=n_keys)
+    present = length > 0
+    n_docs = int(present.sum())
+    if n_docs < MIN_CONDITIONS:
+        return None
+    avg = float(length[present].mean())
+    n_terms = len(data.vocab)
+    df = np.bincount(tid, minlength=n_terms).astype(np.float64)
+    idf = np.log1p((n_docs - df + 0.5) / (df + 0.5))
+    norm = K1 * (1.0 - B + B * length[key] / avg)
+    w = idf[tid] * tf * (K1 + 1.0) / (tf + norm)
+    ptr = np.zeros(n_terms + 1, dtype=np.int64)
+    np.cumsum(np.bincount(tid, minlength=n_terms), out=ptr[1:])
+    return {"ptr": ptr, "keys": key, "weights": w.astype(np.float32),
+            "n_docs": np.asarray([n_docs], dtype=np.int64)}
+
+
+def save(gen_dir: Path, data: RankData) -> None:
+    """Write `conditions.npz` for the generation in `gen_dir` (nothing without conditions)."""
+    arrays = weights(data)
+    if arrays is None:
+        return
+    with (Path(gen_dir) / FILE).open("wb") as fh:
+        np.savez(fh, **arrays)  # uncompressed: read in place (`MappedArrays`)
+
+
+class ConditionTable:
+    """A generation's `conditions.npz`, memory-mapped: the conditions each term touches."""
+
+    def __init__(self, path: Path) -> None:
+        arrays = MappedArrays(path)
+        self.ptr = arrays["ptr"]
+        self.keys = arrays["keys"]
+        self.weights = arrays["weights"]
+        self.n_docs = int(arrays["n_docs"][0])
+
+    def score(self, term_weights: dict[int, float], n_keys: int) -> np.ndarray:
+        """Score per condition key: the sum over the query's terms (term id -> how much the
+        query means it) of the term's weight for the condition."""
+        ks, ws = [], []
+        n_terms = len(self.ptr) - 1
+        for tid, qw in term_weights.items():
+            if 0 <= tid < n_terms:
+                a, b = int(self.ptr[tid]), int(self.ptr[tid + 1])
+                if b > a:
+                    ks.append(self.keys[a:b])
+                    ws.append(self.weights[a:b] * np.float32(qw))
+        if not ks:
+            return np.zeros(n_keys, np.float64)
+        return np.bincount(np.concatenate(ks), weights=np.concatenate(ws),
+                           minlength=n_keys)[:n_keys]
+
+
+def load(gen_dir: Path) -> ConditionTable | None:
+    """The table of the generation in `gen_dir`, None when it has none (no conditions, or
+    written before this file existed)."""
+    path = Path(gen_dir) / FILE
+    if not path.is_file():
+        return None
+    return ConditionTable(path)
+
