@@ -46,7 +46,7 @@ from typing import Any
 
 from whoosh import index as windex
 
-from indexer.index import checks, lock, mpwriter, stored, writing
+from indexer.index import checks, conditions, lock, mpwriter, stored, writing
 from indexer.index.ranking import RankData
 from indexer.index.schema import SCHEMA_VERSION, build_schema, stored_json
 from indexer.index.vectors import build_if_enabled as build_vectors_if_enabled
@@ -373,6 +373,7 @@ def _build_generation(
                              "the live index was left as it was")
         data = RankData.assemble(row_ids, written.new_terms, previous, written.raw_words)
         data.save(gen_dir)
+        conditions.save(gen_dir, data)  # condition pseudo-documents (search.conditions)
         build_vectors_if_enabled(gen_dir, row_ids, incoming, progress=progress)  # hybrid
         if written.side is None:
             groups(progress)
