@@ -1,5 +1,7 @@
 """Serve-mode benchmark: start `qasearch serve FLAGS`, warm every worker, run wrk per query kind,
-report req/s, p50/p99 and total RSS / PSS of the server's processes (from /proc).
+report req/s, p50/p99, CPU per request of the server's processes and of wrk (the client's
+share of the machine: reconnecting costs it too), and total RSS / PSS of the server's
+processes (from /proc).
 
     .venv/bin/python bench/serve_modes.py --index /tmp/mq --label sync -- --workers 2 --threads 1
 
@@ -18,6 +20,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
 import signal
 import socket
 import subprocess
@@ -86,7 +89,14 @@ def workers_warm(log: Path) -> bool:
     return text.count("Worker ready") >= text.count("Booting worker")
 
 
+def children_cpu() -> float:
+    """CPU seconds of this process's finished children (wrk runs)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def wrk(base: str, paths: Path, seconds: int, clients: int) -> dict[str, float]:
+    c0 = children_cpu()
     out = subprocess.run(
         ["wrk", "-t2", f"-c{clients}", f"-d{seconds}s", "--latency", "-s",
          str(ROOT / "bench/wrk_queries.lua"), base, "--", str(paths)],
@@ -98,8 +108,10 @@ def wrk(base: str, paths: Path, seconds: int, clients: int) -> dict[str, float]:
     non2xx = int(re.search(r"non2xx=(\d+)", out).group(1))
     n = int(re.search(r"requests=(\d+)", out).group(1))
     errs = re.search(r"errors\(connect,read,write,timeout\)=([\d,]+)", out).group(1)
+    client_ms = (children_cpu() - c0) * 1000 / max(1, n)
     return {"rps": rps, "p50": float(m.group(1)), "p99": float(m.group(3)),
-            "max": float(m.group(4)), "non2xx": non2xx, "requests": n, "errors": errs}
+            "max": float(m.group(4)), "non2xx": non2xx, "requests": n, "errors": errs,
+            "client_ms": client_ms}
 
 
 def main() -> None:
@@ -155,7 +167,8 @@ def main() -> None:
             cpu_ms = (cpu_seconds(pids) - c0) * 1000 / max(1, r["requests"])
             print(f"[{args.label}] {kind:6s} {r['rps']:7.0f} req/s  p50 {r['p50']:6.1f} ms  "
                   f"p99 {r['p99']:6.1f} ms  max {r['max']:7.1f} ms  non2xx {r['non2xx']} "
-                  f"errors {r['errors']}  server CPU {cpu_ms:.1f} ms/request", flush=True)
+                  f"errors {r['errors']}  server CPU {cpu_ms:.2f} ms/request  wrk CPU "
+                  f"{r['client_ms']:.2f} ms/request", flush=True)
         rss, pss, each = mem(tree(proc.pid))
         print(f"[{args.label}] after: RSS total {rss:.0f} MB (per process {each}), PSS total "
               f"{pss:.0f} MB; load average {' '.join(map(str, os.getloadavg()))}", flush=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from flask import Flask, request
 from flask.wrappers import Response
+from werkzeug.datastructures import Headers
 
 from search_app.settings import Settings
 
@@ -31,6 +32,10 @@ API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
 
 # Assets that other sites load with a <script>/<link> tag.
 EMBEDDABLE = ("/widget.js", "/widget.css", "/static/widget/")
+# Set on every response unless a view set them (FRAMED: all but the embeddable assets).
+COMMON = [("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "same-origin"),
+          ("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")]
+FRAMED = [("X-Frame-Options", "DENY"), ("Cross-Origin-Opener-Policy", "same-origin")]
 EXPOSED_HEADERS = "Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset"
 
 
@@ -48,20 +53,26 @@ def init_app(app: Flask, settings: Settings) -> None:
         h = resp.headers
         path = request.path
         json_like = resp.mimetype in ("application/json", "application/problem+json")
-        h.setdefault("Content-Security-Policy", API_CSP if json_like else PAGE_CSP)
-        h.setdefault("X-Content-Type-Options", "nosniff")
-        h.setdefault("Referrer-Policy", "same-origin")
-        h.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
+        defaults = [("Content-Security-Policy", API_CSP if json_like else PAGE_CSP), *COMMON]
         if path.startswith(EMBEDDABLE):
             h["Cross-Origin-Resource-Policy"] = "cross-origin"
         else:
-            h.setdefault("X-Frame-Options", "DENY")
-            h.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+            defaults += FRAMED
         if request.is_secure:
-            h.setdefault("Strict-Transport-Security", "max-age=31536000")
+            defaults.append(("Strict-Transport-Security", "max-age=31536000"))
+        _add_missing(h, defaults)
         if is_public_api(path):
             _cors(resp, allowed)
         return resp
+
+
+def _add_missing(h: Headers, defaults: list[tuple[str, str]]) -> None:
+    """Add each (name, value) whose header the response does not have yet (as setdefault,
+    without its exception per missing name: the names present are read once)."""
+    present = {name.lower() for name in h.keys()}  # noqa: SIM118 (Headers iterates pairs)
+    for name, value in defaults:
+        if name.lower() not in present:
+            h.add(name, value)
 
 
 def _cors(resp: Response, allowed: frozenset[str]) -> None:

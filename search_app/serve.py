@@ -21,6 +21,7 @@ Settings come from defaults, then QASEARCH_* environment variables, then these f
 from __future__ import annotations
 
 import errno
+import gc
 import importlib.util
 import logging
 import os
@@ -36,7 +37,7 @@ from typing import Any
 import click
 
 from search_app import servers
-from search_app.index import warm_up
+from search_app.index import freeze_warm_objects, warm_up
 from search_app.limitstore import storage_uri
 from search_app.settings import Settings
 
@@ -140,7 +141,8 @@ def serve_command(cors_origins: tuple[str, ...], **options: Any) -> None:
             f"qasearch: serving {settings.index_dir} on http://{settings.host}:{settings.port} "
             f"({settings.threads} threads; {limits})"
         )
-        warm_up(app)
+        if warm_up(app):
+            freeze_warm_objects(app)
         server.print_listen("Serving on http://{}:{}")
         server.run()
 
@@ -262,6 +264,8 @@ def gunicorn_options(settings: Settings) -> dict[str, Any]:
         "proc_name": "qasearch",
         # trust X-Forwarded-* from proxies only when told to (ProxyFix does the rest)
         "forwarded_allow_ips": "*" if settings.trusted_proxies > 0 else "",
+        # the app's objects, frozen before each fork, stay off the collector's lists
+        "pre_fork": _freeze_before_fork,
         # each worker opens the index and builds its caches before taking requests
         "post_worker_init": _warm_worker,
     }
@@ -270,10 +274,20 @@ def gunicorn_options(settings: Settings) -> dict[str, Any]:
 WORKER_READY = "Worker ready"  # a worker's log line once it is warm (benchmarks wait for it)
 
 
+def _freeze_before_fork(_server: Any, _worker: Any) -> None:
+    """In the master, before each fork: move the app's objects out of the cyclic garbage
+    collector's reach (gc.freeze), so that a worker's collections never write to the pages
+    it shares with the master (copy-on-write keeps them shared)."""
+    gc.collect()
+    gc.freeze()
+
+
 def _warm_worker(worker: Any) -> None:
     """Open the index and build the caches in a new worker, then say so in the log."""
     t0 = time.monotonic()
     warmed = warm_up(worker.wsgi)
+    if warmed:
+        freeze_warm_objects(worker.wsgi)
     worker.log.info("%s (pid: %s): %s in %.1f s", WORKER_READY, os.getpid(),
                     "index open, caches built" if warmed else "no index yet",
                     time.monotonic() - t0)
