@@ -70,11 +70,12 @@ def rank_ids(s: Session, query: str, *, limit: int = 1000) -> list[tuple[str, fl
 def warm(s: Session) -> None:
     """Build the lazy per-generation caches now (the thread's searcher, the spelling index,
     the synonym terms, completion words, the category display order, the duplicate groups,
-    the facets' sort keys, the condition gazetteer: ~0.7 s on 18k records), so that a
-    server's first visitors do not wait for them. Harmless to call again."""
+    the facets' sort keys and category table, the condition gazetteer: ~0.7 s on 18k
+    records), so that a server's first visitors do not wait for them. Harmless to call
+    again."""
     from indexer.search.distinct import groups
     from indexer.search.focus import focus_index
-    from indexer.search.hits import facet_keys
+    from indexer.search.hits import facet_keys, facet_table
     from indexer.search.suggest import sorted_words
 
     getattr(s, "searcher", None)
@@ -84,4 +85,5 @@ def warm(s: Session) -> None:
     display_order(s, np.arange(0))
     groups(s.data)
     facet_keys(s)
+    facet_table(s)
     focus_index(s.data)  # the gazetteer, its nicknames and the common-word list

@@ -176,12 +176,24 @@ def _hit(s: Session, row: int, rank: int, plan: Plan, ranked: Ranked,
         score=round(score, 4),
         rank=rank,
         question_parts=qparts,
-        answer_parts=fragment(rec.answer, stems, weights=ranked.stems),
+        answer_parts=fragment(rec.answer, stems, weights=ranked.stems,
+                              present=_in_field(stems, masks, at, _ANSWER_BIT)),
         matches=_matches(row, plan, ranked, masks, at),
         flags=list(rec.flags),
         also_in=[_elsewhere(s, r) for r in duplicates_of(s.data, row, ranked.matched,
                                                           ranked.also.get(row, ()))],
     )
+
+
+_ANSWER_BIT = 1 << FIELDS.index("answer")
+
+
+def _in_field(stems: frozenset[str], masks: dict[str, list[int]], at: int, bit: int
+              ) -> frozenset[str]:
+    """The stems the field of `bit` has at page position `at` (by the field masks; a stem
+    without a mask is kept): the answer's words are its field's terms, so a stem the index
+    does not list for it is in none of its words."""
+    return frozenset(t for t in stems if (m := masks.get(t)) is None or m[at] & bit)
 
 
 def _elsewhere(s: Session, row: int) -> Elsewhere:
@@ -195,7 +207,7 @@ def facets(s: Session, matched: np.ndarray, limit: int = FACET_LIMIT) -> list[Fa
     data = s.data
     if not len(data.paths):
         return []
-    counts = _category_counts(data, matched)
+    counts = _category_counts(data, matched, facet_table(s))
     nz = np.flatnonzero(counts)
     if not len(nz):
         return []
@@ -206,17 +218,43 @@ def facets(s: Session, matched: np.ndarray, limit: int = FACET_LIMIT) -> list[Fa
     return [Facet(path=list(paths[i]), count=n[i]) for i in best]
 
 
-def _category_counts(data: RankData, matched: np.ndarray) -> np.ndarray:
+def _category_counts(data: RankData, matched: np.ndarray, table: np.ndarray | None = None
+                     ) -> np.ndarray:
     """How many of the `matched` rows are filed under each category path: through the
-    matched rows' own entries when they are few, else over every entry at once."""
+    generation's `category_table` (the matched rows' entries at once) when it has one, else
+    through the matched rows' own entries when they are few, else over every entry."""
     rows = np.flatnonzero(matched)
+    n_paths = len(data.paths)
+    if table is not None:
+        return np.bincount(table[rows].ravel(), minlength=n_paths + 1)[:n_paths]
     if len(rows) * 4 > data.n_rows:
-        return np.bincount(data.cat_ids[matched[data.cat_rows]], minlength=len(data.paths))
+        return np.bincount(data.cat_ids[matched[data.cat_rows]], minlength=n_paths)
     starts = data.cat_ptr[rows].astype(np.int64)
     sizes = data.cat_ptr[rows + 1].astype(np.int64) - starts
     # the entries of each matched row: starts[k], ..., starts[k] + sizes[k] - 1
     entries = np.repeat(starts - np.cumsum(sizes) + sizes, sizes) + np.arange(int(sizes.sum()))
-    return np.bincount(data.cat_ids[entries], minlength=len(data.paths))
+    return np.bincount(data.cat_ids[entries], minlength=n_paths)
+
+
+TABLE_MAX_WASTE = 2  # a padded category table is made when it holds at most this many
+# cells per category entry (MedQuAD: every record has 2 paths, so none is wasted)
+
+
+def category_table(data: RankData) -> np.ndarray | None:
+    """Each row's category path ids as a line of a 2-d array, padded with `len(paths)` (one
+    gather counts a set of rows' paths: half the time of walking their entries), or None
+    when rows have so different numbers of paths that the padding would outweigh them."""
+    sizes = np.diff(data.cat_ptr)
+    width = int(sizes.max()) if len(sizes) else 0
+    if not width or data.n_rows * width > TABLE_MAX_WASTE * len(data.cat_ids):
+        return None
+    dtype = np.int16 if len(data.paths) < np.iinfo(np.int16).max else np.int32
+    table = np.full((data.n_rows, width), len(data.paths), dtype)
+    starts = data.cat_ptr[:-1]
+    for j in range(width):
+        has = sizes > j
+        table[has, j] = data.cat_ids[starts[has] + j]
+    return table
 
 
 def facet_keys(s: Session) -> tuple[np.ndarray, np.ndarray]:
@@ -230,6 +268,14 @@ def facet_keys(s: Session) -> tuple[np.ndarray, np.ndarray]:
         rank[sorted(range(len(paths)), key=paths.__getitem__)] = np.arange(len(paths))
         keys = s.gen.cache["facet_keys"] = (deep, rank)
     return keys
+
+
+def facet_table(s: Session) -> np.ndarray | None:
+    """The generation's `category_table` (made on first use)."""
+    cache = s.gen.cache
+    if "category_table" not in cache:
+        cache["category_table"] = category_table(s.data)
+    return cache["category_table"]
 
 
 def empty_result(query: str, limit: int, offset: int, category: list[str] | None,

@@ -195,15 +195,21 @@ def fragment(
     *,
     max_chars: int = 240,
     weights: Mapping[str, float] | None = None,
+    present: Collection[str] | None = None,
 ) -> list[Segment]:
     """The best window of about `max_chars` characters of `text`: the one covering the most
     distinct matched stems (weighted by `weights`, e.g. IDF), with those words highlighted.
-    Starts at a sentence start when one is close; ellipses mark cut text."""
+    Starts at a sentence start when one is close; ellipses mark cut text.
+
+    `present`: the stems of `stems` that whole words of `text` have (from the index: the
+    terms of the field `text` is), when known: only those are looked for in the text (a
+    long question's stems are mostly elsewhere). All of `stems` still count for a word the
+    window cuts, which can have a stem that no whole word has."""
     text = text or ""
     if not text.strip():
         return []
     scan = text[:MAX_SCAN_CHARS]
-    hits = _hits(scan, stems)
+    hits = _hits(scan, stems if present is None else present)
     if len(text) <= max_chars:
         if not hits:
             return [Segment(_collapse(text))]
