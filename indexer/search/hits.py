@@ -10,12 +10,13 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterable
+from typing import NamedTuple
 
 import numpy as np
 
 from indexer.index.caches import byte_lru
 from indexer.index.ranking import RankData
-from indexer.index.store import Session
+from indexer.index.store import Generation, Session
 from indexer.index.terms import FIELDS
 from indexer.records import Record
 from indexer.results import Elsewhere, Facet, Hit, Match, SearchResult
@@ -196,9 +197,54 @@ def _in_field(stems: frozenset[str], masks: dict[str, list[int]], at: int, bit: 
     return frozenset(t for t in stems if (m := masks.get(t)) is None or m[at] & bit)
 
 
+BRIEF_CACHE_BYTES = 2 << 20  # "Also in" entries kept per generation: ~7,000 of MedQuAD's
+Brief = tuple[str, str, str, str]  # a record's id, display question, url and source
+
+
 def _elsewhere(s: Session, row: int) -> Elsewhere:
-    rec = _cached_record(s, row)
-    return Elsewhere(id=rec.id, question=rec.display_question, url=rec.url, source=rec.source)
+    """Where else a hit's answer is: made from the copy's `Brief` (kept per generation: a
+    hit's copies are named again by every search that lists it, and decoding a stored
+    record costs more than building the rest of a hit; at 10x MedQuAD, where every hit has
+    nine copies, that was half of a short query's time)."""
+    gen = s.gen
+    load = gen.cache.get("briefs")
+    if load is None:
+        with gen.lock:
+            load = gen.cache.get("briefs")
+            if load is None:
+                load = gen.cache["briefs"] = byte_lru(BRIEF_CACHE_BYTES, brief_bytes)(
+                    lambda r: _brief(gen, r))
+    rid, question, url, source = load(int(row))
+    return Elsewhere(id=rid, question=question, url=url, source=source)
+
+
+def _brief(gen: Generation, row: int) -> Brief:
+    """`row`'s Brief: from its decoded record when that is cached, else from the stored
+    JSON's four fields alone (not made into a `Record`, nor kept as one: a copy is seldom
+    opened, and would push the hits' own records out of their cache)."""
+    records = gen.cache.get("records")
+    rec = records.cache.get((row,)) if records is not None else None
+    if rec is None:
+        raw = json.loads(gen.searcher().stored_fields(row)["record"])
+        brief = (raw.get("id"), raw.get("question") or "", raw.get("title") or "",
+                 raw.get("url") or "", raw.get("source") or "")
+        if all(isinstance(v, str) for v in brief):  # else as `Record.from_dict` coerces
+            rid, question, title, url, source = brief
+            return rid, _display_question(_Heading(question, title)), url, source
+        rec = Record.from_dict(raw)
+    return rec.id, rec.display_question, rec.url, rec.source
+
+
+class _Heading(NamedTuple):
+    question: str
+    title: str
+
+
+_display_question = Record.display_question.fget  # (the record's own rule, on the two texts)
+
+
+def brief_bytes(brief: Brief) -> int:
+    return sys.getsizeof(brief) + sum(map(sys.getsizeof, brief))
 
 
 def facets(s: Session, matched: np.ndarray, limit: int = FACET_LIMIT) -> list[Facet]:

@@ -56,6 +56,12 @@ def _records(rng: random.Random) -> list[Record]:
                           focus="Ear wax" if i % 4 == 0 else "",
                           qtype="symptoms" if i % 4 == 0 else "",
                           categories=paths + ([["Other"]] if i % 5 == 0 else [])))
+    same = "Earwax softeners and olive oil drops loosen hardened cerumen within a week."
+    out += [Record(id="copy-titled", question="", title="Softening earwax", answer=same,
+                   categories=[["Other"]]),
+            Record(id="copy-bare", question="", answer=same, categories=[["Other"]]),
+            Record(id="copy-asked", question="How do I soften earwax?", answer=same,
+                   categories=[["Other"]])]
     return out
 
 
@@ -108,6 +114,20 @@ def test_hits_are_those_of_the_stored_records(s: Session, query: str) -> None:
 def test_a_section_filed_twice_is_listed_once_with_where_else(s: Session) -> None:
     hits = search(s, "ear wax symptoms", limit=20).hits
     assert any(len(h.also_in) >= 2 for h in hits)
+
+
+def test_where_else_names_a_copy_by_its_question_else_its_title(s: Session) -> None:
+    """"Also in" entries come from the stored JSON (or a cached record): the same headings
+    as the records' own `display_question`, whichever way, cached or not."""
+    for _ in range(2):
+        (hit,) = search(s, "olive oil cerumen", limit=5).hits
+        assert hit.also_in
+        for other in [hit, *hit.also_in]:
+            rec = get_record(s, other.id)
+            assert rec is not None and other.question == rec.display_question
+    headings = {h.question for h in [hit, *hit.also_in]}
+    assert headings == {"How do I soften earwax?", "Softening earwax",
+                        "(answer without a question)"}
 
 
 def _stems(s: Session, query: str) -> dict[str, float]:
