@@ -47,6 +47,8 @@ class Groups:
     keyed: np.ndarray  # rows with a shared key (ascending)
     members: dict[str, tuple[np.ndarray, np.ndarray]]  # key kind -> (rows by key and id
     # within a key, key starts)
+    answer_terms: np.ndarray  # int64 per row: distinct terms of its answer (a forward
+    # vector lists each term once, with its count: `indexer.index.ranking`)
     answer_sets: ByteLRU = field(default_factory=lambda: ByteLRU(ANSWER_SETS_BYTES))
     # row -> its answer's sorted distinct term ids (those compared lately)
 
@@ -114,7 +116,7 @@ def _build_groups(data: RankData) -> Groups:
     keyed = np.flatnonzero((section >= 0) | (text >= 0))
     primary = np.where(section >= 0, section, np.where(text >= 0, text + n, -1))
     return Groups(id_rank=id_rank, section=section, text=text, primary=primary,
-                  grouped=grouped, keyed=keyed, members=members)
+                  grouped=grouped, keyed=keyed, members=members, answer_terms=sizes)
 
 
 def order_rows(data: RankData, rows: np.ndarray, key: np.ndarray) -> np.ndarray:
@@ -128,8 +130,7 @@ def top_rows(data: RankData, rows: np.ndarray, key: np.ndarray, k: int) -> np.nd
     if k <= 0:
         return rows[:0]
     if len(rows) > k:
-        part = np.argpartition(-key, k - 1)[:k]
-        keep = key >= key[part].min()
+        keep = key >= np.partition(key, len(key) - k)[len(key) - k]  # the k-th best key
         rows, key = rows[keep], key[keep]
     return order_rows(data, rows, key)[:k]
 
@@ -145,7 +146,9 @@ def distinct_count(data: RankData, rows: np.ndarray) -> int:
     keys = keys[keys >= 0]  # rows sharing a key with another row: count each key once
     if not len(keys):
         return len(rows)
-    return len(rows) - len(keys) + int(np.count_nonzero(np.bincount(keys)))
+    seen = np.zeros(len(g.primary) * 2, dtype=bool)  # keys are below 2 rows per row
+    seen[keys] = True
+    return len(rows) - len(keys) + int(np.count_nonzero(seen))
 
 
 def _answer_set(data: RankData, g: Groups, row: int) -> np.ndarray:
@@ -178,26 +181,27 @@ def collapse(data: RankData, ordered: np.ndarray, need: int
     NEAR_WINDOW hits kept last)."""
     g = groups(data)
     kept: list[int] = []
-    kept_len: list[float] = []  # the answer length of each kept row
+    kept_size: list[tuple[float, int]] = []  # each kept row's answer length and terms
     also: dict[int, list[int]] = {}
     by_section: dict[int, int] = {}
     by_text: dict[int, int] = {}
-    # the rows' keys and answer lengths as Python values at once (not one numpy read each)
-    for r, sec, txt, ln in zip(ordered.tolist(), g.section[ordered].tolist(),
-                               g.text[ordered].tolist(),
-                               data.lengths["answer"][ordered].tolist(), strict=True):
+    # the rows' keys and answer sizes as Python values at once (not one numpy read each)
+    for r, sec, txt, ln, nt in zip(ordered.tolist(), g.section[ordered].tolist(),
+                                   g.text[ordered].tolist(),
+                                   data.lengths["answer"][ordered].tolist(),
+                                   g.answer_terms[ordered].tolist(), strict=True):
         into = by_section.get(sec, -1) if sec >= 0 else -1
         if into < 0 and txt >= 0:
             into = by_text.get(txt, -1)
         if into < 0:
-            into = _near_recent(data, g, kept, kept_len, r, ln)
+            into = _near_recent(data, g, kept, kept_size, r, ln, nt)
         if into >= 0:
             also.setdefault(into, []).append(r)
             continue
         if len(kept) >= need:
             break
         kept.append(r)
-        kept_len.append(ln)
+        kept_size.append((ln, nt))
         if sec >= 0:
             by_section[sec] = r
         if txt >= 0:
@@ -205,15 +209,18 @@ def collapse(data: RankData, ordered: np.ndarray, need: int
     return kept, also
 
 
-def _near_recent(data: RankData, g: Groups, kept: list[int], kept_len: list[float], r: int,
-                 ln: float) -> int:
+def _near_recent(data: RankData, g: Groups, kept: list[int],
+                 kept_size: list[tuple[float, int]], r: int, ln: float, nt: int) -> int:
     """The first of the NEAR_WINDOW rows kept last whose answer is near-identical to row
-    `r`'s (answer length `ln`), or -1."""
+    `r`'s (answer length `ln`, `nt` distinct terms), or -1."""
     start = max(0, len(kept) - NEAR_WINDOW)
-    for k, lk in zip(kept[start:], kept_len[start:], strict=True):
+    for k, (lk, tk) in zip(kept[start:], kept_size[start:], strict=True):
         low, high = (lk, ln) if lk <= ln else (ln, lk)
         if low < MIN_ANSWER_TERMS or low < NEAR_LENGTH_RATIO * high:
             continue  # words of very different length: not near-identical (cheap check)
+        few, many = (tk, nt) if tk <= nt else (nt, tk)
+        if few < NEAR_JACCARD * many:
+            continue  # Jaccard <= few / many: too different in distinct words to reach it
         if _near_sets(_answer_set(data, g, k), _answer_set(data, g, r)):
             return k
     return -1

@@ -24,7 +24,7 @@ from indexer.search.distinct import collapse, distinct_count, top_rows
 from indexer.search.padding import qualifying
 from indexer.search.plan import Plan, plan_query
 from indexer.search.query import ParsedQuery, clean_text, parse
-from indexer.search.scoring import get_scorer
+from indexer.search.scoring import candidates, get_scorer
 from indexer.text.analysis import STOP_WORDS, fold, stem, words
 from indexer.text.spelling import Correction, SpellIndex, correct_query, spell_index
 from indexer.text.synonyms import lay_terms
@@ -150,43 +150,62 @@ def _term_mask(data: RankData, stems: Sequence[str]) -> np.ndarray:
 def execute(s: Session, plan: Plan, category: list[str] | None, need: int) -> Ranked:
     """Score the plan's clauses and select the matching rows, best first: records with all
     the words (`plan.min_match` clauses) by score, then records with at least
-    `plan.backfill_words` of the typed words, by how many they have, then by score."""
+    `plan.backfill_words` of the typed words, by how many they have, then by score.
+
+    Only the candidate rows (those with some term of the plan: no other record can score)
+    are scored and selected; `Ranked`'s per-row arrays are spread over every row at the end.
+    """
     data = s.data
     scorer = get_scorer(data)
     n = data.n_rows
-    total = np.zeros(n, np.float32)
-    hits = np.zeros(n, np.int16)
-    cover = np.zeros(n, np.int16)
-    required = np.ones(n, dtype=bool)
+    cand = candidates(scorer, (t for clause in plan.clauses for alt in clause.alternatives
+                               for t in alt.terms))
+    at = cand.rows
+    m = len(at)
+    total = np.zeros(m, np.float32)
+    hits = np.zeros(m, np.int16)
+    cover = np.zeros(m, np.int16)
+    required = np.ones(m, dtype=bool)
     stems: dict[str, float] = {}
     phrases = {alt.terms: _phrase_mask(s, alt.terms)
                for clause in plan.clauses for alt in clause.alternatives if alt.phrase}
     counting = plan.min_match > 0  # a long query ranks every record with a score
     oks = []
     for clause in plan.clauses:
-        sc, ok = scorer.clause_match(clause, phrases)
+        one = scorer.single_term_at(clause, cand)
+        if one is not None:  # the same sums, over the term's rows only
+            where, sc = one
+            total[where] += sc
+            ok = np.zeros(m, dtype=bool)
+            ok[where] = True
+            if clause.counts and counting:
+                hits[where] += 1
+                cover[where] += np.int16(clause.size)
+        else:
+            sc, ok = scorer.clause_match_at(clause, cand, phrases)
+            total += sc
+            if clause.counts and counting:
+                hits += ok
+                if clause.size == 1:
+                    cover += ok
+                else:
+                    cover[ok] += np.int16(clause.size)
         oks.append(ok)
-        total += sc
-        if clause.counts and counting:
-            hits += ok
-            if clause.size == 1:
-                cover += ok
-            else:
-                cover[ok] += np.int16(clause.size)
         if clause.required:
             required &= ok
         for alt in clause.alternatives:
             for t in alt.terms:
-                _, _, df = scorer.term(t)
+                df = cand.terms[t][2]
                 if df:
                     stems[t] = data.idf(df)
     for ph in plan.phrases:
-        required &= _phrase_mask(s, ph)
-    allowed = data.live.copy()
+        required &= _phrase_mask(s, ph)[at]
+    live = data.live[at]
+    allowed = live.copy()
     for ph in plan.negated:
-        allowed &= ~(_phrase_mask(s, ph) if len(ph) > 1 else _term_mask(data, ph))
+        allowed &= ~(_phrase_mask(s, ph) if len(ph) > 1 else _term_mask(data, ph))[at]
     if plan.boost is not None:
-        total += plan.boost(data, total)
+        total += plan.boost(data, _spread(at, total, n))[at]
     base = allowed & required & (total > 0)
     words = base & (hits >= plan.min_match)
     full = words.copy()
@@ -196,8 +215,8 @@ def execute(s: Session, plan: Plan, category: list[str] | None, need: int) -> Ra
         # pages that say "behind" and "eyes", by score)
         sure = plan.about >= ABOUT_FULL  # per focus key (a row without one reads the last)
         if sure.any():
-            full |= base & sure[data.focus]
-    qual = qualifying(plan.clauses, oks, data.live, data.n_live)
+            full |= base & sure[data.focus[at]]
+    qual = qualifying(plan.clauses, oks, live, data.n_live)
     if qual.distinct is not None:
         if counting:  # a record with some of the words needs a distinctive one...
             base &= full | qual.distinct
@@ -208,19 +227,29 @@ def execute(s: Session, plan: Plan, category: list[str] | None, need: int) -> Ra
     if counting and qual.unmatched:
         partial[:] = False  # a distinctive word no record has: no list of the others
     matched = full | partial
-    in_cat = matched & category_rows(data, category) if category else matched
-    rows = np.flatnonzero(in_cat)
+    in_cat = matched & category_rows(data, category)[at] if category else matched
+    sel = np.flatnonzero(in_cat)
+    rows = at[sel]
     # order: full matches first, then partial ones by words matched; score within each level
-    level = np.where(full[rows], FULL_LEVEL, cover[rows].astype(np.int32))
-    key = level.astype(np.float64) * (float(total.max(initial=0.0)) + 1.0) + total[rows]
+    level = np.where(full[sel], FULL_LEVEL, cover[sel].astype(np.int32))
+    key = level.astype(np.float64) * (float(total.max(initial=0.0)) + 1.0) + total[sel]
     kept, also = _distinct_top(data, rows, key, need)
-    complete = distinct_count(data, rows[words[rows]])
-    about = distinct_count(data, rows[full[rows]]) - complete
+    complete = distinct_count(data, rows[words[sel]])
+    about = distinct_count(data, rows[full[sel]]) - complete
     count = distinct_count(data, rows)
-    return Ranked(rows=kept, scores=total, total=count, matched=matched,
+    return Ranked(rows=kept, scores=_spread(at, total, n), total=count,
+                  matched=_spread(at, matched, n),
                   relaxed=complete + about == 0 and count > 0 and plan.min_match > 0,
                   stems=stems, complete=complete, phrases=phrases, also=also, about=about,
-                  unmatched=qual.unmatched, distinct=qual.distinct)
+                  unmatched=qual.unmatched,
+                  distinct=None if qual.distinct is None else _spread(at, qual.distinct, n))
+
+
+def _spread(rows: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """Per row of the generation: `values` at `rows`, zero (False) elsewhere."""
+    out = np.zeros(n, values.dtype)
+    out[rows] = values
+    return out
 
 
 def _distinct_top(data: RankData, rows: np.ndarray, key: np.ndarray, need: int

@@ -15,7 +15,8 @@ has such records; no set lower on any fold).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -82,6 +83,9 @@ class Scorer:
 
     CACHE_BYTES = 16 << 20  # term scores kept per generation (a common term's: ~140 kB on
     # MedQuAD, ten times that on an index ten times larger), least recently used dropped
+    HOT_BYTES = 1 << 20  # ...and the terms asked for lately, in a plain dict in front of it
+    # (a query asks for its terms dozens of times while it is planned; the LRU's lock and
+    # bookkeeping cost more than the lookup): emptied whenever it holds more than this
 
     def __init__(self, data: RankData, params: Params = DEFAULT_PARAMS) -> None:
         self.data = data
@@ -98,12 +102,35 @@ class Scorer:
         self.nameless = data.live & (data.focus < 0)  # named by their title alone
         self.n_nameless = int(self.nameless.sum())
         self._cache = ByteLRU(self.CACHE_BYTES)
+        self._hot: dict[str, tuple[np.ndarray, np.ndarray, int]] = {}
+        self._hot_bytes = 0
 
     def term(self, term: str) -> tuple[np.ndarray, np.ndarray, int]:
         """(rows, BM25F scores, document frequency) of one term (cached)."""
-        hit = self._cache.get(term)
+        hit = self._hot.get(term)
         if hit is not None:
             return hit
+        hit = self._cache.get(term)
+        if hit is None:
+            hit = self._score(term)
+            self._cache.put(term, hit)
+        self._keep_hot(term, hit)
+        return hit
+
+    def _keep_hot(self, term: str, hit: tuple[np.ndarray, np.ndarray, int]) -> None:
+        """Put a term's scores in the front dict, emptied first when it holds too much (the
+        count of bytes is approximate between threads; the dict is only ever a copy)."""
+        size = hit[0].nbytes + hit[1].nbytes
+        if size > self.HOT_BYTES // 8:
+            return  # (a term in most records of a large index: the LRU keeps it)
+        if self._hot_bytes + size > self.HOT_BYTES:
+            self._hot = {}
+            self._hot_bytes = 0
+        self._hot[term] = hit
+        self._hot_bytes += size
+
+    def _score(self, term: str) -> tuple[np.ndarray, np.ndarray, int]:
+        """(rows, BM25F scores, document frequency) of one term, computed."""
         data = self.data
         parts_rows = []
         parts_vals = []
@@ -127,7 +154,6 @@ class Scorer:
             scores = (data.idf(df) * pseudo * (k1 + 1.0) / (k1 + pseudo)).astype(np.float32)
             self._add_own_title(term, rows, scores)
             out = (rows.astype(np.int32), scores, df)
-        self._cache.put(term, out)
         return out
 
     def _add_own_title(self, term: str, rows: np.ndarray, scores: np.ndarray) -> None:
@@ -161,27 +187,55 @@ class Scorer:
         and whether some alternative is satisfied (all its terms; as a phrase where asked).
         `phrases` maps the terms of a phrase alternative to a bool row mask of where the
         phrase occurs (a phrase alternative missing from it is satisfied nowhere)."""
-        n = self.n
-        best = np.zeros(n, np.float32)
-        matched = np.zeros(n, dtype=bool)
+        every = Candidates(np.arange(self.n), np.arange(self.n))
+        return self.clause_match_at(clause, every, phrases)
+
+    def single_term_at(self, clause: Clause, cand: Candidates
+                       ) -> tuple[np.ndarray, np.ndarray] | None:
+        """For a clause of one plain term (most words of a message): where it scores among the
+        candidates and its (weighted) scores there, the values `clause_match_at` has at
+        those places (zero elsewhere, and satisfied there only); None for any other clause."""
+        if len(clause.alternatives) != 1:
+            return None
+        alt = clause.alternatives[0]
+        if alt.phrase or len(set(alt.terms)) != 1:
+            return None
+        rows, scores, _ = (cand.terms.get(alt.terms[0]) or self.term(alt.terms[0]))
+        vals = scores * alt.weight  # (the best of one alternative; scores are never negative)
+        if clause.weight != 1.0:
+            vals *= clause.weight
+        return cand.pos[rows], vals
+
+    def clause_match_at(self, clause: Clause, cand: Candidates,
+                        phrases: dict[tuple[str, ...], np.ndarray] | None = None
+                        ) -> tuple[np.ndarray, np.ndarray]:
+        """`clause_match` over the candidate rows only (`cand.rows`, which hold every row of
+        the clause's terms): (score, satisfied) per candidate, the same values as the dense
+        arrays have at those rows (elementwise, in the same order of operations)."""
+        term = cand.terms.__getitem__ if cand.terms else self.term
+        m = len(cand.rows)
+        best = np.zeros(m, np.float32)
+        matched = np.zeros(m, dtype=bool)
         for alt in clause.alternatives:
             terms = tuple(dict.fromkeys(alt.terms))
             if len(terms) == 1 and not alt.phrase:
-                rows, scores, _ = self.term(terms[0])
+                rows, scores, _ = term(terms[0])
+                at = cand.pos[rows]
                 # only the term's rows change (scores are never negative; rows are unique)
-                best[rows] = np.maximum(best[rows], scores * alt.weight)
-                matched[rows] = True
+                best[at] = np.maximum(best[at], scores * alt.weight)
+                matched[at] = True
                 continue
-            acc = np.zeros(n, np.float32)
-            hits = np.zeros(n, np.int16)
+            acc = np.zeros(m, np.float32)
+            hits = np.zeros(m, np.int16)
             for t in terms:
-                rows, scores, _ = self.term(t)
-                acc[rows] += scores
-                hits[rows] += 1
+                rows, scores, _ = term(t)
+                at = cand.pos[rows]
+                acc[at] += scores
+                hits[at] += 1
             full = hits == len(terms)
             if alt.phrase:
                 mask = (phrases or {}).get(alt.terms)
-                full &= mask if mask is not None else False
+                full &= mask[cand.rows] if mask is not None else False
             matched |= full
             if alt.exact:
                 acc *= full
@@ -189,6 +243,30 @@ class Scorer:
         if clause.weight != 1.0:
             best *= clause.weight
         return best, matched
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """The rows a query can score (ascending), where each row sits among them (`pos`: per
+    row of the generation; only the candidates' entries are meaningful), and the query's
+    terms as `Scorer.term` gives them (looked up once per query)."""
+
+    rows: np.ndarray
+    pos: np.ndarray
+    terms: dict[str, tuple[np.ndarray, np.ndarray, int]] = field(default_factory=dict)
+
+
+def candidates(scorer: Scorer, terms: Iterable[str]) -> Candidates:
+    """The rows having any of `terms` (the only rows a query of them can score)."""
+    n = scorer.n
+    got = {t: scorer.term(t) for t in terms}
+    mask = np.zeros(n, dtype=bool)
+    for rows, _, _ in got.values():
+        mask[rows] = True
+    rows = np.flatnonzero(mask)
+    pos = np.empty(n, np.int64)
+    pos[rows] = np.arange(len(rows))
+    return Candidates(rows, pos, got)
 
 
 def get_scorer(data: RankData) -> Scorer:
