@@ -7,8 +7,13 @@ a query whose words match little is not padded with whatever is nearest. Two fus
 chosen with their weights and the cut-off by cross-validation on every dev set at once and
 kept in `indexer/data/hybrid_weights.json` (`bench/hybrid_fit.py`):
 
-  score  (1 - w) * lexical / best lexical score of the query + w * cosine
+  score  (1 - w) * lexical / best lexical score of the query + w * cosine side
   rrf    (1 - w) / (k + lexical rank) + w / (k + cosine rank)    (reciprocal-rank fusion)
+
+The score fusion's cosine side is the cosine itself (`cos_norm="raw"`) or the cosine's rank
+among the candidates, as k / (k + rank) (`cos_norm="rank"`: the same at the top, whatever the
+spread of the query's cosines; a long message's cosines bunch together, a short search's
+spread out, so one weight fits both kinds better by rank).
 
 The weight depends on the kind of query: `weight` for keyword searches, `message_weight`
 for whole messages (the plans that rank every record with a score, `Plan.min_match == 0`).
@@ -33,6 +38,7 @@ import numpy as np
 
 WEIGHTS_FILE = Path(__file__).resolve().parent.parent / "data" / "hybrid_weights.json"
 METHODS = ("score", "rrf")
+COS_NORMS = ("raw", "rank")
 ORDERED = 10  # rows of the search's own order taken as they are (a first page)
 NO_CUTOFF = 2.0  # a cosine never reaches it: the embedding side adds no rows
 
@@ -47,10 +53,14 @@ class Fusion:
     cutoff: float = NO_CUTOFF  # cosine a row the word search did not list needs to be added
     extra: int = 10  # rows the embedding side may add, at most
     levels: bool = True  # keyword searches: records with all the words stay first
+    cos_norm: str = "raw"  # score fusion's cosine side: the cosine, or k / (k + its rank)
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
             raise ValueError(f"unknown fusion {self.method!r}: expected one of {METHODS}")
+        if self.cos_norm not in COS_NORMS:
+            raise ValueError(f"unknown cosine normalisation {self.cos_norm!r}: expected one "
+                             f"of {COS_NORMS}")
         for w in (self.weight, self.message_weight):
             if not 0.0 <= w <= 1.0:
                 raise ValueError(f"fusion weight {w} is not in 0..1")
@@ -64,12 +74,14 @@ class Fusion:
                    message_weight=float(data.get("message_weight", weight)),
                    k=float(data.get("k", 60.0)), depth=int(data.get("depth", 200)),
                    cutoff=float(data.get("cutoff", NO_CUTOFF)), extra=int(data.get("extra", 10)),
-                   levels=bool(data.get("levels", True)))
+                   levels=bool(data.get("levels", True)),
+                   cos_norm=str(data.get("cos_norm", "raw")))
 
     def to_dict(self) -> dict[str, Any]:
         return {"method": self.method, "weight": self.weight,
                 "message_weight": self.message_weight, "k": self.k, "depth": self.depth,
-                "cutoff": self.cutoff, "extra": self.extra, "levels": self.levels}
+                "cutoff": self.cutoff, "extra": self.extra, "levels": self.levels,
+                "cos_norm": self.cos_norm}
 
     def weight_for(self, message: bool) -> float:
         return self.message_weight if message else self.weight
@@ -103,18 +115,28 @@ def fuse(lex_rows: np.ndarray, lex_scores: np.ndarray, lex_cos: np.ndarray,
         best = float(np.max(lex_scores, initial=0.0))
         if best > 0:  # made monotone in the lexical order (full matches before partial ones)
             lex[:n_lex] = np.minimum.accumulate(np.asarray(lex_scores, np.float64) / best)
+        if fusion.cos_norm == "rank":
+            cos = fusion.k / (fusion.k + cosine_ranks(rows, cos, tie))
         fused = (1.0 - weight) * lex + weight * cos
     else:
         lex_rank = np.concatenate([np.arange(1, n_lex + 1), np.full(len(add_rows), n_lex + 1)])
-        cos_rank = np.empty(len(rows))
-        ties = rows if tie is None else np.asarray(tie)[rows]
-        cos_rank[np.lexsort((ties, -cos))] = np.arange(1, len(rows) + 1)
+        cos_rank = cosine_ranks(rows, cos, tie)
         fused = (1.0 - weight) / (fusion.k + lex_rank) + weight / (fusion.k + cos_rank)
     level = np.zeros(len(rows), np.int8)
     if top is not None:
         level[min(top, n_lex):] = 1
     order = np.lexsort((np.arange(len(rows)), -fused, level))  # equal: the candidates' order
     return rows[order], fused[order]
+
+
+def cosine_ranks(rows: np.ndarray, cos: np.ndarray, tie: np.ndarray | None = None
+                 ) -> np.ndarray:
+    """1-based rank of each of `rows` by its cosine (highest first; equal cosines by `tie`,
+    a rank per row, default the row number)."""
+    ranks = np.empty(len(rows))
+    ties = rows if tie is None else np.asarray(tie)[rows]
+    ranks[np.lexsort((ties, -cos))] = np.arange(1, len(rows) + 1)
+    return ranks
 
 
 def lexical_rows(ranked: Any, allowed: np.ndarray, depth: int) -> np.ndarray:

@@ -79,6 +79,30 @@ def test_rrf_and_ties() -> None:
     assert rows[0] == 2
 
 
+def test_score_fusion_by_cosine_rank() -> None:
+    # the cosine side is k / (k + rank among the candidates): a spread of 0.01 between two
+    # cosines moves a row as far as a spread of 0.5 (the ranks are the same)
+    none = np.zeros(0, np.int64)
+    near = Fusion("score", cos_norm="rank", k=1.0)
+    for cos in ([0.50, 0.51], [0.2, 0.7]):
+        rows, scores = fuse(np.array([0, 1]), np.array([2.0, 1.9]), np.array(cos), none,
+                            none, near, 0.5)
+        # row 1: 0.5 * 0.95 + 0.5 * 1/2; row 0: 0.5 * 1 + 0.5 * 1/3
+        assert list(rows) == [1, 0]
+        assert scores == pytest.approx([0.725, 0.5 + 1 / 6])
+    raw = Fusion("score", cos_norm="raw")
+    rows, _ = fuse(np.array([0, 1]), np.array([2.0, 1.9]), np.array([0.50, 0.51]), none, none,
+                   raw, 0.5)
+    assert list(rows) == [0, 1]  # by the cosine itself, 0.01 moves nothing here
+    rows, scores = fuse(np.array([0, 1]), np.array([2.0, 1.6]), np.array([0.5, 0.5]), none,
+                        none, near, 0.5, tie=np.array([1, 0]))
+    assert list(rows) == [0, 1] and scores[0] > scores[1]  # equal cosines ranked by the tie
+    # ...and weight 0 is still the lexical ranking
+    rows, _ = fuse(np.array([0, 1]), np.array([2.0, 1.6]), np.array([0.2, 0.7]), none, none,
+                   near, 0.0)
+    assert list(rows) == [0, 1]
+
+
 def test_added_rows_need_the_cut_off_and_an_allowed_row() -> None:
     from indexer.index.vectors import Vectors
     from indexer.search.fuse import added_rows
@@ -117,8 +141,12 @@ def test_bad_fusion_and_the_fitted_file() -> None:
         Fusion("max", 0.5)
     with pytest.raises(ValueError):
         Fusion("score", 1.5)
+    with pytest.raises(ValueError):
+        Fusion("score", 0.5, cos_norm="z")
     fitted = load_fusion()
     assert 0.0 <= fitted.weight <= 1.0
+    assert Fusion.from_dict(fitted.to_dict()) == fitted
+    assert Fusion.from_dict({"weight": 0.2}).cos_norm == "raw"  # files written before it
 
 
 RECORDS = [
