@@ -24,6 +24,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.parse
 import urllib.request
@@ -124,20 +125,27 @@ def served(index_dir: Path, workers: int) -> dict:
     env = {**os.environ, "QASEARCH_RATE_LIMIT": "1000000/minute"}
     cmd = [str(ROOT / ".venv" / "bin" / "qasearch"), "serve", "--index", str(index_dir),
            "--port", str(port), "--workers", str(workers), "--threads", "1"]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    log = tempfile.TemporaryFile()  # noqa: SIM115 (closed below)
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=log,
                             start_new_session=True)
     base = f"http://127.0.0.1:{port}"
+
+    def output() -> str:
+        log.seek(0)
+        return log.read().decode(errors="replace")
+
     try:
         deadline = time.monotonic() + 120
-        while True:
+        while True:  # listening, and every worker warm (its "Worker ready" line)
             try:
                 urllib.request.urlopen(f"{base}/healthz", timeout=5).read()  # noqa: S310 (http, ours)
-                break
+                if output().count("Worker ready") >= workers:
+                    break
             except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"the server did not start: "
-                                       f"{proc.stderr.read().decode()[-500:]}") from None
-                time.sleep(0.5)
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the server did not start: {output()[-500:]}")
+            time.sleep(0.5)
         long_q, short_q = queries()
         for _ in range(2):
             for q in long_q + short_q:
@@ -159,6 +167,7 @@ def served(index_dir: Path, workers: int) -> dict:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        log.close()
 
 
 def main() -> None:
@@ -166,7 +175,11 @@ def main() -> None:
     ap.add_argument("--index", help="index directory (default: the cached evaluation index)")
     ap.add_argument("--workers", type=int, default=0, help="also measure N gunicorn workers")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--served-only", action="store_true",
+                    help="with --workers: measure the served workers only (not this process)")
     args = ap.parse_args()
+    if args.served_only and not args.workers:
+        ap.error("--served-only needs --workers N")
     if args.index:
         index_dir = Path(args.index)
     else:
@@ -174,7 +187,7 @@ def main() -> None:
 
         paths = LiveQAPaths.defaults(ROOT.parent / "shared")
         index_dir = cached_index(eval_corpus(paths), default_cache_dir())
-    result = in_process(index_dir)
+    result = {} if args.served_only else in_process(index_dir)
     result["load"] = round(os.getloadavg()[0], 2)
     if args.workers:
         result["served"] = served(index_dir, args.workers)
@@ -183,10 +196,14 @@ def main() -> None:
         return
     print(f"index {index_dir}; load average {result['load']:.2f}")
     for stage in ("after_import", "after_warm", "after_queries"):
+        if stage not in result:
+            continue
         m = result[stage]
         print(f"{stage:<14} RSS {m['rss']:7.1f} MB  peak {m['peak']:7.1f} MB  "
               f"PSS {m['pss']:7.1f} MB  private {m['private']:7.1f} MB")
     for name in ("long", "short"):
+        if name not in result:
+            continue
         r = result[name]
         print(f"{name:<6} n={r['n']:<4} p50={r['p50_ms']:6.1f} ms  p95={r['p95_ms']:6.1f} ms")
     if args.workers:

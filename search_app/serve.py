@@ -2,12 +2,13 @@
 
 - Default on Unix (`--workers 0`): gunicorn with one process per core (`serving_mode`).
 - `--workers N` (N > 1): gunicorn, N processes forked from one app (Unix only). With
-  `--threads 1` (the default there) each process serves one request at a time (sync
-  workers: no lock contention between threads, the fastest for CPU-bound searches on a few
-  cores, measured in the README; put a buffering reverse proxy in front on the public
-  internet); with more threads, gthread workers. All processes share one rate-limit budget
-  per client through a SQLite file (search_app.limitstore) in a private temporary directory
-  removed at exit (or `rate_limit_storage` when set).
+  `--threads 1` (the default there) each process serves one request at a time (no lock
+  contention between threads: the fastest for CPU-bound searches on a few cores, measured
+  in the README); its gthread workers keep a client's connection open between requests
+  (`--worker-class sync` closes it after each one, which costs both sides a reconnection;
+  on the public internet put a buffering reverse proxy in front either way). All processes
+  share one rate-limit budget per client through a SQLite file (search_app.limitstore) in
+  a private temporary directory removed at exit (or `rate_limit_storage` when set).
 - `--workers 1`, a single core, or Windows (no fork): waitress, one process with `--threads`
   threads (default 8). The rate limiter's counters and the index live in that one process.
 
@@ -39,7 +40,7 @@ import click
 from search_app import servers
 from search_app.index import freeze_warm_objects, warm_up
 from search_app.limitstore import storage_uri
-from search_app.settings import Settings
+from search_app.settings import WORKER_CLASSES, Settings
 
 
 class SettingError(click.ClickException):
@@ -60,8 +61,11 @@ Examples:
 @click.option("--index", "index_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Index directory [QASEARCH_INDEX_DIR; default index].")
 @click.option("--threads", type=click.IntRange(0, 256),
-              help="Threads per process; 0: 8 under waitress, 1 (sync workers) under gunicorn "
+              help="Threads per process; 0: 8 under waitress, 1 under gunicorn "
               "[QASEARCH_THREADS; default 0].")
+@click.option("--worker-class", type=click.Choice(WORKER_CLASSES),
+              help="gunicorn's workers: gthread keeps each client's connection open between "
+              "requests, sync closes it after each [QASEARCH_WORKER_CLASS; default gthread].")
 @click.option("--workers", type=click.IntRange(0, 64),
               help="Server processes; 0: one per core; more than 1 runs gunicorn (Unix), 1 "
               "runs waitress [QASEARCH_WORKERS; default 0].")
@@ -102,6 +106,10 @@ def serve_command(cors_origins: tuple[str, ...], **options: Any) -> None:
             if mode.note:
                 click.echo(f"warning: {mode.note}", err=True)
             settings = settings.with_overrides(workers=mode.workers, threads=mode.threads)
+            if mode.server == "gunicorn" and settings.worker_class == "sync" \
+                    and settings.threads > 1:
+                raise ValueError(f"sync workers have one thread each ({settings.threads} "
+                                 "asked for): use --worker-class gthread")
             if settings.workers > 1 and not settings.rate_limit_storage:
                 tmp = _private_dir(cleanup)
                 settings = settings.with_overrides(
@@ -127,7 +135,9 @@ def serve_command(cors_origins: tuple[str, ...], **options: Any) -> None:
         limits = ", ".join(f"{name} {value or 'off'}" for name, value in (
             ("rate limit", settings.rate_limit), ("as-you-type", settings.suggest_rate_limit)))
         if settings.workers > 1:
-            kind = "sync" if settings.threads == 1 else f"{settings.threads} threads each"
+            kind = ("sync" if settings.worker_class == "sync" else
+                    f"{settings.threads} thread{'s' if settings.threads > 1 else ''} each, "
+                    "connections kept alive")
             click.echo(f"qasearch: serving {settings.index_dir} on http://{settings.host}:"
                        f"{settings.port} (gunicorn, {settings.workers} processes, {kind}; "
                        f"{limits})")
@@ -148,7 +158,7 @@ def serve_command(cors_origins: tuple[str, ...], **options: Any) -> None:
 
 
 WAITRESS_THREADS = 8  # one process: threads overlap I/O and the parts of a search without the GIL
-GUNICORN_THREADS = 1  # per process: sync workers, the best p99 and throughput measured (README)
+GUNICORN_THREADS = 1  # per process: the best p99 and throughput measured (README)
 
 
 @dataclass(frozen=True)
@@ -248,7 +258,7 @@ def gunicorn_options(settings: Settings) -> dict[str, Any]:
     return {
         "bind": f"{settings.host}:{settings.port}",
         "workers": settings.workers,
-        "worker_class": servers.gunicorn_worker_class(settings.threads),
+        "worker_class": servers.gunicorn_worker_class(settings.threads, settings.worker_class),
         "threads": settings.threads,
         "logger_class": servers.gunicorn_logger_class(
             servers.listening_addresses(settings.host)),
@@ -283,9 +293,15 @@ def _freeze_before_fork(_server: Any, _worker: Any) -> None:
 
 
 def _warm_worker(worker: Any) -> None:
-    """Open the index and build the caches in a new worker, then say so in the log."""
+    """Open the index and build the caches in a new worker, then say so in the log. A
+    gthread worker warms on its thread pool: with one thread, the thread that will serve
+    the requests opens its own searcher (per thread) now, not on its first request."""
     t0 = time.monotonic()
-    warmed = warm_up(worker.wsgi)
+    pool = getattr(worker, "tpool", None)
+    if pool is not None:
+        warmed = pool.submit(warm_up, worker.wsgi).result()
+    else:
+        warmed = warm_up(worker.wsgi)
     if warmed:
         freeze_warm_objects(worker.wsgi)
     worker.log.info("%s (pid: %s): %s in %.1f s", WORKER_READY, os.getpid(),

@@ -173,12 +173,18 @@ def _allow_long_request_lines() -> None:
     message.MAX_REQUEST_LINE = max(message.MAX_REQUEST_LINE, REQUEST_LINE_BYTES)
 
 
-def gunicorn_worker_class(threads: int) -> type:
-    """The worker class for `threads` threads per process (1: sync)."""
-    if threads == 1:
+def gunicorn_worker_class(threads: int, kind: str = "gthread") -> type:
+    """The worker class: gthread (`threads` threads, connections kept alive) or sync (one
+    thread, a connection per request; `threads` must be 1)."""
+    if kind == "sync":
+        if threads != 1:
+            raise ValueError(f"sync workers have one thread ({threads} asked for): use "
+                             "--worker-class gthread")
         from gunicorn.workers.sync import SyncWorker as Base
-    else:
+    elif kind == "gthread":
         from gunicorn.workers.gthread import ThreadWorker as Base
+    else:
+        raise ValueError(f"unknown worker class {kind!r}")
 
     return type(f"Service{Base.__name__}", (ServiceErrors, Base), {})
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, fields
 from indexer.settings import Settings as LibrarySettings
 from indexer.settings import setting
 
+WORKER_CLASSES = ("gthread", "sync")  # gunicorn's, as `qasearch serve --worker-class` takes them
 MIN_TOKEN_CHARS = 20  # an editor token at least this long...
 MIN_TOKEN_BITS = 72  # ...whose characters carry at least this much (see token_bits)
 DEFAULT_EMERGENCY_NOTICE = (
@@ -31,7 +32,10 @@ class Settings(LibrarySettings):
     host: str = setting("Address the web server listens on.", "127.0.0.1")
     port: int = setting("Port the web server listens on.", 5000)
     threads: int = setting(
-        "Threads per server process (0: 8 under waitress; under gunicorn, 1: sync workers).", 0)
+        "Threads per server process (0: 8 under waitress, 1 under gunicorn).", 0)
+    worker_class: str = setting(
+        "gunicorn's workers: 'gthread' (keeps connections alive between requests) or 'sync' "
+        "(one connection per request).", "gthread")
     workers: int = setting(
         "Server processes (0: one per core). More than 1 runs gunicorn (Unix), each process "
         "with its own index caches, rate-limit counters shared in a SQLite file; 1 (and any "
@@ -78,6 +82,9 @@ class Settings(LibrarySettings):
 
     def __post_init__(self) -> None:
         check_editor_token(self.editor_token)
+        if self.worker_class not in WORKER_CLASSES:
+            raise ValueError(f"setting worker_class: {self.worker_class!r} is not one of "
+                             f"{', '.join(WORKER_CLASSES)}")
 
     @classmethod
     def extending(

@@ -119,9 +119,9 @@ def test_workers_run_gunicorn_with_a_shared_rate_limit_store(monkeypatch, sample
     assert result.exit_code == 0, result.output
     assert "gunicorn, 3 processes" in result.output
     opts = seen["options"]
-    from gunicorn.workers.sync import SyncWorker
+    from gunicorn.workers.gthread import ThreadWorker
 
-    assert opts["workers"] == 3 and issubclass(opts["worker_class"], SyncWorker)
+    assert opts["workers"] == 3 and issubclass(opts["worker_class"], ThreadWorker)
     assert opts["preload_app"]
     assert opts["control_socket_disable"] is True
     assert callable(opts["post_worker_init"])  # each worker warms its own index up

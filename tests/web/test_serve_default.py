@@ -83,7 +83,7 @@ def launched(monkeypatch) -> dict:
 
 def test_plain_serve_runs_a_process_per_core(launched, monkeypatch, sample_index,
                                               tmp_path) -> None:
-    from gunicorn.workers.sync import SyncWorker
+    from gunicorn.workers.gthread import ThreadWorker
 
     monkeypatch.setattr(serve_module, "cores", lambda: 2)
     monkeypatch.setattr(serve_module, "can_fork_workers", lambda: True)
@@ -91,11 +91,54 @@ def test_plain_serve_runs_a_process_per_core(launched, monkeypatch, sample_index
                                       "--query-log-dir", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert launched["server"] == "gunicorn"
-    assert "gunicorn, 2 processes, sync" in result.output
+    assert "gunicorn, 2 processes, 1 thread each, connections kept alive" in result.output
     opts = launched["options"]
-    assert opts["workers"] == 2 and issubclass(opts["worker_class"], SyncWorker)
+    assert opts["workers"] == 2 and issubclass(opts["worker_class"], ThreadWorker)
+    assert opts["threads"] == 1 and opts["keepalive"] > 0
     assert launched["settings"].rate_limit_storage.startswith("qasearch+sqlite:///"), \
         "one rate-limit budget across the processes"
+
+
+@pytest.mark.parametrize("how", ["flag", "environment"])
+def test_sync_workers_on_request(launched, monkeypatch, sample_index, tmp_path, how) -> None:
+    from gunicorn.workers.sync import SyncWorker
+
+    monkeypatch.setattr(serve_module, "cores", lambda: 2)
+    monkeypatch.setattr(serve_module, "can_fork_workers", lambda: True)
+    args = ["serve", "--index", str(sample_index), "--port", "0", "--query-log-dir",
+            str(tmp_path)]
+    env = {}
+    if how == "flag":
+        args += ["--worker-class", "sync"]
+    else:
+        env["QASEARCH_WORKER_CLASS"] = "sync"
+    result = CliRunner().invoke(cli, args, env=env)
+    assert result.exit_code == 0, result.output
+    assert "gunicorn, 2 processes, sync" in result.output
+    assert issubclass(launched["options"]["worker_class"], SyncWorker)
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--worker-class", "sync", "--threads", "2"], "sync workers have one thread each"),
+    (["--worker-class", "eventlet"], "Invalid value for '--worker-class'"),
+])
+def test_worker_class_that_cannot_be_used(launched, monkeypatch, sample_index, tmp_path,
+                                          args, message) -> None:
+    monkeypatch.setattr(serve_module, "cores", lambda: 2)
+    monkeypatch.setattr(serve_module, "can_fork_workers", lambda: True)
+    result = CliRunner().invoke(cli, ["serve", "--index", str(sample_index), "--port", "0",
+                                      "--query-log-dir", str(tmp_path), *args])
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert "server" not in launched
+    assert "Traceback" not in result.output
+
+
+def test_worker_class_from_the_environment_is_checked(monkeypatch) -> None:
+    from search_app.settings import Settings
+
+    with pytest.raises(ValueError, match="worker_class"):
+        Settings.load(environ={"QASEARCH_WORKER_CLASS": "tornado"})
 
 
 @pytest.mark.parametrize("how", ["flag", "environment", "one core", "no fork"])
@@ -137,7 +180,7 @@ def test_the_default_server_on_this_machine(serve, sample_index: Path) -> None:
         expected_server = "gunicorn" if mode.server == "gunicorn" else "qasearch"
         assert resp.headers["Server"] == expected_server
     if mode.server == "gunicorn":
-        assert f"gunicorn, {mode.workers} processes, sync" in server.output
+        assert f"gunicorn, {mode.workers} processes, 1 thread each" in server.output
         deadline = time.monotonic() + 30  # workers log their boot one after the other
         while server.output.count("Worker ready") < mode.workers and time.monotonic() < deadline:
             time.sleep(0.05)

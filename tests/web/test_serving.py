@@ -51,7 +51,10 @@ def raw(base: str, data: bytes) -> bytes:
 
 
 MODES = [pytest.param(("--workers", "1", "--threads", "2"), id="waitress"),
-         pytest.param(("--workers", "2", "--threads", "1"), id="gunicorn-sync", marks=GUNICORN),
+         pytest.param(("--workers", "2", "--threads", "1"), id="gunicorn-default",
+                      marks=GUNICORN),
+         pytest.param(("--workers", "2", "--worker-class", "sync"), id="gunicorn-sync",
+                      marks=GUNICORN),
          pytest.param(("--workers", "2", "--threads", "2"), id="gunicorn-gthread",
                       marks=GUNICORN)]
 
