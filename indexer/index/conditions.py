@@ -77,7 +77,10 @@ def weights(data: RankData) -> dict[str, np.ndarray] | None:
     w = idf[tid] * tf * (K1 + 1.0) / (tf + norm)
     ptr = np.zeros(n_terms + 1, dtype=np.int64)
     np.cumsum(np.bincount(tid, minlength=n_terms), out=ptr[1:])
-    return {"ptr": ptr, "keys": key, "weights": w.astype(np.float32),
+    # compact: a key fits 16 bits up to 65,536 conditions; half precision (3 significant
+    # digits) is plenty for a prior that is normalised to the best condition
+    key_type = np.uint16 if n_keys <= np.iinfo(np.uint16).max + 1 else np.int32
+    return {"ptr": ptr, "keys": key.astype(key_type), "weights": w.astype(np.float16),
             "n_docs": np.asarray([n_docs], dtype=np.int64)}
 
 
@@ -100,21 +103,28 @@ class ConditionTable:
         self.weights = arrays["weights"]
         self.n_docs = int(arrays["n_docs"][0])
 
-    def score(self, term_weights: dict[int, float], n_keys: int) -> np.ndarray:
+    def score(self, term_weights: dict[int, float], n_keys: int, min_terms: int = 1
+              ) -> np.ndarray:
         """Score per condition key: the sum over the query's terms (term id -> how much the
-        query means it) of the term's weight for the condition."""
-        ks, ws = [], []
+        query means it) of the term's weight for the condition; 0 for a condition fewer than
+        `min_terms` of the terms touch."""
+        ks, ws, qws = [], [], []
         n_terms = len(self.ptr) - 1
         for tid, qw in term_weights.items():
             if 0 <= tid < n_terms:
                 a, b = int(self.ptr[tid]), int(self.ptr[tid + 1])
                 if b > a:
                     ks.append(self.keys[a:b])
-                    ws.append(self.weights[a:b] * np.float32(qw))
+                    ws.append(self.weights[a:b])
+                    qws.append(np.full(b - a, qw))
         if not ks:
             return np.zeros(n_keys, np.float64)
-        return np.bincount(np.concatenate(ks), weights=np.concatenate(ws),
-                           minlength=n_keys)[:n_keys]
+        keys = np.concatenate(ks)
+        w = np.concatenate(ws).astype(np.float64) * np.concatenate(qws)
+        out = np.bincount(keys, weights=w, minlength=n_keys)[:n_keys]
+        if min_terms > 1:
+            out[np.bincount(keys, minlength=n_keys)[:n_keys] < min_terms] = 0.0
+        return out
 
 
 def load(gen_dir: Path) -> ConditionTable | None:

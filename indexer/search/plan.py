@@ -14,7 +14,9 @@ This is where a query is *understood*:
   and every record is ranked (no "all words" rule);
 - the condition the query names is found by matching its terms against the corpus' foci
   and their synonyms (idf-weighted coverage of each focus name); records about it are
-  boosted, and so are records of the question type the query asks (treatment, cause...).
+  boosted, and so are records of the question type the query asks (treatment, cause...);
+- so are, a little less, the records of the conditions the query's words are most
+  characteristic of (`indexer.search.conditions`: "back hurts when i sit" -> Back Pain).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ import numpy as np
 from indexer.index.ranking import RankData
 from indexer.index.terms import ACRONYM_MAX
 from indexer.results import SynonymUse
+from indexer.search.conditions import condition_scores
 from indexer.search.distinct import top_rows
 from indexer.search.focus import focus_index
 from indexer.search.query import Item, ParsedQuery
@@ -72,6 +75,10 @@ FEEDBACK_BOOST = 0.5  # focus boost share from the foci of the best text matches
 FEEDBACK_DOCS = 5
 FOCUS_RELATIVE = 0.6  # only foci scoring at least this share of the best one are boosted
 FOCUS_SYNONYM_SHARE = 0.5  # a name reached only through a synonym counts this much
+# Conditions the query's words are characteristic of (`search.conditions`): the best one
+# counts as a condition named with this weight (keyword searches, then messages/questions)
+CONDITION_SHARE = 0.7
+CONDITION_SHARE_LONG = 0.5
 
 NOISE_WORDS_FILE = Path(__file__).resolve().parent.parent / "data" / "noise_words.txt"
 
@@ -550,6 +557,9 @@ def _understand(data: RankData, pq: ParsedQuery, plan: Plan, match: _FocusMatche
     fscore = np.append(key_scores, 0.0).astype(np.float32)  # index -1 -> 0
     plan.about = fscore
     n_keys = len(data.focus_keys)
+    share = CONDITION_SHARE_LONG if long_query else CONDITION_SHARE
+    cond = condition_scores(data, idf_of_tid, match.upper) if share > 0 else None
+    cscore = None if cond is None else (share * np.append(cond, 0.0)).astype(np.float32)
 
     def boost(d: RankData, total: np.ndarray) -> np.ndarray:
         best = float(total.max()) if len(total) else 0.0
@@ -558,6 +568,8 @@ def _understand(data: RankData, pq: ParsedQuery, plan: Plan, match: _FocusMatche
         per_key = fscore  # per focus key (and a 0 slot for -1), then one gather per row
         if FEEDBACK_BOOST > 0 and n_keys:
             per_key = np.maximum(fscore, FEEDBACK_BOOST * _focus_feedback(d, total, n_keys))
+        if cscore is not None:
+            per_key = np.maximum(per_key, cscore)
         rows = np.flatnonzero(total > 0)  # only records with a score get a boost
         f = per_key[d.focus[rows]]
         q = qconf[d.qtype[rows]]

@@ -1,0 +1,84 @@
+"""Which conditions a query's words are characteristic of, from the generation's condition
+pseudo-documents (`indexer.index.conditions`, built with the generation).
+
+The focus gazetteer (`indexer.search.focus`) finds a condition the query *names*; this finds
+the conditions whose records, taken together, say the query's words most distinctively ("back
+hurts when i sit" -> Back Pain), which is what a symptom search needs. `plan` boosts the
+records of the best conditions a little: a prior, never a filter.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from indexer.index import conditions as table
+from indexer.index.ranking import RankData
+from indexer.search.focus import focus_index
+
+RELATIVE = 0.5  # conditions scoring at least this share of the best one are boosted
+TOP = 10  # and at most this many
+MIN_SUPPORT = 2  # a condition counts when this many of the query's words point to it (one
+# word alone is a name, the gazetteer's job), unless the query has fewer words
+COMMON_EXP = 0.0  # "common first": scores times (records of the condition / most records of
+# any condition) ** COMMON_EXP, how much the corpus says about it (0: no prior)
+
+
+def condition_table(data: RankData) -> table.ConditionTable | None:
+    """The generation's table, loaded once per generation (None when it has none: a corpus
+    without conditions, a generation built in memory or written before the table existed)."""
+    caches = data.caches
+    if not getattr(caches, "conditions_known", False):
+        path = getattr(data.stored, "path", None)  # rank.npz of a loaded generation
+        found = None
+        if path is not None:
+            try:
+                found = table.load(Path(path).parent)
+            except (OSError, ValueError, KeyError):
+                found = None  # a damaged table is not worth failing a search for
+        caches.conditions = found  # type: ignore[attr-defined]
+        caches.conditions_known = True  # type: ignore[attr-defined]
+    return caches.conditions  # type: ignore[attr-defined,no-any-return]
+
+
+def _acronym_terms(data: RankData) -> frozenset[int]:
+    """Term ids of the acronymic focus names ("MED", "ODD"): as in the gazetteer, such a word
+    speaks for its condition only when typed in capitals ("med" is a medicine)."""
+    caches = data.caches
+    found = getattr(caches, "condition_acronyms", None)
+    if found is None:
+        fi = focus_index(data)
+        entries = fi.acronymic[fi.phrase_of] if len(fi.tids) else np.zeros(0, bool)
+        found = frozenset(int(t) for t in np.unique(fi.tids[entries]))
+        caches.condition_acronyms = found  # type: ignore[attr-defined]
+    return found  # type: ignore[no-any-return]
+
+
+def condition_scores(data: RankData, term_weights: dict[int, float],
+                     upper: frozenset[int] = frozenset()) -> np.ndarray | None:
+    """Weight in [0, 1] per focus key of how characteristic the query's terms (term id -> how
+    much the query means it; `upper`: term ids typed in capitals) are of it (the best
+    condition 1; only the TOP best within RELATIVE of it are kept), None when the generation
+    has no table or the query touches no condition."""
+    found = condition_table(data)
+    n_keys = len(data.focus_keys)
+    if found is None or not n_keys or not term_weights:
+        return None
+    acronyms = _acronym_terms(data)
+    term_weights = {t: w for t, w in term_weights.items() if t in upper or t not in acronyms}
+    scores = found.score(term_weights, n_keys, min(MIN_SUPPORT, len(term_weights)))
+    if COMMON_EXP > 0 and len(data.focus_count) == n_keys:
+        counts = data.focus_count.astype(np.float64)
+        scores *= (counts / max(float(counts.max()), 1.0)) ** COMMON_EXP
+    best = float(scores.max()) if len(scores) else 0.0
+    if best <= 0:
+        return None
+    scores /= best
+    keep = np.argpartition(-scores, min(TOP, n_keys) - 1)[:TOP] if n_keys > TOP else None
+    out = np.zeros(n_keys, np.float32)
+    if keep is None:
+        keep = np.arange(n_keys)
+    keep = keep[scores[keep] >= RELATIVE]
+    out[keep] = scores[keep]
+    return out

@@ -1,0 +1,83 @@
+"""The condition pseudo-documents table a build writes (`conditions.npz`): a word said mostly
+about one condition weighs most for it, an everyday word the corpus uses for every condition
+weighs little, and a corpus without conditions gets no table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from indexer.index import conditions
+from indexer.index.build import build_index, current_generation
+from indexer.index.checks import verify
+from indexer.index.ranking import RankData
+from indexer.records import Record
+
+
+def _page(rid: str, focus: str, answer: str) -> Record:
+    return Record(id=rid, question=f"What is {focus} ?", answer=answer, focus=focus,
+                  qtype="information", source="institute")
+
+
+RECORDS = [
+    _page("a1", "Quilt fever", "Quilt fever brings chills and a rash on the elbows."),
+    _page("a2", "Quilt fever", "Chills, a rash and tired elbows: rest and drink water."),
+    _page("b1", "Thimble knee", "Thimble knee aches when kneeling; the elbows are fine."),
+    _page("c1", "Garden cough", "Garden cough follows pollen; rest and drink water."),
+]
+
+
+def _generation(tmp_path: Path, records: list[Record]) -> Path:
+    build_index(records, tmp_path / "index")
+    return tmp_path / "index" / str(current_generation(tmp_path / "index"))
+
+
+def test_a_build_writes_the_table_and_checksums_cover_it(tmp_path: Path) -> None:
+    gen = _generation(tmp_path, RECORDS)
+    assert (gen / conditions.FILE).is_file()
+    verify(gen)  # the table is among the checksummed files
+    (gen / conditions.FILE).write_bytes(b"damaged")
+    with pytest.raises(Exception, match="conditions"):
+        verify(gen)
+
+
+def test_distinctive_words_weigh_most_for_their_condition(tmp_path: Path) -> None:
+    gen = _generation(tmp_path, RECORDS)
+    data = RankData.load(gen)
+    table = conditions.load(gen)
+    assert table is not None and table.n_docs == 3
+    n = len(data.focus_keys)
+
+    def weight(term: str) -> np.ndarray:
+        tid = data.term_id(term)
+        assert tid is not None, term
+        return table.score({tid: 1.0}, n)
+
+    quilt = data.focus_names.index("Quilt fever")
+    chills = weight("chill")
+    assert chills.argmax() == quilt and np.count_nonzero(chills) == 1
+    # "elbows" is said of two conditions, so it tells less than "chills" about either
+    assert weight("elbow")[quilt] < chills[quilt]
+    # a word of every record but one: a little, for the conditions that have it
+    thimble = data.focus_names.index("Thimble knee")
+    assert weight("rest")[quilt] > 0 and weight("rest")[thimble] == 0
+    both = table.score({data.term_id("chill"): 1.0, data.term_id("elbow"): 0.5}, n)
+    assert both[quilt] == pytest.approx(chills[quilt] + 0.5 * weight("elbow")[quilt])
+
+
+def test_unknown_terms_touch_nothing(tmp_path: Path) -> None:
+    gen = _generation(tmp_path, RECORDS)
+    table = conditions.load(gen)
+    assert table is not None
+    assert not table.score({10**7: 1.0, -1: 1.0}, 3).any()
+    assert not table.score({}, 3).any()
+
+
+def test_no_table_without_conditions(tmp_path: Path) -> None:
+    records = [Record(id=f"r{i}", question=f"Question {i}?", answer=f"Answer number {i}.")
+               for i in range(5)]
+    gen = _generation(tmp_path, records)
+    assert not (gen / conditions.FILE).exists()
+    assert conditions.load(gen) is None
