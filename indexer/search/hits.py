@@ -88,14 +88,19 @@ def _field_masks(data: RankData, terms: Iterable[str], rows: np.ndarray
     if len(terms) >= FORWARD_MIN_TERMS and len(rows):
         return _masks_from_rows(data, terms, rows)
     out = {}
+    typed = {}  # the page's rows in each postings dtype (a search over postings of another
+    # dtype would first copy the whole list)
     for t in terms:
         mask = np.zeros(len(rows), np.int64)
         for i, f in enumerate(FIELDS):
             prow, _ = data.postings(f, t)
             if not len(prow):
                 continue
-            at = np.minimum(prow.searchsorted(rows), len(prow) - 1)
-            mask |= (prow[at] == rows).astype(np.int64) << i
+            page = typed.get(prow.dtype)
+            if page is None:
+                page = typed[prow.dtype] = rows.astype(prow.dtype)
+            found = prow.take(prow.searchsorted(page), mode="clip") == page
+            mask[found] |= 1 << i
         out[t] = mask.tolist()
     return out
 
@@ -107,21 +112,27 @@ def _masks_from_rows(data: RankData, terms: list[str], rows: np.ndarray
     known = sorted({i for i in ids if i is not None})
     masks = np.zeros((len(known) + 1, len(rows)), np.int64)  # the last line: unknown terms
     if known:
-        want = np.asarray(known, np.int64)
+        wanted = {}  # the query's term ids in each forward list's dtype
         at = np.arange(len(rows))
+        ends = np.concatenate((rows, rows + 1))
         for i, f in enumerate(FIELDS):
             ptr, tids, _ = data.fwd[f]
-            starts, ends = ptr[rows], ptr[rows + 1]
-            sizes = (ends - starts).astype(np.int64)
-            if not sizes.sum():
+            bounds = ptr[ends].astype(np.int64)
+            starts = bounds[:len(rows)]
+            sizes = bounds[len(rows):] - starts
+            total = int(sizes.sum())
+            if not total:
                 continue
             # every (row of the page, term id) pair of the field, then those of the query
-            offsets = np.repeat(starts.astype(np.int64) - np.cumsum(sizes) + sizes, sizes)
-            page_tids = tids[offsets + np.arange(int(sizes.sum()))]
-            page_at = np.repeat(at, sizes)
-            k = np.minimum(want.searchsorted(page_tids), len(want) - 1)
-            hit = want[k] == page_tids
-            masks[k[hit], page_at[hit]] |= np.int64(1 << i)
+            offsets = np.repeat(starts - (np.cumsum(sizes) - sizes), sizes)
+            offsets += np.arange(total)
+            page_tids = tids[offsets]
+            want = wanted.get(tids.dtype)
+            if want is None:
+                want = wanted[tids.dtype] = np.asarray(known, tids.dtype)
+            k = want.searchsorted(page_tids)
+            hit = want.take(k, mode="clip") == page_tids
+            masks[k[hit], np.repeat(at, sizes)[hit]] |= np.int64(1 << i)
     line = {tid: n for n, tid in enumerate(known)}
     return {t: masks[line.get(tid, len(known)) if tid is not None else len(known)].tolist()
             for t, tid in zip(terms, ids, strict=True)}
