@@ -179,34 +179,54 @@ def collapse(data: RankData, ordered: np.ndarray, need: int
     kept rows and, per kept row, the rows collapsed into it (in rank order). A row collapses
     into a kept row it shares a key with, or whose answer is near-identical (among the
     NEAR_WINDOW hits kept last)."""
-    g = groups(data)
-    kept: list[int] = []
-    kept_size: list[tuple[float, int]] = []  # each kept row's answer length and terms
-    also: dict[int, list[int]] = {}
-    by_section: dict[int, int] = {}
-    by_text: dict[int, int] = {}
-    # the rows' keys and answer sizes as Python values at once (not one numpy read each)
-    for r, sec, txt, ln, nt in zip(ordered.tolist(), g.section[ordered].tolist(),
-                                   g.text[ordered].tolist(),
-                                   data.lengths["answer"][ordered].tolist(),
-                                   g.answer_terms[ordered].tolist(), strict=True):
-        into = by_section.get(sec, -1) if sec >= 0 else -1
-        if into < 0 and txt >= 0:
-            into = by_text.get(txt, -1)
-        if into < 0:
-            into = _near_recent(data, g, kept, kept_size, r, ln, nt)
-        if into >= 0:
-            also.setdefault(into, []).append(r)
-            continue
-        if len(kept) >= need:
-            break
-        kept.append(r)
-        kept_size.append((ln, nt))
-        if sec >= 0:
-            by_section[sec] = r
-        if txt >= 0:
-            by_text[txt] = r
-    return kept, also
+    walk = Walk(data, need)
+    walk.feed(ordered)
+    return walk.kept, walk.also
+
+
+class Walk:
+    """`collapse` in steps: rows fed in rank order, the walk going on where it stopped (a
+    longer list of the best rows starts with the shorter one: no row is walked twice)."""
+
+    def __init__(self, data: RankData, need: int) -> None:
+        self.data = data
+        self.g = groups(data)
+        self.need = need
+        self.kept: list[int] = []
+        self.kept_size: list[tuple[float, int]] = []  # each kept row's answer length, terms
+        self.also: dict[int, list[int]] = {}
+        self.by_section: dict[int, int] = {}
+        self.by_text: dict[int, int] = {}
+        self.done = False  # a distinct row was met past the `need` kept
+
+    def feed(self, ordered: np.ndarray) -> None:
+        """Walk these next rows (best first), unless the walk is done."""
+        if self.done:
+            return
+        g, data, kept, also = self.g, self.data, self.kept, self.also
+        by_section, by_text = self.by_section, self.by_text
+        # the rows' keys and answer sizes as Python values at once (not one numpy read each)
+        for r, sec, txt, ln, nt in zip(ordered.tolist(), g.section[ordered].tolist(),
+                                       g.text[ordered].tolist(),
+                                       data.lengths["answer"][ordered].tolist(),
+                                       g.answer_terms[ordered].tolist(), strict=True):
+            into = by_section.get(sec, -1) if sec >= 0 else -1
+            if into < 0 and txt >= 0:
+                into = by_text.get(txt, -1)
+            if into < 0:
+                into = _near_recent(data, g, kept, self.kept_size, r, ln, nt)
+            if into >= 0:
+                also.setdefault(into, []).append(r)
+                continue
+            if len(kept) >= self.need:
+                self.done = True
+                return
+            kept.append(r)
+            self.kept_size.append((ln, nt))
+            if sec >= 0:
+                by_section[sec] = r
+            if txt >= 0:
+                by_text[txt] = r
 
 
 def _near_recent(data: RankData, g: Groups, kept: list[int],

@@ -20,7 +20,7 @@ from whoosh import query as wq
 from indexer.index.ranking import RankData
 from indexer.index.store import Session
 from indexer.index.terms import FIELDS
-from indexer.search.distinct import collapse, distinct_count, top_rows
+from indexer.search.distinct import Walk, distinct_count, top_rows
 from indexer.search.padding import qualifying
 from indexer.search.plan import Plan, plan_query
 from indexer.search.query import ParsedQuery, clean_text, parse
@@ -257,11 +257,14 @@ def _distinct_top(data: RankData, rows: np.ndarray, key: np.ndarray, need: int
     """The best `need` distinct rows (ties by record id; duplicates collapsed into the
     best of their group, see `indexer.search.distinct`)."""
     take = need + DUPLICATE_SLACK
+    walk = Walk(data, need)
+    walked = 0
     while True:
         ordered = top_rows(data, rows, key, take)
-        kept, also = collapse(data, ordered, need)
-        if len(kept) >= need or len(ordered) >= len(rows):
-            return np.asarray(kept, dtype=np.int64), also
+        walk.feed(ordered[walked:])  # (the best `take` rows begin with those walked)
+        walked = len(ordered)
+        if len(walk.kept) >= need or len(ordered) >= len(rows):
+            return np.asarray(walk.kept, dtype=np.int64), walk.also
         take *= 4
 
 
