@@ -180,3 +180,18 @@ def test_collapse_keeps_what_a_walk_without_the_bound_keeps(session, monkeypatch
     kept, also = collapse(data, order, 15)
     monkeypatch.setattr(g, "answer_terms", np.zeros_like(g.answer_terms))  # bound never rules
     assert collapse(data, order, 15) == (kept, also)
+
+
+def test_a_walk_fed_in_steps_keeps_what_one_walk_keeps(session):
+    from indexer.search.distinct import Walk
+
+    data = session.data
+    rng = np.random.default_rng(5)
+    for _ in range(20):
+        order = order_rows(data, np.arange(data.n_rows), rng.integers(0, 3, data.n_rows))
+        need = int(rng.integers(1, 20))
+        walk = Walk(data, need)
+        cuts = sorted(rng.integers(0, data.n_rows, 3).tolist())
+        for a, b in zip([0, *cuts], [*cuts, data.n_rows], strict=True):
+            walk.feed(order[a:b])
+        assert (walk.kept, walk.also) == collapse(data, order, need)
