@@ -142,33 +142,42 @@ def _plan_terms(plan: Plan) -> list[str]:
     return list(dict.fromkeys(t for c in plan.clauses for a in c.alternatives for t in a.terms))
 
 
-def _matches(row: int, plan: Plan, ranked: Ranked, masks: dict[str, list[int]],
-             at: int) -> list[Match]:
+Wanted = tuple[tuple[str, ...], bool, object, list[tuple[str, str, str]]]  # see `_wanted`
+
+
+def _wanted(plan: Plan, ranked: Ranked) -> list[Wanted]:
+    """Per alternative of the plan, once per page: its terms; whether it needs all of them;
+    its phrase's row mask (True: not a phrase; None: a phrase no record has); and per term
+    the (stem, word to show, via) its match reports."""
+    out = []
+    for clause in plan.clauses:
+        for alt in clause.alternatives:
+            phrase = ranked.phrases.get(alt.terms) if alt.phrase else True
+            out.append((alt.terms, alt.exact or alt.phrase, phrase,
+                        [(t, plan.surface.get(t, alt.text or t), alt.via) for t in alt.terms]))
+    return out
+
+
+def _matches(row: int, wanted: list[Wanted], masks: dict[str, list[int]], at: int
+             ) -> list[Match]:
     """The query terms that count for `row` (at position `at` of the page `masks` were made
     for): an alternative that needs all of its words (or the phrase) is reported only when
     the record has them ("needles" alone is not a match of "pins and needles")."""
     out: list[Match] = []
     seen: set[tuple[str, str]] = set()
-    for clause in plan.clauses:
-        for alt in clause.alternatives:
-            found = [(t, _FIELD_SETS[masks[t][at]]) for t in alt.terms]
-            if alt.exact or alt.phrase:
-                whole = all(fields for _, fields in found)
-                if alt.phrase:
-                    mask = ranked.phrases.get(alt.terms)
-                    whole = whole and mask is not None and bool(mask[row])
-                if not whole:
-                    continue
-            for t, fields in found:
-                key = (t, alt.via)
-                if fields and key not in seen:
-                    seen.add(key)
-                    out.append(Match(term=plan.surface.get(t, alt.text or t), stem=t,
-                                     fields=list(fields), via=alt.via))
+    for terms, whole, phrase, items in wanted:
+        found = [masks[t][at] for t in terms]
+        if whole and not (all(found) and (phrase is True or (
+                phrase is not None and phrase[row]))):  # type: ignore[index]
+            continue
+        for (t, term, via), fields in zip(items, found, strict=True):
+            if fields and (t, via) not in seen:
+                seen.add((t, via))
+                out.append(Match(term=term, stem=t, fields=list(_FIELD_SETS[fields]), via=via))
     return out
 
 
-def _hit(s: Session, row: int, rank: int, plan: Plan, ranked: Ranked,
+def _hit(s: Session, row: int, rank: int, wanted: list[Wanted], ranked: Ranked,
          masks: dict[str, list[int]], at: int, score: float, stems: frozenset[str]) -> Hit:
     """One hit; `stems`: those of `ranked.stems` (its IDFs weigh the snippet's words)."""
     rec = _cached_record(s, row)
@@ -190,7 +199,7 @@ def _hit(s: Session, row: int, rank: int, plan: Plan, ranked: Ranked,
         question_parts=qparts,
         answer_parts=fragment(rec.answer, stems, weights=ranked.stems,
                               present=_in_field(stems, masks, at, _ANSWER_BIT)),
-        matches=_matches(row, plan, ranked, masks, at),
+        matches=_matches(row, wanted, masks, at),
         flags=list(rec.flags),
         also_in=[_elsewhere(s, r) for r in duplicates_of(s.data, row, ranked.matched,
                                                           ranked.also.get(row, ()))],
@@ -349,7 +358,8 @@ def build_result(s: Session, typed: str, out: Outcome, category: list[str] | Non
     page = ranked.rows[offset: offset + limit]
     masks = _field_masks(s.data, _plan_terms(plan), page) if len(page) else {}
     stems = frozenset(ranked.stems)  # (made once for the page's twenty snippets)
-    hits = [_hit(s, row, offset + i + 1, plan, ranked, masks, i, score, stems)
+    wanted = _wanted(plan, ranked) if len(page) else []
+    hits = [_hit(s, row, offset + i + 1, wanted, ranked, masks, i, score, stems)
             for i, (row, score) in enumerate(zip(page.tolist(), ranked.scores[page].tolist(),
                                                  strict=True))]
     notices = list(pq.notices) + list(plan.notices)
