@@ -54,6 +54,8 @@ _OPERATOR_RE = re.compile(
     re.VERBOSE,
 )
 
+_OPERATOR_CHARS = frozenset(":*?~^[{")  # one of which every match of _OPERATOR_RE has
+
 
 @dataclass
 class Item:
@@ -125,9 +127,8 @@ def parse(text: object) -> ParsedQuery:
     pending_or = False
     pending_not = False
     for m in _TOKEN_RE.finditer(text):
-        phrase = m.group("phrase")
-        word = m.group("word")
-        negated = bool(m.group("neg")) or pending_not
+        neg, phrase, word = m.group("neg", "phrase", "word")
+        negated = bool(neg) or pending_not
         pending_not = False
         if word is not None and phrase is None:
             if word in ("OR", "||"):
@@ -140,20 +141,21 @@ def parse(text: object) -> ParsedQuery:
                 continue
             text_start = m.start("word")
             bare = word.lstrip("+")
-            field_m = _FIELD_PREFIX.match(bare)
+            field_m = _FIELD_PREFIX.match(bare) if ":" in bare else None
             if field_m and field_m.group(1).lower() in FIELD_NAMES:
                 bare = bare[field_m.end():]  # "title:back" searches "back" everywhere
             item = Item(text=bare, start=text_start + len(word) - len(bare))
         else:
             item = Item(text=phrase or "", phrase=True, start=m.start())
-        if not item.words:
+        words = _words_of(item.text)
+        if not words:
             pending_or = False
             continue
         if negated:
             pq.negated.append(item)
             pending_or = False
             continue
-        if item.phrase and len(item.words) == 1:
+        if item.phrase and len(words) == 1:
             item.phrase = False
         if pending_or and pq.groups:
             pq.groups[-1].append(item)
@@ -175,6 +177,8 @@ def _operator_attempts(text: str) -> list[str]:
     """The words of `text` that try an operator this search does not support (as typed,
     first occurrence of each), never ordinary sentence punctuation."""
     out: list[str] = []
+    if not _OPERATOR_CHARS.intersection(text):
+        return out  # (every operator has one of these characters)
     for m in _OPERATOR_RE.finditer(text):
         # the whole white-space-delimited word around the operator
         start = text.rfind(" ", 0, m.start()) + 1
