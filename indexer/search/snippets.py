@@ -12,7 +12,7 @@ import re
 from collections.abc import Collection, Iterable, Mapping
 from functools import lru_cache
 
-from indexer.results import Segment
+from indexer.results import Segment, segment
 from indexer.text import analysis
 from indexer.text.analysis import analyse_with_offsets, term
 
@@ -186,7 +186,7 @@ def _merge(pieces: Iterable[Piece]) -> list[Piece]:
 
 
 def _to_segments(pieces: Iterable[Piece]) -> list[Segment]:
-    return [Segment(t, h) for t, h in pieces]
+    return [segment(t, h) for t, h in pieces]
 
 
 def fragment(
@@ -212,7 +212,7 @@ def fragment(
     hits = _hits(scan, stems if present is None else present)
     if len(text) <= max_chars:
         if not hits:
-            return [Segment(_collapse(text))]
+            return [segment(_collapse(text))]
         return _to_segments(_pieces(text, 0, len(text), stems, hits))
     best_start = 0
     if hits:

@@ -136,3 +136,19 @@ def _stems(s: Session, query: str) -> dict[str, float]:
     out = run(s, query, None, 20)
     assert out.ranked is not None
     return dict(out.ranked.stems)
+
+
+def test_a_segment_made_quickly_is_a_segment() -> None:
+    import dataclasses
+    import pickle
+
+    from indexer.results import Segment, segment
+
+    for text, hl in [("pain", True), ("", False), ("<b>x</b> ’", False)]:
+        quick, plain = segment(text, hl), Segment(text, hl)
+        assert quick == plain and hash(quick) == hash(plain) and repr(quick) == repr(plain)
+        assert dataclasses.asdict(quick) == {"text": text, "highlight": hl}
+        assert pickle.loads(pickle.dumps(quick)) == plain  # noqa: S301 (our own bytes)
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            quick.text = "changed"  # type: ignore[misc]
+    assert segment("x") == Segment("x", False)
