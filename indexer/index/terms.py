@@ -69,12 +69,17 @@ def _terms_and_words(text: str, words: Counter[str] | None) -> list[str]:
     if not raws:
         return []
     try:
-        terms = [_TERMS[r] for r in raws]
-    except KeyError:
-        terms = [term(r) for r in raws]
+        terms = list(map(_TERMS.__getitem__, raws))  # every token seen before: no bytecode
+    except KeyError:  # analyse the tokens not seen yet (once each), then the same again
+        for raw in set(raws).difference(_TERMS):
+            term(raw)
+        try:
+            terms = list(map(_TERMS.__getitem__, raws))
+        except KeyError:  # the memo was full and cleared on the way
+            terms = [term(r) for r in raws]
     if words is not None:
         words.update(raws)
-    return [t for t in terms if t is not None]
+    return list(filter(None, terms))  # None: a stop word (a term is never "")
 
 
 def spelling_words(raw_counts: Counter[str]) -> Counter[str]:
@@ -123,9 +128,10 @@ class FieldTerms:
         """Each term's positions, terms in order of first occurrence (as
         `schema.AnalysedText` indexes them)."""
         out: dict[str, list[int]] = {}
+        get = out.get
         positions = self.positions if self.positions is not None else range(len(self.terms))
-        for t, p in zip(self.terms, positions, strict=True):
-            have = out.get(t)
+        for t, p in zip(self.terms, positions):  # noqa: B905 (equal lengths by construction)
+            have = get(t)
             if have is None:
                 out[t] = [p]
             else:

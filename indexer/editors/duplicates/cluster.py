@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from indexer.editors.duplicates.pairs import PairScorer
+from indexer.editors.duplicates.pairs import OTHER_TYPE_CAP, PairScorer
 from indexer.editors.similar.features import Entry, subject_of, terms_of
 from indexer.editors.similar.index import QuestionIndex
 from indexer.progress import progress_bar
@@ -99,12 +99,16 @@ def _same_item(a: Entry, b: Entry) -> bool:
 
 class _Candidates:
     """The question index's postings as numpy arrays: the entries sharing most IDF mass with
-    a question, in one `bincount`."""
+    a question, in one `bincount`; and per entry the codes that rule a pair out before it is
+    scored (copies of one item, labelled question types that differ)."""
 
     def __init__(self, qi: QuestionIndex) -> None:
         self.n = len(qi)
         self.idf = qi.idf
         self.postings = {t: np.asarray(p, dtype=np.int32) for t, p in qi.postings.items()}
+        self.item = _codes([(e.source, e.item_id) if e.item_id else None for e in qi.entries])
+        self.copy = _codes([(e.url, e.question) if e.url else None for e in qi.entries])
+        self.qtype = _codes([e.qtype or None for e in qi.entries], none=0)
 
     def top(self, tset: Iterable[str], subject: frozenset[str], limit: int) -> np.ndarray:
         arrays, weights, lengths = [], [], []
@@ -121,8 +125,37 @@ class _Candidates:
         acc = np.bincount(idx, weights=np.repeat(weights, lengths), minlength=self.n)
         if limit >= self.n:
             return np.flatnonzero(acc)
+        # ties at the last place are many (a MedQuAD document's questions share their
+        # words): which of them make the cut is argpartition's choice over the whole array,
+        # kept as it is (a selection over the positive values only would choose others)
         top = np.argpartition(-acc, limit - 1)[:limit]
         return top[acc[top] > 0]
+
+    def comparable(self, i: int, cands: np.ndarray, threshold: float) -> np.ndarray:
+        """`cands` without `i` itself, copies of its item (`_same_item`) and, when
+        `threshold` is above what a pair of different types can score, the labelled
+        questions of another type than `i`'s (both typed: the type part is 0, so the
+        similarity is capped at OTHER_TYPE_CAP)."""
+        keep = (cands != i) & (self.item[cands] != self.item[i]) & (self.copy[cands]
+                                                                     != self.copy[i])
+        qt = self.qtype[i]
+        if qt and threshold > OTHER_TYPE_CAP:
+            other = self.qtype[cands]
+            keep &= (other == 0) | (other == qt)
+        return cands[keep]
+
+
+def _codes(keys: Sequence[Any], none: int | None = None) -> np.ndarray:
+    """An int per key, equal for equal keys; a None key gets `none`, or else a code of its
+    own (equal to no other)."""
+    seen: dict[Any, int] = {}
+    out = np.empty(len(keys), dtype=np.int64)
+    for i, k in enumerate(keys):
+        if k is None:
+            out[i] = none if none is not None else -1 - i
+        else:
+            out[i] = seen.setdefault(k, len(seen) + 1)
+    return out
 
 
 class _UnionFind:
@@ -156,9 +189,8 @@ def _neighbours(qi: QuestionIndex, scorer: PairScorer, threshold: float,
             tset |= f
         subject = frozenset(terms_of(subject_of(e.question)))
         scored = []
-        for j in cands.top(tset, subject, CANDIDATES).tolist():
-            if j == i or _same_item(e, entries[j]):
-                continue
+        top = cands.comparable(i, cands.top(tset, subject, CANDIDATES), threshold)
+        for j in top.tolist():
             sim = scorer.similarity(i, j, at_least=threshold)
             if sim >= threshold:
                 scored.append((sim, j))
