@@ -139,16 +139,29 @@ def distinct_count(data: RankData, rows: np.ndarray) -> int:
     """How many distinct records `rows` hold: records of one condition and section count
     once, and so do answers with the same words (near-identical ones are collapsed only
     among the listed hits, so they are counted here)."""
+    return distinct_counts(data, rows, ())[0]
+
+
+def distinct_counts(data: RankData, rows: np.ndarray, subsets: Sequence[np.ndarray]
+                    ) -> list[int]:
+    """`distinct_count` of `rows`, then of each subset of them (a bool per row of `rows`),
+    reading the rows' keys once."""
     g = groups(data)
     if not g.grouped or not len(rows):
-        return len(rows)
-    keys = g.primary[rows]
-    keys = keys[keys >= 0]  # rows sharing a key with another row: count each key once
-    if not len(keys):
-        return len(rows)
-    seen = np.zeros(len(g.primary) * 2, dtype=bool)  # keys are below 2 rows per row
-    seen[keys] = True
-    return len(rows) - len(keys) + int(np.count_nonzero(seen))
+        return [len(rows), *(int(np.count_nonzero(sub)) for sub in subsets)]
+    every = g.primary[rows]
+    out = []
+    for sub in (None, *subsets):
+        keys = every if sub is None else every[sub]
+        size = len(keys)
+        keys = keys[keys >= 0]  # rows sharing a key with another row: count each key once
+        if not len(keys):
+            out.append(size)
+            continue
+        seen = np.zeros(len(g.primary) * 2, dtype=bool)  # keys are below 2 rows per row
+        seen[keys] = True
+        out.append(size - len(keys) + int(np.count_nonzero(seen)))
+    return out
 
 
 def _answer_set(data: RankData, g: Groups, row: int) -> np.ndarray:

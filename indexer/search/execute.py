@@ -20,7 +20,7 @@ from whoosh import query as wq
 from indexer.index.ranking import RankData
 from indexer.index.store import Session
 from indexer.index.terms import FIELDS
-from indexer.search.distinct import Walk, distinct_count, top_rows
+from indexer.search.distinct import Walk, distinct_counts, top_rows
 from indexer.search.padding import qualifying
 from indexer.search.plan import Plan, plan_query
 from indexer.search.query import ParsedQuery, clean_text, parse
@@ -163,13 +163,14 @@ def execute(s: Session, plan: Plan, category: list[str] | None, need: int) -> Ra
     at = cand.rows
     m = len(at)
     total = np.zeros(m, np.float32)
-    hits = np.zeros(m, np.int16)
-    cover = np.zeros(m, np.int16)
-    required = np.ones(m, dtype=bool)
+    counting = plan.min_match > 0  # a long query ranks every record with a score
+    # typed words matched (counted only for keyword queries: a message has no such levels)
+    hits = np.zeros(m if counting else 0, np.int16)
+    cover = np.zeros(m if counting else 0, np.int16)
+    required: np.ndarray | None = None  # rows with every required clause (None: no such)
     stems: dict[str, float] = {}
     phrases = {alt.terms: _phrase_mask(s, alt.terms)
                for clause in plan.clauses for alt in clause.alternatives if alt.phrase}
-    counting = plan.min_match > 0  # a long query ranks every record with a score
     oks = []
     for clause in plan.clauses:
         one = scorer.single_term_at(clause, cand)
@@ -192,22 +193,25 @@ def execute(s: Session, plan: Plan, category: list[str] | None, need: int) -> Ra
                     cover[ok] += np.int16(clause.size)
         oks.append(ok)
         if clause.required:
-            required &= ok
+            required = ok.copy() if required is None else required & ok
         for alt in clause.alternatives:
             for t in alt.terms:
                 df = cand.terms[t][2]
                 if df:
                     stems[t] = data.idf(df)
     for ph in plan.phrases:
-        required &= _phrase_mask(s, ph)[at]
+        mask = _phrase_mask(s, ph)[at]
+        required = mask if required is None else required & mask
     live = data.live[at]
-    allowed = live.copy()
+    allowed = live
     for ph in plan.negated:
-        allowed &= ~(_phrase_mask(s, ph) if len(ph) > 1 else _term_mask(data, ph))[at]
+        allowed = allowed & ~(_phrase_mask(s, ph) if len(ph) > 1 else _term_mask(data, ph))[at]
     if plan.boost is not None:
         total += plan.boost(data, _spread(at, total, n))[at]
-    base = allowed & required & (total > 0)
-    words = base & (hits >= plan.min_match)
+    base = allowed & (total > 0)
+    if required is not None:
+        base &= required
+    words = base & (hits >= plan.min_match) if counting else base.copy()
     full = words.copy()
     if plan.min_match > 0 and plan.about is not None:
         # a record about the condition the query names is listed with the full matches: the
@@ -223,7 +227,8 @@ def execute(s: Session, plan: Plan, category: list[str] | None, need: int) -> Ra
         else:  # ...and so does any record ranked for a message
             base &= qual.distinct
             full &= base
-    partial = base & ~full & (cover >= plan.backfill_words)
+    partial = (base & ~full & (cover >= plan.backfill_words) if counting
+               else np.zeros(m, dtype=bool))  # (a message lists by score alone)
     if counting and qual.unmatched:
         partial[:] = False  # a distinctive word no record has: no list of the others
     matched = full | partial
@@ -231,12 +236,12 @@ def execute(s: Session, plan: Plan, category: list[str] | None, need: int) -> Ra
     sel = np.flatnonzero(in_cat)
     rows = at[sel]
     # order: full matches first, then partial ones by words matched; score within each level
-    level = np.where(full[sel], FULL_LEVEL, cover[sel].astype(np.int32))
+    level = np.where(full[sel], FULL_LEVEL,
+                     cover[sel].astype(np.int32) if counting else np.int32(0))
     key = level.astype(np.float64) * (float(total.max(initial=0.0)) + 1.0) + total[sel]
     kept, also = _distinct_top(data, rows, key, need)
-    complete = distinct_count(data, rows[words[sel]])
-    about = distinct_count(data, rows[full[sel]]) - complete
-    count = distinct_count(data, rows)
+    count, complete, full_count = distinct_counts(data, rows, (words[sel], full[sel]))
+    about = full_count - complete
     return Ranked(rows=kept, scores=_spread(at, total, n), total=count,
                   matched=_spread(at, matched, n),
                   relaxed=complete + about == 0 and count > 0 and plan.min_match > 0,

@@ -14,6 +14,7 @@ from indexer.search.distinct import (
     _answer_set,
     collapse,
     distinct_count,
+    distinct_counts,
     groups,
     order_rows,
     top_rows,
@@ -149,6 +150,10 @@ def test_distinct_count_as_counting_keys(session):
         keys = g.primary[rows]
         want = len(rows) - int((keys >= 0).sum()) + len(set(keys[keys >= 0].tolist()))
         assert distinct_count(data, rows) == want
+        subs = [rng.random(len(rows)) < 0.5, np.ones(len(rows), dtype=bool),
+                np.zeros(len(rows), dtype=bool)]
+        assert distinct_counts(data, rows, subs) == [want] + [
+            distinct_count(data, rows[sub]) for sub in subs]
 
 
 def test_answer_terms_are_the_answer_sets_sizes(session):
