@@ -173,20 +173,63 @@ def _allow_long_request_lines() -> None:
     message.MAX_REQUEST_LINE = max(message.MAX_REQUEST_LINE, REQUEST_LINE_BYTES)
 
 
+class AcceptsWhenFree:
+    """gthread worker mixin: new connections spread over the workers.
+
+    gunicorn's gthread worker accepts every connection its listener offers and queues it
+    for its threads; the workers share one listener, so the first to wake takes them all
+    (measured: 16 kept-alive clients on one of two workers, the other idle). Here a worker
+    waits on the listener only while one of its threads is free, and a busy one takes at
+    most one waiting connection each time it finishes a request (its kept-alive clients
+    would otherwise keep it busy, and new clients waiting, for ever): each worker takes
+    new clients at the pace it serves them."""
+
+    cfg: Any
+    alive: bool
+    sockets: list[Any]
+    nr_conns: int
+    worker_connections: int
+    _in_flight = 0  # requests handed to the thread pool and not finished yet
+
+    def enqueue_req(self, conn: Any) -> None:
+        self._in_flight += 1
+        super().enqueue_req(conn)  # type: ignore[misc]
+        self._follow_load()
+
+    def finish_request(self, conn: Any, fs: Any) -> None:
+        self._in_flight -= 1
+        try:
+            super().finish_request(conn, fs)  # type: ignore[misc]
+        finally:
+            self._follow_load()
+            if self.alive and self.nr_conns < self.worker_connections:
+                for listener in self.sockets:  # non-blocking: nothing waiting, nothing done
+                    self.accept(listener)  # type: ignore[attr-defined]
+
+    def set_accept_enabled(self, enabled: bool) -> None:
+        free = self._in_flight < self.cfg.threads
+        super().set_accept_enabled(enabled and free)  # type: ignore[misc]
+
+    def _follow_load(self) -> None:
+        self.set_accept_enabled(self.alive and self.nr_conns < self.worker_connections)
+
+
 def gunicorn_worker_class(threads: int, kind: str = "gthread") -> type:
-    """The worker class: gthread (`threads` threads, connections kept alive) or sync (one
-    thread, a connection per request; `threads` must be 1)."""
+    """The worker class: gthread (`threads` threads, connections kept alive, a connection
+    taken only by a worker with a free thread) or sync (one thread, a connection per
+    request; `threads` must be 1)."""
     if kind == "sync":
         if threads != 1:
             raise ValueError(f"sync workers have one thread ({threads} asked for): use "
                              "--worker-class gthread")
-        from gunicorn.workers.sync import SyncWorker as Base
-    elif kind == "gthread":
-        from gunicorn.workers.gthread import ThreadWorker as Base
-    else:
-        raise ValueError(f"unknown worker class {kind!r}")
+        from gunicorn.workers.sync import SyncWorker
 
-    return type(f"Service{Base.__name__}", (ServiceErrors, Base), {})
+        return type("ServiceSyncWorker", (ServiceErrors, SyncWorker), {})
+    if kind != "gthread":
+        raise ValueError(f"unknown worker class {kind!r}")
+    from gunicorn.workers.gthread import ThreadWorker
+
+    return type("ServiceThreadWorker", (ServiceErrors, AcceptsWhenFree, ThreadWorker), {})
 
 
 # -- waitress --------------------------------------------------------------------------------

@@ -69,3 +69,77 @@ def test_other_commands_still_run_through_main(tmp_path: Path) -> None:
                          cwd=tmp_path).stdout
     for command in ("index", "parse", "scrape", "search", "serve", "editor-token"):
         assert f"  {command} " in out
+
+
+class _Listener:
+    def __init__(self, waiting: list[str]) -> None:
+        self.waiting = waiting
+
+
+class _FakeThreadWorker:
+    """The parts of gunicorn's gthread worker that `AcceptsWhenFree` builds on."""
+
+    def __init__(self, listener: _Listener, threads: int = 1) -> None:
+        from types import SimpleNamespace
+
+        self.cfg = SimpleNamespace(threads=threads)
+        self.alive = True
+        self.sockets = [listener]
+        self.nr_conns = 0
+        self.worker_connections = 1000
+        self._accepting = False
+        self.queued: list[str] = []
+
+    def set_accept_enabled(self, enabled: bool) -> None:
+        self._accepting = enabled
+
+    def accept(self, listener: _Listener) -> None:
+        if listener.waiting:
+            self.nr_conns += 1
+            self.enqueue_req(listener.waiting.pop(0))
+
+    def enqueue_req(self, conn: str) -> None:
+        self.queued.append(conn)
+
+    def finish_request(self, conn: str, fs: object) -> None:
+        self.queued.remove(conn)
+
+
+def _worker(listener: _Listener, threads: int = 1):
+    from search_app.servers import AcceptsWhenFree
+
+    class Worker(AcceptsWhenFree, _FakeThreadWorker):
+        pass
+
+    return Worker(listener, threads)
+
+
+def test_a_busy_worker_takes_one_new_connection_per_finished_request() -> None:
+    listener = _Listener(["a"])
+    w = _worker(listener)
+    w.set_accept_enabled(True)
+    assert w._accepting  # a free thread: it waits on the listener
+    w.accept(listener)
+    assert w.queued == ["a"] and not w._accepting  # busy: the listener is left to others
+    listener.waiting += ["b", "c"]
+    w.finish_request("a", None)
+    assert w.queued == ["b"] and listener.waiting == ["c"] and not w._accepting
+    w.finish_request("b", None)
+    assert w.queued == ["c"] and not listener.waiting
+    w.finish_request("c", None)
+    assert w.queued == [] and w._accepting  # free again, nothing waiting
+    w.alive = False
+    listener.waiting.append("d")
+    w.enqueue_req("e")
+    w.finish_request("e", None)
+    assert listener.waiting == ["d"] and not w._accepting  # a stopping worker takes none
+
+
+def test_a_worker_with_threads_to_spare_keeps_listening() -> None:
+    listener = _Listener(["a", "b"])
+    w = _worker(listener, threads=2)
+    w.set_accept_enabled(True)
+    w.accept(listener)
+    assert w._accepting  # one of two threads busy
+    w.accept(listener)
+    assert w.queued == ["a", "b"] and not w._accepting
