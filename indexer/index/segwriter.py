@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import io
-import itertools
+import operator
 import zlib
 from collections.abc import Sequence
 from pickle import dumps
@@ -233,7 +233,7 @@ def _write_term(postfile: Any, plist: list[tuple[int, float, Any]],
     info = W3TermInfo()
     n = len(plist)
     ids, weights, values = zip(*plist, strict=False)
-    lens = [lengths[d] for d in ids] if lengths is not None else [None] * n
+    lens = list(map(lengths.__getitem__, ids)) if lengths is not None else [None] * n
     if n <= INLINE_MAX:
         _add_stats(info, ids, weights, lens)
         info.set_inlined(ids, [float(w) for w in weights], values)
@@ -244,7 +244,7 @@ def _write_term(postfile: Any, plist: list[tuple[int, float, Any]],
         b = min(a + limit, n)
         bids, bweights, blens = ids[a:b], weights[a:b], lens[a:b]
         minlen, maxlen, maxweight = _add_stats(info, bids, bweights, blens)
-        gaps = (bids[0], *(y - x for x, y in itertools.pairwise(bids)))
+        gaps = (bids[0], *map(operator.sub, bids[1:], bids))
         data = dumps((gaps, _mini_weights(bweights), values[a:b]), 2)
         comp = level
         if comp:
@@ -267,7 +267,7 @@ def _add_stats(info: W3TermInfo, ids: Sequence[int], weights: Sequence[float],
                lens: Sequence[int | None]) -> tuple[int | None, int, float]:
     """Whoosh's `W3TermInfo.add_block` for one block; returns the block's shortest and
     longest field length (None/0 when unknown) and its highest weight."""
-    known = [x for x in lens if x]
+    known = list(filter(None, lens))
     minlen = min(known) if known else None
     maxlen = max(known) if known else 0
     maxweight = max(weights)
@@ -287,7 +287,7 @@ def _mini_weights(weights: Sequence[float]) -> Any:
     """A block's weights as Whoosh 3 keeps them: None when all are 1, the one float when all
     are equal, else each (whole numbers as ints: they pickle in 2 bytes instead of 9)."""
     first = weights[0]
-    if all(w == first for w in weights):
+    if weights.count(first) == len(weights):
         return None if first == 1.0 else float(first)
     return tuple(int(w) if w == int(w) else w for w in weights)
 

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from indexer.records import Record
-from indexer.text.analysis import _TERMS, WORD_RE, fold, phrase_key, term
+from indexer.text.analysis import _TERMS, WORD_RE, find_words, fold, phrase_key, term
 
 # The text fields of a record, in the order the ranking arrays and match reports use.
 FIELDS: tuple[str, ...] = ("question", "title", "focus", "category", "answer")
@@ -65,7 +65,7 @@ def field_texts(rec: Record) -> dict[str, str]:
 def _terms_and_words(text: str, words: Counter[str] | None) -> list[str]:
     """Index terms of `text` (as `analyse`); raw tokens are counted into `words` (see
     `spelling_words` for turning those counts into the spelling vocabulary)."""
-    raws = WORD_RE.findall(text or "")
+    raws = find_words(text or "")
     if not raws:
         return []
     try:

@@ -6,7 +6,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from indexer.text.analysis import STOP_WORDS, analyse, analyse_with_offsets, analyzer, stem, words
+from indexer.text.analysis import (
+    STOP_WORDS,
+    WORD_RE,
+    analyse,
+    analyse_with_offsets,
+    analyzer,
+    find_words,
+    stem,
+    words,
+)
 
 
 def terms(text: str) -> list[str]:
@@ -110,3 +119,17 @@ def test_whoosh_analyzer_and_analyse_agree(text: str) -> None:
 def test_analyse_never_fails_and_gives_clean_terms(text: str) -> None:
     for t in terms(text):
         assert t and not any(ch.isspace() for ch in t)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ab_'’ 1é\u0301-\n.Ωß٣"), max_size=60)
+       | st.text(max_size=120))
+def test_find_words_finds_what_word_re_finds(text: str) -> None:
+    # the quick pattern is used only on texts without an underscore; both kinds are drawn
+    assert find_words(text) == WORD_RE.findall(text)
+    assert find_words(text.replace("_", "")) == WORD_RE.findall(text.replace("_", ""))
+
+
+def test_find_words_splits_at_underscores_as_word_re_does() -> None:
+    assert find_words("snake_case don't crohn’s x__y") == ["snake", "case", "don't", "crohn’s",
+                                                          "x", "y"]
