@@ -6,6 +6,10 @@ the file once and gives each member as a read-only array over the map. Worker pr
 serving the same generation then share those pages through the operating system's cache
 instead of each holding a copy. A compressed member (or a file numpy wrote some other way)
 is read with `numpy.load` as before.
+
+The writers store each array in the smallest type its values fit (`index_array`,
+`count_array`, `offset_array`: uint16 row and term ids, uint8 frequencies, int32 offsets on
+MedQuAD), chosen from the data at build; readers take whatever type they find.
 """
 
 from __future__ import annotations
@@ -23,6 +27,30 @@ from indexer.index.mapped import MemoryReader
 
 _LOCAL_HEADER = struct.Struct("<4sHHHHHIIIHH")  # a zip member's local file header
 _LOCAL_MAGIC = b"PK\x03\x04"
+
+
+def index_array(values: np.ndarray, bound: int) -> np.ndarray:
+    """Positions below `bound` (row ids, term ids) as uint16 when they fit, else int32 (else
+    int64)."""
+    dtype = np.uint16 if bound <= 1 << 16 else np.int32 if bound < 1 << 31 else np.int64
+    return np.asarray(values).astype(dtype, copy=False)
+
+
+def count_array(values: np.ndarray) -> np.ndarray:
+    """Non-negative counts (term frequencies) as uint8 when the largest fits, else uint16,
+    else uint32."""
+    arr = np.asarray(values)
+    top = int(arr.max()) if arr.size else 0
+    dtype = np.uint8 if top < 1 << 8 else np.uint16 if top < 1 << 16 else np.uint32
+    return arr.astype(dtype, copy=False)
+
+
+def offset_array(values: np.ndarray) -> np.ndarray:
+    """Ascending non-negative offsets (CSR pointers) as int32 when the last fits, else
+    int64."""
+    arr = np.asarray(values)
+    top = int(arr[-1]) if arr.size else 0
+    return arr.astype(np.int32 if top < 1 << 31 else np.int64, copy=False)
 
 
 class MappedArrays(Mapping[str, np.ndarray]):

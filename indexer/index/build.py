@@ -405,7 +405,7 @@ def _build_generation(
 def _zdict(records: Sequence[Record]) -> bytes:
     """The preset dictionary of a new index's stored records, from records spread over
     `records` (indexer.index.stored)."""
-    step = max(1, len(records) // 64)
+    step = max(1, len(records) // stored.SAMPLE_RECORDS)
     return stored.sample_dictionary([stored_json(r) for r in records[::step]])
 
 

@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from indexer.index.arrays import index_array
+
 MIN_WORD_LEN = 4  # shorter words are too ambiguous to correct
 MIN_VOCAB_COUNT = 1  # expert text is spelt well enough: a word seen once is a word
 
@@ -25,12 +27,20 @@ def _key_hash(key: str) -> int:
     return int.from_bytes(hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest(), "little")
 
 
+def _key_hashes(keys: list[str], dtype: np.dtype) -> np.ndarray:
+    """`_key_hash` of each key, cut to the width of `dtype` (uint32: the low 32 bits)."""
+    mask = (1 << (8 * dtype.itemsize)) - 1
+    return np.array([_key_hash(k) & mask for k in keys], dtype=dtype)
+
+
 class DeleteTable:
     """The symmetric-delete table (every vocabulary word with one letter left out -> the
-    words) as two arrays sorted by a 64-bit hash of the key: `keys` (uint64) and `wids`
-    (int32, positions in the vocabulary's word order). Written with a generation and
-    memory-mapped, so worker processes share it; a hash collision is caught by the caller
-    checking the word (`indexer.text.spelling`)."""
+    words) as two arrays sorted by a hash of the key: `keys` (the low 32 bits of a 64-bit
+    hash; uint64, the whole hash, in generations written before schema 8) and `wids`
+    (positions in the vocabulary's word order, uint16 when they fit). Written with a
+    generation and memory-mapped, so worker processes share it. A hash collision only adds
+    candidates, which the caller checks (`indexer.text.spelling`: `_is_delete`); the entries
+    of one key keep their order (a stable sort), so what a lookup yields first is the same."""
 
     def __init__(self, keys: np.ndarray, wids: np.ndarray, n_words: int) -> None:
         self.keys = keys
@@ -47,9 +57,10 @@ class DeleteTable:
             for d in dict.fromkeys(deletes1(w)):
                 hashes.append(_key_hash(d))
                 wids.append(i)
-        keys = np.array(hashes, dtype=np.uint64)
+        keys = np.array(hashes, dtype=np.uint64) & np.uint64(0xFFFFFFFF)
         order = np.argsort(keys, kind="stable")
-        return cls(keys[order], np.array(wids, dtype=np.int32)[order], len(counts))
+        return cls(keys[order].astype(np.uint32),
+                   index_array(np.array(wids, dtype=np.int64), len(counts))[order], len(counts))
 
     def arrays(self) -> dict[str, np.ndarray]:
         """The arrays to store with a generation (see `from_arrays`)."""
@@ -68,7 +79,7 @@ class DeleteTable:
         """For each key, the word positions filed under its hash."""
         if not keys or not len(self.keys):
             return [self.wids[:0] for _ in keys]
-        h = np.array([_key_hash(k) for k in keys], dtype=np.uint64)
+        h = _key_hashes(keys, self.keys.dtype)
         lo = np.searchsorted(self.keys, h, side="left")
         hi = np.searchsorted(self.keys, h, side="right")
         return [self.wids[a:b] for a, b in zip(lo.tolist(), hi.tolist(), strict=True)]

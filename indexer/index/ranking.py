@@ -11,8 +11,8 @@ so Whoosh results (phrase matches) and ours line up.
 
 Files of a generation written here: `rank.npz` (arrays, and the big string tables as arrays:
 record ids, hashes, the vocabulary and the spelling vocabulary, see `indexer.index.strings`)
-and `rank.json` (foci, gazetteer, categories, qtypes; before the string tables were stored,
-those too).
+and `rank.json.gz` (foci, gazetteer, categories, qtypes; before the string tables were
+stored, those too; `rank.json`, plain, before schema 8).
 
 Memory: `rank.npz` is stored uncompressed and read in place from one read-only memory map
 (`indexer.index.arrays`), so the worker processes of a server share its pages. Besides the
@@ -25,7 +25,6 @@ the process, as before.
 
 from __future__ import annotations
 
-import json
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -35,16 +34,17 @@ from typing import Any
 
 import numpy as np
 
-from indexer.index.arrays import MappedArrays
+from indexer.index.arrays import MappedArrays, count_array, index_array, offset_array
 from indexer.index.deletes import DeleteTable
 from indexer.index.inverted import entry_rows, inverted_lists
-from indexer.index.strings import StringTable, WordCounts
+from indexer.index.strings import HexTable, StringTable, WordCounts
+from indexer.index.tables import RANK_JSON, RANK_JSON_GZ, read_tables, write_tables  # noqa: F401
 from indexer.index.terms import FIELDS, RecordTerms, spelling_words
 from indexer.text.analysis import WORD_RE
 
-RANK_NPZ = "rank.npz"
-RANK_JSON = "rank.json"
+RANK_NPZ = "rank.npz"  # (RANK_JSON, RANK_JSON_GZ: the tables' files, see indexer.index.tables)
 STRING_TABLES = ("ids", "hashes", "vocab")  # stored in rank.npz as `strings.StringTable`s
+# (the hashes as a `strings.HexTable` when they are hex)
 TF_MAX = 65535
 
 
@@ -269,26 +269,31 @@ class RankData:
 
     # ------------------------------------------------------------------ persistence
     def save(self, folder: Path) -> None:
+        # each array in the smallest type its values fit (readers take any)
+        n_rows, n_terms = self.n_rows, len(self.vocab)
         arrays: dict[str, np.ndarray] = {
             "live": self.live,
             "focus": self.focus,
             "qtype": self.qtype,
-            "cat_ptr": self.cat_ptr,
-            "cat_ids": self.cat_ids,
+            "cat_ptr": offset_array(self.cat_ptr),
+            "cat_ids": index_array(self.cat_ids, len(self.paths)),
         }
         for f in FIELDS:
             ptr, tids, tfs = self.fwd[f]
-            arrays[f"{f}_ptr"], arrays[f"{f}_tids"], arrays[f"{f}_tfs"] = ptr, tids, tfs
+            arrays[f"{f}_ptr"] = offset_array(ptr)
+            arrays[f"{f}_tids"] = index_array(tids, n_terms)
+            arrays[f"{f}_tfs"] = count_array(tfs)
             arrays[f"{f}_len"] = self.lengths[f]
         # what every process would otherwise derive on load, so that processes share it
-        inverted = inverted_lists(self.fwd, self.n_rows, len(self.vocab))
+        inverted = inverted_lists(self.fwd, n_rows, n_terms)
         for f, (iptr, irows, itfs) in inverted.items():
             arrays[f"{f}_iptr"], arrays[f"{f}_irows"], arrays[f"{f}_itfs"] = iptr, irows, itfs
-        arrays["cat_rows"] = entry_rows(self.cat_ptr, self.n_rows)
+        arrays["cat_rows"] = entry_rows(self.cat_ptr, n_rows)
         arrays.update(DeleteTable.build(self.words).arrays())
         # the big string tables as arrays too (rank.json held them before: ~140k objects)
         for name in STRING_TABLES:
-            arrays.update(StringTable.build(getattr(self, name)).arrays(name))
+            table = HexTable.build(self.hashes) if name == "hashes" else None
+            arrays.update((table or StringTable.build(getattr(self, name))).arrays(name))
         arrays.update(WordCounts.build(self.words).arrays("words"))
         with (folder / RANK_NPZ).open("wb") as fh:
             np.savez(fh, **arrays)
@@ -300,16 +305,16 @@ class RankData:
             "paths": self.paths,
             "extra": self.extra,
         }
-        with (folder / RANK_JSON).open("w", encoding="utf-8") as fh:
-            json.dump(tables, fh, ensure_ascii=False, separators=(",", ":"))
+        write_tables(folder, tables)
 
     @classmethod
     def load(cls, folder: Path) -> RankData:
-        with (folder / RANK_JSON).open(encoding="utf-8") as fh:
-            t = json.load(fh)
+        t = read_tables(folder)
         arrays = MappedArrays(folder / RANK_NPZ)
-        strings = {name: StringTable.from_arrays(arrays, name, memo=name == "vocab")
-                   for name in STRING_TABLES}
+        strings: dict[str, Sequence[str] | None] = {
+            name: StringTable.from_arrays(arrays, name, memo=name == "vocab")
+            for name in STRING_TABLES}
+        strings["hashes"] = HexTable.from_arrays(arrays, "hashes") or strings["hashes"]
         words = WordCounts.from_arrays(arrays, "words")
         data = cls(
             ids=strings["ids"] if strings["ids"] is not None else t["ids"],
@@ -344,8 +349,7 @@ class RankData:
                             else {t: i for i, t in enumerate(self.vocab)})
         self._row_of = None if isinstance(self.ids, StringTable) else self.row_index()
         if all(f"{f}_iptr" in stored for f in FIELDS):
-            self._inv = {f: (stored[f"{f}_iptr"], stored[f"{f}_irows"],
-                             np.asarray(stored[f"{f}_itfs"], dtype=np.float32))
+            self._inv = {f: (stored[f"{f}_iptr"], stored[f"{f}_irows"], stored[f"{f}_itfs"])
                          for f in FIELDS}
         else:
             self._inv = inverted_lists(self.fwd, self.n_rows, len(self.vocab))
@@ -390,7 +394,9 @@ class RankData:
         return self.vocab.find(term)  # type: ignore[attr-defined]
 
     def postings(self, f: str, term: str) -> tuple[np.ndarray, np.ndarray]:
-        """(rows, frequencies) of `term` in field `f` (empty arrays when absent)."""
+        """(rows, frequencies) of `term` in field `f` (empty arrays when absent), read-only
+        and in the types the generation stores (rows: uint16 or int32; frequencies: whole
+        numbers as uint8/uint16, float32 in a generation written before schema 8)."""
         tid = self.term_id(term)
         if tid is None:
             return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)

@@ -25,12 +25,12 @@ from typing import Any
 from whoosh import fields, formats
 from whoosh import index as windex
 
-from indexer.index.stored import deflate, register
+from indexer.index.stored import ZLIB, ZSTD, deflate, register
 from indexer.index.terms import FIELDS, RecordTerms
 from indexer.records import Record
 from indexer.text.analysis import analyzer
 
-SCHEMA_VERSION = 7  # bump when what is indexed changes: the next build is then a full one
+SCHEMA_VERSION = 8  # bump when what is indexed changes: the next build is then a full one
 
 
 def encode_gaps(poslist: Sequence[int]) -> int | str:
@@ -100,26 +100,30 @@ class AnalysedText(fields.TEXT):
 
 
 class RecordField(fields.STORED):
-    """The stored `record` field, with the generation's preset dictionary for deflating the
-    records' JSON (`indexer.index.stored`); registered wherever the schema is unpickled."""
+    """The stored `record` field, with the generation's dictionary for compressing the
+    records' JSON (`indexer.index.stored`: zstd; a field pickled before schema 8 has no
+    `codec` and is zlib's); registered wherever the schema is unpickled."""
 
-    def __init__(self, zdict: bytes = b"") -> None:
+    def __init__(self, zdict: bytes = b"", codec: str = ZSTD) -> None:
         super().__init__()
         self.zdict = zdict
-        self.key = register(zdict)
+        self.codec = codec
+        self.key = register(zdict, codec)
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
-        self.key = register(self.zdict)
+        self.codec = state.get("codec", ZLIB)
+        self.key = register(self.zdict, self.codec)
 
 
 def build_schema(zdict: bytes = b"") -> fields.Schema:
-    """The schema of a new index; `zdict`: the preset dictionary of its stored records
-    (`stored.sample_dictionary`)."""
+    """The schema of a new index; `zdict`: the zstd dictionary of its stored records
+    (`stored.sample_dictionary`). The record id is indexed (updates and deletions find a
+    record by it) and a column (row -> id), not stored: the stored record holds it."""
     ana = analyzer()
     text_fields = {name: AnalysedText(analyzer=ana, phrase=True) for name in FIELDS}
     return fields.Schema(
-        id=fields.ID(stored=True, unique=True, sortable=True),
+        id=fields.ID(stored=False, unique=True, sortable=True),
         record=RecordField(zdict),
         **text_fields,
     )

@@ -1,6 +1,6 @@
 """Tables of strings kept as arrays (stored with a generation and memory-mapped), instead of
-Python lists and dicts rebuilt in every process: record ids, content hashes, the term
-vocabulary and the spelling vocabulary with its counts.
+Python lists and dicts rebuilt in every process: record ids, content hashes (`HexTable`:
+their bytes), the term vocabulary and the spelling vocabulary with its counts.
 
 `StringTable` is a read-only sequence of strings: one UTF-8 blob with offsets, a lookup by
 a stable 64-bit hash (`find`: sorted hashes -> positions, the string compared to rule out a
@@ -21,6 +21,8 @@ from typing import Any, overload
 
 import numpy as np
 
+from indexer.index.arrays import count_array, index_array, offset_array
+
 FIND_MEMO_SIZE = 16_384  # strings whose position `find` remembers (terms of recent queries)
 
 
@@ -30,30 +32,40 @@ def key_hash(text: str) -> int:
                           "little")
 
 
+def _hash_mask(hkeys: np.ndarray) -> int:
+    """The bits of `key_hash` a table's sorted hashes keep (uint32: the low 32)."""
+    return (1 << (8 * hkeys.dtype.itemsize)) - 1
+
+
 class StringTable(Sequence[str]):
-    """Strings by position, stored as arrays: `blob` (uint8, UTF-8), `off` (int64, n+1),
-    `hkeys`/`hpos` (hashes sorted, with their positions) and optionally `order` (int32:
-    positions in string order)."""
+    """Strings by position, stored as arrays: `blob` (uint8, UTF-8), `off` (n+1 offsets),
+    `hkeys`/`hpos` (hashes sorted, with their positions) and optionally `order`
+    (positions in string order). Built with the smallest types that fit (int32 offsets,
+    uint16 positions, the low 32 bits of each hash: a collision costs a string comparison,
+    `_scan`); generations written before schema 8 hold int64/int32/uint64, read the same."""
 
     def __init__(self, blob: np.ndarray, off: np.ndarray, hkeys: np.ndarray,
                  hpos: np.ndarray, order: np.ndarray | None = None, memo: bool = False) -> None:
         self.blob, self.off, self.hkeys, self.hpos, self.order = blob, off, hkeys, hpos, order
         self._buf = memoryview(blob).cast("B") if len(blob) else memoryview(b"")
         self._memo: dict[str, int | None] | None = {} if memo else None
+        self._mask = _hash_mask(hkeys)
 
     @classmethod
     def build(cls, strings: Iterable[str], sort: bool = False) -> StringTable:
         encoded = [s.encode("utf-8") for s in strings]
-        off = np.zeros(len(encoded) + 1, dtype=np.int64)
+        n = len(encoded)
+        off = np.zeros(n + 1, dtype=np.int64)
         np.cumsum([len(b) for b in encoded], out=off[1:])
         blob = np.frombuffer(b"".join(encoded), dtype=np.uint8).copy()
-        hashes = np.array([key_hash(b.decode("utf-8")) for b in encoded], dtype=np.uint64)
-        hpos = np.argsort(hashes, kind="stable").astype(np.int32)
+        hashes = np.array([key_hash(b.decode("utf-8")) & 0xFFFFFFFF for b in encoded],
+                          dtype=np.uint32)
+        hpos = index_array(np.argsort(hashes, kind="stable"), n)
         order = None
         if sort:  # UTF-8 byte order is code point order: the order of Python's str
-            order = np.array(sorted(range(len(encoded)), key=encoded.__getitem__),
-                             dtype=np.int32)
-        return cls(blob, off, hashes[hpos], hpos, order)
+            order = index_array(np.array(sorted(range(n), key=encoded.__getitem__),
+                                         dtype=np.int64), n)
+        return cls(blob, offset_array(off), hashes[hpos], hpos, order)
 
     def arrays(self, prefix: str) -> dict[str, np.ndarray]:
         """The arrays to store (`from_arrays` reads them back)."""
@@ -107,7 +119,7 @@ class StringTable(Sequence[str]):
             hit = memo.get(text, -1)
             if hit != -1:
                 return hit
-        found = self._find(text, key_hash(text))
+        found = self._find(text, key_hash(text) & self._mask)
         if memo is not None:
             if len(memo) >= FIND_MEMO_SIZE:
                 memo.clear()
@@ -118,7 +130,8 @@ class StringTable(Sequence[str]):
         """`find` of each of `texts` (one search of the hash array for all of them)."""
         if not texts or not len(self.hkeys):
             return [None] * len(texts)
-        h = np.array([key_hash(t) for t in texts], dtype=np.uint64)
+        mask = self._mask
+        h = np.array([key_hash(t) & mask for t in texts], dtype=self.hkeys.dtype)
         lo = np.searchsorted(self.hkeys, h, side="left").tolist()
         out: list[int | None] = []
         for t, hv, a in zip(texts, h.tolist(), lo, strict=True):
@@ -128,7 +141,7 @@ class StringTable(Sequence[str]):
     def _find(self, text: str, h: int) -> int | None:
         if not len(self.hkeys):
             return None
-        a = int(np.searchsorted(self.hkeys, np.uint64(h), side="left"))
+        a = int(np.searchsorted(self.hkeys, self.hkeys.dtype.type(h), side="left"))
         return self._scan(text, h, a)
 
     def _scan(self, text: str, h: int, a: int) -> int | None:
@@ -152,6 +165,59 @@ class StringTable(Sequence[str]):
             if not self[pos].startswith(prefix):
                 return
             yield pos
+
+
+class HexTable(Sequence[str]):
+    """Hex strings of one length (content hashes), or empty ones (deleted rows), stored as
+    their bytes: `raw` (uint8, n x width/2) and `has` (bool: not empty). Half the bytes of
+    a `StringTable` of them, and no offsets or hash lookup (nothing looks a hash up)."""
+
+    def __init__(self, raw: np.ndarray, has: np.ndarray) -> None:
+        self.raw, self.has = raw, has
+
+    @classmethod
+    def build(cls, strings: Sequence[str]) -> HexTable | None:
+        """The table of `strings`, or None when they are not all lowercase hex of one even
+        length (or empty)."""
+        present = [s for s in strings if s]
+        width = len(present[0]) if present else 0
+        if (not present or width % 2
+                or any(len(s) != width or s != s.lower() for s in present)):
+            return None
+        try:
+            raw = np.frombuffer(b"".join(bytes.fromhex(s) if s else bytes(width // 2)
+                                         for s in strings), dtype=np.uint8)
+        except ValueError:  # not hex
+            return None
+        has = np.fromiter((bool(s) for s in strings), dtype=bool, count=len(strings))
+        return cls(raw.reshape(len(strings), width // 2).copy(), has)
+
+    def arrays(self, prefix: str) -> dict[str, np.ndarray]:
+        return {f"{prefix}_raw": self.raw, f"{prefix}_has": self.has}
+
+    @classmethod
+    def from_arrays(cls, arrays: Mapping[str, np.ndarray], prefix: str) -> HexTable | None:
+        if f"{prefix}_raw" not in arrays:
+            return None
+        return cls(arrays[f"{prefix}_raw"], arrays[f"{prefix}_has"])
+
+    def __len__(self) -> int:
+        return len(self.has)
+
+    @overload
+    def __getitem__(self, i: int) -> str: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[str]: ...
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        j = int(i)
+        return self.raw[j].tobytes().hex() if self.has[j] else ""
+
+    def __iter__(self) -> Iterator[str]:
+        for row, has in zip(self.raw, self.has.tolist(), strict=True):
+            yield row.tobytes().hex() if has else ""
 
 
 class WordSet(AbstractSet[str]):
@@ -184,8 +250,8 @@ class WordCounts(Mapping[str, int]):
 
     @classmethod
     def build(cls, counts: Mapping[str, int]) -> WordCounts:
-        return cls(StringTable.build(counts, sort=True),
-                   np.fromiter(counts.values(), dtype=np.int64, count=len(counts)))
+        values = np.fromiter(counts.values(), dtype=np.int64, count=len(counts))
+        return cls(StringTable.build(counts, sort=True), count_array(values))
 
     def arrays(self, prefix: str) -> dict[str, np.ndarray]:
         return {**self.table.arrays(prefix), f"{prefix}_count": self.counts}

@@ -39,7 +39,8 @@ DAMAGE = {
     "corrupt table of contents": _garble("_MAIN_*.toc"),
     "corrupt meta": _garble("meta.json"),
     "corrupt ranking arrays": _garble("rank.npz"),
-    "corrupt ranking json": _garble("rank.json"),
+    "corrupt ranking json": _garble("rank.json.gz"),
+    "corrupt duplicate groups": _garble("duplicates.json.gz"),
     "missing checksums": lambda gen: (gen / "checksums.json").unlink(),
     "missing segment": lambda gen: next(gen.glob("*.seg")).unlink(),
 }

@@ -20,9 +20,10 @@ from indexer.index.caches import ByteLRU, byte_lru, sizeof
 from indexer.index.deletes import DeleteTable
 from indexer.index.inverted import inverted_lists
 from indexer.index.mapped import MappedFile, MappedStorage, MemoryReader
-from indexer.index.ranking import RANK_JSON, RANK_NPZ, RankData
+from indexer.index.ranking import RANK_JSON, RANK_JSON_GZ, RANK_NPZ, RankData
 from indexer.index.store import IndexStore
 from indexer.index.strings import StringTable, WordCounts
+from indexer.index.tables import read_tables
 from indexer.search.browse import display_order
 from indexer.search.suggest import completions
 from indexer.text import spelling
@@ -147,7 +148,7 @@ def test_loaded_generation_keeps_its_tables_as_shared_arrays(sample_index: Path)
     assert isinstance(data.vocab, StringTable) and isinstance(data.ids, StringTable)
     assert isinstance(data.words, WordCounts)
     assert not data.fwd["answer"][1].flags.owndata  # a view of rank.npz's map
-    table = json.loads((_live_gen(sample_index) / RANK_JSON).read_text())
+    table = read_tables(_live_gen(sample_index))
     assert "vocab" not in table and "words" not in table  # no longer parsed per process
     rid = data.ids[0]
     assert data.row_of(rid) == 0 and data.row_of("no such id") is None and data.row_of("") is None
@@ -158,14 +159,21 @@ def _as_old_generation(gen: Path) -> None:
     """Rewrite `gen` as a generation written before the shared tables: rank.json with every
     table, rank.npz with the forward arrays only (and its checksums to match)."""
     data = RankData.load(gen)
-    table = json.loads((gen / RANK_JSON).read_text())
+    table = read_tables(gen)
     table.update(ids=list(data.ids), hashes=list(data.hashes), vocab=list(data.vocab),
                  words=dict(data.words.items()))
     keep = {"live", "focus", "qtype", "cat_ptr", "cat_ids"}
     keep |= {f"{f}_{k}" for f in ranking.FIELDS for k in ("ptr", "tids", "tfs", "len")}
     arrays = {k: np.array(data.stored[k]) for k in keep}
+    wide = {"ptr": np.int64, "tids": np.int32, "tfs": np.uint16}  # the types before schema 8
+    for f in ranking.FIELDS:
+        for k, dtype in wide.items():
+            arrays[f"{f}_{k}"] = arrays[f"{f}_{k}"].astype(dtype)
+    arrays["cat_ptr"], arrays["cat_ids"] = (arrays["cat_ptr"].astype(np.int64),
+                                            arrays["cat_ids"].astype(np.int32))
     del data
     (gen / RANK_JSON).write_text(json.dumps(table), encoding="utf-8")
+    (gen / RANK_JSON_GZ).unlink()
     np.savez_compressed(gen / RANK_NPZ, **arrays)
     checks.write_checksums(gen)
 

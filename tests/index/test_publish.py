@@ -203,7 +203,7 @@ def test_publish_over_a_remote_shell_with_rsync(built, tmp_path):
     assert current_generation(replica) == gen
     assert hits(IndexStore(replica), "number3") == ["r3"]
     build_index([rec(i) for i in range(2)], built)
-    (built / current_generation(built) / "rank.json").write_text("{}")  # damaged at the source
+    (built / current_generation(built) / "rank.json.gz").write_text("{}")  # damaged at the source
     out = run_cli("--index", str(built), "--to", f"web9:{replica}", "--rsh", str(rsh),
                   "--remote-qasearch", qasearch)
     assert out.exit_code == 1 and "is not published" in out.output

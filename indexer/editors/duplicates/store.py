@@ -2,7 +2,9 @@
 
 The index build calls `write_groups(gen_dir, records, previous=live_gen_dir)` once the
 generation's records are known and before it is swapped in: the groups go to
-``<generation>/duplicates.json`` (and so into the generation's checksums). When only answers
+``<generation>/duplicates.json.gz`` (gzipped JSON: 2.2 MB -> ~0.3 MB on MedQuAD; a
+generation written before holds ``duplicates.json``, read as well), and so into the
+generation's checksums. When only answers
 changed since the previous generation, its groups are reused (`reuse`: same result, no
 question compared again). `generation_groups(s)` answers from that file, read once per
 generation and process.
@@ -15,11 +17,13 @@ is written into a live generation.
 
 from __future__ import annotations
 
+import gzip
 import json
 import logging
 import os
 import threading
 import time
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -33,8 +37,10 @@ from indexer.records import Record
 
 log = logging.getLogger(__name__)
 
-FILE = "duplicates.json"
+FILE = "duplicates.json.gz"
+LEGACY_FILE = "duplicates.json"  # plain JSON, generations written before the gzipped file
 FORMAT = 1  # version of the file's layout; another version is recomputed
+GZIP_LEVEL = 6
 MEMO_KEY = "duplicates.groups"
 
 READY, COMPUTING, FAILED = "ready", "computing", "failed"
@@ -106,23 +112,35 @@ def write_groups(gen_dir: Path, records: Iterable[Record], *, progress: Any = Fa
             "clusters": [c.to_dict() for c in groups.clusters]}
     data.pop("state"), data.pop("done"), data.pop("percent"), data.pop("error")
     tmp = Path(gen_dir) / f".{FILE}.tmp"
-    with tmp.open("w", encoding="utf-8") as fh:
-        json.dump(data, fh, ensure_ascii=False, separators=(",", ":"))
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    with tmp.open("wb") as fh:
+        fh.write(gzip.compress(text, GZIP_LEVEL, mtime=0))
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, Path(gen_dir) / FILE)
     return groups
 
 
+def _load(gen_dir: Path) -> Any:
+    """The parsed groups file of a generation (gzipped, else the legacy plain one);
+    FileNotFoundError when it has neither."""
+    try:
+        with gzip.open(Path(gen_dir) / FILE, "rb") as fh:
+            return json.loads(fh.read().decode("utf-8"))
+    except FileNotFoundError:
+        with (Path(gen_dir) / LEGACY_FILE).open(encoding="utf-8") as fh:
+            return json.load(fh)
+
+
 def _reused(previous: Path, records: list[Record]) -> list[Cluster] | None:
     """The previous generation's groups carried over (see `reuse`), or None."""
     try:
-        with (Path(previous) / FILE).open(encoding="utf-8") as fh:
-            data = json.load(fh)
+        data = _load(previous)
         if data.get("format") != FORMAT:
             return None
         return reuse.reuse(data, records)
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (OSError, EOFError, zlib.error, ValueError, KeyError, TypeError,
+            AttributeError) as exc:
         log.info("the duplicate groups of %s are not reused (%s)", Path(previous).name, exc)
         return None
 
@@ -130,14 +148,14 @@ def _reused(previous: Path, records: list[Record]) -> list[Cluster] | None:
 def read_groups(gen_dir: Path) -> Groups | None:
     """The groups stored in generation `gen_dir`; None when it has none (or another format)."""
     try:
-        with (Path(gen_dir) / FILE).open(encoding="utf-8") as fh:
-            data = json.load(fh)
+        data = _load(gen_dir)
         if data.get("format") != FORMAT:
             return None
         clusters = [Cluster.from_dict(c) for c in data["clusters"]]
     except FileNotFoundError:
         return None
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (OSError, EOFError, zlib.error, ValueError, KeyError, TypeError,
+            AttributeError) as exc:
         log.error("%s/%s cannot be read (%s); the duplicate groups are computed again",
                   Path(gen_dir).name, FILE, exc)
         return None
