@@ -46,6 +46,9 @@ class MemoryPool:
 
     def __init__(self) -> None:
         self.fields: dict[str, dict[bytes, list[tuple[int, float, bytes]]]] = {}
+        # per field, a term's text -> its list in `fields` (the same list: no encoding of
+        # the text again for every document that has the term)
+        self.by_text: dict[str, dict[str, list[tuple[int, float, bytes]]]] = {}
         self.fieldnames: set[str] = set()
         self.count = 0
         self.keep_at_exit = False  # cleanup() leaves the postings to the process's end
@@ -67,10 +70,11 @@ class MemoryPool:
 
     def cleanup(self) -> None:
         if self.keep_at_exit:  # a writer process ends with os._exit: nothing is freed
-            _AT_EXIT.append(self.fields)
-            self.fields = {}
+            _AT_EXIT.append((self.fields, self.by_text))
+            self.fields, self.by_text = {}, {}
         else:
             self.fields.clear()
+            self.by_text.clear()
         self.count = 0
 
 
@@ -119,7 +123,10 @@ class FastSegmentWriter(SegmentWriter):
                         terms = pool.fields[name] = {}
                         pool.fieldnames.add(name)
                     if type(value) is dict:  # term -> positions (schema.to_document)
-                        length += _post_positions(terms, docnum, value,
+                        by_text = pool.by_text.get(name)
+                        if by_text is None:
+                            by_text = pool.by_text[name] = {}
+                        length += _post_positions(terms, by_text, docnum, value,
                                                   field.format.field_boost * boost)
                         pool.count += len(value)
                         value = None
@@ -204,22 +211,26 @@ class FastSegmentWriter(SegmentWriter):
                 pdr.close()
 
 
-def _post_positions(terms: dict[bytes, list], docnum: int, value: dict[str, list[int]],
-                    boost: float) -> int:
+def _post_positions(terms: dict[bytes, list], by_text: dict[str, list], docnum: int,
+                    value: dict[str, list[int]], boost: float) -> int:
     """Add one document's postings of a field given as term -> positions (what
-    `schema.AnalysedText.index` would yield, without a generator step per posting); returns
+    `schema.AnalysedText.index` would yield, without a generator step per posting) to the
+    field's `terms` (reached through `by_text`, the same lists by the term's text); returns
     the field's length (the sum of the frequencies)."""
     length = 0
+    get = by_text.get
     for text, plist in value.items():
         n = len(plist)
         length += n
         posting = (docnum, n * boost, plist[0] if n == 1 else encode_gaps(plist))
-        btext = text.encode("utf-8")
-        have = terms.get(btext)
+        have = get(text)
         if have is None:
-            terms[btext] = [posting]
-        else:
-            have.append(posting)
+            btext = text.encode("utf-8")
+            have = terms.get(btext)  # merged segments' postings come in by their bytes
+            if have is None:
+                have = terms[btext] = []
+            by_text[text] = have
+        have.append(posting)
     return length
 
 
@@ -289,6 +300,9 @@ def _mini_weights(weights: Sequence[float]) -> Any:
     first = weights[0]
     if weights.count(first) == len(weights):
         return None if first == 1.0 else float(first)
+    ints = tuple(map(int, weights))
+    if ints == tuple(weights):  # all whole (the usual case: a frequency times a whole boost)
+        return ints
     return tuple(int(w) if w == int(w) else w for w in weights)
 
 
