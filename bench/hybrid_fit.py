@@ -214,6 +214,9 @@ def fit(sets: list[DevSet], runs: dict[str, dict[str, dict]], folds: int,
     held["final"] = choose([None])
     held["all"] = {f: round(float(np.mean([obj(ds, f, None) for ds in sets])), 4)
                    for f in ["lexical", "cosine", held["final"]]}
+    held["all_sets"] = {ds.name: {name: {k: round(v, 3) for k, v in ds.measure(
+        runs[ds.name][held["final"] if name == "hybrid" else name],
+        [q for q, _ in ds.topics]).items()} for name in ("lexical", "hybrid")} for ds in sets}
     return held
 
 
@@ -298,8 +301,10 @@ def write(held: dict, folds: int) -> None:
               "cut-off for rows the word search did not list) whose worst dev set (lay, "
               "MEDIQA plain/structured, LiveQA original/summary) gains most over the lexical "
               "ranking, then the best mean gain; chosen per held-out fold: "
-              f"{held['chosen']}; held_out_mean: each fold's choice scored on the other")
-    payload = {"source": source, "fusion": fusion.to_dict(), "held_out_mean": held_out}
+              f"{held['chosen']}; held_out_mean: each fold's choice scored on the other; "
+              "all_dev: the chosen fusion (fitted on them) on all dev questions")
+    payload = {"source": source, "fusion": fusion.to_dict(), "held_out_mean": held_out,
+               "all_dev": held["all_sets"]}  # the chosen fusion on all dev questions
     WEIGHTS_FILE.write_text(json.dumps(payload, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {WEIGHTS_FILE}")
 
