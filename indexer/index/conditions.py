@@ -108,23 +108,28 @@ class ConditionTable:
         """Score per condition key: the sum over the query's terms (term id -> how much the
         query means it) of the term's weight for the condition; 0 for a condition fewer than
         `min_terms` of the terms touch."""
-        ks, ws, qws = [], [], []
-        n_terms = len(self.ptr) - 1
+        ks, ws = [], []
+        ptr = self.ptr
+        n_terms = len(ptr) - 1
         for tid, qw in term_weights.items():
             if 0 <= tid < n_terms:
-                a, b = int(self.ptr[tid]), int(self.ptr[tid + 1])
+                a, b = ptr[tid], ptr[tid + 1]
                 if b > a:
                     ks.append(self.keys[a:b])
-                    ws.append(self.weights[a:b])
-                    qws.append(np.full(b - a, qw))
+                    ws.append(self.weights[a:b] * np.float32(qw))
         if not ks:
             return np.zeros(n_keys, np.float64)
-        keys = np.concatenate(ks)
-        w = np.concatenate(ws).astype(np.float64) * np.concatenate(qws)
-        out = np.bincount(keys, weights=w, minlength=n_keys)[:n_keys]
+        # a touch counts _TOUCH on top of its weight: one bincount gives both
+        w = np.concatenate(ws).astype(np.float64) + _TOUCH
+        both = np.bincount(np.concatenate(ks), weights=w, minlength=n_keys)[:n_keys]
+        touches = np.floor(both / _TOUCH)
+        out = both - touches * _TOUCH
         if min_terms > 1:
-            out[np.bincount(keys, minlength=n_keys)[:n_keys] < min_terms] = 0.0
+            out[touches < min_terms] = 0.0
         return out
+
+
+_TOUCH = float(2**24)  # far above any sum of weights (float64 keeps them exact to ~1e-9)
 
 
 def load(gen_dir: Path) -> ConditionTable | None:

@@ -74,11 +74,9 @@ def condition_scores(data: RankData, term_weights: dict[int, float],
     best = float(scores.max()) if len(scores) else 0.0
     if best <= 0:
         return None
-    scores /= best
-    keep = np.argpartition(-scores, min(TOP, n_keys) - 1)[:TOP] if n_keys > TOP else None
+    keep = np.flatnonzero(scores >= RELATIVE * best)
+    if len(keep) > TOP:  # the TOP best (ties: the lower key)
+        keep = keep[np.argsort(-scores[keep], kind="stable")[:TOP]]
     out = np.zeros(n_keys, np.float32)
-    if keep is None:
-        keep = np.arange(n_keys)
-    keep = keep[scores[keep] >= RELATIVE]
-    out[keep] = scores[keep]
+    out[keep] = scores[keep] / best
     return out
