@@ -74,8 +74,8 @@ def warm(s: Session) -> None:
     records), so that a server's first visitors do not wait for them. Harmless to call
     again."""
     from indexer.search.distinct import groups
+    from indexer.search.facets import facet_keys, facet_table
     from indexer.search.focus import focus_index
-    from indexer.search.hits import facet_keys, facet_table
     from indexer.search.suggest import sorted_words
 
     getattr(s, "searcher", None)

@@ -1,5 +1,5 @@
-"""From ranked rows to a `SearchResult`: stored records, snippets, matched terms, facets and
-notices for one page of hits.
+"""From ranked rows to a `SearchResult`: stored records, snippets, matched terms, "Also in"
+entries, facets (`indexer.search.facets`) and notices for one page of hits.
 
 Which fields of a hit have each query term comes from the ranking arrays (one lookup per
 term and field for the whole page); the records themselves are Whoosh's stored JSON.
@@ -19,14 +19,14 @@ from indexer.index.ranking import RankData
 from indexer.index.store import Generation, Session
 from indexer.index.terms import FIELDS
 from indexer.records import Record
-from indexer.results import Elsewhere, Facet, Hit, Match, SearchResult
+from indexer.results import Elsewhere, Hit, Match, SearchResult
 from indexer.search.distinct import duplicates_of
 from indexer.search.execute import Outcome, Ranked
+from indexer.search.facets import facets
 from indexer.search.padding import near_topics
 from indexer.search.plan import LONG_QUERY_UNITS, Plan
 from indexer.search.snippets import fragment, highlight
 
-FACET_LIMIT = 50
 QUESTION_SNIPPET_CHARS = 300
 RECORD_CACHE_BYTES = 8 << 20  # decoded records kept per generation (hits of recent
 # searches): ~4,000 MedQuAD records
@@ -265,83 +265,6 @@ _display_question = Record.display_question.fget  # (the record's own rule, on t
 
 def brief_bytes(brief: Brief) -> int:
     return sys.getsizeof(brief) + sum(map(sys.getsizeof, brief))
-
-
-def facets(s: Session, matched: np.ndarray, limit: int = FACET_LIMIT) -> list[Facet]:
-    """Category paths of the matching rows with counts: every top-level path, then the
-    deeper paths with the most matches (up to `limit` in all; ties by path)."""
-    data = s.data
-    if not len(data.paths):
-        return []
-    counts = _category_counts(data, matched, facet_table(s))
-    nz = np.flatnonzero(counts)
-    if not len(nz):
-        return []
-    deep, path_rank = facet_keys(s)
-    # = sorted((depth > 1, -count, path)): path_rank is each path's place among all paths
-    best = nz[np.lexsort((path_rank[nz], -counts[nz], deep[nz]))[:limit]].tolist()
-    paths, n = data.paths, counts.tolist()
-    return [Facet(path=list(paths[i]), count=n[i]) for i in best]
-
-
-def _category_counts(data: RankData, matched: np.ndarray, table: np.ndarray | None = None
-                     ) -> np.ndarray:
-    """How many of the `matched` rows are filed under each category path: through the
-    generation's `category_table` (the matched rows' entries at once) when it has one, else
-    through the matched rows' own entries when they are few, else over every entry."""
-    rows = np.flatnonzero(matched)
-    n_paths = len(data.paths)
-    if table is not None:
-        return np.bincount(table[rows].ravel(), minlength=n_paths + 1)[:n_paths]
-    if len(rows) * 4 > data.n_rows:
-        return np.bincount(data.cat_ids[matched[data.cat_rows]], minlength=n_paths)
-    starts = data.cat_ptr[rows].astype(np.int64)
-    sizes = data.cat_ptr[rows + 1].astype(np.int64) - starts
-    # the entries of each matched row: starts[k], ..., starts[k] + sizes[k] - 1
-    entries = np.repeat(starts - np.cumsum(sizes) + sizes, sizes) + np.arange(int(sizes.sum()))
-    return np.bincount(data.cat_ids[entries], minlength=n_paths)
-
-
-TABLE_MAX_WASTE = 2  # a padded category table is made when it holds at most this many
-# cells per category entry (MedQuAD: every record has 2 paths, so none is wasted)
-
-
-def category_table(data: RankData) -> np.ndarray | None:
-    """Each row's category path ids as a line of a 2-d array, padded with `len(paths)` (one
-    gather counts a set of rows' paths: half the time of walking their entries), or None
-    when rows have so different numbers of paths that the padding would outweigh them."""
-    sizes = np.diff(data.cat_ptr)
-    width = int(sizes.max()) if len(sizes) else 0
-    if not width or data.n_rows * width > TABLE_MAX_WASTE * len(data.cat_ids):
-        return None
-    dtype = np.int16 if len(data.paths) < np.iinfo(np.int16).max else np.int32
-    table = np.full((data.n_rows, width), len(data.paths), dtype)
-    starts = data.cat_ptr[:-1]
-    for j in range(width):
-        has = sizes > j
-        table[has, j] = data.cat_ids[starts[has] + j]
-    return table
-
-
-def facet_keys(s: Session) -> tuple[np.ndarray, np.ndarray]:
-    """Per category path of the generation: is it below the top level, and its rank among
-    all paths in sorted order (worked out once per generation)."""
-    keys = s.gen.cache.get("facet_keys")
-    if keys is None:
-        paths = s.data.paths
-        deep = np.fromiter((len(p) > 1 for p in paths), bool, len(paths))
-        rank = np.empty(len(paths), np.int64)
-        rank[sorted(range(len(paths)), key=paths.__getitem__)] = np.arange(len(paths))
-        keys = s.gen.cache["facet_keys"] = (deep, rank)
-    return keys
-
-
-def facet_table(s: Session) -> np.ndarray | None:
-    """The generation's `category_table` (made on first use)."""
-    cache = s.gen.cache
-    if "category_table" not in cache:
-        cache["category_table"] = category_table(s.data)
-    return cache["category_table"]
 
 
 def empty_result(query: str, limit: int, offset: int, category: list[str] | None,

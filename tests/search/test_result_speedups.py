@@ -14,7 +14,7 @@ from indexer.index.build import build_index
 from indexer.index.store import IndexStore, Session
 from indexer.records import Record
 from indexer.search import get_record, search, snippets
-from indexer.search.hits import _category_counts, category_table, facet_table
+from indexer.search.facets import _category_counts, category_table, facet_table
 from indexer.text.analysis import analyse
 
 WORDS = ["pain", "painful", "paint", "painting", "painting", "o'brien", "don't", "haemoglobin",
@@ -87,7 +87,7 @@ def test_category_counts_through_the_table_are_those_through_the_entries(s: Sess
 
 
 def test_no_table_when_padding_would_outweigh_the_entries(s: Session, monkeypatch) -> None:
-    monkeypatch.setattr("indexer.search.hits.TABLE_MAX_WASTE", 0)
+    monkeypatch.setattr("indexer.search.facets.TABLE_MAX_WASTE", 0)
     assert category_table(s.data) is None
 
 
