@@ -5,8 +5,8 @@ record about one focus key) is taken as one document, and each (term, condition)
 BM25 weight over those documents: the idf counts conditions, not records, so an everyday word
 the corpus uses for many conditions ("pain", "eyes") weighs little, and a word said mostly about
 one condition weighs a lot. A query's words then score conditions
-(`indexer.search.conditions`), which is how "back hurts when i sit" reaches Back Pain although
-no single record has all of its words.
+(`indexer.search.conditions`), which is how a few symptoms reach the condition they describe
+although no single record has all of the words.
 
 Computed once at build time from the ranking arrays (`RankData`: forward term frequencies and
 each row's focus key) and written to `conditions.npz` in the generation, as a CSR table by

@@ -2,9 +2,9 @@
 pseudo-documents (`indexer.index.conditions`, built with the generation).
 
 The focus gazetteer (`indexer.search.focus`) finds a condition the query *names*; this finds
-the conditions whose records, taken together, say the query's words most distinctively ("back
-hurts when i sit" -> Back Pain), which is what a symptom search needs. `plan` boosts the
-records of the best conditions a little: a prior, never a filter.
+the conditions whose records, taken together, say the query's words most distinctively (a few
+symptoms, none of them a condition's name), which is what a symptom search needs. `plan`
+boosts the records of the best conditions a little: a prior, never a filter.
 """
 
 from __future__ import annotations
@@ -21,8 +21,6 @@ RELATIVE = 0.5  # conditions scoring at least this share of the best one are boo
 TOP = 10  # and at most this many
 MIN_SUPPORT = 2  # a condition counts when this many of the query's words point to it (one
 # word alone is a name, the gazetteer's job), unless the query has fewer words
-COMMON_EXP = 0.0  # "common first": scores times (records of the condition / most records of
-# any condition) ** COMMON_EXP, how much the corpus says about it (0: no prior)
 
 
 def condition_table(data: RankData) -> table.ConditionTable | None:
@@ -68,9 +66,6 @@ def condition_scores(data: RankData, term_weights: dict[int, float],
     acronyms = _acronym_terms(data)
     term_weights = {t: w for t, w in term_weights.items() if t in upper or t not in acronyms}
     scores = found.score(term_weights, n_keys, min(MIN_SUPPORT, len(term_weights)))
-    if COMMON_EXP > 0 and len(data.focus_count) == n_keys:
-        counts = data.focus_count.astype(np.float64)
-        scores *= (counts / max(float(counts.max()), 1.0)) ** COMMON_EXP
     best = float(scores.max()) if len(scores) else 0.0
     if best <= 0:
         return None

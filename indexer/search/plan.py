@@ -16,7 +16,7 @@ This is where a query is *understood*:
   and their synonyms (idf-weighted coverage of each focus name); records about it are
   boosted, and so are records of the question type the query asks (treatment, cause...);
 - so are, a little less, the records of the conditions the query's words are most
-  characteristic of (`indexer.search.conditions`: "back hurts when i sit" -> Back Pain).
+  characteristic of (`indexer.search.conditions`: symptoms, none of them a name).
 """
 
 from __future__ import annotations
