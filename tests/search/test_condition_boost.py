@@ -34,6 +34,9 @@ RECORDS = [
     _page("q-info", "Quilt fever", "information", Q_TEXT),
     _page("q-symptoms", "Quilt fever", "symptoms", "Chills first, then the rash spreads."),
     _page("q-treat", "Quilt fever", "treatment", "Rest until the chills and the rash go."),
+    Record(id="m-info", question="What is marrow edema disorder ?", focus="Marrow edema disorder",
+           synonyms=["MED"], qtype="information", source="institute",
+           answer="MED stiffens the joints and brings chills. MED is rare; MED runs in families."),
     *[_page(f"g-{i}", f"Garden topic {i}", "information",
             f"Garden topic {i}: prune the roses in spring and water the beans.")
       for i in range(12)],
@@ -77,6 +80,22 @@ def test_scores_are_relative_to_the_best_condition(store: IndexStore) -> None:
         assert not scores[garden].any()
         assert condition_scores(d, {}) is None
         assert condition_scores(d, {d.term_id("prune"): 1.0})[quilt] == 0.0
+
+
+def test_an_acronym_counts_only_in_capitals(store: IndexStore) -> None:
+    """"med" typed in lowercase is not the MED condition's name (as in the gazetteer), so it
+    does not lend that condition a second word."""
+    with store.searcher() as s:
+        d = s.data
+        med, chill, rash = (d.term_id(t) for t in ("med", "chill", "rash"))
+        assert None not in (med, chill, rash)
+        terms = {med: 1.0, chill: 1.0, rash: 1.0}
+        marrow = d.focus_names.index("Marrow edema disorder")
+        quilt = d.focus_names.index("Quilt fever")
+        lower = condition_scores(d, terms)
+        assert lower is not None and lower[quilt] == 1.0 and lower[marrow] == 0.0
+        upper = condition_scores(d, terms, frozenset({med}))
+        assert upper is not None and upper[marrow] == 1.0
 
 
 def test_a_generation_written_without_the_table_has_no_condition_scores(tmp_path: Path
