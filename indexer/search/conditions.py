@@ -75,3 +75,10 @@ def condition_scores(data: RankData, term_weights: dict[int, float],
     out = np.zeros(n_keys, np.float32)
     out[keep] = scores[keep] / best
     return out
+
+
+def warm(data: RankData) -> None:
+    """Open the generation's table and list its acronym terms now (`indexer.search.entry.warm`),
+    not on a visitor's first search."""
+    if condition_table(data) is not None:
+        _acronym_terms(data)
