@@ -48,7 +48,7 @@ from whoosh import index as windex
 
 from indexer.index import checks, conditions, lock, mpwriter, stored, writing
 from indexer.index.ranking import RankData
-from indexer.index.schema import SCHEMA_VERSION, build_schema, stored_json
+from indexer.index.schema import SCHEMA_VERSION, build_schema, docnums_of, stored_json
 from indexer.index.vectors import build_if_enabled as build_vectors_if_enabled
 from indexer.records import Record
 
@@ -445,8 +445,8 @@ def _old_texts(ix: windex.Index, ids: list[str]) -> list[str]:
     """Answer and focus texts of records about to leave the index (for spelling)."""
     out = []
     with ix.searcher() as s:
-        for rid in ids:
-            doc = s.document(id=rid)
+        for docnum in docnums_of(s.reader(), ids).values():
+            doc = s.stored_fields(docnum)
             if not doc:
                 continue
             rec = Record.from_dict(json.loads(doc["record"]))

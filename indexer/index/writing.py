@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from indexer.index import mpwriter
-from indexer.index.schema import to_document
+from indexer.index.schema import docnums_of, to_document
 from indexer.index.segwriter import FastSegmentWriter
 from indexer.index.terms import RecordTerms, analyse_record
 from indexer.progress import progress_bar
@@ -70,8 +70,11 @@ def write_records(
             out.side = mpwriter.side_job(side, "the duplicate groups subprocess")
 
     try:
-        for rid in delete_ids:
-            writer.delete_by_term("id", rid)
+        if delete_ids:
+            with ix.reader() as reader:
+                gone = docnums_of(reader, delete_ids)
+            for docnum in gone.values():
+                writer.delete_document(docnum)
         segments = []
         if procs > 1:
             segments = mpwriter.index_in_workers(ix, to_index, procs, analysed, start_side)

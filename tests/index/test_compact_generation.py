@@ -17,6 +17,7 @@ from indexer.index import stored
 from indexer.index.arrays import MappedArrays, count_array, index_array, offset_array
 from indexer.index.deletes import DeleteTable, _key_hash
 from indexer.index.ranking import RANK_NPZ, RankData
+from indexer.index.schema import docnums_of
 from indexer.index.strings import HexTable, StringTable
 
 
@@ -185,15 +186,18 @@ def test_records_decode_in_many_threads_at_once() -> None:
     assert not bad
 
 
-def test_a_generation_keeps_records_with_zstd_and_the_id_unstored(sample_index: Path) -> None:
+def test_a_generation_keeps_records_with_zstd_and_the_id_as_a_column_only(sample_index: Path
+                                                                          ) -> None:
     from whoosh import index as windex
 
     ix = windex.open_dir(str(_live_gen(sample_index)))
     try:
         field = ix.schema["record"]
         assert field.codec == stored.ZSTD and not ix.schema["id"].stored
+        assert not ix.schema["id"].indexed
         with ix.searcher() as s:
-            doc = s.document(id=json.loads(s.stored_fields(0)["record"])["id"])
-            assert doc is not None and set(doc) == {"record"}
+            rid = json.loads(s.stored_fields(3)["record"])["id"]
+            assert docnums_of(s.reader(), [rid, "no such id"]) == {rid: 3}
+            assert set(s.stored_fields(3)) == {"record"}
     finally:
         ix.close()
