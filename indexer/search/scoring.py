@@ -261,8 +261,8 @@ def candidates(scorer: Scorer, terms: Iterable[str]) -> Candidates:
     n = scorer.n
     got = {t: scorer.term(t) for t in terms}
     mask = np.zeros(n, dtype=bool)
-    for rows, _, _ in got.values():
-        mask[rows] = True
+    if got:  # (one assignment for all the terms' rows: numpy's cost is per call)
+        mask[np.concatenate([rows for rows, _, _ in got.values()])] = True
     rows = np.flatnonzero(mask)
     pos = np.empty(n, np.int64)
     pos[rows] = np.arange(len(rows))
