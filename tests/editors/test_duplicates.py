@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from indexer.editors import duplicates as dup
@@ -96,3 +97,39 @@ def test_sample_archive_groups_its_re_asked_questions_and_nothing_else(sample_ex
     same = sorted(sorted(c.ids) for c in clusters if c.kind == dup.SAME_QUESTION)
     assert same == [["askacupuncture-109", "askacupuncture-131"],
                     ["askacupuncture-121", "askacupuncture-142"]]
+
+
+def test_candidates_ruled_out_before_scoring_are_those_scoring_rules_out(rec, mq):
+    from indexer.editors.duplicates.cluster import _Candidates, _same_item
+    from indexer.editors.duplicates.pairs import OTHER_TYPE_CAP
+
+    q = "Can acupuncture help my lower back pain in pregnancy?"
+    recs = [
+        rec("k-1", q, item_id="1", source="k2", url="https://x.example/1"),
+        rec("k-1b", q, item_id="1", source="k2", url="https://x.example/1b"),  # same item
+        rec("k-9", q, url="https://x.example/1"),  # same url and question: a copy
+        rec("k-2", q, item_id="2", source="k2"),  # a re-asked question: compared
+        mq("m1", "Glaucoma", "treatment", "What are the treatments for Glaucoma ?", "A"),
+        mq("m2", "Glaucoma", "symptoms", "What are the symptoms of Glaucoma ?", "A"),
+        mq("m3", "Glaucoma", "treatment", "How to treat Glaucoma ?", "B"),
+    ]
+    qi = QuestionIndex.from_records(recs)
+    cands = _Candidates(qi)
+    every = np.arange(len(qi))
+    scorer = dup.PairScorer(qi)
+    for i, e in enumerate(qi.entries):
+        kept = set(cands.comparable(i, every, dup.THRESHOLD).tolist())
+        for j, other in enumerate(qi.entries):
+            if j in kept:
+                assert j != i and not _same_item(e, other)
+            else:  # left out: itself, a copy, or a pair that cannot reach the threshold
+                assert (j == i or _same_item(e, other)
+                        or scorer.similarity(i, j, at_least=dup.THRESHOLD) < dup.THRESHOLD)
+        # below the other-type cap, only the record itself and its copies are left out
+        low = set(cands.comparable(i, every, OTHER_TYPE_CAP - 0.1).tolist())
+        assert low == {j for j, other in enumerate(qi.entries)
+                       if j != i and not _same_item(e, other)}
+    ids = [e.id for e in qi.entries]
+    m1 = ids.index("m1")
+    assert set(cands.comparable(m1, every, dup.THRESHOLD).tolist()) == {
+        ids.index(x) for x in ("k-1", "k-1b", "k-9", "k-2", "m3")}

@@ -73,6 +73,8 @@ class PairScorer:
 
     def __init__(self, qi: QuestionIndex, entries: list[Entry] | None = None) -> None:
         self.qi = qi
+        self._idf = qi.packed.weight.get  # qi.weight without the method call
+        self._default_idf = qi.default_idf
         self._focus_lists: list[list[_WSet]] = []
         self._focus_words: list[frozenset[str]] = []  # every term of each focus list
         self._focus_ids: dict[tuple[frozenset[str], ...], int] = {}
@@ -117,7 +119,8 @@ class PairScorer:
         if a.terms.isdisjoint(b.terms):
             return 0.0
         small, big = (a.terms, b.terms) if len(a.terms) <= len(b.terms) else (b.terms, a.terms)
-        inter = sum(self.qi.weight(t) for t in small if t in big)
+        idf, default = self._idf, self._default_idf
+        inter = sum([idf(t, default) for t in small if t in big])  # qi.weight, same order
         union = a.weight + b.weight - inter
         return inter / union if union > 0 else 0.0
 
