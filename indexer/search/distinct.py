@@ -265,18 +265,28 @@ def duplicates_of(data: RankData, row: int, matched: np.ndarray, near: Sequence[
     record id, then the near-identical ones found beside it (`near`); at most `limit`."""
     g = groups(data)
     out: list[int] = []
-    if g.grouped and (g.section[row] >= 0 or g.text[row] >= 0):
-        parts = []
-        for kind, keys in (("section", g.section), ("text", g.text)):
-            k = int(keys[row])
-            if k >= 0:
-                order, starts = g.members[kind]
-                parts.append(order[starts[k]:starts[k + 1]])
-        if len(parts) == 1:  # one key's members: already by record id
-            rows = parts[0]
-        else:
-            rows = np.unique(np.concatenate(parts))
-            rows = rows[np.argsort(g.id_rank[rows], kind="stable")]
-        out = rows[matched[rows] & (rows != row)].tolist()
-    out += [r for r in near if r not in out]
+    if g.grouped:
+        sec, txt = int(g.section[row]), int(g.text[row])
+        if sec >= 0 or txt >= 0:
+            out = _key_members(g, row, sec, txt, matched, limit)
+    if len(out) < limit and near:
+        keyed = set(out)
+        out += [r for r in near if r not in keyed]
     return out[:limit]
+
+
+def _key_members(g: Groups, row: int, sec: int, txt: int, matched: np.ndarray,
+                 limit: int) -> list[int]:
+    """The first `limit` matching rows other than `row` sharing its section key `sec` or its
+    text key `txt` (-1: none), by record id."""
+    parts = []
+    for kind, k in (("section", sec), ("text", txt)):
+        if k >= 0:
+            order, starts = g.members[kind]
+            parts.append(order[starts[k]:starts[k + 1]])
+    if len(parts) == 1:  # one key's members: already by record id
+        rows = parts[0]
+    else:
+        rows = np.unique(np.concatenate(parts))
+        rows = rows[np.argsort(g.id_rank[rows], kind="stable")]
+    return rows[matched[rows] & (rows != row)][:limit].tolist()

@@ -200,3 +200,35 @@ def test_a_walk_fed_in_steps_keeps_what_one_walk_keeps(session):
         for a, b in zip([0, *cuts], [*cuts, data.n_rows], strict=True):
             walk.feed(order[a:b])
         assert (walk.kept, walk.also) == collapse(data, order, need)
+
+
+def _duplicates_reference(data, row, matched, near, limit):
+    """duplicates_of as first written (every key member listed, then the near ones)."""
+    g = groups(data)
+    out: list[int] = []
+    if g.grouped and (g.section[row] >= 0 or g.text[row] >= 0):
+        parts = []
+        for kind, keys in (("section", g.section), ("text", g.text)):
+            k = int(keys[row])
+            if k >= 0:
+                order, starts = g.members[kind]
+                parts.append(order[starts[k]:starts[k + 1]])
+        rows = parts[0] if len(parts) == 1 else np.unique(np.concatenate(parts))
+        if len(parts) > 1:
+            rows = rows[np.argsort(g.id_rank[rows], kind="stable")]
+        out = rows[matched[rows] & (rows != row)].tolist()
+    out += [r for r in near if r not in out]
+    return out[:limit]
+
+
+def test_duplicates_of_as_listing_every_member(session):
+    from indexer.search.distinct import duplicates_of
+
+    data = session.data
+    rng = np.random.default_rng(9)
+    for row in range(data.n_rows):
+        for limit in (1, 2, 10):
+            matched = rng.random(data.n_rows) < 0.8
+            near = rng.choice(data.n_rows, size=int(rng.integers(0, 4)), replace=False).tolist()
+            assert duplicates_of(data, row, matched, near, limit) == _duplicates_reference(
+                data, row, matched, near, limit)
