@@ -229,6 +229,11 @@ def gunicorn_worker_class(threads: int, kind: str = "gthread") -> type:
         raise ValueError(f"unknown worker class {kind!r}")
     from gunicorn.workers.gthread import ThreadWorker
 
+    missing = [name for name in ("accept", "enqueue_req", "finish_request",
+                                 "set_accept_enabled") if not hasattr(ThreadWorker, name)]
+    if missing:  # gunicorn is pinned; a new version must be checked here (and by the tests)
+        raise RuntimeError(f"this gunicorn's gthread worker has no {', '.join(missing)}: "
+                           "check how its workers accept connections (search_app/servers.py)")
     return type("ServiceThreadWorker", (ServiceErrors, AcceptsWhenFree, ThreadWorker), {})
 
 
