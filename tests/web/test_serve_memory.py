@@ -1,6 +1,7 @@
-"""What a server process keeps: the objects frozen out of the garbage collector's reach after
-warm-up (thawed when another generation is served), and the imports of `qasearch serve`
-(none of the scraper's or parsers' libraries)."""
+"""What a server process keeps and how its workers share the load: the objects frozen out of
+the garbage collector's reach after warm-up (thawed when another generation is served), the
+imports of `qasearch serve` (none of the scraper's or parsers' libraries), and how a gthread
+worker takes new connections (search_app.servers.AcceptsWhenFree)."""
 
 from __future__ import annotations
 
