@@ -201,3 +201,28 @@ def test_a_generation_keeps_records_with_zstd_and_the_id_as_a_column_only(sample
             assert set(s.stored_fields(3)) == {"record"}
     finally:
         ix.close()
+
+
+def test_whoosh_postings_carry_no_weights_and_phrases_still_match(sample_index: Path) -> None:
+    from whoosh import index as windex
+    from whoosh import query as wq
+
+    ix = windex.open_dir(str(_live_gen(sample_index)))
+    try:
+        with ix.searcher() as s:
+            reader = s.reader()
+            term = next(t for t in reader.lexicon("answer")
+                        if reader.doc_frequency("answer", t) > 3)
+            m = reader.postings("answer", term)
+            weights, freqs = [], []
+            while m.is_active():
+                weights.append(m.weight())
+                freqs.append(m.value_as("frequency"))
+                m.next()
+            assert set(weights) == {0.0} and min(freqs) >= 1
+            docs = list(s.docs_for_query(wq.Term("answer", term)))
+            assert len(docs) == len(weights)
+            pair = ("back", "pain")  # a phrase of the sample archive, as analysed
+            assert list(s.docs_for_query(wq.Phrase("answer", list(pair))))
+    finally:
+        ix.close()

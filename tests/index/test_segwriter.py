@@ -16,7 +16,13 @@ from whoosh import index as windex
 from whoosh import query as wq
 
 from indexer.index import stored
-from indexer.index.schema import AnalysedText, CompactPositions, RecordField, encode_gaps
+from indexer.index.schema import (
+    NO_WEIGHT,
+    AnalysedText,
+    CompactPositions,
+    RecordField,
+    encode_gaps,
+)
 from indexer.index.segwriter import FastSegmentWriter
 from indexer.records import Record
 from indexer.text.analysis import analyzer
@@ -51,7 +57,8 @@ class _PairsText(fields.TEXT):
         for text, pos in value:
             poses.setdefault(text, []).append(pos)
         for text, plist in poses.items():
-            yield text.encode(), len(plist), float(len(plist)), self.format.encode(plist)
+            yield (text.encode(), len(plist), float(len(plist)) * NO_WEIGHT,
+                   self.format.encode(plist))
 
 
 def _grouped(pairs: list[tuple[str, int]]) -> dict[str, list[int]]:
