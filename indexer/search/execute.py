@@ -207,7 +207,7 @@ def execute(s: Session, plan: Plan, category: list[str] | None, need: int) -> Ra
     for ph in plan.negated:
         allowed = allowed & ~(_phrase_mask(s, ph) if len(ph) > 1 else _term_mask(data, ph))[at]
     if plan.boost is not None:
-        total += plan.boost(data, _spread(at, total, n))[at]
+        total += plan.boost(data, total, at)  # (the boost of the candidates' scores)
     base = allowed & (total > 0)
     if required is not None:
         base &= required

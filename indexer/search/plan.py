@@ -457,14 +457,18 @@ def _capitals(data: RankData, pq: ParsedQuery) -> frozenset[int]:
     return frozenset(upper)
 
 
-def _focus_feedback(d: RankData, total: np.ndarray, n_keys: int) -> np.ndarray:
+def _focus_feedback(d: RankData, total: np.ndarray, n_keys: int,
+                    rows: np.ndarray | None = None) -> np.ndarray:
     """Pseudo-relevance feedback on the condition: the foci of the best text matches vote
-    (weighted by score); returns a weight in [0, 1] per focus key (plus a 0 slot for -1)."""
+    (weighted by score); returns a weight in [0, 1] per focus key (plus a 0 slot for -1).
+    `total`: the scores of `rows` (ascending; None: of every row)."""
     scored = np.flatnonzero(total > 0)
-    top = top_rows(d, scored, total[scored], FEEDBACK_DOCS)  # ties by record id
+    at = scored if rows is None else rows[scored]
+    top = top_rows(d, at, total[scored], FEEDBACK_DOCS)  # ties by record id
     votes = np.zeros(n_keys + 1, np.float64)
     if len(top):
-        np.add.at(votes, d.focus[top], total[top])
+        np.add.at(votes, d.focus[top],
+                  total[top] if rows is None else total[np.searchsorted(rows, top)])
     votes[-1] = 0.0
     if votes.max() > 0:
         votes /= votes.max()
@@ -561,21 +565,25 @@ def _understand(data: RankData, pq: ParsedQuery, plan: Plan, match: _FocusMatche
     cond = condition_scores(data, idf_of_tid, match.upper) if share > 0 else None
     cscore = None if cond is None else (share * np.append(cond, 0.0)).astype(np.float32)
 
-    def boost(d: RankData, total: np.ndarray) -> np.ndarray:
+    def boost(d: RankData, total: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+        """The boost of each score of `total`: of every row, or of `rows` (ascending: the
+        only rows that can score, as execute gives them)."""
         best = float(total.max()) if len(total) else 0.0
         if best <= 0:
             return np.zeros_like(total)
         per_key = fscore  # per focus key (and a 0 slot for -1), then one gather per row
         if FEEDBACK_BOOST > 0 and n_keys:
-            per_key = np.maximum(fscore, FEEDBACK_BOOST * _focus_feedback(d, total, n_keys))
+            per_key = np.maximum(fscore, FEEDBACK_BOOST * _focus_feedback(d, total, n_keys,
+                                                                          rows))
         if cscore is not None:
             per_key = np.maximum(per_key, cscore)
-        rows = np.flatnonzero(total > 0)  # only records with a score get a boost
-        f = per_key[d.focus[rows]]
-        q = qconf[d.qtype[rows]]
+        scored = np.flatnonzero(total > 0)  # only records with a score get a boost
+        at = scored if rows is None else rows[scored]
+        f = per_key[d.focus[at]]
+        q = qconf[d.qtype[at]]
         q = q * np.where(f > 0.3, 1.0, QTYPE_WITHOUT_FOCUS)
         out = np.zeros(len(total), np.float32)
-        out[rows] = best * (FOCUS_BOOST * f + QTYPE_BOOST * q)
+        out[scored] = best * (FOCUS_BOOST * f + QTYPE_BOOST * q)
         return out
 
     plan.boost = boost
