@@ -73,6 +73,9 @@ class GenerationCaches:
     groups: Any = None  # indexer.search.distinct.Groups
     acronyms: frozenset[str] | None = None
     acronyms_known: bool = False
+    conditions: Any = None  # indexer.index.conditions.ConditionTable (None: none stored)
+    conditions_known: bool = False
+    condition_acronyms: frozenset[int] | None = None  # term ids of acronymic focus names
 
 
 @dataclass

@@ -27,7 +27,7 @@ def condition_table(data: RankData) -> table.ConditionTable | None:
     """The generation's table, loaded once per generation (None when it has none: a corpus
     without conditions, a generation built in memory or written before the table existed)."""
     caches = data.caches
-    if not getattr(caches, "conditions_known", False):
+    if not caches.conditions_known:
         path = getattr(data.stored, "path", None)  # rank.npz of a loaded generation
         found = None
         if path is not None:
@@ -35,22 +35,22 @@ def condition_table(data: RankData) -> table.ConditionTable | None:
                 found = table.load(Path(path).parent)
             except (OSError, ValueError, KeyError):
                 found = None  # a damaged table is not worth failing a search for
-        caches.conditions = found  # type: ignore[attr-defined]
-        caches.conditions_known = True  # type: ignore[attr-defined]
-    return caches.conditions  # type: ignore[attr-defined,no-any-return]
+        caches.conditions = found
+        caches.conditions_known = True
+    return caches.conditions  # type: ignore[no-any-return]
 
 
 def _acronym_terms(data: RankData) -> frozenset[int]:
     """Term ids of the acronymic focus names ("MED", "ODD"): as in the gazetteer, such a word
     speaks for its condition only when typed in capitals ("med" is a medicine)."""
     caches = data.caches
-    found = getattr(caches, "condition_acronyms", None)
+    found = caches.condition_acronyms
     if found is None:
         fi = focus_index(data)
         entries = fi.acronymic[fi.phrase_of] if len(fi.tids) else np.zeros(0, bool)
         found = frozenset(int(t) for t in np.unique(fi.tids[entries]))
-        caches.condition_acronyms = found  # type: ignore[attr-defined]
-    return found  # type: ignore[no-any-return]
+        caches.condition_acronyms = found
+    return found
 
 
 def condition_scores(data: RankData, term_weights: dict[int, float],

@@ -70,9 +70,10 @@ def rank_ids(s: Session, query: str, *, limit: int = 1000) -> list[tuple[str, fl
 def warm(s: Session) -> None:
     """Build the lazy per-generation caches now (the thread's searcher, the spelling index,
     the synonym terms, completion words, the category display order, the duplicate groups,
-    the facets' sort keys and category table, the condition gazetteer: ~0.7 s on 18k
-    records), so that a server's first visitors do not wait for them. Harmless to call
-    again."""
+    the facets' sort keys and category table, the condition gazetteer and the condition
+    table: ~0.7 s on 18k records), so that a server's first visitors do not wait for them.
+    Harmless to call again."""
+    from indexer.search.conditions import warm as warm_conditions
     from indexer.search.distinct import groups
     from indexer.search.facets import facet_keys, facet_table
     from indexer.search.focus import focus_index
@@ -87,3 +88,4 @@ def warm(s: Session) -> None:
     facet_keys(s)
     facet_table(s)
     focus_index(s.data)  # the gazetteer, its nicknames and the common-word list
+    warm_conditions(s.data)  # the condition table (conditions.npz) and its acronym terms
