@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 INDEX ?= index
 HOST ?= 127.0.0.1
 PORT ?= 5000
-# HYBRID=1: words + sentence embeddings (installs the 'hybrid' extra, ~115 MB; README "Hybrid")
+# HYBRID=1: words + sentence embeddings (installs the 'hybrid' extra, ~140 MB; README "Hybrid")
 HYBRID ?= 0
 
 .PHONY: serve test lint index chromium redis clean
@@ -23,9 +23,10 @@ index: $(STAMP)
 
 serve: index
 	@if [ "$(HYBRID)" != 1 ]; then echo "Hybrid search (words + MiniLM embeddings) is off: held out" \
-		"on the dev sets it helps lay searches (P@1 0.487 -> 0.512) and structured answers (2.123" \
-		"-> 2.192) but costs archive-like answers (2.496 -> 2.411) and LiveQA (1.538 -> 1.519)," \
-		"adds ~7 ms a keyword search and ~115 MB. Turn it on with: make serve HYBRID=1"; fi
+		"on the dev sets it helps lay searches (P@1 0.512 -> 0.525) and structured answers (2.154" \
+		"-> 2.177) but costs archive-like answers (2.496 -> 2.472) and LiveQA (1.538 -> 1.500)," \
+		"adds ~6 ms a keyword search, ~14 ms a message, ~140 MB installed and ~90 MB per process." \
+		"Turn it on with: make serve HYBRID=1"; fi
 	QASEARCH_HYBRID=$(HYBRID) $(BIN)/qasearch serve --host $(HOST) --port $(PORT) --index $(INDEX)
 
 # Browser tests need Debian's chromium; install it when we can (root + apt-get), else they skip.
