@@ -19,7 +19,9 @@ punish a ranking for answers the judges never saw.
 plain and structured avgScore, LiveQA original and summary avgScore, on the same folds): for
 each fold, per set, the value best on the other fold and its figure on this one, and whether
 any set loses against the current value (issue F: a change is kept only when none does).
-Indexes come from $QASEARCH_CACHE_DIR (built when missing).
+Indexes come from $QASEARCH_CACHE_DIR (built when missing). A setting of
+`index.conditions` (the condition table is written at build time) is swept by computing the
+table again in memory for each value, from each index's own ranking arrays (no index rebuild).
 
 Objectives (averaged over the forms run): `combined` = (avgScore / 3 + nDCG@10) / 2 (default),
 `avg`, `p1`, `ndcg`.
@@ -31,6 +33,7 @@ import argparse
 import ast
 import importlib
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -120,9 +123,33 @@ def _all_sets(cache: Path) -> list[tuple[str, Path, list, object, list]]:
     return out
 
 
+def rebuild_conditions_per_value(module: object, attr: str) -> None:
+    """Make search read a condition table computed for the current value of a build-time
+    setting of `indexer.index.conditions` (written once per index and value, in a temp dir)."""
+    from indexer.index import conditions as built
+    from indexer.search import conditions as searched
+
+    if module is not built:
+        return
+    tmp = Path(tempfile.mkdtemp(prefix="tune-conditions-"))
+    tables: dict[tuple[int, str], object] = {}
+
+    def condition_table(data: object) -> object:
+        key = (id(data), repr(getattr(built, attr)))
+        if key not in tables:
+            folder = tmp / str(len(tables))
+            folder.mkdir()
+            built.save(folder, data)
+            tables[key] = built.load(folder)
+        return tables[key]
+
+    searched.condition_table = condition_table
+
+
 def sweep_all_sets(module: object, attr: str, values: list) -> None:
     """--all-sets: every value on every set and fold; cross-validated choice per set."""
     current = getattr(module, attr)
+    rebuild_conditions_per_value(module, attr)
     sets = _all_sets(default_cache_dir())
     fig: dict[tuple[str, int], list[float]] = {}  # (set, value index) -> per fold
     for vi, value in enumerate(values):

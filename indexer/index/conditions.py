@@ -8,6 +8,11 @@ one condition weighs a lot. A query's words then score conditions
 (`indexer.search.conditions`), which is how a few symptoms reach the condition they describe
 although no single record has all of the words.
 
+A record's section counts with its question type: the text of a condition's symptoms and signs
+section (MedQuAD's "symptoms" group) is what describes how the condition shows, so its words
+count SYMPTOM_WEIGHT times in the pseudo-document (a word that characterises a condition's
+symptom section outweighs one said in passing in its other sections).
+
 Computed once at build time from the ranking arrays (`RankData`: forward term frequencies and
 each row's focus key) and written to `conditions.npz` in the generation, as a CSR table by
 term (`ptr` per term id, then condition keys and weights), so a query reads only the slices
@@ -23,12 +28,24 @@ import numpy as np
 
 from indexer.index.arrays import MappedArrays
 from indexer.index.ranking import RankData
+from indexer.text.qtypes import MEDQUAD_GROUPS
 
 FILE = "conditions.npz"
 FIELDS = ("question", "focus", "answer")  # the text a condition's pseudo-document is made of
 K1 = 1.2
 B = 0.75
 MIN_CONDITIONS = 2  # fewer conditions than this: nothing to tell apart
+SYMPTOM_GROUP = "symptoms"  # the question-type group of the sections that describe signs
+SYMPTOM_WEIGHT = 1.0  # a symptom section's term frequencies count this many times
+
+
+def row_weights(data: RankData) -> np.ndarray:
+    """Per row, how much its text counts in its condition's pseudo-document: SYMPTOM_WEIGHT
+    for a record whose question type is in the symptoms group, 1 otherwise."""
+    labels = [MEDQUAD_GROUPS.get(q.strip().lower()) for q in data.qtypes]
+    by_type = np.array([SYMPTOM_WEIGHT if g == SYMPTOM_GROUP else 1.0 for g in labels] + [1.0],
+                       dtype=np.float64)  # last slot: rows without a type (-1)
+    return by_type[np.asarray(data.qtype, dtype=np.int64)]
 
 
 def pairs(data: RankData) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -36,6 +53,7 @@ def pairs(data: RankData) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     sorted by term id then key."""
     live = np.asarray(data.live, dtype=bool)
     focus = np.asarray(data.focus)
+    scale = row_weights(data)
     keys_l, tids_l, tfs_l = [], [], []
     for f in FIELDS:
         ptr, tids, tfs = data.fwd[f]
@@ -46,7 +64,10 @@ def pairs(data: RankData) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         keep = key >= 0
         keys_l.append(key[keep])
         tids_l.append(np.asarray(tids, dtype=np.int64)[keep])
-        tfs_l.append(np.asarray(tfs, dtype=np.float64)[keep])
+        tf = np.asarray(tfs, dtype=np.float64)
+        if SYMPTOM_WEIGHT != 1.0:
+            tf = tf * np.repeat(scale[: len(ptr) - 1], per_row)
+        tfs_l.append(tf[keep])
     key = np.concatenate(keys_l)
     tid = np.concatenate(tids_l)
     tf = np.concatenate(tfs_l)

@@ -81,3 +81,38 @@ def test_no_table_without_conditions(tmp_path: Path) -> None:
     gen = _generation(tmp_path, records)
     assert not (gen / conditions.FILE).exists()
     assert conditions.load(gen) is None
+
+
+def _section(rid: str, focus: str, qtype: str, answer: str) -> Record:
+    return Record(id=rid, question=f"What about {focus} ?", answer=answer, focus=focus,
+                  qtype=qtype, source="institute")
+
+
+SECTIONS = [  # the same words, in A's symptom section and in B's overview
+    _section("a1", "Quilt fever", "symptoms", "Throbbing knuckles."),
+    _section("a2", "Quilt fever", "information", "Dusty attics."),
+    _section("b1", "Thimble knee", "information", "Throbbing knuckles."),
+    _section("b2", "Thimble knee", "symptoms", "Dusty attics."),
+    _section("c1", "Garden cough", "information", "Pollen season."),
+]
+
+
+@pytest.mark.parametrize("symptom_weight", [1.0, 3.0])
+def test_a_symptom_section_counts_symptom_weight_times(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, symptom_weight: float) -> None:
+    data = RankData.load(_generation(tmp_path, SECTIONS))
+    monkeypatch.setattr(conditions, "SYMPTOM_WEIGHT", symptom_weight)
+    arrays = conditions.weights(data)
+    assert arrays is not None
+    tid = data.term_id("throb")
+    assert tid is not None
+    a, b = arrays["ptr"][tid], arrays["ptr"][tid + 1]
+    got = dict(zip(arrays["keys"][a:b].tolist(), arrays["weights"][a:b].tolist(), strict=True))
+    quilt = data.focus_names.index("Quilt fever")
+    thimble = data.focus_names.index("Thimble knee")
+    assert set(got) == {quilt, thimble}
+    if symptom_weight == 1.0:  # mirror images: the section makes no difference
+        assert got[quilt] == got[thimble]
+    else:  # said in A's symptom section: characteristic of A more than of B
+        assert got[quilt] > got[thimble] * 1.1
+    assert conditions.row_weights(data).tolist().count(symptom_weight) >= 2
