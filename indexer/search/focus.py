@@ -124,23 +124,29 @@ class FocusIndex:
         # Entries of one name are contiguous, so the names of ascending entries are sorted:
         # work over the names touched (`local`: the touched name of each entry), not over
         # every name of the gazetteer.
-        first = np.append(True, ent_ph[1:] != ent_ph[:-1])
+        first = np.empty(len(ent_ph), dtype=bool)
+        first[0] = True
+        np.not_equal(ent_ph[1:], ent_ph[:-1], out=first[1:])
         touched = ent_ph[first]
         local = np.cumsum(first) - 1
         covered = np.bincount(local, weights=self.w[ent] * meant, minlength=len(touched))
         total = self.total[touched]
         is_cand = (covered > 0) & (total >= FOCUS_MIN_NAME_MASS)
         if is_cand.any() and self.acronymic[touched[is_cand]].any():
-            up, _ = self._entries(sorted(upper))
-            upper_names = self.phrase_of[up[self.short_tok[up]]]
-            is_cand &= ~self.acronymic[touched] | np.isin(touched, upper_names)
+            allowed = ~self.acronymic[touched]
+            if upper:  # (no word typed in capitals: no acronymic name counts)
+                up, _ = self._entries(sorted(upper))
+                allowed |= np.isin(touched, self.phrase_of[up[self.short_tok[up]]])
+            is_cand &= allowed
         if not is_cand.any():
             return out
         cov_c = covered[is_cand]
         cov = cov_c / np.maximum(total[is_cand], 1e-9)
         share = cov_c / self._rival_mass(is_cand, local, which, covered)
         mass = np.minimum(1.0, cov_c / FOCUS_MIN_MASS)
-        score = (cov**FOCUS_COVERAGE_EXP * share * mass).astype(np.float32)
+        if FOCUS_COVERAGE_EXP != 1.0:
+            cov = cov**FOCUS_COVERAGE_EXP
+        score = (cov * share * mass).astype(np.float32)
         np.maximum.at(out, self.keys[touched[is_cand]], score)
         out[self.dead] = 0.0
         return out

@@ -309,12 +309,14 @@ def plan_query(
             ):  # numbers (doses, ages) count only as part of a name ("trisomy 7")
                 common.append(u)
         dropped.extend(" ".join(u.words) for u in common)
-        kept = [u for u in kept if u not in common]
+        gone = {id(u) for u in common}  # (by identity: comparing dataclasses is slow)
+        kept = [u for u in kept if id(u) not in gone]
         _emphasise_subject(pq, kept)
     kept = _merge_repeats(kept)
     if long_query and len(kept) > MAX_MESSAGE_UNITS:
         kept.sort(key=lambda u: _unit_df(scorer, u))
-        kept = sorted(kept[:MAX_MESSAGE_UNITS], key=units.index)
+        typed_at = {id(u): i for i, u in enumerate(units)}
+        kept = sorted(kept[:MAX_MESSAGE_UNITS], key=lambda u: typed_at[id(u)])
     if not kept:  # everything was chatter: keep the rarest words rather than nothing
         kept = sorted(units, key=lambda u: _unit_df(scorer, u))[:3]
 
@@ -457,22 +459,26 @@ def _capitals(data: RankData, pq: ParsedQuery) -> frozenset[int]:
     return frozenset(upper)
 
 
-def _focus_feedback(d: RankData, total: np.ndarray, n_keys: int,
-                    rows: np.ndarray | None = None) -> np.ndarray:
+def _focus_feedback(d: RankData, total: np.ndarray,
+                    rows: np.ndarray | None = None) -> tuple[list[int], list[float]]:
     """Pseudo-relevance feedback on the condition: the foci of the best text matches vote
-    (weighted by score); returns a weight in [0, 1] per focus key (plus a 0 slot for -1).
+    (weighted by score); returns the focus keys voted for and a weight in (0, 1] for each
+    (every other key weighs 0; records without a focus do not vote).
     `total`: the scores of `rows` (ascending; None: of every row)."""
     scored = np.flatnonzero(total > 0)
     at = scored if rows is None else rows[scored]
     top = top_rows(d, at, total[scored], FEEDBACK_DOCS)  # ties by record id
-    votes = np.zeros(n_keys + 1, np.float64)
-    if len(top):
-        np.add.at(votes, d.focus[top],
-                  total[top] if rows is None else total[np.searchsorted(rows, top)])
-    votes[-1] = 0.0
-    if votes.max() > 0:
-        votes /= votes.max()
-    return votes.astype(np.float32)
+    if not len(top):
+        return [], []
+    weights = total[top] if rows is None else total[np.searchsorted(rows, top)]
+    votes: dict[int, float] = {}
+    for key, w in zip(d.focus[top].tolist(), weights.tolist(), strict=True):
+        if key >= 0:  # summed in the order of `top`, in double precision
+            votes[key] = votes.get(key, 0.0) + w
+    most = max(votes.values(), default=0.0)
+    if most <= 0:
+        return [], []
+    return list(votes), [v / most for v in votes.values()]
 
 
 def _merge_repeats(units: list[_Unit]) -> list[_Unit]:
@@ -525,6 +531,16 @@ def _add_correction(u: _Unit, spell: Any, scorer: Any, plan: Plan) -> None:
     plan.corrections[word] = fix
 
 
+def _best_foci(key_scores: np.ndarray, shown: int = 3, floor: float = 0.3) -> list[int]:
+    """The `shown` best focus keys scoring above `floor`, best first, in the order of a full
+    `np.argsort(-key_scores)`: sorting only the few keys above the floor orders them the
+    same unless two tie (the full sort then decides how ties are shown)."""
+    above = np.flatnonzero(key_scores > floor)
+    if len(np.unique(key_scores[above])) == len(above):
+        return above[np.argsort(-key_scores[above])][:shown].tolist()
+    return [int(k) for k in np.argsort(-key_scores)[:shown] if key_scores[k] > floor]
+
+
 def _understand(data: RankData, pq: ParsedQuery, plan: Plan, match: _FocusMatcher,
                 long_query: bool, dropped: list[str]) -> None:
     """Detect the condition (focus) and the question type, and set the boosts."""
@@ -535,9 +551,8 @@ def _understand(data: RankData, pq: ParsedQuery, plan: Plan, match: _FocusMatche
             key_scores[key_scores < FOCUS_RELATIVE * key_scores.max()] = 0.0
     else:
         key_scores = np.zeros(0, np.float32)
-    top = np.argsort(-key_scores)[:3] if len(key_scores) else []
-    foci = [(data.focus_names[k], round(float(key_scores[k]), 3)) for k in top
-            if key_scores[k] > 0.3]
+    foci = [(data.focus_names[k], round(float(key_scores[k]), 3))
+            for k in _best_foci(key_scores)]
     text = " ".join(w for item in pq.items for w in item.words)
     asked = question_types(text)
     qtypes = with_related(asked, set(data.qtypes))
@@ -565,18 +580,21 @@ def _understand(data: RankData, pq: ParsedQuery, plan: Plan, match: _FocusMatche
     cond = condition_scores(data, idf_of_tid, match.upper) if share > 0 else None
     cscore = None if cond is None else (share * np.append(cond, 0.0)).astype(np.float32)
 
+    base = fscore if cscore is None else np.maximum(fscore, cscore)  # (max is exact)
+
     def boost(d: RankData, total: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
         """The boost of each score of `total`: of every row, or of `rows` (ascending: the
         only rows that can score, as execute gives them)."""
         best = float(total.max()) if len(total) else 0.0
         if best <= 0:
             return np.zeros_like(total)
-        per_key = fscore  # per focus key (and a 0 slot for -1), then one gather per row
+        per_key = base  # per focus key (and a 0 slot for -1), then one gather per row
         if FEEDBACK_BOOST > 0 and n_keys:
-            per_key = np.maximum(fscore, FEEDBACK_BOOST * _focus_feedback(d, total, n_keys,
-                                                                          rows))
-        if cscore is not None:
-            per_key = np.maximum(per_key, cscore)
+            keys, weights = _focus_feedback(d, total, rows)
+            if keys:  # only the few keys voted for change
+                per_key = base.copy()
+                fb = FEEDBACK_BOOST * np.asarray(weights, np.float32)
+                per_key[keys] = np.maximum(per_key[keys], fb)
         scored = np.flatnonzero(total > 0)  # only records with a score get a boost
         at = scored if rows is None else rows[scored]
         f = per_key[d.focus[at]]
