@@ -1,8 +1,10 @@
 """The Whoosh side of a generation: its schema, and a record's Whoosh document.
 
-Whoosh answers two questions here: "which records have these terms as a phrase in a field"
-(positions) and "what exactly was indexed under this id" (the whole record, kept as JSON in
-the stored field `record`, deflated: `indexer.index.stored`). Which records have which term,
+Whoosh answers two questions here: "which records have these terms as a phrase in one
+field" (positions, in one Whoosh field `PHRASE_FIELD` that holds every text field's terms, a
+gap apart: `phrase_positions`) and "what exactly was indexed under this id" (the whole record,
+kept as JSON in the stored field `record`, deflated: `indexer.index.stored`). Which records
+have which term,
 how often and in which field — everything scoring, filtering and facets need — is answered by
 the ranking arrays (`indexer.index.ranking`). Both are written from the same
 `indexer.index.terms.RecordTerms`.
@@ -17,8 +19,9 @@ the format's `decode_positions`.
 from __future__ import annotations
 
 import json
+import operator
 from collections.abc import Iterable, Iterator, Sequence
-from itertools import accumulate, pairwise
+from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +33,11 @@ from indexer.index.terms import FIELDS, RecordTerms
 from indexer.records import Record
 from indexer.text.analysis import analyzer
 
-SCHEMA_VERSION = 8  # bump when what is indexed changes: the next build is then a full one
+SCHEMA_VERSION = 9  # bump when what is indexed changes: the next build is then a full one
+# (9: one phrase field instead of one Whoosh field per text field)
+PHRASE_FIELD = "phrase"  # the one field with positions (every text field's terms)
+FIELD_GAP = 2  # positions skipped between two fields in PHRASE_FIELD: a phrase (consecutive
+# positions) never spans two fields
 
 
 def encode_gaps(poslist: Sequence[int]) -> int | str:
@@ -38,7 +45,7 @@ def encode_gaps(poslist: Sequence[int]) -> int | str:
     as itself (most postings have one: an int pickles in 2-3 bytes, a string in 8)."""
     if len(poslist) == 1:
         return poslist[0]
-    return "".join(map(chr, [poslist[0], *(b - a for a, b in pairwise(poslist))]))
+    return "".join(map(chr, [poslist[0], *map(operator.sub, poslist[1:], poslist)]))
 
 
 class CompactPositions(formats.Positions):
@@ -153,14 +160,42 @@ def docnums_of(reader: Any, ids: Iterable[str]) -> dict[str, int]:
 
 def build_schema(zdict: bytes = b"") -> fields.Schema:
     """The schema of a new index; `zdict`: the zstd dictionary of its stored records
-    (`stored.sample_dictionary`). The record id is a column only (`IdColumn`)."""
-    ana = analyzer()
-    text_fields = {name: AnalysedText(analyzer=ana, phrase=True) for name in FIELDS}
-    return fields.Schema(
-        id=IdColumn(),
-        record=RecordField(zdict),
-        **text_fields,
-    )
+    (`stored.sample_dictionary`). The record id is a column only (`IdColumn`); the text
+    fields' terms are all in one field with positions (`PHRASE_FIELD`), without field
+    lengths (nothing scores on Whoosh)."""
+    phrase = AnalysedText(analyzer=analyzer(), phrase=True)
+    phrase.scorable = False  # no length column per document
+    return fields.Schema(id=IdColumn(), record=RecordField(zdict), **{PHRASE_FIELD: phrase})
+
+
+def phrase_fields(schema: fields.Schema) -> tuple[str, ...]:
+    """The fields of `schema` to look for a phrase in: `PHRASE_FIELD`, or in a generation
+    written before schema 9, each text field of `FIELDS`."""
+    return (PHRASE_FIELD,) if PHRASE_FIELD in schema else tuple(f for f in FIELDS if f in schema)
+
+
+def phrase_positions(terms: RecordTerms) -> dict[str, list[int]]:
+    """Each term's positions in `PHRASE_FIELD`: the fields of `FIELDS` one after the other,
+    each starting FIELD_GAP positions after the last position of the one before (terms in
+    order of first occurrence)."""
+    out: dict[str, list[int]] = {}
+    get = out.get
+    offset = 0
+    for name in FIELDS:
+        ft = terms.fields[name]
+        if not ft.terms:
+            continue
+        positions = ft.positions if ft.positions is not None else range(len(ft.terms))
+        p = offset
+        for t, p0 in zip(ft.terms, positions):  # noqa: B905 (equal lengths by construction)
+            p = p0 + offset
+            have = get(t)
+            if have is None:
+                out[t] = [p]
+            else:
+                have.append(p)
+        offset = p + FIELD_GAP  # (positions ascend in text order)
+    return out
 
 
 def stored_json(rec: Record) -> str:
@@ -181,9 +216,14 @@ def record_value(schema: fields.Schema, rec: Record) -> Any:
 def to_document(rec: Record, terms: RecordTerms, schema: fields.Schema) -> dict[str, Any]:
     """The keyword arguments for `writer.add_document` for one record."""
     doc: dict[str, Any] = {"id": rec.id, "record": record_value(schema, rec)}
-    for name in FIELDS:
+    if PHRASE_FIELD in schema:
+        positions = phrase_positions(terms)
+        if positions:  # an empty field is left out (Whoosh would post an empty term)
+            doc[PHRASE_FIELD] = positions
+        return doc
+    for name in FIELDS:  # a generation written before schema 9 (its incremental builds)
         ft = terms.fields[name]
-        if ft.terms:  # an empty field is left out (Whoosh would post an empty term)
+        if ft.terms:
             doc[name] = ft.grouped()
     return doc
 

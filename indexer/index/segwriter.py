@@ -126,8 +126,10 @@ class FastSegmentWriter(SegmentWriter):
                         by_text = pool.by_text.get(name)
                         if by_text is None:
                             by_text = pool.by_text[name] = {}
-                        length += _post_positions(terms, by_text, docnum, value,
+                        n_terms = _post_positions(terms, by_text, docnum, value,
                                                   field.format.field_boost * boost)
+                        if scorable:  # (an unscored field keeps no length column)
+                            length += n_terms
                         pool.count += len(value)
                         value = None
                     n = 0

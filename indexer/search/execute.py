@@ -18,6 +18,7 @@ import numpy as np
 from whoosh import query as wq
 
 from indexer.index.ranking import RankData
+from indexer.index.schema import PHRASE_FIELD, phrase_fields
 from indexer.index.store import Session
 from indexer.index.terms import FIELDS
 from indexer.search.distinct import Walk, distinct_counts, top_rows
@@ -92,7 +93,7 @@ def _nbytes(mask: np.ndarray) -> int:
 
 
 def _phrase_mask(s: Session, stems: Sequence[str]) -> np.ndarray:
-    """Bool per row: `stems` occur as a phrase in some field (Whoosh positions). Cached per
+    """Bool per row: `stems` occur as a phrase in one field (Whoosh positions). Cached per
     generation: lay terms and their synonyms are few and come back often."""
     key = tuple(stems)
     cache = _phrase_cache(s)
@@ -102,11 +103,15 @@ def _phrase_mask(s: Session, stems: Sequence[str]) -> np.ndarray:
         return hit
     data = s.data
     mask = np.zeros(data.n_rows, dtype=bool)
-    # Whoosh only when some record has every word, and only in the fields where some record
-    # has every word (looking for positions is most of the cost)
+    # Whoosh only when some record has every word in one field (looking for positions is
+    # most of the cost); a generation before schema 9 has a Whoosh field per text field,
+    # looked in only where some record has every word
     fields = [f for f in FIELDS if _may_have(data, f, stems)] if _cooccur(data, stems).any() else []
     if fields:
-        q = wq.Or([wq.Phrase(f, list(stems)) for f in fields])
+        phrase_in = phrase_fields(s.searcher.schema)
+        if phrase_in != (PHRASE_FIELD,):
+            phrase_in = tuple(f for f in phrase_in if f in fields)
+        q = wq.Or([wq.Phrase(f, list(stems)) for f in phrase_in])
         docs = list(s.searcher.docs_for_query(q))
         if docs:
             mask[np.asarray(docs, dtype=np.int64)] = True

@@ -207,22 +207,27 @@ def test_whoosh_postings_carry_no_weights_and_phrases_still_match(sample_index: 
     from whoosh import index as windex
     from whoosh import query as wq
 
+    from indexer.index.schema import PHRASE_FIELD
+
     ix = windex.open_dir(str(_live_gen(sample_index)))
     try:
         with ix.searcher() as s:
             reader = s.reader()
-            term = next(t for t in reader.lexicon("answer")
-                        if reader.doc_frequency("answer", t) > 3)
-            m = reader.postings("answer", term)
+            assert [n for n in s.schema.names() if s.schema[n].indexed] == [PHRASE_FIELD]
+            term = next(t for t in reader.lexicon(PHRASE_FIELD)
+                        if reader.doc_frequency(PHRASE_FIELD, t) > 3)
+            m = reader.postings(PHRASE_FIELD, term)
             weights, freqs = [], []
             while m.is_active():
                 weights.append(m.weight())
                 freqs.append(m.value_as("frequency"))
                 m.next()
             assert set(weights) == {0.0} and min(freqs) >= 1
-            docs = list(s.docs_for_query(wq.Term("answer", term)))
+            docs = list(s.docs_for_query(wq.Term(PHRASE_FIELD, term)))
             assert len(docs) == len(weights)
             pair = ("back", "pain")  # a phrase of the sample archive, as analysed
-            assert list(s.docs_for_query(wq.Phrase("answer", list(pair))))
+            assert list(s.docs_for_query(wq.Phrase(PHRASE_FIELD, list(pair))))
+            assert reader.doc_field_length(0, PHRASE_FIELD, -1) == -1  # unscored: no lengths
+            assert reader.has_column("id")
     finally:
         ix.close()

@@ -158,7 +158,10 @@ def test_full_disk_fails_cleanly_and_the_old_index_serves(tmp_path, monkeypatch,
     with tmpfs(tmp_path / "disk", "1m") as disk:
         idx = disk / "idx"
         old = build_index(corpus(20, "acupuncture"), idx).generation
-        big = [r.rehashed(answer=r.answer + " moxibustion" * 400) for r in corpus(1500, "x")]
+        # (more than the 1 MB disk holds: words of their own, not only one repeated)
+        big = [r.rehashed(answer=r.answer + " moxibustion" * 400
+                          + "".join(f" w{k}x{i}" for k in range(20)))
+               for i, r in enumerate(corpus(1500, "x"))]
         with pytest.raises(BuildError, match=r"the disk is full.*live index was left as it was"):
             build_index(big, idx, full=True)
         assert current_generation(idx) == old

@@ -9,6 +9,7 @@ import numpy as np
 from whoosh import query as wq
 
 from indexer.index.build import build_index
+from indexer.index.schema import FIELD_GAP, PHRASE_FIELD, phrase_positions
 from indexer.index.store import IndexStore
 from indexer.index.terms import FIELDS, analyse_record
 from indexer.records import Record
@@ -39,20 +40,42 @@ def test_whoosh_postings_are_the_ranking_postings(tmp_path: Path) -> None:
     build_index([STRUCTURED, PLAIN], tmp_path / "index")
     with IndexStore(tmp_path / "index").searcher() as s:
         reader = s.searcher.reader()
-        for f in FIELDS:
-            whoosh_terms = {t.decode() if isinstance(t, bytes) else t
-                            for t in reader.field_terms(f)}
-            ranking_terms = {t for t in s.data.vocab if len(s.data.postings(f, t)[0])}
-            assert whoosh_terms == ranking_terms, f
-            for t in whoosh_terms:
+        # one Whoosh field holds every field's terms, a term's frequency summed over them
+        whoosh_terms = {t.decode() if isinstance(t, bytes) else t
+                        for t in reader.field_terms(PHRASE_FIELD)}
+        ranking_terms = {t for t in s.data.vocab
+                         if any(len(s.data.postings(f, t)[0]) for f in FIELDS)}
+        assert whoosh_terms == ranking_terms
+        for t in whoosh_terms:
+            want: dict[int, int] = {}
+            for f in FIELDS:
                 rows, tfs = s.data.postings(f, t)
-                postings = reader.postings(f, t)
-                assert dict(zip(rows.tolist(), tfs.tolist(), strict=True)) == dict(
-                    postings.items_as("frequency")), (f, t)
+                for row, tf in zip(rows.tolist(), tfs.tolist(), strict=True):
+                    want[row] = want.get(row, 0) + tf
+            assert want == dict(reader.postings(PHRASE_FIELD, t).items_as("frequency")), t
         # no phrase is made across a left-out word: "treatments for type" is not a phrase of
         # the structured question, while its condition's name is
         def phrase(text: str) -> list[int]:
-            return list(s.searcher.docs_for_query(wq.Phrase("question", analyse(text))))
+            return list(s.searcher.docs_for_query(wq.Phrase(PHRASE_FIELD, analyse(text))))
         assert phrase("type 2 diabetes") == [s.data.row_of("s1")]
         assert phrase("treatments for type 2") == []
+        # nor across two fields: title "Ear wax" | category "ears wax" | answer "Drops..."
+        assert phrase("ear wax") == [s.data.row_of("p1")]
+        assert phrase("wax ears") == [] and phrase("wax drops") == []
         assert not np.any(s.data.lengths["category"] == 0)
+
+
+def test_phrase_positions_put_each_field_after_the_last_with_a_gap() -> None:
+    terms = analyse_record(PLAIN)
+    fields = [terms.fields[f] for f in FIELDS if terms.fields[f].terms]
+    assert len(fields) >= 3
+    flat = sorted((p, t) for t, ps in phrase_positions(terms).items() for p in ps)
+    assert [t for _, t in flat] == [t for ft in fields for t in ft.terms]  # text order
+    start = 0
+    for ft in fields:  # a field's terms keep their gaps; the next starts FIELD_GAP later
+        own = [p for p, _ in flat[start:start + len(ft.terms)]]
+        rel = ft.positions if ft.positions is not None else list(range(len(ft.terms)))
+        assert [q - own[0] for q in own] == [r - rel[0] for r in rel]
+        if start:
+            assert own[0] - flat[start - 1][0] >= FIELD_GAP
+        start += len(ft.terms)
