@@ -124,12 +124,18 @@ class ConditionTable:
         self.weights = arrays["weights"]
         self.n_docs = int(arrays["n_docs"][0])
 
-    def score(self, term_weights: dict[int, float], n_keys: int, min_terms: int = 1
-              ) -> np.ndarray:
+    def n_conditions(self, tid: int) -> int:
+        """How many conditions' pseudo-documents have the term (0 for an unknown term)."""
+        if not 0 <= tid < len(self.ptr) - 1:
+            return 0
+        return int(self.ptr[tid + 1] - self.ptr[tid])
+
+    def score(self, term_weights: dict[int, float], n_keys: int, min_terms: int = 1,
+              alone: frozenset[int] = frozenset()) -> np.ndarray:
         """Score per condition key: the sum over the query's terms (term id -> how much the
         query means it) of the term's weight for the condition; 0 for a condition fewer than
-        `min_terms` of the terms touch."""
-        ks, ws = [], []
+        `min_terms` of the terms touch (a term of `alone` counts as `min_terms` on its own)."""
+        ks, ws, lens, touch = [], [], [], []
         ptr = self.ptr
         n_terms = len(ptr) - 1
         for tid, qw in term_weights.items():
@@ -138,10 +144,13 @@ class ConditionTable:
                 if b > a:
                     ks.append(self.keys[a:b])
                     ws.append(self.weights[a:b] * np.float32(qw))
+                    lens.append(b - a)
+                    touch.append(_TOUCH * (min_terms if tid in alone else 1))
         if not ks:
             return np.zeros(n_keys, np.float64)
         # a touch counts _TOUCH on top of its weight: one bincount gives both
-        w = np.concatenate(ws).astype(np.float64) + _TOUCH
+        w = np.concatenate(ws).astype(np.float64)
+        w += np.repeat(touch, lens) if alone else _TOUCH
         both = np.bincount(np.concatenate(ks), weights=w, minlength=n_keys)[:n_keys]
         touches = np.floor(both / _TOUCH)
         out = both - touches * _TOUCH

@@ -21,6 +21,8 @@ RELATIVE = 0.5  # conditions scoring at least this share of the best one are boo
 TOP = 10  # and at most this many
 MIN_SUPPORT = 2  # a condition counts when this many of the query's words point to it (one
 # word alone is a name, the gazetteer's job), unless the query has fewer words
+ALONE_MAX_CONDITIONS = 0  # or when one of its words is said of at most this many conditions
+# in the whole corpus (a word that characteristic speaks for its few conditions alone)
 
 
 def condition_table(data: RankData) -> table.ConditionTable | None:
@@ -65,7 +67,9 @@ def condition_scores(data: RankData, term_weights: dict[int, float],
         return None
     acronyms = _acronym_terms(data)
     term_weights = {t: w for t, w in term_weights.items() if t in upper or t not in acronyms}
-    scores = found.score(term_weights, n_keys, min(MIN_SUPPORT, len(term_weights)))
+    alone = frozenset(t for t in term_weights
+                      if 0 < found.n_conditions(t) <= ALONE_MAX_CONDITIONS)
+    scores = found.score(term_weights, n_keys, min(MIN_SUPPORT, len(term_weights)), alone)
     best = float(scores.max()) if len(scores) else 0.0
     if best <= 0:
         return None
