@@ -82,7 +82,7 @@ class FocusIndex:
         self.total = np.bincount(self.phrase_of, weights=self.w, minlength=len(keys))
         self.starts = phrase_starts(data.gazetteer)  # for `find_synonyms`
 
-    def _entries(self, tids: Any) -> tuple[np.ndarray, np.ndarray]:
+    def entries(self, tids: Any) -> tuple[np.ndarray, np.ndarray]:
         """(entries, which) of the names containing each of `tids`: entry indices in
         ascending order (as `np.flatnonzero` of a mask over `self.tids` gives them) and the
         position in `tids` of the term of each entry."""
@@ -105,17 +105,29 @@ class FocusIndex:
         order = np.argsort(ent, kind="stable")
         return ent[order], which[order]
 
-    def match(self, idf_of_tid: dict[int, float], upper: frozenset[int] = frozenset()
-              ) -> np.ndarray:
+    @staticmethod
+    def narrow(found: tuple[np.ndarray, np.ndarray], tids: list[int], subset: list[int]
+               ) -> tuple[np.ndarray, np.ndarray]:
+        """`entries(subset)` from `found = entries(tids)`, when every term of `subset` is
+        one of `tids` (fewer array operations than looking them up again)."""
+        ent, which = found
+        at = {t: i for i, t in enumerate(subset)}
+        moved = np.fromiter((at.get(t, -1) for t in tids), dtype=np.int64, count=len(tids))
+        now = moved[which]
+        keep = now >= 0
+        return ent[keep], now[keep]
+
+    def match(self, idf_of_tid: dict[int, float], upper: frozenset[int] = frozenset(),
+              found: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
         """Score in [0, 1] per focus key: best idf-weighted coverage of one of its names by
         the query terms, scaled down for names of little idf mass (one common word). A name
         that is one short word (an acronym: "MED", "ODD") counts only when typed in capitals
-        (term ids in `upper`)."""
+        (term ids in `upper`). `found`: `entries(list(idf_of_tid))`, when known."""
         n_keys = len(self.data.focus_keys)
         out = np.zeros(n_keys, np.float32)
         if not len(self.tids) or not idf_of_tid:
             return out
-        ent, which = self._entries(list(idf_of_tid))
+        ent, which = found if found is not None else self.entries(list(idf_of_tid))
         if not len(ent):
             return out
         qw = np.fromiter(idf_of_tid.values(), dtype=np.float64, count=len(idf_of_tid))
@@ -135,7 +147,7 @@ class FocusIndex:
         if is_cand.any() and self.acronymic[touched[is_cand]].any():
             allowed = ~self.acronymic[touched]
             if upper:  # (no word typed in capitals: no acronymic name counts)
-                up, _ = self._entries(sorted(upper))
+                up, _ = self.entries(sorted(upper))
                 allowed |= np.isin(touched, self.phrase_of[up[self.short_tok[up]]])
             is_cand &= allowed
         if not is_cand.any():
@@ -172,9 +184,11 @@ class FocusIndex:
         np.maximum.at(rival, names, best[inv])
         return np.maximum(rival[is_cand], max(floor, 1e-9))
 
-    def terms_of_keys(self, tids: Any, is_key: np.ndarray) -> set[int]:
-        """Those of `tids` found in a name of a focus key where `is_key` (bool per key)."""
-        ent, _ = self._entries(tids)
+    def terms_of_keys(self, tids: Any, is_key: np.ndarray,
+                      found: tuple[np.ndarray, np.ndarray] | None = None) -> set[int]:
+        """Those of `tids` found in a name of a focus key where `is_key` (bool per key).
+        `found`: `entries(tids)`, when known."""
+        ent, _ = found if found is not None else self.entries(tids)
         hit = ent[is_key[self.keys[self.phrase_of[ent]]]]
         return set(self.tids[hit].tolist())
 

@@ -402,20 +402,40 @@ def _contraction_terms() -> frozenset[str]:
 
 class _FocusMatcher:
     """`FocusIndex.match` for one query, remembered: a message asks it twice, before and
-    after its common words are dropped, mostly with the same terms."""
+    after its common words are dropped, mostly with the same terms (the name entries of
+    the first terms are narrowed to the second's, not looked up again)."""
 
     def __init__(self, data: RankData, upper: frozenset[int]) -> None:
         self.data = data
         self.upper = upper
         self._last: tuple[list[tuple[int, float]], np.ndarray] | None = None
+        self._found: tuple[list[int], tuple[np.ndarray, np.ndarray]] | None = None
+
+    def entries(self, tids: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        """`FocusIndex.entries(tids)`, from the last terms' when these are among them."""
+        fi = focus_index(self.data)
+        last = self._found
+        if last is not None and last[0] == tids:
+            return last[1]
+        if last is not None and set(tids) <= set(last[0]):
+            found = fi.narrow(last[1], last[0], tids)
+        else:
+            found = fi.entries(tids)
+        self._found = (tids, found)
+        return found
 
     def __call__(self, idf_of_tid: dict[int, float]) -> np.ndarray:
         """Score per focus key (a fresh array: the caller may change it). The same terms in
         the same order give the same scores."""
         key = list(idf_of_tid.items())
         if self._last is None or self._last[0] != key:
-            self._last = (key, focus_index(self.data).match(idf_of_tid, self.upper))
+            found = self.entries(list(idf_of_tid)) if idf_of_tid else None
+            self._last = (key, focus_index(self.data).match(idf_of_tid, self.upper, found))
         return self._last[1].copy()
+
+    def terms_of_keys(self, tids: list[int], is_key: np.ndarray) -> set[int]:
+        """`FocusIndex.terms_of_keys` (the entries of the last match reused)."""
+        return focus_index(self.data).terms_of_keys(tids, is_key, self.entries(tids))
 
 
 def _focus_terms(data: RankData, match: _FocusMatcher, units: list[_Unit]) -> set[str]:
@@ -423,12 +443,11 @@ def _focus_terms(data: RankData, match: _FocusMatcher, units: list[_Unit]) -> se
     if not data.focus_keys:
         return set()
     idf_of_tid = _query_weights(data, [u.clause for u in units])
-    fi = focus_index(data)
     scores = match(idf_of_tid)
     if not len(scores) or scores.max() <= 0:
         return set()
     top = scores >= FOCUS_RELATIVE * scores.max()
-    return {data.vocab[t] for t in fi.terms_of_keys(list(idf_of_tid), top)}
+    return {data.vocab[t] for t in match.terms_of_keys(list(idf_of_tid), top)}
 
 
 def _emphasise_subject(pq: ParsedQuery, units: list[_Unit]) -> None:
@@ -531,6 +550,13 @@ def _add_correction(u: _Unit, spell: Any, scorer: Any, plan: Plan) -> None:
     plan.corrections[word] = fix
 
 
+def _with_empty_slot(per_key: np.ndarray, dtype: type = np.float32) -> np.ndarray:
+    """`per_key` with a last slot of 0 (what a row without a focus, -1, reads)."""
+    out = np.zeros(len(per_key) + 1, dtype)
+    out[:-1] = per_key
+    return out
+
+
 def _best_foci(key_scores: np.ndarray, shown: int = 3, floor: float = 0.3) -> list[int]:
     """The `shown` best focus keys scoring above `floor`, best first, in the order of a full
     `np.argsort(-key_scores)`: sorting only the few keys above the floor orders them the
@@ -573,12 +599,13 @@ def _understand(data: RankData, pq: ParsedQuery, plan: Plan, match: _FocusMatche
     if "information" in data.qtypes:  # the overview answer is a safe bet for any question
         i = data.qtypes.index("information")
         qconf[i] = max(qconf[i], INFORMATION_PRIOR)
-    fscore = np.append(key_scores, 0.0).astype(np.float32)  # index -1 -> 0
+    fscore = _with_empty_slot(key_scores)  # index -1 -> 0
     plan.about = fscore
     n_keys = len(data.focus_keys)
     share = CONDITION_SHARE_LONG if long_query else CONDITION_SHARE
     cond = condition_scores(data, idf_of_tid, match.upper) if share > 0 else None
-    cscore = None if cond is None else (share * np.append(cond, 0.0)).astype(np.float32)
+    cscore = None if cond is None else (
+        share * _with_empty_slot(cond, np.float64)).astype(np.float32)  # (as np.append did)
 
     base = fscore if cscore is None else np.maximum(fscore, cscore)  # (max is exact)
 
