@@ -116,3 +116,26 @@ def test_a_symptom_section_counts_symptom_weight_times(
     else:  # said in A's symptom section: characteristic of A more than of B
         assert got[quilt] > got[thimble] * 1.1
     assert conditions.row_weights(data).tolist().count(symptom_weight) >= 2
+
+
+def test_a_term_of_alone_counts_as_enough_support(tmp_path: Path) -> None:
+    gen = _generation(tmp_path, RECORDS)
+    data = RankData.load(gen)
+    table = conditions.load(gen)
+    assert table is not None
+    n = len(data.focus_keys)
+    chill, elbow, rest = (data.term_id(t) for t in ("chill", "elbow", "rest"))
+    assert table.n_conditions(chill) == 1 and table.n_conditions(elbow) == 2
+    assert table.n_conditions(10**7) == 0 and table.n_conditions(-1) == 0
+    thimble = data.focus_names.index("Thimble knee")
+    quilt = data.focus_names.index("Quilt fever")
+    garden = data.focus_names.index("Garden cough")
+    query = {chill: 1.0, rest: 1.0, elbow: 1.0}
+    two = table.score(query, n, 2)
+    assert two[quilt] > 0 and two[thimble] == 0 and two[garden] == 0  # one word each
+    assert not table.score({rest: 1.0, 10**7: 1.0}, n, 2).any()
+    alone = table.score({rest: 1.0, chill: 0.5}, n, 2, frozenset({rest}))
+    single = table.score({rest: 1.0}, n, 1)
+    assert alone[garden] == pytest.approx(single[garden])  # "rest" alone is enough now
+    assert alone[quilt] > single[quilt]  # and the other terms still add their weight
+    assert alone[thimble] == 0
