@@ -8,16 +8,10 @@ one condition weighs a lot. A query's words then score conditions
 (`indexer.search.conditions`), which is how a few symptoms reach the condition they describe
 although no single record has all of the words.
 
-A record's section counts with its question type: the text of a condition's symptoms and signs
-section (MedQuAD's "symptoms" group) is what describes how the condition shows, so its words
-count SYMPTOM_WEIGHT times in the pseudo-document (a word that characterises a condition's
-symptom section outweighs one said in passing in its other sections).
-
-Computed once at build time from the ranking arrays (`RankData`: forward term frequencies and
-each row's focus key) and written to `conditions.npz` in the generation, as a CSR table by
-term (`ptr` per term id, then condition keys and weights), so a query reads only the slices
-of its own terms from a memory map shared by every worker process. A generation without foci
-(an archive whose records name no condition) gets no file, and search goes without.
+A record's section counts with its question type's group (MedQuAD's labels, grouped as in
+`indexer.text.qtypes`): SECTION_WEIGHTS says how many times a group's term frequencies count in
+the pseudo-document (1 for a group it does not list, 0 leaves the group out), so the sections
+that describe how a condition shows (its symptoms) can outweigh those that do not.
 """
 
 from __future__ import annotations
@@ -35,15 +29,14 @@ FIELDS = ("question", "focus", "answer")  # the text a condition's pseudo-docume
 K1 = 1.2
 B = 0.75
 MIN_CONDITIONS = 2  # fewer conditions than this: nothing to tell apart
-SYMPTOM_GROUP = "symptoms"  # the question-type group of the sections that describe signs
-SYMPTOM_WEIGHT = 1.0  # a symptom section's term frequencies count this many times
+SECTION_WEIGHTS: dict[str, float] = {}  # question-type group -> how much its text counts
 
 
 def row_weights(data: RankData) -> np.ndarray:
-    """Per row, how much its text counts in its condition's pseudo-document: SYMPTOM_WEIGHT
-    for a record whose question type is in the symptoms group, 1 otherwise."""
-    labels = [MEDQUAD_GROUPS.get(q.strip().lower()) for q in data.qtypes]
-    by_type = np.array([SYMPTOM_WEIGHT if g == SYMPTOM_GROUP else 1.0 for g in labels] + [1.0],
+    """Per row, how much its text counts in its condition's pseudo-document: the weight of
+    its question type's group in SECTION_WEIGHTS, 1 for other rows."""
+    groups = [MEDQUAD_GROUPS.get(q.strip().lower(), "") for q in data.qtypes]
+    by_type = np.array([SECTION_WEIGHTS.get(g, 1.0) for g in groups] + [1.0],
                        dtype=np.float64)  # last slot: rows without a type (-1)
     return by_type[np.asarray(data.qtype, dtype=np.int64)]
 
@@ -62,11 +55,12 @@ def pairs(data: RankData) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         per_row = np.diff(ptr)
         key = np.repeat(row_key, per_row)
         keep = key >= 0
+        tf = np.asarray(tfs, dtype=np.float64)
+        if SECTION_WEIGHTS:
+            tf = tf * np.repeat(scale[: len(ptr) - 1], per_row)
+            keep &= tf > 0  # a group weighed 0 is left out (its words count no condition)
         keys_l.append(key[keep])
         tids_l.append(np.asarray(tids, dtype=np.int64)[keep])
-        tf = np.asarray(tfs, dtype=np.float64)
-        if SYMPTOM_WEIGHT != 1.0:
-            tf = tf * np.repeat(scale[: len(ptr) - 1], per_row)
         tfs_l.append(tf[keep])
     key = np.concatenate(keys_l)
     tid = np.concatenate(tids_l)

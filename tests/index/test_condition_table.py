@@ -98,10 +98,10 @@ SECTIONS = [  # the same words, in A's symptom section and in B's overview
 
 
 @pytest.mark.parametrize("symptom_weight", [1.0, 3.0])
-def test_a_symptom_section_counts_symptom_weight_times(
+def test_a_symptom_section_counts_its_groups_weight_times(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, symptom_weight: float) -> None:
     data = RankData.load(_generation(tmp_path, SECTIONS))
-    monkeypatch.setattr(conditions, "SYMPTOM_WEIGHT", symptom_weight)
+    monkeypatch.setattr(conditions, "SECTION_WEIGHTS", {"symptoms": symptom_weight})
     arrays = conditions.weights(data)
     assert arrays is not None
     tid = data.term_id("throb")
@@ -139,3 +139,16 @@ def test_a_term_of_alone_counts_as_enough_support(tmp_path: Path) -> None:
     assert alone[garden] == pytest.approx(single[garden])  # "rest" alone is enough now
     assert alone[quilt] > single[quilt]  # and the other terms still add their weight
     assert alone[thimble] == 0
+
+
+def test_a_group_weighed_zero_is_left_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                         ) -> None:
+    data = RankData.load(_generation(tmp_path, SECTIONS))
+    monkeypatch.setattr(conditions, "SECTION_WEIGHTS", {"symptoms": 0.0})
+    arrays = conditions.weights(data)
+    assert arrays is not None
+    tid = data.term_id("throb")
+    a, b = arrays["ptr"][tid], arrays["ptr"][tid + 1]
+    # only B's overview says it now: one condition, and no pair of weight 0 is kept
+    assert arrays["keys"][a:b].tolist() == [data.focus_names.index("Thimble knee")]
+    assert (arrays["weights"] > 0).all()
