@@ -561,9 +561,11 @@ def _best_foci(key_scores: np.ndarray, shown: int = 3, floor: float = 0.3) -> li
     """The `shown` best focus keys scoring above `floor`, best first, in the order of a full
     `np.argsort(-key_scores)`: sorting only the few keys above the floor orders them the
     same unless two tie (the full sort then decides how ties are shown)."""
-    above = np.flatnonzero(key_scores > floor)
-    if len(np.unique(key_scores[above])) == len(above):
-        return above[np.argsort(-key_scores[above])][:shown].tolist()
+    above = np.flatnonzero(key_scores > floor).tolist()
+    values = key_scores[above].tolist()
+    if len(set(values)) == len(values):
+        best = sorted(range(len(values)), key=values.__getitem__, reverse=True)[:shown]
+        return [above[i] for i in best]
     return [int(k) for k in np.argsort(-key_scores)[:shown] if key_scores[k] > floor]
 
 
