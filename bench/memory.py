@@ -6,9 +6,11 @@ Opens the index in this process, warms it as a server does (`indexer.search.entr
 then runs every long and short query of bench/search_latency.py twice; prints the resident
 set (RSS), its peak (VmHWM) and the proportional set (PSS: pages shared with other
 processes counted in part) after import, after warm-up and after the queries, and search
-p50/p95 of the second pass. With `--workers N` it also starts `qasearch serve --workers N
---threads 1` on the index, sends every query to it over HTTP (twice), and prints each
-worker's RSS / PSS / private memory and the totals with and without the master (the figure
+p50/p95 of the second pass, and what each per-generation cache and per-process memo holds
+then (`cache_bytes`: which budget fills, and how much of it). With `--workers N` it also
+starts `qasearch serve --workers N --threads 1` on the index, sends every query to it over
+HTTP (twice), and prints each worker's RSS / PSS / private memory, split into heap, mapped
+index files and code (`regions`), and the totals with and without the master (the figure
 issue H's memory target is about: RSS counts the pages the workers share, the memory-mapped
 generation, once per process; PSS splits them between the processes). `--json`
 prints one JSON object instead (bench/growth.py reads it). The default index is the cached
@@ -52,6 +54,32 @@ def status(pid: int | str = "self") -> dict[str, float]:
     return {"rss": out.get("VmRSS", 0.0), "peak": out.get("VmHWM", 0.0),
             "pss": out.get("Pss", 0.0),
             "private": out.get("Private_Clean", 0.0) + out.get("Private_Dirty", 0.0)}
+
+
+def regions(pid: int | str, index_dir: Path) -> dict[str, dict[str, float]]:
+    """A process's memory by kind of mapping, in MB (RSS / PSS / private): `heap` (the
+    heap and anonymous mappings: Python objects, arrays, malloc arenas), `index` (files
+    under `index_dir`: the memory-mapped generation, shared by every process that reads it)
+    and `code` (every other file: libraries and the interpreter)."""
+    out = {k: {"rss": 0.0, "pss": 0.0, "private": 0.0} for k in ("heap", "index", "code")}
+    root = str(index_dir.resolve())
+    kind = "heap"
+    try:
+        text = Path(f"/proc/{pid}/smaps").read_text()
+    except OSError:
+        return out
+    for line in text.splitlines():
+        head, _, rest = line.partition(" ")
+        if "-" in head and not head.endswith(":"):  # a mapping's first line
+            path = rest.split(None, 4)[4].strip() if len(rest.split(None, 4)) > 4 else ""
+            kind = ("index" if path.startswith(root) else
+                    "code" if path.startswith("/") else "heap")
+            continue
+        field = {"Rss:": "rss", "Pss:": "pss", "Private_Clean:": "private",
+                 "Private_Dirty:": "private"}.get(head)
+        if field:
+            out[kind][field] += int(rest.split()[0]) / 1024
+    return {k: {f: round(v, 1) for f, v in d.items()} for k, d in out.items()}
 
 
 def pct(values: list[float], p: float) -> float:
@@ -102,7 +130,42 @@ def in_process(index_dir: Path) -> dict:
         result[name] = {"n": len(times), "p50_ms": round(statistics.median(times), 2),
                         "p95_ms": round(pct(times, 95), 2)}
     result["after_queries"] = status()
+    with store.searcher() as s:
+        result["caches"] = cache_bytes(s)
     return result
+
+
+def cache_bytes(s: object) -> dict[str, float]:
+    """What each per-generation cache and per-process memo of a searcher's process holds,
+    in MB: byte-bounded caches by their own count, others by `caches.sizeof` (an estimate;
+    memory-mapped arrays count nothing). Tells which budget fills and what it is worth."""
+    import dataclasses
+
+    import cachetools
+
+    from indexer.index.caches import ByteLRU, sizeof
+    from indexer.text import analysis
+
+    def held(value: object) -> int:
+        if isinstance(value, ByteLRU):
+            return value.bytes
+        if isinstance(getattr(value, "cache", None), ByteLRU):  # a byte_lru function
+            return value.cache.bytes  # type: ignore[attr-defined]
+        if isinstance(value, cachetools.Cache):
+            return int(value.currsize)
+        lrus = [v for v in getattr(value, "__dict__", {}).values() if isinstance(v, ByteLRU)]
+        return sum(v.bytes for v in lrus) if lrus else sizeof(value)
+
+    gen = s.gen  # type: ignore[attr-defined]
+    out = {f"gen.cache[{k}]": held(v) for k, v in gen.cache.items()}
+    caches = gen.data.caches
+    for f in dataclasses.fields(caches):
+        value = getattr(caches, f.name)
+        if value is not None and not isinstance(value, bool):
+            out[f"data.caches.{f.name}"] = held(value)
+    out["analysis term memo"] = sizeof(analysis._TERMS)
+    out["analysis stem memo (entries)"] = analysis.stem.cache_info().currsize
+    return {k: round(v / 1e6, 2) if "entries" not in k else v for k, v in out.items()}
 
 
 def _free_port() -> int:
@@ -153,7 +216,10 @@ def served(index_dir: Path, workers: int) -> dict:
                 urllib.request.urlopen(url, timeout=60).read()  # noqa: S310 (http, ours)
         kids = _children(proc.pid)
         per = {str(pid): status(pid) for pid in kids}
+        for pid in kids:
+            per[str(pid)]["regions"] = regions(pid, index_dir)
         master = status(proc.pid)
+        master["regions"] = regions(proc.pid, index_dir)
         every = [master, *per.values()]
         return {"workers": workers, "master": master, "per_worker": per,
                 "total_rss": round(sum(v["rss"] for v in every), 1),
@@ -201,6 +267,8 @@ def main() -> None:
         m = result[stage]
         print(f"{stage:<14} RSS {m['rss']:7.1f} MB  peak {m['peak']:7.1f} MB  "
               f"PSS {m['pss']:7.1f} MB  private {m['private']:7.1f} MB")
+    for name, mb in result.get("caches", {}).items():
+        print(f"  {name:<40} {mb}")
     for name in ("long", "short"):
         if name not in result:
             continue
@@ -208,12 +276,13 @@ def main() -> None:
         print(f"{name:<6} n={r['n']:<4} p50={r['p50_ms']:6.1f} ms  p95={r['p95_ms']:6.1f} ms")
     if args.workers:
         sv = result["served"]
-        for pid, m in sv["per_worker"].items():
-            print(f"worker {pid}: RSS {m['rss']:.1f} MB  PSS {m['pss']:.1f} MB  "
+        for name, m in [*((f"worker {p}", m) for p, m in sv["per_worker"].items()),
+                        ("master", sv["master"])]:
+            print(f"{name}: RSS {m['rss']:.1f} MB  PSS {m['pss']:.1f} MB  "
                   f"private {m['private']:.1f} MB")
-        m = sv["master"]
-        print(f"master: RSS {m['rss']:.1f} MB  PSS {m['pss']:.1f} MB  "
-              f"private {m['private']:.1f} MB")
+            print("    " + "; ".join(
+                f"{k} RSS {r['rss']:.1f} PSS {r['pss']:.1f} private {r['private']:.1f}"
+                for k, r in m["regions"].items()))
         print(f"{sv['workers']} workers: RSS {sv['workers_rss']:.1f} MB, PSS "
               f"{sv['workers_pss']:.1f} MB; with the master: total RSS {sv['total_rss']:.1f} MB, "
               f"total PSS {sv['total_pss']:.1f} MB")
