@@ -136,13 +136,14 @@ def _units(pq: ParsedQuery, corrected: set[str]) -> list[_Unit]:
         stems_l = []
         words: list[str] = []
         for item in group:
-            stems = tuple(item.stems)
+            stems = item.stem_tuple
             if not stems:
                 continue
-            via = "correction" if any(w in corrected for w in item.words) else "query"
+            typed = item.word_tuple
+            via = "correction" if corrected and not corrected.isdisjoint(typed) else "query"
             alts.append(Alternative(terms=stems, text=_display(item), via=via))
             stems_l.append(stems)
-            words.extend(item.words)
+            words.extend(typed)
         if alts:
             single = len(group) == 1 and not group[0].phrase
             clause = Clause(alternatives=alts, label=" OR ".join(a.text for a in alts),
@@ -301,9 +302,10 @@ def plan_query(
         protected = _focus_terms(data, match, kept)
         common = []
         for u in kept:
-            df_share = _unit_df(scorer, u) / n_live
-            if not u.single or u.clause.alternatives[1:] or set(u.stems[0]) & protected:
+            if not u.single or u.clause.alternatives[1:] or not protected.isdisjoint(
+                    u.stems[0]):
                 continue
+            df_share = _unit_df(scorer, u) / n_live
             if (df_share > MAX_DF_SHARE and n_live >= DF_DROP_MIN_RECORDS) or all(
                 w.isdigit() for w in u.words
             ):  # numbers (doses, ages) count only as part of a name ("trisomy 7")

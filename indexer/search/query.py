@@ -74,6 +74,16 @@ class Item:
     def stems(self) -> list[str]:
         return list(_stems_of(self.text))
 
+    @property
+    def word_tuple(self) -> tuple[str, ...]:
+        """`words`, shared (not a fresh list): for reading only."""
+        return _words_of(self.text)
+
+    @property
+    def stem_tuple(self) -> tuple[str, ...]:
+        """`stems`, shared (not a fresh list): for reading only."""
+        return _stems_of(self.text)
+
 
 # An item's words and stems are read many times while a query is planned: computed once
 # per text (the same words come back in query after query).
