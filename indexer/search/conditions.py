@@ -19,6 +19,8 @@ from indexer.search.focus import focus_index
 
 RELATIVE = 0.5  # conditions scoring at least this share of the best one are boosted
 TOP = 10  # and at most this many
+SHARPNESS = 1.0  # a kept condition weighs (its score / the best one's) to this power
+TERM_POWER = 1.0  # a query word counts (how much the query means it) to this power
 MIN_SUPPORT = 2  # a condition counts when this many of the query's words point to it (one
 # word alone is a name, the gazetteer's job), unless the query has fewer words
 ALONE_MAX_CONDITIONS = 0  # or when one of its words is said of at most this many conditions
@@ -59,14 +61,16 @@ def condition_scores(data: RankData, term_weights: dict[int, float],
                      upper: frozenset[int] = frozenset()) -> np.ndarray | None:
     """Weight in [0, 1] per focus key of how characteristic the query's terms (term id -> how
     much the query means it; `upper`: term ids typed in capitals) are of it (the best
-    condition 1; only the TOP best within RELATIVE of it are kept), None when the generation
+    condition 1, the others their share of its score to the power SHARPNESS; only the TOP
+    best within RELATIVE of it are kept), None when the generation
     has no table or the query touches no condition."""
     found = condition_table(data)
     n_keys = len(data.focus_keys)
     if found is None or not n_keys or not term_weights:
         return None
     acronyms = _acronym_terms(data)
-    term_weights = {t: w for t, w in term_weights.items() if t in upper or t not in acronyms}
+    term_weights = {t: w if TERM_POWER == 1.0 else max(float(w), 0.0) ** TERM_POWER
+                    for t, w in term_weights.items() if t in upper or t not in acronyms}
     alone = frozenset(t for t in term_weights
                       if 0 < found.n_conditions(t) <= ALONE_MAX_CONDITIONS)
     scores = found.score(term_weights, n_keys, min(MIN_SUPPORT, len(term_weights)), alone)
@@ -78,6 +82,8 @@ def condition_scores(data: RankData, term_weights: dict[int, float],
         keep = keep[np.argsort(-scores[keep], kind="stable")[:TOP]]
     out = np.zeros(n_keys, np.float32)
     out[keep] = scores[keep] / best
+    if SHARPNESS != 1.0:
+        out[keep] **= SHARPNESS
     return out
 
 
