@@ -163,7 +163,7 @@ def cache_bytes(s: object) -> dict[str, float]:
         value = getattr(caches, f.name)
         if value is not None and not isinstance(value, bool):
             out[f"data.caches.{f.name}"] = held(value)
-    out["analysis term memo"] = sizeof(analysis._TERMS)
+    out["analysis term memo"] = analysis.memo_bytes()
     out["analysis stem memo (entries)"] = analysis.stem.cache_info().currsize
     return {k: round(v / 1e6, 2) if "entries" not in k else v for k, v in out.items()}
 

@@ -108,6 +108,24 @@ def test_stem_cache_is_consistent() -> None:
     assert stem("running") == stem("running") == "run"
 
 
+def test_term_memo_stays_within_its_bytes_and_gives_the_same_terms(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from indexer.text import analysis
+
+    text = "Painful NEEDLING sessions of the Acupuncturist's needles, weekly " * 3
+    expected = analyse(text)
+    monkeypatch.setattr(analysis, "_TERMS", {})
+    monkeypatch.setattr(analysis, "_terms_bytes", 0)
+    monkeypatch.setattr(analysis, "TERM_MEMO_BYTES", 3 * (analysis._TERM_ENTRY_BYTES + 8))
+    for _ in range(3):  # the memo is emptied several times on the way
+        assert analyse(text) == expected
+        assert [t for t, _, _ in analyse_with_offsets(text)] == expected
+        assert 0 < analysis.memo_bytes() <= analysis.TERM_MEMO_BYTES
+        assert len(analysis._TERMS) <= 3
+    assert analysis.memo_bytes() == sum(len(k) + analysis._TERM_ENTRY_BYTES
+                                        for k in analysis._TERMS)
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=200))
 def test_whoosh_analyzer_and_analyse_agree(text: str) -> None:
