@@ -234,3 +234,28 @@ def test_facets_are_the_paths_sorted_top_level_first_then_by_count_then_by_path(
             want = [Facet(path=list(p), count=-c) for _, c, p in items[:limit]]
             assert facets(s, matched, limit) == want
     assert facets(s, np.zeros(data.n_rows, bool)) == []
+
+
+def test_a_generation_with_a_whoosh_field_per_text_field_still_finds_phrases(
+        tmp_path: Path, s: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a generation written before schema 9 (one Whoosh field with positions per text field)
+    # opens and answers phrase masks as the current one does
+    from whoosh import fields
+
+    from indexer.index.schema import AnalysedText, IdColumn, RecordField
+    from indexer.text.analysis import analyzer
+
+    def old_schema(zdict: bytes = b"") -> fields.Schema:
+        return fields.Schema(id=IdColumn(), record=RecordField(zdict), **{
+            f: AnalysedText(analyzer=analyzer(), phrase=True) for f in FIELDS})
+
+    monkeypatch.setattr("indexer.index.build.build_schema", old_schema)
+    build_index(_records(), tmp_path / "old")
+    with IndexStore(tmp_path / "old").searcher() as old:
+        assert PHRASE_FIELD not in old.searcher.schema and "answer" in old.searcher.schema
+        for text in ["ear wax", "type 2 diabetes", "treatment of Type 2", "wax aas",
+                     "ask your doctor"]:
+            stems = tuple(analyse(text))
+            assert _phrase_mask(old, stems).tolist() == _phrase_mask(s, stems).tolist(), text
+        assert [h.id for h in search(old, '"ear wax" pain', limit=5).hits] == [
+            h.id for h in search(s, '"ear wax" pain', limit=5).hits]
