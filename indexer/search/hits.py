@@ -28,8 +28,10 @@ from indexer.search.plan import LONG_QUERY_UNITS, Plan
 from indexer.search.snippets import fragment, highlight
 
 QUESTION_SNIPPET_CHARS = 300
-RECORD_CACHE_BYTES = 8 << 20  # decoded records kept per generation (hits of recent
-# searches): ~4,000 MedQuAD records
+RECORD_CACHE_BYTES = 4 << 20  # decoded records kept per generation (hits of recent
+# searches; repeated searches are answered by the web layer's result cache): ~1,000 MedQuAD
+# records (3.9 kB each on average, by `record_bytes`; one costs ~25 us to decode again).
+# bench/memory.py's 156 queries show records holding 3.5 MB: all kept, as with 8 MB.
 # A decoded record's bytes: its texts' own sizes, plus the object, its dicts and lists (fitted
 # on MedQuAD records against `caches.sizeof`, which walks every member: within 3% for 98% of
 # them, and ~50 times quicker, where sizeof cost more than decoding the record)
