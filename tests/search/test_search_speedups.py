@@ -64,11 +64,11 @@ def test_focus_entries_are_the_names_holding_each_term(s: Session) -> None:
     vocab_ids = sorted({*fi.tids.tolist(), 0, len(s.data.vocab) - 1})  # names' and others
     for _ in range(50):
         q = rng.sample(vocab_ids, rng.randint(1, min(6, len(vocab_ids))))
-        ent, which = fi._entries(q)
+        ent, which = fi.entries(q)
         assert ent.tolist() == np.flatnonzero(np.isin(fi.tids, q)).tolist()
         assert [q[w] for w in which] == fi.tids[ent].tolist()
-    assert not len(fi._entries([])[0])
-    assert not len(fi._entries([-1, len(s.data.vocab) + 5])[0])
+    assert not len(fi.entries([])[0])
+    assert not len(fi.entries([-1, len(s.data.vocab) + 5])[0])
 
 
 def test_focus_match_finds_the_condition_and_its_terms(s: Session) -> None:
