@@ -469,15 +469,23 @@ def _emphasise_subject(pq: ParsedQuery, units: list[_Unit]) -> None:
 def _capitals(data: RankData, pq: ParsedQuery) -> frozenset[int]:
     """Term ids of words typed in capitals (acronyms), unless the whole text is shouted."""
     upper: set[int] = set()
-    raws = [raw for item in pq.items for raw in WORD_RE.findall(item.text)]
-    capitals = [raw for raw in raws if len(raw) >= 2 and raw.isupper()]
-    if len(capitals) <= max(2, len(raws) // 3):
+    read = [_raw_capitals(item.text) for item in pq.items]
+    capitals = [raw for _, caps in read for raw in caps]
+    if len(capitals) <= max(2, sum(n for n, _ in read) // 3):
         for raw in capitals:
             if fold(raw) not in STOP_WORDS:
                 tid = data.term_id(stem(fold(raw)))
                 if tid is not None:
                     upper.add(tid)
     return frozenset(upper)
+
+
+@lru_cache(maxsize=8192)
+def _raw_capitals(text: str) -> tuple[int, tuple[str, ...]]:
+    """How many words `text` has as typed, and those of them in capitals (read once per
+    text: the same words come back in query after query)."""
+    raws = WORD_RE.findall(text)
+    return len(raws), tuple(raw for raw in raws if len(raw) >= 2 and raw.isupper())
 
 
 def _focus_feedback(d: RankData, total: np.ndarray,
