@@ -1,13 +1,15 @@
-"""The build's subprocesses: records analysed and written into Whoosh segments on every core,
-and side jobs (the duplicate groups) run beside them, all made safe to kill.
+"""The build's subprocesses: records analysed into Whoosh documents on every core, and side
+jobs (the duplicate groups) run beside them, all made safe to kill.
 
-`index_in_workers` forks writer processes that share the records by copy-on-write (nothing
+`index_in_workers` forks worker processes that share the records by copy-on-write (nothing
 is pickled on the way in). The build hands out batches of record positions, at most two per
-worker at a time; each worker analyses its batch once (`terms.analyse_record`), adds the
-documents to its own Whoosh segment (`segwriter.FastSegmentWriter`, a new segment past
-`SEGMENT_POSTINGS`), and sends back the analysed terms (for the ranking arrays) and raw word
-counts (for spelling). At the end each worker closes its segments and sends them; the build
-commits them in one table of contents.
+worker at a time; each worker analyses its batch once (`terms.analyse_record`), makes each
+record's Whoosh document (the stored record compressed, its postings encoded:
+`segwriter.encoded_positions`) and sends back the documents, the analysed terms (for the
+ranking arrays) and raw word counts (for spelling). The build adds the documents to its own
+writer as they come (writing.py), so a build on several cores writes one Whoosh segment, as
+a single-process build does (a segment per worker repeated every term table: +1.5 MB on
+MedQuAD with two).
 
 `side_job` runs one function in a forked process beside the workers (the duplicate groups,
 which need only the records) and reports its progress through shared memory.
@@ -39,7 +41,7 @@ from indexer.index import lock
 _POLL = 0.5  # seconds between liveness checks while waiting on a subprocess
 PR_SET_PDEATHSIG = 1
 _FAILED, _BATCH, _DONE = "failed", "batch", "done"
-SEGMENT_POSTINGS = 4_000_000  # a worker starts a new segment past this (bounds its memory)
+SEGMENT_POSTINGS = 4_000_000  # the build starts a new segment past this (bounds its memory)
 IN_FLIGHT = 2  # batches handed to a worker ahead of its results
 
 
@@ -80,9 +82,9 @@ def _writer_main(ix: Any, records: Sequence[Any], jobs: Any, results: Any,
                  parent_pid: int) -> None:
     die_with_parent(parent_pid)
     lock.close_inherited()
-    # Analysing and writing make no reference cycles (measured: a collection after 3,000
-    # MedQuAD records finds none), so the cyclic collector would only walk the postings
-    # held in memory, again and again: ~10% of a writer's time.
+    # Analysing makes no reference cycles (measured: a collection after 3,000 MedQuAD
+    # records finds none), so the cyclic collector would only walk the batch's objects
+    # again and again.
     gc.disable()
     try:
         _write(ix, records, jobs, results)
@@ -96,29 +98,24 @@ def _writer_main(ix: Any, records: Sequence[Any], jobs: Any, results: Any,
 
 def _write(ix: Any, records: Sequence[Any], jobs: Any, results: Any) -> None:
     from indexer.index.schema import to_document
-    from indexer.index.segwriter import FastSegmentWriter
+    from indexer.index.segwriter import encoded_positions
     from indexer.index.terms import analyse_record
 
-    writer = FastSegmentWriter(ix, _lk=False)
-    segments = []
+    schema = ix.schema
     while (job := jobs.get()) is not None:
         start, end = job
         raw: Counter[str] = Counter()
-        out = []
+        out, docs = [], []
         for rec in records[start:end]:
             terms = analyse_record(rec, raw)
-            writer.add_document(**to_document(rec, terms, writer.schema))
+            doc = to_document(rec, terms, schema)
+            for name, value in doc.items():
+                if type(value) is dict:
+                    doc[name] = encoded_positions(value)
+            docs.append(doc)
             out.append(terms.counted())  # counted here, on every core: less to send
-        results.put((_BATCH, start, out, raw))
-        if writer.postings >= SEGMENT_POSTINGS:
-            segments.append(writer._finalize_segment())
-            writer = FastSegmentWriter(ix, _lk=False)
-    if writer._added:
-        writer.pool.keep_at_exit = True  # freeing its postings is wasted on a process about to end
-        segments.append(writer._finalize_segment())
-    else:
-        writer._close_segment()
-    results.put((_DONE, segments))
+        results.put((_BATCH, start, out, raw, docs))
+    results.put((_DONE,))
 
 
 def _batches(n: int, procs: int) -> list[tuple[int, int]]:
@@ -130,13 +127,12 @@ def index_in_workers(
     ix: Any,
     records: Sequence[Any],
     procs: int,
-    on_batch: Callable[[int, list, Counter], None],
+    on_batch: Callable[[int, list, Counter, list], None],
     started: Callable[[], None] | None = None,
-) -> list[Any]:
-    """Analyse `records` and write them into new segments of `ix` in `procs` forked workers;
-    `on_batch(start, terms, raw_words)` receives each batch's analysis (records[start:...])
-    in the parent; `started()` is called once the workers run. Returns the segments, to be
-    committed by the caller (who holds the index's write lock). Raises WriterDied (or the
+) -> None:
+    """Analyse `records` in `procs` forked workers; `on_batch(start, terms, raw_words, docs)`
+    receives each batch's analysis and Whoosh documents (records[start:...]) in the parent,
+    which writes them; `started()` is called once the workers run. Raises WriterDied (or the
     OSError a worker reported)."""
     ctx = _context()
     jobs, results = ctx.Queue(), ctx.Queue()
@@ -148,7 +144,7 @@ def index_in_workers(
             w.start()
         if started is not None:
             started()
-        return _run(workers, jobs, results, _batches(len(records), procs), on_batch)
+        _run(workers, jobs, results, _batches(len(records), procs), on_batch)
     except BaseException:
         _kill(workers)
         raise
@@ -159,11 +155,10 @@ def index_in_workers(
 
 
 def _run(workers: list[Any], jobs: Any, results: Any, batches: list[tuple[int, int]],
-         on_batch: Callable[[int, list, Counter], None]) -> list[Any]:
+         on_batch: Callable[[int, list, Counter, list], None]) -> None:
     pending = list(reversed(batches))
     in_flight = 0
     stopped = False
-    segments: list[Any] = []
     done = 0
 
     def hand_out() -> None:
@@ -188,16 +183,14 @@ def _run(workers: list[Any], jobs: Any, results: Any, batches: list[tuple[int, i
         if item[0] == _BATCH:
             in_flight -= 1
             hand_out()
-            on_batch(item[1], item[2], item[3])
+            on_batch(item[1], item[2], item[3], item[4])
         else:
-            segments.extend(item[1])
             done += 1
         _check(workers, results)
     for w in workers:
         while w.exitcode is None:
             w.join(_POLL)
             _check(workers, results)
-    return segments
 
 
 def _check(procs: list[Any], results: Any, what: str = "an index writer subprocess") -> None:

@@ -122,12 +122,14 @@ class FastSegmentWriter(SegmentWriter):
                     if terms is None:
                         terms = pool.fields[name] = {}
                         pool.fieldnames.add(name)
-                    if type(value) is dict:  # term -> positions (schema.to_document)
+                    kind = type(value)
+                    if kind is dict or kind is EncodedPositions:  # term -> positions
                         by_text = pool.by_text.get(name)
                         if by_text is None:
                             by_text = pool.by_text[name] = {}
                         n_terms = _post_positions(terms, by_text, docnum, value,
-                                                  field.format.field_boost * boost)
+                                                  field.format.field_boost * boost,
+                                                  kind is EncodedPositions)
                         if scorable:  # (an unscored field keeps no length column)
                             length += n_terms
                         pool.count += len(value)
@@ -213,18 +215,33 @@ class FastSegmentWriter(SegmentWriter):
                 pdr.close()
 
 
+class EncodedPositions(dict):
+    """A field's terms -> their posting values (`schema.encode_gaps` of the positions), made
+    where the record was analysed (a writer process) and posted as they are."""
+
+
+def encoded_positions(value: dict[str, list[int]]) -> EncodedPositions:
+    """term -> positions as `EncodedPositions` (smaller to send between processes)."""
+    return EncodedPositions((t, p[0] if len(p) == 1 else encode_gaps(p)) for t, p in value.items())
+
+
 def _post_positions(terms: dict[bytes, list], by_text: dict[str, list], docnum: int,
-                    value: dict[str, list[int]], boost: float) -> int:
+                    value: dict[str, Any], boost: float, encoded: bool = False) -> int:
     """Add one document's postings of a field given as term -> positions (what
-    `schema.AnalysedText.index` would yield, without a generator step per posting) to the
-    field's `terms` (reached through `by_text`, the same lists by the term's text); returns
-    the field's length (the sum of the frequencies)."""
+    `schema.AnalysedText.index` would yield, without a generator step per posting), or as
+    term -> posting value when `encoded` (`EncodedPositions`), to the field's `terms`
+    (reached through `by_text`, the same lists by the term's text); returns the field's
+    length (the sum of the frequencies)."""
     length = 0
     get = by_text.get
     for text, plist in value.items():
-        n = len(plist)
+        if encoded:
+            n = 1 if type(plist) is int else len(plist)
+            posting = (docnum, n * boost, plist)
+        else:
+            n = len(plist)
+            posting = (docnum, n * boost, plist[0] if n == 1 else encode_gaps(plist))
         length += n
-        posting = (docnum, n * boost, plist[0] if n == 1 else encode_gaps(plist))
         have = get(text)
         if have is None:
             btext = text.encode("utf-8")

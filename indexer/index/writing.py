@@ -2,10 +2,11 @@
 
 One analysis per record (`terms.analyse_record`) feeds both indexes: its Whoosh document goes
 into a segment, its `RecordTerms` back to the build for the ranking arrays. With more than
-one process the records are analysed and written in forked writer processes (mpwriter.py),
-and a side job (the duplicate groups) runs beside them; otherwise all of it happens here.
-Deletions and merges of small segments are done by this process's writer, which commits
-every segment in one table of contents.
+one process the records are analysed (and their documents made) in forked worker processes
+(mpwriter.py), and a side job (the duplicate groups) runs beside them; otherwise all of it
+happens here. Every document is added here, to one segment (a new one past
+`mpwriter.SEGMENT_POSTINGS` postings); deletions and merges of small segments are done by
+the same writer, which commits every segment in one table of contents.
 """
 
 from __future__ import annotations
@@ -50,12 +51,25 @@ def write_records(
     Raises what the writers raised (mpwriter.WriterDied, OSError), with nothing left
     running."""
     out = Written()
-    writer = FastSegmentWriter(ix)  # deletions, merges of small segments, small builds
+    writer = FastSegmentWriter(ix)  # deletions, merges of small segments, new documents
     bar = progress_bar(len(to_index), unit="rec", desc="indexing", enabled=progress, leave=True)
     done = 0
+    adding = writer  # the writer new documents go to (another past SEGMENT_POSTINGS)
+    segments: list[Any] = []  # full segments of those other writers
 
-    def analysed(start: int, terms: list[RecordTerms], raw: Counter[str]) -> None:
+    def add(docs: list[dict[str, Any]]) -> None:
+        nonlocal adding
+        for doc in docs:
+            adding.add_document(**doc)
+        if adding.postings >= mpwriter.SEGMENT_POSTINGS:
+            if adding is not writer:
+                segments.append(adding._finalize_segment())
+            adding = FastSegmentWriter(ix, _lk=False)
+
+    def analysed(start: int, terms: list[RecordTerms], raw: Counter[str],
+                 docs: list[dict[str, Any]]) -> None:
         nonlocal done
+        add(docs)
         out.raw_words.update(raw)
         for k, t in enumerate(terms):
             rec = to_index[start + k]
@@ -75,20 +89,24 @@ def write_records(
                 gone = docnums_of(reader, delete_ids)
             for docnum in gone.values():
                 writer.delete_document(docnum)
-        segments = []
         if procs > 1:
-            segments = mpwriter.index_in_workers(ix, to_index, procs, analysed, start_side)
+            mpwriter.index_in_workers(ix, to_index, procs, analysed, start_side)
         else:
             for i, rec in enumerate(to_index):
                 raw: Counter[str] = Counter()
                 terms = analyse_record(rec, raw)
-                writer.add_document(**to_document(rec, terms, writer.schema))
-                analysed(i, [terms], raw)
+                analysed(i, [terms], raw, [to_document(rec, terms, writer.schema)])
         bar.set_description("committing")
+        if adding is not writer:
+            if adding._added:
+                segments.append(adding._finalize_segment())
+            else:
+                adding._close_segment()
         writer.commit(segments=segments)
     except BaseException:
-        with contextlib.suppress(Exception):
-            writer.cancel()
+        for w in {id(writer): writer, id(adding): adding}.values():
+            with contextlib.suppress(Exception):
+                w.cancel()
         if out.side is not None:
             out.side.close()
         raise

@@ -1,15 +1,55 @@
-"""The build's side job (the duplicate groups beside the writers): its progress reaches the
-build, and a side job that dies or fails fails the build with a clear error."""
+"""The build's worker processes: a build on several cores writes one Whoosh segment (a new one
+only past SEGMENT_POSTINGS), the same documents as a single-process build; the side job (the
+duplicate groups beside the workers): its progress reaches the build, and a side job that
+dies or fails fails the build with a clear error."""
 
 from __future__ import annotations
 
 import errno
 import os
 import signal
+from pathlib import Path
 
 import pytest
+from killer import corpus
+from whoosh import index as windex
 
 from indexer.index import mpwriter
+from indexer.index.build import build_index
+from indexer.index.schema import PHRASE_FIELD
+
+
+def _segments_and_postings(idx: Path, generation: str) -> tuple[int, dict]:
+    ix = windex.open_dir(str(idx / generation))
+    try:
+        with ix.searcher() as s:
+            reader = s.reader()
+            ids = s.reader().column_reader("id")
+            postings = {}
+            for term in reader.lexicon(PHRASE_FIELD):
+                m = reader.postings(PHRASE_FIELD, term)
+                items = []
+                while m.is_active():
+                    items.append((ids[m.id()].decode(), tuple(m.value_as("positions"))))
+                    m.next()
+                postings[term] = sorted(items)
+            return len(ix._segments()), postings
+    finally:
+        ix.close()
+
+
+@pytest.mark.parametrize("bound", [mpwriter.SEGMENT_POSTINGS, 500])
+def test_a_build_on_two_cores_writes_the_documents_of_one_process(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bound: int) -> None:
+    records = corpus(300, "acupuncture")
+    one = build_index(records, tmp_path / "one").generation
+    monkeypatch.setattr("indexer.index.build._procs", lambda n: 2)
+    monkeypatch.setattr(mpwriter, "SEGMENT_POSTINGS", bound)
+    two = build_index(records, tmp_path / "two").generation
+    n_one, want = _segments_and_postings(tmp_path / "one", one)
+    n_two, got = _segments_and_postings(tmp_path / "two", two)
+    assert got == want and n_one == 1
+    assert n_two == 1 if bound > 10_000 else n_two > 2  # (3,000 postings: new segments)
 
 
 def _progress_then_done(report) -> None:
