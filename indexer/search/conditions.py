@@ -19,7 +19,8 @@ from indexer.search.focus import focus_index
 
 RELATIVE = 0.5  # conditions scoring at least this share of the best one are boosted
 TOP = 10  # and at most this many
-SHARPNESS = 1.0  # a kept condition weighs (its score / the best one's) to this power
+SHARPNESS = 0.75  # a kept condition weighs (its score / the best one's) to this power: below 1
+# the runners-up keep more of the best one's weight (0.5-0.75 gain lay, 0.25 loses MEDIQA)
 TERM_POWER = 1.0  # a query word counts (how much the query means it) to this power
 MIN_SUPPORT = 2  # a condition counts when this many of the query's words point to it (one
 # word alone is a name, the gazetteer's job), unless the query has fewer words

@@ -119,3 +119,23 @@ def test_an_archive_without_conditions_has_no_table(tmp_path: Path) -> None:
         assert condition_table(s.data) is None
         assert [h.id for h in search(s, "needles chills").hits]
         assert np.all(s.data.focus < 0)
+
+
+@pytest.mark.parametrize("sharpness", [1.0, 0.5])
+def test_a_runner_up_weighs_its_share_of_the_best_to_the_sharpness(
+        store: IndexStore, monkeypatch: pytest.MonkeyPatch, sharpness: float) -> None:
+    from indexer.search import conditions
+
+    monkeypatch.setattr(conditions, "SHARPNESS", sharpness)
+    monkeypatch.setattr(conditions, "RELATIVE", 0.0)  # keep every condition touched
+    with store.searcher() as s:
+        d = s.data
+        tids = {d.term_id(t): 1.0 for t in ("chill", "rash")}
+        raw = condition_table(d).score(tids, len(d.focus_keys), 2)
+        got = condition_scores(d, tids)
+        assert got is not None
+        touched = np.flatnonzero(raw > 0)
+        assert (raw[touched] < raw.max()).any()  # a runner-up to weigh
+        want = (raw[touched] / raw.max()) ** sharpness
+        assert got[touched] == pytest.approx(want, rel=1e-6)
+        assert got.max() == 1.0
