@@ -95,6 +95,8 @@ def weights(data: RankData) -> dict[str, np.ndarray] | None:
     # compact: a key fits 16 bits up to 65,536 conditions; half precision (3 significant
     # digits) is plenty for a prior that is normalised to the best condition
     key_type = np.uint16 if n_keys <= np.iinfo(np.uint16).max + 1 else np.int32
+    if ptr[-1] <= np.iinfo(np.int32).max:  # offsets in 32 bits while they fit (a generation
+        ptr = ptr.astype(np.int32)  # written with 64-bit offsets reads the same)
     return {"ptr": ptr, "keys": key.astype(key_type), "weights": w.astype(np.float16),
             "n_docs": np.asarray([n_docs], dtype=np.int64)}
 

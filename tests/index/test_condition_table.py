@@ -152,3 +152,24 @@ def test_a_group_weighed_zero_is_left_out(tmp_path: Path, monkeypatch: pytest.Mo
     # only B's overview says it now: one condition, and no pair of weight 0 is kept
     assert arrays["keys"][a:b].tolist() == [data.focus_names.index("Thimble knee")]
     assert (arrays["weights"] > 0).all()
+
+
+def test_offsets_are_32_bit_and_a_table_with_64_bit_offsets_scores_the_same(
+        tmp_path: Path) -> None:
+    gen = _generation(tmp_path, RECORDS)
+    table = conditions.load(gen)
+    assert table is not None and table.ptr.dtype == np.int32
+    data = RankData.load(gen)
+    wide = dict(conditions.weights(data) or {})
+    wide["ptr"] = wide["ptr"].astype(np.int64)  # as a generation before this change wrote it
+    old_dir = tmp_path / "old"
+    old_dir.mkdir()
+    with (old_dir / conditions.FILE).open("wb") as fh:
+        np.savez(fh, **wide)
+    old = conditions.load(old_dir)
+    assert old is not None and old.ptr.dtype == np.int64
+    query = {data.term_id(w): 1.0 for w in ("rash", "elbow", "rest")}
+    n = len(data.focus_keys)
+    assert old.score(query, n).tolist() == table.score(query, n).tolist()
+    assert table.score(query, n).any()
+    assert [old.n_conditions(t) for t in query] == [table.n_conditions(t) for t in query]
