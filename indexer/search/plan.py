@@ -1,6 +1,6 @@
 """From a parsed query to what is scored: clauses, phrases, exclusions, boosts.
 
-(~510 lines: the steps below run in order over one private `_Unit` list; the condition
+(~630 lines: the steps below run in order over one private `_Unit` list; the condition
 gazetteer they consult is `indexer.search.focus`, the noise words `indexer/data/noise_words.txt`.)
 
 This is where a query is *understood*:
