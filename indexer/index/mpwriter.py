@@ -37,6 +37,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from indexer.index import lock
+from indexer.index.stored import Deflated
 
 _POLL = 0.5  # seconds between liveness checks while waiting on a subprocess
 PR_SET_PDEATHSIG = 1
@@ -112,10 +113,26 @@ def _write(ix: Any, records: Sequence[Any], jobs: Any, results: Any) -> None:
             for name, value in doc.items():
                 if type(value) is dict:
                     doc[name] = encoded_positions(value)
+                elif type(value) is Deflated:
+                    doc[name] = _AsDeflated(value)
             docs.append(doc)
             out.append(terms.counted())  # counted here, on every core: less to send
         results.put((_BATCH, start, out, raw, docs))
     results.put((_DONE,))
+
+
+class _AsDeflated:
+    """A compressed stored record on its way to the build process, unpickled there as the
+    same `stored.Deflated` (which itself pickles as a call that inflates it: what Whoosh
+    stores, to be inflated when read)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Deflated) -> None:
+        self.value = value
+
+    def __reduce__(self) -> tuple[Any, tuple[str, bytes]]:
+        return Deflated, (self.value.key, self.value.data)
 
 
 def _batches(n: int, procs: int) -> list[tuple[int, int]]:

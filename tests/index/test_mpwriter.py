@@ -16,7 +16,7 @@ from whoosh import index as windex
 
 from indexer.index import mpwriter
 from indexer.index.build import build_index
-from indexer.index.schema import PHRASE_FIELD
+from indexer.index.schema import PHRASE_FIELD, segment_parts
 
 
 def _segments_and_postings(idx: Path, generation: str) -> tuple[int, dict]:
@@ -49,6 +49,9 @@ def test_a_build_on_two_cores_writes_the_documents_of_one_process(
     n_one, want = _segments_and_postings(tmp_path / "one", one)
     n_two, got = _segments_and_postings(tmp_path / "two", two)
     assert got == want and n_one == 1
+    stored = [segment_parts(tmp_path / name / gen)["stored records"]
+              for name, gen in (("one", one), ("two", two))]
+    assert stored[1] <= stored[0] * 1.05  # compressed as in one process (not inflated)
     assert n_two == 1 if bound > 10_000 else n_two > 2  # (3,000 postings: new segments)
 
 
