@@ -39,8 +39,9 @@ def create_app(settings: LibrarySettings | None = None) -> Flask:
     app.before_request(start_timer)
     index.init_app(app, settings)
     app.extensions[searching.QLOG_KEY] = QueryLog(settings)  # opens its file on first record
-    if settings.search_cache > 0:
-        app.extensions[searching.CACHE_KEY] = searching.ResultCache(settings.search_cache)
+    if settings.search_cache > 0 and settings.search_cache_mb > 0:
+        app.extensions[searching.CACHE_KEY] = searching.ResultCache(
+            settings.search_cache, int(settings.search_cache_mb * (1 << 20)))
     ratelimit.init_app(app, settings)  # every public route; see ratelimit for the budgets
     security.init_app(app, settings)
     init_http_caching(app, settings)  # ETags by generation (304 before any search), gzip

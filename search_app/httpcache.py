@@ -64,6 +64,7 @@ WIDGET_ASSETS = {"widget.widget_js": "widget.js", "widget.widget_css": "widget.c
 # settings that never change what a page says (and secrets, which stay out of any hash)
 _NOT_IN_PAGES = frozenset({
     "host", "port", "workers", "threads", "index_dir", "query_log_dir", "search_cache",
+    "search_cache_mb",
     "rate_limit", "suggest_rate_limit", "trusted_proxies", "editor_token",
 })
 _SECRET_WORDS = ("token", "storage", "secret", "password", "key")

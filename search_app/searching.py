@@ -1,14 +1,16 @@
 """One place where pages and the API run a search: the search core, a small result cache,
 urgent help (urgent.py) and privacy-safe query logging (the editors' QueryLog, issue D).
 
-The cache keeps the most recent `settings.search_cache` results in this process, keyed by
-the index generation and the request, so a rebuilt index never serves old results; popular
-queries and the widget's repeated as-you-type prefixes are answered without searching again.
+The cache keeps the most recent results in this process (at most `settings.search_cache`
+of them and `settings.search_cache_mb` megabytes by `result_bytes`), keyed by the index
+generation and the request, so a rebuilt index never serves old results; popular queries and
+the widget's repeated as-you-type prefixes are answered without searching again.
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -29,21 +31,66 @@ CACHE_KEY = "qasearch.results"
 
 
 
-class ResultCache:
-    """A thread-safe LRU of search results (cachetools' LRU under one lock)."""
+# What a result's small objects hold beyond their strings (a dataclass instance with its
+# attribute dict, a list, a bool, a float), checked against a deep walk of every object
+# reachable from the results of bench/memory.py's 156 queries on MedQuAD, pages 1 and 2:
+# estimate / walk median 1.00, range 0.56-1.36, mean 47 kB a result (tests/web/
+# test_result_cache.py holds the sample archive's results to a factor of two).
+RESULT_BASE = 2_000  # the result, its lists, facets and understood dict
+HIT_BASE = 900  # a hit, its lists and score
+SEGMENT_BYTES = 130  # a snippet segment (slots) with its list slot
+MATCH_BYTES = 420  # a match with its fields list
+ELSEWHERE_BYTES = 380  # an "Also in" entry
 
-    def __init__(self, size: int) -> None:
+
+def result_bytes(r: SearchResult) -> int:
+    """An estimate of the memory a cached search result holds (see RESULT_BASE): the sizes
+    of its texts plus a fitted overhead per object, without walking every object."""
+    size = sys.getsizeof
+    n = RESULT_BASE + 120 * (len(r.facets) + len(r.topics) + len(r.synonyms))
+    for h in r.hits:
+        n += HIT_BASE + size(h.question) + size(h.title) + size(h.url) + size(h.id)
+        n += sum(SEGMENT_BYTES + size(s.text) for s in h.question_parts)
+        n += sum(SEGMENT_BYTES + size(s.text) for s in h.answer_parts)
+        n += MATCH_BYTES * len(h.matches) + 80 * sum(len(c) for c in h.categories)
+        n += sum(ELSEWHERE_BYTES + size(e.question) + size(e.url) for e in h.also_in)
+    return n
+
+
+class ResultCache:
+    """A thread-safe LRU of search results (cachetools' LRU under one lock), bounded in
+    entries and in bytes (`result_bytes`): a result of a long question holds ~35 kB, so 2,048
+    of them would be ~70 MB per worker."""
+
+    def __init__(self, size: int, max_bytes: int = 8 << 20) -> None:
+        if size <= 0 or max_bytes <= 0:
+            raise ValueError("a result cache needs a positive size and byte budget")
         self.size = size
-        self._data: LRUCache[Any, SearchResult] = LRUCache(maxsize=size)
+        self._data: LRUCache[Any, tuple[SearchResult, int]] = LRUCache(
+            maxsize=max_bytes, getsizeof=lambda item: item[1])
         self._lock = threading.Lock()
 
     def get(self, key: Any) -> SearchResult | None:
         with self._lock:
-            return self._data.get(key)
+            item = self._data.get(key)
+        return None if item is None else item[0]
 
     def put(self, key: Any, value: SearchResult) -> None:
+        n = result_bytes(value)
+        if n > self._data.maxsize:
+            return
         with self._lock:
-            self._data[key] = value
+            self._data[key] = (value, n)
+            while len(self._data) > self.size:
+                self._data.popitem()
+
+    @property
+    def bytes(self) -> int:
+        """The estimated bytes held now."""
+        return int(self._data.currsize)
+
+    def __len__(self) -> int:
+        return len(self._data)
 
 
 @dataclass

@@ -79,6 +79,9 @@ class Settings(LibrarySettings):
     search_cache: int = setting(
         "Search results kept in memory per server process (0 disables the cache).", 2048
     )
+    search_cache_mb: float = setting(
+        "Megabytes the kept search results may hold per server process (by an estimate).", 8.0
+    )
 
     def __post_init__(self) -> None:
         check_editor_token(self.editor_token)

@@ -60,10 +60,11 @@ def test_warm_up_builds_the_caches_before_the_first_request(tmp_path: Path, buil
 
 
 def test_result_cache_forgets_the_least_recently_used() -> None:
+    from indexer.results import SearchResult
     from search_app.searching import ResultCache
 
     cache = ResultCache(2)
-    a, b, c = (object() for _ in range(3))
+    a, b, c = (SearchResult(q, q, 0, 0, 10, []) for q in "abc")
     cache.put("a", a)
     cache.put("b", b)
     assert cache.get("a") is a  # "a" is now the most recently used
