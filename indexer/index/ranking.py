@@ -63,6 +63,30 @@ class _Interner:
         return i
 
 
+def display_name(a: str, b: str) -> str:
+    """The one display name of a condition written two ways ("Common cold", "Common Cold"):
+    capitalised before not, then the first in code-point order. Order-free (the same whichever
+    record a build met first), so builds of the same records agree."""
+    return min(a, b, key=lambda s: (not s[:1].isupper(), s))
+
+
+def canonical_foci(keys: Sequence[str], names: Sequence[str], focus: np.ndarray,
+                   gaz: dict[str, list[int]], live: np.ndarray,
+                   ) -> tuple[list[str], list[str], np.ndarray, dict[str, list[int]]]:
+    """Focus keys numbered in sorted order and each gazetteer name's conditions listed most
+    recorded first (then by key): the tables then depend on the records, not on the order the
+    build's processes wrote them in (a 2-core build's segments split differently each time)."""
+    order = sorted(range(len(keys)), key=keys.__getitem__)
+    new_of = np.full(len(keys) + 1, -1, dtype=np.int32)  # the last slot maps -1 (no focus)
+    new_of[np.asarray(order, dtype=np.int64)] = np.arange(len(keys), dtype=np.int32)
+    focus = new_of[focus]
+    counts = np.bincount(focus[live & (focus >= 0)], minlength=len(keys))
+    new_keys = [keys[i] for i in order]
+    gaz = {ph: sorted((int(new_of[i]) for i in ids), key=lambda k: (-counts[k], new_keys[k]))
+           for ph, ids in gaz.items()}
+    return new_keys, [names[i] for i in order], focus, gaz
+
+
 @dataclass
 class GenerationCaches:
     """What query code derives from a generation's `RankData` on first use and keeps for the
@@ -192,6 +216,8 @@ class RankData:
                     fid = fkeys.get(dv.focus)
                     if fid == len(fnames):
                         fnames.append(dv.focus_name)
+                    else:
+                        fnames[fid] = display_name(fnames[fid], dv.focus_name)
                     focus[row] = fid
                     for ph in dv.focus_phrases:
                         lst = gaz.setdefault(ph, [])
@@ -235,6 +261,7 @@ class RankData:
         cat_ptr = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(np.asarray(cat_counts, dtype=np.int64), out=cat_ptr[1:])
         cat_ids = np.concatenate(cat_chunks) if cat_chunks else empty_i
+        focus_keys, fnames, focus, gaz = canonical_foci(fkeys.items, fnames, focus, gaz, live)
         data = cls(
             ids=ids,
             hashes=hashes,
@@ -243,7 +270,7 @@ class RankData:
             fwd=fwd,
             lengths=lengths,
             focus=focus,
-            focus_keys=fkeys.items,
+            focus_keys=focus_keys,
             focus_names=fnames,
             gazetteer=gaz,
             qtype=qtype,
