@@ -3,7 +3,7 @@
 `write_checksums(gen_dir)` records the size and SHA-256 of every file of a finished
 generation in `checksums.json` (and fsyncs each file: a generation is swapped in only once it
 is on disk). `verify(gen_dir)` checks them and raises `GenerationDamaged` with one line
-naming the first bad file. Hashing reads the whole generation once (~0.1 s for the 36 MB
+naming the first bad file. Hashing reads the whole generation once (~0.1 s for the 37 MB
 MedQuAD index), so a process verifies a generation once, when it opens it.
 
 Generations built before checksums existed have none and their meta.json does not say
