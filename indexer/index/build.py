@@ -4,15 +4,17 @@ Layout of an index directory:
 
     index/CURRENT              name of the live generation, then the one it replaced (the
                                fallback when the live one is damaged); atomic rename
-    index/gen-<time>-<rand>/   a complete generation: Whoosh files, rank.npz, rank.json,
+    index/gen-<time>-<rand>/   a complete generation: Whoosh files, rank.npz, rank.json.gz,
+                               conditions.npz (corpora with conditions), duplicates.json.gz,
                                meta.json and checksums.json (size + SHA-256 of every file)
     index/.build.lock          flock()ed while a build runs (the kernel drops it if we die;
                                see lock.py), with the holder's PID
 
 A build copies the live generation's Whoosh files into a fresh folder, deletes the records that
 were removed or changed, adds new and changed records (unchanged ones, by content hash, are not
-re-analysed; from PARALLEL_MIN_RECORDS on, in one writer process per core, each writing its
-own segment, with the duplicate groups computed in another process beside them: writing.py),
+re-analysed; from PARALLEL_MIN_RECORDS on, analysed and made into documents in one process
+per core and added to one writer, so one segment, with the duplicate groups computed in another
+process beside them: writing.py),
 writes the ranking data, the duplicate groups (carried over from the live generation when only
 answers changed: indexer.editors.duplicates.reuse) and `meta.json`, checks that every record
 made it into the committed index, writes and fsyncs the checksums, then points CURRENT at it.
