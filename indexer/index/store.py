@@ -23,15 +23,16 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from indexer.index import checks
 from indexer.index.build import current_generation, live_and_earlier, read_meta
 from indexer.index.mapped import MappedStorage
 from indexer.index.ranking import RankData
 
+T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 
@@ -80,6 +81,17 @@ class Generation:
         self._local = threading.local()
         self._searchers: list[Any] = []
         self._searchers_lock = threading.Lock()  # only ever held for a list append/clear
+
+    def cached(self, name: str, make: Callable[[], T]) -> T:
+        """`cache[name]`, made by `make()` the first time (once, whichever thread asks
+        first: a generation never changes, so what is derived from it stays valid)."""
+        found = self.cache.get(name)
+        if found is None:
+            with self.lock:
+                found = self.cache.get(name)
+                if found is None:
+                    found = self.cache[name] = make()
+        return found  # type: ignore[no-any-return]
 
     def searcher(self) -> Any:
         """This thread's Whoosh searcher of the generation (opened once per thread: opening

@@ -50,16 +50,9 @@ def _cached_record(s: Session, row: int) -> Record:
     """The stored record of `row` from the generation's LRU of decoded records (shared:
     only read it). Reading and decoding the stored JSON was ~5% of a search."""
     gen = s.gen
-    load = gen.cache.get("records")
-    if load is None:
-        with gen.lock:
-            load = gen.cache.get("records")
-            if load is None:
-                # the generation never changes, so a decoded record stays valid with it; the
-                # loader reads through the calling thread's own searcher
-                load = gen.cache["records"] = byte_lru(RECORD_CACHE_BYTES, record_bytes)(
-                    lambda r: Record.from_dict(json.loads(gen.searcher().stored_fields(r)[
-                        "record"])))
+    # the loader reads through the calling thread's own searcher
+    load = gen.cached("records", lambda: byte_lru(RECORD_CACHE_BYTES, record_bytes)(
+        lambda r: Record.from_dict(json.loads(gen.searcher().stored_fields(r)["record"]))))
     return load(int(row))
 
 
@@ -229,13 +222,8 @@ def _elsewhere(s: Session, row: int) -> Elsewhere:
     record costs more than building the rest of a hit; at 10x MedQuAD, where every hit has
     nine copies, that was half of a short query's time)."""
     gen = s.gen
-    load = gen.cache.get("briefs")
-    if load is None:
-        with gen.lock:
-            load = gen.cache.get("briefs")
-            if load is None:
-                load = gen.cache["briefs"] = byte_lru(BRIEF_CACHE_BYTES, brief_bytes)(
-                    lambda r: _brief(gen, r))
+    load = gen.cached("briefs", lambda: byte_lru(BRIEF_CACHE_BYTES, brief_bytes)(
+        lambda r: _brief(gen, r)))
     rid, question, url, source = load(int(row))
     return Elsewhere(id=rid, question=question, url=url, source=source)
 
