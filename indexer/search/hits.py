@@ -137,42 +137,50 @@ def _plan_terms(plan: Plan) -> list[str]:
     return list(dict.fromkeys(t for c in plan.clauses for a in c.alternatives for t in a.terms))
 
 
-Wanted = tuple[tuple[str, ...], bool, object, list[tuple[str, str, str]]]  # see `_wanted`
+class _PageMatches:
+    """What the page's hits report as matches, worked out once per page: every (term, word
+    to show, via) of the plan's alternatives in order, as one flat list read per hit, and
+    the alternatives that need all of their words (or the phrase) as gates."""
+
+    def __init__(self, plan: Plan, ranked: Ranked, masks: dict[str, list[int]]) -> None:
+        terms = list(masks)
+        column = {t: i for i, t in enumerate(terms)}
+        # per page position, the field mask of every term (a tuple, read by column)
+        self.by_position = list(zip(*(masks[t] for t in terms), strict=True)) if terms else []
+        self.items: list[tuple[int, int, str, str, str]] = []  # (gate, column, stem, term, via)
+        self.gates: list[tuple[tuple[int, ...], object]] = []  # (columns, phrase mask)
+        for clause in plan.clauses:
+            for alt in clause.alternatives:
+                gate = -1
+                if alt.exact or alt.phrase:
+                    # True: not a phrase; None: a phrase no record has
+                    phrase = ranked.phrases.get(alt.terms) if alt.phrase else True
+                    gate = len(self.gates)
+                    self.gates.append((tuple(column[t] for t in alt.terms), phrase))
+                self.items.extend((gate, column[t], t, plan.surface.get(t, alt.text or t),
+                                   alt.via) for t in alt.terms)
+        keys = [(t, via) for _, _, t, _, via in self.items]
+        self.repeats = len(set(keys)) < len(keys)  # a (stem, via) twice: report it once
+
+    def of(self, row: int, at: int) -> list[Match]:
+        """The query terms that count for `row` (at position `at` of the page): an
+        alternative that needs all of its words (or the phrase) is reported only when the
+        record has them ("needles" alone is not a match of "pins and needles")."""
+        fields = self.by_position[at]
+        open_ = [all(fields[c] for c in cols) and (phrase is True or (
+                     phrase is not None and bool(phrase[row])))  # type: ignore[index]
+                 for cols, phrase in self.gates]
+        found = [(t, term, via, fields[c]) for gate, c, t, term, via in self.items
+                 if fields[c] and (gate < 0 or open_[gate])]
+        if self.repeats:
+            seen: set[tuple[str, str]] = set()
+            found = [f for f in found if (f[0], f[2]) not in seen
+                     and not seen.add((f[0], f[2]))]  # type: ignore[func-returns-value]
+        return [Match(term=term, stem=t, fields=list(_FIELD_SETS[m]), via=via)
+                for t, term, via, m in found]
 
 
-def _wanted(plan: Plan, ranked: Ranked) -> list[Wanted]:
-    """Per alternative of the plan, once per page: its terms; whether it needs all of them;
-    its phrase's row mask (True: not a phrase; None: a phrase no record has); and per term
-    the (stem, word to show, via) its match reports."""
-    out = []
-    for clause in plan.clauses:
-        for alt in clause.alternatives:
-            phrase = ranked.phrases.get(alt.terms) if alt.phrase else True
-            out.append((alt.terms, alt.exact or alt.phrase, phrase,
-                        [(t, plan.surface.get(t, alt.text or t), alt.via) for t in alt.terms]))
-    return out
-
-
-def _matches(row: int, wanted: list[Wanted], masks: dict[str, list[int]], at: int
-             ) -> list[Match]:
-    """The query terms that count for `row` (at position `at` of the page `masks` were made
-    for): an alternative that needs all of its words (or the phrase) is reported only when
-    the record has them ("needles" alone is not a match of "pins and needles")."""
-    out: list[Match] = []
-    seen: set[tuple[str, str]] = set()
-    for terms, whole, phrase, items in wanted:
-        found = [masks[t][at] for t in terms]
-        if whole and not (all(found) and (phrase is True or (
-                phrase is not None and phrase[row]))):  # type: ignore[index]
-            continue
-        for (t, term, via), fields in zip(items, found, strict=True):
-            if fields and (t, via) not in seen:
-                seen.add((t, via))
-                out.append(Match(term=term, stem=t, fields=list(_FIELD_SETS[fields]), via=via))
-    return out
-
-
-def _hit(s: Session, row: int, rank: int, wanted: list[Wanted], ranked: Ranked,
+def _hit(s: Session, row: int, rank: int, wanted: _PageMatches, ranked: Ranked,
          masks: dict[str, list[int]], at: int, score: float, stems: frozenset[str]) -> Hit:
     """One hit; `stems`: those of `ranked.stems` (its IDFs weigh the snippet's words)."""
     rec = _cached_record(s, row)
@@ -194,7 +202,7 @@ def _hit(s: Session, row: int, rank: int, wanted: list[Wanted], ranked: Ranked,
         question_parts=qparts,
         answer_parts=fragment(rec.answer, stems, weights=ranked.stems,
                               present=_in_field(stems, masks, at, _ANSWER_BIT)),
-        matches=_matches(row, wanted, masks, at),
+        matches=wanted.of(row, at),
         flags=list(rec.flags),
         also_in=[_elsewhere(s, r) for r in duplicates_of(s.data, row, ranked.matched,
                                                           ranked.also.get(row, ()))],
@@ -269,12 +277,14 @@ def build_result(s: Session, typed: str, out: Outcome, category: list[str] | Non
     plan, ranked, pq = out.plan, out.ranked, out.parsed
     assert plan is not None and ranked is not None
     page = ranked.rows[offset: offset + limit]
-    masks = _field_masks(s.data, _plan_terms(plan), page) if len(page) else {}
-    stems = frozenset(ranked.stems)  # (made once for the page's twenty snippets)
-    wanted = _wanted(plan, ranked) if len(page) else []
-    hits = [_hit(s, row, offset + i + 1, wanted, ranked, masks, i, score, stems)
-            for i, (row, score) in enumerate(zip(page.tolist(), ranked.scores[page].tolist(),
-                                                 strict=True))]
+    hits = []
+    if len(page):
+        masks = _field_masks(s.data, _plan_terms(plan), page)
+        stems = frozenset(ranked.stems)  # (made once for the page's twenty snippets)
+        wanted = _PageMatches(plan, ranked, masks)
+        hits = [_hit(s, row, offset + i + 1, wanted, ranked, masks, i, score, stems)
+                for i, (row, score) in enumerate(zip(page.tolist(),
+                                                     ranked.scores[page].tolist(), strict=True))]
     notices = list(pq.notices) + list(plan.notices)
     if plan.corrections and not out.corrected:
         fixes = ", ".join(f"“{fix}”" for fix in dict.fromkeys(plan.corrections.values()))
