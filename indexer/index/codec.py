@@ -6,7 +6,10 @@ check decodes against the bytes each block's header and compression start costs.
 - `BLOCK_POSTINGS` postings a block (Whoosh: 128): -0.44 MB of postings on MedQuAD;
 - `block_bytes`: a block's (docnum gaps, weights, values) pickled with protocol 4 (short
   strings and small ints in fewer bytes than protocol 2's) without the pickle memo (a
-  position string is never shared): -0.85 MB more. Whoosh's reader unpickles any protocol.
+  position string is never shared): -0.85 MB more. Whoosh's reader unpickles any protocol;
+- the term table's hash slots with 32-bit positions (`CompactHashWriter`: 8 bytes a slot, not
+  12, two slots a term: -0.43 MB), read by `CompactHashReader`; a table past 4 GB keeps
+  Whoosh's 64-bit slots (the table says which in its extras).
 
 The codec is pickled with each segment (Whoosh keeps it in the table of contents), so a
 segment reads with the codec it was written with; segments written by `W3Codec` (schemas up
@@ -18,13 +21,18 @@ from __future__ import annotations
 
 import io
 import pickle
+import struct
+from collections.abc import Iterator
 from typing import Any
 
-from whoosh.codec.whoosh3 import W3Codec
+from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3TermsReader
+from whoosh.filedb import filetables
 
 BLOCK_POSTINGS = 256  # postings a block (Whoosh's default: 128)
 BLOCK_PICKLE_PROTOCOL = 4  # (Whoosh writes protocol 2)
 BLOCK_COMPRESSION = 3  # zlib level of a block (Whoosh's; 6: -0.05 MB at more build time)
+POINTER_32 = struct.Struct("!II")  # a hash slot: the key's hash, its position (Whoosh: "!Iq")
+POINTER_KEY = "pointer"  # the term table's extras name its slots' struct (none: Whoosh's)
 
 
 class PhraseCodec(W3Codec):
@@ -45,6 +53,105 @@ class PhraseCodec(W3Codec):
         pickler.fast = True
         pickler.dump(block)
         return buf.getvalue()
+
+
+    def field_writer(self, storage: Any, segment: Any) -> W3FieldWriter:
+        return CompactFieldWriter(self, storage, segment)
+
+    def terms_reader(self, storage: Any, segment: Any) -> W3TermsReader:
+        name = segment.make_filename(self.TERMS_EXT)
+        postfile = segment.open_file(storage, self.POSTS_EXT)
+        return CompactTermsReader(self, storage.open_file(name), storage.file_length(name),
+                                  postfile)
+
+
+class CompactHashWriter(filetables.OrderedHashWriter):
+    """Whoosh's ordered hash file (the term table) with 32-bit positions in its hash slots
+    while the file's data stays below 4 GB (Whoosh's 64-bit slots past that)."""
+
+    def _write_hashes(self) -> None:
+        # HashWriter._write_hashes with the slot struct chosen by the data's end
+        dbfile = self.dbfile
+        pointer = POINTER_32 if dbfile.tell() < 1 << 32 else filetables._pointer
+        self.extras[POINTER_KEY] = pointer.format
+        null = (0, 0)
+        for entries in self.buckets:
+            numslots = 2 * len(entries)
+            self.directory.append((dbfile.tell(), numslots))
+            table = [null] * numslots
+            for hashval, position in entries:
+                slot = (hashval >> 8) % numslots
+                while table[slot] != null:
+                    slot = (slot + 1) % numslots
+                table[slot] = (hashval, position)
+            dbfile.write(b"".join(pointer.pack(h, p) for h, p in table))
+
+
+class CompactHashReader(filetables.OrderedHashReader):
+    """Reads a `CompactHashWriter` file (or Whoosh's own, whose extras name no slot struct)."""
+
+    def _read_extras(self) -> None:
+        super()._read_extras()
+        self._pointer = struct.Struct(self.extras.get(POINTER_KEY, filetables._pointer.format))
+
+    def ranges_for_key(self, key: bytes) -> Iterator[tuple[int, int]]:
+        # HashReader.ranges_for_key with this file's slot struct
+        if not isinstance(key, bytes):
+            raise TypeError(f"Key {key!r} should be bytes")
+        dbfile = self.dbfile
+        keyhash = self.hashfn(key)
+        tablestart, numslots = self.tables[keyhash & 255]
+        if not numslots:
+            return
+        ptrsize, unpackptr = self._pointer.size, self._pointer.unpack
+        lens = filetables._lengths
+        tableend = tablestart + numslots * ptrsize
+        slotpos = tablestart + ((keyhash >> 8) % numslots) * ptrsize
+        for _ in range(numslots):
+            slothash, itempos = unpackptr(dbfile.get(slotpos, ptrsize))
+            if not itempos:  # an empty slot: no such key
+                return
+            if slothash == keyhash:
+                keylen, datalen = lens.unpack(dbfile.get(itempos, lens.size))
+                if keylen == len(key):
+                    keystart = itempos + lens.size
+                    if key == dbfile.get(keystart, keylen):
+                        yield keystart + keylen, datalen
+            slotpos += ptrsize
+            if slotpos == tableend:
+                slotpos = tablestart
+
+
+class CompactFieldWriter(W3FieldWriter):
+    """`W3FieldWriter` writing its term table with `CompactHashWriter`."""
+
+    def __init__(self, codec: W3Codec, storage: Any, segment: Any) -> None:
+        # W3FieldWriter.__init__ with another hash writer (it writes its header when made)
+        self._codec = codec
+        self._storage = storage
+        self._segment = segment
+        self._fieldname = self._fieldid = self._btext = None
+        self._fieldobj = self._format = None
+        self._tindex = CompactHashWriter(self._create_file(W3Codec.TERMS_EXT))
+        self._fieldmap = self._tindex.extras["fieldmap"] = {}
+        self._postfile = self._create_file(W3Codec.POSTS_EXT)
+        self._postwriter = None
+        self._infield = False
+        self.is_closed = False
+
+
+class CompactTermsReader(W3TermsReader):
+    """`W3TermsReader` over a `CompactHashReader`."""
+
+    def __init__(self, codec: W3Codec, dbfile: Any, length: int, postfile: Any) -> None:
+        self._codec = codec
+        self._dbfile = dbfile
+        self._tindex = CompactHashReader(dbfile, length)
+        self._fieldmap = self._tindex.extras["fieldmap"]
+        self._postfile = postfile
+        self._fieldunmap = [None] * len(self._fieldmap)
+        for fieldname, num in self._fieldmap.items():
+            self._fieldunmap[num] = fieldname
 
 
 def index_codec() -> PhraseCodec:

@@ -34,7 +34,7 @@ def _write(folder: Path, codec: W3Codec) -> None:
     ix = windex.create_in(str(folder), build_schema())
     writer = FastSegmentWriter(ix, codec=codec)
     for i in range(N_DOCS):
-        positions = {"back": [0, 9], "pain": [1, 10] if i % 2 else [4], f"w{i % 37}": [2]}
+        positions = {"back": [0, 9], "pain": [1, 10] if i % 2 else [4], f"w{i % 370}": [2]}
         writer.add_document(id=f"r{i}", record="{}", **{PHRASE_FIELD: positions})
     writer.commit()
     ix.close()
@@ -57,8 +57,10 @@ def _blocks_and_answers(folder: Path) -> tuple[str, int, list, list, list]:
                 values.append((m.id(), m.value_as("positions")))
                 m.next()
             phrase = list(s.docs_for_query(wq.Phrase(PHRASE_FIELD, ["back", "pain"])))
-            terms = sorted(reader.lexicon(PHRASE_FIELD))
-        return codec, blocks, values, phrase, terms
+            terms = sorted(reader.lexicon(PHRASE_FIELD))  # each looked up through the hash
+            found = [(t, reader.doc_frequency(PHRASE_FIELD, t), (PHRASE_FIELD, t) in reader)
+                     for t in [*terms, b"w370", b"nosuch", b""]]
+        return codec, blocks, values, phrase, found
     finally:
         ix.close()
 
@@ -71,6 +73,8 @@ def test_segments_written_with_the_codec_read_as_whooshs_own(tmp_path: Path) -> 
     assert ours[2:] == theirs[2:]
     assert (ours[1], theirs[1]) == (-(-N_DOCS // BLOCK_POSTINGS), -(-N_DOCS // 128))
     assert len(ours[3]) == N_DOCS // 2  # "back pain" where pain follows back
+    missing = [(t, 0, False) for t in (b"w370", b"nosuch", b"")]
+    assert len(ours[4]) == 375 and ours[4][-3:] == missing
     seg_bytes = {name: sum(p.stat().st_size for p in (tmp_path / name).glob("*.seg"))
                  for name in ("ours", "whoosh")}
     assert seg_bytes["ours"] < seg_bytes["whoosh"]
