@@ -7,6 +7,10 @@ check decodes against the bytes each block's header and compression start costs.
 - `block_bytes`: a block's (docnum gaps, weights, values) pickled with protocol 4 (short
   strings and small ints in fewer bytes than protocol 2's) without the pickle memo (a
   position string is never shared): -0.85 MB more. Whoosh's reader unpickles any protocol;
+- stored records in a column of their own bytes (`RecordsPerDocWriter`: `stored.pack_fields`,
+  the dictionary's key and the zstd frame) instead of Whoosh's pickled dict of fields,
+  deflated again (zlib on zstd output makes it larger): -1.0 MB, and no zlib or pickle work a
+  record to write or read;
 - the term table's hash slots with 32-bit positions (`CompactHashWriter`: 8 bytes a slot, not
   12, two slots a term: -0.43 MB), read by `CompactHashReader`; a table past 4 GB keeps
   Whoosh's 64-bit slots (the table says which in its extras).
@@ -22,17 +26,29 @@ from __future__ import annotations
 import io
 import pickle
 import struct
+from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
-from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3TermsReader
-from whoosh.filedb import filetables
+from whoosh import columns
+from whoosh.codec.whoosh3 import (
+    W3Codec,
+    W3FieldWriter,
+    W3PerDocReader,
+    W3PerDocWriter,
+    W3TermsReader,
+)
+from whoosh.filedb import compound, filetables
+
+from indexer.index.stored import pack_fields, unpack_fields
 
 BLOCK_POSTINGS = 256  # postings a block (Whoosh's default: 128)
 BLOCK_PICKLE_PROTOCOL = 4  # (Whoosh writes protocol 2)
 BLOCK_COMPRESSION = 3  # zlib level of a block (Whoosh's; 6: -0.05 MB at more build time)
 POINTER_32 = struct.Struct("!II")  # a hash slot: the key's hash, its position (Whoosh: "!Iq")
 POINTER_KEY = "pointer"  # the term table's extras name its slots' struct (none: Whoosh's)
+STORED = "_stored"  # the column of stored fields (Whoosh's name)
+RECORDS_COLUMN = columns.VarBytesColumn()  # its values: `stored.pack_fields`
 
 
 class PhraseCodec(W3Codec):
@@ -55,6 +71,12 @@ class PhraseCodec(W3Codec):
         return buf.getvalue()
 
 
+    def per_document_writer(self, storage: Any, segment: Any) -> W3PerDocWriter:
+        return RecordsPerDocWriter(self, storage, segment)
+
+    def per_document_reader(self, storage: Any, segment: Any) -> W3PerDocReader:
+        return RecordsPerDocReader(storage, segment)
+
     def field_writer(self, storage: Any, segment: Any) -> W3FieldWriter:
         return CompactFieldWriter(self, storage, segment)
 
@@ -63,6 +85,42 @@ class PhraseCodec(W3Codec):
         postfile = segment.open_file(storage, self.POSTS_EXT)
         return CompactTermsReader(self, storage.open_file(name), storage.file_length(name),
                                   postfile)
+
+
+class RecordsPerDocWriter(W3PerDocWriter):
+    """`W3PerDocWriter` keeping each document's stored fields as `stored.pack_fields` bytes
+    in RECORDS_COLUMN."""
+
+    def __init__(self, codec: W3Codec, storage: Any, segment: Any) -> None:
+        # W3PerDocWriter.__init__ with another stored column (made once: it opens a file)
+        self._codec = codec
+        self._storage = storage
+        self._segment = segment
+        self._cols = compound.CompoundWriter(storage.temp_storage(f"{segment.indexname}.tmp"))
+        self._colwriters: dict[str, Any] = {}
+        self._create_column(STORED, RECORDS_COLUMN)
+        self._fieldlengths: dict[str, int] = defaultdict(int)
+        self._doccount = 0
+        self._docnum = None
+        self._storedfields = None
+        self._indoc = False
+        self.is_closed = False
+        self._vpostfile = None
+
+    def finish_doc(self) -> None:
+        sf = self._storedfields
+        if sf:
+            self.add_column_value(STORED, RECORDS_COLUMN, pack_fields(sf))
+            sf.clear()
+        self._indoc = False
+
+
+class RecordsPerDocReader(W3PerDocReader):
+    """`W3PerDocReader` reading stored fields from RECORDS_COLUMN."""
+
+    def stored_fields(self, docnum: int) -> dict[str, Any]:
+        reader = self._cached_reader(STORED, RECORDS_COLUMN)
+        return unpack_fields(reader[docnum]) if reader is not None else {}
 
 
 class CompactHashWriter(filetables.OrderedHashWriter):

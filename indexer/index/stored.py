@@ -17,7 +17,10 @@ a dictionary of the generation it comes to:
 - zlib with a 32 kB preset dictionary (its window) of sampled records: ~32%. Generations
   written before schema 8 hold these; they read as before.
 
-The stored value is a `Deflated` object that pickles as a call to `unpack_record(number)`
+Schema 10 on, a segment keeps each record's key and frame as they are (`pack_fields`, in the
+records column of `indexer.index.codec`); elsewhere (a segment written with Whoosh's codec,
+records sent between processes):
+the stored value is a `Deflated` object that pickles as a call to `unpack_record(number)`
 (schema 10 on: the number holds the dictionary's key and the compressed bytes), or
 `unzstd(key, number)` / `inflate(key, number)` (older generations), so unpickling the stored
 fields (Whoosh's `stored_fields`, `iter_docs`, `document`) gives the JSON text back, exactly
@@ -32,9 +35,10 @@ from __future__ import annotations
 
 import copyreg
 import hashlib
+import pickle
 import threading
 import zlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import zstandard
@@ -52,6 +56,7 @@ PACKED_EXTENSION_CODE = 0xF6  # `unpack_record`
 ZSTD_PACKED, ZSTD, ZLIB = "zstd-packed", "zstd", "zlib"
 CODECS = (ZSTD_PACKED, ZSTD, ZLIB)
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"  # a zstd frame's first 4 bytes (`ZSTD_PACKED` drops them)
+PACKED_TAG = 1  # first byte of one packed record in a records column (a pickle's is 0x80)
 KEY_BYTES = 6  # a dictionary's key: 6 bytes of its hash (12 hex digits as a string)
 
 _ZDICTS: dict[str, bytes] = {}  # key -> dictionary (one per generation's schema)
@@ -192,6 +197,29 @@ def inflate(key: str, number: int) -> str:
     zdict = _dictionary(key)
     dec = zlib.decompressobj(zdict=zdict) if zdict else zlib.decompressobj()
     return (dec.decompress(_data(number)) + dec.flush()).decode("utf-8")
+
+
+def pack_fields(fields: Mapping[str, Any]) -> bytes:
+    """A document's stored fields as a records column keeps them (`codec.PhraseCodec`, schema
+    10 on): the one record of a `ZSTD_PACKED` schema as PACKED_TAG, the dictionary's key and
+    the zstd frame (no pickle around it: -45 bytes a record); any other fields pickled."""
+    value = fields.get("record")
+    if (len(fields) == 1 and type(value) is Deflated
+            and _CODECS.get(value.key) == ZSTD_PACKED):
+        return bytes((PACKED_TAG,)) + bytes.fromhex(value.key) + value.data
+    return pickle.dumps(dict(fields), 2)
+
+
+def unpack_fields(data: bytes) -> dict[str, Any]:
+    """The stored fields `pack_fields` made `data` of (the record as its JSON text)."""
+    if not data:
+        return {}
+    if data[0] != PACKED_TAG:
+        return pickle.loads(data)  # noqa: S301 (the generation's own segment, as Whoosh reads it)
+    key = bytes(data[1:1 + KEY_BYTES]).hex()
+    _dictionary(key)  # UnknownDictionary before anything else
+    frame = data[1 + KEY_BYTES:]
+    return {"record": _zstd(key, compress=False).decompress(frame).decode("utf-8")}
 
 
 def _register_extension() -> None:
