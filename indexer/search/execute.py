@@ -176,34 +176,42 @@ def execute(s: Session, plan: Plan, category: list[str] | None, need: int) -> Ra
     stems: dict[str, float] = {}
     phrases = {alt.terms: _phrase_mask(s, alt.terms)
                for clause in plan.clauses for alt in clause.alternatives if alt.phrase}
-    oks = []
+    # every clause counted stands for one typed word (the usual case): the words covered
+    # are the clauses matched, counted once
+    one_word = all(c.size == 1 for c in plan.clauses if c.counts)
+    oks: list[np.ndarray] = []  # per clause: its satisfied candidates (positions, or a mask)
     for clause in plan.clauses:
         one = scorer.single_term_at(clause, cand)
         if one is not None:  # the same sums, over the term's rows only
             where, sc = one
             total[where] += sc
-            ok = np.zeros(m, dtype=bool)
-            ok[where] = True
+            ok = where  # (the term's positions: a clause of one term is satisfied there)
             if clause.counts and counting:
                 hits[where] += 1
-                cover[where] += np.int16(clause.size)
+                if not one_word:
+                    cover[where] += np.int16(clause.size)
         else:
             sc, ok = scorer.clause_match_at(clause, cand, phrases)
             total += sc
             if clause.counts and counting:
                 hits += ok
-                if clause.size == 1:
+                if one_word:
+                    pass
+                elif clause.size == 1:
                     cover += ok
                 else:
                     cover[ok] += np.int16(clause.size)
         oks.append(ok)
         if clause.required:
-            required = ok.copy() if required is None else required & ok
+            dense = _as_mask(ok, m)
+            required = dense if required is None else required & dense
         for alt in clause.alternatives:
             for t in alt.terms:
                 df = cand.terms[t][2]
                 if df:
                     stems[t] = data.idf(df)
+    if one_word:
+        cover = hits
     for ph in plan.phrases:
         mask = _phrase_mask(s, ph)[at]
         required = mask if required is None else required & mask
@@ -253,6 +261,15 @@ def execute(s: Session, plan: Plan, category: list[str] | None, need: int) -> Ra
                   stems=stems, complete=complete, phrases=phrases, also=also, about=about,
                   unmatched=qual.unmatched,
                   distinct=None if qual.distinct is None else _spread(at, qual.distinct, n))
+
+
+def _as_mask(ok: np.ndarray, m: int) -> np.ndarray:
+    """A clause's satisfied candidates as a fresh bool mask (from positions or a mask)."""
+    if ok.dtype == bool:
+        return ok.copy()
+    mask = np.zeros(m, dtype=bool)
+    mask[ok] = True
+    return mask
 
 
 def _spread(rows: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:

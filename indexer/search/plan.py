@@ -488,15 +488,20 @@ def _raw_capitals(text: str) -> tuple[int, tuple[str, ...]]:
     return len(raws), tuple(raw for raw in raws if len(raw) >= 2 and raw.isupper())
 
 
-def _focus_feedback(d: RankData, total: np.ndarray,
-                    rows: np.ndarray | None = None) -> tuple[list[int], list[float]]:
+def _focus_feedback(d: RankData, total: np.ndarray, rows: np.ndarray | None = None,
+                    scored: np.ndarray | None = None) -> tuple[list[int], list[float]]:
     """Pseudo-relevance feedback on the condition: the foci of the best text matches vote
     (weighted by score); returns the focus keys voted for and a weight in (0, 1] for each
     (every other key weighs 0; records without a focus do not vote).
-    `total`: the scores of `rows` (ascending; None: of every row)."""
-    scored = np.flatnonzero(total > 0)
-    at = scored if rows is None else rows[scored]
-    top = top_rows(d, at, total[scored], FEEDBACK_DOCS)  # ties by record id
+    `total`: the scores of `rows` (ascending; None: of every row); `scored`: the positions
+    in `total` of the scores above 0, when known."""
+    if scored is None:
+        scored = np.flatnonzero(total > 0)
+    if len(scored) == len(total):  # every score counts (a long query's candidates, mostly)
+        at, scores = (scored if rows is None else rows), total
+    else:
+        at, scores = (scored if rows is None else rows[scored]), total[scored]
+    top = top_rows(d, at, scores, FEEDBACK_DOCS)  # ties by record id
     if not len(top):
         return [], []
     weights = total[top] if rows is None else total[np.searchsorted(rows, top)]
@@ -628,19 +633,23 @@ def _understand(data: RankData, pq: ParsedQuery, plan: Plan, match: _FocusMatche
         if best <= 0:
             return np.zeros_like(total)
         per_key = base  # per focus key (and a 0 slot for -1), then one gather per row
+        scored = np.flatnonzero(total > 0)  # only records with a score get a boost
+        every = len(scored) == len(total)
         if FEEDBACK_BOOST > 0 and n_keys:
-            keys, weights = _focus_feedback(d, total, rows)
+            keys, weights = _focus_feedback(d, total, rows, scored)
             if keys:  # only the few keys voted for change
                 per_key = base.copy()
                 fb = FEEDBACK_BOOST * np.asarray(weights, np.float32)
                 per_key[keys] = np.maximum(per_key[keys], fb)
-        scored = np.flatnonzero(total > 0)  # only records with a score get a boost
-        at = scored if rows is None else rows[scored]
+        at = scored if rows is None else (rows if every else rows[scored])
         f = per_key[d.focus[at]]
         q = qconf[d.qtype[at]]
         q = q * np.where(f > 0.3, 1.0, QTYPE_WITHOUT_FOCUS)
+        values = best * (FOCUS_BOOST * f + QTYPE_BOOST * q)
+        if every:  # (as stored into a float32 array)
+            return values.astype(np.float32)
         out = np.zeros(len(total), np.float32)
-        out[scored] = best * (FOCUS_BOOST * f + QTYPE_BOOST * q)
+        out[scored] = values
         return out
 
     plan.boost = boost
