@@ -17,8 +17,9 @@ check decodes against the bytes each block's header and compression start costs.
 
 The codec is pickled with each segment (Whoosh keeps it in the table of contents), so a
 segment reads with the codec it was written with; segments written by `W3Codec` (schemas up
-to 9) read as before. The writer (`segwriter.FastSegmentWriter`) takes the codec from
-`index_codec()` and packs blocks with its `block_bytes` when it has one.
+to 9) read as before. A writer uses it when made with `codec=index_codec()`
+(`segwriter.FastSegmentWriter` then also packs its blocks with `block_bytes`, when it
+looks for one); the term table, the records column and the block size need nothing more.
 """
 
 from __future__ import annotations
