@@ -50,7 +50,8 @@ class Ranked:
     phrases: dict[tuple[str, ...], np.ndarray] = field(default_factory=dict)  # phrase masks
     also: dict[int, list[int]] = field(default_factory=dict)  # row -> its duplicates listed
     unmatched: list[str] = field(default_factory=list)  # distinctive words no record has
-    distinct: np.ndarray | None = None  # bool per row: has a distinctive word (padding.py)
+    distinct: np.ndarray | None = None  # bool per row: has a distinctive word (padding.py);
+    # given only when it is read: when a distinctive word no record has leaves nothing listed
     about: int = 0  # of `total`, records listed with the full matches for being about the
     # condition the query names (without all of its words)
 
@@ -224,7 +225,8 @@ def execute(s: Session, plan: Plan, category: list[str] | None, need: int) -> Ra
     base = allowed & (total > 0)
     if required is not None:
         base &= required
-    words = base & (hits >= plan.min_match) if counting else base.copy()
+    # with all the words (a message: every record with a score); then full matches
+    words = base & (hits >= plan.min_match) if counting else base
     full = words.copy()
     if plan.min_match > 0 and plan.about is not None:
         # a record about the condition the query names is listed with the full matches: the
@@ -240,27 +242,37 @@ def execute(s: Session, plan: Plan, category: list[str] | None, need: int) -> Ra
         else:  # ...and so does any record ranked for a message
             base &= qual.distinct
             full &= base
-    partial = (base & ~full & (cover >= plan.backfill_words) if counting
-               else np.zeros(m, dtype=bool))  # (a message lists by score alone)
-    if counting and qual.unmatched:
-        partial[:] = False  # a distinctive word no record has: no list of the others
-    matched = full | partial
+    if counting:
+        partial = base & ~full & (cover >= plan.backfill_words)
+        if qual.unmatched:
+            partial[:] = False  # a distinctive word no record has: no list of the others
+        matched = full | partial
+    else:
+        matched = full  # (a message lists by score alone: no partial matches)
     in_cat = matched & category_rows(data, category)[at] if category else matched
     sel = np.flatnonzero(in_cat)
     rows = at[sel]
     # order: full matches first, then partial ones by words matched; score within each level
-    level = np.where(full[sel], FULL_LEVEL,
-                     cover[sel].astype(np.int32) if counting else np.int32(0))
-    key = level.astype(np.float64) * (float(total.max(initial=0.0)) + 1.0) + total[sel]
+    step = float(total.max(initial=0.0)) + 1.0
+    if counting:
+        level = np.where(full[sel], FULL_LEVEL, cover[sel].astype(np.int32))
+        key = level.astype(np.float64) * step + total[sel]
+    else:  # (every row listed is a full match: the same sums, one level for all)
+        key = total[sel].astype(np.float64)
+        key += float(FULL_LEVEL) * step
     kept, also = _distinct_top(data, rows, key, need)
-    count, complete, full_count = distinct_counts(data, rows, (words[sel], full[sel]))
+    if counting:
+        count, complete, full_count = distinct_counts(data, rows, (words[sel], full[sel]))
+    else:  # a message lists its full matches only, all of them with its words
+        count = complete = full_count = distinct_counts(data, rows, ())[0]
     about = full_count - complete
     return Ranked(rows=kept, scores=_spread(at, total, n), total=count,
                   matched=_spread(at, matched, n),
                   relaxed=complete + about == 0 and count > 0 and plan.min_match > 0,
                   stems=stems, complete=complete, phrases=phrases, also=also, about=about,
                   unmatched=qual.unmatched,
-                  distinct=None if qual.distinct is None else _spread(at, qual.distinct, n))
+                  distinct=None if qual.distinct is None or count or not qual.unmatched
+                  else _spread(at, qual.distinct, n))
 
 
 def _as_mask(ok: np.ndarray, m: int) -> np.ndarray:
