@@ -99,34 +99,61 @@ def _hits(text: str, stems: Collection[str]) -> list[Hit]:
 
 def _ascii_hits(text: str, stems: Collection[str], heads: tuple[str, ...]) -> list[Hit]:
     low = text.lower()  # same offsets: the text is ASCII
+    out = []
+    for h in heads:  # (the words starting with each head, found and delimited in C)
+        for m in _head_words(h).finditer(low):
+            a, b = m.span()
+            t = term(text[a:b])
+            if t in stems:
+                out.append((t, a, b))
+    joined = len(heads) > 1  # (each head's words come in order)
+    if "'" in low:
+        # o'brien: the folded word drops the apostrophe, so any head may follow
+        found = {a for _, a, _ in out}
+        match = _WORD_RE.match
+        for k in _apostrophe_starts(low):
+            if k not in found and (m := match(text, k)) is not None:
+                t = term(m.group())
+                if t in stems:
+                    out.append((t, k, m.end()))
+                    joined = True
+    if joined:
+        out.sort(key=_start)
+    return out
+
+
+def _start(hit: Hit) -> int:
+    return hit[1]
+
+
+_ALNUM = "[a-z0-9]"  # a letter or digit of lower-cased ASCII text ([^\W_] of WORD_RE)
+
+
+@lru_cache(maxsize=8192)
+def _head_words(head: str) -> re.Pattern[str]:
+    """The words of WORD_RE in lower-cased ASCII text that start with `head`: the head as a
+    literal first (the regex engine looks for it as `str.find` would), then the word-start
+    test as a look-behind (no letter or digit before the word, nor one joined to it by an
+    apostrophe: "don't"), then the rest of the word."""
+    n = len(head)
+    return re.compile(f"{re.escape(head)}(?<!{_ALNUM}.{{{n}}})(?<!{_ALNUM}'.{{{n}}})"
+                      f"{_ALNUM}*(?:'{_ALNUM}+)*")
+
+
+def _apostrophe_starts(low: str) -> list[int]:
+    """Starts of the words of ASCII text `low` with an apostrophe among their first four
+    characters (their folded form can start with any head)."""
+    starts = []
     find = low.find
-    starts = set()
-    for h in heads:
-        i = find(h)
-        while i >= 0:
-            # a word of WORD_RE starts at i: no letter or digit before it, nor one joined
-            # to it by an apostrophe ("don't")
-            if i == 0 or not (low[i - 1].isalnum() or
-                              (low[i - 1] == "'" and i >= 2 and low[i - 2].isalnum())):
-                starts.add(i)
-            i = find(h, i + 1)
     j = find("'")
-    while j >= 0:  # o'brien: the folded word drops the apostrophe, so any head may follow
+    while j >= 0:
         k = j
         while k > 0 and j - k < 3 and low[k - 1].isalnum():
             k -= 1
         if k < j and _word_starts(low, k):
-            starts.add(k)
+            starts.append(k)
         j = find("'", j + 1)
-    out = []
-    match = _WORD_RE.match
-    for i in sorted(starts):
-        m = match(text, i)
-        if m is not None:
-            t = term(m.group())
-            if t in stems:
-                out.append((t, i, m.end()))
-    return out
+    return starts
 
 
 def _word_starts(low: str, i: int) -> bool:
