@@ -23,6 +23,7 @@ from indexer.editors.similar.index import QuestionIndex
 OTHER_TYPE_CAP = 0.6  # most a pair asking different things about one condition can score
 MARK_PENALTY = 0.3  # factor when the numbers / short codes of two texts differ
 FREE_TEXT_STRETCH = 1.6  # cosine of free-text questions mapped onto the focus scale
+WITHOUT_FOCUS = 0.3 + 0.2  # the most a labelled pair scores when the focus part is 0
 FOCUS_FLOOR_STEP = 0.05  # floors are rounded down to this (one "below" memo per floor)
 
 
@@ -180,6 +181,9 @@ class PairScorer:
         ma, mb = a.terms.marks, b.terms.marks
         penalty = MARK_PENALTY if ma and mb and ma != mb else 1.0
         if a.labelled and b.labelled:
+            if (at_least > WITHOUT_FOCUS and a.focus_id != b.focus_id
+                    and self._focus_words[a.focus_id].isdisjoint(self._focus_words[b.focus_id])):
+                return 0.0  # no focus word in common: the focus part is 0
             terms = self._wjacc(a.terms, b.terms) * penalty
             # the focus similarity it takes to reach `at_least` (rounded down: one memo of
             # "below" per step); pairs of focus variants that cannot reach it are skipped
