@@ -69,8 +69,9 @@ _FIELD_SETS = [tuple(f for i, f in enumerate(FIELDS) if m >> i & 1)
                for m in range(1 << len(FIELDS))]
 
 
-FORWARD_MIN_TERMS = 6  # from this many query terms, field masks come from the page rows
-# (measured on MedQuAD: ~15 µs a term by postings, ~80 µs a page by rows)
+FORWARD_MIN_TERMS = 3  # from this many query terms, field masks come from the page rows
+# (measured on bench/memory.py's MedQuAD searches: ~14 µs a term by postings, ~37-62 µs a
+# page by rows; equal at 3 terms)
 
 
 def _field_masks(data: RankData, terms: Iterable[str], rows: np.ndarray
@@ -102,34 +103,38 @@ def _field_masks(data: RankData, terms: Iterable[str], rows: np.ndarray
 
 def _masks_from_rows(data: RankData, terms: list[str], rows: np.ndarray
                      ) -> dict[str, list[int]]:
-    """`_field_masks` from the forward lists (the term ids of each row and field)."""
+    """`_field_masks` from the forward lists (the term ids of each row and field): every
+    field's term ids of the page's rows gathered, then looked up among the query's at once."""
     ids = [data.term_id(t) for t in terms]
     known = sorted({i for i in ids if i is not None})
-    masks = np.zeros((len(known) + 1, len(rows)), np.int64)  # the last line: unknown terms
+    n = len(rows)
+    masks = np.zeros((len(known) + 1, n), np.int64)  # the last line: unknown terms
     if known:
-        wanted = {}  # the query's term ids in each forward list's dtype
-        at = np.arange(len(rows))
         ends = np.concatenate((rows, rows + 1))
-        for i, f in enumerate(FIELDS):
-            ptr, tids, _ = data.fwd[f]
-            bounds = ptr[ends].astype(np.int64)
-            starts = bounds[:len(rows)]
-            sizes = bounds[len(rows):] - starts
-            total = int(sizes.sum())
-            if not total:
-                continue
-            # every (row of the page, term id) pair of the field, then those of the query
-            offsets = np.repeat(starts - (np.cumsum(sizes) - sizes), sizes)
-            offsets += np.arange(total)
-            page_tids = tids[offsets]
-            want = wanted.get(tids.dtype)
-            if want is None:
-                want = wanted[tids.dtype] = np.asarray(known, tids.dtype)
-            k = want.searchsorted(page_tids)
-            hit = want.take(k, mode="clip") == page_tids
-            masks[k[hit], np.repeat(at, sizes)[hit]] |= np.int64(1 << i)
-    line = {tid: n for n, tid in enumerate(known)}
-    return {t: masks[line.get(tid, len(known)) if tid is not None else len(known)].tolist()
+        forward = [data.fwd[f][:2] for f in FIELDS]  # (ptr, term ids) of each field
+        bounds = [ptr[ends].astype(np.int64) for ptr, _ in forward]
+        starts = np.concatenate([b[:n] for b in bounds])  # field by field, row by row
+        sizes = np.concatenate([b[n:] for b in bounds]) - starts
+        # every (field, row of the page, term id) entry: its place in its field's list
+        offsets = np.repeat(starts - (np.cumsum(sizes) - sizes), sizes)
+        offsets += np.arange(len(offsets))
+        counts = sizes.reshape(len(FIELDS), n).sum(axis=1).tolist()
+        page_tids = np.empty(len(offsets), np.int64)
+        a = 0
+        for (_, tids), c in zip(forward, counts, strict=True):
+            if c:
+                page_tids[a:a + c] = tids[offsets[a:a + c]]
+            a += c
+        want = np.asarray(known, np.int64)
+        k = want.searchsorted(page_tids)
+        hit = want.take(k, mode="clip") == page_tids
+        owner = np.repeat(np.arange(len(sizes)) % n, sizes)  # the row of each entry
+        bits = np.repeat(np.left_shift(1, np.arange(len(FIELDS), dtype=np.int64)), counts)
+        # (a term in several fields of a row: each field's bit joins the same cell)
+        np.bitwise_or.at(masks, (k[hit], owner[hit]), bits[hit])
+    line = {tid: i for i, tid in enumerate(known)}
+    lines = masks.tolist()  # (read only: terms the index does not know share the last)
+    return {t: lines[line[tid] if tid is not None else len(known)]
             for t, tid in zip(terms, ids, strict=True)}
 
 
