@@ -280,9 +280,7 @@ def _best_window(hits: list[Hit], max_chars: int, w: Mapping[str, float]) -> int
             j += 1
         if j > i:
             if changed:
-                # fsum: exact, so the sum (and which window wins a tie) does not depend on
-                # the order of the set (string hashing differs between processes)
-                weight = math.fsum(w.get(t, 1.0) for t in counts)
+                weight = _weight_of(counts, w)
                 changed = False
             score = weight + 0.01 * (j - i)
         else:  # a word longer than the window: nothing in it
@@ -298,6 +296,20 @@ def _best_window(hits: list[Hit], max_chars: int, w: Mapping[str, float]) -> int
                 del counts[t]
                 changed = True
     return best_start
+
+
+def _weight_of(stems: Collection[str], w: Mapping[str, float]) -> float:
+    """The summed weight of distinct `stems`, exactly rounded (`math.fsum`), so that the sum
+    (and which window wins a tie) does not depend on the order of the set (string hashing
+    differs between processes). One or two weights need no fsum: a float addition is the
+    exactly rounded sum of two."""
+    if len(stems) == 1:
+        for t in stems:
+            return float(w.get(t, 1.0))
+    if len(stems) == 2:
+        a, b = (float(w.get(t, 1.0)) for t in stems)
+        return a + b
+    return math.fsum(w.get(t, 1.0) for t in stems)
 
 
 def _window_hits(text: str, scan: str, hits: list[Hit], start: int, end: int,
