@@ -15,8 +15,10 @@ and `rank.json.gz` (foci, gazetteer, categories, qtypes; before the string table
 stored, those too; `rank.json`, plain, before schema 8).
 
 Memory: `rank.npz` is stored uncompressed and read in place from one read-only memory map
-(`indexer.index.arrays`), so the worker processes of a server share its pages (but for the
-field lengths, stored as whole numbers and read as float32 copies, 0.36 MB). Besides the
+(`indexer.index.arrays`), so the worker processes of a server share its pages (the field
+lengths too: as float32, which scoring reads; stored as whole numbers they would take
+0.25 MB less, but the float32 copies every process would then make on load changed where
+the allocator put the duplicate groups' large temporaries: +6-8 MB RSS a worker). Besides the
 forward arrays it holds what each process used to derive on load: the inverted lists per
 field (`<field>_iptr/_irows/_itfs`), the row of every category entry (`cat_rows`) and the
 spelling table (`spell_*`, see `indexer.index.deletes.DeleteTable`). A generation written
@@ -86,23 +88,6 @@ def canonical_foci(keys: Sequence[str], names: Sequence[str], focus: np.ndarray,
     gaz = {ph: sorted((int(new_of[i]) for i in ids), key=lambda k: (-counts[k], new_keys[k]))
            for ph, ids in gaz.items()}
     return new_keys, [names[i] for i in order], focus, gaz
-
-
-def length_array(lengths: np.ndarray) -> np.ndarray:
-    """Field lengths (float32 per row, whole numbers: words) as the smallest unsigned type
-    that holds them (uint8 for a question on MedQuAD, uint16 for an answer), as float32 when
-    one is not whole (they are read back with `float_lengths`)."""
-    arr = np.asarray(lengths)
-    if arr.size and (arr.min() < 0 or not np.array_equal(arr, np.floor(arr))):
-        return arr.astype(np.float32, copy=False)
-    return count_array(arr.astype(np.int64))
-
-
-def float_lengths(stored: np.ndarray) -> np.ndarray:
-    """A field's stored lengths as the float32 per row scoring reads: the mapped array when
-    float32 (generations before schema 10), else a copy of the whole numbers (4 bytes a row:
-    72 kB a field on MedQuAD)."""
-    return stored if stored.dtype == np.float32 else stored.astype(np.float32)
 
 
 @dataclass
@@ -331,7 +316,7 @@ class RankData:
             arrays[f"{f}_ptr"] = offset_array(ptr)
             arrays[f"{f}_tids"] = index_array(tids, n_terms)
             arrays[f"{f}_tfs"] = count_array(tfs)
-            arrays[f"{f}_len"] = length_array(self.lengths[f])
+            arrays[f"{f}_len"] = self.lengths[f]
         # what every process would otherwise derive on load, so that processes share it
         inverted = inverted_lists(self.fwd, n_rows, n_terms)
         for f, (iptr, irows, itfs) in inverted.items():
@@ -370,7 +355,7 @@ class RankData:
             live=arrays["live"],
             vocab=strings["vocab"] if strings["vocab"] is not None else t["vocab"],
             fwd={f: (arrays[f"{f}_ptr"], arrays[f"{f}_tids"], arrays[f"{f}_tfs"]) for f in FIELDS},
-            lengths={f: float_lengths(arrays[f"{f}_len"]) for f in FIELDS},
+            lengths={f: arrays[f"{f}_len"] for f in FIELDS},
             focus=arrays["focus"],
             focus_keys=t["focus_keys"],
             focus_names=t["focus_names"],
