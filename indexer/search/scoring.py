@@ -145,10 +145,17 @@ class Scorer:
             if len(parts_rows) == 1:
                 rows, pseudo = parts_rows[0], parts_vals[0]
             else:
-                allr = np.concatenate(parts_rows)
-                rows, inv = np.unique(allr, return_inverse=True)
+                # the union of the fields' rows (each ascending, without repeats) through a
+                # mask over the generation: linear, where np.unique sorted them all
+                mask = np.zeros(self.n, dtype=bool)
+                for r in parts_rows:
+                    mask[r] = True
+                rows = mask.nonzero()[0]
+                pos = np.empty(self.n, np.int64)
+                pos[rows] = np.arange(len(rows))
                 pseudo = np.zeros(len(rows), np.float32)
-                np.add.at(pseudo, inv, np.concatenate(parts_vals))
+                for r, v in zip(parts_rows, parts_vals, strict=True):
+                    pseudo[pos[r]] += v  # (field by field, in FIELDS order, as before)
             df = len(rows)
             k1 = self.params.k1
             scores = (data.idf(df) * pseudo * (k1 + 1.0) / (k1 + pseudo)).astype(np.float32)
