@@ -80,7 +80,8 @@ class PairScorer:
         self._focus_words: list[frozenset[str]] = []  # every term of each focus list
         self._focus_ids: dict[tuple[frozenset[str], ...], int] = {}
         self._focus_memo: dict[tuple[int, int], float] = {}  # exact values
-        self._below: set[tuple[tuple[int, int], float]] = set()  # (pair, floor) below it
+        # pair -> the lowest floor its similarity was found below (so below any higher one)
+        self._below: dict[tuple[int, int], float] = {}
         self.preps = [self._prepare(e) for e in (qi.entries if entries is None else entries)]
 
     # -- preparation -----------------------------------------------------------------------
@@ -135,7 +136,7 @@ class PairScorer:
             return sim
         if self._focus_words[fa].isdisjoint(self._focus_words[fb]):
             return 0.0  # no word in common
-        if floor > 0.0 and (key, floor) in self._below:
+        if floor > 0.0 and floor >= self._below.get(key, 2.0):
             return 0.0
         sim = 0.0
         for a in self._focus_lists[fa]:
@@ -148,7 +149,7 @@ class PairScorer:
                     s *= MARK_PENALTY  # "type 1" is not "type 2"
                 sim = max(sim, s)
         if floor > 0.0 and sim < floor:
-            self._below.add((key, floor))
+            self._below[key] = floor  # (a lower floor than any recorded: it was checked)
             return 0.0
         self._focus_memo[key] = sim
         return sim
