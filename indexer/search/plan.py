@@ -378,21 +378,33 @@ def is_question(pq: ParsedQuery) -> bool:
     return bool(_SENTENCE_BREAK.search(pq.source))
 
 
-def _query_weights(data: RankData, clauses: list[Clause]) -> dict[int, float]:
+def _query_weights(data: RankData, clauses: list[Clause],
+                   known: dict[str, int | None] | None = None) -> dict[int, float]:
     """Term id -> how much the query means it (1 for typed words; synonyms and corrections
-    count their alternative weight) for matching focus names."""
-    scorer = get_scorer(data)
+    count their alternative weight) for matching focus names. `known`: term -> its id when
+    the corpus has it (else None), filled and read across one query's calls."""
     out: dict[int, float] = {}
+    known = {} if known is None else known
     for c in clauses:
         for a in c.alternatives:
             w = 1.0 if a.via == "query" else SYNONYM_WEIGHT * FOCUS_SYNONYM_SHARE
             if a.via == "correction":
                 w = a.weight
             for t in a.terms:
-                tid = data.term_id(t)
-                if tid is not None and t not in _contraction_terms() and scorer.term(t)[2]:
+                tid = known.get(t, -1)
+                if tid == -1:
+                    tid = known[t] = _focus_term_id(data, t)
+                if tid is not None:
                     out[tid] = max(out.get(tid, 0.0), w)
     return out
+
+
+def _focus_term_id(data: RankData, t: str) -> int | None:
+    """`t`'s term id when some record has it and it is no contraction, else None."""
+    tid = data.term_id(t)
+    if tid is None or t in _contraction_terms() or not get_scorer(data).term(t)[2]:
+        return None
+    return tid
 
 
 @lru_cache(maxsize=1)
@@ -412,6 +424,7 @@ class _FocusMatcher:
         self.upper = upper
         self._last: tuple[list[tuple[int, float]], np.ndarray] | None = None
         self._found: tuple[list[int], tuple[np.ndarray, np.ndarray]] | None = None
+        self.known: dict[str, int | None] = {}  # the query's terms' ids (`_query_weights`)
 
     def entries(self, tids: list[int]) -> tuple[np.ndarray, np.ndarray]:
         """`FocusIndex.entries(tids)`, from the last terms' when these are among them."""
@@ -444,7 +457,7 @@ def _focus_terms(data: RankData, match: _FocusMatcher, units: list[_Unit]) -> se
     """Terms of the query that belong to the best-matching focus names."""
     if not data.focus_keys:
         return set()
-    idf_of_tid = _query_weights(data, [u.clause for u in units])
+    idf_of_tid = _query_weights(data, [u.clause for u in units], match.known)
     scores = match(idf_of_tid)
     if not len(scores) or scores.max() <= 0:
         return set()
@@ -587,7 +600,7 @@ def _best_foci(key_scores: np.ndarray, shown: int = 3, floor: float = 0.3) -> li
 def _understand(data: RankData, pq: ParsedQuery, plan: Plan, match: _FocusMatcher,
                 long_query: bool, dropped: list[str]) -> None:
     """Detect the condition (focus) and the question type, and set the boosts."""
-    idf_of_tid = _query_weights(data, plan.clauses)
+    idf_of_tid = _query_weights(data, plan.clauses, match.known)
     if data.focus_keys:
         key_scores = match(idf_of_tid)
         if len(key_scores) and key_scores.max() > 0:
