@@ -199,16 +199,22 @@ def _pieces(text: str, start: int, end: int, stems: Collection[str],
     return out
 
 
-def _merge(pieces: Iterable[Piece]) -> list[Piece]:
-    """Without empty pieces, and with plain pieces in a row joined."""
-    out: list[Piece] = []
-    for p in pieces:
-        if not p[0]:
+def _merged_segments(pieces: Iterable[Piece]) -> list[Segment]:
+    """Segments of `pieces` without empty ones, and with plain pieces in a row joined."""
+    out: list[Segment] = []
+    plain = ""  # plain text waiting for the next highlighted piece (or the end)
+    for t, h in pieces:
+        if not t:
             continue
-        if out and not p[1] and not out[-1][1]:
-            out[-1] = (out[-1][0] + p[0], False)
-        else:
-            out.append(p)
+        if not h:
+            plain += t
+            continue
+        if plain:
+            out.append(segment(plain))
+            plain = ""
+        out.append(segment(t, True))
+    if plain:
+        out.append(segment(plain))
     return out
 
 
@@ -232,8 +238,7 @@ def fragment(
     terms of the field `text` is), when known: only those are looked for in the text (a
     long question's stems are mostly elsewhere). All of `stems` still count for a word the
     window cuts, which can have a stem that no whole word has."""
-    text = text or ""
-    if not text.strip():
+    if not text or text.isspace():  # (not a stripped copy of a long answer)
         return []
     scan = text[:MAX_SCAN_CHARS]
     hits = _hits(scan, stems if present is None else present)
@@ -255,7 +260,7 @@ def fragment(
         pieces.insert(0, (ELLIPSIS, False))
     if end < len(text):
         pieces.append((ELLIPSIS, False))
-    return _to_segments(_merge(_strip_edges(pieces)))
+    return _merged_segments(_strip_edges(pieces))
 
 
 def _best_window(hits: list[Hit], max_chars: int, w: Mapping[str, float]) -> int:
