@@ -119,6 +119,20 @@ class ByteLRU:
             self._bytes = 0
 
 
+SCALE_ROWS = 90_000  # a per-generation cache budget grows with a generation past this
+SCALE_MOST = 2.0  # many rows (five times MedQuAD), in proportion, up to this factor
+
+
+def scaled_budget(max_bytes: int, n_rows: int) -> int:
+    """`max_bytes` for a generation of `n_rows`, more for a large one: what such a cache
+    keeps (a term's scores over its rows, a record's duplicates) grows with the corpus, so
+    the same entries take more bytes (at 10x MedQuAD, 179,120 rows, a cycle of
+    bench/memory.py's questions needed 28 MB of term scores and 3.6 MB of "Also in"
+    entries, and missed every time with 16 and 2 MB). Never more than SCALE_MOST times
+    `max_bytes`; MedQuAD itself keeps the budget as given."""
+    return int(min(SCALE_MOST * max_bytes, max(max_bytes, max_bytes * n_rows / SCALE_ROWS)))
+
+
 def byte_lru(max_bytes: int, size: Callable[[Any], int] = sizeof
              ) -> Callable[[Callable[..., T]], Callable[..., T]]:
     """Decorator: remember a function's results by its (hashable) arguments within

@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from indexer.index.caches import byte_lru
+from indexer.index.caches import byte_lru, scaled_budget
 from indexer.index.ranking import RankData
 from indexer.index.store import Generation, Session
 from indexer.index.terms import FIELDS
@@ -226,6 +226,7 @@ def _in_field(stems: frozenset[str], masks: dict[str, list[int]], at: int, bit: 
 
 
 BRIEF_CACHE_BYTES = 2 << 20  # "Also in" entries kept per generation: ~7,000 of MedQuAD's
+# (a larger generation keeps up to twice as many: `caches.scaled_budget`)
 Brief = tuple[str, str, str, str]  # a record's id, display question, url and source
 
 
@@ -235,7 +236,8 @@ def _elsewhere(s: Session, row: int) -> Elsewhere:
     record costs more than building the rest of a hit; at 10x MedQuAD, where every hit has
     nine copies, that was half of a short query's time)."""
     gen = s.gen
-    load = gen.cached("briefs", lambda: byte_lru(BRIEF_CACHE_BYTES, brief_bytes)(
+    load = gen.cached("briefs", lambda: byte_lru(
+        scaled_budget(BRIEF_CACHE_BYTES, s.data.n_rows), brief_bytes)(
         lambda r: _brief(gen, r)))
     rid, question, url, source = load(int(row))
     return Elsewhere(id=rid, question=question, url=url, source=source)
