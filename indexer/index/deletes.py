@@ -72,7 +72,8 @@ class DeleteTable:
         bits = bucket_bits(len(hashes))
         h = np.array(hashes, dtype=np.uint64)
         bucket, rest = _split(h, bits)
-        order = np.lexsort((rest, bucket))  # stable: a key's entries keep their order
+        # by bucket, then bits; stable: a key's entries keep their order
+        order = np.argsort((bucket.astype(np.uint64) << np.uint64(16)) | rest, kind="stable")
         starts = np.zeros((1 << bits) + 1, dtype=np.int64)
         np.cumsum(np.bincount(bucket, minlength=1 << bits), out=starts[1:])
         return cls(rest[order], index_array(np.array(wids, dtype=np.int64), len(counts))[order],
