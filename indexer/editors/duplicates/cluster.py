@@ -119,26 +119,38 @@ class _Candidates:
         ptr, rows = p.post_ptr, p.post_rows
         self.postings = {t: np.asarray(rows[ptr[k]:ptr[k + 1]], dtype=np.int64)
                          for k, t in enumerate(p.terms)}
+        self.idf_of = {t: float(p.idf[k]) for t, k in p.term_id.items()}  # = self.idf[t]
         self.item = _codes([(e.source, e.item_id) if e.item_id else None for e in qi.entries])
         self.copy = _codes([(e.url, e.question) if e.url else None for e in qi.entries])
         self.qtype = _codes([e.qtype or None for e in qi.entries], none=0)
 
     def top(self, tset: Iterable[str], subject: frozenset[str], limit: int) -> np.ndarray:
         """Up to `limit` entries that share the most IDF mass with the terms `tset` (those of
-        `subject` counting double), best first (equal mass: lower index first); see the
-        class doc for which words propose them."""
-        found = sorted((len(p), t, p) for t in tset if (p := self.postings.get(t)) is not None)
+        `subject` counting double), best first (equal mass: lower index first) when there
+        are more than `limit`, else all of them in index order; see the class doc for which
+        words propose them."""
+        postings = self.postings
+        found = sorted((len(p), t, p) for t in tset if (p := postings.get(t)) is not None)
         if not found:
             return np.empty(0, dtype=np.int64)
-        weights = [self.idf[t] * (2.0 if t in subject else 1.0) for _n, t, _p in found]
-        cut, total = 1, len(found[0][2])
+        cut, total = 1, found[0][0]
         while cut < len(found) and total + found[cut][0] <= PROPOSE_POSTINGS:
             total += found[cut][0]
             cut += 1
-        proposing = [p for _n, _t, p in found[:cut]]
-        idx = proposing[0] if cut == 1 else np.concatenate(proposing)
-        cands, inverse = np.unique(idx, return_inverse=True)
-        acc = np.bincount(inverse, weights=np.repeat(weights[:cut], [len(p) for p in proposing]))
+        idf = self.idf_of
+        weights = [idf[t] * 2.0 if t in subject else idf[t] for _n, t, _p in found]
+        if cut == 1:  # one word proposes: its postings, each once, in index order
+            cands = found[0][2]
+            if len(cands) <= limit:
+                return cands
+            acc = np.full(len(cands), weights[0])
+        else:
+            proposing = [p for _n, _t, p in found[:cut]]
+            cands, inverse = np.unique(np.concatenate(proposing), return_inverse=True)
+            if len(cands) <= limit:  # all of them: the scores would only order them
+                return cands
+            acc = np.bincount(inverse, weights=np.repeat(weights[:cut],
+                                                         [n for n, _t, _p in found[:cut]]))
         for (_n, _t, p), w in zip(found[cut:], weights[cut:], strict=True):
             at = np.searchsorted(p, cands)
             at[at == len(p)] = 0
