@@ -25,7 +25,7 @@ import io
 import operator
 import zlib
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import repeat
 from pickle import dumps
 from typing import Any
@@ -36,6 +36,7 @@ from whoosh.system import pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
+from indexer.index.codec import index_codec
 from indexer.index.schema import encode_gaps
 
 _AT_EXIT: list[Any] = []  # postings of writer processes' last segments (MemoryPool.cleanup)
@@ -132,6 +133,7 @@ class FastSegmentWriter(SegmentWriter):
     """`whoosh.writing.SegmentWriter` with in-memory postings (see the module doc)."""
 
     def __init__(self, ix: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("codec", index_codec())  # the codec segments are written with
         super().__init__(ix, **kwargs)
         for name, field in self.schema.items():
             if field.vector or field.separate_spelling():
@@ -251,6 +253,7 @@ class FastSegmentWriter(SegmentWriter):
             codec = self.codec
             limit = getattr(codec, "_blocklimit", 128)
             level = getattr(codec, "_compression", 3)
+            pack = getattr(codec, "block_bytes", _pickle2)
             pool = self.pool
             for fieldname in sorted(set(pool.fields) | set(pool.columns)):
                 if not pool.fields.get(fieldname) and not pool.columns.get(fieldname, ({},))[0]:
@@ -261,7 +264,8 @@ class FastSegmentWriter(SegmentWriter):
                 add_term = fw._tindex.add
                 postfile = fw._postfile
                 for btext, ids, weights, values in pool.term_postings(fieldname):
-                    info = _write_term(postfile, ids, weights, values, lengths, limit, level)
+                    info = _write_term(postfile, ids, weights, values, lengths, limit, level,
+                                       pack)
                     add_term(prefix + btext, info.to_bytes())
                 fw.finish_field()
             fw.close()
@@ -308,9 +312,13 @@ def _post_positions(terms: dict[bytes, list], by_text: dict[str, list], docnum: 
     return length
 
 
+def _pickle2(block: Any) -> bytes:
+    return dumps(block, 2)
+
+
 def _write_term(postfile: Any, ids: tuple[int, ...], weights: tuple[float, ...],
                 values: tuple[Any, ...], lengths: list[int | None] | None, limit: int,
-                level: int) -> W3TermInfo:
+                level: int, pack: Callable[[Any], bytes] = _pickle2) -> W3TermInfo:
     """Write one term's postings (docnums ascending, their weights and values) as Whoosh 3
     reads them:
     inlined in the term table when there are at most INLINE_MAX of them, else blocks of
@@ -331,7 +339,7 @@ def _write_term(postfile: Any, ids: tuple[int, ...], weights: tuple[float, ...],
         bids, bweights, blens = ids[a:b], weights[a:b], lens[a:b]
         minlen, maxlen, maxweight = _add_stats(info, bids, bweights, blens)
         gaps = (bids[0], *map(operator.sub, bids[1:], bids))
-        data = dumps((gaps, _mini_weights(bweights), values[a:b]), 2)
+        data = pack((gaps, _mini_weights(bweights), values[a:b]))
         comp = level
         if comp:
             packed = zlib.compress(data, comp)
