@@ -5,11 +5,11 @@ jobs (the duplicate groups) run beside them, all made safe to kill.
 is pickled on the way in). The build hands out batches of record positions, at most two per
 worker at a time; each worker analyses its batch once (`terms.analyse_record`), makes each
 record's Whoosh document (the stored record compressed, its postings encoded:
-`segwriter.encoded_positions`) and sends back the documents, the analysed terms (for the
-ranking arrays) and raw word counts (for spelling). The build adds the documents to its own
-writer as they come (writing.py), so a build on several cores writes one Whoosh segment, as
-a single-process build does (a segment per worker repeated every term table: +1.5 MB on
-MedQuAD with two).
+`segwriter.encoded_positions`) and sends back the documents, the analysed terms counted (for
+the ranking arrays, as `RecordTerms.packed` tuples) and raw word counts (for spelling). The
+build adds the documents to its own writer as they come (writing.py), so a build on several
+cores writes one Whoosh segment, as a single-process build does (a segment per worker
+repeated every term table: +1.5 MB on MedQuAD with two).
 
 `side_job` runs one function in a forked process beside the workers (the duplicate groups,
 which need only the records) and reports its progress through shared memory.
@@ -116,7 +116,7 @@ def _write(ix: Any, records: Sequence[Any], jobs: Any, results: Any) -> None:
                 elif type(value) is Deflated:
                     doc[name] = _AsDeflated(value)
             docs.append(doc)
-            out.append(terms.counted())  # counted here, on every core: less to send
+            out.append(terms.packed())  # counted here, on every core: less to send
         results.put((_BATCH, start, out, raw, docs))
     results.put((_DONE,))
 

@@ -66,12 +66,14 @@ def write_records(
                 segments.append(adding._finalize_segment())
             adding = FastSegmentWriter(ix, _lk=False)
 
-    def analysed(start: int, terms: list[RecordTerms], raw: Counter[str],
+    def analysed(start: int, terms: list[RecordTerms | tuple], raw: Counter[str],
                  docs: list[dict[str, Any]]) -> None:
         nonlocal done
         add(docs)
         out.raw_words.update(raw)
         for k, t in enumerate(terms):
+            if type(t) is tuple:  # from a writer process (`RecordTerms.packed`)
+                t = RecordTerms.unpacked(t)
             rec = to_index[start + k]
             out.new_terms[rec.id] = (rec.content_hash, t)
             done += 1
