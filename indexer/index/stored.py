@@ -10,7 +10,7 @@ a dictionary of the generation it comes to:
 - zstd, dictionary trained on ~4,000 of the generation's records (`sample_dictionary`,
   `zstandard`'s trainer; 256 kB, kept in the schema): ~20% on MedQuAD (32.8 MB of JSON ->
   6.6 MB + the dictionary); ~10 us to decode a record. Schema 10 on (codec `ZSTD_PACKED`):
-  level 12 (level 9: +0.08 MB; 15: -0.06 MB more at +0.4 s of build CPU), frames without
+  level 9 (12: -0.08 MB at +0.8 s of build CPU; 15: -0.06 MB more), frames without
   zstd's 4-byte magic number, and the dictionary's key inside the stored number rather than
   beside it as a string (-17 bytes a record). Schemas 8 and 9 (codec `ZSTD`): level 9,
   frames with the magic number, the key as a string; they read as before.
@@ -46,8 +46,8 @@ import zstandard
 ZDICT_BYTES = 32 * 1024  # zlib's window: a longer preset dictionary is not used
 LEVEL = 6  # zlib (generations before schema 8, and fields made with codec="zlib")
 ZSTD_DICT_BYTES = 256 * 1024  # measured on MedQuAD: 64 kB 7.76 MB, 112 kB 7.58, 256 kB 7.32
-ZSTD_LEVEL = 12  # (`ZSTD_PACKED`) 9: +0.08 MB; 15: -0.06 MB at +35% compression time;
-# 19: -0.3 MB at 14x
+ZSTD_LEVEL = 9  # (`ZSTD_PACKED`) 12: -0.08 MB for 1.3 -> 2.1 s of the build's CPU (MedQuAD);
+# 15: -0.14 MB; 19: -0.4 MB at 14x the compression time
 OLD_ZSTD_LEVEL = 9  # `ZSTD` (schemas 8 and 9)
 SAMPLE_RECORDS = 4_000  # records a build samples to train the dictionary (~0.3 s)
 MIN_TRAINING_SAMPLES = 64  # fewer: the sampled text itself is the dictionary
