@@ -147,17 +147,12 @@ class ConditionTable:
             return 0
         return int(self.ptr[tid + 1] - self.ptr[tid])
 
-    def weight_slice(self, a: int, b: int) -> np.ndarray:
-        """The weights of entries a..b (decoded: float32, or float16 from an older table)."""
-        codes = self.weights[a:b]
-        return codes if self.levels is None else self.levels[codes]
-
     def score(self, term_weights: dict[int, float], n_keys: int, min_terms: int = 1,
               alone: frozenset[int] = frozenset()) -> np.ndarray:
         """Score per condition key: the sum over the query's terms (term id -> how much the
         query means it) of the term's weight for the condition; 0 for a condition fewer than
         `min_terms` of the terms touch (a term of `alone` counts as `min_terms` on its own)."""
-        ks, ws, lens, touch = [], [], [], []
+        ks, cs, qws, lens, touch = [], [], [], [], []
         ptr = self.ptr
         n_terms = len(ptr) - 1
         for tid, qw in term_weights.items():
@@ -165,13 +160,18 @@ class ConditionTable:
                 a, b = ptr[tid], ptr[tid + 1]
                 if b > a:
                     ks.append(self.keys[a:b])
-                    ws.append(self.weight_slice(a, b) * np.float32(qw))
+                    cs.append(self.weights[a:b])
+                    qws.append(qw)
                     lens.append(b - a)
                     touch.append(_TOUCH * (min_terms if tid in alone else 1))
         if not ks:
             return np.zeros(n_keys, np.float64)
         # a touch counts _TOUCH on top of its weight: one bincount gives both
-        w = np.concatenate(ws).astype(np.float64)
+        codes = np.concatenate(cs)  # decoded once (a take is cheaper than a lookup per term)
+        w = codes.astype(np.float32) if self.levels is None else self.levels.take(codes)
+        if any(qw != 1.0 for qw in qws):
+            w = w * np.repeat(np.asarray(qws, dtype=np.float32), lens)
+        w = w.astype(np.float64)
         w += np.repeat(touch, lens) if alone else _TOUCH
         both = np.bincount(np.concatenate(ks), weights=w, minlength=n_keys)[:n_keys]
         touches = np.floor(both / _TOUCH)
