@@ -140,6 +140,8 @@ class ConditionTable:
         self.levels = (np.asarray(arrays["levels"], dtype=np.float32) if "levels" in arrays
                        else None)
         self.n_docs = int(arrays["n_docs"][0])
+        self.bridges: tuple[np.ndarray, ...] | None = None  # (query side:
+        # `indexer.search.conditions._bridges`, made once per generation)
 
     def n_conditions(self, tid: int) -> int:
         """How many conditions' pseudo-documents have the term (0 for an unknown term)."""
