@@ -34,6 +34,9 @@ BRIDGE_WEIGHT = 1.0  # a weak query word's WordNet synonyms count this share of 
 # tune.py --all-sets: 0.5-1.5 the same, lay +1 query on fold 2, no set loses)
 HYPERNYM_SHARE = 0.5  # a WordNet hypernym counts this share of BRIDGE_WEIGHT (0.25-0.5 gain
 # that query, 0 and 1 do not)
+GROUP_TOUCHES = False  # True: a query word and the terms bridged from it touch a condition
+# once. False: a bridged term touches on its own, so a word whose synonym the condition also
+# says is two words' support (tune.py --all-sets: True loses lay fold 2's one bridged query)
 WEAK_CONDITIONS = 20  # a query word the table knows of at most this many conditions is weak
 # (of ~5,300 on MedQuAD; 5: no gain, 80 half of it, 300 loses lay)
 ALONE_MAX_CONDITIONS = 0  # or when one of its words is said of at most this many conditions
@@ -84,11 +87,14 @@ def condition_scores(data: RankData, term_weights: dict[int, float],
     acronyms = _acronym_terms(data)
     term_weights = {t: w if TERM_POWER == 1.0 else max(float(w), 0.0) ** TERM_POWER
                     for t, w in term_weights.items() if t in upper or t not in acronyms}
+    min_terms = min(MIN_SUPPORT, len(term_weights))  # (the query's own words)
+    stands_for: dict[int, int] = {}
     if BRIDGE_WEIGHT > 0:
-        term_weights = _bridged(data, found, term_weights)
+        term_weights = _bridged(data, found, term_weights, stands_for)
     alone = frozenset(t for t in term_weights
                       if 0 < found.n_conditions(t) <= ALONE_MAX_CONDITIONS)
-    scores = found.score(term_weights, n_keys, min(MIN_SUPPORT, len(term_weights)), alone)
+    scores = found.score(term_weights, n_keys, min_terms, alone,
+                         stands_for if GROUP_TOUCHES else None)
     best = float(scores.max()) if len(scores) else 0.0
     if best <= 0:
         return None
@@ -102,10 +108,11 @@ def condition_scores(data: RankData, term_weights: dict[int, float],
     return out
 
 
-def _bridged(data: RankData, found: table.ConditionTable,
-             term_weights: dict[int, float]) -> dict[int, float]:
+def _bridged(data: RankData, found: table.ConditionTable, term_weights: dict[int, float],
+             stands_for: dict[int, int] | None = None) -> dict[int, float]:
     """`term_weights` with the synonyms (and hypernyms) of its weak words added (BRIDGE_WEIGHT
-    of the word; a term already in the query keeps its own weight)."""
+    of the word; a term already in the query keeps its own weight); `stands_for` gets, for
+    each term added, the query word's term it was added for (the best-weighted one)."""
     src, ptr, dst, hyper = _bridges(data, found)
     if not len(src):
         return term_weights
@@ -118,8 +125,11 @@ def _bridged(data: RankData, found: table.ConditionTable,
             a, b = int(ptr[i]), int(ptr[i + 1])
             for syn, up in zip(dst[a:b].tolist(), hyper[a:b].tolist(), strict=True):
                 share = HYPERNYM_SHARE if up else 1.0
-                if syn not in term_weights and share > 0:
-                    out[syn] = max(out.get(syn, 0.0), BRIDGE_WEIGHT * share * w)
+                weight = BRIDGE_WEIGHT * share * w
+                if syn not in term_weights and share > 0 and weight > out.get(syn, 0.0):
+                    out[syn] = weight
+                    if stands_for is not None:
+                        stands_for[syn] = tid
     return out
 
 
