@@ -5,8 +5,9 @@
 Times a full build into a fresh directory (parsing excluded), then an incremental build
 with 1% of the answers changed, and prints for each: wall time, records/s, CPU time of the
 build and its subprocesses (the machine is shared: CPU time is the steadier figure), the
-load average, and the size of the generation (Whoosh segments, ranking arrays, duplicate
-groups).
+wall time of each stage (records analysed and written, ranking arrays, waiting for the
+duplicate groups, checksums), the load average, and the size of the generation (Whoosh
+segments, ranking arrays, duplicate groups).
 """
 
 from __future__ import annotations
@@ -74,9 +75,14 @@ def main() -> None:
                        for k, r in enumerate(records)]
             inc, incr, incr_cpu = timed(build_index, changed, index_dir)
         print(f"run {i + 1}: full {full:.1f} s = {report.records / full:.0f} records/s "
-              f"(CPU {full_cpu:.1f} s); incremental ({inc.updated} changed) {incr:.1f} s "
-              f"(CPU {incr_cpu:.1f} s); load {os.getloadavg()[0]:.2f}; index {size}",
-              flush=True)
+              f"(CPU {full_cpu:.1f} s; stages {_stages(report)}); incremental "
+              f"({inc.updated} changed) {incr:.1f} s (CPU {incr_cpu:.1f} s; stages "
+              f"{_stages(inc)}); load {os.getloadavg()[0]:.2f}; index {size}", flush=True)
+
+
+def _stages(report) -> str:
+    """The build's wall seconds by stage (`BuildReport.stages`)."""
+    return " ".join(f"{k} {v:.1f}" for k, v in report.stages.items())
 
 
 if __name__ == "__main__":

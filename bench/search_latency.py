@@ -2,12 +2,14 @@
 
     .venv/bin/python bench/search_latency.py [--index DIR] [--repeat 3]
     # before/after in one run: this tree against other checkouts (e.g. a `git worktree` of
-    # the commit before a change), one searching process per tree, interleaved per query
-    .venv/bin/python bench/search_latency.py --against /tmp/base [--against ...] [--repeat 5]
+    # the commit before a change), one searching process per tree, interleaved per query;
+    # TREE=INDEX gives that tree its own index (an older tree cannot always read a newer
+    # index format: build one with that tree's code), TREE alone searches this tree's index
+    .venv/bin/python bench/search_latency.py --against /tmp/base=/tmp/base-index [--repeat 5]
 
 Long queries: the LiveQA questions in ../shared (SUBJECT + MESSAGE); short queries: their
 first two content words and the LiveQA foci. Builds (or reuses) the cached evaluation index when
---index is not given (with --against, every tree searches that same index).
+--index is not given.
 
 Alone: p50/p95/max in ms for each kind over `--repeat` passes (wall clock, and the CPU time of
 the searching thread), the first pass apart, and the machine load. With --against: each query
@@ -92,13 +94,24 @@ def worker(index_dir: Path) -> None:
         out.flush()
 
 
-def against(index_dir: Path, kinds: dict[str, list[str]], trees: list[Path],
-            repeat: int) -> None:
-    """Every tree's process searches each query in turn; per query its fastest time."""
+def tree_and_index(spec: str, default_index: Path) -> tuple[Path, Path]:
+    """`TREE=INDEX` (or `TREE`: it searches `default_index`) as resolved paths."""
+    tree, sep, index = spec.partition("=")
+    if not tree or (sep and not index):
+        raise argparse.ArgumentTypeError(f"--against wants TREE or TREE=INDEX, not {spec!r}")
+    return Path(tree).resolve(), Path(index).resolve() if sep else default_index
+
+
+def against(runs: list[tuple[Path, Path]], kinds: dict[str, list[str]], repeat: int) -> None:
+    """Every (tree, index)'s process searches each query in turn; per query its fastest
+    time. Each process runs its tree's code (its own bench script, so that an older tree
+    answers in the protocol it knows) on its own index."""
+    trees = [tree for tree, _ in runs]
     procs = [subprocess.Popen(
-        [sys.executable, __file__, "--index", str(index_dir), "--worker"],
+        [sys.executable, str(tree / "bench" / "search_latency.py"), "--index", str(index),
+         "--worker"],
         env={**os.environ, TREE_VAR: str(tree)}, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-        text=True) for tree in trees]
+        text=True) for tree, index in runs]
 
     def ask(i: int, q: str) -> tuple[float, float]:
         procs[i].stdin.write(json.dumps(q) + "\n")  # type: ignore[union-attr]
@@ -109,8 +122,8 @@ def against(index_dir: Path, kinds: dict[str, list[str]], trees: list[Path],
         for q in kinds["long"] + kinds["short"]:  # warm-up: every query once
             for i in range(len(trees)):
                 ask(i, q)
-        print(f"index {index_dir}; load average {os.getloadavg()[0]:.2f} (2 cores); per "
-              f"query the fastest of {repeat}")
+        print(f"load average {os.getloadavg()[0]:.2f} (2 cores); per query the fastest of "
+              f"{repeat}")
         for name, qs in kinds.items():
             best = [[(1e9, 1e9)] * len(qs) for _ in trees]
             for k, q in enumerate(qs):
@@ -123,7 +136,7 @@ def against(index_dir: Path, kinds: dict[str, list[str]], trees: list[Path],
                 wall, cpu = [w for w, _ in best[i]], [c for _, c in best[i]]
                 print(f"{name:<6} n={len(qs):<4} p50={statistics.median(wall):6.2f} ms  "
                       f"p95={pct(wall, 95):6.2f} ms | cpu p50={statistics.median(cpu):6.2f} "
-                      f"p95={pct(cpu, 95):6.2f}  {tree}")
+                      f"p95={pct(cpu, 95):6.2f}  {tree} on {runs[i][1]}")
         print(f"load average after: {os.getloadavg()[0]:.2f}")
     finally:
         for p in procs:
@@ -136,8 +149,9 @@ def main() -> None:
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--index", help="index directory (default: the cached evaluation index)")
     ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--against", type=Path, action="append", default=[],
-                    help="another checkout to measure on the same queries (repeatable)")
+    ap.add_argument("--against", action="append", default=[], metavar="TREE[=INDEX]",
+                    help="another checkout to measure on the same queries (repeatable), on "
+                         "its own INDEX if given, else on this tree's")
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     paths = LiveQAPaths.defaults(ROOT.parent / "shared")
@@ -147,8 +161,11 @@ def main() -> None:
     if args.worker:
         worker(index_dir)
     elif args.against:
-        against(index_dir, queries(paths), [ROOT, *(t.resolve() for t in args.against)],
-                max(1, args.repeat))
+        try:
+            others = [tree_and_index(a, index_dir) for a in args.against]
+        except argparse.ArgumentTypeError as e:
+            ap.error(str(e))
+        against([(ROOT, index_dir), *others], queries(paths), max(1, args.repeat))
     else:
         alone(index_dir, queries(paths), max(1, args.repeat))
 

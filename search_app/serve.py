@@ -293,11 +293,12 @@ def _freeze_before_fork(_server: Any, _worker: Any) -> None:
 
 
 def _warm_worker(worker: Any) -> None:
-    """Open the index and build the caches in a new worker, then say so in the log. A
-    gthread worker warms on its thread pool: with one thread, the thread that will serve
-    the requests opens its own searcher (per thread) now, not on its first request."""
+    """Open the index and build the caches in a new worker, then say so in the log, on the
+    thread that will serve the requests (searchers are opened per thread): this one for a
+    worker that serves on its own thread (one thread, servers.ServesInline), else the
+    gthread pool's (with one thread there, its only thread)."""
     t0 = time.monotonic()
-    pool = getattr(worker, "tpool", None)
+    pool = None if getattr(worker, "serves_inline", False) else getattr(worker, "tpool", None)
     if pool is not None:
         warmed = pool.submit(warm_up, worker.wsgi).result()
     else:

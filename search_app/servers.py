@@ -16,6 +16,9 @@
   channel. Where the server cannot tell the path (a request line it could not read), the
   HTML page answers. What remains the server's own: gunicorn's and waitress's answers to
   bytes that are not HTTP at all (they close the connection) and gunicorn's HTTP/2 errors.
+- **gthread workers that cost less per request**: with one thread (the default) a worker
+  serves each request on its own thread, not through a pool (`ServesInline`); with more,
+  a worker takes new connections only while a thread is free (`AcceptsWhenFree`).
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ import contextlib
 import ipaddress
 import logging
 import re
+import threading
+from collections import deque
 from typing import Any
 
 from indexer.limits import MAX_CATEGORY_CHARS, MAX_CATEGORY_DEPTH, MAX_QUERY_CHARS
@@ -214,10 +219,98 @@ class AcceptsWhenFree:
         self.set_accept_enabled(self.alive and self.nr_conns < self.worker_connections)
 
 
+class _Finished:
+    """The outcome of a request served inline, as gthread's `finish_request` reads a future."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def result(self) -> Any:
+        return self.value
+
+    def cancelled(self) -> bool:
+        return False
+
+
+def _readable_now(sock: Any) -> bool:
+    """Has the client sent something (or closed) yet? Never waits."""
+    import select
+
+    poll = select.poll()
+    poll.register(sock, select.POLLIN)
+    return bool(poll.poll(0))
+
+
+class ServesInline:
+    """gthread worker mixin for one thread per worker: each request is served on the worker's
+    own thread, between two waits on its poller, instead of going to a thread pool and back.
+
+    gunicorn's gthread worker hands every request to its pool (a task, a future, a thread
+    switch each way, a done-callback through a wake-up pipe) and, with one thread, waits
+    meanwhile; here the waiting thread serves it. Everything else is gthread's: kept-alive
+    connections wait on the poller, a new connection that has sent nothing yet waits there
+    too (never on the worker's thread), a request that follows in the same read is served
+    next. Connections spread over the workers by themselves: a worker waits on the shared
+    listener only between requests, so it takes new clients at the pace it serves them
+    (what `AcceptsWhenFree` does for a pool). The arbiter's heartbeat comes from a small
+    thread, once a second, as gthread's loop gave it while its pool served: a long request
+    is not killed by the worker timeout, and no request pays for a file write."""
+
+    HEARTBEAT_SECONDS = 1.0
+    DEFER: Any = None  # gthread's "wait on the poller" outcome (set by gunicorn_worker_class)
+    serves_inline = True  # search_app.serve warms the index on this thread
+    tmp: Any
+    _waiting: deque[Any] | None = None  # connections to serve in the current dispatch
+    _heartbeat: threading.Event | None = None
+
+    def run(self) -> None:
+        stop = self._heartbeat = threading.Event()
+        beat = threading.Thread(target=self._beat, args=(stop,), name="heartbeat",
+                                daemon=True)
+        beat.start()
+        try:
+            super().run()  # type: ignore[misc]
+        finally:
+            stop.set()
+
+    def _beat(self, stop: threading.Event) -> None:
+        while True:
+            self.tmp.notify()
+            if stop.wait(self.HEARTBEAT_SECONDS):
+                return
+
+    def notify(self) -> None:
+        if self._heartbeat is None or self._heartbeat.is_set():
+            self.tmp.notify()  # before the loop runs, and after it: no heartbeat thread
+
+    def enqueue_req(self, conn: Any) -> None:
+        """Serve `conn` now (gthread would queue it for its pool). A connection handed back
+        while one is being served (a request already read behind the last one) is served
+        after it, in this loop: no nesting, however many a client sends at once."""
+        if self._waiting is not None:
+            self._waiting.append(conn)
+            return
+        self._waiting = waiting = deque((conn,))
+        try:
+            while waiting:
+                conn = waiting.popleft()
+                if not (conn.initialized or conn.data_ready):  # new: has it sent anything?
+                    conn.data_ready = _readable_now(conn.sock)
+                # a silent one goes to the poller until it speaks (gthread's own answer)
+                ready = conn.initialized or conn.data_ready
+                result = self.handle(conn) if ready else self.DEFER  # type: ignore[attr-defined]
+                self.finish_request(conn, _Finished(result))  # type: ignore[attr-defined]
+        finally:
+            self._waiting = None
+
+
 def gunicorn_worker_class(threads: int, kind: str = "gthread") -> type:
-    """The worker class: gthread (`threads` threads, connections kept alive, a connection
-    taken only by a worker with a free thread) or sync (one thread, a connection per
-    request; `threads` must be 1)."""
+    """The worker class: gthread with connections kept alive (one thread: requests served on
+    the worker's own thread, `ServesInline`; more: a pool, a connection taken only by a worker
+    with a free thread, `AcceptsWhenFree`) or sync (one thread, a connection per request;
+    `threads` must be 1)."""
     if kind == "sync":
         if threads != 1:
             raise ValueError(f"sync workers have one thread ({threads} asked for): use "
@@ -227,13 +320,20 @@ def gunicorn_worker_class(threads: int, kind: str = "gthread") -> type:
         return type("ServiceSyncWorker", (ServiceErrors, SyncWorker), {})
     if kind != "gthread":
         raise ValueError(f"unknown worker class {kind!r}")
+    from gunicorn.workers import gthread
     from gunicorn.workers.gthread import ThreadWorker
 
-    missing = [name for name in ("accept", "enqueue_req", "finish_request",
+    missing = [name for name in ("accept", "enqueue_req", "finish_request", "handle",
                                  "set_accept_enabled") if not hasattr(ThreadWorker, name)]
     if missing:  # gunicorn is pinned; a new version must be checked here (and by the tests)
         raise RuntimeError(f"this gunicorn's gthread worker has no {', '.join(missing)}: "
                            "check how its workers accept connections (search_app/servers.py)")
+    if threads == 1:
+        if not hasattr(gthread, "_DEFER"):
+            raise RuntimeError("this gunicorn's gthread worker has no _DEFER: check how "
+                               "ServesInline defers a silent connection (search_app/servers.py)")
+        return type("ServiceInlineWorker", (ServiceErrors, ServesInline, ThreadWorker),
+                    {"DEFER": gthread._DEFER})
     return type("ServiceThreadWorker", (ServiceErrors, AcceptsWhenFree, ThreadWorker), {})
 
 

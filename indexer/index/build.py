@@ -82,6 +82,10 @@ class BuildReport:
     built_at: str
     incremental: bool
     problems: list[str] = field(default_factory=list)
+    # wall seconds of each stage: "records" (analysed and written into segments), "ranking"
+    # (ranking arrays, condition table, vectors), "duplicates" (waiting for the duplicate
+    # groups after that, or computing them here), "checks" (checksums, fsync)
+    stages: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -263,8 +267,10 @@ def _build(
             report.seconds = round(time.monotonic() - started, 3)
             _write_meta(gen_dir, report)
             at("meta")
+            checked = time.monotonic()
             checks.write_checksums(gen_dir)
             _fsync_dir(gen_dir)
+            report.stages["checks"] = round(time.monotonic() - checked, 3)  # (not in meta.json)
             at("checked")
             _swap(index_dir, generation, live)
             at("swapped")
@@ -363,9 +369,19 @@ def _build_generation(
     def groups(report: Any) -> None:  # the editors' duplicate groups (indexer.editors)
         _write_groups(gen_dir, incoming.values(), report, live_dir)
 
+    stages: dict[str, float] = {}
+    clock = time.monotonic()
+
+    def stage(name: str) -> None:
+        nonlocal clock
+        now = time.monotonic()
+        stages[name] = round(now - clock, 3)
+        clock = now
+
     written = writing.write_records(ix, to_index, [*removed, *updated], procs,
                                     side=groups if procs > 1 else None, progress=progress,
                                     after_add=after_add)
+    stage("records")
     try:
         at("committed")
         row_ids = writing.row_ids(ix)
@@ -377,10 +393,12 @@ def _build_generation(
         data.save(gen_dir)
         conditions.save(gen_dir, data)  # condition pseudo-documents (search.conditions)
         build_vectors_if_enabled(gen_dir, row_ids, incoming, progress=progress)  # hybrid
+        stage("ranking")
         if written.side is None:
             groups(progress)
         else:
             writing.wait_side(written.side, len(incoming), progress)
+        stage("duplicates")
     finally:
         if written.side is not None:
             written.side.close()
@@ -401,6 +419,7 @@ def _build_generation(
         built_at=datetime.now(UTC).isoformat(timespec="seconds"),
         incremental=previous is not None,
         problems=problems,
+        stages=stages,
     )
 
 

@@ -21,10 +21,10 @@ from __future__ import annotations
 import functools
 import sys
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
-import cachetools
 import numpy as np
 
 T = TypeVar("T")
@@ -63,21 +63,27 @@ def _array_bytes(arr: np.ndarray) -> int:
 
 
 class ByteLRU:
-    """A least-recently-used map bounded by the total `sizeof` of its values (and keys)."""
+    """A least-recently-used map bounded by the total `sizeof` of its values (and keys).
+
+    An ordered dict under a lock (a hit: one lookup and a move to the end, in C; a search
+    asks a dozen of these caches for decoded records, term scores and answer sets)."""
 
     def __init__(self, max_bytes: int, size: Callable[[Any], int] = sizeof) -> None:
         if max_bytes <= 0:
             raise ValueError(f"a cache needs a positive budget in bytes, not {max_bytes}")
         self.max_bytes = max_bytes
         self._size = size
-        self._lru: cachetools.LRUCache = cachetools.LRUCache(
-            maxsize=max_bytes, getsizeof=lambda item: item[1])
+        self._items: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()  # oldest first
+        self._bytes = 0
         self._lock = threading.Lock()
 
     def get(self, key: Hashable, default: Any = None) -> Any:
         with self._lock:
-            item = self._lru.get(key)
-        return default if item is None else item[0]
+            item = self._items.get(key)
+            if item is None:
+                return default
+            self._items.move_to_end(key)
+        return item[0]
 
     def put(self, key: Hashable, value: Any) -> None:
         """Keep `value` (unless it alone is over the budget), dropping the least recently
@@ -86,23 +92,45 @@ class ByteLRU:
         if n > self.max_bytes:
             return
         with self._lock:
-            self._lru[key] = (value, n)
+            items = self._items
+            old = items.pop(key, None)
+            if old is not None:
+                self._bytes -= old[1]
+            while items and self._bytes + n > self.max_bytes:
+                self._bytes -= items.popitem(last=False)[1][1]
+            items[key] = (value, n)
+            self._bytes += n
 
     def __contains__(self, key: Hashable) -> bool:
         with self._lock:
-            return key in self._lru
+            return key in self._items
 
     def __len__(self) -> int:
-        return len(self._lru)
+        return len(self._items)
 
     @property
     def bytes(self) -> int:
         """The estimated bytes held now."""
-        return int(self._lru.currsize)
+        return self._bytes
 
     def clear(self) -> None:
         with self._lock:
-            self._lru.clear()
+            self._items.clear()
+            self._bytes = 0
+
+
+SCALE_ROWS = 90_000  # a per-generation cache budget grows with a generation past this
+SCALE_MOST = 2.0  # many rows (five times MedQuAD), in proportion, up to this factor
+
+
+def scaled_budget(max_bytes: int, n_rows: int) -> int:
+    """`max_bytes` for a generation of `n_rows`, more for a large one: what such a cache
+    keeps (a term's scores over its rows, a record's duplicates) grows with the corpus, so
+    the same entries take more bytes (at 10x MedQuAD, 179,120 rows, a cycle of
+    bench/memory.py's questions needed 28 MB of term scores and 3.6 MB of "Also in"
+    entries, and missed every time with 16 and 2 MB). Never more than SCALE_MOST times
+    `max_bytes`; MedQuAD itself keeps the budget as given."""
+    return int(min(SCALE_MOST * max_bytes, max(max_bytes, max_bytes * n_rows / SCALE_ROWS)))
 
 
 def byte_lru(max_bytes: int, size: Callable[[Any], int] = sizeof

@@ -15,7 +15,10 @@ and `rank.json.gz` (foci, gazetteer, categories, qtypes; before the string table
 stored, those too; `rank.json`, plain, before schema 8).
 
 Memory: `rank.npz` is stored uncompressed and read in place from one read-only memory map
-(`indexer.index.arrays`), so the worker processes of a server share its pages. Besides the
+(`indexer.index.arrays`), so the worker processes of a server share its pages (the field
+lengths too: as float32, which scoring reads; stored as whole numbers they would take
+0.25 MB less, but the float32 copies every process would then make on load changed where
+the allocator put the duplicate groups' large temporaries: +6-8 MB RSS a worker). Besides the
 forward arrays it holds what each process used to derive on load: the inverted lists per
 field (`<field>_iptr/_irows/_itfs`), the row of every category entry (`cat_rows`) and the
 spelling table (`spell_*`, see `indexer.index.deletes.DeleteTable`). A generation written

@@ -9,6 +9,9 @@ how often and in which field â€” everything scoring, filtering and facets need â
 the ranking arrays (`indexer.index.ranking`). Both are written from the same
 `indexer.index.terms.RecordTerms`.
 
+The segments are written with `indexer.index.codec.PhraseCodec` (larger posting blocks,
+packed tighter; records stored as their compressed bytes; a compacter term table).
+
 Positions are kept as `CompactPositions`: a posting's value is its one position (an int) or a
 string whose characters are the gaps between its positions (`chr(gap)`), not Whoosh's
 `Positions` value (a pickled list of gaps behind a length, which the block pickle then wraps
@@ -28,13 +31,15 @@ from typing import Any
 from whoosh import columns, fields, formats
 from whoosh import index as windex
 
-from indexer.index.stored import ZLIB, ZSTD, deflate, register
+from indexer.index.stored import ZLIB, ZSTD_PACKED, deflate, register
 from indexer.index.terms import FIELDS, RecordTerms
 from indexer.records import Record
 from indexer.text.analysis import analyzer
 
-SCHEMA_VERSION = 9  # bump when what is indexed changes: the next build is then a full one
-# (9: one phrase field instead of one Whoosh field per text field)
+SCHEMA_VERSION = 10  # bump when what is indexed changes: the next build is then a full one
+# (9: one phrase field instead of one Whoosh field per text field; 10: stored records packed
+# (`stored.ZSTD_PACKED`), compacter arrays in rank.npz, segments written with
+# `indexer.index.codec.PhraseCodec`)
 PHRASE_FIELD = "phrase"  # the one field with positions (every text field's terms)
 FIELD_GAP = 2  # positions skipped between two fields in PHRASE_FIELD: a phrase (consecutive
 # positions) never spans two fields
@@ -117,7 +122,7 @@ class RecordField(fields.STORED):
     records' JSON (`indexer.index.stored`: zstd; a field pickled before schema 8 has no
     `codec` and is zlib's); registered wherever the schema is unpickled."""
 
-    def __init__(self, zdict: bytes = b"", codec: str = ZSTD) -> None:
+    def __init__(self, zdict: bytes = b"", codec: str = ZSTD_PACKED) -> None:
         super().__init__()
         self.zdict = zdict
         self.codec = codec

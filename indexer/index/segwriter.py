@@ -24,7 +24,9 @@ import contextlib
 import io
 import operator
 import zlib
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import repeat
 from pickle import dumps
 from typing import Any
 
@@ -34,6 +36,7 @@ from whoosh.system import pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
+from indexer.index.codec import index_codec
 from indexer.index.schema import encode_gaps
 
 _AT_EXIT: list[Any] = []  # postings of writer processes' last segments (MemoryPool.cleanup)
@@ -42,13 +45,18 @@ _LENGTH_OF_BYTE: list[int | None] = [None] + [byte_to_length(b) for b in range(1
 
 
 class MemoryPool:
-    """Postings by field and term, in the order they were added (the `pool` of a writer)."""
+    """Postings by field and term (the `pool` of a writer): Whoosh's (docnum, weight, value)
+    tuples for what comes through `add` (merged segments) and weighted fields, and for the
+    unweighted position fields (`post_unweighted`: ours) each term's document numbers and
+    values in two lists, appended in C (no tuple a posting to make and free again)."""
 
     def __init__(self) -> None:
         self.fields: dict[str, dict[bytes, list[tuple[int, float, bytes]]]] = {}
         # per field, a term's text -> its list in `fields` (the same list: no encoding of
         # the text again for every document that has the term)
         self.by_text: dict[str, dict[str, list[tuple[int, float, bytes]]]] = {}
+        # per field, a term's text -> its docnums, and -> its values (weights all 0.0)
+        self.columns: dict[str, tuple[dict[str, list[int]], dict[str, list[Any]]]] = {}
         self.fieldnames: set[str] = set()
         self.count = 0
         self.keep_at_exit = False  # cleanup() leaves the postings to the process's end
@@ -61,20 +69,63 @@ class MemoryPool:
         terms.setdefault(btext, []).append((docnum, weight, b"" if value is None else value))
         self.count += 1
 
+    def post_unweighted(self, fieldname: str, docnum: int, texts: Iterable[str],
+                        values: Iterable[Any]) -> None:
+        """One document's postings of an unweighted field: each of `texts` (distinct) with
+        its value, weight 0.0."""
+        columns = self.columns.get(fieldname)
+        if columns is None:
+            columns = self.columns[fieldname] = ({}, {})
+            self.fieldnames.add(fieldname)
+        ids, vals = columns
+        texts = list(texts)
+        id_lists = list(map(ids.get, texts))
+        if None in id_lists:  # terms not seen yet in this segment
+            for text in texts:
+                if text not in ids:
+                    ids[text] = []
+                    vals[text] = []
+            id_lists = list(map(ids.get, texts))
+        deque(map(list.append, id_lists, repeat(docnum)), 0)
+        deque(map(list.append, map(vals.__getitem__, texts), values), 0)
+        self.count += len(texts)
+
+    def term_postings(self, fieldname: str) -> Iterator[tuple[bytes, tuple, tuple, tuple]]:
+        """(term, docnums, weights, values) of every term of a field, terms and postings in
+        order."""
+        terms = self.fields.get(fieldname, {})
+        ids, vals = self.columns.get(fieldname, ({}, {}))
+        texts: dict[bytes, str | None] = {text.encode("utf-8"): text for text in ids}
+        for btext in terms:
+            texts.setdefault(btext, None)
+        for btext in sorted(texts):
+            text = texts[btext]
+            plist = terms.get(btext)
+            if text is None:
+                plist.sort()  # in order already unless merged segments came in
+                yield (btext, *zip(*plist, strict=True))
+                continue
+            docnums, values = ids[text], vals[text]
+            if plist:  # both kinds: one list in docnum order
+                merged = sorted([*zip(docnums, repeat(0.0), values), *plist])
+                yield (btext, *zip(*merged, strict=True))
+            else:
+                yield btext, tuple(docnums), (0.0,) * len(docnums), tuple(values)
+
     def iter_postings(self) -> Any:
-        for fieldname in sorted(self.fields):
-            terms = self.fields[fieldname]
-            for btext in sorted(terms):
-                for docnum, weight, value in sorted(terms[btext]):
+        for fieldname in sorted(set(self.fields) | set(self.columns)):
+            for btext, docnums, weights, values in self.term_postings(fieldname):
+                for docnum, weight, value in zip(docnums, weights, values, strict=True):
                     yield fieldname, btext, docnum, weight, value
 
     def cleanup(self) -> None:
         if self.keep_at_exit:  # a writer process ends with os._exit: nothing is freed
-            _AT_EXIT.append((self.fields, self.by_text))
-            self.fields, self.by_text = {}, {}
+            _AT_EXIT.append((self.fields, self.by_text, self.columns))
+            self.fields, self.by_text, self.columns = {}, {}, {}
         else:
             self.fields.clear()
             self.by_text.clear()
+            self.columns.clear()
         self.count = 0
 
 
@@ -82,6 +133,7 @@ class FastSegmentWriter(SegmentWriter):
     """`whoosh.writing.SegmentWriter` with in-memory postings (see the module doc)."""
 
     def __init__(self, ix: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("codec", index_codec())  # the codec segments are written with
         super().__init__(ix, **kwargs)
         for name, field in self.schema.items():
             if field.vector or field.separate_spelling():
@@ -123,7 +175,14 @@ class FastSegmentWriter(SegmentWriter):
                         terms = pool.fields[name] = {}
                         pool.fieldnames.add(name)
                     kind = type(value)
-                    if kind is dict or kind is EncodedPositions:  # term -> positions
+                    if ((kind is dict or kind is EncodedPositions) and not scorable
+                            and field.format.field_boost * boost == 0.0):
+                        # unweighted positions (ours): no weights, no length to count
+                        pool.post_unweighted(name, docnum, value, value.values()
+                                             if kind is EncodedPositions
+                                             else map(encode_gaps, value.values()))
+                        value = None
+                    elif kind is dict or kind is EncodedPositions:  # term -> positions
                         by_text = pool.by_text.get(name)
                         if by_text is None:
                             by_text = pool.by_text[name] = {}
@@ -194,19 +253,19 @@ class FastSegmentWriter(SegmentWriter):
             codec = self.codec
             limit = getattr(codec, "_blocklimit", 128)
             level = getattr(codec, "_compression", 3)
-            for fieldname in sorted(self.pool.fields):
-                terms = self.pool.fields[fieldname]
-                if not terms:
+            pack = getattr(codec, "block_bytes", _pickle2)
+            pool = self.pool
+            for fieldname in sorted(set(pool.fields) | set(pool.columns)):
+                if not pool.fields.get(fieldname) and not pool.columns.get(fieldname, ({},))[0]:
                     continue
                 lengths = _lengths(pdr, fieldname)
                 fw.start_field(fieldname, self.schema[fieldname])
                 prefix = pack_ushort(fw._fieldid)
                 add_term = fw._tindex.add
                 postfile = fw._postfile
-                for btext in sorted(terms):
-                    plist = terms[btext]
-                    plist.sort()  # in order already unless merged segments came in
-                    info = _write_term(postfile, plist, lengths, limit, level)
+                for btext, ids, weights, values in pool.term_postings(fieldname):
+                    info = _write_term(postfile, ids, weights, values, lengths, limit, level,
+                                       pack)
                     add_term(prefix + btext, info.to_bytes())
                 fw.finish_field()
             fw.close()
@@ -253,16 +312,21 @@ def _post_positions(terms: dict[bytes, list], by_text: dict[str, list], docnum: 
     return length
 
 
-def _write_term(postfile: Any, plist: list[tuple[int, float, Any]],
-                lengths: list[int | None] | None, limit: int, level: int) -> W3TermInfo:
-    """Write one term's postings ((docnum, weight, value), sorted) as Whoosh 3 reads them:
+def _pickle2(block: Any) -> bytes:
+    return dumps(block, 2)
+
+
+def _write_term(postfile: Any, ids: tuple[int, ...], weights: tuple[float, ...],
+                values: tuple[Any, ...], lengths: list[int | None] | None, limit: int,
+                level: int, pack: Callable[[Any], bytes] = _pickle2) -> W3TermInfo:
+    """Write one term's postings (docnums ascending, their weights and values) as Whoosh 3
+    reads them:
     inlined in the term table when there are at most INLINE_MAX of them, else blocks of
     `limit` in the postings file (each: its length, negative for the last; a pickled info
     tuple; the pickled (docnum gaps, weights, values), deflated when that is shorter).
     Returns the term's info (statistics, and where its postings are)."""
     info = W3TermInfo()
-    n = len(plist)
-    ids, weights, values = zip(*plist, strict=False)
+    n = len(ids)
     lens = list(map(lengths.__getitem__, ids)) if lengths is not None else [None] * n
     if n <= INLINE_MAX:
         _add_stats(info, ids, weights, lens)
@@ -275,7 +339,7 @@ def _write_term(postfile: Any, plist: list[tuple[int, float, Any]],
         bids, bweights, blens = ids[a:b], weights[a:b], lens[a:b]
         minlen, maxlen, maxweight = _add_stats(info, bids, bweights, blens)
         gaps = (bids[0], *map(operator.sub, bids[1:], bids))
-        data = dumps((gaps, _mini_weights(bweights), values[a:b]), 2)
+        data = pack((gaps, _mini_weights(bweights), values[a:b]))
         comp = level
         if comp:
             packed = zlib.compress(data, comp)

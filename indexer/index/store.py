@@ -4,11 +4,12 @@
     with store.searcher() as s:                # opens (once) the live generation
         result = indexer.search.search(s, "back pain")
 
-Each `searcher()` call reads the small CURRENT pointer file; when a build has swapped in a
-new generation, the next session opens it (ranking arrays are loaded once per generation and
-process) and the old one is dropped when its last session ends. Sessions are opaque to
-callers: pass them to the functions of `indexer.search`, `indexer.search.suggest` and
-`indexer.editors.similar`.
+Each `searcher()` call looks at the small CURRENT pointer file (one `stat`: it is read again
+only when its inode, size or modification time changed, as a build's atomic swap does); when
+a build has swapped in a new generation, the next session opens it (ranking arrays are
+loaded once per generation and process) and the old one is dropped when its last session
+ends. Sessions are opaque to callers: pass them to the functions of `indexer.search`,
+`indexer.search.suggest` and `indexer.editors.similar`.
 
 A generation is verified when the process first opens it (its checksums, see checks.py; then
 Whoosh's files, the ranking arrays and meta.json must load). A damaged live generation is
@@ -22,13 +23,14 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
 from indexer.index import checks
-from indexer.index.build import current_generation, live_and_earlier, read_meta
+from indexer.index.build import CURRENT, current_generation, live_and_earlier, read_meta
 from indexer.index.mapped import MappedStorage
 from indexer.index.ranking import RankData
 
@@ -141,6 +143,7 @@ class IndexStore:
         self._live: str | None = None
         self._damaged: dict[str, str] = {}  # generation -> why it cannot be served
         self._stand_in: dict[str, str] = {}  # damaged generation -> the one served instead
+        self._pointer: tuple[tuple[int, int, int], str | None] | None = None  # CURRENT read
 
     def exists(self) -> bool:
         """True when a complete generation has been built and swapped in."""
@@ -159,8 +162,24 @@ class IndexStore:
             session.close()
             self._release(gen)
 
-    def _acquire(self) -> Generation:
+    def _current(self) -> str | None:
+        """The live generation's name: CURRENT read again only when the file changed (a
+        build swaps it in with a rename: a new inode), else one `stat` instead of an open,
+        a read and a close on every request."""
+        try:
+            st = os.stat(self.index_dir / CURRENT)
+        except OSError:
+            return current_generation(self.index_dir)
+        key = (st.st_ino, st.st_size, st.st_mtime_ns)
+        seen = self._pointer
+        if seen is not None and seen[0] == key:
+            return seen[1]
         name = current_generation(self.index_dir)
+        self._pointer = (key, name) if name is not None else None
+        return name
+
+    def _acquire(self) -> Generation:
+        name = self._current()
         with self._lock:
             if name is None:
                 # The pointer may be unreadable for an instant only if someone deleted it;

@@ -150,6 +150,10 @@ def distinct_counts(data: RankData, rows: np.ndarray, subsets: Sequence[np.ndarr
     if not g.grouped or not len(rows):
         return [len(rows), *(int(np.count_nonzero(sub)) for sub in subsets)]
     every = g.primary[rows]
+    # one place of each key: written at every key's places, then read back (whichever
+    # write stays, exactly one of a key's places finds itself). Work in the rows' number,
+    # not the generation's: the array is never cleared, and only written entries are read.
+    last = np.empty(len(g.primary) * 2, np.int32)  # keys are below 2 rows per row
     out = []
     for sub in (None, *subsets):
         keys = every if sub is None else every[sub]
@@ -158,9 +162,9 @@ def distinct_counts(data: RankData, rows: np.ndarray, subsets: Sequence[np.ndarr
         if not len(keys):
             out.append(size)
             continue
-        seen = np.zeros(len(g.primary) * 2, dtype=bool)  # keys are below 2 rows per row
-        seen[keys] = True
-        out.append(size - len(keys) + int(np.count_nonzero(seen)))
+        at = np.arange(len(keys), dtype=np.int32)
+        last[keys] = at
+        out.append(size - len(keys) + int(np.count_nonzero(last[keys] == at)))
     return out
 
 

@@ -50,7 +50,8 @@ class Ranked:
     phrases: dict[tuple[str, ...], np.ndarray] = field(default_factory=dict)  # phrase masks
     also: dict[int, list[int]] = field(default_factory=dict)  # row -> its duplicates listed
     unmatched: list[str] = field(default_factory=list)  # distinctive words no record has
-    distinct: np.ndarray | None = None  # bool per row: has a distinctive word (padding.py)
+    distinct: np.ndarray | None = None  # bool per row: has a distinctive word (padding.py);
+    # given only when it is read: when a distinctive word no record has leaves nothing listed
     about: int = 0  # of `total`, records listed with the full matches for being about the
     # condition the query names (without all of its words)
 
@@ -176,34 +177,42 @@ def execute(s: Session, plan: Plan, category: list[str] | None, need: int) -> Ra
     stems: dict[str, float] = {}
     phrases = {alt.terms: _phrase_mask(s, alt.terms)
                for clause in plan.clauses for alt in clause.alternatives if alt.phrase}
-    oks = []
+    # every clause counted stands for one typed word (the usual case): the words covered
+    # are the clauses matched, counted once
+    one_word = all(c.size == 1 for c in plan.clauses if c.counts)
+    oks: list[np.ndarray] = []  # per clause: its satisfied candidates (positions, or a mask)
     for clause in plan.clauses:
         one = scorer.single_term_at(clause, cand)
         if one is not None:  # the same sums, over the term's rows only
             where, sc = one
             total[where] += sc
-            ok = np.zeros(m, dtype=bool)
-            ok[where] = True
+            ok = where  # (the term's positions: a clause of one term is satisfied there)
             if clause.counts and counting:
                 hits[where] += 1
-                cover[where] += np.int16(clause.size)
+                if not one_word:
+                    cover[where] += np.int16(clause.size)
         else:
             sc, ok = scorer.clause_match_at(clause, cand, phrases)
             total += sc
             if clause.counts and counting:
                 hits += ok
-                if clause.size == 1:
+                if one_word:
+                    pass
+                elif clause.size == 1:
                     cover += ok
                 else:
                     cover[ok] += np.int16(clause.size)
         oks.append(ok)
         if clause.required:
-            required = ok.copy() if required is None else required & ok
+            dense = _as_mask(ok, m)
+            required = dense if required is None else required & dense
         for alt in clause.alternatives:
             for t in alt.terms:
                 df = cand.terms[t][2]
                 if df:
                     stems[t] = data.idf(df)
+    if one_word:
+        cover = hits
     for ph in plan.phrases:
         mask = _phrase_mask(s, ph)[at]
         required = mask if required is None else required & mask
@@ -216,7 +225,8 @@ def execute(s: Session, plan: Plan, category: list[str] | None, need: int) -> Ra
     base = allowed & (total > 0)
     if required is not None:
         base &= required
-    words = base & (hits >= plan.min_match) if counting else base.copy()
+    # with all the words (a message: every record with a score); then full matches
+    words = base & (hits >= plan.min_match) if counting else base
     full = words.copy()
     if plan.min_match > 0 and plan.about is not None:
         # a record about the condition the query names is listed with the full matches: the
@@ -232,27 +242,46 @@ def execute(s: Session, plan: Plan, category: list[str] | None, need: int) -> Ra
         else:  # ...and so does any record ranked for a message
             base &= qual.distinct
             full &= base
-    partial = (base & ~full & (cover >= plan.backfill_words) if counting
-               else np.zeros(m, dtype=bool))  # (a message lists by score alone)
-    if counting and qual.unmatched:
-        partial[:] = False  # a distinctive word no record has: no list of the others
-    matched = full | partial
+    if counting:
+        partial = base & ~full & (cover >= plan.backfill_words)
+        if qual.unmatched:
+            partial[:] = False  # a distinctive word no record has: no list of the others
+        matched = full | partial
+    else:
+        matched = full  # (a message lists by score alone: no partial matches)
     in_cat = matched & category_rows(data, category)[at] if category else matched
     sel = np.flatnonzero(in_cat)
     rows = at[sel]
     # order: full matches first, then partial ones by words matched; score within each level
-    level = np.where(full[sel], FULL_LEVEL,
-                     cover[sel].astype(np.int32) if counting else np.int32(0))
-    key = level.astype(np.float64) * (float(total.max(initial=0.0)) + 1.0) + total[sel]
+    step = float(total.max(initial=0.0)) + 1.0
+    if counting:
+        level = np.where(full[sel], FULL_LEVEL, cover[sel].astype(np.int32))
+        key = level.astype(np.float64) * step + total[sel]
+    else:  # (every row listed is a full match: the same sums, one level for all)
+        key = total[sel].astype(np.float64)
+        key += float(FULL_LEVEL) * step
     kept, also = _distinct_top(data, rows, key, need)
-    count, complete, full_count = distinct_counts(data, rows, (words[sel], full[sel]))
+    if counting:
+        count, complete, full_count = distinct_counts(data, rows, (words[sel], full[sel]))
+    else:  # a message lists its full matches only, all of them with its words
+        count = complete = full_count = distinct_counts(data, rows, ())[0]
     about = full_count - complete
     return Ranked(rows=kept, scores=_spread(at, total, n), total=count,
                   matched=_spread(at, matched, n),
                   relaxed=complete + about == 0 and count > 0 and plan.min_match > 0,
                   stems=stems, complete=complete, phrases=phrases, also=also, about=about,
                   unmatched=qual.unmatched,
-                  distinct=None if qual.distinct is None else _spread(at, qual.distinct, n))
+                  distinct=None if qual.distinct is None or count or not qual.unmatched
+                  else _spread(at, qual.distinct, n))
+
+
+def _as_mask(ok: np.ndarray, m: int) -> np.ndarray:
+    """A clause's satisfied candidates as a fresh bool mask (from positions or a mask)."""
+    if ok.dtype == bool:
+        return ok.copy()
+    mask = np.zeros(m, dtype=bool)
+    mask[ok] = True
+    return mask
 
 
 def _spread(rows: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:

@@ -86,22 +86,20 @@ class FocusIndex:
         """(entries, which) of the names containing each of `tids`: entry indices in
         ascending order (as `np.flatnonzero` of a mask over `self.tids` gives them) and the
         position in `tids` of the term of each entry."""
-        q = np.asarray(tids, dtype=np.int64).reshape(-1)
-        ptr = self.term_ptr
-        if not len(self.tids):
-            q = q[:0]
-        known = (q >= 0) & (q < len(ptr) - 1)
-        q = np.where(known, q, 0)
-        start = ptr[q]
-        lens = np.where(known, ptr[q + 1] - start, 0)  # an unknown term: no entries
-        n = int(lens.sum())
-        if not n:
+        ptr, entries = self.term_ptr, self.term_entries
+        last = len(ptr) - 1  # (terms past the gazetteer's vocabulary have no entries)
+        q = np.asarray(tids, dtype=np.int64).reshape(-1).tolist()
+        spans = [(int(ptr[t]), int(ptr[t + 1])) if 0 <= t < last else (0, 0) for t in q]
+        lens = [b - a for a, b in spans]
+        parts = [entries[a:b] for a, b in spans if b > a]
+        if not parts:
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty
-        which = np.repeat(np.arange(len(q)), lens)
-        # the ranges term_entries[start:start+len] of every term, concatenated
-        idx = np.arange(n) - np.repeat(np.cumsum(lens) - lens - start, lens)
-        ent = self.term_entries[idx]
+        if len(parts) == 1:  # one term's entries: ascending already
+            return parts[0], np.full(len(parts[0]), next(i for i, n in enumerate(lens) if n),
+                                     dtype=np.int64)
+        ent = np.concatenate(parts)
+        which = np.repeat(np.arange(len(q), dtype=np.int64), lens)
         order = np.argsort(ent, kind="stable")
         return ent[order], which[order]
 

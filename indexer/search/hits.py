@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from indexer.index.caches import byte_lru
+from indexer.index.caches import byte_lru, scaled_budget
 from indexer.index.ranking import RankData
 from indexer.index.store import Generation, Session
 from indexer.index.terms import FIELDS
@@ -69,8 +69,9 @@ _FIELD_SETS = [tuple(f for i, f in enumerate(FIELDS) if m >> i & 1)
                for m in range(1 << len(FIELDS))]
 
 
-FORWARD_MIN_TERMS = 6  # from this many query terms, field masks come from the page rows
-# (measured on MedQuAD: ~15 µs a term by postings, ~80 µs a page by rows)
+FORWARD_MIN_TERMS = 3  # from this many query terms, field masks come from the page rows
+# (measured on bench/memory.py's MedQuAD searches: ~14 µs a term by postings, ~37-62 µs a
+# page by rows; equal at 3 terms)
 
 
 def _field_masks(data: RankData, terms: Iterable[str], rows: np.ndarray
@@ -102,34 +103,38 @@ def _field_masks(data: RankData, terms: Iterable[str], rows: np.ndarray
 
 def _masks_from_rows(data: RankData, terms: list[str], rows: np.ndarray
                      ) -> dict[str, list[int]]:
-    """`_field_masks` from the forward lists (the term ids of each row and field)."""
+    """`_field_masks` from the forward lists (the term ids of each row and field): every
+    field's term ids of the page's rows gathered, then looked up among the query's at once."""
     ids = [data.term_id(t) for t in terms]
     known = sorted({i for i in ids if i is not None})
-    masks = np.zeros((len(known) + 1, len(rows)), np.int64)  # the last line: unknown terms
+    n = len(rows)
+    masks = np.zeros((len(known) + 1, n), np.int64)  # the last line: unknown terms
     if known:
-        wanted = {}  # the query's term ids in each forward list's dtype
-        at = np.arange(len(rows))
         ends = np.concatenate((rows, rows + 1))
-        for i, f in enumerate(FIELDS):
-            ptr, tids, _ = data.fwd[f]
-            bounds = ptr[ends].astype(np.int64)
-            starts = bounds[:len(rows)]
-            sizes = bounds[len(rows):] - starts
-            total = int(sizes.sum())
-            if not total:
-                continue
-            # every (row of the page, term id) pair of the field, then those of the query
-            offsets = np.repeat(starts - (np.cumsum(sizes) - sizes), sizes)
-            offsets += np.arange(total)
-            page_tids = tids[offsets]
-            want = wanted.get(tids.dtype)
-            if want is None:
-                want = wanted[tids.dtype] = np.asarray(known, tids.dtype)
-            k = want.searchsorted(page_tids)
-            hit = want.take(k, mode="clip") == page_tids
-            masks[k[hit], np.repeat(at, sizes)[hit]] |= np.int64(1 << i)
-    line = {tid: n for n, tid in enumerate(known)}
-    return {t: masks[line.get(tid, len(known)) if tid is not None else len(known)].tolist()
+        forward = [data.fwd[f][:2] for f in FIELDS]  # (ptr, term ids) of each field
+        bounds = [ptr[ends].astype(np.int64) for ptr, _ in forward]
+        starts = np.concatenate([b[:n] for b in bounds])  # field by field, row by row
+        sizes = np.concatenate([b[n:] for b in bounds]) - starts
+        # every (field, row of the page, term id) entry: its place in its field's list
+        offsets = np.repeat(starts - (np.cumsum(sizes) - sizes), sizes)
+        offsets += np.arange(len(offsets))
+        counts = sizes.reshape(len(FIELDS), n).sum(axis=1).tolist()
+        page_tids = np.empty(len(offsets), np.int64)
+        a = 0
+        for (_, tids), c in zip(forward, counts, strict=True):
+            if c:
+                page_tids[a:a + c] = tids[offsets[a:a + c]]
+            a += c
+        want = np.asarray(known, np.int64)
+        k = want.searchsorted(page_tids)
+        hit = want.take(k, mode="clip") == page_tids
+        owner = np.repeat(np.arange(len(sizes)) % n, sizes)  # the row of each entry
+        bits = np.repeat(np.left_shift(1, np.arange(len(FIELDS), dtype=np.int64)), counts)
+        # (a term in several fields of a row: each field's bit joins the same cell)
+        np.bitwise_or.at(masks, (k[hit], owner[hit]), bits[hit])
+    line = {tid: i for i, tid in enumerate(known)}
+    lines = masks.tolist()  # (read only: terms the index does not know share the last)
+    return {t: lines[line[tid] if tid is not None else len(known)]
             for t, tid in zip(terms, ids, strict=True)}
 
 
@@ -137,42 +142,50 @@ def _plan_terms(plan: Plan) -> list[str]:
     return list(dict.fromkeys(t for c in plan.clauses for a in c.alternatives for t in a.terms))
 
 
-Wanted = tuple[tuple[str, ...], bool, object, list[tuple[str, str, str]]]  # see `_wanted`
+class _PageMatches:
+    """What the page's hits report as matches, worked out once per page: every (term, word
+    to show, via) of the plan's alternatives in order, as one flat list read per hit, and
+    the alternatives that need all of their words (or the phrase) as gates."""
+
+    def __init__(self, plan: Plan, ranked: Ranked, masks: dict[str, list[int]]) -> None:
+        terms = list(masks)
+        column = {t: i for i, t in enumerate(terms)}
+        # per page position, the field mask of every term (a tuple, read by column)
+        self.by_position = list(zip(*(masks[t] for t in terms), strict=True)) if terms else []
+        self.items: list[tuple[int, int, str, str, str]] = []  # (gate, column, stem, term, via)
+        self.gates: list[tuple[tuple[int, ...], object]] = []  # (columns, phrase mask)
+        for clause in plan.clauses:
+            for alt in clause.alternatives:
+                gate = -1
+                if alt.exact or alt.phrase:
+                    # True: not a phrase; None: a phrase no record has
+                    phrase = ranked.phrases.get(alt.terms) if alt.phrase else True
+                    gate = len(self.gates)
+                    self.gates.append((tuple(column[t] for t in alt.terms), phrase))
+                self.items.extend((gate, column[t], t, plan.surface.get(t, alt.text or t),
+                                   alt.via) for t in alt.terms)
+        keys = [(t, via) for _, _, t, _, via in self.items]
+        self.repeats = len(set(keys)) < len(keys)  # a (stem, via) twice: report it once
+
+    def of(self, row: int, at: int) -> list[Match]:
+        """The query terms that count for `row` (at position `at` of the page): an
+        alternative that needs all of its words (or the phrase) is reported only when the
+        record has them ("needles" alone is not a match of "pins and needles")."""
+        fields = self.by_position[at]
+        open_ = [all(fields[c] for c in cols) and (phrase is True or (
+                     phrase is not None and bool(phrase[row])))  # type: ignore[index]
+                 for cols, phrase in self.gates]
+        found = [(t, term, via, fields[c]) for gate, c, t, term, via in self.items
+                 if fields[c] and (gate < 0 or open_[gate])]
+        if self.repeats:
+            seen: set[tuple[str, str]] = set()
+            found = [f for f in found if (f[0], f[2]) not in seen
+                     and not seen.add((f[0], f[2]))]  # type: ignore[func-returns-value]
+        return [Match(term=term, stem=t, fields=list(_FIELD_SETS[m]), via=via)
+                for t, term, via, m in found]
 
 
-def _wanted(plan: Plan, ranked: Ranked) -> list[Wanted]:
-    """Per alternative of the plan, once per page: its terms; whether it needs all of them;
-    its phrase's row mask (True: not a phrase; None: a phrase no record has); and per term
-    the (stem, word to show, via) its match reports."""
-    out = []
-    for clause in plan.clauses:
-        for alt in clause.alternatives:
-            phrase = ranked.phrases.get(alt.terms) if alt.phrase else True
-            out.append((alt.terms, alt.exact or alt.phrase, phrase,
-                        [(t, plan.surface.get(t, alt.text or t), alt.via) for t in alt.terms]))
-    return out
-
-
-def _matches(row: int, wanted: list[Wanted], masks: dict[str, list[int]], at: int
-             ) -> list[Match]:
-    """The query terms that count for `row` (at position `at` of the page `masks` were made
-    for): an alternative that needs all of its words (or the phrase) is reported only when
-    the record has them ("needles" alone is not a match of "pins and needles")."""
-    out: list[Match] = []
-    seen: set[tuple[str, str]] = set()
-    for terms, whole, phrase, items in wanted:
-        found = [masks[t][at] for t in terms]
-        if whole and not (all(found) and (phrase is True or (
-                phrase is not None and phrase[row]))):  # type: ignore[index]
-            continue
-        for (t, term, via), fields in zip(items, found, strict=True):
-            if fields and (t, via) not in seen:
-                seen.add((t, via))
-                out.append(Match(term=term, stem=t, fields=list(_FIELD_SETS[fields]), via=via))
-    return out
-
-
-def _hit(s: Session, row: int, rank: int, wanted: list[Wanted], ranked: Ranked,
+def _hit(s: Session, row: int, rank: int, wanted: _PageMatches, ranked: Ranked,
          masks: dict[str, list[int]], at: int, score: float, stems: frozenset[str]) -> Hit:
     """One hit; `stems`: those of `ranked.stems` (its IDFs weigh the snippet's words)."""
     rec = _cached_record(s, row)
@@ -194,7 +207,7 @@ def _hit(s: Session, row: int, rank: int, wanted: list[Wanted], ranked: Ranked,
         question_parts=qparts,
         answer_parts=fragment(rec.answer, stems, weights=ranked.stems,
                               present=_in_field(stems, masks, at, _ANSWER_BIT)),
-        matches=_matches(row, wanted, masks, at),
+        matches=wanted.of(row, at),
         flags=list(rec.flags),
         also_in=[_elsewhere(s, r) for r in duplicates_of(s.data, row, ranked.matched,
                                                           ranked.also.get(row, ()))],
@@ -213,6 +226,7 @@ def _in_field(stems: frozenset[str], masks: dict[str, list[int]], at: int, bit: 
 
 
 BRIEF_CACHE_BYTES = 2 << 20  # "Also in" entries kept per generation: ~7,000 of MedQuAD's
+# (a larger generation keeps up to twice as many: `caches.scaled_budget`)
 Brief = tuple[str, str, str, str]  # a record's id, display question, url and source
 
 
@@ -222,7 +236,8 @@ def _elsewhere(s: Session, row: int) -> Elsewhere:
     record costs more than building the rest of a hit; at 10x MedQuAD, where every hit has
     nine copies, that was half of a short query's time)."""
     gen = s.gen
-    load = gen.cached("briefs", lambda: byte_lru(BRIEF_CACHE_BYTES, brief_bytes)(
+    load = gen.cached("briefs", lambda: byte_lru(
+        scaled_budget(BRIEF_CACHE_BYTES, s.data.n_rows), brief_bytes)(
         lambda r: _brief(gen, r)))
     rid, question, url, source = load(int(row))
     return Elsewhere(id=rid, question=question, url=url, source=source)
@@ -269,12 +284,14 @@ def build_result(s: Session, typed: str, out: Outcome, category: list[str] | Non
     plan, ranked, pq = out.plan, out.ranked, out.parsed
     assert plan is not None and ranked is not None
     page = ranked.rows[offset: offset + limit]
-    masks = _field_masks(s.data, _plan_terms(plan), page) if len(page) else {}
-    stems = frozenset(ranked.stems)  # (made once for the page's twenty snippets)
-    wanted = _wanted(plan, ranked) if len(page) else []
-    hits = [_hit(s, row, offset + i + 1, wanted, ranked, masks, i, score, stems)
-            for i, (row, score) in enumerate(zip(page.tolist(), ranked.scores[page].tolist(),
-                                                 strict=True))]
+    hits = []
+    if len(page):
+        masks = _field_masks(s.data, _plan_terms(plan), page)
+        stems = frozenset(ranked.stems)  # (made once for the page's twenty snippets)
+        wanted = _PageMatches(plan, ranked, masks)
+        hits = [_hit(s, row, offset + i + 1, wanted, ranked, masks, i, score, stems)
+                for i, (row, score) in enumerate(zip(page.tolist(),
+                                                     ranked.scores[page].tolist(), strict=True))]
     notices = list(pq.notices) + list(plan.notices)
     if plan.corrections and not out.corrected:
         fixes = ", ".join(f"“{fix}”" for fix in dict.fromkeys(plan.corrections.values()))

@@ -56,19 +56,26 @@ def _everyday(clause: Clause) -> bool:
 
 def qualifying(clauses: Sequence[Clause], oks: Sequence[np.ndarray], live: np.ndarray,
                n_live: int) -> Qualifying:
-    """The `Qualifying` of a search from each counted clause's satisfied rows (`oks`)."""
+    """The `Qualifying` of a search from each counted clause's satisfied rows (`oks`: a bool
+    mask over the rows of `live`, or the positions of those rows, without repeats)."""
     out = Qualifying()
     for clause, ok in zip(clauses, oks, strict=True):
         if not clause.counts:
             continue
-        matched = int(np.count_nonzero(ok & live))
+        mask = ok.dtype == bool
+        matched = int(np.count_nonzero(ok & live if mask else live[ok]))
         if matched == 0:
             if not _everyday(clause):
                 out.unmatched.append(clause.label)
             continue
         if is_common(matched, n_live):
             continue
-        out.distinct = ok.copy() if out.distinct is None else (out.distinct | ok)
+        if mask:
+            out.distinct = ok.copy() if out.distinct is None else (out.distinct | ok)
+        else:
+            if out.distinct is None:
+                out.distinct = np.zeros(len(live), dtype=bool)
+            out.distinct[ok] = True
     if out.distinct is None and out.unmatched:
         out.distinct = np.zeros(len(live), dtype=bool)  # only common words matched
     return out

@@ -381,21 +381,33 @@ def is_question(pq: ParsedQuery) -> bool:
     return bool(_SENTENCE_BREAK.search(pq.source))
 
 
-def _query_weights(data: RankData, clauses: list[Clause]) -> dict[int, float]:
+def _query_weights(data: RankData, clauses: list[Clause],
+                   known: dict[str, int | None] | None = None) -> dict[int, float]:
     """Term id -> how much the query means it (1 for typed words; synonyms and corrections
-    count their alternative weight) for matching focus names."""
-    scorer = get_scorer(data)
+    count their alternative weight) for matching focus names. `known`: term -> its id when
+    the corpus has it (else None), filled and read across one query's calls."""
     out: dict[int, float] = {}
+    known = {} if known is None else known
     for c in clauses:
         for a in c.alternatives:
             w = 1.0 if a.via == "query" else SYNONYM_WEIGHT * FOCUS_SYNONYM_SHARE
             if a.via == "correction":
                 w = a.weight
             for t in a.terms:
-                tid = data.term_id(t)
-                if tid is not None and t not in _contraction_terms() and scorer.term(t)[2]:
+                tid = known.get(t, -1)
+                if tid == -1:
+                    tid = known[t] = _focus_term_id(data, t)
+                if tid is not None:
                     out[tid] = max(out.get(tid, 0.0), w)
     return out
+
+
+def _focus_term_id(data: RankData, t: str) -> int | None:
+    """`t`'s term id when some record has it and it is no contraction, else None."""
+    tid = data.term_id(t)
+    if tid is None or t in _contraction_terms() or not get_scorer(data).term(t)[2]:
+        return None
+    return tid
 
 
 @lru_cache(maxsize=1)
@@ -415,6 +427,7 @@ class _FocusMatcher:
         self.upper = upper
         self._last: tuple[list[tuple[int, float]], np.ndarray] | None = None
         self._found: tuple[list[int], tuple[np.ndarray, np.ndarray]] | None = None
+        self.known: dict[str, int | None] = {}  # the query's terms' ids (`_query_weights`)
 
     def entries(self, tids: list[int]) -> tuple[np.ndarray, np.ndarray]:
         """`FocusIndex.entries(tids)`, from the last terms' when these are among them."""
@@ -447,7 +460,7 @@ def _focus_terms(data: RankData, match: _FocusMatcher, units: list[_Unit]) -> se
     """Terms of the query that belong to the best-matching focus names."""
     if not data.focus_keys:
         return set()
-    idf_of_tid = _query_weights(data, [u.clause for u in units])
+    idf_of_tid = _query_weights(data, [u.clause for u in units], match.known)
     scores = match(idf_of_tid)
     if not len(scores) or scores.max() <= 0:
         return set()
@@ -491,15 +504,20 @@ def _raw_capitals(text: str) -> tuple[int, tuple[str, ...]]:
     return len(raws), tuple(raw for raw in raws if len(raw) >= 2 and raw.isupper())
 
 
-def _focus_feedback(d: RankData, total: np.ndarray,
-                    rows: np.ndarray | None = None) -> tuple[list[int], list[float]]:
+def _focus_feedback(d: RankData, total: np.ndarray, rows: np.ndarray | None = None,
+                    scored: np.ndarray | None = None) -> tuple[list[int], list[float]]:
     """Pseudo-relevance feedback on the condition: the foci of the best text matches vote
     (weighted by score); returns the focus keys voted for and a weight in (0, 1] for each
     (every other key weighs 0; records without a focus do not vote).
-    `total`: the scores of `rows` (ascending; None: of every row)."""
-    scored = np.flatnonzero(total > 0)
-    at = scored if rows is None else rows[scored]
-    top = top_rows(d, at, total[scored], FEEDBACK_DOCS)  # ties by record id
+    `total`: the scores of `rows` (ascending; None: of every row); `scored`: the positions
+    in `total` of the scores above 0, when known."""
+    if scored is None:
+        scored = np.flatnonzero(total > 0)
+    if len(scored) == len(total):  # every score counts (a long query's candidates, mostly)
+        at, scores = (scored if rows is None else rows), total
+    else:
+        at, scores = (scored if rows is None else rows[scored]), total[scored]
+    top = top_rows(d, at, scores, FEEDBACK_DOCS)  # ties by record id
     if not len(top):
         return [], []
     weights = total[top] if rows is None else total[np.searchsorted(rows, top)]
@@ -598,7 +616,7 @@ def _described(data: RankData, plan: Plan, fscore: np.ndarray, cond: np.ndarray)
 def _understand(data: RankData, pq: ParsedQuery, plan: Plan, match: _FocusMatcher,
                 long_query: bool, dropped: list[str]) -> None:
     """Detect the condition (focus) and the question type, and set the boosts."""
-    idf_of_tid = _query_weights(data, plan.clauses)
+    idf_of_tid = _query_weights(data, plan.clauses, match.known)
     if data.focus_keys:
         key_scores = match(idf_of_tid)
         if len(key_scores) and key_scores.max() > 0:
@@ -647,19 +665,23 @@ def _understand(data: RankData, pq: ParsedQuery, plan: Plan, match: _FocusMatche
         if best <= 0:
             return np.zeros_like(total)
         per_key = base  # per focus key (and a 0 slot for -1), then one gather per row
+        scored = np.flatnonzero(total > 0)  # only records with a score get a boost
+        every = len(scored) == len(total)
         if FEEDBACK_BOOST > 0 and n_keys:
-            keys, weights = _focus_feedback(d, total, rows)
+            keys, weights = _focus_feedback(d, total, rows, scored)
             if keys:  # only the few keys voted for change
                 per_key = base.copy()
                 fb = FEEDBACK_BOOST * np.asarray(weights, np.float32)
                 per_key[keys] = np.maximum(per_key[keys], fb)
-        scored = np.flatnonzero(total > 0)  # only records with a score get a boost
-        at = scored if rows is None else rows[scored]
+        at = scored if rows is None else (rows if every else rows[scored])
         f = per_key[d.focus[at]]
         q = qconf[d.qtype[at]]
         q = q * np.where(f > 0.3, 1.0, QTYPE_WITHOUT_FOCUS)
+        values = best * (FOCUS_BOOST * f + QTYPE_BOOST * q)
+        if every:  # (as stored into a float32 array)
+            return values.astype(np.float32)
         out = np.zeros(len(total), np.float32)
-        out[scored] = best * (FOCUS_BOOST * f + QTYPE_BOOST * q)
+        out[scored] = values
         return out
 
     plan.boost = boost

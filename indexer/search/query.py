@@ -183,13 +183,26 @@ def parse(text: object) -> ParsedQuery:
     return pq
 
 
+def _scan_from(text: str, first: int) -> int:
+    """Where a match of _OPERATOR_RE can start at the earliest, given the first operator
+    character at `first`: every match holds one, and starts at most one character before
+    it, or at the letters of a field name before a colon (a run no operator character
+    interrupts). Its look-behinds still see the text before (so the matches are those of a
+    scan from the start, found without trying every character of a long message)."""
+    i = first
+    while i > 0 and (text[i - 1].isascii() and (text[i - 1].isalpha() or text[i - 1] == "_")):
+        i -= 1
+    return max(0, min(i, first - 1))
+
+
 def _operator_attempts(text: str) -> list[str]:
     """The words of `text` that try an operator this search does not support (as typed,
     first occurrence of each), never ordinary sentence punctuation."""
     out: list[str] = []
     if not _OPERATOR_CHARS.intersection(text):
         return out  # (every operator has one of these characters)
-    for m in _OPERATOR_RE.finditer(text):
+    first = min(i for i in map(text.find, _OPERATOR_CHARS) if i >= 0)
+    for m in _OPERATOR_RE.finditer(text, _scan_from(text, first)):
         # the whole white-space-delimited word around the operator
         start = text.rfind(" ", 0, m.start()) + 1
         end = text.find(" ", m.end() - 1)

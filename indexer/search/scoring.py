@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from indexer.index.caches import ByteLRU
+from indexer.index.caches import ByteLRU, scaled_budget
 from indexer.index.ranking import RankData
 from indexer.index.terms import FIELDS
 
@@ -82,7 +82,8 @@ class Scorer:
     """BM25F over the arrays of a `RankData`, with a per-term cache (per generation)."""
 
     CACHE_BYTES = 16 << 20  # term scores kept per generation (a common term's: ~140 kB on
-    # MedQuAD, ten times that on an index ten times larger), least recently used dropped
+    # MedQuAD, ten times that on an index ten times larger), least recently used dropped;
+    # a larger generation keeps up to twice as much (`caches.scaled_budget`)
     HOT_BYTES = 1 << 20  # ...and the terms asked for lately, in a plain dict in front of it
     # (a query asks for its terms dozens of times while it is planned; the LRU's lock and
     # bookkeeping cost more than the lookup): emptied whenever it holds more than this
@@ -101,7 +102,7 @@ class Scorer:
             self.norm[f] = (w[f] / (1.0 - b[f] + b[f] * lens / avg)).astype(np.float32)
         self.nameless = data.live & (data.focus < 0)  # named by their title alone
         self.n_nameless = int(self.nameless.sum())
-        self._cache = ByteLRU(self.CACHE_BYTES)
+        self._cache = ByteLRU(scaled_budget(self.CACHE_BYTES, n))
         self._hot: dict[str, tuple[np.ndarray, np.ndarray, int]] = {}
         self._hot_bytes = 0
 
@@ -145,10 +146,17 @@ class Scorer:
             if len(parts_rows) == 1:
                 rows, pseudo = parts_rows[0], parts_vals[0]
             else:
-                allr = np.concatenate(parts_rows)
-                rows, inv = np.unique(allr, return_inverse=True)
+                # the union of the fields' rows (each ascending, without repeats) through a
+                # mask over the generation: linear, where np.unique sorted them all
+                mask = np.zeros(self.n, dtype=bool)
+                for r in parts_rows:
+                    mask[r] = True
+                rows = mask.nonzero()[0]
+                pos = np.empty(self.n, np.int64)
+                pos[rows] = np.arange(len(rows))
                 pseudo = np.zeros(len(rows), np.float32)
-                np.add.at(pseudo, inv, np.concatenate(parts_vals))
+                for r, v in zip(parts_rows, parts_vals, strict=True):
+                    pseudo[pos[r]] += v  # (field by field, in FIELDS order, as before)
             df = len(rows)
             k1 = self.params.k1
             scores = (data.idf(df) * pseudo * (k1 + 1.0) / (k1 + pseudo)).astype(np.float32)

@@ -99,34 +99,61 @@ def _hits(text: str, stems: Collection[str]) -> list[Hit]:
 
 def _ascii_hits(text: str, stems: Collection[str], heads: tuple[str, ...]) -> list[Hit]:
     low = text.lower()  # same offsets: the text is ASCII
+    out = []
+    for h in heads:  # (the words starting with each head, found and delimited in C)
+        for m in _head_words(h).finditer(low):
+            a, b = m.span()
+            t = term(text[a:b])
+            if t in stems:
+                out.append((t, a, b))
+    joined = len(heads) > 1  # (each head's words come in order)
+    if "'" in low:
+        # o'brien: the folded word drops the apostrophe, so any head may follow
+        found = {a for _, a, _ in out}
+        match = _WORD_RE.match
+        for k in _apostrophe_starts(low):
+            if k not in found and (m := match(text, k)) is not None:
+                t = term(m.group())
+                if t in stems:
+                    out.append((t, k, m.end()))
+                    joined = True
+    if joined:
+        out.sort(key=_start)
+    return out
+
+
+def _start(hit: Hit) -> int:
+    return hit[1]
+
+
+_ALNUM = "[a-z0-9]"  # a letter or digit of lower-cased ASCII text ([^\W_] of WORD_RE)
+
+
+@lru_cache(maxsize=8192)
+def _head_words(head: str) -> re.Pattern[str]:
+    """The words of WORD_RE in lower-cased ASCII text that start with `head`: the head as a
+    literal first (the regex engine looks for it as `str.find` would), then the word-start
+    test as a look-behind (no letter or digit before the word, nor one joined to it by an
+    apostrophe: "don't"), then the rest of the word."""
+    n = len(head)
+    return re.compile(f"{re.escape(head)}(?<!{_ALNUM}.{{{n}}})(?<!{_ALNUM}'.{{{n}}})"
+                      f"{_ALNUM}*(?:'{_ALNUM}+)*")
+
+
+def _apostrophe_starts(low: str) -> list[int]:
+    """Starts of the words of ASCII text `low` with an apostrophe among their first four
+    characters (their folded form can start with any head)."""
+    starts = []
     find = low.find
-    starts = set()
-    for h in heads:
-        i = find(h)
-        while i >= 0:
-            # a word of WORD_RE starts at i: no letter or digit before it, nor one joined
-            # to it by an apostrophe ("don't")
-            if i == 0 or not (low[i - 1].isalnum() or
-                              (low[i - 1] == "'" and i >= 2 and low[i - 2].isalnum())):
-                starts.add(i)
-            i = find(h, i + 1)
     j = find("'")
-    while j >= 0:  # o'brien: the folded word drops the apostrophe, so any head may follow
+    while j >= 0:
         k = j
         while k > 0 and j - k < 3 and low[k - 1].isalnum():
             k -= 1
         if k < j and _word_starts(low, k):
-            starts.add(k)
+            starts.append(k)
         j = find("'", j + 1)
-    out = []
-    match = _WORD_RE.match
-    for i in sorted(starts):
-        m = match(text, i)
-        if m is not None:
-            t = term(m.group())
-            if t in stems:
-                out.append((t, i, m.end()))
-    return out
+    return starts
 
 
 def _word_starts(low: str, i: int) -> bool:
@@ -172,16 +199,22 @@ def _pieces(text: str, start: int, end: int, stems: Collection[str],
     return out
 
 
-def _merge(pieces: Iterable[Piece]) -> list[Piece]:
-    """Without empty pieces, and with plain pieces in a row joined."""
-    out: list[Piece] = []
-    for p in pieces:
-        if not p[0]:
+def _merged_segments(pieces: Iterable[Piece]) -> list[Segment]:
+    """Segments of `pieces` without empty ones, and with plain pieces in a row joined."""
+    out: list[Segment] = []
+    plain = ""  # plain text waiting for the next highlighted piece (or the end)
+    for t, h in pieces:
+        if not t:
             continue
-        if out and not p[1] and not out[-1][1]:
-            out[-1] = (out[-1][0] + p[0], False)
-        else:
-            out.append(p)
+        if not h:
+            plain += t
+            continue
+        if plain:
+            out.append(segment(plain))
+            plain = ""
+        out.append(segment(t, True))
+    if plain:
+        out.append(segment(plain))
     return out
 
 
@@ -205,8 +238,7 @@ def fragment(
     terms of the field `text` is), when known: only those are looked for in the text (a
     long question's stems are mostly elsewhere). All of `stems` still count for a word the
     window cuts, which can have a stem that no whole word has."""
-    text = text or ""
-    if not text.strip():
+    if not text or text.isspace():  # (not a stripped copy of a long answer)
         return []
     scan = text[:MAX_SCAN_CHARS]
     hits = _hits(scan, stems if present is None else present)
@@ -228,7 +260,7 @@ def fragment(
         pieces.insert(0, (ELLIPSIS, False))
     if end < len(text):
         pieces.append((ELLIPSIS, False))
-    return _to_segments(_merge(_strip_edges(pieces)))
+    return _merged_segments(_strip_edges(pieces))
 
 
 def _best_window(hits: list[Hit], max_chars: int, w: Mapping[str, float]) -> int:
@@ -253,9 +285,7 @@ def _best_window(hits: list[Hit], max_chars: int, w: Mapping[str, float]) -> int
             j += 1
         if j > i:
             if changed:
-                # fsum: exact, so the sum (and which window wins a tie) does not depend on
-                # the order of the set (string hashing differs between processes)
-                weight = math.fsum(w.get(t, 1.0) for t in counts)
+                weight = _weight_of(counts, w)
                 changed = False
             score = weight + 0.01 * (j - i)
         else:  # a word longer than the window: nothing in it
@@ -271,6 +301,20 @@ def _best_window(hits: list[Hit], max_chars: int, w: Mapping[str, float]) -> int
                 del counts[t]
                 changed = True
     return best_start
+
+
+def _weight_of(stems: Collection[str], w: Mapping[str, float]) -> float:
+    """The summed weight of distinct `stems`, exactly rounded (`math.fsum`), so that the sum
+    (and which window wins a tie) does not depend on the order of the set (string hashing
+    differs between processes). One or two weights need no fsum: a float addition is the
+    exactly rounded sum of two."""
+    if len(stems) == 1:
+        for t in stems:
+            return float(w.get(t, 1.0))
+    if len(stems) == 2:
+        a, b = (float(w.get(t, 1.0)) for t in stems)
+        return a + b
+    return math.fsum(w.get(t, 1.0) for t in stems)
 
 
 def _window_hits(text: str, scan: str, hits: list[Hit], start: int, end: int,

@@ -133,3 +133,28 @@ def test_candidates_ruled_out_before_scoring_are_those_scoring_rules_out(rec, mq
     m1 = ids.index("m1")
     assert set(cands.comparable(m1, every, dup.THRESHOLD).tolist()) == {
         ids.index(x) for x in ("k-1", "k-1b", "k-9", "k-2", "m3")}
+
+
+def test_candidates_equal_mass_lowest_index_first_and_common_words_only_score(rec, monkeypatch):
+    from indexer.editors.duplicates import cluster
+
+    qs = ["acupuncture sciatica pregnancy?", "sciatica pain?", "acupuncture for sciatica?",
+          *["acupuncture alone?"] * 5]
+    qi = QuestionIndex.from_records([rec(f"k-{i}", q, item_id=str(i), source="k2")
+                                     for i, q in enumerate(qs)])
+    cands = cluster._Candidates(qi)
+    words = {"acupunctur", "sciatica", "pregnanc"} & set(qi.postings)
+    assert len(words) == 3
+    none: frozenset[str] = frozenset()
+    # equal mass: lowest index first (the same candidates on every machine)
+    assert cands.top({"acupunctur"}, none, 4).tolist() == [0, 2, 3, 4]
+    assert cands.top(words, none, 3).tolist() == [0, 2, 1]
+    assert cands.top(words, none, 8).tolist() == list(range(8))  # all: in index order
+    # past the budget the common word proposes no entry, but still adds to those proposed
+    monkeypatch.setattr(cluster, "PROPOSE_POSTINGS", 4)
+    assert cands.top(words, none, 8).tolist() == [0, 1, 2]
+    assert cands.top(words, none, 2).tolist() == [0, 2]
+    # a question's rarest word always proposes, whatever its postings
+    monkeypatch.setattr(cluster, "PROPOSE_POSTINGS", 1)
+    assert cands.top({"acupunctur", "alon"} & set(qi.postings), none, 8).tolist() == [
+        3, 4, 5, 6, 7]

@@ -38,6 +38,8 @@ def test_each_array_takes_the_smallest_type_its_values_fit() -> None:
     assert count_array(np.array([1, 256])).dtype == np.uint16
     assert count_array(np.array([70000])).dtype == np.uint32
     assert count_array(np.zeros(0, np.int64)).dtype == np.uint8
+    assert offset_array(np.array([0, 5, 2**16 - 1])).dtype == np.uint16
+    assert offset_array(np.array([0, 5, 2**16])).dtype == np.int32
     assert offset_array(np.array([0, 5, 2**31 - 1])).dtype == np.int32
     assert offset_array(np.array([0, 2**31])).dtype == np.int64
     values = np.array([0, 3, 65535])
@@ -51,8 +53,8 @@ def test_a_generation_stores_compact_arrays_that_read_as_the_built_ones(sample_i
     data = RankData.load(gen)
     assert arrays["answer_tids"].dtype == np.uint16 and arrays["answer_irows"].dtype == np.uint16
     assert arrays["answer_tfs"].dtype == np.uint8 and arrays["answer_itfs"].dtype == np.uint8
-    assert arrays["answer_ptr"].dtype == np.int32 and arrays["answer_iptr"].dtype == np.int32
-    assert arrays["spell_keys"].dtype == np.uint32 and arrays["ids_hkeys"].dtype == np.uint32
+    assert arrays["answer_ptr"].dtype == np.uint16 and arrays["answer_iptr"].dtype == np.uint16
+    assert arrays["spell_keys"].dtype == np.uint16 and arrays["ids_hkeys"].dtype == np.uint32
     assert "hashes_raw" in arrays and "hashes_blob" not in arrays
     # the same postings (values) as the inverted lists computed from wide forward arrays
     wide = {f: (p.astype(np.int64), t.astype(np.int32), c.astype(np.uint16))
@@ -91,7 +93,7 @@ def test_hex_table_holds_hashes_as_bytes_and_empty_rows() -> None:
 def test_a_string_table_written_with_64_bit_hashes_still_finds(monkeypatch) -> None:
     words = ["pain", "back pain", "é", "ache", ""]
     new = StringTable.build(words, sort=True)
-    assert new.hkeys.dtype == np.uint32 and new.off.dtype == np.int32
+    assert new.hkeys.dtype == np.uint32 and new.off.dtype == np.uint16
     from indexer.index.strings import key_hash
     full = np.array([key_hash(w) for w in words], np.uint64)
     hpos = np.argsort(full, kind="stable").astype(np.int32)
@@ -105,7 +107,8 @@ def test_delete_table_lookups_are_those_of_64_bit_keys() -> None:
     counts = {w: 1 for w in ["acupuncture", "sciatica", "headache", "headaches", "pain",
                              "paint", "pint", "saint", "sleep", "steep"]}
     table = DeleteTable.build(counts)
-    assert table.keys.dtype == np.uint32 and table.wids.dtype == np.uint16
+    assert table.keys.dtype == np.uint16 and table.wids.dtype == np.uint16
+    assert table.starts is not None and len(table.starts) == 17  # 16 buckets: the fewest
     # the table as schema 7 wrote it: whole 64-bit hashes, int32 word ids
     keys, wids = [], []
     for i, w in enumerate(counts):
@@ -120,6 +123,30 @@ def test_delete_table_lookups_are_those_of_64_bit_keys() -> None:
         assert got.tolist() == want.tolist()
 
 
+def test_a_bucketed_delete_table_finds_what_a_sorted_one_does_in_the_same_order() -> None:
+    words = [f"{a}{b}{c}ing" for a in "bcdfgh" for b in "aeiou" for c in "lmnprst"]
+    counts = {w: 1 for w in words}  # 210 words, 1,480 keys: 16 buckets of ~92
+    table = DeleteTable.build(counts)
+    keys, wids = [], []
+    for i, w in enumerate(counts):
+        for d in dict.fromkeys(w[:j] + w[j + 1:] for j in range(len(w))):
+            keys.append(_key_hash(d) & 0xFFFFFFFF)
+            wids.append(i)
+    order = np.argsort(np.array(keys, np.uint32), kind="stable")
+    old = DeleteTable(np.array(keys, np.uint32)[order], np.array(wids, np.int32)[order],
+                      len(counts))
+    probes = ["baling", "bling", "xyz", "", "dating", "dtng", "hurting", *words[::7]]
+    probes += [w[:2] + w[3:] for w in words[::5]]
+    assert [g.tolist() for g in table.lookup(probes)] == [w.tolist() for w in old.lookup(probes)]
+    stored = dict(table.arrays())
+    again = DeleteTable.from_arrays(stored)
+    assert again is not None and again.bits == table.bits
+    assert [g.tolist() for g in again.lookup(probes)] == [w.tolist() for w in old.lookup(probes)]
+    del stored["spell_starts"]  # a schema 9 table: sorted 32-bit keys
+    assert DeleteTable.from_arrays({**stored, "spell_keys": old.keys, "spell_wids": old.wids}
+                                   ).starts is None
+
+
 # --- stored records ------------------------------------------------------------------------
 
 RECORDS = [json.dumps({"id": f"r{i}", "question": f"What is condition {i}?",
@@ -128,10 +155,11 @@ RECORDS = [json.dumps({"id": f"r{i}", "question": f"What is condition {i}?",
            for i in range(300)]
 
 
-def test_records_compress_with_a_trained_dictionary_and_read_back() -> None:
+@pytest.mark.parametrize("codec", [stored.ZSTD_PACKED, stored.ZSTD])
+def test_records_compress_with_a_trained_dictionary_and_read_back(codec: str) -> None:
     zdict = stored.sample_dictionary(RECORDS)
     assert zdict[:4] == b"\x37\xa4\x30\xec"  # a trained zstd dictionary
-    key = stored.register(zdict, stored.ZSTD)
+    key = stored.register(zdict, codec)
     plain = sum(len(t) for t in RECORDS)
     values = [stored.deflate(t, key) for t in RECORDS]
     assert sum(len(v.data) for v in values) < plain / 4
@@ -143,10 +171,22 @@ def test_records_compress_with_a_trained_dictionary_and_read_back() -> None:
 def test_a_few_records_use_their_own_text_as_the_dictionary() -> None:
     zdict = stored.sample_dictionary(RECORDS[:3])
     assert zdict == "".join(RECORDS[:3]).encode()[-stored.ZSTD_DICT_BYTES:]
-    key = stored.register(zdict, stored.ZSTD)
+    key = stored.register(zdict, stored.ZSTD_PACKED)
     assert _unpickle(pickle.dumps(stored.deflate(RECORDS[7], key), 2)) == RECORDS[7]
-    empty = stored.register(b"", stored.ZSTD)
+    empty = stored.register(b"", stored.ZSTD_PACKED)
     assert _unpickle(pickle.dumps(stored.deflate(RECORDS[7], empty), 2)) == RECORDS[7]
+
+
+def test_packed_records_hold_the_key_in_their_number_and_no_frame_magic() -> None:
+    zdict = stored.sample_dictionary(RECORDS)
+    packed, old = (stored.register(zdict, c) for c in (stored.ZSTD_PACKED, stored.ZSTD))
+    assert packed != old  # one dictionary, two codecs: two keys
+    new_blob, old_blob = (pickle.dumps({"record": stored.deflate(RECORDS[9], k)}, 2)
+                          for k in (packed, old))
+    assert old.encode() in old_blob and packed.encode() not in new_blob
+    assert b"\x28\xb5\x2f\xfd" in old_blob and b"\x28\xb5\x2f\xfd" not in new_blob
+    assert len(new_blob) <= len(old_blob) - 15
+    assert _unpickle(new_blob)["record"] == _unpickle(old_blob)["record"] == RECORDS[9]
 
 
 def test_zlib_records_of_older_generations_still_read() -> None:
@@ -157,7 +197,7 @@ def test_zlib_records_of_older_generations_still_read() -> None:
 
 
 def test_an_unregistered_dictionary_is_a_clear_error() -> None:
-    key = stored.register(stored.sample_dictionary(RECORDS[:100]), stored.ZSTD)
+    key = stored.register(stored.sample_dictionary(RECORDS[:100]), stored.ZSTD_PACKED)
     blob = pickle.dumps(stored.deflate(RECORDS[1], key), 2)
     zdict = stored._ZDICTS.pop(key)
     try:
@@ -168,7 +208,7 @@ def test_an_unregistered_dictionary_is_a_clear_error() -> None:
 
 
 def test_records_decode_in_many_threads_at_once() -> None:
-    key = stored.register(stored.sample_dictionary(RECORDS), stored.ZSTD)
+    key = stored.register(stored.sample_dictionary(RECORDS), stored.ZSTD_PACKED)
     blobs = [pickle.dumps(stored.deflate(t, key), 2) for t in RECORDS]
     bad: list[int] = []
 
@@ -193,7 +233,7 @@ def test_a_generation_keeps_records_with_zstd_and_the_id_as_a_column_only(sample
     ix = windex.open_dir(str(_live_gen(sample_index)))
     try:
         field = ix.schema["record"]
-        assert field.codec == stored.ZSTD and not ix.schema["id"].stored
+        assert field.codec == stored.ZSTD_PACKED and not ix.schema["id"].stored
         assert not ix.schema["id"].indexed
         with ix.searcher() as s:
             rid = json.loads(s.stored_fields(3)["record"])["id"]

@@ -321,3 +321,13 @@ def test_opening_segments_copies_nothing(sample_index: Path, monkeypatch: pytest
             assert list(s.reader().iter_docs())
     finally:
         ix.close()
+
+
+def test_a_larger_generation_keeps_up_to_twice_the_budget() -> None:
+    from indexer.index.caches import SCALE_MOST, SCALE_ROWS, scaled_budget
+
+    assert scaled_budget(16 << 20, 17_912) == 16 << 20  # MedQuAD: as given
+    assert scaled_budget(16 << 20, SCALE_ROWS) == 16 << 20
+    assert 16 << 20 < scaled_budget(16 << 20, SCALE_ROWS * 3 // 2) < 32 << 20
+    assert scaled_budget(16 << 20, 10 * SCALE_ROWS) == int(SCALE_MOST * (16 << 20))
+    assert scaled_budget(4096, 45) == 4096

@@ -42,6 +42,10 @@ def test_build_then_search(tmp_path: Path) -> None:
     assert hits(tmp_path / "idx", "number3") == ["r3"]
     assert (tmp_path / "idx" / CURRENT).read_text().split() == [report.generation]
     assert not list((tmp_path / "idx" / report.generation).glob("*WRITELOCK*"))
+    # the wall time of each stage, in the order they ran (benchmarks print them)
+    assert list(report.stages) == ["records", "ranking", "duplicates", "checks"]
+    assert all(v >= 0 for v in report.stages.values())
+    assert sum(report.stages.values()) <= report.seconds + report.stages["checks"] + 0.01
 
 
 def test_incremental_build_reindexes_only_changes(tmp_path: Path) -> None:

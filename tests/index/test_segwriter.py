@@ -23,7 +23,7 @@ from indexer.index.schema import (
     RecordField,
     encode_gaps,
 )
-from indexer.index.segwriter import FastSegmentWriter
+from indexer.index.segwriter import FastSegmentWriter, encoded_positions
 from indexer.records import Record
 from indexer.text.analysis import analyzer
 
@@ -68,11 +68,14 @@ def _grouped(pairs: list[tuple[str, int]]) -> dict[str, list[int]]:
     return out
 
 
-def _build(path: Path, field_type, writer_type, batches, delete=()) -> windex.Index:
+def _build(path: Path, field_type, writer_type, batches, delete=(), scorable=True,
+           encoded=False, optimize=False) -> windex.Index:
     ana = analyzer()
     schema = fields.Schema(id=fields.ID(stored=True, unique=True),
                            a=field_type(analyzer=ana, phrase=True),
                            b=field_type(analyzer=ana, phrase=True))
+    for name in ("a", "b"):
+        schema[name].scorable = scorable  # (the build's phrase field is not: no lengths)
     path.mkdir()
     ix = windex.create_in(str(path), schema)
     n = 0
@@ -84,9 +87,13 @@ def _build(path: Path, field_type, writer_type, batches, delete=()) -> windex.In
         for doc in batch:
             if field_type is AnalysedText:  # as schema.to_document gives them: term -> positions
                 doc = {name: _grouped(pairs) for name, pairs in doc.items()}
+                if encoded:  # as a build's worker process sends them
+                    doc = {name: encoded_positions(v) for name, v in doc.items()}
             w.add_document(id=f"d{n}", **doc)
             n += 1
-        w.commit()
+        # optimize: the last writer merges the earlier segments into its own (their postings
+        # come in through the pool, beside the new documents')
+        w.commit(optimize=optimize and k == len(batches) - 1)
     return ix
 
 
@@ -116,13 +123,21 @@ def _phrases(ix: windex.Index) -> dict:
     return out
 
 
-@pytest.mark.parametrize("merged", [False, True])
-def test_the_fast_writer_reads_back_as_whoosh_s_own(tmp_path: Path, merged: bool) -> None:
+@pytest.mark.parametrize(("merged", "scorable", "encoded"), [
+    (False, True, False), ("segments", True, False), ("optimized", True, False),
+    (False, False, False), ("segments", False, False), ("optimized", False, True)])
+def test_the_fast_writer_reads_back_as_whoosh_s_own(tmp_path: Path, merged: bool | str,
+                                                     scorable: bool, encoded: bool) -> None:
     docs = _docs(200, seed=7)
     batches = [docs[:80], docs[80:95], docs[95:]] if merged else [docs]
     delete = ["d3", "d85", "d150"] if merged else []
-    ours = _build(tmp_path / "ours", AnalysedText, FastSegmentWriter, batches, delete)
-    theirs = _build(tmp_path / "theirs", _PairsText, lambda ix: ix.writer(), batches, delete)
+    optimize = merged == "optimized"
+    ours = _build(tmp_path / "ours", AnalysedText, FastSegmentWriter, batches, delete,
+                  scorable, encoded, optimize)
+    theirs = _build(tmp_path / "theirs", _PairsText, lambda ix: ix.writer(), batches, delete,
+                    scorable, optimize=optimize)
+    if optimize:
+        assert len(ours._segments()) == len(theirs._segments()) == 1
     mine, want = _postings(ours), _postings(theirs)
     assert mine == want
     assert max(len(rows) for rows in want.values()) > 128  # several blocks

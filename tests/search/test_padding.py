@@ -66,3 +66,26 @@ def test_near_topics_are_the_most_specific_paths_by_score(s: Session) -> None:
     assert len(paths) == 2 and all(t.count == 1 for t in topics)
     assert not any(a != b and b[:len(a)] == a for a in paths for b in paths)  # no parents
     assert data.paths[data.cat_ids[data.cat_ptr[rows[1]]]][0] == topics[0].path[0]
+
+
+def test_clauses_given_by_positions_qualify_as_by_masks() -> None:
+    """`qualifying` reads a clause's satisfied rows as a bool mask or as their positions
+    (execute passes a one-term clause's positions): the same outcome either way."""
+    from indexer.search.padding import qualifying
+    from indexer.search.scoring import Alternative, Clause
+
+    rng = np.random.default_rng(5)
+    n = 2000  # (a large archive: common is > 8% of the records)
+    live = rng.random(n) < 0.95
+    shares = (0.01, 0.5, 0.0, 0.03, 0.2)
+    clauses = [Clause(alternatives=[Alternative(terms=(f"t{i}",), text=f"zqx{i}")],
+                      label=f"zqx{i}")
+               for i in range(len(shares))]
+    masks = [rng.random(n) < share for share in shares]
+    for mixed in ([np.flatnonzero(m) for m in masks],
+                  [np.flatnonzero(m) if i % 2 else m for i, m in enumerate(masks)]):
+        by_mask = qualifying(clauses, masks, live, int(live.sum()))
+        given = qualifying(clauses, mixed, live, int(live.sum()))
+        assert given.unmatched == by_mask.unmatched == ["zqx2"]
+        assert given.distinct is not None and by_mask.distinct is not None
+        assert given.distinct.tolist() == by_mask.distinct.tolist()

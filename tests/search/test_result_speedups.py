@@ -76,7 +76,7 @@ def s(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
 def test_category_counts_through_the_table_are_those_through_the_entries(s: Session) -> None:
     data = s.data
     table = category_table(data)
-    assert table is not None and table.shape[0] == data.n_rows
+    assert table is not None and table.shape[1] == data.n_rows
     rng = np.random.default_rng(1)
     for _ in range(50):
         matched = rng.random(data.n_rows) < rng.random()

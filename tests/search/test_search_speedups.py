@@ -69,6 +69,11 @@ def test_focus_entries_are_the_names_holding_each_term(s: Session) -> None:
         assert [q[w] for w in which] == fi.tids[ent].tolist()
     assert not len(fi.entries([])[0])
     assert not len(fi.entries([-1, len(s.data.vocab) + 5])[0])
+    # one term with names among unknown ones: its entries, numbered by its place in the query
+    t = int(fi.tids[0])
+    ent, which = fi.entries([-1, t, len(s.data.vocab) + 5])
+    assert ent.tolist() == np.flatnonzero(fi.tids == t).tolist()
+    assert which.tolist() == [1] * len(ent) and which.dtype == np.int64
 
 
 def test_focus_match_finds_the_condition_and_its_terms(s: Session) -> None:

@@ -35,6 +35,7 @@ from indexer.progress import progress_bar
 THRESHOLD = 0.72  # similarity at which two questions are taken as duplicates
 NEIGHBOURS = 8  # nearest candidates kept per record
 CANDIDATES = 40  # candidates scored per record
+PROPOSE_POSTINGS = 2_000  # postings of a record's rarest words that propose its candidates
 ALL_PAIRS_MAX = 40  # bigger groups choose their canonical question by shared words
 
 SAME_QUESTION = "same question"
@@ -99,37 +100,62 @@ def _same_item(a: Entry, b: Entry) -> bool:
 
 class _Candidates:
     """The question index's postings as numpy arrays: the entries sharing most IDF mass with
-    a question, in one `bincount`; and per entry the codes that rule a pair out before it is
-    scored (copies of one item, labelled question types that differ)."""
+    a question; and per entry the codes that rule a pair out before it is scored (copies of
+    one item, labelled question types that differ).
+
+    A question's words propose candidates rarest first, while their postings fit in
+    PROPOSE_POSTINGS (the rarest word always proposes); commoner words only add to the score
+    of the entries proposed. So the work per question stays bounded as the archive grows (a
+    word shared by thousands of questions, "symptom", would otherwise make every question
+    visit thousands of entries: quadratic in the archive's size). Equal scores are ordered by
+    entry index, so the candidates are the same on every machine (a selection over the whole
+    array, `np.argpartition`, chose among them by its own algorithm, which depends on the
+    CPU's vector instructions: MedQuAD's groups differed with AVX-512 off)."""
 
     def __init__(self, qi: QuestionIndex) -> None:
         self.n = len(qi)
         self.idf = qi.idf
-        self.postings = {t: np.asarray(p, dtype=np.int32) for t, p in qi.postings.items()}
+        p = qi.packed
+        ptr, rows = p.post_ptr, p.post_rows
+        self.postings = {t: np.asarray(rows[ptr[k]:ptr[k + 1]], dtype=np.int64)
+                         for k, t in enumerate(p.terms)}
+        self.idf_of = {t: float(p.idf[k]) for t, k in p.term_id.items()}  # = self.idf[t]
         self.item = _codes([(e.source, e.item_id) if e.item_id else None for e in qi.entries])
         self.copy = _codes([(e.url, e.question) if e.url else None for e in qi.entries])
         self.qtype = _codes([e.qtype or None for e in qi.entries], none=0)
 
     def top(self, tset: Iterable[str], subject: frozenset[str], limit: int) -> np.ndarray:
-        arrays, weights, lengths = [], [], []
-        for t in tset:
-            p = self.postings.get(t)
-            if p is None:
-                continue
-            arrays.append(p)
-            weights.append(self.idf[t] * (2.0 if t in subject else 1.0))
-            lengths.append(len(p))
-        if not arrays:
+        """Up to `limit` entries that share the most IDF mass with the terms `tset` (those of
+        `subject` counting double), best first (equal mass: lower index first) when there
+        are more than `limit`, else all of them in index order; see the class doc for which
+        words propose them."""
+        postings = self.postings
+        found = sorted((len(p), t, p) for t in tset if (p := postings.get(t)) is not None)
+        if not found:
             return np.empty(0, dtype=np.int64)
-        idx = np.concatenate(arrays)
-        acc = np.bincount(idx, weights=np.repeat(weights, lengths), minlength=self.n)
-        if limit >= self.n:
-            return np.flatnonzero(acc)
-        # ties at the last place are many (a MedQuAD document's questions share their
-        # words): which of them make the cut is argpartition's choice over the whole array,
-        # kept as it is (a selection over the positive values only would choose others)
-        top = np.argpartition(-acc, limit - 1)[:limit]
-        return top[acc[top] > 0]
+        cut, total = 1, found[0][0]
+        while cut < len(found) and total + found[cut][0] <= PROPOSE_POSTINGS:
+            total += found[cut][0]
+            cut += 1
+        idf = self.idf_of
+        weights = [idf[t] * 2.0 if t in subject else idf[t] for _n, t, _p in found]
+        if cut == 1:  # one word proposes: its postings, each once, in index order
+            cands = found[0][2]
+            if len(cands) <= limit:
+                return cands
+            acc = np.full(len(cands), weights[0])
+        else:
+            proposing = [p for _n, _t, p in found[:cut]]
+            cands, inverse = np.unique(np.concatenate(proposing), return_inverse=True)
+            if len(cands) <= limit:  # all of them: the scores would only order them
+                return cands
+            acc = np.bincount(inverse, weights=np.repeat(weights[:cut],
+                                                         [n for n, _t, _p in found[:cut]]))
+        for (_n, _t, p), w in zip(found[cut:], weights[cut:], strict=True):
+            at = np.searchsorted(p, cands)
+            at[at == len(p)] = 0
+            acc += np.where(p[at] == cands, w, 0.0)
+        return cands[np.lexsort((cands, -acc))[:limit]]
 
     def comparable(self, i: int, cands: np.ndarray, threshold: float) -> np.ndarray:
         """`cands` without `i` itself, copies of its item (`_same_item`) and, when

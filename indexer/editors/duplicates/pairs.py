@@ -23,6 +23,7 @@ from indexer.editors.similar.index import QuestionIndex
 OTHER_TYPE_CAP = 0.6  # most a pair asking different things about one condition can score
 MARK_PENALTY = 0.3  # factor when the numbers / short codes of two texts differ
 FREE_TEXT_STRETCH = 1.6  # cosine of free-text questions mapped onto the focus scale
+WITHOUT_FOCUS = 0.3 + 0.2  # the most a labelled pair scores when the focus part is 0
 FOCUS_FLOOR_STEP = 0.05  # floors are rounded down to this (one "below" memo per floor)
 
 
@@ -79,7 +80,8 @@ class PairScorer:
         self._focus_words: list[frozenset[str]] = []  # every term of each focus list
         self._focus_ids: dict[tuple[frozenset[str], ...], int] = {}
         self._focus_memo: dict[tuple[int, int], float] = {}  # exact values
-        self._below: set[tuple[tuple[int, int], float]] = set()  # (pair, floor) below it
+        # pair -> the lowest floor its similarity was found below (so below any higher one)
+        self._below: dict[tuple[int, int], float] = {}
         self.preps = [self._prepare(e) for e in (qi.entries if entries is None else entries)]
 
     # -- preparation -----------------------------------------------------------------------
@@ -134,7 +136,7 @@ class PairScorer:
             return sim
         if self._focus_words[fa].isdisjoint(self._focus_words[fb]):
             return 0.0  # no word in common
-        if floor > 0.0 and (key, floor) in self._below:
+        if floor > 0.0 and floor >= self._below.get(key, 2.0):
             return 0.0
         sim = 0.0
         for a in self._focus_lists[fa]:
@@ -147,7 +149,7 @@ class PairScorer:
                     s *= MARK_PENALTY  # "type 1" is not "type 2"
                 sim = max(sim, s)
         if floor > 0.0 and sim < floor:
-            self._below.add((key, floor))
+            self._below[key] = floor  # (a lower floor than any recorded: it was checked)
             return 0.0
         self._focus_memo[key] = sim
         return sim
@@ -180,6 +182,9 @@ class PairScorer:
         ma, mb = a.terms.marks, b.terms.marks
         penalty = MARK_PENALTY if ma and mb and ma != mb else 1.0
         if a.labelled and b.labelled:
+            if (at_least > WITHOUT_FOCUS and a.focus_id != b.focus_id
+                    and self._focus_words[a.focus_id].isdisjoint(self._focus_words[b.focus_id])):
+                return 0.0  # no focus word in common: the focus part is 0
             terms = self._wjacc(a.terms, b.terms) * penalty
             # the focus similarity it takes to reach `at_least` (rounded down: one memo of
             # "below" per step); pairs of focus variants that cannot reach it are skipped
