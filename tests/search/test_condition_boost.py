@@ -158,3 +158,66 @@ def test_records_of_a_condition_the_words_describe_are_listed_with_full_matches(
     assert ids.index("q-symptoms") < ids.index("b-info")  # by score among the full matches
     assert "1 answer with all of your words and 3 answers about Quilt fever." in after.notices
     assert "described" not in alone.understood
+
+
+@pytest.fixture(scope="module")
+def joined_store(tmp_path_factory: pytest.TempPathFactory) -> IndexStore:
+    # a Quilt fever page that says none of the words a visitor describes it with
+    folder = tmp_path_factory.mktemp("joined") / "index"
+    build_index([*RECORDS, _page("q-outlook", "Quilt fever", "outlook",
+                                 "Most people are well again within a week.")], folder)
+    return IndexStore(folder)
+
+
+@pytest.mark.parametrize("join", [True, False])
+def test_records_of_a_described_condition_join_without_the_words(
+        joined_store: IndexStore, monkeypatch: pytest.MonkeyPatch, join: bool) -> None:
+    monkeypatch.setattr(plan, "JOIN_DESCRIBED", join)
+    with joined_store.searcher() as s:
+        res = search(s, "chills rash spring")
+    ids = [h.id for h in res.hits]
+    assert res.understood["described"] == ["Quilt fever"]
+    assert ("q-outlook" in ids) is join
+    about = 4 if join else 3
+    assert f"1 answer with all of your words and {about} answers about Quilt fever." in res.notices
+    assert res.total == 1 + about  # nothing else: no record of another condition is added
+    if join:  # scored by its boost alone: below the pages that have the words
+        assert ids.index("q-outlook") > ids.index("q-symptoms")
+
+
+def test_a_condition_the_table_is_not_sure_of_adds_no_record(
+        joined_store: IndexStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(plan, "JOIN_DESCRIBED", True)
+    with joined_store.searcher() as s:
+        one = search(s, "chills")  # one word: a name, the gazetteer's job
+        message = search(s, "I have had chills and a rash since the spring, what is it?")
+        monkeypatch.setattr(plan, "CONDITION_FULL", 1.01)  # never sure
+        unsure = search(s, "chills rash spring")
+    for res in (one, message, unsure):
+        assert "described" not in res.understood
+        assert "q-outlook" not in [h.id for h in res.hits]
+
+
+def test_joining_only_the_asked_question_types(
+        joined_store: IndexStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(plan, "JOIN_DESCRIBED", True)
+    monkeypatch.setattr(plan, "JOIN_DESCRIBED_QTYPES", True)
+    with joined_store.searcher() as s:
+        res = search(s, "chills rash spring")  # asks no type: the overview may join
+    assert res.understood["described"] == ["Quilt fever"]
+    assert "q-outlook" not in [h.id for h in res.hits]
+    assert "1 answer with all of your words and 3 answers about Quilt fever." in res.notices
+
+
+def test_a_joined_record_without_the_words_may_score_a_share_of_the_best(
+        joined_store: IndexStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(plan, "JOIN_DESCRIBED", True)
+    with joined_store.searcher() as s:
+        alone = search(s, "chills rash spring")
+        monkeypatch.setattr(plan, "JOIN_SCORE", 1.0)  # as if it matched like the best page
+        shared = search(s, "chills rash spring")
+    score = {h.id: h.score for h in alone.hits}
+    raised = {h.id: h.score for h in shared.hits}
+    assert raised["q-outlook"] > score["q-outlook"]
+    assert all(raised[i] == pytest.approx(score[i]) for i in score if i != "q-outlook")
+    assert shared.total == alone.total
