@@ -25,7 +25,7 @@ from indexer.search.distinct import Walk, distinct_counts, top_rows
 from indexer.search.padding import qualifying
 from indexer.search.plan import Plan, plan_query
 from indexer.search.query import ParsedQuery, clean_text, parse
-from indexer.search.scoring import Candidates, candidates, get_scorer
+from indexer.search.scoring import candidates, get_scorer
 from indexer.text.analysis import STOP_WORDS, fold, stem, words
 from indexer.text.spelling import Correction, SpellIndex, correct_query, spell_index
 from indexer.text.synonyms import lay_terms
@@ -166,9 +166,6 @@ def execute(s: Session, plan: Plan, category: list[str] | None, need: int) -> Ra
     n = data.n_rows
     cand = candidates(scorer, (t for clause in plan.clauses for alt in clause.alternatives
                                for t in alt.terms))
-    joined = None  # bool per candidate: a record of a condition the words describe
-    if plan.described is not None and plan.boost is not None:
-        cand, joined = _join_described(s, plan, cand)
     at = cand.rows
     m = len(at)
     total = np.zeros(m, np.float32)
@@ -224,10 +221,7 @@ def execute(s: Session, plan: Plan, category: list[str] | None, need: int) -> Ra
     for ph in plan.negated:
         allowed = allowed & ~(_phrase_mask(s, ph) if len(ph) > 1 else _term_mask(data, ph))[at]
     if plan.boost is not None:
-        if joined is None:
-            total += plan.boost(data, total, at)  # (the boost of the candidates' scores)
-        else:
-            total += plan.boost(data, total, at, joined)
+        total += plan.boost(data, total, at)  # (the boost of the candidates' scores)
     base = allowed & (total > 0)
     if required is not None:
         base &= required
@@ -279,40 +273,6 @@ def execute(s: Session, plan: Plan, category: list[str] | None, need: int) -> Ra
                   unmatched=qual.unmatched,
                   distinct=None if qual.distinct is None or count or not qual.unmatched
                   else _spread(at, qual.distinct, n))
-
-
-def _join_described(s: Session, plan: Plan, cand: Candidates
-                    ) -> tuple[Candidates, np.ndarray | None]:
-    """The candidates with the live records of the conditions the query's words describe
-    (`plan.described`; of the question types `plan.joins` allows), and which candidates
-    those are. A record without any of the words scores only by its boost."""
-    data = s.data
-    extra = _focus_rows(s, plan.described)
-    if plan.joins is not None and len(extra):
-        extra = extra[plan.joins[data.qtype[extra]]]
-    extra = extra[data.live[extra]]
-    if not len(extra):
-        return cand, None
-    rows = np.union1d(cand.rows, extra)
-    pos = cand.pos  # (the query's own array: only the candidates' entries are read)
-    pos[rows] = np.arange(len(rows))
-    joined = np.zeros(len(rows), dtype=bool)
-    joined[pos[extra]] = True
-    return Candidates(rows, pos, cand.terms), joined
-
-
-def _focus_rows(s: Session, keys: np.ndarray) -> np.ndarray:
-    """The rows of the records about focus keys `keys`, ascending (the rows grouped by focus
-    key once per generation)."""
-    grouped = s.gen.cache.get("focus_rows")
-    if grouped is None:
-        focus = s.data.focus
-        order = np.argsort(focus, kind="stable")
-        starts = np.searchsorted(focus[order], np.arange(len(s.data.focus_keys) + 1))
-        grouped = s.gen.cache["focus_rows"] = (order, starts)
-    order, starts = grouped
-    parts = [order[starts[k]:starts[k + 1]] for k in keys.tolist()]
-    return np.sort(np.concatenate(parts)) if parts else np.zeros(0, np.int64)
 
 
 def _as_mask(ok: np.ndarray, m: int) -> np.ndarray:

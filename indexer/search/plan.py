@@ -82,14 +82,6 @@ CONDITION_SHARE_LONG = 0.5
 # Keyword searches: a condition the words describe this surely (its `condition_scores` weight,
 # the best one 1) has its records listed with the full matches, as a named condition's are
 CONDITION_FULL = 0.8
-# ...and those records join the candidates even without any of the typed words, scored by
-# the boost they get as a described condition (the general page about the condition the
-# words describe, which may not use the visitor's words). JOIN_DESCRIBED_QTYPES: only the
-# records of a question type the query asks (or the overview), else all of its records
-JOIN_DESCRIBED = False
-JOIN_DESCRIBED_QTYPES = False
-JOIN_SCORE = 0.0  # a joined record without any of the words scores this share of the best
-# text score besides its boost (0: its boost alone)
 
 NOISE_WORDS_FILE = Path(__file__).resolve().parent.parent / "data" / "noise_words.txt"
 
@@ -114,9 +106,6 @@ class Plan:
     corrections: dict[str, str] = field(default_factory=dict)  # typed word -> searched too
     boost: Callable[[RankData, np.ndarray], np.ndarray] | None = None
     about: np.ndarray | None = None  # per focus key (+ a 0 slot for -1): how surely it is named
-    described: np.ndarray | None = None  # focus keys whose records join the candidates
-    # (`JOIN_DESCRIBED`); with them `boost` takes `joined`, the candidates counted as scored
-    joins: np.ndarray | None = None  # per question type (+ a slot for none): may join
     synonyms: list[SynonymUse] = field(default_factory=list)
     understood: dict[str, Any] = field(default_factory=dict)
     notices: list[str] = field(default_factory=list)
@@ -620,8 +609,6 @@ def _described(data: RankData, plan: Plan, fscore: np.ndarray, cond: np.ndarray)
     about = fscore.copy()
     about[keys] = np.maximum(about[keys], 1.0)
     plan.about = about
-    if JOIN_DESCRIBED:
-        plan.described = keys
     best = keys[np.argsort(-cond[keys], kind="stable")][:3]
     plan.understood["described"] = [data.focus_names[k] for k in best]
 
@@ -670,25 +657,18 @@ def _understand(data: RankData, pq: ParsedQuery, plan: Plan, match: _FocusMatche
     if (CONDITION_FULL > 0 and cond is not None and not long_query
             and len(idf_of_tid) >= MIN_SUPPORT):  # (one word is a name: the gazetteer's)
         _described(data, plan, fscore, cond)
-        if plan.described is not None and JOIN_DESCRIBED_QTYPES:
-            plan.joins = qconf > 0
 
-    def boost(d: RankData, total: np.ndarray, rows: np.ndarray | None = None,
-              joined: np.ndarray | None = None) -> np.ndarray:
+    def boost(d: RankData, total: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
         """The boost of each score of `total`: of every row, or of `rows` (ascending: the
-        only rows that can score, as execute gives them). `joined` (bool per score): records
-        of a described condition, boosted as if they had a score (`plan.described`)."""
+        only rows that can score, as execute gives them)."""
         best = float(total.max()) if len(total) else 0.0
         if best <= 0:
             return np.zeros_like(total)
         per_key = base  # per focus key (and a 0 slot for -1), then one gather per row
-        scored = np.flatnonzero(total > 0)  # only records with a score get a boost...
-        voters = scored  # (the feedback's: text scores only)
-        if joined is not None:  # ...and the described condition's records
-            scored = np.flatnonzero((total > 0) | joined)
+        scored = np.flatnonzero(total > 0)  # only records with a score get a boost
         every = len(scored) == len(total)
         if FEEDBACK_BOOST > 0 and n_keys:
-            keys, weights = _focus_feedback(d, total, rows, voters)
+            keys, weights = _focus_feedback(d, total, rows, scored)
             if keys:  # only the few keys voted for change
                 per_key = base.copy()
                 fb = FEEDBACK_BOOST * np.asarray(weights, np.float32)
@@ -698,9 +678,6 @@ def _understand(data: RankData, pq: ParsedQuery, plan: Plan, match: _FocusMatche
         q = qconf[d.qtype[at]]
         q = q * np.where(f > 0.3, 1.0, QTYPE_WITHOUT_FOCUS)
         values = best * (FOCUS_BOOST * f + QTYPE_BOOST * q)
-        if joined is not None and JOIN_SCORE > 0:  # a joined record without the words
-            bare = joined[scored] & (total[scored] <= 0)  # counts as this share of the best
-            values = values + np.where(bare, JOIN_SCORE * best, 0.0)
         if every:  # (as stored into a float32 array)
             return values.astype(np.float32)
         out = np.zeros(len(total), np.float32)
