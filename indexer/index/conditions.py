@@ -16,6 +16,7 @@ that describe how a condition shows (its symptoms) can outweigh those that do no
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +31,7 @@ K1 = 1.2
 B = 0.75
 MIN_CONDITIONS = 2  # fewer conditions than this: nothing to tell apart
 SECTION_WEIGHTS: dict[str, float] = {}  # question-type group -> how much its text counts
+LEVELS = 256  # a weight is stored as one of this many log-spaced values (one byte)
 
 
 def row_weights(data: RankData) -> np.ndarray:
@@ -92,13 +94,30 @@ def weights(data: RankData) -> dict[str, np.ndarray] | None:
     w = idf[tid] * tf * (K1 + 1.0) / (tf + norm)
     ptr = np.zeros(n_terms + 1, dtype=np.int64)
     np.cumsum(np.bincount(tid, minlength=n_terms), out=ptr[1:])
-    # compact: a key fits 16 bits up to 65,536 conditions; half precision (3 significant
-    # digits) is plenty for a prior that is normalised to the best condition
+    # compact: a key fits 16 bits up to 65,536 conditions; a weight is one byte (`quantise`)
     key_type = np.uint16 if n_keys <= np.iinfo(np.uint16).max + 1 else np.int32
     if ptr[-1] <= np.iinfo(np.int32).max:  # offsets in 32 bits while they fit (a generation
         ptr = ptr.astype(np.int32)  # written with 64-bit offsets reads the same)
-    return {"ptr": ptr, "keys": key.astype(key_type), "weights": w.astype(np.float16),
+    codes, levels = quantise(w)
+    return {"ptr": ptr, "keys": key.astype(key_type), "weights": codes, "levels": levels,
             "n_docs": np.asarray([n_docs], dtype=np.int64)}
+
+
+def quantise(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positive weights as one byte each on a log scale: (codes, the weight of each of the
+    LEVELS codes). Levels are spaced by a constant ratio between the smallest and largest
+    weight, so every weight is kept to the same relative precision (on MedQuAD the weights
+    span ~500x: +-1.2%; a prior normalised to the best condition needs no more)."""
+    w = np.asarray(w, dtype=np.float64)
+    if not len(w):
+        return np.zeros(0, np.uint8), np.ones(LEVELS, np.float32)
+    lo, hi = float(w.min()), float(w.max())
+    step = math.log(hi / lo) / (LEVELS - 1) if hi > lo > 0 else 0.0
+    if step <= 0:  # one weight (or a degenerate table): every code means it
+        return np.zeros(len(w), np.uint8), np.full(LEVELS, hi, np.float32)
+    codes = np.rint(np.log(np.maximum(w, lo) / lo) / step)
+    levels = lo * np.exp(np.arange(LEVELS) * step)
+    return np.clip(codes, 0, LEVELS - 1).astype(np.uint8), levels.astype(np.float32)
 
 
 def save(gen_dir: Path, data: RankData) -> None:
@@ -117,8 +136,12 @@ class ConditionTable:
         arrays = MappedArrays(path)
         self.ptr = arrays["ptr"]
         self.keys = arrays["keys"]
-        self.weights = arrays["weights"]
+        self.weights = arrays["weights"]  # one-byte codes (float16 weights in older tables)
+        self.levels = (np.asarray(arrays["levels"], dtype=np.float32) if "levels" in arrays
+                       else None)
         self.n_docs = int(arrays["n_docs"][0])
+        self.bridges: tuple[np.ndarray, ...] | None = None  # (query side:
+        # `indexer.search.conditions._bridges`, made once per generation)
 
     def n_conditions(self, tid: int) -> int:
         """How many conditions' pseudo-documents have the term (0 for an unknown term)."""
@@ -127,11 +150,16 @@ class ConditionTable:
         return int(self.ptr[tid + 1] - self.ptr[tid])
 
     def score(self, term_weights: dict[int, float], n_keys: int, min_terms: int = 1,
-              alone: frozenset[int] = frozenset()) -> np.ndarray:
+              alone: frozenset[int] = frozenset(),
+              stands_for: dict[int, int] | None = None) -> np.ndarray:
         """Score per condition key: the sum over the query's terms (term id -> how much the
         query means it) of the term's weight for the condition; 0 for a condition fewer than
-        `min_terms` of the terms touch (a term of `alone` counts as `min_terms` on its own)."""
-        ks, ws, lens, touch = [], [], [], []
+        `min_terms` of the terms touch (a term of `alone` counts as `min_terms` on its own).
+        `stands_for` (term id -> the term id of the query word it stands for: a synonym):
+        a word and the terms standing for it touch a condition once."""
+        if stands_for:
+            return self._score_grouped(term_weights, n_keys, min_terms, stands_for)
+        ks, cs, qws, lens, touch = [], [], [], [], []
         ptr = self.ptr
         n_terms = len(ptr) - 1
         for tid, qw in term_weights.items():
@@ -139,19 +167,49 @@ class ConditionTable:
                 a, b = ptr[tid], ptr[tid + 1]
                 if b > a:
                     ks.append(self.keys[a:b])
-                    ws.append(self.weights[a:b] * np.float32(qw))
+                    cs.append(self.weights[a:b])
+                    qws.append(qw)
                     lens.append(b - a)
                     touch.append(_TOUCH * (min_terms if tid in alone else 1))
         if not ks:
             return np.zeros(n_keys, np.float64)
         # a touch counts _TOUCH on top of its weight: one bincount gives both
-        w = np.concatenate(ws).astype(np.float64)
+        codes = np.concatenate(cs)  # decoded once (a take is cheaper than a lookup per term)
+        w = codes.astype(np.float32) if self.levels is None else self.levels.take(codes)
+        if any(qw != 1.0 for qw in qws):
+            w = w * np.repeat(np.asarray(qws, dtype=np.float32), lens)
+        w = w.astype(np.float64)
         w += np.repeat(touch, lens) if alone else _TOUCH
         both = np.bincount(np.concatenate(ks), weights=w, minlength=n_keys)[:n_keys]
         touches = np.floor(both / _TOUCH)
         out = both - touches * _TOUCH
         if min_terms > 1:
             out[touches < min_terms] = 0.0
+        return out
+
+
+    def _score_grouped(self, term_weights: dict[int, float], n_keys: int, min_terms: int,
+                       stands_for: dict[int, int]) -> np.ndarray:
+        """`score` where the terms of one query word (itself and `stands_for`'s terms for
+        it) count one touch per condition (no `alone` terms)."""
+        ptr = self.ptr
+        n_terms = len(ptr) - 1
+        ks, ws, groups = [], [], []
+        for tid, qw in term_weights.items():
+            if 0 <= tid < n_terms and ptr[tid + 1] > ptr[tid]:
+                a, b = ptr[tid], ptr[tid + 1]
+                codes = self.weights[a:b]
+                w = codes.astype(np.float32) if self.levels is None else self.levels.take(codes)
+                ks.append(np.asarray(self.keys[a:b], dtype=np.int64))
+                ws.append(w.astype(np.float64) * qw)
+                groups.append(np.full(b - a, stands_for.get(tid, tid), np.int64))
+        if not ks:
+            return np.zeros(n_keys, np.float64)
+        key = np.concatenate(ks)
+        out = np.bincount(key, weights=np.concatenate(ws), minlength=n_keys)[:n_keys]
+        if min_terms > 1:
+            touched = np.unique(np.concatenate(groups) * n_keys + key) % n_keys
+            out[np.bincount(touched, minlength=n_keys)[:n_keys] < min_terms] = 0.0
         return out
 
 

@@ -5,6 +5,11 @@ The focus gazetteer (`indexer.search.focus`) finds a condition the query *names*
 the conditions whose records, taken together, say the query's words most distinctively (a few
 symptoms, none of them a condition's name), which is what a symptom search needs. `plan`
 boosts the records of the best conditions a little: a prior, never a filter.
+
+A visitor's everyday word is often not the corpus's word for the same thing ("nosebleed",
+"epistaxis"): a query word the table knows of few conditions (WEAK_CONDITIONS) also speaks
+through its WordNet synonyms that the table knows (`indexer.text.synonyms.wordnet_bridges`), each
+counting BRIDGE_WEIGHT of the word (its hypernyms HYPERNYM_SHARE of that).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import numpy as np
 from indexer.index import conditions as table
 from indexer.index.ranking import RankData
 from indexer.search.focus import focus_index
+from indexer.text.synonyms import wordnet_bridges
 
 RELATIVE = 0.5  # conditions scoring at least this share of the best one are boosted
 TOP = 10  # and at most this many
@@ -24,6 +30,16 @@ SHARPNESS = 0.75  # a kept condition weighs (its score / the best one's) to this
 TERM_POWER = 1.0  # a query word counts (how much the query means it) to this power
 MIN_SUPPORT = 2  # a condition counts when this many of the query's words point to it (one
 # word alone is a name, the gazetteer's job), unless the query has fewer words
+BRIDGE_WEIGHT = 1.0  # a weak query word's WordNet synonyms count this share of it (0: none;
+# tune.py --all-sets: 0.5 and 1.0 gain lay P@1 on both folds (.550 .525 -> .575 .550), 1.5
+# loses fold 2, no other set moves)
+HYPERNYM_SHARE = 0.5  # a WordNet hypernym counts this share of BRIDGE_WEIGHT (0.25-0.5 gain
+# fold 2's hypernym query, 0 and 1.0 do not)
+GROUP_TOUCHES = False  # True: a query word and the terms bridged from it touch a condition
+# once. False: a bridged term touches on its own, so a word whose synonym the condition also
+# says is two words' support (True loses fold 2's hypernym query; nothing else moves)
+WEAK_CONDITIONS = 20  # a query word the table knows of at most this many conditions is weak
+# (of ~5,300 on MedQuAD; 20 and 80 the same, 0 (only absent words) gains nothing, 300 loses)
 ALONE_MAX_CONDITIONS = 0  # or when one of its words is said of at most this many conditions
 # in the whole corpus (a word that characteristic speaks for its few conditions alone)
 
@@ -72,9 +88,14 @@ def condition_scores(data: RankData, term_weights: dict[int, float],
     acronyms = _acronym_terms(data)
     term_weights = {t: w if TERM_POWER == 1.0 else max(float(w), 0.0) ** TERM_POWER
                     for t, w in term_weights.items() if t in upper or t not in acronyms}
+    min_terms = min(MIN_SUPPORT, len(term_weights))  # (the query's own words)
+    stands_for: dict[int, int] = {}
+    if BRIDGE_WEIGHT > 0:
+        term_weights = _bridged(data, found, term_weights, stands_for)
     alone = frozenset(t for t in term_weights
                       if 0 < found.n_conditions(t) <= ALONE_MAX_CONDITIONS)
-    scores = found.score(term_weights, n_keys, min(MIN_SUPPORT, len(term_weights)), alone)
+    scores = found.score(term_weights, n_keys, min_terms, alone,
+                         stands_for if GROUP_TOUCHES else None)
     best = float(scores.max()) if len(scores) else 0.0
     if best <= 0:
         return None
@@ -88,8 +109,63 @@ def condition_scores(data: RankData, term_weights: dict[int, float],
     return out
 
 
+def _bridged(data: RankData, found: table.ConditionTable, term_weights: dict[int, float],
+             stands_for: dict[int, int] | None = None) -> dict[int, float]:
+    """`term_weights` with the synonyms (and hypernyms) of its weak words added (BRIDGE_WEIGHT
+    of the word; a term already in the query keeps its own weight); `stands_for` gets, for
+    each term added, the query word's term it was added for (the best-weighted one)."""
+    src, ptr, dst, hyper = _bridges(data, found)
+    if not len(src):
+        return term_weights
+    out = dict(term_weights)
+    for tid, w in term_weights.items():
+        if found.n_conditions(tid) > WEAK_CONDITIONS:
+            continue
+        i = int(np.searchsorted(src, tid))
+        if i < len(src) and src[i] == tid:
+            a, b = int(ptr[i]), int(ptr[i + 1])
+            for syn, up in zip(dst[a:b].tolist(), hyper[a:b].tolist(), strict=True):
+                share = HYPERNYM_SHARE if up else 1.0
+                weight = BRIDGE_WEIGHT * share * w
+                if syn not in term_weights and share > 0 and weight > out.get(syn, 0.0):
+                    out[syn] = weight
+                    if stands_for is not None:
+                        stands_for[syn] = tid
+    return out
+
+
+def _bridges(data: RankData, found: table.ConditionTable
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(source term ids ascending, offsets, target term ids, whether a target is a hypernym):
+    for each term of the generation's vocabulary that WordNet bridges, its synonyms and
+    hypernyms that the table knows. Made once per generation (kept on its table)."""
+    made = getattr(found, "bridges", None)
+    if made is not None:
+        return made  # type: ignore[no-any-return]
+    rows: list[tuple[int, int, int]] = []
+    term_id = data.term_id
+    for word, (syns, above) in wordnet_bridges().items():
+        tid = term_id(word)
+        if tid is None:
+            continue
+        for kind, targets in ((0, syns), (1, above)):
+            for t in targets:
+                to = term_id(t)
+                if to is not None and found.n_conditions(to) > 0:
+                    rows.append((tid, to, kind))
+    ordered = np.array(sorted(set(rows)), dtype=np.int32).reshape(-1, 3)
+    src, first = np.unique(ordered[:, 0], return_index=True)
+    ptr = np.append(first, len(ordered)).astype(np.int32)
+    made = (src.astype(np.int32), ptr, ordered[:, 1].copy(), ordered[:, 2].astype(bool))
+    found.bridges = made
+    return made
+
+
 def warm(data: RankData) -> None:
     """Open the generation's table and list its acronym terms now (`indexer.search.entry.warm`),
     not on a visitor's first search."""
-    if condition_table(data) is not None:
+    found = condition_table(data)
+    if found is not None:
         _acronym_terms(data)
+        if BRIDGE_WEIGHT > 0:
+            _bridges(data, found)

@@ -297,7 +297,9 @@ def build_result(s: Session, typed: str, out: Outcome, category: list[str] | Non
         fixes = ", ".join(f"“{fix}”" for fix in dict.fromkeys(plan.corrections.values()))
         notices.append(f"Including results for {fixes}.")
     some = ranked.total - ranked.complete - ranked.about
-    topic = " or ".join(plan.understood.get("focus", [])[:2]) or "the condition you named"
+    named = list(dict.fromkeys(plan.understood.get("focus", [])
+                               + plan.understood.get("described", [])))
+    topic = " or ".join(named[:2]) or "the condition you named"
     if ranked.relaxed:
         notices.append("No answer contains all of your words; showing answers that match "
                        "some of them.")

@@ -34,7 +34,7 @@ import numpy as np
 from indexer.index.ranking import RankData
 from indexer.index.terms import ACRONYM_MAX
 from indexer.results import SynonymUse
-from indexer.search.conditions import condition_scores
+from indexer.search.conditions import MIN_SUPPORT, condition_scores
 from indexer.search.distinct import top_rows
 from indexer.search.focus import focus_index
 from indexer.search.query import Item, ParsedQuery
@@ -79,6 +79,9 @@ FOCUS_SYNONYM_SHARE = 0.5  # a name reached only through a synonym counts this m
 # counts as a condition named with this weight (keyword searches, then messages/questions)
 CONDITION_SHARE = 0.7
 CONDITION_SHARE_LONG = 0.5
+# Keyword searches: a condition the words describe this surely (its `condition_scores` weight,
+# the best one 1) has its records listed with the full matches, as a named condition's are
+CONDITION_FULL = 0.8
 
 NOISE_WORDS_FILE = Path(__file__).resolve().parent.parent / "data" / "noise_words.txt"
 
@@ -597,6 +600,19 @@ def _best_foci(key_scores: np.ndarray, shown: int = 3, floor: float = 0.3) -> li
     return [int(k) for k in np.argsort(-key_scores)[:shown] if key_scores[k] > floor]
 
 
+def _described(data: RankData, plan: Plan, fscore: np.ndarray, cond: np.ndarray) -> None:
+    """Count the conditions the query's words describe surely enough (CONDITION_FULL) as
+    named for listing (`plan.about`), and say which (`understood["described"]`)."""
+    keys = np.flatnonzero(cond >= CONDITION_FULL)
+    if not len(keys):
+        return
+    about = fscore.copy()
+    about[keys] = np.maximum(about[keys], 1.0)
+    plan.about = about
+    best = keys[np.argsort(-cond[keys], kind="stable")][:3]
+    plan.understood["described"] = [data.focus_names[k] for k in best]
+
+
 def _understand(data: RankData, pq: ParsedQuery, plan: Plan, match: _FocusMatcher,
                 long_query: bool, dropped: list[str]) -> None:
     """Detect the condition (focus) and the question type, and set the boosts."""
@@ -638,6 +654,9 @@ def _understand(data: RankData, pq: ParsedQuery, plan: Plan, match: _FocusMatche
         share * _with_empty_slot(cond, np.float64)).astype(np.float32)  # (as np.append did)
 
     base = fscore if cscore is None else np.maximum(fscore, cscore)  # (max is exact)
+    if (CONDITION_FULL > 0 and cond is not None and not long_query
+            and len(idf_of_tid) >= MIN_SUPPORT):  # (one word is a name: the gazetteer's)
+        _described(data, plan, fscore, cond)
 
     def boost(d: RankData, total: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
         """The boost of each score of `total`: of every row, or of `rows` (ascending: the

@@ -4,6 +4,11 @@
 MedQuAD records bring the synonyms of their focus ("AAS" for Aarskog-Scott syndrome), kept in
 the generation's gazetteer. A query phrase found in either gets the other names as
 alternatives of the same query unit, and the result tells the user (SearchResult.synonyms).
+
+`wordnet_bridges` reads `indexer/data/wordnet_synonyms.txt` (WordNet 3.0's synonyms and
+hypernyms of words about the body and its states, made by bench/wordnet_bridge.py) as index
+terms: the condition table (`indexer.search.conditions`) lets a visitor's word it barely
+knows speak through them.
 """
 
 from __future__ import annotations
@@ -14,9 +19,10 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from indexer.text.analysis import phrase_key
+from indexer.text.analysis import STOP_WORDS, fold, phrase_key, stem
 
 LAY_TERMS_FILE = Path(__file__).resolve().parent.parent / "data" / "lay_terms.txt"
+WORDNET_FILE = LAY_TERMS_FILE.with_name("wordnet_synonyms.txt")
 MAX_PHRASE_TERMS = 6
 
 
@@ -163,4 +169,42 @@ def find_synonyms(
             i = found.end
         else:
             i += 1
+    return out
+
+
+_WORDNET: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] | None = None
+
+
+def wordnet_bridges(path: Path | None = None
+                    ) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+    """Index term -> (the terms of its WordNet synonyms, of its direct hypernyms), from
+    `WORDNET_FILE` (a word's first sense; words sharing a term merged); read once per process
+    (`path`: another file, read every call). A missing file gives none."""
+    global _WORDNET
+    if path is None and _WORDNET is not None:
+        return _WORDNET
+    try:
+        text = (path or WORDNET_FILE).read_text(encoding="utf-8")
+    except OSError:
+        text = ""
+    plain_stem = stem.__wrapped__  # not through the stem memo: these words are read once
+
+    def terms(words: list[str]) -> list[str]:
+        return [plain_stem(w) for w in map(fold, words) if w and w not in STOP_WORDS]
+
+    merged: dict[str, tuple[dict[str, None], dict[str, None]]] = {}
+    for line in text.splitlines():
+        if line.startswith("#") or not line.strip():
+            continue
+        same, _, above = line.partition("|")
+        words = same.split()
+        key = terms(words[:1])
+        if not key:
+            continue
+        syns, hyper = merged.setdefault(key[0], ({}, {}))
+        syns.update((t, None) for t in terms(words[1:]) if t != key[0])
+        hyper.update((t, None) for t in terms(above.split()) if t != key[0] and t not in syns)
+    out = {k: (tuple(a), tuple(b)) for k, (a, b) in merged.items() if a or b}
+    if path is None:
+        _WORDNET = out
     return out

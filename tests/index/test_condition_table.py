@@ -97,6 +97,11 @@ SECTIONS = [  # the same words, in A's symptom section and in B's overview
 ]
 
 
+def _decoded(arrays: dict[str, np.ndarray]) -> np.ndarray:
+    """The table's weights as numbers (they are stored as one-byte codes)."""
+    return arrays["levels"][arrays["weights"]]
+
+
 @pytest.mark.parametrize("symptom_weight", [1.0, 3.0])
 def test_a_symptom_section_counts_its_groups_weight_times(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, symptom_weight: float) -> None:
@@ -107,7 +112,7 @@ def test_a_symptom_section_counts_its_groups_weight_times(
     tid = data.term_id("throb")
     assert tid is not None
     a, b = arrays["ptr"][tid], arrays["ptr"][tid + 1]
-    got = dict(zip(arrays["keys"][a:b].tolist(), arrays["weights"][a:b].tolist(), strict=True))
+    got = dict(zip(arrays["keys"][a:b].tolist(), _decoded(arrays)[a:b].tolist(), strict=True))
     quilt = data.focus_names.index("Quilt fever")
     thimble = data.focus_names.index("Thimble knee")
     assert set(got) == {quilt, thimble}
@@ -151,7 +156,7 @@ def test_a_group_weighed_zero_is_left_out(tmp_path: Path, monkeypatch: pytest.Mo
     a, b = arrays["ptr"][tid], arrays["ptr"][tid + 1]
     # only B's overview says it now: one condition, and no pair of weight 0 is kept
     assert arrays["keys"][a:b].tolist() == [data.focus_names.index("Thimble knee")]
-    assert (arrays["weights"] > 0).all()
+    assert (_decoded(arrays) > 0).all()
 
 
 def test_offsets_are_32_bit_and_a_table_with_64_bit_offsets_scores_the_same(
@@ -173,3 +178,45 @@ def test_offsets_are_32_bit_and_a_table_with_64_bit_offsets_scores_the_same(
     assert old.score(query, n).tolist() == table.score(query, n).tolist()
     assert table.score(query, n).any()
     assert [old.n_conditions(t) for t in query] == [table.n_conditions(t) for t in query]
+
+
+def test_weights_are_one_byte_each_and_keep_their_order_and_relative_precision() -> None:
+    rng = np.random.default_rng(7)
+    w = np.exp(rng.uniform(np.log(0.03), np.log(18.0), 5000))  # as wide as MedQuAD's (~500x)
+    codes, levels = conditions.quantise(w)
+    assert codes.dtype == np.uint8 and len(levels) == conditions.LEVELS
+    back = levels[codes].astype(np.float64)
+    ratio = (levels[-1] / levels[0]) ** (1 / (conditions.LEVELS - 1))  # one level to the next
+    assert np.all(np.abs(np.log(back / w)) <= np.log(ratio) / 2 + 1e-6)  # half a level at most
+    assert np.abs(back / w - 1).max() < 0.013
+    order = np.argsort(w)
+    assert np.all(np.diff(back[order]) >= 0)  # a larger weight never decodes smaller
+    assert back.min() == pytest.approx(w.min(), rel=1e-6)
+    assert back.max() == pytest.approx(w.max(), rel=1e-6)
+
+
+@pytest.mark.parametrize("weights", [[], [2.5], [2.5, 2.5, 2.5]])
+def test_quantising_no_weight_or_one_value_decodes_it(weights: list[float]) -> None:
+    codes, levels = conditions.quantise(np.asarray(weights))
+    assert len(codes) == len(weights) and len(levels) == conditions.LEVELS
+    assert levels[codes].tolist() == pytest.approx(weights)
+
+
+def test_a_table_with_half_precision_weights_still_reads(tmp_path: Path) -> None:
+    gen = _generation(tmp_path, RECORDS)
+    table = conditions.load(gen)
+    assert table is not None and table.weights.dtype == np.uint8
+    data = RankData.load(gen)
+    arrays = dict(conditions.weights(data) or {})
+    old_arrays = {k: v for k, v in arrays.items() if k != "levels"}
+    old_arrays["weights"] = _decoded(arrays).astype(np.float16)  # as written before one byte
+    old_dir = tmp_path / "old"
+    old_dir.mkdir()
+    with (old_dir / conditions.FILE).open("wb") as fh:
+        np.savez(fh, **old_arrays)
+    old = conditions.load(old_dir)
+    assert old is not None and old.levels is None and old.weights.dtype == np.float16
+    query = {data.term_id(w): 1.0 for w in ("rash", "elbow", "rest")}
+    n = len(data.focus_keys)
+    assert old.score(query, n).tolist() == pytest.approx(table.score(query, n).tolist(),
+                                                         rel=1e-3)

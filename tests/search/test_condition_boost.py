@@ -139,3 +139,22 @@ def test_a_runner_up_weighs_its_share_of_the_best_to_the_sharpness(
         want = (raw[touched] / raw.max()) ** sharpness
         assert got[touched] == pytest.approx(want, rel=1e-6)
         assert got.max() == 1.0
+
+
+def test_records_of_a_condition_the_words_describe_are_listed_with_full_matches(
+        store: IndexStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    # "spring" is said only about Thimble syndrome; chills and a rash throughout Quilt fever
+    monkeypatch.setattr(plan, "CONDITION_FULL", 0.0)
+    with store.searcher() as s:
+        before = search(s, "chills rash spring")
+    assert [h.id for h in before.hits][:1] == ["b-info"]  # the only record with every word
+    assert "described" not in before.understood
+    monkeypatch.setattr(plan, "CONDITION_FULL", 0.8)
+    with store.searcher() as s:
+        after = search(s, "chills rash spring")
+        alone = search(s, "chills")  # one word: a name, the gazetteer's job (none here)
+    ids = [h.id for h in after.hits]
+    assert after.understood["described"] == ["Quilt fever"]
+    assert ids.index("q-symptoms") < ids.index("b-info")  # by score among the full matches
+    assert "1 answer with all of your words and 3 answers about Quilt fever." in after.notices
+    assert "described" not in alone.understood
