@@ -99,18 +99,20 @@ class FocusIndex:
         adds terms of that idf mass too (a name that only adds "syndrome" names the same
         condition), and no name of A is in turn narrower than a name of B (other names of
         one condition cross). `idf`: per vocabulary term."""
-        general = [i for i in range(len(self.keys)) if self.total[i] >= FOCUS_MIN_NAME_MASS
-                   and not self.acronymic[i] and self.alive[self.keys[i]]]
+        tids, bounds = self.tids.tolist(), self.ptr.tolist()
+        names = [frozenset(tids[bounds[i]:bounds[i + 1]]) for i in range(len(self.keys))]
+        keys, alive = self.keys.tolist(), self.alive.tolist()
+        general = np.flatnonzero((self.total >= FOCUS_MIN_NAME_MASS) & ~self.acronymic
+                                 & self.alive[self.keys]).tolist()
+        df = np.diff(self.term_ptr)
         ptr, entries, phrase_of = self.term_ptr, self.term_entries, self.phrase_of
         pairs: dict[tuple[int, int], set[tuple[frozenset[int], frozenset[int]]]] = {}
         for i in general:
-            a, words = int(self.keys[i]), self.tids[self.ptr[i]:self.ptr[i + 1]].tolist()
-            rare = min(words, key=lambda t: ptr[t + 1] - ptr[t])
-            name_a = frozenset(words)
+            a, name_a = keys[i], names[i]
+            rare = min(name_a, key=df.__getitem__)
             for j in set(phrase_of[entries[ptr[rare]:ptr[rare + 1]]].tolist()):
-                b = int(self.keys[j])
-                name_b = frozenset(self.tids[self.ptr[j]:self.ptr[j + 1]].tolist())
-                if b != a and self.alive[b] and name_a < name_b:
+                b, name_b = keys[j], names[j]
+                if b != a and alive[b] and name_a < name_b:
                     pairs.setdefault((b, a), set()).add((name_a, name_b - name_a))
         out: dict[int, list[tuple[frozenset[int], frozenset[int]]]] = {}
         for (b, a), found in sorted(pairs.items()):
