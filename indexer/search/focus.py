@@ -4,6 +4,11 @@ Every focus key's names (the focus and its synonyms, analysed) are matched again
 terms by idf-weighted coverage; names compete where they share terms, and a name that is an
 acronym counts only when typed in capitals. `indexer.search.plan` boosts the records about
 the conditions found.
+
+The names also say which conditions are narrower variants of others: a condition one of whose
+names holds every word of another condition's name and more ("acquired X" of "X") is its
+narrower variant (`FocusIndex.broader`, read from the generation's names once); plan prefers
+the general condition when a query does not type the narrower one's extra words.
 """
 
 from __future__ import annotations
@@ -78,9 +83,43 @@ class FocusIndex:
         self.term_ptr = np.zeros(n_terms + 1, dtype=np.int64)
         np.cumsum(np.bincount(self.tids, minlength=n_terms), out=self.term_ptr[1:])
         self.term_entries = np.argsort(self.tids, kind="stable")
-        self.w = _idf(data)[self.tids]
+        idf = _idf(data)
+        self.w = idf[self.tids]
         self.total = np.bincount(self.phrase_of, weights=self.w, minlength=len(keys))
         self.starts = phrase_starts(data.gazetteer)  # for `find_synonyms`
+        self.broader = self._broader(idf)
+        self.is_narrower = np.zeros(n_keys, dtype=bool)
+        self.is_narrower[list(self.broader)] = True
+
+    def _broader(self, idf: np.ndarray) -> dict[int, list[tuple[frozenset[int], frozenset[int]]]]:
+        """Per narrower focus key: (a broader key's name, the extra terms) pairs, as term id
+        sets. Key B is narrower than key A when a name of B holds every term of a name of A
+        and more (the extra terms: what a query types to mean B), A's name is not made of
+        common words only (FOCUS_MIN_NAME_MASS) nor an acronym, every name of B holding it
+        adds terms of that idf mass too (a name that only adds "syndrome" names the same
+        condition), and no name of A is in turn narrower than a name of B (other names of
+        one condition cross). `idf`: per vocabulary term."""
+        tids, bounds = self.tids.tolist(), self.ptr.tolist()
+        names = [frozenset(tids[bounds[i]:bounds[i + 1]]) for i in range(len(self.keys))]
+        keys, alive = self.keys.tolist(), self.alive.tolist()
+        general = np.flatnonzero((self.total >= FOCUS_MIN_NAME_MASS) & ~self.acronymic
+                                 & self.alive[self.keys]).tolist()
+        df = np.diff(self.term_ptr)
+        ptr, entries, phrase_of = self.term_ptr, self.term_entries, self.phrase_of
+        pairs: dict[tuple[int, int], set[tuple[frozenset[int], frozenset[int]]]] = {}
+        for i in general:
+            a, name_a = keys[i], names[i]
+            rare = min(name_a, key=df.__getitem__)
+            for j in set(phrase_of[entries[ptr[rare]:ptr[rare + 1]]].tolist()):
+                b, name_b = keys[j], names[j]
+                if b != a and alive[b] and name_a < name_b:
+                    pairs.setdefault((b, a), set()).add((name_a, name_b - name_a))
+        out: dict[int, list[tuple[frozenset[int], frozenset[int]]]] = {}
+        for (b, a), found in sorted(pairs.items()):
+            if (a, b) not in pairs and min(idf[list(extra)].sum() for _, extra in found
+                                           ) >= FOCUS_MIN_NAME_MASS:
+                out.setdefault(b, []).extend(sorted(found, key=lambda p: sorted(p[0] | p[1])))
+        return out
 
     def entries(self, tids: Any) -> tuple[np.ndarray, np.ndarray]:
         """(entries, which) of the names containing each of `tids`: entry indices in
@@ -181,6 +220,16 @@ class FocusIndex:
         rival = np.zeros(len(covered), np.float64)
         np.maximum.at(rival, names, best[inv])
         return np.maximum(rival[is_cand], max(floor, 1e-9))
+
+    def narrower_unasked(self, per_key: np.ndarray, asked: frozenset[int]) -> list[int]:
+        """The narrower keys boosted in `per_key` (per focus key, > 0: boosted) when the
+        query's terms (`asked`) touch a broader key's name and none of the extra terms of
+        the narrower name holding it: nothing typed tells the narrower variant apart."""
+        out = []
+        for b in np.flatnonzero(self.is_narrower & (per_key[:len(self.is_narrower)] > 0)):
+            if any(name & asked and not (extra & asked) for name, extra in self.broader[int(b)]):
+                out.append(int(b))
+        return out
 
     def terms_of_keys(self, tids: Any, is_key: np.ndarray,
                       found: tuple[np.ndarray, np.ndarray] | None = None) -> set[int]:

@@ -16,7 +16,10 @@ This is where a query is *understood*:
   and their synonyms (idf-weighted coverage of each focus name); records about it are
   boosted, and so are records of the question type the query asks (treatment, cause...);
 - so are, a little less, the records of the conditions the query's words are most
-  characteristic of (`indexer.search.conditions`: symptoms, none of them a name).
+  characteristic of (`indexer.search.conditions`: symptoms, none of them a name);
+- a keyword query that types none of a narrower condition's extra words ("acquired" of
+  "acquired X", `FocusIndex.broader`) while it types words of the general one boosts the
+  narrower one less (NARROWER_FACTOR): the general condition before its variants.
 """
 
 from __future__ import annotations
@@ -73,6 +76,7 @@ QTYPE_WITHOUT_FOCUS = 0.0  # qtype boost factor for records not about the detect
 INFORMATION_PRIOR = 0.3  # qtype weight of "information" answers when nothing else is asked
 FEEDBACK_BOOST = 0.5  # focus boost share from the foci of the best text matches
 FEEDBACK_DOCS = 5
+NARROWER_FACTOR = 0.8  # share of a narrower condition's boost when nothing typed names it
 FOCUS_RELATIVE = 0.6  # only foci scoring at least this share of the best one are boosted
 FOCUS_SYNONYM_SHARE = 0.5  # a name reached only through a synonym counts this much
 # Conditions the query's words are characteristic of (`search.conditions`): the best one
@@ -654,6 +658,7 @@ def _understand(data: RankData, pq: ParsedQuery, plan: Plan, match: _FocusMatche
         share * _with_empty_slot(cond, np.float64)).astype(np.float32)  # (as np.append did)
 
     base = fscore if cscore is None else np.maximum(fscore, cscore)  # (max is exact)
+    asked_tids = frozenset(idf_of_tid)
     if (CONDITION_FULL > 0 and cond is not None and not long_query
             and len(idf_of_tid) >= MIN_SUPPORT):  # (one word is a name: the gazetteer's)
         _described(data, plan, fscore, cond)
@@ -673,6 +678,11 @@ def _understand(data: RankData, pq: ParsedQuery, plan: Plan, match: _FocusMatche
                 per_key = base.copy()
                 fb = FEEDBACK_BOOST * np.asarray(weights, np.float32)
                 per_key[keys] = np.maximum(per_key[keys], fb)
+        if NARROWER_FACTOR != 1.0 and n_keys and not long_query:
+            unasked = focus_index(d).narrower_unasked(per_key, asked_tids)
+            if unasked:
+                per_key = per_key.copy() if per_key is base else per_key
+                per_key[unasked] *= NARROWER_FACTOR
         at = scored if rows is None else (rows if every else rows[scored])
         f = per_key[d.focus[at]]
         q = qconf[d.qtype[at]]
