@@ -7,7 +7,7 @@ the conditions found.
 
 The names also say which conditions are narrower variants of others: a condition one of whose
 names holds every word of another condition's name and more ("acquired X" of "X") is its
-narrower variant (`FocusIndex.broader`, read from the generation's names once); plan prefers
+narrower variant (`FocusIndex.broader_of`, read from the generation's names once); plan prefers
 the general condition when a query does not type the narrower one's extra words.
 """
 
@@ -87,9 +87,7 @@ class FocusIndex:
         self.w = idf[self.tids]
         self.total = np.bincount(self.phrase_of, weights=self.w, minlength=len(keys))
         self.starts = phrase_starts(data.gazetteer)  # for `find_synonyms`
-        self.broader = self._broader(idf)
-        self.is_narrower = np.zeros(n_keys, dtype=bool)
-        self.is_narrower[list(self.broader)] = True
+        self._pack_broader(self._broader(idf), n_keys)
 
     def _broader(self, idf: np.ndarray) -> dict[int, list[tuple[frozenset[int], frozenset[int]]]]:
         """Per narrower focus key: (a broader key's name, the extra terms) pairs, as term id
@@ -221,13 +219,47 @@ class FocusIndex:
         np.maximum.at(rival, names, best[inv])
         return np.maximum(rival[is_cand], max(floor, 1e-9))
 
+    def _pack_broader(self, found: dict[int, list[tuple[frozenset[int], frozenset[int]]]],
+                      n_keys: int) -> None:
+        """Keep `_broader`'s pairs as flat arrays (per narrower key a range of pairs, per pair
+        a range of name terms and of extra terms), so that no Python set outlives the
+        computation: sets kept among its freed temporaries held ~16 MB of a process's heap."""
+        counts = np.zeros(n_keys, dtype=np.int32)
+        names: list[int] = []
+        extras: list[int] = []
+        name_ptr, extra_ptr = [0], [0]
+        for b in sorted(found):
+            for name, extra in found[b]:
+                names.extend(sorted(name))
+                extras.extend(sorted(extra))
+                name_ptr.append(len(names))
+                extra_ptr.append(len(extras))
+                counts[b] += 1
+        self.is_narrower = counts > 0
+        self.pair_ptr = np.zeros(n_keys + 1, dtype=np.int32)
+        np.cumsum(counts, out=self.pair_ptr[1:])
+        self.pair_names = np.array(names, dtype=np.int32)
+        self.pair_extras = np.array(extras, dtype=np.int32)
+        self.pair_name_ptr = np.array(name_ptr, dtype=np.int32)
+        self.pair_extra_ptr = np.array(extra_ptr, dtype=np.int32)
+
+    def broader_of(self, key: int) -> list[tuple[frozenset[int], frozenset[int]]]:
+        """(a broader key's name, the extra terms) pairs of the narrower focus `key`, as term
+        id sets (none when `key` is not a narrower variant)."""
+        out = []
+        for p in range(int(self.pair_ptr[key]), int(self.pair_ptr[key + 1])):
+            name = self.pair_names[self.pair_name_ptr[p]:self.pair_name_ptr[p + 1]]
+            extra = self.pair_extras[self.pair_extra_ptr[p]:self.pair_extra_ptr[p + 1]]
+            out.append((frozenset(name.tolist()), frozenset(extra.tolist())))
+        return out
+
     def narrower_unasked(self, per_key: np.ndarray, asked: frozenset[int]) -> list[int]:
         """The narrower keys boosted in `per_key` (per focus key, > 0: boosted) when the
         query's terms (`asked`) touch a broader key's name and none of the extra terms of
         the narrower name holding it: nothing typed tells the narrower variant apart."""
         out = []
         for b in np.flatnonzero(self.is_narrower & (per_key[:len(self.is_narrower)] > 0)):
-            if any(name & asked and not (extra & asked) for name, extra in self.broader[int(b)]):
+            if any(name & asked and not (extra & asked) for name, extra in self.broader_of(b)):
                 out.append(int(b))
         return out
 

@@ -18,7 +18,7 @@ This is where a query is *understood*:
 - so are, a little less, the records of the conditions the query's words are most
   characteristic of (`indexer.search.conditions`: symptoms, none of them a name);
 - a keyword query that types none of a narrower condition's extra words ("acquired" of
-  "acquired X", `FocusIndex.broader`) while it types words of the general one boosts the
+  "acquired X", `FocusIndex.broader_of`) while it types words of the general one boosts the
   narrower one less (NARROWER_FACTOR): the general condition before its variants.
 """
 

@@ -47,12 +47,12 @@ def test_narrower_variants_come_from_the_names(store: IndexStore) -> None:
     with store.searcher() as s:
         fi = focus_index(s.data)
         narrow = _key(s.data, "Acquired hemophilia")
-        assert narrow in fi.broader
-        (name, extra), = fi.broader[narrow]
+        assert fi.is_narrower[narrow]
+        (name, extra), = fi.broader_of(narrow)
         assert {s.data.vocab[t] for t in name} == {"hemophilia"}
         assert len(extra) == 1
-        assert _key(s.data, "Hemophilia") not in fi.broader
-        assert _key(s.data, "Hemophilia syndrome") not in fi.broader  # "syndrome" is common
+        assert not fi.broader_of(_key(s.data, "Hemophilia"))
+        assert not fi.broader_of(_key(s.data, "Hemophilia syndrome"))  # "syndrome" is common
 
 
 def test_only_an_unasked_narrower_condition_is_named(store: IndexStore) -> None:
@@ -63,7 +63,7 @@ def test_only_an_unasked_narrower_condition_is_named(store: IndexStore) -> None:
         per_key = np.zeros(len(d.focus_keys) + 1, np.float32)
         per_key[[general, narrow]] = 1.0
         hemophilia = d.term_id("hemophilia")
-        acquired = next(iter(fi.broader[narrow][0][1]))
+        acquired = next(iter(fi.broader_of(narrow)[0][1]))
         assert fi.narrower_unasked(per_key, frozenset({hemophilia})) == [narrow]
         assert fi.narrower_unasked(per_key, frozenset({hemophilia, acquired})) == []
         per_key[narrow] = 0.0  # not boosted: nothing to lower
