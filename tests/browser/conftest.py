@@ -121,12 +121,26 @@ def live(sample_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     )
     app_srv = create_server(create_app(settings), host="127.0.0.1", port=0, threads=4)
     holder["app"] = f"http://127.0.0.1:{app_srv.effective_port}"
-    threads = [threading.Thread(target=s.run, daemon=True) for s in (host_srv, app_srv)]
+    stopping = threading.Event()
+
+    def run(server) -> None:
+        # close() from this thread can land while the server's loop is in select():
+        # that select then fails on the closed socket (EBADF), which is the stop itself.
+        try:
+            server.run()
+        except OSError:
+            if not stopping.is_set():
+                raise
+
+    threads = [threading.Thread(target=run, args=(s,), daemon=True) for s in (host_srv, app_srv)]
     for t in threads:
         t.start()
     yield Live(app=holder["app"], host=host)
+    stopping.set()
     for s in (host_srv, app_srv):
         s.close()
+    for t in threads:
+        t.join(timeout=5)
 
 
 @dataclass
