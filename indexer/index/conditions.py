@@ -150,15 +150,11 @@ class ConditionTable:
         return int(self.ptr[tid + 1] - self.ptr[tid])
 
     def score(self, term_weights: dict[int, float], n_keys: int, min_terms: int = 1,
-              alone: frozenset[int] = frozenset(),
-              stands_for: dict[int, int] | None = None) -> np.ndarray:
+              alone: frozenset[int] = frozenset()) -> np.ndarray:
         """Score per condition key: the sum over the query's terms (term id -> how much the
         query means it) of the term's weight for the condition; 0 for a condition fewer than
         `min_terms` of the terms touch (a term of `alone` counts as `min_terms` on its own).
-        `stands_for` (term id -> the term id of the query word it stands for: a synonym):
-        a word and the terms standing for it touch a condition once."""
-        if stands_for:
-            return self._score_grouped(term_weights, n_keys, min_terms, stands_for)
+        """
         ks, cs, qws, lens, touch = [], [], [], [], []
         ptr = self.ptr
         n_terms = len(ptr) - 1
@@ -185,31 +181,6 @@ class ConditionTable:
         out = both - touches * _TOUCH
         if min_terms > 1:
             out[touches < min_terms] = 0.0
-        return out
-
-
-    def _score_grouped(self, term_weights: dict[int, float], n_keys: int, min_terms: int,
-                       stands_for: dict[int, int]) -> np.ndarray:
-        """`score` where the terms of one query word (itself and `stands_for`'s terms for
-        it) count one touch per condition (no `alone` terms)."""
-        ptr = self.ptr
-        n_terms = len(ptr) - 1
-        ks, ws, groups = [], [], []
-        for tid, qw in term_weights.items():
-            if 0 <= tid < n_terms and ptr[tid + 1] > ptr[tid]:
-                a, b = ptr[tid], ptr[tid + 1]
-                codes = self.weights[a:b]
-                w = codes.astype(np.float32) if self.levels is None else self.levels.take(codes)
-                ks.append(np.asarray(self.keys[a:b], dtype=np.int64))
-                ws.append(w.astype(np.float64) * qw)
-                groups.append(np.full(b - a, stands_for.get(tid, tid), np.int64))
-        if not ks:
-            return np.zeros(n_keys, np.float64)
-        key = np.concatenate(ks)
-        out = np.bincount(key, weights=np.concatenate(ws), minlength=n_keys)[:n_keys]
-        if min_terms > 1:
-            touched = np.unique(np.concatenate(groups) * n_keys + key) % n_keys
-            out[np.bincount(touched, minlength=n_keys)[:n_keys] < min_terms] = 0.0
         return out
 
 

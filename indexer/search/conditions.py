@@ -35,9 +35,9 @@ BRIDGE_WEIGHT = 1.0  # a weak query word's WordNet synonyms count this share of 
 # loses fold 2, no other set moves)
 HYPERNYM_SHARE = 0.5  # a WordNet hypernym counts this share of BRIDGE_WEIGHT (0.25-0.5 gain
 # fold 2's hypernym query, 0 and 1.0 do not)
-GROUP_TOUCHES = False  # True: a query word and the terms bridged from it touch a condition
-# once. False: a bridged term touches on its own, so a word whose synonym the condition also
-# says is two words' support (True loses fold 2's hypernym query; nothing else moves)
+# A bridged term touches a condition on its own: a word whose synonym the condition also says
+# is two words' support (counting a word and its bridges as one touch lost fold 2's hypernym
+# query and moved nothing else; bench/results/issueF-lay4.md)
 WEAK_CONDITIONS = 20  # a query word the table knows of at most this many conditions is weak
 # (of ~5,300 on MedQuAD; 20 and 80 the same, 0 (only absent words) gains nothing, 300 loses)
 ALONE_MAX_CONDITIONS = 0  # or when one of its words is said of at most this many conditions
@@ -89,13 +89,11 @@ def condition_scores(data: RankData, term_weights: dict[int, float],
     term_weights = {t: w if TERM_POWER == 1.0 else max(float(w), 0.0) ** TERM_POWER
                     for t, w in term_weights.items() if t in upper or t not in acronyms}
     min_terms = min(MIN_SUPPORT, len(term_weights))  # (the query's own words)
-    stands_for: dict[int, int] = {}
     if BRIDGE_WEIGHT > 0:
-        term_weights = _bridged(data, found, term_weights, stands_for)
+        term_weights = _bridged(data, found, term_weights)
     alone = frozenset(t for t in term_weights
                       if 0 < found.n_conditions(t) <= ALONE_MAX_CONDITIONS)
-    scores = found.score(term_weights, n_keys, min_terms, alone,
-                         stands_for if GROUP_TOUCHES else None)
+    scores = found.score(term_weights, n_keys, min_terms, alone)
     best = float(scores.max()) if len(scores) else 0.0
     if best <= 0:
         return None
@@ -109,11 +107,10 @@ def condition_scores(data: RankData, term_weights: dict[int, float],
     return out
 
 
-def _bridged(data: RankData, found: table.ConditionTable, term_weights: dict[int, float],
-             stands_for: dict[int, int] | None = None) -> dict[int, float]:
+def _bridged(data: RankData, found: table.ConditionTable,
+             term_weights: dict[int, float]) -> dict[int, float]:
     """`term_weights` with the synonyms (and hypernyms) of its weak words added (BRIDGE_WEIGHT
-    of the word; a term already in the query keeps its own weight); `stands_for` gets, for
-    each term added, the query word's term it was added for (the best-weighted one)."""
+    of the word; a term already in the query keeps its own weight)."""
     src, ptr, dst, hyper = _bridges(data, found)
     if not len(src):
         return term_weights
@@ -129,8 +126,6 @@ def _bridged(data: RankData, found: table.ConditionTable, term_weights: dict[int
                 weight = BRIDGE_WEIGHT * share * w
                 if syn not in term_weights and share > 0 and weight > out.get(syn, 0.0):
                     out[syn] = weight
-                    if stands_for is not None:
-                        stands_for[syn] = tid
     return out
 
 

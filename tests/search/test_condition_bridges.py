@@ -151,22 +151,3 @@ def test_the_script_keeps_first_senses_of_kept_lexicographer_files_and_inflectio
                                 "swollen swell"]
     assert script.lines(wn, {"nosebleed", "epistaxis", "bleeding"}) == [
         "epistaxis nosebleed | bleeding", "nosebleed epistaxis | bleeding"]
-
-
-def test_a_word_and_its_synonym_can_touch_a_condition_once(
-        store: IndexStore, monkeypatch: pytest.MonkeyPatch) -> None:
-    with store.searcher() as s:
-        d = s.data
-        table = condition_table(d)
-        n = len(d.focus_keys)
-        sneeze, epi, nose = d.term_id("sneez"), d.term_id("epistaxi"), d.term_id("noseble")
-        red = d.focus_names.index("Red nose disease")
-        q = {sneeze: 1.0, epi: 0.5}  # Red nose disease says both
-        apart = table.score(q, n, 2)
-        assert apart[red] > 0
-        grouped = table.score(q, n, 2, stands_for={epi: sneeze})  # one word's terms
-        assert grouped[red] == 0.0
-        assert table.score(q, n, 1, stands_for={epi: sneeze})[red] == pytest.approx(apart[red])
-        monkeypatch.setattr(conditions, "GROUP_TOUCHES", True)
-        one_word = condition_scores(d, {nose: 1.0})  # one typed word needs one touch
-        assert one_word is not None and one_word[red] == 1.0
