@@ -200,6 +200,15 @@ class _UnionFind:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
+def _subject_terms(question: str, terms: list[str]) -> list[str]:
+    """`terms_of(subject_of(question))`, given `terms`, `terms_of(question)`: the same terms
+    when the subject is the whole question (one sentence: most questions)."""
+    subject = subject_of(question)
+    if subject == question.strip():
+        return terms
+    return terms_of(subject)
+
+
 def _neighbours(qi: QuestionIndex, scorer: PairScorer, threshold: float,
                 report: Progress) -> list[dict[int, float]]:
     """Each entry's nearest candidates at or above `threshold` (at most NEIGHBOURS)."""
@@ -207,13 +216,15 @@ def _neighbours(qi: QuestionIndex, scorer: PairScorer, threshold: float,
     cands = _Candidates(qi)
     out: list[dict[int, float]] = []
     n = len(entries)
+    packed = qi.packed
     for i, e in enumerate(entries):
         # the record's question as a draft would see it: its terms, those of its subject
         # (first sentence) counting double, and its focus
-        tset = set(terms_of(e.question))
+        question = packed.entry_terms(i).question  # = terms_of(e.question), analysed once
+        tset = set(question)
         for f, _kind in e.focus:
             tset |= f
-        subject = frozenset(terms_of(subject_of(e.question)))
+        subject = frozenset(_subject_terms(e.question, question))
         scored = []
         top = cands.comparable(i, cands.top(tset, subject, CANDIDATES), threshold)
         for j in top.tolist():

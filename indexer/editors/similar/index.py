@@ -140,7 +140,7 @@ class QuestionIndex:
                         kept.append(e)
                     yield e, et
 
-        return cls(pack(analysed()), kept)
+        return cls(pack(analysed(), payload=kept is None), kept)
 
     def with_all_entries(self) -> QuestionIndex:
         """This index with every `Entry` made and kept (sharing the packed arrays): for batch

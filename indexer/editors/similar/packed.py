@@ -12,7 +12,10 @@ Layout, for entry `i`:
 - ``ids[i]``: its record id (a list of str: every ranking sorts on it);
 - one JSON array in `blob`, at `blob_at[i] .. blob_at[i+1]`: its display question,
   categories, url, types, answer key, item id, source, CUIs, label, answer start and its
-  term lists (`features.EntryTerms`: question, headline, focus, synonyms, core terms);
+  term lists (`features.EntryTerms`: question, headline, focus, synonyms, core terms).
+  Batch work that keeps every `Entry` (duplicate groups) rarely reads it: `pack(...,
+  payload=False)` keeps the entries and their term lists instead, and the blob is written
+  on first use (JSON for 17,912 entries cost ~0.5 s of CPU in each index build);
 - postings over a table of terms (`terms`, `term_id`): `post_ptr`, `post_rows` give the
   entries whose question or focus (`Entry.keys`) has term `tid`, in entry order; ``idf[tid]``
   its rarity (and `weight`, term -> IDF, what scoring reads).
@@ -93,6 +96,9 @@ class PackedEntries:
         self.blob = bytearray()
         self.blob_at = np.zeros(1, dtype=np.int64)
         self._cache = EntryCache(ENTRY_CACHE_BYTES)
+        # (entry, its terms) per entry while the blob is not written (`pack(payload=False)`)
+        self._pending: list[tuple[Entry, EntryTerms]] | None = None
+        self._blob_lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -100,7 +106,31 @@ class PackedEntries:
     # -- reading ---------------------------------------------------------------------------
 
     def _payload(self, i: int) -> list[Any]:
+        if self._pending is not None:
+            self._write_blob()
         return json.loads(self.blob[self.blob_at[i]:self.blob_at[i + 1]].decode("utf-8"))
+
+    def _write_blob(self) -> None:
+        """The blob of the entries kept by `pack(payload=False)` (once, on first use)."""
+        with self._blob_lock:
+            pending = self._pending
+            if pending is None:
+                return
+            blob = bytearray()
+            at = array("q", [0])
+            for e, et in pending:
+                blob += _payload(e, et)
+                at.append(len(blob))
+            self.blob, self.blob_at = blob, np.frombuffer(at, dtype=np.int64).copy()
+            self._pending = None
+
+    def entry_terms(self, i: int) -> EntryTerms:
+        """The term lists entry `i` was made of (`features.entry_terms` of its record)."""
+        pending = self._pending
+        if pending is not None:
+            return pending[i][1]
+        lists = self._payload(i)[10:]
+        return EntryTerms(*lists)
 
     def question(self, i: int) -> str:
         """Entry `i`'s display question (without making the entry)."""
@@ -140,10 +170,13 @@ def _payload(e: Entry, et: EntryTerms) -> bytes:
         ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def pack(entries: Iterable[tuple[Entry, EntryTerms]]) -> PackedEntries:
+def pack(entries: Iterable[tuple[Entry, EntryTerms]], *, payload: bool = True) -> PackedEntries:
     """The entries packed, each with the terms it was made of (`features.entry_terms`; each
-    is read once and can be dropped after)."""
+    is read once and can be dropped after). `payload=False`: the entries and their terms are
+    kept as they are and the blob is written only when something reads it (batch work that
+    keeps every `Entry` anyway)."""
     p = PackedEntries()
+    pending: list[tuple[Entry, EntryTerms]] | None = None if payload else []
     term_id = p.term_id
     terms = p.terms
 
@@ -162,9 +195,13 @@ def pack(entries: Iterable[tuple[Entry, EntryTerms]]) -> PackedEntries:
                 terms.append(t)
             key_terms.append(k)
         key_lens.append(len(e.keys))
+        if pending is not None:
+            pending.append((e, et))
+            continue
         blob += _payload(e, et)
         blob_at.append(len(blob))
     p.blob_at = np.frombuffer(blob_at, dtype=np.int64).copy()
+    p._pending = pending
     _postings(p, np.frombuffer(key_terms, dtype=np.int32),
               np.frombuffer(key_lens, dtype=np.int64))
     return p
