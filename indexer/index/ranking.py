@@ -43,7 +43,7 @@ from indexer.index.inverted import entry_rows, inverted_lists
 from indexer.index.strings import HexTable, StringTable, WordCounts
 from indexer.index.tables import RANK_JSON, RANK_JSON_GZ, read_tables, write_tables  # noqa: F401
 from indexer.index.terms import FIELDS, RecordTerms, spelling_words
-from indexer.text.analysis import WORD_RE
+from indexer.text.analysis import find_words
 
 RANK_NPZ = "rank.npz"  # (RANK_JSON, RANK_JSON_GZ: the tables' files, see indexer.index.tables)
 STRING_TABLES = ("ids", "hashes", "vocab")  # stored in rank.npz as `strings.StringTable`s
@@ -330,7 +330,7 @@ class RankData:
             self.words = dict(self.words.items())
         raw: Counter[str] = Counter()
         for t in texts:
-            raw.update(WORD_RE.findall(t or ""))
+            raw.update(find_words(t or ""))
         for w, c in spelling_words(raw).items():
             left = self.words.get(w, 0) - c
             if left > 0:

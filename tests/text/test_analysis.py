@@ -148,6 +148,19 @@ def test_find_words_finds_what_word_re_finds(text: str) -> None:
     assert find_words(text.replace("_", "")) == WORD_RE.findall(text.replace("_", ""))
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=80)
+       | st.text(alphabet=st.sampled_from("aZ9_' -\n.,;:!?\"()/&\t\x00\x7f"), max_size=60))
+def test_find_words_in_ascii_text_finds_what_word_re_finds(text: str) -> None:
+    # ASCII text goes through the translate-and-split path (apostrophes, underscores, controls)
+    assert find_words(text) == WORD_RE.findall(text)
+
+
+def test_find_words_splits_ascii_runs_at_apostrophes_as_word_re_does() -> None:
+    assert find_words("'quoted' don't o''clock it's' x'y'z -'a") == [
+        "quoted", "don't", "o", "clock", "it's", "x'y'z", "a"]
+
+
 def test_find_words_splits_at_underscores_as_word_re_does() -> None:
     assert find_words("snake_case don't crohn’s x__y") == ["snake", "case", "don't", "crohn’s",
                                                           "x", "y"]
