@@ -130,9 +130,26 @@ def top_rows(data: RankData, rows: np.ndarray, key: np.ndarray, k: int) -> np.nd
     if k <= 0:
         return rows[:0]
     if len(rows) > k:
-        keep = key >= np.partition(key, len(key) - k)[len(key) - k]  # the k-th best key
+        keep = key >= kth_best(key, k)
         rows, key = rows[keep], key[keep]
     return order_rows(data, rows, key)[:k]
+
+
+KTH_SAMPLE_STEP = 16  # `kth_best` first looks among every 16th value
+
+
+def kth_best(values: np.ndarray, k: int) -> float:
+    """The `k`-th largest of `values` (1 <= k <= len(values); ties counted: the value of
+    `np.partition(values, len - k)[len - k]`). `np.partition` over thousands of values
+    costs ~50 us for a small k (~1 us per hundred values): the k-th largest of a sample
+    (every KTH_SAMPLE_STEP-th value) is a floor of the whole's, and the values at or above
+    that floor hold the whole's k largest, so the answer is their k-th largest (exact,
+    whatever the ties; a sample smaller than k is no floor: then every value is read)."""
+    sample = values[::KTH_SAMPLE_STEP]
+    if len(sample) >= k and len(sample) < len(values):
+        floor = np.partition(sample, len(sample) - k)[len(sample) - k]
+        values = values[values >= floor]
+    return np.partition(values, len(values) - k)[len(values) - k]
 
 
 def distinct_count(data: RankData, rows: np.ndarray) -> int:

@@ -258,10 +258,27 @@ class FocusIndex:
         query's terms (`asked`) touch a broader key's name and none of the extra terms of
         the narrower name holding it: nothing typed tells the narrower variant apart."""
         out = []
-        for b in np.flatnonzero(self.is_narrower & (per_key[:len(self.is_narrower)] > 0)):
-            if any(name & asked and not (extra & asked) for name, extra in self.broader_of(b)):
-                out.append(int(b))
+        for b in np.flatnonzero(self.is_narrower & (per_key[:len(self.is_narrower)] > 0)
+                                ).tolist():
+            if self._unasked(b, asked):
+                out.append(b)
         return out
+
+    def _unasked(self, key: int, asked: frozenset[int]) -> bool:
+        """Does some (name, extra terms) pair of the narrower `key` have a name term in
+        `asked` and no extra term in it? (`broader_of(key)` read as lists: a handful of
+        array reads per key, not per pair.)"""
+        lo, hi = self.pair_ptr[key:key + 2].tolist()
+        name_ptr = self.pair_name_ptr[lo:hi + 1].tolist()
+        extra_ptr = self.pair_extra_ptr[lo:hi + 1].tolist()
+        names = self.pair_names[name_ptr[0]:name_ptr[-1]].tolist()
+        extras = self.pair_extras[extra_ptr[0]:extra_ptr[-1]].tolist()
+        n0, e0 = name_ptr[0], extra_ptr[0]
+        for p in range(hi - lo):
+            if (not asked.isdisjoint(names[name_ptr[p] - n0:name_ptr[p + 1] - n0])
+                    and asked.isdisjoint(extras[extra_ptr[p] - e0:extra_ptr[p + 1] - e0])):
+                return True
+        return False
 
     def terms_of_keys(self, tids: Any, is_key: np.ndarray,
                       found: tuple[np.ndarray, np.ndarray] | None = None) -> set[int]:

@@ -686,7 +686,10 @@ def _understand(data: RankData, pq: ParsedQuery, plan: Plan, match: _FocusMatche
         at = scored if rows is None else (rows if every else rows[scored])
         f = per_key[d.focus[at]]
         q = qconf[d.qtype[at]]
-        q = q * np.where(f > 0.3, 1.0, QTYPE_WITHOUT_FOCUS)
+        if QTYPE_WITHOUT_FOCUS == 0.0:  # (the same float64 products, without np.where)
+            q = np.multiply(q, f > 0.3, dtype=np.float64)
+        else:
+            q = q * np.where(f > 0.3, 1.0, QTYPE_WITHOUT_FOCUS)
         values = best * (FOCUS_BOOST * f + QTYPE_BOOST * q)
         if every:  # (as stored into a float32 array)
             return values.astype(np.float32)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import math
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Collection, Iterable, Mapping
 from functools import lru_cache
 
@@ -100,12 +101,12 @@ def _hits(text: str, stems: Collection[str]) -> list[Hit]:
 def _ascii_hits(text: str, stems: Collection[str], heads: tuple[str, ...]) -> list[Hit]:
     low = text.lower()  # same offsets: the text is ASCII
     out = []
+    append = out.append
     for h in heads:  # (the words starting with each head, found and delimited in C)
         for m in _head_words(h).finditer(low):
-            a, b = m.span()
-            t = term(text[a:b])
+            t = term(m.group())  # (the lower-cased word: `fold` lower-cases first)
             if t in stems:
-                out.append((t, a, b))
+                append((t, *m.span()))
     joined = len(heads) > 1  # (each head's words come in order)
     if "'" in low:
         # o'brien: the folded word drops the apostrophe, so any head may follow
@@ -115,7 +116,7 @@ def _ascii_hits(text: str, stems: Collection[str], heads: tuple[str, ...]) -> li
             if k not in found and (m := match(text, k)) is not None:
                 t = term(m.group())
                 if t in stems:
-                    out.append((t, k, m.end()))
+                    append((t, k, m.end()))
                     joined = True
     if joined:
         out.sort(key=_start)
@@ -124,6 +125,10 @@ def _ascii_hits(text: str, stems: Collection[str], heads: tuple[str, ...]) -> li
 
 def _start(hit: Hit) -> int:
     return hit[1]
+
+
+def _end(hit: Hit) -> int:
+    return hit[2]
 
 
 _ALNUM = "[a-z0-9]"  # a letter or digit of lower-cased ASCII text ([^\W_] of WORD_RE)
@@ -323,15 +328,19 @@ def _window_hits(text: str, scan: str, hits: list[Hit], start: int, end: int,
     `_hits(text[start:end])` finds them: the window starts at a word (a sentence start, after
     a space, or a hit) and a word is never cut but by its end, where the last, cut word is
     analysed as cut. None when the window goes past `scan`."""
-    if end > len(scan) or (start and not (text[start - 1].isspace() or
-                                          any(a == start for _, a, _ in hits))):
+    if end > len(scan):
+        return None
+    first = bisect_left(hits, start, key=_start)  # (hits are in order, and never overlap:
+    # their ends are in order too)
+    if start and not (text[start - 1].isspace() or (first < len(hits)
+                                                    and hits[first][1] == start)):
         return None
     whole = end
     if end < len(text) and not text[end].isspace():  # else the window's last word is whole
         whole = max(text.rfind(c, start, end) for c in " \t\n\r\f\v")  # last space
         if whole < start:
             return None
-    out = [h for h in hits if h[1] >= start and h[2] <= whole]
+    out = hits[first:bisect_right(hits, whole, first, key=_end)]
     if whole < end:
         out.extend((t, a + whole, b + whole) for t, a, b in _hits(text[whole:end], stems))
     return out

@@ -162,3 +162,21 @@ def test_a_hit_names_its_duplicates_by_record_id_whatever_the_build_order(
         only[[rows["tp-c"], rows["aa-copy"]]] = True  # the matching rows alone are named
         assert [data.ids[r] for r in duplicates_of(data, rows["tp-b"], only)] == [
             "aa-copy", "tp-c"]
+
+
+def test_kth_best_is_the_partitions_value() -> None:
+    """`kth_best` (a sample's k-th best as a floor, then the values above it) equals the
+    value `np.partition` finds, ties and repeated values included."""
+    import numpy as np
+
+    from indexer.search.distinct import kth_best
+
+    rng = np.random.default_rng(3)
+    for n in (1, 5, 16, 17, 40, 300, 5000):
+        for values in (rng.random(n), rng.integers(0, 4, n).astype(np.float64),
+                       np.sort(rng.random(n)), np.sort(rng.random(n))[::-1].copy(),
+                       rng.random(n).astype(np.float32)):
+            for k in {1, 2, 5, 20, n // 2, n} - {0}:
+                if k <= n:
+                    want = np.partition(values, n - k)[n - k]
+                    assert kth_best(values, k) == want, (n, k)

@@ -84,3 +84,20 @@ def test_the_narrower_condition_is_boosted_less_unless_asked(
         assert lowered["n1"] < plain["n1"]
         assert lowered["g1"] == plain["g1"]
         assert _scores(s, "acquired hemophilia") == asked
+
+
+def test_unasked_reads_the_pairs_as_broader_of_lists_them(store: IndexStore) -> None:
+    """`narrower_unasked` (the packed pairs read as lists) names the keys that the sets of
+    `broader_of` name, for every narrower key and sets of asked terms."""
+    with store.searcher() as s:
+        d = s.data
+        fi = focus_index(d)
+        per_key = np.ones(len(d.focus_keys) + 1, np.float32)
+        terms = sorted({t for k in np.flatnonzero(fi.is_narrower).tolist()
+                        for name, extra in fi.broader_of(k) for t in name | extra})
+        assert terms
+        for asked in ([], terms, terms[:1], terms[1:], [terms[-1]]):
+            want = [k for k in np.flatnonzero(fi.is_narrower).tolist()
+                    if any(name & set(asked) and not extra & set(asked)
+                           for name, extra in fi.broader_of(k))]
+            assert fi.narrower_unasked(per_key, frozenset(asked)) == want
