@@ -100,7 +100,8 @@ def test_sample_archive_groups_its_re_asked_questions_and_nothing_else(sample_ex
 
 
 def test_candidates_ruled_out_before_scoring_are_those_scoring_rules_out(rec, mq):
-    from indexer.editors.duplicates.cluster import _Candidates, _same_item
+    from indexer.editors.duplicates.candidates import Candidates
+    from indexer.editors.duplicates.cluster import _same_item
     from indexer.editors.duplicates.pairs import OTHER_TYPE_CAP
 
     q = "Can acupuncture help my lower back pain in pregnancy?"
@@ -114,7 +115,7 @@ def test_candidates_ruled_out_before_scoring_are_those_scoring_rules_out(rec, mq
         mq("m3", "Glaucoma", "treatment", "How to treat Glaucoma ?", "B"),
     ]
     qi = QuestionIndex.from_records(recs)
-    cands = _Candidates(qi)
+    cands = Candidates(qi)
     every = np.arange(len(qi))
     scorer = dup.PairScorer(qi)
     for i, e in enumerate(qi.entries):
@@ -136,13 +137,13 @@ def test_candidates_ruled_out_before_scoring_are_those_scoring_rules_out(rec, mq
 
 
 def test_candidates_equal_mass_lowest_index_first_and_common_words_only_score(rec, monkeypatch):
-    from indexer.editors.duplicates import cluster
+    from indexer.editors.duplicates import candidates
 
     qs = ["acupuncture sciatica pregnancy?", "sciatica pain?", "acupuncture for sciatica?",
           *["acupuncture alone?"] * 5]
     qi = QuestionIndex.from_records([rec(f"k-{i}", q, item_id=str(i), source="k2")
                                      for i, q in enumerate(qs)])
-    cands = cluster._Candidates(qi)
+    cands = candidates.Candidates(qi)
     words = {"acupunctur", "sciatica", "pregnanc"} & set(qi.postings)
     assert len(words) == 3
     none: frozenset[str] = frozenset()
@@ -151,10 +152,10 @@ def test_candidates_equal_mass_lowest_index_first_and_common_words_only_score(re
     assert cands.top(words, none, 3).tolist() == [0, 2, 1]
     assert cands.top(words, none, 8).tolist() == list(range(8))  # all: in index order
     # past the budget the common word proposes no entry, but still adds to those proposed
-    monkeypatch.setattr(cluster, "PROPOSE_POSTINGS", 4)
+    monkeypatch.setattr(candidates, "PROPOSE_POSTINGS", 4)
     assert cands.top(words, none, 8).tolist() == [0, 1, 2]
     assert cands.top(words, none, 2).tolist() == [0, 2]
     # a question's rarest word always proposes, whatever its postings
-    monkeypatch.setattr(cluster, "PROPOSE_POSTINGS", 1)
+    monkeypatch.setattr(candidates, "PROPOSE_POSTINGS", 1)
     assert cands.top({"acupunctur", "alon"} & set(qi.postings), none, 8).tolist() == [
         3, 4, 5, 6, 7]

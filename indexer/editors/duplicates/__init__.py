@@ -1,8 +1,9 @@
 """Duplicate groups: records that ask the same thing, and one answer reused for several
 questions.
 
-Modules: `pairs` (how much two archived questions ask the same thing), `cluster` (the
-groups: candidates, mutual nearest neighbours, stock answers), `store` (groups computed by
+Modules: `pairs` (how much two archived questions ask the same thing), `candidates` (whom
+each record is compared with), `cluster` (the groups: mutual nearest neighbours, stock
+answers), `store` (groups computed by
 the index build and kept in the generation; computed in the background for older
 generations), `decisions` (editors' "not duplicates" / "merged", by record ids), `medquad`
 (the check against MedQuAD's focus CUIs and question types). `indexer.editors.report` renders

@@ -4,7 +4,7 @@ Two kinds of group:
 
 - **same question** (`SAME_QUESTION`): records that ask the same thing, found by comparing each
   record only with the records that share its rarest words or its focus (candidates through
-  the question index's postings, summed in numpy: never all pairs), then joining mutual
+  the question index's postings, summed in numpy: `candidates`), then joining mutual
   nearest neighbours whose similarity (`pairs`) reaches a threshold;
 - **stock answer** (`STOCK_ANSWER`): records whose answers are identical (after normalising
   case and spacing) while their questions differ: one answer reused for several questions.
@@ -25,9 +25,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-import numpy as np
-
-from indexer.editors.duplicates.pairs import OTHER_TYPE_CAP, PairScorer
+from indexer.editors.duplicates.candidates import Candidates
+from indexer.editors.duplicates.pairs import PairScorer
 from indexer.editors.similar.features import Entry, subject_of, terms_of
 from indexer.editors.similar.index import QuestionIndex
 from indexer.progress import progress_bar
@@ -35,7 +34,7 @@ from indexer.progress import progress_bar
 THRESHOLD = 0.72  # similarity at which two questions are taken as duplicates
 NEIGHBOURS = 8  # nearest candidates kept per record
 CANDIDATES = 40  # candidates scored per record
-PROPOSE_POSTINGS = 2_000  # postings of a record's rarest words that propose its candidates
+BATCH = 512  # records whose candidates are proposed together (`Candidates.top_many`)
 ALL_PAIRS_MAX = 40  # bigger groups choose their canonical question by shared words
 
 SAME_QUESTION = "same question"
@@ -98,92 +97,6 @@ def _same_item(a: Entry, b: Entry) -> bool:
     return bool(a.url and a.url == b.url and a.question == b.question)
 
 
-class _Candidates:
-    """The question index's postings as numpy arrays: the entries sharing most IDF mass with
-    a question; and per entry the codes that rule a pair out before it is scored (copies of
-    one item, labelled question types that differ).
-
-    A question's words propose candidates rarest first, while their postings fit in
-    PROPOSE_POSTINGS (the rarest word always proposes); commoner words only add to the score
-    of the entries proposed. So the work per question stays bounded as the archive grows (a
-    word shared by thousands of questions, "symptom", would otherwise make every question
-    visit thousands of entries: quadratic in the archive's size). Equal scores are ordered by
-    entry index, so the candidates are the same on every machine (a selection over the whole
-    array, `np.argpartition`, chose among them by its own algorithm, which depends on the
-    CPU's vector instructions: MedQuAD's groups differed with AVX-512 off)."""
-
-    def __init__(self, qi: QuestionIndex) -> None:
-        self.n = len(qi)
-        self.idf = qi.idf
-        p = qi.packed
-        ptr, rows = p.post_ptr, p.post_rows
-        self.postings = {t: np.asarray(rows[ptr[k]:ptr[k + 1]], dtype=np.int64)
-                         for k, t in enumerate(p.terms)}
-        self.idf_of = {t: float(p.idf[k]) for t, k in p.term_id.items()}  # = self.idf[t]
-        self.item = _codes([(e.source, e.item_id) if e.item_id else None for e in qi.entries])
-        self.copy = _codes([(e.url, e.question) if e.url else None for e in qi.entries])
-        self.qtype = _codes([e.qtype or None for e in qi.entries], none=0)
-
-    def top(self, tset: Iterable[str], subject: frozenset[str], limit: int) -> np.ndarray:
-        """Up to `limit` entries that share the most IDF mass with the terms `tset` (those of
-        `subject` counting double), best first (equal mass: lower index first) when there
-        are more than `limit`, else all of them in index order; see the class doc for which
-        words propose them."""
-        postings = self.postings
-        found = sorted((len(p), t, p) for t in tset if (p := postings.get(t)) is not None)
-        if not found:
-            return np.empty(0, dtype=np.int64)
-        cut, total = 1, found[0][0]
-        while cut < len(found) and total + found[cut][0] <= PROPOSE_POSTINGS:
-            total += found[cut][0]
-            cut += 1
-        idf = self.idf_of
-        weights = [idf[t] * 2.0 if t in subject else idf[t] for _n, t, _p in found]
-        if cut == 1:  # one word proposes: its postings, each once, in index order
-            cands = found[0][2]
-            if len(cands) <= limit:
-                return cands
-            acc = np.full(len(cands), weights[0])
-        else:
-            proposing = [p for _n, _t, p in found[:cut]]
-            cands, inverse = np.unique(np.concatenate(proposing), return_inverse=True)
-            if len(cands) <= limit:  # all of them: the scores would only order them
-                return cands
-            acc = np.bincount(inverse, weights=np.repeat(weights[:cut],
-                                                         [n for n, _t, _p in found[:cut]]))
-        for (_n, _t, p), w in zip(found[cut:], weights[cut:], strict=True):
-            at = np.searchsorted(p, cands)
-            at[at == len(p)] = 0
-            acc += np.where(p[at] == cands, w, 0.0)
-        return cands[np.lexsort((cands, -acc))[:limit]]
-
-    def comparable(self, i: int, cands: np.ndarray, threshold: float) -> np.ndarray:
-        """`cands` without `i` itself, copies of its item (`_same_item`) and, when
-        `threshold` is above what a pair of different types can score, the labelled
-        questions of another type than `i`'s (both typed: the type part is 0, so the
-        similarity is capped at OTHER_TYPE_CAP)."""
-        keep = (cands != i) & (self.item[cands] != self.item[i]) & (self.copy[cands]
-                                                                     != self.copy[i])
-        qt = self.qtype[i]
-        if qt and threshold > OTHER_TYPE_CAP:
-            other = self.qtype[cands]
-            keep &= (other == 0) | (other == qt)
-        return cands[keep]
-
-
-def _codes(keys: Sequence[Any], none: int | None = None) -> np.ndarray:
-    """An int per key, equal for equal keys; a None key gets `none`, or else a code of its
-    own (equal to no other)."""
-    seen: dict[Any, int] = {}
-    out = np.empty(len(keys), dtype=np.int64)
-    for i, k in enumerate(keys):
-        if k is None:
-            out[i] = none if none is not None else -1 - i
-        else:
-            out[i] = seen.setdefault(k, len(seen) + 1)
-    return out
-
-
 class _UnionFind:
     def __init__(self, n: int) -> None:
         self.parent = list(range(n))
@@ -213,28 +126,32 @@ def _neighbours(qi: QuestionIndex, scorer: PairScorer, threshold: float,
                 report: Progress) -> list[dict[int, float]]:
     """Each entry's nearest candidates at or above `threshold` (at most NEIGHBOURS)."""
     entries = qi.entries
-    cands = _Candidates(qi)
+    cands = Candidates(qi)
+    packed = qi.packed
     out: list[dict[int, float]] = []
     n = len(entries)
-    packed = qi.packed
-    for i, e in enumerate(entries):
-        # the record's question as a draft would see it: its terms, those of its subject
-        # (first sentence) counting double, and its focus
-        question = packed.entry_terms(i).question  # = terms_of(e.question), analysed once
-        tset = set(question)
-        for f, _kind in e.focus:
-            tset |= f
-        subject = frozenset(_subject_terms(e.question, question))
-        scored = []
-        top = cands.comparable(i, cands.top(tset, subject, CANDIDATES), threshold)
-        for j in top.tolist():
-            sim = scorer.similarity(i, j, at_least=threshold)
-            if sim >= threshold:
-                scored.append((sim, j))
-        scored.sort(reverse=True)
-        out.append({j: s for s, j in scored[:NEIGHBOURS]})
-        if i % 256 == 255 or i == n - 1:
-            report(i + 1, n)
+    for start in range(0, n, BATCH):
+        batch = range(start, min(n, start + BATCH))
+        queries = []
+        for i in batch:
+            # the record's question as a draft would see it: its terms, those of its
+            # subject (first sentence) counting double, and its focus
+            e = entries[i]
+            question = packed.entry_terms(i).question  # = terms_of(e.question), done once
+            tset = set(question)
+            for f, _kind in e.focus:
+                tset |= f
+            queries.append((tset, frozenset(_subject_terms(e.question, question))))
+        for i, top in zip(batch, cands.top_many(queries, CANDIDATES), strict=True):
+            scored = []
+            for j in cands.comparable(i, top, threshold).tolist():
+                sim = scorer.similarity(i, j, at_least=threshold)
+                if sim >= threshold:
+                    scored.append((sim, j))
+            scored.sort(reverse=True)
+            out.append({j: s for s, j in scored[:NEIGHBOURS]})
+            if i % 256 == 255 or i == n - 1:
+                report(i + 1, n)
     return out
 
 

@@ -39,13 +39,8 @@ def _top_type(types: dict[str, float]) -> str:
     return max(specific)[1] if specific else "information"
 
 
-@dataclass(slots=True)
-class _WSet:
-    """A set of terms with its summed weight and its marks."""
-
-    terms: frozenset[str]
-    weight: float
-    marks: frozenset[str]
+# A set of terms (a question's, or a focus variant's) with its summed weight and its marks.
+_WSet = tuple[frozenset[str], float, frozenset[str]]
 
 
 @dataclass(slots=True)
@@ -60,17 +55,24 @@ class _Vec:
 class _Prep:
     labelled: bool  # a MedQuAD question with a labelled focus
     focus_id: int  # equal focus lists share one id
-    terms: _WSet
+    terms: frozenset[str]
+    weight: float  # the terms' summed weight
+    marks: frozenset[str]  # the terms' marks
     qtype: str
     types: dict[str, float]
     top: str
-    vec_terms: _Vec
-    vec_core: _Vec
+    entry: Entry
+    # the cosine vectors (free-text questions only: made on first use)
+    vecs: tuple[_Vec, _Vec] | None = None
+
+
+_KEY = 32  # a pair of focus list ids as one int: (lower << _KEY) | higher
 
 
 class PairScorer:
     """`similarity(i, j)` between entries of one question index (or of `entries`, weighted by
-    the index's rarities), with shared preparation."""
+    the index's rarities), with shared preparation. The hot path (two labelled questions)
+    works on plain tuples and floats: it runs ~270k times on MedQuAD."""
 
     def __init__(self, qi: QuestionIndex, entries: list[Entry] | None = None) -> None:
         self.qi = qi
@@ -79,15 +81,15 @@ class PairScorer:
         self._focus_lists: list[list[_WSet]] = []
         self._focus_words: list[frozenset[str]] = []  # every term of each focus list
         self._focus_ids: dict[tuple[frozenset[str], ...], int] = {}
-        self._focus_memo: dict[tuple[int, int], float] = {}  # exact values
+        self._focus_memo: dict[int, float] = {}  # exact values, by focus pair (_KEY)
         # pair -> the lowest floor its similarity was found below (so below any higher one)
-        self._below: dict[tuple[int, int], float] = {}
+        self._below: dict[int, float] = {}
         self.preps = [self._prepare(e) for e in (qi.entries if entries is None else entries)]
 
     # -- preparation -----------------------------------------------------------------------
 
     def _wset(self, terms: frozenset[str]) -> _WSet:
-        return _WSet(terms, sum(self.qi.weight(t) for t in terms), _marks(terms))
+        return terms, sum(self.qi.weight(t) for t in terms), _marks(terms)
 
     def _vec(self, terms: Iterable[str]) -> _Vec:
         w: dict[str, float] = {}
@@ -104,33 +106,43 @@ class PairScorer:
             self._focus_lists.append([self._wset(f) for f in key])
             self._focus_words.append(frozenset().union(*key))
         labelled = bool(e.focus) and e.focus[0][1] == "focus"
+        terms, weight, marks = self._wset(e.terms)
         return _Prep(
             labelled=labelled,
             focus_id=fid,
-            terms=self._wset(e.terms),
+            terms=terms,
+            weight=weight,
+            marks=marks,
             qtype=e.qtype,
             types=e.types,
             top=_top_type(e.types),
-            vec_terms=self._vec(e.terms),
-            vec_core=self._vec(e.core or e.terms),
+            entry=e,
         )
+
+    def _vecs(self, p: _Prep) -> tuple[_Vec, _Vec]:
+        v = p.vecs
+        if v is None:
+            e = p.entry
+            v = p.vecs = (self._vec(e.terms), self._vec(e.core or e.terms))
+        return v
 
     # -- parts -----------------------------------------------------------------------------
 
-    def _wjacc(self, a: _WSet, b: _WSet) -> float:
-        if a.terms.isdisjoint(b.terms):
+    def _wjacc(self, at: frozenset[str], wa: float, bt: frozenset[str], wb: float) -> float:
+        """The weighted Jaccard of the term sets `at` and `bt` (summed weights `wa`, `wb`)."""
+        if at.isdisjoint(bt):
             return 0.0
-        small, big = (a.terms, b.terms) if len(a.terms) <= len(b.terms) else (b.terms, a.terms)
+        small, big = (at, bt) if len(at) <= len(bt) else (bt, at)
         idf, default = self._idf, self._default_idf
         inter = sum([idf(t, default) for t in small if t in big])  # qi.weight, same order
-        union = a.weight + b.weight - inter
+        union = wa + wb - inter
         return inter / union if union > 0 else 0.0
 
     def _focus(self, fa: int, fb: int, floor: float = 0.0) -> float:
         """The best weighted Jaccard between the variants (focus, synonyms) of two focus
         lists; exact when it reaches `floor`, else only known to be below it (variant
         pairs whose weights are too unequal to reach the floor are not compared)."""
-        key = (fa, fb) if fa <= fb else (fb, fa)
+        key = (fa << _KEY) | fb if fa <= fb else (fb << _KEY) | fa
         sim = self._focus_memo.get(key)
         if sim is not None:
             return sim
@@ -139,15 +151,22 @@ class PairScorer:
         if floor > 0.0 and floor >= self._below.get(key, 2.0):
             return 0.0
         sim = 0.0
-        for a in self._focus_lists[fa]:
-            for b in self._focus_lists[fb]:
-                bound = min(a.weight, b.weight) / max(a.weight, b.weight, 1e-9)
+        wjacc = self._wjacc
+        variants_b = self._focus_lists[fb]
+        for at, wa, ma in self._focus_lists[fa]:
+            for bt, wb, mb in variants_b:
+                # min(wa, wb) / max(wa, wb, 1e-9): the most their Jaccard can be
+                if wa <= wb:
+                    bound = wa / (wb if wb > 1e-9 else 1e-9)
+                else:
+                    bound = wb / (wa if wa > 1e-9 else 1e-9)
                 if bound <= sim or bound < floor:
                     continue  # cannot beat the best so far, or reach the floor
-                s = self._wjacc(a, b)
-                if a.marks and b.marks and a.marks != b.marks:
+                s = wjacc(at, wa, bt, wb)
+                if ma and mb and ma != mb:
                     s *= MARK_PENALTY  # "type 1" is not "type 2"
-                sim = max(sim, s)
+                if s > sim:
+                    sim = s
         if floor > 0.0 and sim < floor:
             self._below[key] = floor  # (a lower floor than any recorded: it was checked)
             return 0.0
@@ -162,40 +181,40 @@ class PairScorer:
         dot = sum(w * big.weights[k] for k, w in small.weights.items() if k in big.weights)
         return dot / (a.norm * b.norm)
 
-    @staticmethod
-    def _type(a: _Prep, b: _Prep) -> float:
-        if a.qtype and b.qtype:
-            return 1.0 if a.qtype == b.qtype else 0.0
-        sim = type_similarity(a.types, b.types)
-        return min(sim, 0.3) if a.top != b.top else sim
-
     # -- the similarity ----------------------------------------------------------------------
 
     def similarity(self, i: int, j: int, at_least: float = 0.0) -> float:
         """How much entries `i` and `j` ask the same thing, rounded to 4 places; 0.0 as soon
         as it is clear the pair stays below `at_least`."""
         a, b = self.preps[i], self.preps[j]
-        type_sim = self._type(a, b)
+        if a.qtype and b.qtype:
+            type_sim = 1.0 if a.qtype == b.qtype else 0.0
+        else:
+            type_sim = type_similarity(a.types, b.types)
+            if a.top != b.top:
+                type_sim = min(type_sim, 0.3)
         cap = OTHER_TYPE_CAP if type_sim < 0.5 else 1.0
         if cap < at_least:
             return 0.0
-        ma, mb = a.terms.marks, b.terms.marks
+        ma, mb = a.marks, b.marks
         penalty = MARK_PENALTY if ma and mb and ma != mb else 1.0
         if a.labelled and b.labelled:
-            if (at_least > WITHOUT_FOCUS and a.focus_id != b.focus_id
-                    and self._focus_words[a.focus_id].isdisjoint(self._focus_words[b.focus_id])):
+            fa, fb = a.focus_id, b.focus_id
+            if (at_least > WITHOUT_FOCUS and fa != fb
+                    and self._focus_words[fa].isdisjoint(self._focus_words[fb])):
                 return 0.0  # no focus word in common: the focus part is 0
-            terms = self._wjacc(a.terms, b.terms) * penalty
+            terms = self._wjacc(a.terms, a.weight, b.terms, b.weight) * penalty
             # the focus similarity it takes to reach `at_least` (rounded down: one memo of
             # "below" per step); pairs of focus variants that cannot reach it are skipped
             need = (at_least - 0.3 * terms - 0.2 * type_sim) / 0.5 if at_least else 0.0
             if need > 1.0:
                 return 0.0
             floor = FOCUS_FLOOR_STEP * int(max(0.0, need) / FOCUS_FLOOR_STEP)
-            focus = self._focus(a.focus_id, b.focus_id, floor)
+            focus = self._focus(fa, fb, floor)
         else:  # free-text questions (an archive): the words they share, weighted by rarity,
             # in the whole text or in what each asks (headline and question sentences)
-            c = max(self._cosine(a.vec_terms, b.vec_terms), self._cosine(a.vec_core, b.vec_core))
+            (va, ca), (vb, cb) = self._vecs(a), self._vecs(b)
+            c = max(self._cosine(va, vb), self._cosine(ca, cb))
             focus = min(1.0, c * FREE_TEXT_STRETCH)
             terms = focus * penalty
         sim = min(0.5 * focus + 0.3 * terms + 0.2 * type_sim, cap)

@@ -1,0 +1,144 @@
+"""The candidates a record of a question index is compared with when duplicate groups are
+made: the entries sharing most IDF mass with its question, found through the index's
+postings in numpy (never all pairs), and the codes that rule a pair out before it is scored.
+
+A question's words propose candidates rarest first, while their postings fit in
+PROPOSE_POSTINGS (the rarest word always proposes); commoner words only add to the score of
+the entries proposed. So the work per question stays bounded as the archive grows (a word
+shared by thousands of questions, "symptom", would otherwise make every question visit
+thousands of entries: quadratic in the archive's size). Equal scores are ordered by entry
+index, so the candidates are the same on every machine (a selection over the whole array,
+`np.argpartition`, chose among them by its own algorithm, which depends on the CPU's vector
+instructions: MedQuAD's groups differed with AVX-512 off).
+
+`Candidates.top_many` proposes for many questions at once: the proposing words' postings of
+a batch of questions are summed in one sort and one `bincount` (the per-question `np.unique`
+and `bincount` cost ~1 s of CPU on MedQuAD). Each score is the same sum, added up in the same
+order (the question's words rarest first), as one question at a time gives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+from indexer.editors.duplicates.pairs import OTHER_TYPE_CAP
+from indexer.editors.similar.index import QuestionIndex
+
+PROPOSE_POSTINGS = 2_000  # postings of a record's rarest words that propose its candidates
+
+# (the question's found words as (postings length, term, postings), rarest first; how many
+# of them propose; their weights)
+_Plan = tuple[list[tuple[int, str, np.ndarray]], int, list[float]]
+
+
+class Candidates:
+    """The question index's postings as numpy arrays, and per entry the codes that rule a
+    pair out before it is scored (copies of one item, labelled question types that differ);
+    see the module's docstring."""
+
+    def __init__(self, qi: QuestionIndex) -> None:
+        self.n = len(qi)
+        self.idf = qi.idf
+        p = qi.packed
+        ptr, rows = p.post_ptr, p.post_rows
+        self.postings = {t: np.asarray(rows[ptr[k]:ptr[k + 1]], dtype=np.int64)
+                         for k, t in enumerate(p.terms)}
+        self.idf_of = {t: float(p.idf[k]) for t, k in p.term_id.items()}  # = self.idf[t]
+        self.item = _codes([(e.source, e.item_id) if e.item_id else None for e in qi.entries])
+        self.copy = _codes([(e.url, e.question) if e.url else None for e in qi.entries])
+        self.qtype = _codes([e.qtype or None for e in qi.entries], none=0)
+
+    def _plan(self, tset: Iterable[str], subject: frozenset[str]) -> _Plan:
+        """The words of `tset` the index has, rarest first, how many propose, their weights."""
+        postings = self.postings
+        found = sorted((len(p), t, p) for t in tset if (p := postings.get(t)) is not None)
+        if not found:
+            return found, 0, []
+        limit = PROPOSE_POSTINGS
+        cut, total = 1, found[0][0]
+        while cut < len(found) and total + found[cut][0] <= limit:
+            total += found[cut][0]
+            cut += 1
+        idf = self.idf_of
+        weights = [idf[t] * 2.0 if t in subject else idf[t] for _n, t, _p in found]
+        return found, cut, weights
+
+    def top(self, tset: Iterable[str], subject: frozenset[str], limit: int) -> np.ndarray:
+        """Up to `limit` entries that share the most IDF mass with the terms `tset` (those of
+        `subject` counting double), best first (equal mass: lower index first) when there
+        are more than `limit`, else all of them in index order."""
+        return self.top_many([(tset, subject)], limit)[0]
+
+    def top_many(self, queries: Sequence[tuple[Iterable[str], frozenset[str]]],
+                 limit: int) -> list[np.ndarray]:
+        """`top(tset, subject, limit)` for each (tset, subject) of `queries`."""
+        plans = [self._plan(tset, subject) for tset, subject in queries]
+        parts: list[np.ndarray] = []
+        weights: list[float] = []
+        lengths: list[int] = []
+        owners: list[int] = []
+        for q, (found, cut, w) in enumerate(plans):
+            for (size, _t, p), x in zip(found[:cut], w[:cut], strict=True):
+                parts.append(p)
+                weights.append(x)
+                lengths.append(size)
+                owners.append(q)
+        if not parts:
+            return [np.empty(0, dtype=np.int64) for _q in plans]
+        # one key per (question, entry); a stable sort keeps each key's words in the order
+        # they were listed (rarest first), and bincount adds them up in that order
+        keys = np.repeat(np.asarray(owners, dtype=np.int64) * self.n, lengths)
+        keys += np.concatenate(parts)
+        order = np.argsort(keys, kind="stable")
+        keys = keys[order]
+        first = np.empty(len(keys), dtype=bool)
+        first[0] = True
+        np.not_equal(keys[1:], keys[:-1], out=first[1:])
+        mass = np.bincount(np.cumsum(first) - 1,
+                           weights=np.repeat(np.asarray(weights), lengths)[order])
+        keys = keys[first]
+        bounds = np.searchsorted(keys, np.arange(len(plans) + 1, dtype=np.int64) * self.n)
+        cands_all = keys % self.n
+        out = []
+        for q, (found, cut, w) in enumerate(plans):
+            lo, hi = bounds[q], bounds[q + 1]
+            cands = cands_all[lo:hi]
+            if len(cands) <= limit:  # all of them: the scores would only order them
+                out.append(cands)
+                continue
+            acc = mass[lo:hi]
+            for (_n, _t, p), x in zip(found[cut:], w[cut:], strict=True):
+                at = np.searchsorted(p, cands)
+                at[at == len(p)] = 0
+                acc += np.where(p[at] == cands, x, 0.0)
+            out.append(cands[np.lexsort((cands, -acc))[:limit]])
+        return out
+
+    def comparable(self, i: int, cands: np.ndarray, threshold: float) -> np.ndarray:
+        """`cands` without `i` itself, copies of its item (`cluster._same_item`) and, when
+        `threshold` is above what a pair of different types can score, the labelled
+        questions of another type than `i`'s (both typed: the type part is 0, so the
+        similarity is capped at OTHER_TYPE_CAP)."""
+        keep = (cands != i) & (self.item[cands] != self.item[i]) & (self.copy[cands]
+                                                                     != self.copy[i])
+        qt = self.qtype[i]
+        if qt and threshold > OTHER_TYPE_CAP:
+            other = self.qtype[cands]
+            keep &= (other == 0) | (other == qt)
+        return cands[keep]
+
+
+def _codes(keys: Sequence[Any], none: int | None = None) -> np.ndarray:
+    """An int per key, equal for equal keys; a None key gets `none`, or else a code of its
+    own (equal to no other)."""
+    seen: dict[Any, int] = {}
+    out = np.empty(len(keys), dtype=np.int64)
+    for i, k in enumerate(keys):
+        if k is None:
+            out[i] = none if none is not None else -1 - i
+        else:
+            out[i] = seen.setdefault(k, len(seen) + 1)
+    return out
