@@ -175,56 +175,73 @@ def _word_starts(low: str, i: int) -> bool:
 
 def highlight(text: str, stems: Collection[str]) -> list[Segment]:
     """All of `text` as segments, with words whose stem is in `stems` highlighted."""
-    return _to_segments(_pieces(text, 0, len(text), stems))
+    return _segments(text, 0, len(text), stems)
 
 
-# Pieces are (text, highlighted?) pairs: a snippet is put together from them and made into
-# `Segment`s once at the end (a frozen dataclass costs ~0.4 µs to make; a snippet of ten
-# matched words used to make ~40 of them on the way).
-Piece = tuple[str, bool]
+# A snippet is made into `Segment`s as its pieces are read (a frozen dataclass costs ~0.4 us
+# to make, `results.segment` half that; a snippet of ten matched words used to make ~40 of
+# them on the way), its plain runs collapsed and joined as they come.
 
 
-def _pieces(text: str, start: int, end: int, stems: Collection[str],
-            hits: list[Hit] | None = None) -> list[Piece]:
-    """`text[start:end]` as pieces: matched words highlighted, the text between them with
+def _window_hits_of(text: str, start: int, end: int, stems: Collection[str],
+                    hits: list[Hit] | None) -> list[Hit]:
+    """`hits` (those of `text[start:end]`, offsets in `text`), found when not given."""
+    if hits is None:
+        hits = [(t, a + start, b + start) for t, a, b in _hits(text[start:end], stems)]
+    return hits
+
+
+def _segments(text: str, start: int, end: int, stems: Collection[str],
+              hits: list[Hit] | None = None) -> list[Segment]:
+    """`text[start:end]` as segments: matched words highlighted, the text between them with
     its whitespace runs collapsed; `hits`: those of `_hits(text[start:end], stems)`, already
-    found (offsets in `text`). Never an empty piece nor two plain pieces in a row."""
-    out: list[Piece] = []
+    found (offsets in `text`). Never an empty segment nor two plain ones in a row."""
+    out: list[Segment] = []
+    append = out.append
     pos = start
     if stems:
-        if hits is None:
-            hits = [(t, a + start, b + start) for t, a, b in _hits(text[start:end], stems)]
-        for _t, a, b in hits:
+        for _t, a, b in _window_hits_of(text, start, end, stems, hits):
             if a > pos:
-                out.append((_collapse(text[pos:a]), False))
-            out.append((text[a:b], True))
+                append(segment(_collapse(text[pos:a])))
+            append(segment(text[a:b], True))
             pos = b
     if pos < end:
-        out.append((_collapse(text[pos:end]), False))
+        append(segment(_collapse(text[pos:end])))
     return out
 
 
-def _merged_segments(pieces: Iterable[Piece]) -> list[Segment]:
-    """Segments of `pieces` without empty ones, and with plain pieces in a row joined."""
+def _window_segments(text: str, start: int, end: int, stems: Collection[str],
+                     hits: list[Hit] | None, lead: bool, tail: bool) -> list[Segment]:
+    """`_segments(text, start, end, ...)` of a window cut from a longer text: an ellipsis
+    before it (`lead`) and after it (`tail`), joined to the plain text beside them; the
+    plain text at either edge without its spaces (unless an ellipsis stands there); no
+    empty segment."""
     out: list[Segment] = []
-    plain = ""  # plain text waiting for the next highlighted piece (or the end)
-    for t, h in pieces:
-        if not t:
-            continue
-        if not h:
-            plain += t
-            continue
-        if plain:
-            out.append(segment(plain))
-            plain = ""
-        out.append(segment(t, True))
+    append = out.append
+    plain = ELLIPSIS if lead else ""  # plain text waiting for the next highlighted word
+    edge = not lead  # the next plain run is the window's first piece: stripped on the left
+    pos = start
+    if stems:
+        for _t, a, b in _window_hits_of(text, start, end, stems, hits):
+            if a > pos:
+                run = _collapse(text[pos:a])
+                plain += run.lstrip() if edge else run
+            edge = False
+            if plain:
+                append(segment(plain))
+                plain = ""
+            append(segment(text[a:b], True))
+            pos = b
+    if pos < end:
+        run = _collapse(text[pos:end])
+        if edge:
+            run = run.lstrip()
+        plain += run if tail else run.rstrip()
+    if tail:
+        plain += ELLIPSIS
     if plain:
-        out.append(segment(plain))
+        append(segment(plain))
     return out
-
-
-def _to_segments(pieces: Iterable[Piece]) -> list[Segment]:
-    return [segment(t, h) for t, h in pieces]
 
 
 def fragment(
@@ -250,7 +267,7 @@ def fragment(
     if len(text) <= max_chars:
         if not hits:
             return [segment(_collapse(text))]
-        return _to_segments(_pieces(text, 0, len(text), stems, hits))
+        return _segments(text, 0, len(text), stems, hits)
     best_start = 0
     if hits:
         best_start = _back_to_sentence(scan, _best_window(hits, max_chars, weights or {}),
@@ -259,13 +276,9 @@ def fragment(
     if end < len(text):
         cut = text.rfind(" ", best_start + max_chars // 2, end)
         end = cut if cut > 0 else end
-    pieces = _pieces(text, best_start, end, stems,
-                     _window_hits(text, scan, hits, best_start, end, stems))
-    if best_start > 0:
-        pieces.insert(0, (ELLIPSIS, False))
-    if end < len(text):
-        pieces.append((ELLIPSIS, False))
-    return _merged_segments(_strip_edges(pieces))
+    return _window_segments(text, best_start, end, stems,
+                            _window_hits(text, scan, hits, best_start, end, stems),
+                            best_start > 0, end < len(text))
 
 
 def _best_window(hits: list[Hit], max_chars: int, w: Mapping[str, float]) -> int:
@@ -344,14 +357,6 @@ def _window_hits(text: str, scan: str, hits: list[Hit], start: int, end: int,
     if whole < end:
         out.extend((t, a + whole, b + whole) for t, a, b in _hits(text[whole:end], stems))
     return out
-
-
-def _strip_edges(pieces: list[Piece]) -> list[Piece]:
-    if pieces and not pieces[0][1]:
-        pieces[0] = (pieces[0][0].lstrip(), False)
-    if pieces and not pieces[-1][1]:
-        pieces[-1] = (pieces[-1][0].rstrip(), False)
-    return pieces
 
 
 def _back_to_sentence(text: str, pos: int, max_back: int) -> int:
