@@ -31,7 +31,9 @@ SideFn = Callable[[Callable[[int, int], None]], Any]
 class Written:
     """What the build needs after the records were written."""
 
-    new_terms: dict[str, tuple[str, RecordTerms]] = field(default_factory=dict)
+    # record id -> (content hash, its terms: a `RecordTerms`, or as a writer process sent
+    # them, `RecordTerms.packed`; `RankData.assemble` reads both)
+    new_terms: dict[str, tuple[str, RecordTerms | tuple]] = field(default_factory=dict)
     raw_words: Counter[str] = field(default_factory=Counter)
     side: mpwriter.SideJob | None = None  # the side job, when it runs in its own process
 
@@ -66,14 +68,11 @@ def write_records(
                 segments.append(adding._finalize_segment())
             adding = FastSegmentWriter(ix, _lk=False)
 
-    def analysed(start: int, terms: list[RecordTerms | tuple], raw: Counter[str],
+    def analysed(start: int, terms: list[RecordTerms | tuple],
                  docs: list[dict[str, Any]]) -> None:
         nonlocal done
         add(docs)
-        out.raw_words.update(raw)
-        for k, t in enumerate(terms):
-            if type(t) is tuple:  # from a writer process (`RecordTerms.packed`)
-                t = RecordTerms.unpacked(t)
+        for k, t in enumerate(terms):  # (a tuple: `RecordTerms.packed`, from a writer process)
             rec = to_index[start + k]
             out.new_terms[rec.id] = (rec.content_hash, t)
             done += 1
@@ -92,12 +91,12 @@ def write_records(
             for docnum in gone.values():
                 writer.delete_document(docnum)
         if procs > 1:
-            mpwriter.index_in_workers(ix, to_index, procs, analysed, start_side)
+            mpwriter.index_in_workers(ix, to_index, procs, analysed, out.raw_words.update,
+                                      start_side)
         else:
             for i, rec in enumerate(to_index):
-                raw: Counter[str] = Counter()
-                terms = analyse_record(rec, raw)
-                analysed(i, [terms], raw, [to_document(rec, terms, writer.schema)])
+                terms = analyse_record(rec, out.raw_words)
+                analysed(i, [terms], [to_document(rec, terms, writer.schema)])
         bar.set_description("committing")
         if adding is not writer:
             if adding._added:

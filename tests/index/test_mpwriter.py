@@ -16,7 +16,10 @@ from whoosh import index as windex
 
 from indexer.index import mpwriter
 from indexer.index.build import build_index
+from indexer.index.ranking import RankData
 from indexer.index.schema import PHRASE_FIELD, segment_parts
+from indexer.index.terms import FIELDS
+from indexer.records import Record
 
 
 def _segments_and_postings(idx: Path, generation: str) -> tuple[int, dict]:
@@ -53,6 +56,55 @@ def test_a_build_on_two_cores_writes_the_documents_of_one_process(
               for name, gen in (("one", one), ("two", two))]
     assert stored[1] <= stored[0] * 1.05  # compressed as in one process (not inflated)
     assert n_two == 1 if bound > 10_000 else n_two > 2  # (3,000 postings: new segments)
+
+
+def _rank_content(gen_dir: Path) -> dict:
+    """What a generation's ranking data says, independent of row and word order: each
+    record's counted terms and length by field, focus, question type and category paths, the
+    spelling words, the gazetteer and the condition names' case."""
+    data = RankData.load(gen_dir)
+    vocab = list(data.vocab)
+    rows = {}
+    for row, rid in enumerate(data.ids):
+        if not rid or not data.live[row]:
+            continue
+        fields = {}
+        for f in FIELDS:
+            ptr, tids, tfs = data.fwd[f]
+            a, b = int(ptr[row]), int(ptr[row + 1])
+            fields[f] = (sorted(zip((vocab[t] for t in tids[a:b].tolist()),
+                                    tfs[a:b].tolist(), strict=True)),
+                         float(data.lengths[f][row]))
+        focus = int(data.focus[row])
+        qtype = int(data.qtype[row])
+        cats = data.cat_ids[int(data.cat_ptr[row]):int(data.cat_ptr[row + 1])].tolist()
+        rows[rid] = (fields, data.focus_keys[focus] if focus >= 0 else None,
+                     data.qtypes[qtype] if qtype >= 0 else None,
+                     sorted(tuple(data.paths[c]) for c in cats))
+    gaz = {k: sorted(data.focus_keys[i] for i in v) for k, v in data.gazetteer.items()}
+    return {"rows": rows, "words": dict(data.words.items()), "gazetteer": gaz,
+            "names": list(data.focus_names), "name_case": data.extra.get("name_case")}
+
+
+def test_a_build_on_two_cores_ranks_as_one_process_does(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the writers send their terms packed and their raw words once, at their end: the ranking
+    # arrays, spelling words and gazetteer hold the same as a single-process build's
+    conditions = ["Migraine", "Cystic fibrosis", "GSD VI", "Gout", "Hepatitis B"]
+    structured = [Record(id=f"m{i}", question=f"What are the symptoms of {c} (case {i})?",
+                         answer=f"{c} may cause pain, fatigue and fevers; tok{i} tok{i % 5}.",
+                         focus=c, synonyms=[f"{c} disorder"] if i % 2 else [],
+                         qtype="symptoms" if i % 3 else "treatment",
+                         categories=[["MedQuAD", "symptoms"]])
+                  for i, c in ((i, conditions[i % len(conditions)]) for i in range(150))]
+    records = [*corpus(200, "acupuncture"), *structured]
+    one = build_index(records, tmp_path / "one").generation
+    monkeypatch.setattr("indexer.index.build._procs", lambda n: 2)
+    two = build_index(records, tmp_path / "two").generation
+    want = _rank_content(tmp_path / "one" / one)
+    got = _rank_content(tmp_path / "two" / two)
+    assert len(want["rows"]) == len(records) and want["words"]
+    assert got == want
 
 
 def _progress_then_done(report) -> None:
