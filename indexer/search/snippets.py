@@ -10,7 +10,7 @@ import html
 import math
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from functools import lru_cache
 
 from indexer.results import Segment, segment
@@ -198,16 +198,28 @@ def _segments(text: str, start: int, end: int, stems: Collection[str],
     found (offsets in `text`). Never an empty segment nor two plain ones in a row."""
     out: list[Segment] = []
     append = out.append
+    collapse = _collapser(text, start, end)
     pos = start
     if stems:
         for _t, a, b in _window_hits_of(text, start, end, stems, hits):
             if a > pos:
-                append(segment(_collapse(text[pos:a])))
+                append(segment(collapse(text[pos:a])))
             append(segment(text[a:b], True))
             pos = b
     if pos < end:
-        append(segment(_collapse(text[pos:end])))
+        append(segment(collapse(text[pos:end])))
     return out
+
+
+def _same(text: str) -> str:
+    return text
+
+
+def _collapser(text: str, start: int, end: int) -> Callable[[str], str]:
+    """`_collapse` for the pieces of `text[start:end]`, or (when that has no whitespace run,
+    so that none of its pieces has one) a function that returns a piece as it is."""
+    part = text if start == 0 and end == len(text) else text[start:end]
+    return _same if "  " not in part and part.isprintable() else _collapse
 
 
 def _window_segments(text: str, start: int, end: int, stems: Collection[str],
@@ -220,11 +232,12 @@ def _window_segments(text: str, start: int, end: int, stems: Collection[str],
     append = out.append
     plain = ELLIPSIS if lead else ""  # plain text waiting for the next highlighted word
     edge = not lead  # the next plain run is the window's first piece: stripped on the left
+    collapse = _collapser(text, start, end)
     pos = start
     if stems:
         for _t, a, b in _window_hits_of(text, start, end, stems, hits):
             if a > pos:
-                run = _collapse(text[pos:a])
+                run = collapse(text[pos:a])
                 plain += run.lstrip() if edge else run
             edge = False
             if plain:
@@ -233,7 +246,7 @@ def _window_segments(text: str, start: int, end: int, stems: Collection[str],
             append(segment(text[a:b], True))
             pos = b
     if pos < end:
-        run = _collapse(text[pos:end])
+        run = collapse(text[pos:end])
         if edge:
             run = run.lstrip()
         plain += run if tail else run.rstrip()
