@@ -114,7 +114,7 @@ class Candidates:
                 at = np.searchsorted(p, cands)
                 at[at == len(p)] = 0
                 acc += np.where(p[at] == cands, x, 0.0)
-            out.append(cands[np.lexsort((cands, -acc))[:limit]])
+            out.append(_best(cands, acc, limit))
         return out
 
     def comparable(self, i: int, cands: np.ndarray, threshold: float) -> np.ndarray:
@@ -129,6 +129,18 @@ class Candidates:
             other = self.qtype[cands]
             keep &= (other == 0) | (other == qt)
         return cands[keep]
+
+
+def _best(cands: np.ndarray, acc: np.ndarray, limit: int) -> np.ndarray:
+    """The `limit` entries of `cands` (in index order) with the most mass `acc`, best first,
+    equal mass in index order: those at or above the `limit`-th best mass (a value, the same
+    whichever way `np.partition` finds it), sorted by mass with a stable sort."""
+    if limit <= 0:
+        return cands[:0]
+    neg = -acc
+    kth = np.partition(neg, limit - 1)[limit - 1]
+    keep = np.flatnonzero(neg <= kth)
+    return cands[keep[np.argsort(neg[keep], kind="stable")[:limit]]]
 
 
 def _codes(keys: Sequence[Any], none: int | None = None) -> np.ndarray:
