@@ -143,11 +143,8 @@ def _neighbours(qi: QuestionIndex, scorer: PairScorer, threshold: float,
                 tset |= f
             queries.append((tset, frozenset(_subject_terms(e.question, question))))
         for i, top in zip(batch, cands.top_many(queries, CANDIDATES), strict=True):
-            scored = []
-            for j in cands.comparable(i, top, threshold).tolist():
-                sim = scorer.similarity(i, j, at_least=threshold)
-                if sim >= threshold:
-                    scored.append((sim, j))
+            scored = scorer.scores_at_least(i, cands.comparable(i, top, threshold).tolist(),
+                                            threshold)
             scored.sort(reverse=True)
             out.append({j: s for s, j in scored[:NEIGHBOURS]})
             if i % 256 == 255 or i == n - 1:

@@ -221,6 +221,58 @@ class PairScorer:
         return round(sim, 4)
 
 
+    def scores_at_least(self, i: int, js: Iterable[int],
+                        at_least: float) -> list[tuple[float, int]]:
+        """(similarity(i, j, at_least), j) for each j of `js` whose similarity reaches
+        `at_least`, in the order of `js`: the same values, computed in the same order, with
+        entry `i`'s side looked up once (the loop over a record's candidates)."""
+        a = self.preps[i]
+        similarity = self.similarity
+        if not (a.labelled and a.qtype):
+            return [(s, j) for j in js if (s := similarity(i, j, at_least)) >= at_least]
+        preps, words, memo, focus_of = self.preps, self._focus_words, self._focus_memo, self._focus
+        idf, default = self._idf, self._default_idf
+        fa, at, wa, ma, qa = a.focus_id, a.terms, a.weight, a.marks, a.qtype
+        words_a = words[fa]
+        out = []
+        for j in js:
+            b = preps[j]
+            if not (b.labelled and b.qtype):
+                if (sim := similarity(i, j, at_least)) >= at_least:
+                    out.append((sim, j))
+                continue
+            # similarity()'s labelled path, step for step
+            type_sim = 1.0 if qa == b.qtype else 0.0
+            cap = OTHER_TYPE_CAP if type_sim < 0.5 else 1.0
+            if cap < at_least:
+                continue
+            fb = b.focus_id
+            if at_least > WITHOUT_FOCUS and fa != fb and words_a.isdisjoint(words[fb]):
+                continue
+            mb, bt = b.marks, b.terms
+            penalty = MARK_PENALTY if ma and mb and ma != mb else 1.0
+            if at.isdisjoint(bt):
+                terms = 0.0
+            else:  # _wjacc
+                small, big = (at, bt) if len(at) <= len(bt) else (bt, at)
+                inter = sum([idf(t, default) for t in small if t in big])
+                union = wa + b.weight - inter
+                terms = inter / union if union > 0 else 0.0
+            terms *= penalty
+            need = (at_least - 0.3 * terms - 0.2 * type_sim) / 0.5 if at_least else 0.0
+            if need > 1.0:
+                continue
+            key = (fa << _KEY) | fb if fa <= fb else (fb << _KEY) | fa
+            focus = memo.get(key)
+            if focus is None:
+                floor = FOCUS_FLOOR_STEP * int((need if need > 0.0 else 0.0) / FOCUS_FLOOR_STEP)
+                focus = focus_of(fa, fb, floor)
+            sim = round(min(0.5 * focus + 0.3 * terms + 0.2 * type_sim, cap), 4)
+            if sim >= at_least:
+                out.append((sim, j))
+        return out
+
+
 def pair_similarity(qi: QuestionIndex, a: Entry, b: Entry) -> float:
     """How much two archived questions of `qi` ask the same thing, 0..1 (symmetric)."""
     return PairScorer(qi, [a, b]).similarity(0, 1)

@@ -232,7 +232,12 @@ ANSWER_START_CHARS = 200
 
 def answer_start(answer: str) -> str:
     """The first words of an answer (up to ANSWER_START_CHARS, cut at a word), one line."""
-    text = " ".join((answer or "").split())
+    answer = answer or ""
+    # the whitespace of a prefix folded is a prefix of the whole answer's folded (a word
+    # the prefix cuts is a prefix of that word): when it is long enough, the rest of a long
+    # answer is never split
+    head = " ".join(answer[:ANSWER_START_CHARS * 4].split())
+    text = head if len(head) > ANSWER_START_CHARS else " ".join(answer.split())
     if len(text) <= ANSWER_START_CHARS:
         return text
     cut = text.rfind(" ", 0, ANSWER_START_CHARS)

@@ -1,0 +1,135 @@
+"""The duplicates job's batch paths give what the one-at-a-time paths give: candidates proposed
+for many records at once, a record's candidates scored in one call, a question index that
+writes its packed payload only when read; and the job pauses the garbage collector only while
+it runs."""
+
+from __future__ import annotations
+
+import gc
+
+import numpy as np
+import pytest
+
+from indexer.editors.duplicates import candidates, store
+from indexer.editors.duplicates.pairs import PairScorer
+from indexer.editors.similar import QuestionIndex
+from indexer.editors.similar.features import subject_of, terms_of
+from indexer.records import Record
+
+
+@pytest.fixture(scope="module")
+def corpus(sample_expected) -> list[Record]:
+    """The sample archive (free text) and MedQuAD-like records: foci with synonyms, shared
+    and numbered foci, labelled and unlabelled types."""
+    foci = [("Glaucoma", ["Open-angle glaucoma"]), ("Spinocerebellar ataxia 2", []),
+            ("Spinocerebellar ataxia 3", ["SCA3", "Machado-Joseph disease"]),
+            ("High blood pressure", ["Hypertension"]), ("Hypertension", ["High blood pressure"])]
+    types = [("treatment", "What are the treatments for {} ?"),
+             ("symptoms", "What are the symptoms of {} ?"), ("", "How do I live with {} ?"),
+             ("causes", "What causes {} ?")]
+    recs = list(sample_expected)
+    for k, (focus, syns) in enumerate(foci):
+        for src in ("A", "B"):
+            for qtype, q in types:
+                recs.append(Record(id=f"m{k}{src}{qtype}", question=q.format(focus),
+                                   answer=f"answer {k} {src} {qtype} " * 4, focus=focus,
+                                   synonyms=syns, qtype=qtype, source=src))
+    return recs
+
+
+def _reference_top(c: candidates.Candidates, tset, subject, limit):
+    """One question at a time, as the job did before it proposed in batches."""
+    found = sorted((len(p), t, p) for t in tset if (p := c.postings.get(t)) is not None)
+    if not found:
+        return np.empty(0, dtype=np.int64)
+    cut, total = 1, found[0][0]
+    while cut < len(found) and total + found[cut][0] <= candidates.PROPOSE_POSTINGS:
+        total += found[cut][0]
+        cut += 1
+    weights = [c.idf_of[t] * 2.0 if t in subject else c.idf_of[t] for _n, t, _p in found]
+    if cut == 1:
+        cands = found[0][2]
+        if len(cands) <= limit:
+            return cands
+        acc = np.full(len(cands), weights[0])
+    else:
+        cands, inverse = np.unique(np.concatenate([p for _n, _t, p in found[:cut]]),
+                                   return_inverse=True)
+        if len(cands) <= limit:
+            return cands
+        acc = np.bincount(inverse, weights=np.repeat(weights[:cut],
+                                                     [n for n, _t, _p in found[:cut]]))
+    for (_n, _t, p), w in zip(found[cut:], weights[cut:], strict=True):
+        at = np.searchsorted(p, cands)
+        at[at == len(p)] = 0
+        acc += np.where(p[at] == cands, w, 0.0)
+    return cands[np.lexsort((cands, -acc))[:limit]]
+
+
+@pytest.mark.parametrize("budget", [1, 4, 30, 2_000])
+def test_candidates_proposed_in_a_batch_equal_one_question_at_a_time(corpus, monkeypatch,
+                                                                     budget):
+    monkeypatch.setattr(candidates, "PROPOSE_POSTINGS", budget)
+    qi = QuestionIndex.from_records(corpus)
+    c = candidates.Candidates(qi)
+    queries = []
+    for e in qi.entries:
+        tset = set(terms_of(e.question))
+        for f, _kind in e.focus:
+            tset |= f
+        queries.append((tset, frozenset(terms_of(subject_of(e.question)))))
+    queries.append((set(), frozenset()))  # a question with no indexed word
+    queries.append(({"zzznowherezzz"}, frozenset()))
+    for limit in (1, 3, 8, 40):
+        got = c.top_many(queries, limit)
+        want = [_reference_top(c, t, s, limit) for t, s in queries]
+        assert [g.tolist() for g in got] == [w.tolist() for w in want]
+        assert [g.tolist() for g in c.top_many(queries[5:9], limit)] == [
+            w.tolist() for w in want[5:9]]  # a batch's answers do not depend on the others
+    assert [x.tolist() for x in c.top_many(queries[:3], 0)] == [[], [], []]
+
+
+@pytest.mark.parametrize("threshold", [0.0, 0.5, 0.72, 0.9])
+def test_a_records_candidates_scored_at_once_equal_pair_by_pair(corpus, threshold):
+    qi = QuestionIndex.from_records(corpus)
+    batch, single = PairScorer(qi), PairScorer(qi)
+    everyone = list(range(len(qi)))
+    for i in everyone:
+        js = [j for j in everyone if j != i]
+        want = [(s, j) for j in js if (s := single.similarity(i, j, threshold)) >= threshold]
+        assert batch.scores_at_least(i, js, threshold) == want
+
+
+def test_a_batch_question_index_writes_its_payload_only_when_read(corpus):
+    lazy = QuestionIndex.from_records(corpus, lazy=True)
+    batch = QuestionIndex.from_records(corpus)
+    n = len(batch)
+    assert len(batch.packed.blob) == 0  # nothing written yet
+    for i in range(n):
+        assert batch.packed.entry_terms(i) == lazy.packed.entry_terms(i)
+    assert len(batch.packed.blob) == 0  # the terms come from the kept entries
+    assert batch.packed.question(n - 1) == lazy.packed.question(n - 1)  # the first read
+    assert batch.packed.blob == lazy.packed.blob
+    assert batch.packed.blob_at.tolist() == lazy.packed.blob_at.tolist()
+    assert [batch.packed.make(i) for i in range(n)] == list(lazy.entries) == batch.entries
+
+
+def test_the_job_pauses_the_collector_only_while_it_runs(tmp_path, monkeypatch, rec):
+    seen = []
+
+    def compute(records, progress=False):
+        seen.append(gc.isenabled())
+        raise RuntimeError("the job failed")
+
+    monkeypatch.setattr(store, "compute", compute)
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError):
+        store.write_groups(tmp_path, [rec("a", "What is gout?")])
+    assert seen == [False] and gc.isenabled()
+    gc.disable()  # a caller that turned it off keeps it off
+    try:
+        with pytest.raises(RuntimeError):
+            store.write_groups(tmp_path, [rec("a", "What is gout?")])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
