@@ -16,7 +16,8 @@ repeated every term table: +1.5 MB on MedQuAD with two).
 which need only the records) and reports its progress through shared memory.
 
 Every subprocess asks the kernel for SIGKILL when its parent dies (Linux
-`prctl(PR_SET_PDEATHSIG)`; elsewhere it is a daemon), closes the inherited build-lock
+`prctl(PR_SET_PDEATHSIG)`; elsewhere it is a daemon), is named for `ps` (WRITER_NAME,
+SIDE_NAME: Linux `prctl(PR_SET_NAME)`), closes the inherited build-lock
 descriptor, and reports a failure (a full disk...) before exiting non-zero. The build waits
 on them only in bounded polls that check they are alive, so a subprocess that dies fails the
 build with `WriterDied` (an `OSError` it reported is raised as such) after the others are
@@ -42,6 +43,8 @@ from indexer.index.stored import Deflated
 
 _POLL = 0.5  # seconds between liveness checks while waiting on a subprocess
 PR_SET_PDEATHSIG = 1
+PR_SET_NAME = 15
+WRITER_NAME, SIDE_NAME = "qasearch-writer", "qasearch-side"  # process names (`ps`)
 _FAILED, _BATCH, _DONE = "failed", "batch", "done"
 SEGMENT_POSTINGS = 4_000_000  # the build starts a new segment past this (bounds its memory)
 IN_FLIGHT = 2  # batches handed to a worker ahead of its results
@@ -51,12 +54,15 @@ class WriterDied(RuntimeError):
     """An index writer subprocess died before it finished its part of the build."""
 
 
-def die_with_parent(parent_pid: int) -> None:
-    """In a forked child: be killed when `parent_pid` dies (Linux), and exit now if it did."""
+def die_with_parent(parent_pid: int, name: str = "") -> None:
+    """In a forked child: be killed when `parent_pid` dies (Linux), and exit now if it did;
+    `name` (at most 15 bytes) becomes the process's name in `ps` and /proc/<pid>/comm."""
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
             libc = ctypes.CDLL(None, use_errno=True)
             libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+            if name:
+                libc.prctl(PR_SET_NAME, ctypes.c_char_p(name.encode()[:15]), 0, 0, 0)
     if os.getppid() != parent_pid:  # the parent died before prctl took effect
         os._exit(1)
 
@@ -82,7 +88,7 @@ def _failure(item: tuple, what: str) -> BaseException:
 # --------------------------------------------------------------------------- workers
 def _writer_main(ix: Any, records: Sequence[Any], jobs: Any, results: Any,
                  parent_pid: int) -> None:
-    die_with_parent(parent_pid)
+    die_with_parent(parent_pid, WRITER_NAME)
     lock.close_inherited()
     # Analysing makes no reference cycles (measured: a collection after 3,000 MedQuAD
     # records finds none), so the cyclic collector would only walk the batch's objects
@@ -258,7 +264,7 @@ class SideJob:
         self.proc.start()
 
     def _main(self, fn: Callable[[Callable[[int, int], None]], Any], parent_pid: int) -> None:
-        die_with_parent(parent_pid)
+        die_with_parent(parent_pid, SIDE_NAME)
         lock.close_inherited()
         # a short-lived process: its few reference cycles (33 objects after the MedQuAD
         # duplicate groups) can wait for its end; the collector's walks cost ~19% of the job

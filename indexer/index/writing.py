@@ -24,8 +24,6 @@ from indexer.index.terms import RecordTerms, analyse_record
 from indexer.progress import progress_bar
 from indexer.records import Record
 
-SideFn = Callable[[Callable[[int, int], None]], Any]
-
 
 @dataclass
 class Written:
@@ -44,15 +42,15 @@ def write_records(
     delete_ids: Sequence[str],
     procs: int,
     *,
-    side: SideFn | None = None,
+    side: mpwriter.SideJob | None = None,
     progress: bool = False,
     after_add: Callable[[int], None] | None = None,
 ) -> Written:
-    """Delete `delete_ids`, add `to_index` and commit; with `procs` > 1 in writer processes,
-    with `side` started beside them (the caller waits for `Written.side` and closes it).
-    Raises what the writers raised (mpwriter.WriterDied, OSError), with nothing left
-    running."""
-    out = Written()
+    """Delete `delete_ids`, add `to_index` and commit; with `procs` > 1 in writer processes.
+    `side`: a side job the caller started (`mpwriter.side_job`), returned as `Written.side`
+    for the caller to wait for and close. Raises what the writers raised
+    (mpwriter.WriterDied, OSError), with nothing left running (`side` closed too)."""
+    out = Written(side=side)
     writer = FastSegmentWriter(ix)  # deletions, merges of small segments, new documents
     bar = progress_bar(len(to_index), unit="rec", desc="indexing", enabled=progress, leave=True)
     done = 0
@@ -80,10 +78,6 @@ def write_records(
             if after_add is not None:
                 after_add(done)
 
-    def start_side() -> None:  # forked after the writers
-        if side is not None:
-            out.side = mpwriter.side_job(side, "the duplicate groups subprocess")
-
     try:
         if delete_ids:
             with ix.reader() as reader:
@@ -91,8 +85,7 @@ def write_records(
             for docnum in gone.values():
                 writer.delete_document(docnum)
         if procs > 1:
-            mpwriter.index_in_workers(ix, to_index, procs, analysed, out.raw_words.update,
-                                      start_side)
+            mpwriter.index_in_workers(ix, to_index, procs, analysed, out.raw_words.update)
         else:
             for i, rec in enumerate(to_index):
                 terms = analyse_record(rec, out.raw_words)

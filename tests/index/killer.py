@@ -34,6 +34,7 @@ from pathlib import Path
 
 from indexer.index import build as build_mod
 from indexer.index import checks
+from indexer.index.mpwriter import WRITER_NAME
 from indexer.index.store import IndexStore
 from indexer.records import Record, read_jsonl, write_jsonl
 from indexer.search import search
@@ -73,6 +74,14 @@ def children_of(pid: int) -> set[int]:
         with contextlib.suppress(OSError):
             found.update(int(p) for p in task.read_text().split())
     return found
+
+
+def process_name(pid: int) -> str:
+    """A process's name (/proc/<pid>/comm), "" when it is gone."""
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
 
 
 def wait_gone(pids: set[int], timeout: float) -> set[int]:
@@ -164,7 +173,8 @@ def run_trial(index_dir: Path, records: Path, point: str, old_word: str, new_wor
     old_gen = build_mod.current_generation(index_dir)
     build = StalledBuild(index_dir, records, point, full=full or point.startswith("writer:"))
     if point.startswith("writer:"):
-        writers = children_of(build.proc.pid) - {build.proc.pid}
+        writers = {pid for pid in children_of(build.proc.pid) - {build.proc.pid}
+                   if process_name(pid) == WRITER_NAME}  # (not the duplicate groups' job)
         if not writers:
             trial.problems.append("no writer subprocess to kill")
         for pid in sorted(writers)[:1]:
