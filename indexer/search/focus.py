@@ -30,6 +30,8 @@ FOCUS_COVERAGE_EXP = 1.0
 NICKNAME_WORD_SHARE = 0.5  # a one-word other name whose records are mostly about other
 COMMON_ENGLISH_SHARE = 0.05  # things, among the most frequent 5% of English words and in
 NICKNAME_MAX_DF_SHARE = 0.01  # at most 1% of the records: a nickname, not a name
+PAIR_CACHE_KEYS = 256  # narrower keys whose (name, extra terms) pairs are kept decoded
+# (~1.3 kB each, ~0.3 MB in all; MedQuAD has ~3,000 narrower keys, a query boosts ~4)
 FOCUS_RIVAL_FLOOR = 0.7  # names compete for the query where they share terms, and every
 # name with whatever covers the most of the query scaled by this (1: all names compete)
 
@@ -242,6 +244,7 @@ class FocusIndex:
         self.pair_extras = np.array(extras, dtype=np.int32)
         self.pair_name_ptr = np.array(name_ptr, dtype=np.int32)
         self.pair_extra_ptr = np.array(extra_ptr, dtype=np.int32)
+        self._pair_cache: dict[int, tuple[tuple[tuple[int, ...], tuple[int, ...]], ...]] = {}
 
     def broader_of(self, key: int) -> list[tuple[frozenset[int], frozenset[int]]]:
         """(a broader key's name, the extra terms) pairs of the narrower focus `key`, as term
@@ -266,19 +269,29 @@ class FocusIndex:
 
     def _unasked(self, key: int, asked: frozenset[int]) -> bool:
         """Does some (name, extra terms) pair of the narrower `key` have a name term in
-        `asked` and no extra term in it? (`broader_of(key)` read as lists: a handful of
-        array reads per key, not per pair.)"""
-        lo, hi = self.pair_ptr[key:key + 2].tolist()
-        name_ptr = self.pair_name_ptr[lo:hi + 1].tolist()
-        extra_ptr = self.pair_extra_ptr[lo:hi + 1].tolist()
-        names = self.pair_names[name_ptr[0]:name_ptr[-1]].tolist()
-        extras = self.pair_extras[extra_ptr[0]:extra_ptr[-1]].tolist()
-        n0, e0 = name_ptr[0], extra_ptr[0]
-        for p in range(hi - lo):
-            if (not asked.isdisjoint(names[name_ptr[p] - n0:name_ptr[p + 1] - n0])
-                    and asked.isdisjoint(extras[extra_ptr[p] - e0:extra_ptr[p + 1] - e0])):
-                return True
-        return False
+        `asked` and no extra term in it?"""
+        return any(not asked.isdisjoint(name) and asked.isdisjoint(extra)
+                   for name, extra in self._pairs(key))
+
+    def _pairs(self, key: int) -> tuple[tuple[tuple[int, ...], tuple[int, ...]], ...]:
+        """`broader_of(key)` as tuples of term ids, kept for the PAIR_CACHE_KEYS keys read
+        last (a query boosts a few narrower keys, mostly the same ones again; all 3,000 of
+        MedQuAD's as sets held ~16 MB)."""
+        got = self._pair_cache.get(key)
+        if got is None:
+            lo, hi = self.pair_ptr[key:key + 2].tolist()
+            name_ptr = self.pair_name_ptr[lo:hi + 1].tolist()
+            extra_ptr = self.pair_extra_ptr[lo:hi + 1].tolist()
+            names = self.pair_names[name_ptr[0]:name_ptr[-1]].tolist()
+            extras = self.pair_extras[extra_ptr[0]:extra_ptr[-1]].tolist()
+            n0, e0 = name_ptr[0], extra_ptr[0]
+            got = tuple((tuple(names[name_ptr[p] - n0:name_ptr[p + 1] - n0]),
+                         tuple(extras[extra_ptr[p] - e0:extra_ptr[p + 1] - e0]))
+                        for p in range(hi - lo))
+            if len(self._pair_cache) >= PAIR_CACHE_KEYS:
+                self._pair_cache.clear()  # (then filled again by the keys asked for now)
+            self._pair_cache[key] = got
+        return got
 
     def terms_of_keys(self, tids: Any, is_key: np.ndarray,
                       found: tuple[np.ndarray, np.ndarray] | None = None) -> set[int]:

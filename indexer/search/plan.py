@@ -592,6 +592,15 @@ def _with_empty_slot(per_key: np.ndarray, dtype: type = np.float32) -> np.ndarra
     return out
 
 
+def _shared(cond: np.ndarray, share: float) -> np.ndarray:
+    """`share` of each condition score, with a last slot of 0: the float64 products stored
+    as float32 (as `(share * _with_empty_slot(cond, np.float64)).astype(np.float32)` makes
+    them, in one pass and without the float64 copies)."""
+    out = np.zeros(len(cond) + 1, np.float32)
+    np.multiply(cond, share, out=out[:-1], dtype=np.float64, casting="same_kind")
+    return out
+
+
 def _best_foci(key_scores: np.ndarray, shown: int = 3, floor: float = 0.3) -> list[int]:
     """The `shown` best focus keys scoring above `floor`, best first, in the order of a full
     `np.argsort(-key_scores)`: sorting only the few keys above the floor orders them the
@@ -623,8 +632,9 @@ def _understand(data: RankData, pq: ParsedQuery, plan: Plan, match: _FocusMatche
     idf_of_tid = _query_weights(data, plan.clauses, match.known)
     if data.focus_keys:
         key_scores = match(idf_of_tid)
-        if len(key_scores) and key_scores.max() > 0:
-            key_scores[key_scores < FOCUS_RELATIVE * key_scores.max()] = 0.0
+        top = key_scores.max() if len(key_scores) else 0.0  # (a float32, as compared)
+        if top > 0:
+            key_scores[key_scores < FOCUS_RELATIVE * top] = 0.0
     else:
         key_scores = np.zeros(0, np.float32)
     foci = [(data.focus_names[k], round(float(key_scores[k]), 3))
@@ -654,8 +664,7 @@ def _understand(data: RankData, pq: ParsedQuery, plan: Plan, match: _FocusMatche
     n_keys = len(data.focus_keys)
     share = CONDITION_SHARE_LONG if long_query else CONDITION_SHARE
     cond = condition_scores(data, idf_of_tid, match.upper) if share > 0 else None
-    cscore = None if cond is None else (
-        share * _with_empty_slot(cond, np.float64)).astype(np.float32)  # (as np.append did)
+    cscore = None if cond is None else _shared(cond, share)
 
     base = fscore if cscore is None else np.maximum(fscore, cscore)  # (max is exact)
     asked_tids = frozenset(idf_of_tid)

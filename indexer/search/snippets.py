@@ -12,6 +12,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Collection, Iterable, Mapping
 from functools import lru_cache
+from operator import itemgetter
 
 from indexer.results import Segment, segment
 from indexer.text import analysis
@@ -104,9 +105,10 @@ def _ascii_hits(text: str, stems: Collection[str], heads: tuple[str, ...]) -> li
     append = out.append
     for h in heads:  # (the words starting with each head, found and delimited in C)
         for m in _head_words(h).finditer(low):
-            t = term(m.group())  # (the lower-cased word: `fold` lower-cases first)
+            a, b = m.span()
+            t = term(text[a:b])
             if t in stems:
-                append((t, *m.span()))
+                append((t, a, b))
     joined = len(heads) > 1  # (each head's words come in order)
     if "'" in low:
         # o'brien: the folded word drops the apostrophe, so any head may follow
@@ -123,12 +125,8 @@ def _ascii_hits(text: str, stems: Collection[str], heads: tuple[str, ...]) -> li
     return out
 
 
-def _start(hit: Hit) -> int:
-    return hit[1]
-
-
-def _end(hit: Hit) -> int:
-    return hit[2]
+_start = itemgetter(1)  # a hit's start (a key read in C: no Python call per hit)
+_end = itemgetter(2)  # its end
 
 
 _ALNUM = "[a-z0-9]"  # a letter or digit of lower-cased ASCII text ([^\W_] of WORD_RE)
@@ -363,13 +361,27 @@ def _window_hits(text: str, scan: str, hits: list[Hit], start: int, end: int,
         return None
     whole = end
     if end < len(text) and not text[end].isspace():  # else the window's last word is whole
-        whole = max(text.rfind(c, start, end) for c in " \t\n\r\f\v")  # last space
+        whole = _last_space(text, start, end)
         if whole < start:
             return None
     out = hits[first:bisect_right(hits, whole, first, key=_end)]
     if whole < end:
         out.extend((t, a + whole, b + whole) for t, a, b in _hits(text[whole:end], stems))
     return out
+
+
+_OTHER_SPACES = "\t\n\r\f\v"
+
+
+def _last_space(text: str, start: int, end: int) -> int:
+    """Where the last white-space character (of " \\t\\n\\r\\f\\v") of `text[start:end]`
+    is, or -1: the last space, unless another such character comes after it (looked for
+    only in the few characters after that space)."""
+    last = text.rfind(" ", start, end)
+    after = max(last, start)
+    if text[after:end].isprintable():  # (the other white-space characters are unprintable)
+        return last
+    return max(last, *(text.rfind(c, after, end) for c in _OTHER_SPACES))
 
 
 def _back_to_sentence(text: str, pos: int, max_back: int) -> int:
