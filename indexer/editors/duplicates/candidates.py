@@ -50,6 +50,7 @@ class Candidates:
         self.item = _codes([(e.source, e.item_id) if e.item_id else None for e in qi.entries])
         self.copy = _codes([(e.url, e.question) if e.url else None for e in qi.entries])
         self.qtype = _codes([e.qtype or None for e in qi.entries], none=0)
+        self._member = np.zeros(self.n, dtype=bool)  # a word's postings, while used
 
     def _plan(self, tset: Iterable[str], subject: frozenset[str]) -> _Plan:
         """The words of `tset` the index has, rarest first, how many propose, their weights."""
@@ -101,21 +102,38 @@ class Candidates:
                            weights=np.repeat(np.asarray(weights), lengths)[order])
         keys = keys[first]
         bounds = np.searchsorted(keys, np.arange(len(plans) + 1, dtype=np.int64) * self.n)
-        cands_all = keys % self.n
-        out = []
-        for q, (found, cut, w) in enumerate(plans):
+        cands = keys % self.n
+        out = [cands[bounds[q]:bounds[q + 1]] for q in range(len(plans))]
+        # questions with more candidates than `limit`: the mass of their other words added
+        # (in each question's order of words), then the `limit` best
+        many = [q for q in range(len(plans)) if bounds[q + 1] - bounds[q] > limit]
+        self._add_common(plans, many, bounds, cands, mass)
+        for q in many:
             lo, hi = bounds[q], bounds[q + 1]
-            cands = cands_all[lo:hi]
-            if len(cands) <= limit:  # all of them: the scores would only order them
-                out.append(cands)
-                continue
-            acc = mass[lo:hi]
-            for (_n, _t, p), x in zip(found[cut:], w[cut:], strict=True):
-                at = np.searchsorted(p, cands)
-                at[at == len(p)] = 0
-                acc += np.where(p[at] == cands, x, 0.0)
-            out.append(_best(cands, acc, limit))
+            out[q] = _best(cands[lo:hi], mass[lo:hi], limit)
         return out
+
+    def _add_common(self, plans: list[_Plan], many: list[int], bounds: np.ndarray,
+                    cands: np.ndarray, mass: np.ndarray) -> None:
+        """Add to `mass` the weight of the words that do not propose (the k-th of each
+        question for k = 0, 1...: each sum in the question's order of words), for the
+        questions `many`; one membership mask per word and step, shared by the questions
+        that have it (a word that does not propose is a common one)."""
+        member = self._member
+        for k in range(max((len(plans[q][0]) - plans[q][1] for q in many), default=0)):
+            by_word: dict[str, list[tuple[int, float]]] = {}
+            for q in many:
+                found, cut, w = plans[q]
+                if cut + k < len(found):
+                    by_word.setdefault(found[cut + k][1], []).append((q, w[cut + k]))
+            for t, users in by_word.items():
+                p = self.postings[t]
+                member[p] = True
+                for q, x in users:
+                    lo, hi = bounds[q], bounds[q + 1]
+                    acc = mass[lo:hi]
+                    np.add(acc, x, out=acc, where=member[cands[lo:hi]])
+                member[p] = False
 
     def comparable(self, i: int, cands: np.ndarray, threshold: float) -> np.ndarray:
         """`cands` without `i` itself, copies of its item (`cluster._same_item`) and, when
