@@ -133,3 +133,23 @@ def test_the_job_pauses_the_collector_only_while_it_runs(tmp_path, monkeypatch, 
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_the_shared_words_bound_holds_for_every_pair_of_focus_variants(corpus):
+    qi = QuestionIndex.from_records(corpus)
+    s = PairScorer(qi)
+    lists = s._focus_lists
+    checked = 0
+    for fa in range(len(lists)):
+        for fb in range(len(lists)):
+            if s._focus_words[fa].isdisjoint(s._focus_words[fb]):
+                continue
+            bound = s._shared_bound(fa, fb)
+            for at, wa, _ma in lists[fa]:
+                for bt, wb, _mb in lists[fb]:
+                    assert s._wjacc(at, wa, bt, wb) <= bound
+                    checked += 1
+            # the best variant pair reaches it when the lists are one and the same
+            if fa == fb:
+                assert s._focus(fa, fb) == pytest.approx(1.0)
+    assert checked > 100

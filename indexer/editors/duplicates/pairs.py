@@ -25,6 +25,7 @@ MARK_PENALTY = 0.3  # factor when the numbers / short codes of two texts differ
 FREE_TEXT_STRETCH = 1.6  # cosine of free-text questions mapped onto the focus scale
 WITHOUT_FOCUS = 0.3 + 0.2  # the most a labelled pair scores when the focus part is 0
 FOCUS_FLOOR_STEP = 0.05  # floors are rounded down to this (one "below" memo per floor)
+BOUND_MARGIN = 1e-9  # an upper bound is raised by this (relative) over rounding errors
 
 
 def _marks(terms: Iterable[str]) -> frozenset[str]:
@@ -80,6 +81,7 @@ class PairScorer:
         self._default_idf = qi.default_idf
         self._focus_lists: list[list[_WSet]] = []
         self._focus_words: list[frozenset[str]] = []  # every term of each focus list
+        self._focus_min: list[float] = []  # the weight of each focus list's lightest variant
         self._focus_ids: dict[tuple[frozenset[str], ...], int] = {}
         self._focus_memo: dict[int, float] = {}  # exact values, by focus pair (_KEY)
         # pair -> the lowest floor its similarity was found below (so below any higher one)
@@ -103,7 +105,9 @@ class PairScorer:
         fid = self._focus_ids.get(key)
         if fid is None:
             fid = self._focus_ids[key] = len(self._focus_lists)
-            self._focus_lists.append([self._wset(f) for f in key])
+            variants = [self._wset(f) for f in key]
+            self._focus_lists.append(variants)
+            self._focus_min.append(min((w for _t, w, _m in variants), default=1.0))
             self._focus_words.append(frozenset().union(*key))
         labelled = bool(e.focus) and e.focus[0][1] == "focus"
         terms, weight, marks = self._wset(e.terms)
@@ -148,8 +152,12 @@ class PairScorer:
             return sim
         if self._focus_words[fa].isdisjoint(self._focus_words[fb]):
             return 0.0  # no word in common
-        if floor > 0.0 and floor >= self._below.get(key, 2.0):
-            return 0.0
+        if floor > 0.0:
+            if floor >= self._below.get(key, 2.0):
+                return 0.0
+            if self._shared_bound(fa, fb) < floor:
+                self._below[key] = floor  # what the loop below would find
+                return 0.0
         sim = 0.0
         wjacc = self._wjacc
         variants_b = self._focus_lists[fb]
@@ -172,6 +180,18 @@ class PairScorer:
             return 0.0
         self._focus_memo[key] = sim
         return sim
+
+    def _shared_bound(self, fa: int, fb: int) -> float:
+        """The most the weighted Jaccard of a variant of focus list `fa` and one of `fb` can
+        be: the weight of the words the lists share over the lighter of their lightest
+        variants (a pair's intersection lies in the shared words; its union weighs at least
+        the heavier variant of the two), raised by a margin far above rounding errors. Most
+        pairs of focus lists that share a word fall below the floor their pair needs: this
+        skips comparing their variants one by one."""
+        idf, default = self._idf, self._default_idf
+        shared = sum([idf(t, default) for t in self._focus_words[fa] & self._focus_words[fb]])
+        lightest = self._focus_min
+        return shared / max(lightest[fa], lightest[fb]) * (1.0 + BOUND_MARGIN)
 
     @staticmethod
     def _cosine(a: _Vec, b: _Vec) -> float:
