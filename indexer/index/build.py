@@ -62,6 +62,7 @@ KEEP_GENERATIONS = 2  # the live one and the one before it
 PARALLEL_MIN_RECORDS = 3000  # below this a single process is quicker than forking writers
 MAX_PROCS = 8
 SIDE_JOB = "the duplicate groups subprocess"  # (names it in errors)
+CONDITIONS_JOB = "the condition table subprocess"
 
 log = logging.getLogger(__name__)
 
@@ -389,8 +390,7 @@ def _build_generation(
             raise BuildError(f"the index writer stored {stored} of {len(incoming)} records; "
                              "the live index was left as it was")
         data = RankData.assemble(row_ids, written.new_terms, previous, written.raw_words)
-        data.save(gen_dir)
-        conditions.save(gen_dir, data)  # condition pseudo-documents (search.conditions)
+        _save_ranking(gen_dir, data, procs > 1)
         build_vectors_if_enabled(gen_dir, row_ids, incoming, progress=progress)  # hybrid
         stage("ranking")
         if written.side is None:
@@ -420,6 +420,22 @@ def _build_generation(
         problems=problems,
         stages=stages,
     )
+
+
+def _save_ranking(gen_dir: Path, data: RankData, beside: bool) -> None:
+    """Write the ranking arrays and the condition table (`conditions.save`: the condition
+    pseudo-documents, search.conditions); with `beside`, the table in a forked process while
+    this one writes the arrays (~0.6 s each on MedQuAD, on two cores at once)."""
+    if not beside:
+        data.save(gen_dir)
+        conditions.save(gen_dir, data)
+        return
+    job = mpwriter.side_job(lambda _progress: conditions.save(gen_dir, data), CONDITIONS_JOB)
+    try:
+        data.save(gen_dir)
+        job.wait()
+    finally:
+        job.close()
 
 
 def _open_writable(index_dir: Path, live: str | None, gen_dir: Path,

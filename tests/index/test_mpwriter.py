@@ -14,8 +14,8 @@ import pytest
 from killer import corpus
 from whoosh import index as windex
 
-from indexer.index import mpwriter
-from indexer.index.build import build_index
+from indexer.index import conditions, mpwriter
+from indexer.index.build import BuildError, build_index, current_generation
 from indexer.index.ranking import RankData
 from indexer.index.schema import PHRASE_FIELD, segment_parts
 from indexer.index.terms import FIELDS
@@ -82,14 +82,22 @@ def _rank_content(gen_dir: Path) -> dict:
                      data.qtypes[qtype] if qtype >= 0 else None,
                      sorted(tuple(data.paths[c]) for c in cats))
     gaz = {k: sorted(data.focus_keys[i] for i in v) for k, v in data.gazetteer.items()}
+    table = conditions.load(gen_dir)  # (written beside the arrays by another process)
+    by_term = {vocab[t]: sorted(zip((data.focus_keys[k] for k in
+                                     table.keys[table.ptr[t]:table.ptr[t + 1]].tolist()),
+                                    table.weights[table.ptr[t]:table.ptr[t + 1]].tolist(),
+                                    strict=True))
+               for t in range(len(table.ptr) - 1) if table.ptr[t + 1] > table.ptr[t]}
     return {"rows": rows, "words": dict(data.words.items()), "gazetteer": gaz,
-            "names": list(data.focus_names), "name_case": data.extra.get("name_case")}
+            "names": list(data.focus_names), "name_case": data.extra.get("name_case"),
+            "conditions": by_term}
 
 
 def test_a_build_on_two_cores_ranks_as_one_process_does(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # the writers send their terms packed and their raw words once, at their end: the ranking
-    # arrays, spelling words and gazetteer hold the same as a single-process build's
+    # the writers send their terms packed and their raw words once, at their end, and the
+    # condition table is written by another process: the ranking arrays, spelling words,
+    # gazetteer and condition table hold the same as a single-process build's
     conditions = ["Migraine", "Cystic fibrosis", "GSD VI", "Gout", "Hepatitis B"]
     structured = [Record(id=f"m{i}", question=f"What are the symptoms of {c} (case {i})?",
                          answer=f"{c} may cause pain, fatigue and fevers; tok{i} tok{i % 5}.",
@@ -103,7 +111,7 @@ def test_a_build_on_two_cores_ranks_as_one_process_does(
     two = build_index(records, tmp_path / "two").generation
     want = _rank_content(tmp_path / "one" / one)
     got = _rank_content(tmp_path / "two" / two)
-    assert len(want["rows"]) == len(records) and want["words"]
+    assert len(want["rows"]) == len(records) and want["words"] and want["conditions"]
     assert got == want
 
 
@@ -150,3 +158,20 @@ def test_closing_a_side_job_kills_it() -> None:
     job = mpwriter.side_job(_forever, "the test job")
     job.close()
     assert job.proc.exitcode == -signal.SIGKILL
+
+
+def test_a_full_disk_in_the_condition_table_process_fails_the_build_cleanly(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    records = corpus(120, "acupuncture")
+    idx = tmp_path / "idx"
+    live = build_index(records, idx).generation
+
+    def full_disk(gen_dir: Path, data: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("indexer.index.build._procs", lambda n: 2)
+    monkeypatch.setattr("indexer.index.build.conditions.save", full_disk)
+    with pytest.raises(BuildError, match="the disk is full"):
+        build_index(records, idx, full=True)
+    assert current_generation(idx) == live
+    assert sorted(p.name for p in idx.iterdir() if p.name.startswith("gen-")) == [live]
