@@ -153,3 +153,17 @@ def test_the_shared_words_bound_holds_for_every_pair_of_focus_variants(corpus):
             if fa == fb:
                 assert s._focus(fa, fb) == pytest.approx(1.0)
     assert checked > 100
+
+
+@pytest.mark.parametrize("threshold", [0.5, 0.72])
+def test_candidates_ruled_out_in_one_pass_equal_record_by_record(corpus, threshold):
+    qi = QuestionIndex.from_records(corpus)
+    c = candidates.Candidates(qi)
+    rng = np.random.default_rng(7)
+    tops = [np.sort(rng.choice(len(qi), size=int(rng.integers(0, 12)), replace=False))
+            for _i in range(len(qi))]
+    first = 3
+    tops = tops[first:]
+    want = [c.comparable(first + k, t, threshold).tolist() for k, t in enumerate(tops)]
+    assert candidates.comparable_many(c, first, tops, threshold) == want
+    assert candidates.comparable_many(c, 0, [], threshold) == []

@@ -149,6 +149,25 @@ class Candidates:
         return cands[keep]
 
 
+def comparable_many(c: Candidates, first: int, tops: Sequence[np.ndarray],
+                    threshold: float) -> list[list[int]]:
+    """`c.comparable(first + k, tops[k], threshold).tolist()` for each k, in one pass over
+    all of them."""
+    if not tops:
+        return []
+    sizes = [len(t) for t in tops]
+    cands = np.concatenate(tops)
+    owner = np.repeat(np.arange(first, first + len(tops), dtype=np.int64), sizes)
+    keep = (cands != owner) & (c.item[cands] != c.item[owner]) & (c.copy[cands]
+                                                                  != c.copy[owner])
+    if threshold > OTHER_TYPE_CAP:
+        qt, other = c.qtype[owner], c.qtype[cands]
+        keep &= (qt == 0) | (other == 0) | (other == qt)
+    kept = cands[keep].tolist()
+    ends = np.cumsum(np.bincount(owner[keep] - first, minlength=len(tops))).tolist()
+    return [kept[lo:hi] for lo, hi in zip([0, *ends[:-1]], ends, strict=True)]
+
+
 def _best(cands: np.ndarray, acc: np.ndarray, limit: int) -> np.ndarray:
     """The `limit` entries of `cands` (in index order) with the most mass `acc`, best first,
     equal mass in index order: those at or above the `limit`-th best mass (a value, the same

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from indexer.editors.duplicates.candidates import Candidates
+from indexer.editors.duplicates.candidates import Candidates, comparable_many
 from indexer.editors.duplicates.pairs import PairScorer
 from indexer.editors.similar.features import Entry, subject_of, terms_of
 from indexer.editors.similar.index import QuestionIndex
@@ -142,9 +142,9 @@ def _neighbours(qi: QuestionIndex, scorer: PairScorer, threshold: float,
             for f, _kind in e.focus:
                 tset |= f
             queries.append((tset, frozenset(_subject_terms(e.question, question))))
-        for i, top in zip(batch, cands.top_many(queries, CANDIDATES), strict=True):
-            scored = scorer.scores_at_least(i, cands.comparable(i, top, threshold).tolist(),
-                                            threshold)
+        tops = comparable_many(cands, start, cands.top_many(queries, CANDIDATES), threshold)
+        for i, top in zip(batch, tops, strict=True):
+            scored = scorer.scores_at_least(i, top, threshold)
             scored.sort(reverse=True)
             out.append({j: s for s, j in scored[:NEIGHBOURS]})
             if i % 256 == 255 or i == n - 1:

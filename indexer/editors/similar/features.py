@@ -147,12 +147,16 @@ def entry_terms(rec: Record, name_terms: Callable[[str], list[str]] = terms_of) 
     title = None
     if rec.title and rec.question and rec.title != rec.question and not rec.focus:
         title = terms_of(rec.title)  # an archive item's headline summarises it
+    text = rec.question or rec.title
+    question = terms_of(text)
+    core = core_text(rec.question, rec.title)
     return EntryTerms(
-        question=terms_of(rec.question or rec.title),
+        question=question,
         title=title,
         focus=name_terms(rec.focus) if rec.focus else None,
         synonyms=[name_terms(syn) for syn in rec.synonyms] if rec.focus else [],
-        core=terms_of(core_text(rec.question, rec.title)),
+        # a one-sentence question asks all of itself: its terms are not analysed twice
+        core=question if core == text else terms_of(core),
     )
 
 
