@@ -135,7 +135,8 @@ def top_rows(data: RankData, rows: np.ndarray, key: np.ndarray, k: int) -> np.nd
     return order_rows(data, rows, key)[:k]
 
 
-KTH_SAMPLE_STEP = 16  # `kth_best` first looks among every 16th value
+KTH_SAMPLE_STEP = 16  # `kth_best` first looks among every 16th value...
+KTH_SAMPLE_MIN = 1000  # ...of this many values or more (below, one partition is as quick)
 
 
 def kth_best(values: np.ndarray, k: int) -> float:
@@ -144,11 +145,13 @@ def kth_best(values: np.ndarray, k: int) -> float:
     costs ~50 us for a small k (~1 us per hundred values): the k-th largest of a sample
     (every KTH_SAMPLE_STEP-th value) is a floor of the whole's, and the values at or above
     that floor hold the whole's k largest, so the answer is their k-th largest (exact,
-    whatever the ties; a sample smaller than k is no floor: then every value is read)."""
-    sample = values[::KTH_SAMPLE_STEP]
-    if len(sample) >= k and len(sample) < len(values):
-        floor = np.partition(sample, len(sample) - k)[len(sample) - k]
-        values = values[values >= floor]
+    whatever the ties; a sample smaller than k is no floor: then every value is read, as
+    are fewer than KTH_SAMPLE_MIN values)."""
+    if len(values) >= KTH_SAMPLE_MIN:
+        sample = values[::KTH_SAMPLE_STEP]
+        if len(sample) >= k:
+            floor = np.partition(sample, len(sample) - k)[len(sample) - k]
+            values = values[values >= floor]
     return np.partition(values, len(values) - k)[len(values) - k]
 
 

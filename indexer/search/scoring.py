@@ -268,10 +268,13 @@ def candidates(scorer: Scorer, terms: Iterable[str]) -> Candidates:
     """The rows having any of `terms` (the only rows a query of them can score)."""
     n = scorer.n
     got = {t: scorer.term(t) for t in terms}
-    mask = np.zeros(n, dtype=bool)
-    if got:  # (one assignment for all the terms' rows: numpy's cost is per call)
-        mask[np.concatenate([rows for rows, _, _ in got.values()])] = True
-    rows = np.flatnonzero(mask)
+    if len(got) == 1:  # one term's rows: ascending and distinct already
+        rows = next(iter(got.values()))[0].astype(np.intp)
+    else:
+        mask = np.zeros(n, dtype=bool)
+        if got:  # (one assignment for all the terms' rows: numpy's cost is per call)
+            mask[np.concatenate([rows for rows, _, _ in got.values()])] = True
+        rows = np.flatnonzero(mask)
     pos = np.empty(n, np.int64)
     pos[rows] = np.arange(len(rows))
     return Candidates(rows, pos, got)

@@ -172,7 +172,7 @@ def test_kth_best_is_the_partitions_value() -> None:
     from indexer.search.distinct import kth_best
 
     rng = np.random.default_rng(3)
-    for n in (1, 5, 16, 17, 40, 300, 5000):
+    for n in (1, 5, 16, 17, 40, 300, 1000, 1601, 5000):
         for values in (rng.random(n), rng.integers(0, 4, n).astype(np.float64),
                        np.sort(rng.random(n)), np.sort(rng.random(n))[::-1].copy(),
                        rng.random(n).astype(np.float32)):
