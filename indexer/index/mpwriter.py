@@ -105,8 +105,6 @@ def _writer_main(ix: Any, records: Sequence[Any], jobs: Any, results: Any,
 
 
 def _write(ix: Any, records: Sequence[Any], jobs: Any, results: Any) -> None:
-    from indexer.index.schema import to_document
-    from indexer.index.segwriter import encoded_positions
     from indexer.index.terms import analyse_record
 
     schema = ix.schema
@@ -116,16 +114,32 @@ def _write(ix: Any, records: Sequence[Any], jobs: Any, results: Any) -> None:
         out, docs = [], []
         for rec in records[start:end]:
             terms = analyse_record(rec, raw)
-            doc = to_document(rec, terms, schema)
-            for name, value in doc.items():
-                if type(value) is dict:
-                    doc[name] = encoded_positions(value)
-                elif type(value) is Deflated:
-                    doc[name] = _AsDeflated(value)
-            docs.append(doc)
+            docs.append(sent_document(rec, terms, schema))
             out.append(terms.packed())  # counted here, on every core: less to send
         results.put((_BATCH, start, out, docs))
     results.put((_DONE, raw))
+
+
+def sent_document(rec: Any, terms: Any, schema: Any) -> dict[str, Any]:
+    """`schema.to_document` as a writer process sends it: positions encoded
+    (`segwriter.EncodedPositions`: in one pass with the phrase field's positions, which
+    `to_document` would group first), the stored record as `_AsDeflated`."""
+    from indexer.index.schema import PHRASE_FIELD, record_value, to_document
+    from indexer.index.segwriter import encoded_phrase_positions, encoded_positions
+
+    if PHRASE_FIELD in schema:
+        doc = {"id": rec.id, "record": record_value(schema, rec)}
+        positions = encoded_phrase_positions(terms)
+        if positions:  # (as `to_document`: an empty field is left out)
+            doc[PHRASE_FIELD] = positions
+    else:  # a generation written before schema 9 (its incremental builds)
+        doc = to_document(rec, terms, schema)
+    for name, value in doc.items():
+        if type(value) is dict:
+            doc[name] = encoded_positions(value)
+        elif type(value) is Deflated:
+            doc[name] = _AsDeflated(value)
+    return doc
 
 
 class _AsDeflated:

@@ -37,7 +37,8 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
 from indexer.index.codec import index_codec
-from indexer.index.schema import encode_gaps
+from indexer.index.schema import FIELD_GAP, encode_gaps
+from indexer.index.terms import FIELDS, RecordTerms
 
 _AT_EXIT: list[Any] = []  # postings of writer processes' last segments (MemoryPool.cleanup)
 INLINE_MAX = 2  # a term with at most this many postings keeps them in the term table
@@ -282,6 +283,39 @@ class EncodedPositions(dict):
 def encoded_positions(value: dict[str, list[int]]) -> EncodedPositions:
     """term -> positions as `EncodedPositions` (smaller to send between processes)."""
     return EncodedPositions((t, p[0] if len(p) == 1 else encode_gaps(p)) for t, p in value.items())
+
+
+def encoded_phrase_positions(terms: RecordTerms) -> EncodedPositions:
+    """`encoded_positions(schema.phrase_positions(terms))` in one pass: a term's first
+    position is kept as an int (what most terms have: one), a list made only at its second;
+    only those terms are encoded as gaps after (~0.2 s less of the writer processes' CPU on
+    MedQuAD's 2.4 M positions)."""
+    out: dict[str, Any] = {}
+    get = out.get
+    repeated = []
+    offset = 0
+    for name in FIELDS:
+        ft = terms.fields[name]
+        texts = ft.terms
+        if not texts:
+            continue
+        given = ft.positions
+        positions: Iterable[int] = (range(offset, offset + len(texts)) if given is None
+                                    else [p + offset for p in given] if offset else given)
+        p = offset
+        for t, p in zip(texts, positions):  # noqa: B905 (equal lengths by construction)
+            have = get(t)
+            if have is None:
+                out[t] = p
+            elif type(have) is int:
+                out[t] = [have, p]
+                repeated.append(t)
+            else:
+                have.append(p)
+        offset = p + FIELD_GAP  # (positions ascend in text order)
+    for t in repeated:
+        out[t] = encode_gaps(out[t])
+    return EncodedPositions(out)
 
 
 def _post_positions(terms: dict[bytes, list], by_text: dict[str, list], docnum: int,

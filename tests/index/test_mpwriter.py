@@ -17,7 +17,7 @@ from whoosh import index as windex
 from indexer.index import conditions, mpwriter
 from indexer.index.build import BuildError, build_index, current_generation
 from indexer.index.ranking import RankData
-from indexer.index.schema import PHRASE_FIELD, segment_parts
+from indexer.index.schema import PHRASE_FIELD, build_schema, segment_parts
 from indexer.index.terms import FIELDS
 from indexer.records import Record
 
@@ -175,3 +175,33 @@ def test_a_full_disk_in_the_condition_table_process_fails_the_build_cleanly(
         build_index(records, idx, full=True)
     assert current_generation(idx) == live
     assert sorted(p.name for p in idx.iterdir() if p.name.startswith("gen-")) == [live]
+
+
+def test_a_writer_process_sends_the_document_to_document_makes(tmp_path: Path) -> None:
+    # positions encoded in one pass with the phrase field's grouping: the same values
+    from indexer.index.schema import to_document
+    from indexer.index.segwriter import EncodedPositions, encoded_positions
+    from indexer.index.terms import analyse_record
+
+    records = [
+        Record(id="s1", question="What is gout? Is gout painful, gout?",
+               answer="Gout hurts. Gout is gout; pain, pain and more pain.", focus="Gout",
+               synonyms=["Gouty arthritis"], qtype="information",
+               categories=[["MedQuAD", "information"]]),
+        Record(id="p1", question="Pain pain pain?", answer="", title="Pain",
+               categories=[["pain", "back pain"]]),
+        Record(id="e1", question="the of and", answer="a an the"),  # no term at all
+        *corpus(3, "acupuncture"),
+    ]
+    schema = windex.create_in(str(tmp_path), build_schema()).schema
+    for rec in records:
+        terms = analyse_record(rec)
+        want = to_document(rec, terms, schema)
+        got = mpwriter.sent_document(rec, terms, schema)
+        assert list(got) == list(want)
+        if PHRASE_FIELD in want:
+            assert type(got[PHRASE_FIELD]) is EncodedPositions
+            assert got[PHRASE_FIELD] == encoded_positions(want[PHRASE_FIELD])
+            assert list(got[PHRASE_FIELD]) == list(want[PHRASE_FIELD])
+        assert (got["record"].value.key, got["record"].value.data) == (want["record"].key,
+                                                                        want["record"].data)
