@@ -228,6 +228,7 @@ def execute(s: Session, plan: Plan, category: list[str] | None, need: int) -> Ra
     # with all the words (a message: every record with a score); then full matches
     words = base & (hits >= plan.min_match) if counting else base
     full = words.copy()
+    widened = False  # (else a keyword query's full matches are those with all its words)
     if plan.min_match > 0 and plan.about is not None:
         # a record about the condition the query names is listed with the full matches: the
         # other words qualify it ("headache behind eyes": the Headache page ranks among the
@@ -235,6 +236,7 @@ def execute(s: Session, plan: Plan, category: list[str] | None, need: int) -> Ra
         sure = plan.about >= ABOUT_FULL  # per focus key (a row without one reads the last)
         if sure.any():
             full |= base & sure[data.focus[at]]
+            widened = True
     qual = qualifying(plan.clauses, oks, live, data.n_live)
     if qual.distinct is not None:
         if counting:  # a record with some of the words needs a distinctive one...
@@ -261,8 +263,11 @@ def execute(s: Session, plan: Plan, category: list[str] | None, need: int) -> Ra
         key = total[sel].astype(np.float64)
         key += float(FULL_LEVEL) * step
     kept, also = _distinct_top(data, rows, key, need)
-    if counting:
+    if counting and widened:
         count, complete, full_count = distinct_counts(data, rows, (words[sel], full[sel]))
+    elif counting:
+        count, complete = distinct_counts(data, rows, (words[sel],))
+        full_count = complete
     else:  # a message lists its full matches only, all of them with its words
         count = complete = full_count = distinct_counts(data, rows, ())[0]
     about = full_count - complete
