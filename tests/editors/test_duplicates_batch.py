@@ -1,16 +1,13 @@
 """The duplicates job's batch paths give what the one-at-a-time paths give: candidates proposed
 for many records at once, a record's candidates scored in one call, a question index that
-writes its packed payload only when read; and the job pauses the garbage collector only while
-it runs."""
+writes its packed payload only when read."""
 
 from __future__ import annotations
-
-import gc
 
 import numpy as np
 import pytest
 
-from indexer.editors.duplicates import candidates, store
+from indexer.editors.duplicates import candidates
 from indexer.editors.duplicates.pairs import PairScorer
 from indexer.editors.similar import QuestionIndex
 from indexer.editors.similar.features import subject_of, terms_of
@@ -112,27 +109,6 @@ def test_a_batch_question_index_writes_its_payload_only_when_read(corpus):
     assert batch.packed.blob == lazy.packed.blob
     assert batch.packed.blob_at.tolist() == lazy.packed.blob_at.tolist()
     assert [batch.packed.make(i) for i in range(n)] == list(lazy.entries) == batch.entries
-
-
-def test_the_job_pauses_the_collector_only_while_it_runs(tmp_path, monkeypatch, rec):
-    seen = []
-
-    def compute(records, progress=False):
-        seen.append(gc.isenabled())
-        raise RuntimeError("the job failed")
-
-    monkeypatch.setattr(store, "compute", compute)
-    assert gc.isenabled()
-    with pytest.raises(RuntimeError):
-        store.write_groups(tmp_path, [rec("a", "What is gout?")])
-    assert seen == [False] and gc.isenabled()
-    gc.disable()  # a caller that turned it off keeps it off
-    try:
-        with pytest.raises(RuntimeError):
-            store.write_groups(tmp_path, [rec("a", "What is gout?")])
-        assert not gc.isenabled()
-    finally:
-        gc.enable()
 
 
 def test_the_shared_words_bound_holds_for_every_pair_of_focus_variants(corpus):

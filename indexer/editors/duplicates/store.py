@@ -17,7 +17,6 @@ is written into a live generation.
 
 from __future__ import annotations
 
-import gc
 import gzip
 import json
 import logging
@@ -25,8 +24,7 @@ import os
 import threading
 import time
 import zlib
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -92,34 +90,14 @@ def compute(records: Iterable[Record], progress: Any = False) -> Groups:
                   seconds=round(time.monotonic() - started, 3))
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off for a batch job, back on after (as it was).
-    The job makes ~100k frozensets, tuples and dicts that stay alive to its end, and no
-    cycles; each full collection walked them all again, and every record of the build as
-    well: 1.5 s of the job's 7 s of CPU on MedQuAD."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-
-
 def write_groups(gen_dir: Path, records: Iterable[Record], *, progress: Any = False,
                  previous: Path | None = None) -> Groups:
     """Compute the groups among `records` and store them in the generation `gen_dir`
     (written and fsynced before the build writes its checksums and swaps it in). With
     `previous` (the generation the build started from), its groups are reused when the
     records differ from its records in their answers only. `progress`: as `find_duplicates`.
-    The cyclic garbage collector is paused meanwhile (`_collector_paused`)."""
-    with _collector_paused():
-        return _write_groups(Path(gen_dir), list(records), progress, previous)
-
-
-def _write_groups(gen_dir: Path, records: list[Record], progress: Any,
-                  previous: Path | None) -> Groups:
+    (The build runs it with the cyclic garbage collector off: `indexer.index.mpwriter`.)"""
+    records = list(records)
     started = time.monotonic()
     reused = _reused(previous, records) if previous is not None else None
     if reused is not None:
