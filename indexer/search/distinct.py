@@ -270,10 +270,13 @@ def _near_recent(data: RankData, g: Groups, kept: list[int],
                  kept_size: list[tuple[float, int]], r: int, ln: float, nt: int) -> int:
     """The first of the NEAR_WINDOW rows kept last whose answer is near-identical to row
     `r`'s (answer length `ln`, `nt` distinct terms), or -1."""
+    if ln < MIN_ANSWER_TERMS:
+        return -1  # (the shorter of two answers is at most this long: never compared)
     start = max(0, len(kept) - NEAR_WINDOW)
+    shortest = NEAR_LENGTH_RATIO * ln  # a kept answer no longer than r's: at least this
     for k, (lk, tk) in zip(kept[start:], kept_size[start:], strict=True):
-        low, high = (lk, ln) if lk <= ln else (ln, lk)
-        if low < MIN_ANSWER_TERMS or low < NEAR_LENGTH_RATIO * high:
+        if (lk < MIN_ANSWER_TERMS or lk < shortest) if lk <= ln else (
+                ln < NEAR_LENGTH_RATIO * lk):
             continue  # words of very different length: not near-identical (cheap check)
         few, many = (tk, nt) if tk <= nt else (nt, tk)
         if few < NEAR_JACCARD * many:

@@ -96,7 +96,7 @@ def _field_masks(data: RankData, terms: Iterable[str], rows: np.ndarray
             if page is None:
                 page = typed[prow.dtype] = rows.astype(prow.dtype)
             found = prow.take(prow.searchsorted(page), mode="clip") == page
-            mask[found] |= 1 << i
+            mask += np.left_shift(found, i, dtype=np.int64)  # (each field's bit once: + is |)
         out[t] = mask.tolist()
     return out
 
