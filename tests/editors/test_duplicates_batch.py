@@ -143,3 +143,20 @@ def test_candidates_ruled_out_in_one_pass_equal_record_by_record(corpus, thresho
     want = [c.comparable(first + k, t, threshold).tolist() for k, t in enumerate(tops)]
     assert candidates.comparable_many(c, first, tops, threshold) == want
     assert candidates.comparable_many(c, 0, [], threshold) == []
+
+
+def test_core_terms_put_together_part_by_part_equal_the_core_text_analysed(corpus):
+    from indexer.editors.similar.features import core_text, entry_terms
+
+    extra = [
+        Record(id="x1", question="My dog's knee hurts. Is it arthritis? What can I do?",
+               title="Dogs' knees", answer="a"),
+        Record(id="x2", question="What is Crohn’s disease?", title="Crohn’s disease",
+               focus="Crohn’s disease", answer="a"),
+        Record(id="x3", question="No question mark here", title="A headline", answer="a"),
+        Record(id="x4", question="", title="Only a title?", answer="a"),
+        Record(id="x5", question="Is it 'safe'? Really?\nYes?", answer="a"),
+    ]
+    for r in [*corpus, *extra]:
+        if r.question or r.title:
+            assert entry_terms(r).core == terms_of(core_text(r.question, r.title)), r.id

@@ -149,14 +149,18 @@ def entry_terms(rec: Record, name_terms: Callable[[str], list[str]] = terms_of) 
         title = terms_of(rec.title)  # an archive item's headline summarises it
     text = rec.question or rec.title
     question = terms_of(text)
-    core = core_text(rec.question, rec.title)
+    # terms_of(core_text(...)), part by part (no word spans the space that joins them): a
+    # one-sentence question asks all of itself, and a MedQuAD headline is its focus, so
+    # neither is analysed again
+    core: list[str] = []
+    for part in core_parts(rec.question, rec.title) or [text]:
+        core += question if part == text else name_terms(part)
     return EntryTerms(
         question=question,
         title=title,
         focus=name_terms(rec.focus) if rec.focus else None,
         synonyms=[name_terms(syn) for syn in rec.synonyms] if rec.focus else [],
-        # a one-sentence question asks all of itself: its terms are not analysed twice
-        core=question if core == text else terms_of(core),
+        core=core,
     )
 
 
@@ -226,9 +230,15 @@ _SENTENCE = re.compile(r"(?<=[.?!])\s+|\n+")
 def core_text(question: str, title: str = "") -> str:
     """What a consumer's question asks, without its story: the headline (title) and the
     sentences ending with a question mark (the whole text when none does)."""
-    asks = [p.strip() for p in _SENTENCE.split(question or "") if p.strip().endswith("?")]
-    parts = ([title] if title and title != question else []) + asks
+    parts = core_parts(question, title)
     return " ".join(parts) if parts else (question or title or "")
+
+
+def core_parts(question: str, title: str = "") -> list[str]:
+    """`core_text`'s parts, joined by spaces: the headline (title) and the sentences ending
+    with a question mark; none when the question has neither."""
+    asks = [p.strip() for p in _SENTENCE.split(question or "") if p.strip().endswith("?")]
+    return ([title] if title and title != question else []) + asks
 
 
 ANSWER_START_CHARS = 200
