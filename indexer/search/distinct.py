@@ -29,6 +29,7 @@ NEAR_JACCARD = 0.9  # answers sharing this share of their distinct words are nea
 NEAR_LENGTH_RATIO = 0.8  # ...and only answers of similar length are compared
 MIN_ANSWER_TERMS = 5  # shorter answers ("See below.") are never duplicates by text
 MAX_ALSO = 10  # a hit names at most this many of its duplicates
+FEW_MEMBERS = 16  # a key with this many rows or fewer has its matching ones read one by one
 NEAR_WINDOW = 10  # a hit is compared with this many hits listed just before it
 ANSWER_SETS_BYTES = 4 << 20  # answers' word sets kept per generation for those comparisons
 
@@ -310,9 +311,18 @@ def _key_members(g: Groups, row: int, sec: int, txt: int, matched: np.ndarray,
     for kind, k in (("section", sec), ("text", txt)):
         if k >= 0:
             order, starts = g.members[kind]
-            parts.append(order[starts[k]:starts[k + 1]])
+            a, b = starts[k:k + 2].tolist()
+            parts.append(order[a:b])
     if len(parts) == 1:  # one key's members: already by record id
         rows = parts[0]
+        if limit > 0 and len(rows) <= FEW_MEMBERS:  # (one by one: fewer calls than arrays)
+            out = []
+            for r in rows.tolist():
+                if r != row and matched[r]:
+                    out.append(r)
+                    if len(out) == limit:
+                        break
+            return out
     else:
         rows = np.unique(np.concatenate(parts))
         rows = rows[np.argsort(g.id_rank[rows], kind="stable")]
