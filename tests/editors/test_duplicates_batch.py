@@ -160,3 +160,17 @@ def test_core_terms_put_together_part_by_part_equal_the_core_text_analysed(corpu
     for r in [*corpus, *extra]:
         if r.question or r.title:
             assert entry_terms(r).core == terms_of(core_text(r.question, r.title)), r.id
+
+
+def test_groups_as_dicts_are_what_asdict_gives(corpus):
+    from dataclasses import asdict
+
+    from indexer.editors.duplicates import Cluster, find_duplicates
+
+    clusters = find_duplicates(QuestionIndex.from_records(corpus))
+    assert len(clusters) >= 3
+    for c in clusters:
+        d = c.to_dict()
+        assert d == asdict(c) and list(d) == list(asdict(c))
+        assert [list(m) for m in d["members"]] == [list(asdict(m)) for m in c.members]
+        assert Cluster.from_dict(d) == c
