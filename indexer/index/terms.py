@@ -11,7 +11,7 @@ by is decided here, once: see `STRUCTURED_QUESTION_NAMES_ONLY`.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from indexer.records import Record
@@ -144,38 +144,12 @@ class FieldTerms:
         return list(zip(self.terms, positions, strict=True))
 
 
-class PackedCounts(Mapping[str, int]):
-    """A field's counted terms as a writer process sent them: the terms and their counts as
-    two tuples, read as a mapping without building a dict per field and record (the ranking
-    arrays read `terms` and `values()` straight; a lookup builds the dict once)."""
-
-    __slots__ = ("_d", "counts", "terms")
-
-    def __init__(self, terms: Sequence[str], counts: Sequence[int]) -> None:
-        self.terms, self.counts = terms, counts
-        self._d: dict[str, int] | None = None
-
-    def __getitem__(self, term: str) -> int:
-        if self._d is None:
-            self._d = dict(zip(self.terms, self.counts, strict=True))
-        return self._d[term]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.terms)
-
-    def __len__(self) -> int:
-        return len(self.terms)
-
-    def values(self) -> Sequence[int]:  # type: ignore[override]  # (in the terms' order)
-        return self.counts
-
-
 @dataclass
 class FieldCounts:
     """What the ranking arrays need of a field's terms (`FieldTerms` without the text order:
     what a writer process sends back, counted there)."""
 
-    counted: Mapping[str, int]  # term -> count (a Counter, or `PackedCounts` from `packed`)
+    counted: Mapping[str, int]  # term -> count
     length: int
 
     def counts(self) -> Mapping[str, int]:
@@ -206,7 +180,8 @@ class RecordTerms:
     def packed(self) -> tuple:
         """What a writer process sends back to the build: the fields of `FIELDS` counted, each
         as (terms, counts, length) tuples, then the other attributes in order (plain tuples
-        pickle ~3x quicker than the dataclasses and their Counters); `unpacked` reverses it."""
+        pickle ~3x quicker than the dataclasses and their Counters), which `RankData.assemble`
+        reads as they are."""
         fields = []
         for name in FIELDS:
             ft = self.fields[name]
@@ -214,14 +189,6 @@ class RecordTerms:
             fields.append((tuple(c), tuple(c.values()), ft.length))
         return (tuple(fields), self.focus, self.focus_name, self.focus_phrases, self.name_case,
                 self.qtype, self.paths)
-
-    @classmethod
-    def unpacked(cls, data: tuple) -> RecordTerms:
-        """The `RecordTerms` of `packed` (its fields as `FieldCounts`, in the same order)."""
-        fields, *rest = data
-        return cls({name: FieldCounts(PackedCounts(terms, counts), length)
-                    for name, (terms, counts, length) in zip(FIELDS, fields, strict=True)},
-                   *rest)
 
 
 def is_structured(rec: Record) -> bool:

@@ -55,3 +55,33 @@ def test_previous_rows_keep_their_ids_and_new_terms_come_after() -> None:
     assert _row(again, 1, f0) == {"kept": 2, "old": 5}
     assert _row(again, 2, f0) == {}
     assert list(again.hashes) == ["hc", "hb", ""]
+
+
+def test_terms_packed_by_a_writer_process_assemble_as_the_analysed_terms() -> None:
+    import pickle
+
+    from indexer.index.terms import analyse_record
+    from indexer.records import Record
+
+    records = [Record(id=f"m{i}", question=f"What are the symptoms of {c} ?",
+                      answer=f"{c} hurts. {c} swells joints, joints ache (case {i}).",
+                      focus=c, synonyms=[f"{c} arthritis"], qtype="symptoms",
+                      categories=[["GARD", "symptoms"]])
+               for i, c in enumerate(["Gout", "Lupus", "Gout", "GSD VI"])]
+    records.append(Record(id="plain", question="Pain pain?", answer="Rest.", title="Pain"))
+    analysed = {r.id: (r.content_hash, analyse_record(r)) for r in records}
+    sent = {rid: (h, pickle.loads(pickle.dumps(t.packed())))  # noqa: S301 (our own bytes)
+            for rid, (h, t) in analysed.items()}
+    rows = [r.id for r in records]
+    want = RankData.assemble(rows, analysed, None, Counter())
+    got = RankData.assemble(rows, sent, None, Counter())
+    assert list(got.vocab) == list(want.vocab)
+    for f in FIELDS:
+        assert all((g == w).all() for g, w in zip(got.fwd[f], want.fwd[f], strict=True))
+        assert (got.lengths[f] == want.lengths[f]).all()
+    assert (list(got.focus), got.focus_keys, got.focus_names, got.gazetteer, list(got.qtype),
+            got.qtypes, got.paths, list(got.cat_ids), got.extra) == (
+        list(want.focus), want.focus_keys, want.focus_names, want.gazetteer, list(want.qtype),
+        want.qtypes, want.paths, list(want.cat_ids), want.extra)
+    assert _row(want, 0, "answer") == {"gout": 2, "hurt": 1, "swell": 1, "joint": 2, "ach": 1,
+                                       "case": 1, "0": 1}

@@ -79,24 +79,3 @@ def test_phrase_positions_put_each_field_after_the_last_with_a_gap() -> None:
         if start:
             assert own[0] - flat[start - 1][0] >= FIELD_GAP
         start += len(ft.terms)
-
-
-def test_packed_terms_unpack_to_the_counted_terms() -> None:
-    import pickle
-
-    from indexer.index.terms import RecordTerms
-
-    rec = Record(id="m1", question="What are the symptoms of Gout ?", answer="Gout hurts. "
-                 "Gout swells joints, joints ache.", focus="Gout", synonyms=["Gouty arthritis"],
-                 qtype="symptoms", categories=[["GARD", "symptoms"]])
-    counted = analyse_record(rec).counted()
-    back = RecordTerms.unpacked(pickle.loads(pickle.dumps(counted.packed())))  # noqa: S301
-    assert list(back.fields) == list(FIELDS)
-    for name in FIELDS:  # the same counts, in the same order (the ranking arrays' order)
-        assert list(back.fields[name].counts().items()) == list(
-            counted.fields[name].counts().items())
-        assert back.fields[name].length == counted.fields[name].length
-    assert back.fields["answer"].counts()["gout"] == 2
-    assert (back.focus, back.focus_name, back.focus_phrases, back.name_case, back.qtype,
-            back.paths) == (counted.focus, counted.focus_name, counted.focus_phrases,
-                            counted.name_case, counted.qtype, counted.paths)
