@@ -14,10 +14,11 @@ A build copies the live generation's Whoosh files into a fresh folder, deletes t
 were removed or changed, adds new and changed records (unchanged ones, by content hash, are not
 re-analysed; from PARALLEL_MIN_RECORDS on, analysed and made into documents in one process
 per core and added to one writer, so one segment, with the duplicate groups computed in another
-process beside them: writing.py),
-writes the ranking data, the duplicate groups (carried over from the live generation when only
-answers changed: indexer.editors.duplicates.reuse) and `meta.json`, checks that every record
-made it into the committed index, writes and fsyncs the checksums, then points CURRENT at it.
+process started first, beside the records dictionary's training and the workers: writing.py),
+writes the ranking data (the condition table by another process meanwhile), the duplicate
+groups (carried over from the live generation when only answers changed:
+indexer.editors.duplicates.reuse) and `meta.json`, checks that every record made it into the
+committed index, writes and fsyncs the checksums, then points CURRENT at it.
 A build that fails or is killed never touches CURRENT: readers keep the old generation, and
 the writer's subprocesses die with the build (mpwriter.py). The previous generation is kept
 (readers may still hold it, and readers fall back to it when the live one is damaged); older

@@ -12,8 +12,10 @@ build adds the documents to its own writer as they come (writing.py), so a build
 cores writes one Whoosh segment, as a single-process build does (a segment per worker
 repeated every term table: +1.5 MB on MedQuAD with two).
 
-`side_job` runs one function in a forked process beside the workers (the duplicate groups,
-which need only the records) and reports its progress through shared memory.
+`side_job` runs one function in a forked process beside the build (the duplicate groups, which
+need only the records, from before the workers start to the end of the ranking stage; the
+condition table, while the build writes the ranking arrays) and reports its progress through
+shared memory.
 
 Every subprocess asks the kernel for SIGKILL when its parent dies (Linux
 `prctl(PR_SET_PDEATHSIG)`; elsewhere it is a daemon), is named for `ps` (WRITER_NAME,

@@ -3,8 +3,8 @@
 One analysis per record (`terms.analyse_record`) feeds both indexes: its Whoosh document goes
 into a segment, its `RecordTerms` back to the build for the ranking arrays. With more than
 one process the records are analysed (and their documents made) in forked worker processes
-(mpwriter.py), and a side job (the duplicate groups) runs beside them; otherwise all of it
-happens here. Every document is added here, to one segment (a new one past
+(mpwriter.py), and a side job the build started (the duplicate groups) runs beside them;
+otherwise all of it happens here. Every document is added here, to one segment (a new one past
 `mpwriter.SEGMENT_POSTINGS` postings); deletions and merges of small segments are done by
 the same writer, which commits every segment in one table of contents.
 """
