@@ -296,18 +296,24 @@ def _best_window(hits: list[Hit], max_chars: int, w: Mapping[str, float]) -> int
     """Where the best window starts: at the hit whose window (the hits ending within 0.8 *
     `max_chars` of it) has the highest weight of distinct stems (+ 0.01 per hit); the
     first such hit on a tie."""
+    if not hits:
+        return 0
+    terms, starts, ends = zip(*hits, strict=True)
+    reach = max_chars * 0.8
+    first = terms[0]
+    if terms.count(first) == len(terms):  # one stem (most snippets): the most hits win
+        return _densest_window(starts, ends, reach, _weight_of((first,), w))
     best_score, best_start = -1.0, 0
     j = 0
     n = len(hits)
-    reach = max_chars * 0.8
     counts: dict[str, int] = {}  # stems of the window hits[i:j] -> how many times
     weight = 0.0  # the weight of the window's distinct stems (worked out when they change)
     changed = True
     for i in range(n):
-        limit = hits[i][1] + reach
-        while j < n and hits[j][2] <= limit:
+        limit = starts[i] + reach
+        while j < n and ends[j] <= limit:
             if j >= i:  # (a word longer than a window can leave j behind i)
-                t = hits[j][0]
+                t = terms[j]
                 c = counts.get(t, 0)
                 counts[t] = c + 1
                 changed = changed or not c
@@ -320,15 +326,32 @@ def _best_window(hits: list[Hit], max_chars: int, w: Mapping[str, float]) -> int
         else:  # a word longer than the window: nothing in it
             score = 0.0
         if score > best_score:
-            best_score, best_start = score, hits[i][1]
+            best_score, best_start = score, starts[i]
         if j > i:  # hits[i] leaves the window
-            t = hits[i][0]
+            t = terms[i]
             left = counts[t] - 1
             if left:
                 counts[t] = left
             else:
                 del counts[t]
                 changed = True
+    return best_start
+
+
+def _densest_window(starts: tuple[int, ...], ends: tuple[int, ...], reach: float,
+                    weight: float) -> int:
+    """`_best_window` of hits that all have one stem (of `weight`): the same scores, with
+    no count of stems to keep."""
+    best_score, best_start = -1.0, 0
+    j = 0
+    n = len(starts)
+    for i, start in enumerate(starts):
+        limit = start + reach
+        while j < n and ends[j] <= limit:
+            j += 1
+        score = weight + 0.01 * (j - i) if j > i else 0.0
+        if score > best_score:
+            best_score, best_start = score, start
     return best_start
 
 
