@@ -114,8 +114,11 @@ def _ascii_hits(text: str, stems: Collection[str], heads: tuple[str, ...]) -> li
         # o'brien: the folded word drops the apostrophe, so any head may follow
         found = {a for _, a, _ in out}
         match = _WORD_RE.match
+        longest = max(map(len, heads))
         for k in _apostrophe_starts(low):
-            if k not in found and (m := match(text, k)) is not None:
+            if k in found or not _may_start(low, k, heads, longest):
+                continue
+            if (m := match(text, k)) is not None:
                 t = term(m.group())
                 if t in stems:
                     append((t, k, m.end()))
@@ -143,32 +146,30 @@ def _head_words(head: str) -> re.Pattern[str]:
                       f"{_ALNUM}*(?:'{_ALNUM}+)*")
 
 
+_FOLD_SPAN = 24  # characters read after a word's start to see how its folded form begins
+
+
+def _may_start(low: str, k: int, heads: tuple[str, ...], longest: int) -> bool:
+    """Can the word at `k` of ASCII text `low` (with an apostrophe among its first
+    characters) start with one of `heads` once folded? Its folded form drops the
+    apostrophes (and a final 's), so it begins as the text from `k` does without them: when
+    that is no head's beginning, no stem of the heads is the word's (read over _FOLD_SPAN
+    characters: enough for the longest head, unless apostrophes crowd them, when the word
+    is analysed anyway)."""
+    rest = low[k:k + _FOLD_SPAN].replace("'", "")
+    if len(rest) < longest and k + _FOLD_SPAN < len(low):
+        return True  # (too few letters read to tell)
+    return rest.startswith(heads)
+
+
+_APOSTROPHE_START = re.compile(f"(?<!{_ALNUM})(?<!{_ALNUM}'){_ALNUM}{{1,3}}'")
+
+
 def _apostrophe_starts(low: str) -> list[int]:
     """Starts of the words of ASCII text `low` with an apostrophe among their first four
-    characters (their folded form can start with any head)."""
-    starts = []
-    find = low.find
-    j = find("'")
-    while j >= 0:
-        k = j
-        while k > 0 and j - k < 3 and low[k - 1].isalnum():
-            k -= 1
-        if k < j and _word_starts(low, k):
-            starts.append(k)
-        j = find("'", j + 1)
-    return starts
-
-
-def _word_starts(low: str, i: int) -> bool:
-    """Does a word of WORD_RE start at `i` of ASCII text `low`?"""
-    if not low[i].isalnum():
-        return False
-    if i == 0:
-        return True
-    prev = low[i - 1]
-    if prev.isalnum():
-        return False
-    return not (prev == "'" and i >= 2 and low[i - 2].isalnum())
+    characters (their folded form can start with any head): one to three letters or
+    digits at a word start (`_word_starts`), then the apostrophe."""
+    return [m.start() for m in _APOSTROPHE_START.finditer(low)]
 
 
 def highlight(text: str, stems: Collection[str]) -> list[Segment]:
