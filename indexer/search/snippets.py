@@ -114,11 +114,8 @@ def _ascii_hits(text: str, stems: Collection[str], heads: tuple[str, ...]) -> li
         # o'brien: the folded word drops the apostrophe, so any head may follow
         found = {a for _, a, _ in out}
         match = _WORD_RE.match
-        longest = max(map(len, heads))
         for k in _apostrophe_starts(low):
-            if k in found or not _may_start(low, k, heads, longest):
-                continue
-            if (m := match(text, k)) is not None:
+            if k not in found and (m := match(text, k)) is not None:
                 t = term(m.group())
                 if t in stems:
                     append((t, k, m.end()))
@@ -146,30 +143,32 @@ def _head_words(head: str) -> re.Pattern[str]:
                       f"{_ALNUM}*(?:'{_ALNUM}+)*")
 
 
-_FOLD_SPAN = 24  # characters read after a word's start to see how its folded form begins
-
-
-def _may_start(low: str, k: int, heads: tuple[str, ...], longest: int) -> bool:
-    """Can the word at `k` of ASCII text `low` (with an apostrophe among its first
-    characters) start with one of `heads` once folded? Its folded form drops the
-    apostrophes (and a final 's), so it begins as the text from `k` does without them: when
-    that is no head's beginning, no stem of the heads is the word's (read over _FOLD_SPAN
-    characters: enough for the longest head, unless apostrophes crowd them, when the word
-    is analysed anyway)."""
-    rest = low[k:k + _FOLD_SPAN].replace("'", "")
-    if len(rest) < longest and k + _FOLD_SPAN < len(low):
-        return True  # (too few letters read to tell)
-    return rest.startswith(heads)
-
-
-_APOSTROPHE_START = re.compile(f"(?<!{_ALNUM})(?<!{_ALNUM}'){_ALNUM}{{1,3}}'")
-
-
 def _apostrophe_starts(low: str) -> list[int]:
     """Starts of the words of ASCII text `low` with an apostrophe among their first four
-    characters (their folded form can start with any head): one to three letters or
-    digits at a word start (`_word_starts`), then the apostrophe."""
-    return [m.start() for m in _APOSTROPHE_START.finditer(low)]
+    characters (their folded form can start with any head)."""
+    starts = []
+    find = low.find
+    j = find("'")
+    while j >= 0:
+        k = j
+        while k > 0 and j - k < 3 and low[k - 1].isalnum():
+            k -= 1
+        if k < j and _word_starts(low, k):
+            starts.append(k)
+        j = find("'", j + 1)
+    return starts
+
+
+def _word_starts(low: str, i: int) -> bool:
+    """Does a word of WORD_RE start at `i` of ASCII text `low`?"""
+    if not low[i].isalnum():
+        return False
+    if i == 0:
+        return True
+    prev = low[i - 1]
+    if prev.isalnum():
+        return False
+    return not (prev == "'" and i >= 2 and low[i - 2].isalnum())
 
 
 def highlight(text: str, stems: Collection[str]) -> list[Segment]:
@@ -297,24 +296,18 @@ def _best_window(hits: list[Hit], max_chars: int, w: Mapping[str, float]) -> int
     """Where the best window starts: at the hit whose window (the hits ending within 0.8 *
     `max_chars` of it) has the highest weight of distinct stems (+ 0.01 per hit); the
     first such hit on a tie."""
-    if not hits:
-        return 0
-    terms, starts, ends = zip(*hits, strict=True)
-    reach = max_chars * 0.8
-    first = terms[0]
-    if terms.count(first) == len(terms):  # one stem (most snippets): the most hits win
-        return _densest_window(starts, ends, reach, _weight_of((first,), w))
     best_score, best_start = -1.0, 0
     j = 0
     n = len(hits)
+    reach = max_chars * 0.8
     counts: dict[str, int] = {}  # stems of the window hits[i:j] -> how many times
     weight = 0.0  # the weight of the window's distinct stems (worked out when they change)
     changed = True
     for i in range(n):
-        limit = starts[i] + reach
-        while j < n and ends[j] <= limit:
+        limit = hits[i][1] + reach
+        while j < n and hits[j][2] <= limit:
             if j >= i:  # (a word longer than a window can leave j behind i)
-                t = terms[j]
+                t = hits[j][0]
                 c = counts.get(t, 0)
                 counts[t] = c + 1
                 changed = changed or not c
@@ -327,32 +320,15 @@ def _best_window(hits: list[Hit], max_chars: int, w: Mapping[str, float]) -> int
         else:  # a word longer than the window: nothing in it
             score = 0.0
         if score > best_score:
-            best_score, best_start = score, starts[i]
+            best_score, best_start = score, hits[i][1]
         if j > i:  # hits[i] leaves the window
-            t = terms[i]
+            t = hits[i][0]
             left = counts[t] - 1
             if left:
                 counts[t] = left
             else:
                 del counts[t]
                 changed = True
-    return best_start
-
-
-def _densest_window(starts: tuple[int, ...], ends: tuple[int, ...], reach: float,
-                    weight: float) -> int:
-    """`_best_window` of hits that all have one stem (of `weight`): the same scores, with
-    no count of stems to keep."""
-    best_score, best_start = -1.0, 0
-    j = 0
-    n = len(starts)
-    for i, start in enumerate(starts):
-        limit = start + reach
-        while j < n and ends[j] <= limit:
-            j += 1
-        score = weight + 0.01 * (j - i) if j > i else 0.0
-        if score > best_score:
-            best_score, best_start = score, start
     return best_start
 
 

@@ -150,29 +150,6 @@ def test_collapsing_whitespace_is_one_space_per_run(text: str) -> None:
     assert snippets._collapse(text) == re.sub(r"\s+", " ", text)
 
 
-def _apostrophe_starts_walking_back(low: str) -> list[int]:
-    """The word starts `snippets._apostrophe_starts` finds, as first written: from each
-    apostrophe back over up to three letters or digits, kept when a word starts there."""
-    starts = []
-    j = low.find("'")
-    while j >= 0:
-        k = j
-        while k > 0 and j - k < 3 and low[k - 1].isalnum():
-            k -= 1
-        prev = low[k - 1] if k else " "
-        if k < j and not prev.isalnum() and not (
-                prev == "'" and k >= 2 and low[k - 2].isalnum()):
-            starts.append(k)
-        j = low.find("'", j + 1)
-    return starts
-
-
-@settings(max_examples=500, deadline=None)
-@given(st.text(alphabet="ab1'' .-x", max_size=16))
-def test_apostrophe_word_starts_as_found_walking_back(text: str) -> None:
-    assert snippets._apostrophe_starts(text) == _apostrophe_starts_walking_back(text)
-
-
 def test_words_with_apostrophes_and_long_heads() -> None:
     """Words with an apostrophe among their first letters are found whatever the heads
     (long spelling-prefix heads, apostrophes crowding the letters read)."""
