@@ -45,6 +45,9 @@ class Params:
         ("answer", 0.75),
     )
     own_title: float = 1.0  # weight of the title as its own BM25 field, for records without focus
+    # length normalisation of records without focus where it differs (a web page's answer is
+    # long because it covers more of its subject, not because it repeats words)
+    nameless_b: tuple[tuple[str, float], ...] = (("answer", 0.4),)
 
 
 DEFAULT_PARAMS = Params()
@@ -95,12 +98,17 @@ class Scorer:
         self.n = n
         w = dict(params.weights)
         b = dict(params.b)
+        self.nameless = data.live & (data.focus < 0)  # named by their title alone
+        nameless_b = dict(params.nameless_b)
         self.norm: dict[str, np.ndarray] = {}
         for f in FIELDS:
             lens = data.lengths[f]
             avg = data.avg_len[f] or 1.0
             self.norm[f] = (w[f] / (1.0 - b[f] + b[f] * lens / avg)).astype(np.float32)
-        self.nameless = data.live & (data.focus < 0)  # named by their title alone
+            nb = nameless_b.get(f, b[f])
+            if nb != b[f] and self.nameless.any():
+                own = (w[f] / (1.0 - nb + nb * lens / avg)).astype(np.float32)
+                self.norm[f][self.nameless] = own[self.nameless]
         self.n_nameless = int(self.nameless.sum())
         self._cache = ByteLRU(scaled_budget(self.CACHE_BYTES, n))
         self._hot: dict[str, tuple[np.ndarray, np.ndarray, int]] = {}
