@@ -73,19 +73,21 @@ def title_coverage(data: RankData, weights: dict[int, float], relative: float = 
     tn = title_names(data)
     if not tn.typed:
         return None
-    cover: np.ndarray | None = None
+    found = []
+    nameless_touched = False
     for tid, w in weights.items():
         idf = float(tn.idf[tid])
         if idf <= 0 or w <= 0:
             continue
         rows, _ = data.postings("title", data.vocab[tid])
-        if not len(rows):
-            continue
-        if cover is None:
-            cover = np.zeros(len(tn.mass), np.float32)
-        cover[rows] += min(w, 1.0) * idf
-    if cover is None:
+        if len(rows):
+            found.append((rows, min(w, 1.0) * idf))
+            nameless_touched = nameless_touched or bool(tn.nameless[rows].any())
+    if not nameless_touched:  # (mostly so in a corpus of structured records)
         return None
+    cover = np.zeros(len(tn.mass), np.float32)
+    for rows, weight in found:
+        cover[rows] += weight
     # a title covering much less of the query's naming mass than the best title does (of any
     # record) names something else ("What is anemia?" for a query about sickle cell anemia)
     cover[(cover < relative * float(cover.max())) | ~tn.nameless] = 0.0
