@@ -4,10 +4,10 @@ A structured record states its condition in a field, and the condition a query n
 matched against it (`indexer.search.focus`). A record without one (an archive page, a scraped
 answer) is named by its title alone. Its question type is read from that title at build time
 (`indexer.index.terms`); this module says how much of the title's naming words a query has
-(idf-weighted, as a focus name's coverage; words that name a
-question type, `TYPE_WORDS`, name nothing), so that the question-type boost reaches the records
-whose title names what the query asks about ("How is epilepsy diagnosed?" ->
-"Epilepsy (Diagnosis)"), as it reaches a structured record about the named condition.
+(idf-weighted, as a focus name's coverage; words that name a question type, `TYPE_WORDS`, name
+nothing), so that the question-type boost reaches the records whose title names what the query
+asks about ("how is quilt fever diagnosed" -> "Quilt fever (Diagnosis)"), as it reaches a
+structured record about the named condition.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ class TitleNames:
 
     nameless: np.ndarray  # bool per row: live, without a focus
     idf: np.ndarray  # float32 per term id: its idf as a condition's name word (0: names nothing)
-    mass: np.ndarray  # float32 per row: the idf of its title's distinct naming terms, summed
+    mass: np.ndarray  # float32 per live row: its title's distinct naming terms' idf, summed
     typed: bool  # some such row has a question type (else the coverage changes nothing)
 
 
@@ -89,7 +89,8 @@ def title_coverage(data: RankData, weights: dict[int, float], relative: float = 
     for rows, weight in found:
         cover[rows] += weight
     # a title covering much less of the query's naming mass than the best title does (of any
-    # record) names something else ("What is anemia?" for a query about sickle cell anemia)
+    # record) names something else ("Fever" for a query about quilt fever, when a title
+    # "Quilt fever" is there)
     cover[(cover < relative * float(cover.max())) | ~tn.nameless] = 0.0
     np.divide(cover, tn.mass, out=cover, where=tn.mass > 0)
     return np.minimum(cover, 1.0, out=cover)
