@@ -232,7 +232,7 @@ def is_structured(rec: Record) -> bool:
 
 def _title_qtype(rec: Record) -> str:
     """The question type a record without focus or type is about, read from its own title
-    (or question) as a query's is ("Epilepsy (Diagnosis)", "Can acupuncture help sciatica?"
+    (or question) as a query's is ("Quilt fever (Diagnosis)", "Can acupuncture help sciatica?"
     -> its top `question_types` label), or "" (a record with a focus keeps what it states)."""
     if rec.focus:
         return ""
@@ -240,7 +240,7 @@ def _title_qtype(rec: Record) -> str:
         types = question_types(text or "")
         if types:
             return types[0][0]
-    # a title that names without asking ("Epilepsy") heads the page about it: an overview
+    # a title that names without asking ("Quilt fever") heads the page about it: an overview
     return INFORMATION if rec.title.strip() else ""
 
 
