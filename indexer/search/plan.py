@@ -17,6 +17,8 @@ This is where a query is *understood*:
   boosted, and so are records of the question type the query asks (treatment, cause...);
 - so are, a little less, the records of the conditions the query's words are most
   characteristic of (`indexer.search.conditions`: symptoms, none of them a name);
+- a record without a focus (an archive page) is about the query's condition when the query has
+  its title's naming words (`indexer.search.titles`): the question-type boost reaches it too;
 - a keyword query that types none of a narrower condition's extra words ("acquired" of
   "acquired X", `FocusIndex.broader_of`) while it types words of the general one boosts the
   narrower one less (NARROWER_FACTOR): the general condition before its variants.
