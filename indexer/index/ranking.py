@@ -169,6 +169,7 @@ class GenerationCaches:
     conditions: Any = None  # indexer.index.conditions.ConditionTable (None: none stored)
     conditions_known: bool = False
     condition_acronyms: frozenset[int] | None = None  # term ids of acronymic focus names
+    title_names: Any = None  # indexer.search.titles.TitleNames
 
 
 @dataclass

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from indexer.records import Record
 from indexer.text.analysis import _TERMS, WORD_RE, find_words, fold, phrase_key, term
+from indexer.text.qtypes import INFORMATION, question_types
 
 # The text fields of a record, in the order the ranking arrays and match reports use.
 FIELDS: tuple[str, ...] = ("question", "title", "focus", "category", "answer")
@@ -196,6 +197,20 @@ def is_structured(rec: Record) -> bool:
     return bool(rec.qtype and rec.focus)
 
 
+def _title_qtype(rec: Record) -> str:
+    """The question type a record without focus or type is about, read from its own title
+    (or question) as a query's is ("Quilt fever (Diagnosis)", "Can acupuncture help sciatica?"
+    -> its top `question_types` label), or "" (a record with a focus keeps what it states)."""
+    if rec.focus:
+        return ""
+    for text in (rec.title, rec.question):
+        types = question_types(text or "")
+        if types:
+            return types[0][0]
+    # a title that names without asking ("Quilt fever") heads the page about it: an overview
+    return INFORMATION if rec.title.strip() else ""
+
+
 def analyse_record(rec: Record, raw_words: Counter[str] | None = None) -> RecordTerms:
     """Analyse a record once; its raw words are counted into `raw_words` (spelling)."""
     fields: dict[str, FieldTerms] = {}
@@ -225,6 +240,6 @@ def analyse_record(rec: Record, raw_words: Counter[str] | None = None) -> Record
         focus_name=rec.focus.strip(),
         focus_phrases=phrases,
         name_case=name_case,
-        qtype=(rec.qtype or "").strip().lower(),
+        qtype=(rec.qtype or "").strip().lower() or _title_qtype(rec),
         paths=path_prefixes(rec.categories),
     )

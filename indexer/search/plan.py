@@ -17,6 +17,8 @@ This is where a query is *understood*:
   boosted, and so are records of the question type the query asks (treatment, cause...);
 - so are, a little less, the records of the conditions the query's words are most
   characteristic of (`indexer.search.conditions`: symptoms, none of them a name);
+- a record without a focus (an archive page) is about the query's condition when the query has
+  its title's naming words (`indexer.search.titles`): the question-type boost reaches it too;
 - a keyword query that types none of a narrower condition's extra words ("acquired" of
   "acquired X", `FocusIndex.broader_of`) while it types words of the general one boosts the
   narrower one less (NARROWER_FACTOR): the general condition before its variants.
@@ -42,6 +44,7 @@ from indexer.search.distinct import top_rows
 from indexer.search.focus import focus_index
 from indexer.search.query import Item, ParsedQuery
 from indexer.search.scoring import Alternative, Clause, get_scorer
+from indexer.search.titles import title_coverage
 from indexer.text.analysis import STOP_WORDS, WORD_RE, fold, phrase_key, stem
 from indexer.text.qtypes import question_types, with_related
 from indexer.text.spelling import contractions
@@ -86,6 +89,12 @@ CONDITION_SHARE_LONG = 0.5
 # Keyword searches: a condition the words describe this surely (its `condition_scores` weight,
 # the best one 1) has its records listed with the full matches, as a named condition's are
 CONDITION_FULL = 0.8
+# Records without a focus (archive pages, `indexer.search.titles`): a title with this share of
+# its naming words in the query names the query's condition (the question-type boost reaches
+# it as it reaches a record about the named condition), when it covers at least
+# TITLE_RELATIVE of what the best-covered title does
+TITLE_NAMED = 0.3
+TITLE_RELATIVE = 0.6
 
 NOISE_WORDS_FILE = Path(__file__).resolve().parent.parent / "data" / "noise_words.txt"
 
@@ -668,6 +677,7 @@ def _understand(data: RankData, pq: ParsedQuery, plan: Plan, match: _FocusMatche
 
     base = fscore if cscore is None else np.maximum(fscore, cscore)  # (max is exact)
     asked_tids = frozenset(idf_of_tid)
+    titled = title_coverage(data, idf_of_tid, TITLE_RELATIVE) if TITLE_NAMED <= 1 else None
     if (CONDITION_FULL > 0 and cond is not None and not long_query
             and len(idf_of_tid) >= MIN_SUPPORT):  # (one word is a name: the gazetteer's)
         _described(data, plan, fscore, cond)
@@ -695,10 +705,13 @@ def _understand(data: RankData, pq: ParsedQuery, plan: Plan, match: _FocusMatche
         at = scored if rows is None else (rows if every else rows[scored])
         f = per_key[d.focus[at]]
         q = qconf[d.qtype[at]]
+        named = f > 0.3
+        if titled is not None:  # a record without a focus: its title names the condition
+            named |= titled[at] >= TITLE_NAMED
         if QTYPE_WITHOUT_FOCUS == 0.0:  # (the same float64 products, without np.where)
-            q = np.multiply(q, f > 0.3, dtype=np.float64)
+            q = np.multiply(q, named, dtype=np.float64)
         else:
-            q = q * np.where(f > 0.3, 1.0, QTYPE_WITHOUT_FOCUS)
+            q = q * np.where(named, 1.0, QTYPE_WITHOUT_FOCUS)
         values = best * (FOCUS_BOOST * f + QTYPE_BOOST * q)
         if every:  # (as stored into a float32 array)
             return values.astype(np.float32)

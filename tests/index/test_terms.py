@@ -79,3 +79,18 @@ def test_phrase_positions_put_each_field_after_the_last_with_a_gap() -> None:
         if start:
             assert own[0] - flat[start - 1][0] >= FIELD_GAP
         start += len(ft.terms)
+
+
+def test_a_record_without_focus_or_type_takes_the_type_its_title_or_question_asks() -> None:
+    def qtype(**fields: str) -> str:
+        fields.setdefault("question", "")
+        return analyse_record(Record(id="r", answer="Some text.", **fields)).qtype
+
+    assert qtype(title="Quilt fever (Diagnosis)") == "exams and tests"
+    assert qtype(title="What causes quilt fever?") == "causes"
+    assert analyse_record(PLAIN).qtype == "treatment"  # the title names, the question asks
+    assert qtype(title="Quilt fever") == "information"  # a name only: the page about it
+    assert qtype(title="", question="") == ""
+    # a record that states its focus keeps what it states (no type is no type)
+    assert qtype(title="Quilt fever (Treatment)", focus="Quilt fever") == ""
+    assert analyse_record(STRUCTURED).qtype == "treatment"
