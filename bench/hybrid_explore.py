@@ -45,7 +45,8 @@ class Policy:
     long_: int = 0
     title: float = 0.0  # share of the title cosine in the cosine side
     cutoff: float = 2.0  # keyword searches with few full matches: rows added by cosine
-    gate: str = "all"  # "nofocus": only queries in which the search recognised no condition
+    gate: str = "all"  # "nofocus": only queries in which the search recognised no condition;
+    # "bare": keyword searches only when not phrased as a question (plan.is_question)
 
     @property
     def name(self) -> str:
@@ -63,7 +64,7 @@ def policies() -> list[Policy]:
     for cn, kw, few, msg, long_, title, cut, gate in itertools.product(
             ("rank", "raw"), (0.0, 0.05, 0.1, 0.2, 0.3), (3, 10, 30, 100, 10**9),
             (0.0, 0.2, 0.3, 0.5), (0, 20, 40, 60), (0.0, 1.0), (2.0, 0.55),
-            ("all", "nofocus")):
+            ("all", "nofocus", "bare")):
         if (kw == 0 and (few != 10**9 or cut <= 1)) or (msg == 0 and long_):
             continue
         if kw == 0 and msg == 0:
@@ -97,6 +98,7 @@ def policy_runs(ds: DevSet, cache: Path, pols: list[Policy], titles_of: object
     from indexer.index.vectors import load_vectors
     from indexer.search.execute import run
     from indexer.search.fuse import Fusion, rerank
+    from indexer.search.plan import is_question
     from indexer.text.embed import embedder
 
     index_dir = cached_index(ds.records, cache / ds.cache if ds.cache else cache)
@@ -117,11 +119,13 @@ def policy_runs(ds: DevSet, cache: Path, pols: list[Policy], titles_of: object
                 continue
             message = out.plan.min_match == 0
             known = bool(out.plan.understood.get("focus") or out.plan.understood.get("described"))
+            asks = is_question(out.parsed)
             words = len(text.split())
             lexical = [(ids[r], float(out.ranked.scores[r])) for r in out.ranked.rows[:10]]
             done: dict[tuple, list] = {}
             for p in pols:
-                if p.gate == "nofocus" and known:
+                if (p.gate == "nofocus" and known) or (p.gate == "bare" and not message
+                                                      and asks):
                     runs[p.name][qid] = lexical
                     continue
                 if message:
@@ -198,12 +202,12 @@ def main() -> None:
     ap.add_argument("--folds", type=int, default=2)
     ap.add_argument("--shared", type=Path, default=SHARED)
     ap.add_argument("--top", type=int, default=15)
-    ap.add_argument("--small", action="store_true", help="no title cosine")
+    ap.add_argument("--small", action="store_true", help="no title cosine, no nofocus gate")
     args = ap.parse_args()
     start = time.monotonic()
     cache = default_cache_dir() / "hybrid"
     sets = dev_sets(args.shared, args.folds)
-    pols = [p for p in policies() if not (args.small and p.title)]
+    pols = [p for p in policies() if not (args.small and (p.title or p.gate == "nofocus"))]
     names = [p.name for p in pols]
     titles_cache = cache / "titles"
     titles_cache.mkdir(parents=True, exist_ok=True)

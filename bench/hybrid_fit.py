@@ -10,7 +10,8 @@ re-ranks the lexical outcome with each fusion of the grid exactly as `search` wo
 (`indexer.search.fuse.rerank`): method (score with the cosine or its rank / rrf) x weight
 for keyword searches x weight for whole messages x cosine cut-off for rows the word search
 did not list x the gates (keyword searches with at most `few` full matches, messages of at
-least `long_words` words; the query's form and outcome, never its words). Each set's
+least `long_words` words, keyword searches phrased as a question or not; the query's form
+and outcome, never its words). Each set's
 objective: lay searches (P@1 + Success@3) / 2, the others avgScore / 3.
 
 Cross-validation: the fusion is chosen on one fold of every set's questions by its worst
@@ -53,15 +54,16 @@ LONG_WORDS = (0, 20, 40, 60)  # a message's words, at least
 
 
 def grid() -> list[tuple]:
-    """(method, weight, message weight, cut-off, levels, cos_norm, few, long_words), each
-    fusion once (a gate on a weight of 0 changes nothing: not repeated)."""
+    """(method, weight, message weight, cut-off, levels, cos_norm, few, long_words,
+    questions), each fusion once (a gate on a weight of 0 changes nothing: not repeated)."""
     out = []
     for m, (ws, mws) in WEIGHTS.items():
         for w, mw, c, lv, cn in itertools.product(ws, mws, CUTOFFS, (True, False),
                                                   COS_NORMS[m]):
-            fews = FEW if m == "score" and (w > 0 or c <= 1) else (ANY,)
+            kw = m == "score" and (w > 0 or c <= 1)
+            fews, asks = (FEW, (True, False)) if kw else ((ANY,), (True,))
             longs = LONG_WORDS if m == "score" and mw > 0 else (0,)
-            out += [(m, w, mw, c, lv, cn, f, lw) for f in fews for lw in longs]
+            out += [(m, w, mw, c, lv, cn, f, lw, q) for f in fews for lw in longs for q in asks]
     return out
 
 
@@ -128,11 +130,13 @@ def objective(metrics: dict[str, float]) -> float:
 
 
 def label(m: str, w: float, mw: float, c: float, levels: bool = True, cos_norm: str = "raw",
-          few: int = ANY, long_words: int = 0) -> str:
+          few: int = ANY, long_words: int = 0, questions: bool = True) -> str:
     """score:0.05/0.5 (cosine), score#:... (cosine rank), @c: cut-off, ~: levels mixed,
-    <=n: keyword searches with at most n full matches only, >=nw: messages of n words on."""
+    <=n: keyword searches with at most n full matches only, >=nw: messages of n words on,
+    !q: keyword searches phrased as a question not fused."""
     mark = "#" if m == "score" and cos_norm == "rank" else ""
-    gates = (f"<={few}" if few < ANY else "") + (f">={long_words}w" if long_words else "")
+    gates = ((f"<={few}" if few < ANY else "") + (f">={long_words}w" if long_words else "")
+             + ("" if questions else "!q"))
     return (f"{m}{mark}:{w}/{mw}" + (f"@{c}" if c <= 1 else "") + ("" if levels else "~")
             + gates)
 
@@ -141,7 +145,7 @@ def make_fusion(g: tuple) -> object:
     from indexer.search.fuse import Fusion
 
     return Fusion(g[0], g[1], g[2], cutoff=g[3], levels=g[4], cos_norm=g[5], few=g[6],
-                  long_words=g[7])
+                  long_words=g[7], questions=g[8])
 
 
 class DenseCosines:
@@ -170,6 +174,7 @@ def set_runs(ds: DevSet, cache: Path, stock_cache: Path, any_order: bool = False
     from indexer.search import rank_ids
     from indexer.search.execute import run
     from indexer.search.fuse import query_words, rerank
+    from indexer.search.plan import is_question
     from indexer.text.embed import embedder
 
     os.environ["QASEARCH_HYBRID"] = "1"  # the build embeds the records
@@ -196,14 +201,14 @@ def set_runs(ds: DevSet, cache: Path, stock_cache: Path, any_order: bool = False
                     runs[name][qid] = []  # words that match nothing stay so
                 continue
             message, words = out.plan.min_match == 0, query_words(text)
-            full = out.ranked.complete + out.ranked.about
+            full, asks = out.ranked.complete + out.ranked.about, is_question(out.parsed)
             done: dict[tuple, list] = {}  # fusions that rank this query alike, run once
             for name, fusion in fusions.items():
-                if not fusion.fuses(message, full, words):
+                if not fusion.fuses(message, full, words, asks):
                     runs[name][qid] = runs["lexical"][qid]  # as `search` leaves it
                     continue
                 key = (fusion.method, fusion.cos_norm, fusion.levels,
-                       fusion.weight_of(message, full, words), fusion.cutoff)
+                       fusion.weight_of(message, full, words, asks), fusion.cutoff)
                 if key not in done:
                     ranked = rerank(s, out, dense, qv, None, fusion, words).ranked
                     done[key] = [(ids[r], float(ranked.scores[r])) for r in ranked.rows[:10]]

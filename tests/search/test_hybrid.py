@@ -370,3 +370,29 @@ def test_a_keyword_search_with_few_full_matches_is_fused(built, monkeypatch) -> 
     with store.searcher() as s:
         hybrid = search(s, "acupuncture pain")
     assert hybrid.hits[0].id == "r3"  # three full matches: fused, by meaning (sleep) first
+
+
+def test_a_keyword_search_phrased_as_a_question_can_be_left_lexical(built, monkeypatch) -> None:
+    from indexer.search import fuse as fuse_module
+
+    bare = Fusion("score", 0.3, 0.5, questions=False)  # messages are fused: not gated
+    assert bare.weight_of(False, full=1, words=3, question=True) == 0.0
+    assert bare.weight_of(False, full=1, words=3, question=False) == 0.3
+    assert Fusion.from_dict(bare.to_dict()) == bare
+    assert Fusion.from_dict({"weight": 0.2}).questions  # files written before the gate
+    store = built(True)
+    calls = []
+
+    class Counting(TopicModel):
+        def query(self, text):
+            calls.append(text)
+            return super().query(text)
+    monkeypatch.setattr(embed, "query_embedder", lambda: Counting())
+    monkeypatch.setattr(fuse_module, "_fusion", lambda: bare)
+    monkeypatch.setenv("QASEARCH_HYBRID", "1")
+    with store.searcher() as s:
+        asked = search(s, "what is insomnia?")  # one word to search: a keyword search
+        listed = search(s, "insomnia")
+    assert [h.id for h in asked.hits] == ["r3"] and [h.id for h in listed.hits] == ["r3"]
+    assert calls == ["insomnia"]  # only the bare keyword search was embedded
+    assert bare.weight_of(True, full=1, words=3, question=True) == 0.5
