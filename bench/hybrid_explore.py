@@ -1,6 +1,6 @@
 """Try fusion policies beyond `bench/hybrid_fit.py`'s grid, cross-validated on every dev set.
 
-    QASEARCH_CACHE_DIR=/tmp/me/cache python bench/hybrid_explore.py [--folds 2]
+    QASEARCH_CACHE_DIR=/tmp/me/cache python bench/hybrid_explore.py [--folds 2] [--small]
 
 Uses the indexes with embeddings that `bench/hybrid_fit.py` builds (same cache). Each
 dev question is searched once (as `search` does); each policy then re-ranks the lexical
@@ -11,12 +11,20 @@ own form and its lexical outcome only (never from its text's words):
              matches number at most `few` (a search whose words match few records)
   msg        whole messages: the embedding weight, applied only when the message has at
              least `long_` words
-  title      the cosine side is the query's cosine with the record's title (question)
-             only, or a mix with the record's whole-text cosine (`title` share)
+  title      the cosine side is the query's cosine with the record's question (else its
+             title) only, or a mix with the record's whole-text cosine (`title` share);
+             the questions are embedded once per corpus (cached under CACHE/hybrid/titles)
+  gate       "nofocus": only queries in which the search recognised no condition;
+             "bare": keyword searches only when not phrased as a question
+  cutoff     rows added by cosine, for keyword searches with few full matches only
 
 A policy is chosen per held-out fold as `bench/hybrid_fit.py` chooses (the largest
-smallest gain over the lexical ranking across the sets on the other fold, then the mean)
-and reported on the held-out fold. Only the choice's figures on held-out folds count.
+smallest gain over the lexical ranking across the sets on the other fold, then the mean),
+and also by the worst set's lower confidence bound of the per-question gain, and reported
+on the held-out fold. Only the choice's figures on held-out folds count; the list of the
+best policies on all questions (with each fold's gain) is for finding ideas, not for
+choosing. `--small`: without the title cosine and the nofocus gate (the policies that
+`indexer.search.fuse` can run today). Results: bench/results/issueF-hybrid.md.
 """
 
 from __future__ import annotations
