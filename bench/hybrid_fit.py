@@ -9,8 +9,10 @@ dev question once as `search` does (stock Whoosh, the lexical ranking, cosine al
 re-ranks the lexical outcome with each fusion of the grid exactly as `search` would
 (`indexer.search.fuse.rerank`): method (score with the cosine or its rank / rrf) x weight
 for keyword searches x weight for whole messages x cosine cut-off for rows the word search
-did not list. Each set's objective: lay searches (P@1 + Success@3) / 2, the others
-avgScore / 3.
+did not list x the gates (keyword searches with at most `few` full matches, messages of at
+least `long_words` words, keyword searches phrased as a question or not; the query's form
+and outcome, never its words). Each set's
+objective: lay searches (P@1 + Success@3) / 2, the others avgScore / 3.
 
 Cross-validation: the fusion is chosen on one fold of every set's questions by its worst
 set: the largest smallest gain over the lexical ranking across the sets (then the largest
@@ -24,6 +26,7 @@ others). `--write` stores the fusion chosen the same way on all dev questions in
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import time
@@ -33,17 +36,38 @@ from pathlib import Path
 
 import numpy as np
 
+from indexer.search.fuse import ANY
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
-# (method, keyword-search weight, message weight, cosine cut-off for added rows, levels
-# kept, score fusion's cosine side); message weights: whole messages are most MEDIQA and
-# LiveQA questions, keyword searches most lay ones
-WEIGHTS = {"score": ((0.0, 0.03, 0.05, 0.1, 0.2), (0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)),
+# the grid: method x keyword-search weight x message weight x cosine cut-off for added rows
+# x levels kept x the score fusion's cosine side; for score fusion also the gates (fused only
+# for keyword searches with at most FEW full matches, only for messages of at least
+# LONG_WORDS words). Whole messages are most MEDIQA and LiveQA questions, keyword searches
+# most lay ones (and MEDIQA's short questions).
+WEIGHTS = {"score": ((0.0, 0.03, 0.05, 0.1, 0.2, 0.3), (0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)),
            "rrf": ((0.0, 0.2, 0.3, 0.5), (0.0, 0.2, 0.3, 0.5))}
 CUTOFFS = (2.0, 0.6)  # 2.0: the embedding side adds no rows
 COS_NORMS = {"score": ("raw", "rank"), "rrf": ("rank",)}
-GRID = [(m, w, mw, c, lv, cn) for m, (ws, mws) in WEIGHTS.items() for w in ws for mw in mws
-        for c in CUTOFFS for lv in (True, False) for cn in COS_NORMS[m]]
+FEW = (3, 10, 30, 100, ANY)  # a keyword search's full matches, at most
+LONG_WORDS = (0, 20, 40, 60)  # a message's words, at least
+
+
+def grid() -> list[tuple]:
+    """(method, weight, message weight, cut-off, levels, cos_norm, few, long_words,
+    questions), each fusion once (a gate on a weight of 0 changes nothing: not repeated)."""
+    out = []
+    for m, (ws, mws) in WEIGHTS.items():
+        for w, mw, c, lv, cn in itertools.product(ws, mws, CUTOFFS, (True, False),
+                                                  COS_NORMS[m]):
+            kw = m == "score" and (w > 0 or c <= 1)
+            fews, asks = (FEW, (True, False)) if kw else ((ANY,), (True,))
+            longs = LONG_WORDS if m == "score" and mw > 0 else (0,)
+            out += [(m, w, mw, c, lv, cn, f, lw, q) for f in fews for lw in longs for q in asks]
+    return out
+
+
+GRID = grid()
 
 
 @dataclass
@@ -105,17 +129,23 @@ def objective(metrics: dict[str, float]) -> float:
     return metrics["avgScore"] / 3
 
 
-def label(m: str, w: float, mw: float, c: float, levels: bool = True, cos_norm: str = "raw"
-          ) -> str:
-    """score:0.05/0.5 (cosine), score#:... (cosine rank), @c: cut-off, ~: levels mixed."""
+def label(m: str, w: float, mw: float, c: float, levels: bool = True, cos_norm: str = "raw",
+          few: int = ANY, long_words: int = 0, questions: bool = True) -> str:
+    """score:0.05/0.5 (cosine), score#:... (cosine rank), @c: cut-off, ~: levels mixed,
+    <=n: keyword searches with at most n full matches only, >=nw: messages of n words on,
+    !q: keyword searches phrased as a question not fused."""
     mark = "#" if m == "score" and cos_norm == "rank" else ""
-    return f"{m}{mark}:{w}/{mw}" + (f"@{c}" if c <= 1 else "") + ("" if levels else "~")
+    gates = ((f"<={few}" if few < ANY else "") + (f">={long_words}w" if long_words else "")
+             + ("" if questions else "!q"))
+    return (f"{m}{mark}:{w}/{mw}" + (f"@{c}" if c <= 1 else "") + ("" if levels else "~")
+            + gates)
 
 
 def make_fusion(g: tuple) -> object:
     from indexer.search.fuse import Fusion
 
-    return Fusion(g[0], g[1], g[2], cutoff=g[3], levels=g[4], cos_norm=g[5])
+    return Fusion(g[0], g[1], g[2], cutoff=g[3], levels=g[4], cos_norm=g[5], few=g[6],
+                  long_words=g[7], questions=g[8])
 
 
 class DenseCosines:
@@ -143,7 +173,8 @@ def set_runs(ds: DevSet, cache: Path, stock_cache: Path, any_order: bool = False
     from indexer.index.vectors import load_vectors
     from indexer.search import rank_ids
     from indexer.search.execute import run
-    from indexer.search.fuse import rerank
+    from indexer.search.fuse import query_words, rerank
+    from indexer.search.plan import is_question
     from indexer.text.embed import embedder
 
     os.environ["QASEARCH_HYBRID"] = "1"  # the build embeds the records
@@ -165,21 +196,33 @@ def set_runs(ds: DevSet, cache: Path, stock_cache: Path, any_order: bool = False
             top = np.argsort(-np.where(live, cos, -np.inf))[:10]
             runs["cosine"][qid] = [(ids[i], float(cos[i])) for i in top]
             out = run(s, text, None, 10)  # what `search` fuses: see fuse.apply_hybrid
-            for name, fusion in fusions.items():
-                if out.plan is None or out.ranked is None or not out.ranked.total:
+            if out.plan is None or out.ranked is None or not out.ranked.total:
+                for name in fusions:
                     runs[name][qid] = []  # words that match nothing stay so
+                continue
+            message, words = out.plan.min_match == 0, query_words(text)
+            full, asks = out.ranked.complete + out.ranked.about, is_question(out.parsed)
+            done: dict[tuple, list] = {}  # fusions that rank this query alike, run once
+            for name, fusion in fusions.items():
+                if not fusion.fuses(message, full, words, asks):
+                    runs[name][qid] = runs["lexical"][qid]  # as `search` leaves it
                     continue
-                ranked = rerank(s, out, dense, qv, None, fusion).ranked
-                runs[name][qid] = [(ids[r], float(ranked.scores[r])) for r in ranked.rows[:10]]
+                key = (fusion.method, fusion.cos_norm, fusion.levels,
+                       fusion.weight_of(message, full, words, asks), fusion.cutoff)
+                if key not in done:
+                    ranked = rerank(s, out, dense, qv, None, fusion, words).ranked
+                    done[key] = [(ids[r], float(ranked.scores[r])) for r in ranked.rows[:10]]
+                runs[name][qid] = done[key]
     return runs
 
 
 def fit(sets: list[DevSet], runs: dict[str, dict[str, dict]], folds: int,
         any_order: bool = False) -> dict:
-    """Per held-out fold: the fusion whose worst set gains most over the lexical ranking on
-    the other folds (then the best mean gain; score:0.0/0.0 is the lexical ranking itself,
-    so the choice loses on no set there). Only fusions that keep a keyword search's records
-    with all the words first (what `search` promises), unless `any_order`."""
+    """Per held-out fold: the fusion whose worst set (on its worst fold of the others) gains
+    most over the lexical ranking on the other folds (then the best mean gain; score:0.0/0.0
+    is the lexical ranking itself, so the choice loses on no set there). Only fusions that
+    keep a keyword search's records with all the words first (what `search` promises),
+    unless `any_order`."""
     cache: dict[tuple[str, str, int | None], float] = {}
 
     def obj(ds: DevSet, system: str, fold: int | None) -> float:
@@ -189,13 +232,13 @@ def fit(sets: list[DevSet], runs: dict[str, dict[str, dict]], folds: int,
             cache[key] = objective(ds.measure(runs[ds.name][system], qids))
         return cache[key]
 
-    def choose(train: list[int | None]) -> str:
-        def per_set(f: str) -> list[float]:
-            return [float(np.mean([obj(ds, f, a) for a in train])) for ds in sets]
-        floor = per_set("lexical")
+    def choose(train: list[int]) -> str:
+        def per_part(f: str) -> list[float]:  # each set on each training fold
+            return [obj(ds, f, a) for ds in sets for a in train]
+        floor = per_part("lexical")
 
         def key(f: str) -> tuple[float, float, int]:
-            gain = [round(v - b, 9) for v, b in zip(per_set(f), floor, strict=True)]
+            gain = [round(v - b, 9) for v, b in zip(per_part(f), floor, strict=True)]
             return min(gain), float(np.mean(gain)), -fusions.index(f)
         return max(fusions, key=key)
 
@@ -211,7 +254,7 @@ def fit(sets: list[DevSet], runs: dict[str, dict[str, dict]], folds: int,
             for name in systems:
                 system = best if name == "hybrid" else name
                 held["sets"][ds.name][name].append(ds.measure(runs[ds.name][system], qids))
-    held["final"] = choose([None])
+    held["final"] = choose(list(range(folds)))  # its worst set on its worst fold
     held["all"] = {f: round(float(np.mean([obj(ds, f, None) for ds in sets])), 4)
                    for f in ["lexical", "cosine", held["final"]]}
     held["all_sets"] = {ds.name: {name: {k: round(v, 3) for k, v in ds.measure(

@@ -61,8 +61,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--index", help="an index built with QASEARCH_HYBRID=1")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared",
+                    help="the shared data folder (default: ../shared)")
     args = ap.parse_args()
-    shared = ROOT.parent / "shared"
+    shared = args.shared
     paths = LiveQAPaths.defaults(shared)
     os.environ["QASEARCH_HYBRID"] = "1"
     index_dir = Path(args.index) if args.index else cached_index(

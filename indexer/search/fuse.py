@@ -16,7 +16,14 @@ spread of the query's cosines; a long message's cosines bunch together, a short 
 spread out, so one weight fits both kinds better by rank).
 
 The weight depends on the kind of query: `weight` for keyword searches, `message_weight`
-for whole messages (the plans that rank every record with a score, `Plan.min_match == 0`).
+for whole messages (the plans that rank every record with a score, `Plan.min_match == 0`),
+and on the query's own form and outcome, never on its words: a keyword search is fused only
+when at most `few` records have all of its words (or are about the condition it names: the
+word search is least sure when few records match) and, unless `questions`, only when it
+is not phrased as a question (`plan.is_question`: "what is X" says what it asks, a bare
+list of symptoms does not), a message only when it has at least `long_words` words (a short
+question's words say what it asks; a long message's may not). Weight 0 for a query means
+it is not embedded at all.
 The lexical score is divided by the query's best and made monotone in the lexical order (a
 partial match never outscores a full match above it), so weight 0 is the lexical ranking.
 An added row has lexical score 0 (rank: past the list). Equal fused scores keep the lexical
@@ -41,6 +48,7 @@ METHODS = ("score", "rrf")
 COS_NORMS = ("raw", "rank")
 ORDERED = 10  # rows of the search's own order taken as they are (a first page)
 NO_CUTOFF = 2.0  # a cosine never reaches it: the embedding side adds no rows
+ANY = 10**9  # `few`: fused whatever the number of full matches
 
 
 @dataclass(frozen=True)
@@ -54,6 +62,9 @@ class Fusion:
     extra: int = 10  # rows the embedding side may add, at most
     levels: bool = True  # keyword searches: records with all the words stay first
     cos_norm: str = "raw"  # score fusion's cosine side: the cosine, or k / (k + its rank)
+    few: int = ANY  # keyword searches: fused only with at most this many full matches
+    long_words: int = 0  # whole messages: fused only with at least this many words
+    questions: bool = True  # keyword searches phrased as a question are fused too
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
@@ -66,6 +77,8 @@ class Fusion:
                 raise ValueError(f"fusion weight {w} is not in 0..1")
         if self.depth < 1 or self.extra < 0:
             raise ValueError("fusion depth must be >= 1 and extra >= 0")
+        if self.few < 0 or self.long_words < 0:
+            raise ValueError("fusion gates `few` and `long_words` must be >= 0")
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Fusion:
@@ -75,16 +88,39 @@ class Fusion:
                    k=float(data.get("k", 60.0)), depth=int(data.get("depth", 200)),
                    cutoff=float(data.get("cutoff", NO_CUTOFF)), extra=int(data.get("extra", 10)),
                    levels=bool(data.get("levels", True)),
-                   cos_norm=str(data.get("cos_norm", "raw")))
+                   cos_norm=str(data.get("cos_norm", "raw")), few=int(data.get("few", ANY)),
+                   long_words=int(data.get("long_words", 0)),
+                   questions=bool(data.get("questions", True)))
 
     def to_dict(self) -> dict[str, Any]:
         return {"method": self.method, "weight": self.weight,
                 "message_weight": self.message_weight, "k": self.k, "depth": self.depth,
                 "cutoff": self.cutoff, "extra": self.extra, "levels": self.levels,
-                "cos_norm": self.cos_norm}
+                "cos_norm": self.cos_norm, "few": self.few, "long_words": self.long_words,
+                "questions": self.questions}
 
     def weight_for(self, message: bool) -> float:
+        """The weight of a kind of query, before the gates (`weight_of`)."""
         return self.message_weight if message else self.weight
+
+    def gated_in(self, message: bool, full: int, words: int, question: bool = False) -> bool:
+        """Whether a query passes its kind's gate: a message of `words` words, or a keyword
+        search with `full` full matches (`question`: phrased as a question)."""
+        if message:
+            return words >= self.long_words
+        return full <= self.few and (self.questions or not question)
+
+    def weight_of(self, message: bool, full: int, words: int, question: bool = False
+                  ) -> float:
+        """The weight for one query (0 when its gate keeps it lexical)."""
+        if not self.gated_in(message, full, words, question):
+            return 0.0
+        return self.weight_for(message)
+
+    def fuses(self, message: bool, full: int, words: int, question: bool = False) -> bool:
+        """Whether such a query is re-ranked at all (else it is not embedded)."""
+        return self.gated_in(message, full, words, question) and (
+            self.weight_for(message) > 0 or self.adds_rows)
 
     @property
     def adds_rows(self) -> bool:
@@ -176,14 +212,18 @@ def added_rows(vectors: Any, qvec: np.ndarray, fusion: Fusion, allowed: np.ndarr
 
 
 def fuse_ranked(ranked: Any, vectors: Any, qvec: np.ndarray, fusion: Fusion,
-                allowed: np.ndarray, message: bool, tie: np.ndarray | None = None
-                ) -> tuple[np.ndarray, np.ndarray]:
-    """`fuse` of a search's lexical outcome (`indexer.search.execute.Ranked`)."""
+                allowed: np.ndarray, message: bool, tie: np.ndarray | None = None,
+                words: int = 0, question: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """`fuse` of a search's lexical outcome (`indexer.search.execute.Ranked`) for a query
+    of `words` words (`question`: phrased as a question)."""
+    full = ranked.complete + ranked.about
     lex = lexical_rows(ranked, allowed, fusion.depth)
-    add, add_cos = added_rows(vectors, qvec, fusion, allowed, lex, tie)
-    top = ranked.complete + ranked.about if fusion.levels and not message else None
+    gated = fusion.gated_in(message, full, words, question)
+    add, add_cos = (added_rows(vectors, qvec, fusion, allowed, lex, tie) if gated
+                    else (np.zeros(0, np.int64), np.zeros(0, np.float32)))
+    top = full if fusion.levels and not message else None
     return fuse(lex, ranked.scores[lex], vectors.cosines(qvec, lex), add, add_cos, fusion,
-                fusion.weight_for(message), tie, top)
+                fusion.weight_of(message, full, words, question), tie, top)
 
 
 # --------------------------------------------------------------------------- the search hook
@@ -227,9 +267,13 @@ def apply_hybrid(s: Any, text: str, out: Any, category: list[str] | None) -> Any
     hybrid search was asked for). A query whose words match nothing stays empty."""
     if out.plan is None or out.ranked is None or not out.ranked.total or not hybrid_enabled():
         return out
+    from indexer.search.plan import is_question
+
     fusion = _fusion()
-    if not fusion.adds_rows and fusion.weight_for(out.plan.min_match == 0) == 0.0:
-        return out  # this kind of query is ranked by its words alone: nothing to embed
+    ranked = out.ranked
+    if not fusion.fuses(out.plan.min_match == 0, ranked.complete + ranked.about,
+                        query_words(text), is_question(out.parsed)):
+        return out  # this query is ranked by its words alone: nothing to embed
     from indexer.text.embed import EmbeddingUnavailable, query_embedder
 
     vectors = _generation_vectors(s)
@@ -241,23 +285,29 @@ def apply_hybrid(s: Any, text: str, out: Any, category: list[str] | None) -> Any
     except EmbeddingUnavailable as exc:
         out.plan.notices.append(f"{exc} (ranked by words alone).")
         return out
-    return rerank(s, out, vectors, qvec, category, fusion)
+    return rerank(s, out, vectors, qvec, category, fusion, query_words(text))
+
+
+def query_words(text: str) -> int:
+    """The words of a query as typed (whitespace-separated), for the message gate."""
+    return len(text.split())
 
 
 def rerank(s: Any, out: Any, vectors: Any, qvec: np.ndarray, category: list[str] | None,
-           fusion: Fusion) -> Any:
-    """`out` with its ranking fused with the query embedding `qvec` (duplicates collapsed,
-    ties by record id)."""
+           fusion: Fusion, words: int = 0) -> Any:
+    """`out` (of a query of `words` words) with its ranking fused with the query embedding
+    `qvec` (duplicates collapsed, ties by record id)."""
     from dataclasses import replace
 
     from indexer.search.distinct import collapse, groups
     from indexer.search.execute import category_rows
+    from indexer.search.plan import is_question
 
     data, ranked = s.data, out.ranked
     allowed = data.live & category_rows(data, category) if category else data.live
     message = out.plan.min_match == 0
     rows, fused = fuse_ranked(ranked, vectors, qvec, fusion, allowed, message,
-                              groups(data).id_rank)
+                              groups(data).id_rank, words, is_question(out.parsed))
     kept, also = collapse(data, rows, len(rows))
     # rows the search ordered that are not among the candidates follow in its order
     seen = set(kept).union(*also.values())

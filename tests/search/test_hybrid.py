@@ -321,3 +321,78 @@ def test_a_zero_weight_query_kind_is_not_embedded(built, monkeypatch) -> None:
     with store.searcher() as s:
         hybrid = search(s, "acupuncture pain")  # a keyword search: weight 0
     assert [h.id for h in hybrid.hits] == [h.id for h in lexical.hits]
+
+
+def test_gates_by_the_query_form_and_its_full_matches() -> None:
+    gated = Fusion("score", 0.3, 0.5, few=10, long_words=40)
+    assert gated.weight_of(False, full=10, words=3) == 0.3
+    assert gated.weight_of(False, full=11, words=3) == 0.0  # many records have all the words
+    assert gated.weight_of(True, full=500, words=40) == 0.5
+    assert gated.weight_of(True, full=500, words=39) == 0.0  # a short question
+    assert not gated.fuses(False, full=11, words=3) and gated.fuses(True, full=0, words=41)
+    assert Fusion.from_dict(gated.to_dict()) == gated
+    assert Fusion.from_dict({"weight": 0.2}).few >= 10**9  # files written before the gates
+    assert Fusion.from_dict({"weight": 0.2}).long_words == 0
+    with pytest.raises(ValueError):
+        Fusion(few=-1)
+
+
+def test_a_query_its_gate_keeps_lexical_is_not_embedded(built, monkeypatch) -> None:
+    from indexer.search import fuse as fuse_module
+
+    store = built(True)
+
+    def unused():
+        raise AssertionError("the query was embedded")
+    monkeypatch.setenv("QASEARCH_HYBRID", "0")
+    with store.searcher() as s:
+        lexical = search(s, "acupuncture pain")
+        message = search(s, "can acupuncture help with the pain in my back after surgery")
+    monkeypatch.setattr(embed, "query_embedder", unused)
+    # "acupuncture pain": three records have both words; fused only with at most two
+    monkeypatch.setattr(fuse_module, "_fusion",
+                        lambda: Fusion("score", 0.9, 0.9, few=2, long_words=50))
+    monkeypatch.setenv("QASEARCH_HYBRID", "1")
+    with store.searcher() as s:
+        assert [h.id for h in search(s, "acupuncture pain").hits] == [h.id for h in
+                                                                     lexical.hits]
+        again = search(s, "can acupuncture help with the pain in my back after surgery")
+    assert [h.id for h in again.hits] == [h.id for h in message.hits]  # 11 words < 50
+
+
+def test_a_keyword_search_with_few_full_matches_is_fused(built, monkeypatch) -> None:
+    from indexer.search import fuse as fuse_module
+
+    store = built(True)
+    monkeypatch.setattr(embed, "query_embedder", lambda: SleepQueries())
+    monkeypatch.setattr(fuse_module, "_fusion", lambda: Fusion("score", 0.9, 0.9, few=3))
+    monkeypatch.setenv("QASEARCH_HYBRID", "1")
+    with store.searcher() as s:
+        hybrid = search(s, "acupuncture pain")
+    assert hybrid.hits[0].id == "r3"  # three full matches: fused, by meaning (sleep) first
+
+
+def test_a_keyword_search_phrased_as_a_question_can_be_left_lexical(built, monkeypatch) -> None:
+    from indexer.search import fuse as fuse_module
+
+    bare = Fusion("score", 0.3, 0.5, questions=False)  # messages are fused: not gated
+    assert bare.weight_of(False, full=1, words=3, question=True) == 0.0
+    assert bare.weight_of(False, full=1, words=3, question=False) == 0.3
+    assert Fusion.from_dict(bare.to_dict()) == bare
+    assert Fusion.from_dict({"weight": 0.2}).questions  # files written before the gate
+    store = built(True)
+    calls = []
+
+    class Counting(TopicModel):
+        def query(self, text):
+            calls.append(text)
+            return super().query(text)
+    monkeypatch.setattr(embed, "query_embedder", lambda: Counting())
+    monkeypatch.setattr(fuse_module, "_fusion", lambda: bare)
+    monkeypatch.setenv("QASEARCH_HYBRID", "1")
+    with store.searcher() as s:
+        asked = search(s, "what is insomnia?")  # one word to search: a keyword search
+        listed = search(s, "insomnia")
+    assert [h.id for h in asked.hits] == ["r3"] and [h.id for h in listed.hits] == ["r3"]
+    assert calls == ["insomnia"]  # only the bare keyword search was embedded
+    assert bare.weight_of(True, full=1, words=3, question=True) == 0.5
