@@ -156,6 +156,18 @@ def policy_runs(ds: DevSet, cache: Path, pols: list[Policy], titles_of: object
     return runs
 
 
+def held_out_cells(sets: list[DevSet], runs: dict, lexical: str, best: str,
+                   fold: int) -> list[str]:
+    """Per set, each metric on `fold`'s questions: the lexical ranking -> `best`."""
+    cells = []
+    for ds in sets:
+        qids = [q for q, _ in ds.topics if q in ds.folds[fold]]
+        lex = ds.measure(runs[ds.name][lexical], qids)
+        hyb = ds.measure(runs[ds.name][best], qids)
+        cells.append(f"{ds.name} " + " ".join(f"{k} {lex[k]:.3f}->{hyb[k]:.3f}" for k in lex))
+    return cells
+
+
 def choose(sets: list[DevSet], runs: dict, names: list[str], train: list[int | None],
            cache: dict) -> str:
     def obj(ds: DevSet, system: str, fold: int | None) -> float:
@@ -228,24 +240,12 @@ def main() -> None:
     print(f"{len(pols)} policies, {time.monotonic() - start:.0f} s")
     for b in range(args.folds):
         best = choose(sets, runs, names, [f for f in range(args.folds) if f != b], memo)
-        cells = []
-        for ds in sets:
-            qids = [q for q, _ in ds.topics if q in ds.folds[b]]
-            lex = ds.measure(runs[ds.name][names[0]], qids)
-            hyb = ds.measure(runs[ds.name][best], qids)
-            cells.append(f"{ds.name} " + " ".join(
-                f"{k} {lex[k]:.3f}->{hyb[k]:.3f}" for k in lex))
+        cells = held_out_cells(sets, runs, names[0], best, b)
         print(f"held-out fold {b + 1}: chosen on the other: {best}\n  " + "\n  ".join(cells))
         train = [f for f in range(args.folds) if f != b]
         for z in (0.5, 1.0):
             best = choose_lcb(sets, runs, names, train, memo, z)
-            cells = []
-            for ds in sets:
-                qids = [q for q, _ in ds.topics if q in ds.folds[b]]
-                lex = ds.measure(runs[ds.name][names[0]], qids)
-                hyb = ds.measure(runs[ds.name][best], qids)
-                cells.append(f"{ds.name} " + " ".join(
-                    f"{k} {lex[k]:.3f}->{hyb[k]:.3f}" for k in lex))
+            cells = held_out_cells(sets, runs, names[0], best, b)
             print(f"  lcb z={z}: {best}\n    " + "\n    ".join(cells))
     print("on all questions, objective - lexical (x100), best by worst set:")
     rows = []
