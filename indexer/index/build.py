@@ -1,5 +1,8 @@
 """Building the index: a new generation beside the live one, swapped in atomically.
 
+(~500 lines: the steps of one build, in order, with their failure handling; the workers are
+`writing.py`/`mpwriter.py`, the arrays `ranking.py`, the swap `store.py`.)
+
 Layout of an index directory:
 
     index/CURRENT              name of the live generation, then the one it replaced (the

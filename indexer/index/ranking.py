@@ -2,6 +2,9 @@
 (written at build time from the same `indexer.index.terms.RecordTerms` as Whoosh's postings),
 loaded once per process and generation.
 
+(~500 lines: `RankData` is one format, written and read here so both sides stay in step;
+the string tables are `strings.py`, the memory map `arrays.py`, the spelling table `deletes.py`.)
+
 These arrays answer which records have which term, how often, in which field (scoring,
 "all words" filtering, match reports), and hold the tables of foci, question types and
 category paths (the condition gazetteer, filters, facets). Whoosh answers phrase checks

@@ -1,5 +1,8 @@
 """A Whoosh segment writer that keeps postings in memory and writes them in one sorted pass.
 
+(~450 lines: one Whoosh writer subclass and the posting encoders it must keep byte-identical
+with the codec, `codec.py`.)
+
 Whoosh's `SegmentWriter` sends every posting through a sorting pool (a size estimate and a
 tuple per posting, runs pickled to disk past its memory limit, a merge of the runs), then
 through `FieldWriter.add_postings`, which checks the order of every posting and reads the

@@ -1,6 +1,7 @@
 """From a parsed query to what is scored: clauses, phrases, exclusions, boosts.
 
-(~630 lines: the steps below run in order over one private `_Unit` list; the condition
+(~720 lines: the steps below run in order over one private `_Unit` list and read the
+ranking constants at call time, which `bench/tune.py` sets by name; the condition
 gazetteer they consult is `indexer.search.focus`, the noise words `indexer/data/noise_words.txt`.)
 
 This is where a query is *understood*:
