@@ -103,10 +103,15 @@ def _ascii_hits(text: str, stems: Collection[str], heads: tuple[str, ...]) -> li
     low = text.lower()  # same offsets: the text is ASCII
     out = []
     append = out.append
+    known = _TERM_MEMO.get  # (the analyzer's memo read first, as `analysis.analyse` does:
+    # most candidate words were met before, and a call of `term` costs more than the look-up)
     for h in heads:  # (the words starting with each head, found and delimited in C)
         for m in _head_words(h).finditer(low):
             a, b = m.span()
-            t = term(text[a:b])
+            raw = text[a:b]
+            t = known(raw, "")
+            if t == "":
+                t = term(raw)
             if t in stems:
                 append((t, a, b))
     joined = len(heads) > 1  # (each head's words come in order)
@@ -124,6 +129,9 @@ def _ascii_hits(text: str, stems: Collection[str], heads: tuple[str, ...]) -> li
         out.sort(key=_start)
     return out
 
+
+# raw word -> its term or None (`analysis.term`'s memo, cleared in place, never rebound)
+_TERM_MEMO: dict[str, str | None] = analysis._TERMS
 
 _start = itemgetter(1)  # a hit's start (a key read in C: no Python call per hit)
 _end = itemgetter(2)  # its end
