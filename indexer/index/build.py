@@ -67,6 +67,7 @@ PARALLEL_MIN_RECORDS = 3000  # below this a single process is quicker than forki
 MAX_PROCS = 8
 SIDE_JOB = "the duplicate groups subprocess"  # (names it in errors)
 CONDITIONS_JOB = "the condition table subprocess"
+RANKING_JOB = "the ranking arrays subprocess"
 
 log = logging.getLogger(__name__)
 
@@ -377,13 +378,21 @@ def _build_generation(
     # one copies the live generation or trains the new one's records dictionary (~0.4 s on
     # MedQuAD that left the other core idle)
     side = mpwriter.side_job(groups, SIDE_JOB) if procs > 1 else None
+    early: list[_EarlyRanking] = []  # the ranking arrays, written beside the commit
+
+    def before_commit(w: writing.Written) -> None:
+        if procs > 1 and previous is None and w.order is not None:
+            early.append(_EarlyRanking(gen_dir, w))
+
     try:
         ix = _open_writable(index_dir, live, gen_dir, previous, [*removed, *updated], to_index)
         written = writing.write_records(ix, to_index, [*removed, *updated], procs, side=side,
-                                        progress=progress, after_add=after_add)
+                                        progress=progress, after_add=after_add,
+                                        before_commit=before_commit)
     except BaseException:
-        if side is not None:
-            side.close()
+        for job in (side, *(e.job for e in early)):
+            if job is not None:
+                job.close()
         raise
     stage("records")
     try:
@@ -393,8 +402,9 @@ def _build_generation(
         if stored != len(incoming):
             raise BuildError(f"the index writer stored {stored} of {len(incoming)} records; "
                              "the live index was left as it was")
-        data = RankData.assemble(row_ids, written.new_terms, previous, written.raw_words)
-        _save_ranking(gen_dir, data, procs > 1)
+        if not (early and early[0].wait_if(row_ids)):
+            data = RankData.assemble(row_ids, written.new_terms, previous, written.raw_words)
+            _save_ranking(gen_dir, data, procs > 1)
         build_vectors_if_enabled(gen_dir, row_ids, incoming, progress=progress)  # hybrid
         stage("ranking")
         if written.side is None:
@@ -403,8 +413,9 @@ def _build_generation(
             writing.wait_side(written.side, len(incoming), progress)
         stage("duplicates")
     finally:
-        if written.side is not None:
-            written.side.close()
+        for job in (written.side, *(e.job for e in early)):
+            if job is not None:
+                job.close()
     at("ranked")
     ix.close()
     for stale in gen_dir.glob("*_WRITELOCK"):  # Whoosh leaves its (released) lock file behind
@@ -440,6 +451,33 @@ def _save_ranking(gen_dir: Path, data: RankData, beside: bool) -> None:
         job.wait()
     finally:
         job.close()
+
+
+class _EarlyRanking:
+    """A full build's ranking arrays and condition table, assembled and written in a forked
+    process from the moment every record was added (`writing.Written.order` gives the rows
+    before the segment is committed), while this one writes the segment: ~1 s of the build's
+    serial tail on MedQuAD. Used only when the committed rows turn out to be those."""
+
+    def __init__(self, gen_dir: Path, written: writing.Written) -> None:
+        self.rows = list(written.order or ())
+        rows, terms, words = self.rows, written.new_terms, written.raw_words
+
+        def write(_progress: Any) -> None:
+            data = RankData.assemble(rows, terms, None, words)
+            data.save(gen_dir)
+            conditions.save(gen_dir, data)
+
+        self.job = mpwriter.side_job(write, RANKING_JOB)
+
+    def wait_if(self, row_ids: Sequence[str | None]) -> bool:
+        """Wait for the job when it wrote the rows `row_ids` (raising what it raised);
+        otherwise stop it and say False (the caller writes the arrays itself)."""
+        if list(row_ids) != self.rows:
+            self.job.close()
+            return False
+        self.job.wait()
+        return True
 
 
 def _open_writable(index_dir: Path, live: str | None, gen_dir: Path,

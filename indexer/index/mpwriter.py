@@ -31,6 +31,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import gc
+import itertools
 import multiprocessing as mp
 import os
 import queue
@@ -114,11 +115,15 @@ def _write(ix: Any, records: Sequence[Any], jobs: Any, results: Any) -> None:
     while (job := jobs.get()) is not None:
         start, end = job
         out, docs = [], []
+        known = len(raw)
         for rec in records[start:end]:
             terms = analyse_record(rec, raw)
             docs.append(sent_document(rec, terms, schema))
             out.append(terms.packed())  # counted here, on every core: less to send
-        results.put((_BATCH, start, out, docs))
+        # the raw words this worker met first in this batch, in order (a worker's batches
+        # come in record order): the parent orders its word counts as one process would
+        new = list(itertools.islice(raw, known, None))
+        results.put((_BATCH, start, out, docs, new))
     results.put((_DONE, raw))
 
 
@@ -173,11 +178,14 @@ def index_in_workers(
 ) -> None:
     """Analyse `records` in `procs` forked workers; `on_batch(start, terms, docs)` receives
     each batch's analysis (`RecordTerms.packed` tuples) and Whoosh documents
-    (records[start:...]) in the parent, which writes them; `on_words(raw_words)` each worker's
-    raw word counts (spelling) once, when it is done (one Counter of ~35k words a worker
-    instead of one a batch: adding up the batches' counters in the parent, in Python, was
-    ~0.5 s of its CPU on MedQuAD); `started()` is called once the workers run. Raises
-    WriterDied (or the OSError a worker reported)."""
+    (records[start:...]) in the parent, which writes them, in the order of `records`
+    whichever worker finished first (so documents are numbered as a single process numbers
+    them, and a build's files do not depend on how the workers raced); `on_words(raw_words)`
+    each worker's raw word counts (spelling) once, when it is done (one Counter of ~35k words
+    a worker instead of one a batch: adding up the batches' counters in the parent, in Python, was
+    ~0.5 s of its CPU on MedQuAD), and before each batch the words it meets first, with count
+    0 (so the counts are in the order one process would meet the words); `started()` is
+    called once the workers run. Raises WriterDied (or the OSError a worker reported)."""
     ctx = _context()
     jobs, results = ctx.Queue(), ctx.Queue()
     workers = [ctx.Process(target=_writer_main, daemon=True, name=f"qasearch-writer-{i}",
@@ -205,6 +213,9 @@ def _run(workers: list[Any], jobs: Any, results: Any, batches: list[tuple[int, i
     in_flight = 0
     stopped = False
     done = 0
+    starts = [start for start, _end in batches]  # the order batches are passed on
+    passed = 0
+    arrived: dict[int, tuple] = {}  # batches that came before an earlier one
 
     def hand_out() -> None:
         nonlocal in_flight, stopped
@@ -228,7 +239,12 @@ def _run(workers: list[Any], jobs: Any, results: Any, batches: list[tuple[int, i
         if item[0] == _BATCH:
             in_flight -= 1
             hand_out()
-            on_batch(item[1], item[2], item[3])
+            arrived[item[1]] = item
+            while passed < len(starts) and starts[passed] in arrived:
+                batch = arrived.pop(starts[passed])
+                passed += 1
+                on_words(Counter(dict.fromkeys(batch[4], 0)))  # (the counts come at the end)
+                on_batch(batch[1], batch[2], batch[3])
         else:
             on_words(item[1])
             done += 1

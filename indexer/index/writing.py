@@ -34,6 +34,9 @@ class Written:
     new_terms: dict[str, tuple[str, RecordTerms | tuple]] = field(default_factory=dict)
     raw_words: Counter[str] = field(default_factory=Counter)
     side: mpwriter.SideJob | None = None  # the side job, when it runs in its own process
+    # the record id of every Whoosh document number, known before the commit when the index
+    # was empty and took one segment (documents are numbered as added); else None
+    order: list[str] | None = None
 
 
 def write_records(
@@ -45,12 +48,16 @@ def write_records(
     side: mpwriter.SideJob | None = None,
     progress: bool = False,
     after_add: Callable[[int], None] | None = None,
+    before_commit: Callable[[Written], None] | None = None,
 ) -> Written:
     """Delete `delete_ids`, add `to_index` and commit; with `procs` > 1 in writer processes.
     `side`: a side job the caller started (`mpwriter.side_job`), returned as `Written.side`
-    for the caller to wait for and close. Raises what the writers raised
-    (mpwriter.WriterDied, OSError), with nothing left running (`side` closed too)."""
+    for the caller to wait for and close. `before_commit(written)`: called once every record
+    is analysed and added, before the segment is written (the build starts its ranking
+    arrays then, beside the commit). Raises what the writers raised (mpwriter.WriterDied,
+    OSError), with nothing left running (`side` closed too)."""
     out = Written(side=side)
+    added: list[str] | None = [] if ix.doc_count_all() == 0 else None  # (`Written.order`)
     writer = FastSegmentWriter(ix)  # deletions, merges of small segments, new documents
     bar = progress_bar(len(to_index), unit="rec", desc="indexing", enabled=progress, leave=True)
     done = 0
@@ -73,6 +80,8 @@ def write_records(
         for k, t in enumerate(terms):  # (a tuple: `RecordTerms.packed`, from a writer process)
             rec = to_index[start + k]
             out.new_terms[rec.id] = (rec.content_hash, t)
+            if added is not None:
+                added.append(rec.id)
             done += 1
             bar.update(1)
             if after_add is not None:
@@ -91,6 +100,10 @@ def write_records(
                 terms = analyse_record(rec, out.raw_words)
                 analysed(i, [terms], [to_document(rec, terms, writer.schema)])
         bar.set_description("committing")
+        if added is not None and adding is writer and not delete_ids:
+            out.order = added
+        if before_commit is not None:
+            before_commit(out)
         if adding is not writer:
             if adding._added:
                 segments.append(adding._finalize_segment())
