@@ -92,7 +92,8 @@ def condition_scores(data: RankData, term_weights: dict[int, float],
     if BRIDGE_WEIGHT > 0:
         term_weights = _bridged(data, found, term_weights)
     alone = frozenset(t for t in term_weights
-                      if 0 < found.n_conditions(t) <= ALONE_MAX_CONDITIONS)
+                      if 0 < found.n_conditions(t) <= ALONE_MAX_CONDITIONS
+                      ) if ALONE_MAX_CONDITIONS > 0 else frozenset()  # (0: no term is asked)
     scores = found.score(term_weights, n_keys, min_terms, alone)
     best = float(scores.max()) if len(scores) else 0.0
     if best <= 0:
