@@ -360,6 +360,10 @@ def _build_generation(
 
     live_dir = _groups_from(index_dir, live, previous is not None)
     procs = _procs(len(to_index))
+    # the duplicate groups and the condition table (their cost grows with every record, not
+    # with the changed ones) run in processes of their own when another core is free: also
+    # in an incremental build whose few changed records are analysed here
+    beside = _procs(len(incoming)) > 1
 
     def groups(report: Any) -> None:  # the editors' duplicate groups (indexer.editors)
         _write_groups(gen_dir, incoming.values(), report, live_dir)
@@ -377,7 +381,7 @@ def _build_generation(
     # with several processes the duplicate groups start first, on another core, while this
     # one copies the live generation or trains the new one's records dictionary (~0.4 s on
     # MedQuAD that left the other core idle)
-    side = mpwriter.side_job(groups, SIDE_JOB) if procs > 1 else None
+    side = mpwriter.side_job(groups, SIDE_JOB) if beside else None
     early: list[_EarlyRanking] = []  # the ranking arrays, written beside the commit
 
     def before_commit(w: writing.Written) -> None:
@@ -408,7 +412,7 @@ def _build_generation(
             written.new_terms.clear()
         if not (early and early[0].wait_if(row_ids)):
             data = RankData.assemble(row_ids, written.new_terms, previous, written.raw_words)
-            _save_ranking(gen_dir, data, procs > 1)
+            _save_ranking(gen_dir, data, beside)
         build_vectors_if_enabled(gen_dir, row_ids, incoming, progress=progress)  # hybrid
         stage("ranking")
         if written.side is None:
