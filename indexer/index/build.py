@@ -16,9 +16,12 @@ Layout of an index directory:
 A build copies the live generation's Whoosh files into a fresh folder, deletes the records that
 were removed or changed, adds new and changed records (unchanged ones, by content hash, are not
 re-analysed; from PARALLEL_MIN_RECORDS on, analysed and made into documents in one process
-per core and added to one writer, so one segment, with the duplicate groups computed in another
-process started first, beside the records dictionary's training and the workers: writing.py),
-writes the ranking data (the condition table by another process meanwhile), the duplicate
+per core and added to one writer in record order, so one segment and the files a single
+process writes; the duplicate groups are computed in another process started first, beside the
+records dictionary's training and the workers, whenever the generation has that many records:
+writing.py), writes the ranking data (the condition table by another process meanwhile; a
+full build's arrays and table by a process started before the segment's commit, its rows being
+the records in the order they were added), the duplicate
 groups (carried over from the live generation when only answers changed:
 indexer.editors.duplicates.reuse) and `meta.json`, checks that every record made it into the
 committed index, writes and fsyncs the checksums, then points CURRENT at it.

@@ -7,10 +7,9 @@ worker at a time; each worker analyses its batch once (`terms.analyse_record`), 
 record's Whoosh document (the stored record compressed, its postings encoded:
 `segwriter.encoded_positions`) and sends back the documents, the analysed terms counted (for
 the ranking arrays, as `RecordTerms.packed` tuples), and at its end its raw word counts (for
-spelling). The
-build adds the documents to its own writer as they come (writing.py), so a build on several
-cores writes one Whoosh segment, as a single-process build does (a segment per worker
-repeated every term table: +1.5 MB on MedQuAD with two).
+spelling). The build adds the documents to its own writer as they come, in record order
+(writing.py), so a build on several cores writes one Whoosh segment, as a single-process build
+does (a segment per worker repeated every term table: +1.5 MB on MedQuAD with two).
 
 `side_job` runs one function in a forked process beside the build (the duplicate groups, which
 need only the records, from before the workers start to the end of the ranking stage; the
