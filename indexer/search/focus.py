@@ -85,7 +85,7 @@ class FocusIndex:
         self.term_ptr = np.zeros(n_terms + 1, dtype=np.int64)
         np.cumsum(np.bincount(self.tids, minlength=n_terms), out=self.term_ptr[1:])
         self.term_entries = np.argsort(self.tids, kind="stable")
-        idf = _idf(data)
+        idf = name_idf(data)
         self.w = idf[self.tids]
         self.total = np.bincount(self.phrase_of, weights=self.w, minlength=len(keys))
         self.starts = phrase_starts(data.gazetteer)  # for `find_synonyms`
@@ -341,7 +341,7 @@ def _common_english_stems() -> frozenset[str]:
     return frozenset(stem(w) for w in most_frequent_english(COMMON_ENGLISH_SHARE))
 
 
-def _idf(data: RankData) -> np.ndarray:
+def name_idf(data: RankData) -> np.ndarray:
     """The idf of every vocabulary term, by its largest document frequency in a field that
     names conditions or describes them (the category says the collection and type)."""
     df = np.zeros(len(data.vocab), np.float64)

@@ -18,7 +18,7 @@ from functools import lru_cache
 import numpy as np
 
 from indexer.index.ranking import RankData
-from indexer.search.focus import _idf as condition_idf
+from indexer.search.focus import name_idf as condition_idf
 from indexer.text.analysis import fold, stem
 from indexer.text.qtypes import TYPE_WORDS
 
