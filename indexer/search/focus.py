@@ -30,8 +30,6 @@ FOCUS_COVERAGE_EXP = 1.0
 NICKNAME_WORD_SHARE = 0.5  # a one-word other name whose records are mostly about other
 COMMON_ENGLISH_SHARE = 0.05  # things, among the most frequent 5% of English words and in
 NICKNAME_MAX_DF_SHARE = 0.01  # at most 1% of the records: a nickname, not a name
-PAIR_CACHE_KEYS = 256  # narrower keys whose (name, extra terms) pairs are kept decoded
-# (~1.3 kB each, ~0.3 MB in all; MedQuAD has ~3,000 narrower keys, a query boosts ~4)
 FOCUS_RIVAL_FLOOR = 0.7  # names compete for the query where they share terms, and every
 # name with whatever covers the most of the query scaled by this (1: all names compete)
 
@@ -245,7 +243,16 @@ class FocusIndex:
         self.pair_extras = np.array(extras, dtype=np.int32)
         self.pair_name_ptr = np.array(name_ptr, dtype=np.int32)
         self.pair_extra_ptr = np.array(extra_ptr, dtype=np.int32)
-        self._pair_cache: dict[int, tuple[tuple[tuple[int, ...], tuple[int, ...]], ...]] = {}
+        # the pairs by the terms of their names (a CSR table over the terms that some pair's
+        # name has): a query reads the pairs of its own terms, not those of every key boosted
+        n_pairs = len(name_ptr) - 1
+        self.pair_key = np.repeat(np.arange(n_keys, dtype=np.int32), counts)
+        pair_of_entry = np.repeat(np.arange(n_pairs, dtype=np.int32),
+                                  np.diff(self.pair_name_ptr))
+        order = np.argsort(self.pair_names, kind="stable")
+        self.name_terms, first = np.unique(self.pair_names[order], return_index=True)
+        self.name_term_ptr = np.append(first, len(order)).astype(np.int32)
+        self.name_term_pairs = pair_of_entry[order]
 
     def broader_of(self, key: int) -> list[tuple[frozenset[int], frozenset[int]]]:
         """(a broader key's name, the extra terms) pairs of the narrower focus `key`, as term
@@ -260,39 +267,25 @@ class FocusIndex:
     def narrower_unasked(self, per_key: np.ndarray, asked: frozenset[int]) -> list[int]:
         """The narrower keys boosted in `per_key` (per focus key, > 0: boosted) when the
         query's terms (`asked`) touch a broader key's name and none of the extra terms of
-        the narrower name holding it: nothing typed tells the narrower variant apart."""
-        out = []
-        for b in np.flatnonzero(self.is_narrower & (per_key[:len(self.is_narrower)] > 0)
-                                ).tolist():
-            if self._unasked(b, asked):
-                out.append(b)
-        return out
-
-    def _unasked(self, key: int, asked: frozenset[int]) -> bool:
-        """Does some (name, extra terms) pair of the narrower `key` have a name term in
-        `asked` and no extra term in it?"""
-        return any(not asked.isdisjoint(name) and asked.isdisjoint(extra)
-                   for name, extra in self._pairs(key))
-
-    def _pairs(self, key: int) -> tuple[tuple[tuple[int, ...], tuple[int, ...]], ...]:
-        """`broader_of(key)` as tuples of term ids, kept for the PAIR_CACHE_KEYS keys read
-        last (a query boosts a few narrower keys, mostly the same ones again; all 3,000 of
-        MedQuAD's as sets held ~16 MB)."""
-        got = self._pair_cache.get(key)
-        if got is None:
-            lo, hi = self.pair_ptr[key:key + 2].tolist()
-            name_ptr = self.pair_name_ptr[lo:hi + 1].tolist()
-            extra_ptr = self.pair_extra_ptr[lo:hi + 1].tolist()
-            names = self.pair_names[name_ptr[0]:name_ptr[-1]].tolist()
-            extras = self.pair_extras[extra_ptr[0]:extra_ptr[-1]].tolist()
-            n0, e0 = name_ptr[0], extra_ptr[0]
-            got = tuple((tuple(names[name_ptr[p] - n0:name_ptr[p + 1] - n0]),
-                         tuple(extras[extra_ptr[p] - e0:extra_ptr[p + 1] - e0]))
-                        for p in range(hi - lo))
-            if len(self._pair_cache) >= PAIR_CACHE_KEYS:
-                self._pair_cache.clear()  # (then filled again by the keys asked for now)
-            self._pair_cache[key] = got
-        return got
+        the narrower name holding it: nothing typed tells the narrower variant apart.
+        Ascending. Read from the pairs whose name has an asked term (`name_term_pairs`)."""
+        if not asked or not len(self.name_terms):
+            return []
+        terms = np.fromiter(asked, dtype=self.name_terms.dtype, count=len(asked))
+        at = np.minimum(np.searchsorted(self.name_terms, terms), len(self.name_terms) - 1)
+        ptr = self.name_term_ptr
+        spans = [(ptr[i], ptr[i + 1]) for i in at[self.name_terms[at] == terms].tolist()]
+        if not spans:
+            return []
+        pairs = np.concatenate([self.name_term_pairs[a:b] for a, b in spans])
+        keys = self.pair_key[pairs]
+        boosted = per_key[keys] > 0
+        out: set[int] = set()
+        extra_ptr, extras = self.pair_extra_ptr, self.pair_extras
+        for p, b in zip(pairs[boosted].tolist(), keys[boosted].tolist(), strict=True):
+            if b not in out and asked.isdisjoint(extras[extra_ptr[p]:extra_ptr[p + 1]].tolist()):
+                out.add(b)
+        return sorted(out)
 
     def terms_of_keys(self, tids: Any, is_key: np.ndarray,
                       found: tuple[np.ndarray, np.ndarray] | None = None) -> set[int]:

@@ -31,6 +31,8 @@ class TitleNames:
     idf: np.ndarray  # float32 per term id: its idf as a condition's name word (0: names nothing)
     mass: np.ndarray  # float32 per live row: its title's distinct naming terms' idf, summed
     typed: bool  # some such row has a question type (else the coverage changes nothing)
+    named: np.ndarray  # bool per term id: in the title of some such row (a query with none
+    # of these terms covers no title: asked before any postings are read)
 
 
 @lru_cache(maxsize=1)
@@ -53,7 +55,9 @@ def _build(data: RankData) -> TitleNames:
     keep = live[row_of]
     mass = np.bincount(row_of[keep], weights=idf[tids[keep]], minlength=n)
     typed = bool((nameless & (np.asarray(data.qtype) >= 0)).any())
-    return TitleNames(nameless, idf.astype(np.float32), mass.astype(np.float32), typed)
+    named = np.zeros(len(idf), bool)
+    named[tids[nameless[row_of]]] = True
+    return TitleNames(nameless, idf.astype(np.float32), mass.astype(np.float32), typed, named)
 
 
 def title_names(data: RankData) -> TitleNames:
@@ -71,7 +75,7 @@ def title_coverage(data: RankData, weights: dict[int, float], relative: float = 
     and where the covered mass is under `relative` of the best row's);
     None when no such row has a question type or no query term names anything."""
     tn = title_names(data)
-    if not tn.typed:
+    if not tn.typed or not any(tn.named[tid] for tid in weights):
         return None
     found = []
     nameless_touched = False

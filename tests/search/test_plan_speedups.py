@@ -4,6 +4,8 @@ feedback over the voted keys only as over every key."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -104,3 +106,29 @@ def test_boost_of_candidate_rows_equals_boost_of_every_row(s: Session) -> None:
     some = plan.boost(s.data, total[rows], rows)
     assert every[rows].tobytes() == some.tobytes()
     assert every.max() > 0
+
+
+
+def test_title_named_terms_are_those_of_titles_without_focus(tmp_path: Path) -> None:
+    """`TitleNames.named` (asked before any postings) holds exactly the terms whose title
+    postings reach a record without a focus."""
+    from indexer.index.build import build_index
+    from indexer.index.store import IndexStore
+    from indexer.search.titles import title_names
+
+    records = [
+        *RECORDS,
+        Record(id="p1", question="", title="Quilt fever (Diagnosis)", answer="A rash."),
+        Record(id="p2", title="Sewing cramps", question="Why do my hands cramp?",
+               answer="Rest them."),
+        Record(id="p3", question="", title="Diabetes and quilts", focus="Type 2 diabetes",
+               answer="Sugar."),
+    ]
+    build_index(records, tmp_path / "index")
+    with IndexStore(tmp_path / "index").searcher() as session:
+        data = session.data
+        tn = title_names(data)
+        want = [bool(tn.nameless[data.postings("title", data.vocab[t])[0]].any())
+                for t in range(len(data.vocab))]
+        assert any(want) and not all(want)
+        assert tn.named.tolist() == want
