@@ -20,6 +20,11 @@ from indexer.text.analysis import analyse_with_offsets, term
 
 ELLIPSIS = "…"
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|\n\s*)(?=\S)")
+# the last sentence start of a span: a greedy run first, so that the engine tries the places
+# from the span's end backwards and stops at the first that starts a sentence (one call, where
+# finditer met every start of the span); the latest place ends the latest match, the text's
+# start (empty) tried last there
+_LAST_SENTENCE_START = re.compile(r"(?s:.*)(?:[.!?:;]\s+|\n\s*|^)(?=\S)")
 _WS = re.compile(r"\s+")
 MAX_SCAN_CHARS = 60_000  # very long answers: look for the best fragment in the first 60k chars
 
@@ -396,9 +401,10 @@ def _back_to_sentence(text: str, pos: int, max_back: int) -> int:
     """Move `pos` back to the start of its sentence when that is within `max_back` chars,
     else to the start of the word it is in."""
     lo = max(0, pos - max_back)
-    starts = [m.end() for m in _SENTENCE_START.finditer(text, lo, pos + 1) if m.end() <= pos]
-    if starts:
-        return starts[-1]
+    # (the look-ahead needs a character before `pos + 1`: every start found is at most `pos`)
+    last = _LAST_SENTENCE_START.match(text, lo, pos + 1)
+    if last is not None:
+        return last.end()
     space = text.rfind(" ", lo, pos)
     return space + 1 if space >= 0 else pos
 

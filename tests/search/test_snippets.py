@@ -162,3 +162,32 @@ def test_words_with_apostrophes_and_long_heads() -> None:
         for t in terms:
             check(text, {t})
             check(text, {t, "hemoglobin", "gynecolog", "esophagus"})
+
+
+def reference_back_to_sentence(text: str, pos: int, max_back: int) -> int:
+    """`_back_to_sentence` as every sentence start of the span found, the last one taken."""
+    lo = max(0, pos - max_back)
+    starts = [m.end() for m in snippets._SENTENCE_START.finditer(text, lo, pos + 1)
+              if m.end() <= pos]
+    if starts:
+        return starts[-1]
+    space = text.rfind(" ", lo, pos)
+    return space + 1 if space >= 0 else pos
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="ab .!?:;\n\t\r,'", max_size=60), st.data())
+def test_back_to_sentence_takes_the_last_sentence_start(text: str, data: st.DataObject) -> None:
+    pos = data.draw(st.integers(0, max(0, len(text) - 1)))
+    max_back = data.draw(st.integers(0, 70))
+    assert snippets._back_to_sentence(text, pos, max_back) == reference_back_to_sentence(
+        text, pos, max_back)
+
+
+def test_back_to_sentence_on_sample_texts(sample_records: list) -> None:
+    for rec in sample_records:
+        text = rec.answer
+        for pos in range(0, len(text), 7):
+            for max_back in (0, 5, 80):
+                assert snippets._back_to_sentence(text, pos, max_back) == (
+                    reference_back_to_sentence(text, pos, max_back)), (rec.id, pos)
