@@ -229,7 +229,7 @@ def _duplicates(store, settings: Settings, fmt: str, out, kind: str | None,
     from indexer.editors.similar import question_index
 
     with store.searcher() as s:
-        stored = None if recompute or medquad_check else dup.read_groups(s.gen.path)
+        stored = None if recompute or medquad_check else _stored_groups(s.gen.path, progress)
         if stored is not None:
             clusters, n_records = stored.clusters, stored.records
         else:
@@ -250,6 +250,22 @@ def _duplicates(store, settings: Settings, fmt: str, out, kind: str | None,
                f"{len(clusters) - n_same} stock answer) among {n_records} records"
                + (f"; {hidden} decided by editors left out (--all lists them)" if hidden
                   else ""), err=True)
+
+
+def _stored_groups(gen_dir, progress: bool):
+    """The groups stored in the generation, waiting (with a progress bar) while the build
+    that made it is still computing them; None when it has none."""
+    from indexer.editors.duplicates import pending, store
+    from indexer.progress import progress_bar
+
+    building = pending.pending(gen_dir)
+    if building is None:
+        return store.read_groups(gen_dir)
+    click.echo(f"the index build is storing the duplicate groups of {gen_dir.name}; waiting",
+               err=True)
+    with progress_bar(building.records, unit="rec", desc="duplicates", enabled=progress,
+                      initial=building.done) as bar:
+        return store.wait_for_build(gen_dir, lambda done, _n: bar.update(done - bar.n))
 
 
 def _record_href(base_url: str | None):

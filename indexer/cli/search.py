@@ -24,6 +24,7 @@ from indexer.settings import Settings
 
 if TYPE_CHECKING:
     from indexer.eval.liveqa import LiveQAPaths
+    from indexer.index.build import BuildReport
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED = REPO.parent / "shared"
@@ -84,7 +85,8 @@ def _index(settings: Settings, paths: list[Path], quiet: bool, allow_empty: bool
             "(use --allow-empty to build an empty index)"
         )
     try:
-        report = build_index(result.records, settings.index_dir, progress=not quiet, full=full)
+        report = build_index(result.records, settings.index_dir, progress=not quiet, full=full,
+                             on_searchable=None if quiet else _searchable)
     except BuildError as exc:
         raise click.ClickException(str(exc)) from exc
     for problem in report.problems:  # records rejected by the build, a damaged live index
@@ -93,6 +95,13 @@ def _index(settings: Settings, paths: list[Path], quiet: bool, allow_empty: bool
     click.echo(report.summary())
     if report.problems:
         click.echo(f"{len(report.problems)} input problem(s) reported above", err=True)
+
+
+def _searchable(report: BuildReport) -> None:
+    """Said when the new generation is live, before the build stores its duplicate groups."""
+    rest = "" if "duplicates" in report.stages else "; storing its duplicate groups"
+    click.echo(f"generation {report.generation} is live: searchable after "
+               f"{report.searchable:.1f} s ({report.records} records){rest}", err=True)
 
 
 # --------------------------------------------------------------------------- search

@@ -71,6 +71,7 @@ MAX_PROCS = 8
 SIDE_JOB = "the duplicate groups subprocess"  # (names it in errors)
 CONDITIONS_JOB = "the condition table subprocess"
 RANKING_JOB = "the ranking arrays subprocess"
+GROUPS_NICE = 10  # the duplicate groups' process's niceness (it runs past the swap)
 
 log = logging.getLogger(__name__)
 
@@ -88,14 +89,17 @@ class BuildReport:
     removed: int
     unchanged: int
     duplicates: int  # input records whose id was seen before (the last one wins)
-    seconds: float
+    seconds: float  # until the build returned (in meta.json: until it was searchable)
     built_at: str
     incremental: bool
     problems: list[str] = field(default_factory=list)
     # wall seconds of each stage: "records" (analysed and written into segments), "ranking"
-    # (ranking arrays, condition table, vectors), "duplicates" (waiting for the duplicate
-    # groups after that, or computing them here), "checks" (checksums, fsync)
+    # (ranking arrays, condition table, vectors), "checks" (checksums, fsync), "duplicates"
+    # (computing the duplicate groups here before "checks", or waiting for their process
+    # after the swap)
     stages: dict[str, float] = field(default_factory=dict)
+    searchable: float = 0.0  # seconds until the generation was swapped in
+
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -103,10 +107,15 @@ class BuildReport:
     def summary(self) -> str:
         mode = "incremental" if self.incremental else "full"
         rate = self.records / self.seconds if self.seconds else 0.0
+        when = f"{self.seconds:.1f} s ({rate:.0f} records/s)"
+        if self.searchable and self.searchable < self.seconds:
+            fast = self.records / self.searchable
+            when = (f"searchable after {self.searchable:.1f} s ({fast:.0f} records/s), "
+                    f"duplicate groups stored after {self.seconds:.1f} s")
         return (
             f"{self.records} records in generation {self.generation} ({mode} build): "
             f"{self.added} added, {self.updated} updated, {self.removed} removed, "
-            f"{self.unchanged} unchanged; {self.seconds:.1f} s ({rate:.0f} records/s)"
+            f"{self.unchanged} unchanged; {when}"
         )
 
 
@@ -227,23 +236,29 @@ def build_index(
     *,
     progress: bool = False,
     full: bool = False,
+    on_searchable: Callable[[BuildReport], None] | None = None,
     _after_add: Callable[[int], None] | None = None,
     _at: Callable[[str], None] | None = None,
 ) -> BuildReport:
     """Index `records` into a new generation of `index_dir` and swap it in.
 
     Unchanged records (same id and content hash as in the live generation) are not
-    re-analysed or re-indexed; `full=True` rebuilds from scratch. Returns a `BuildReport`.
+    re-analysed or re-indexed; `full=True` rebuilds from scratch. Returns a `BuildReport`
+    once the generation's duplicate groups are stored: when they are computed in a process
+    of their own, the generation is swapped in as soon as it is searchable and they are
+    stored after (the build holds the directory's lock until then; `report.stages` has no
+    "duplicates" yet). `on_searchable(report)` is called right after the swap,
+    `report.searchable` seconds after the start.
     Raises BuildError when another build of the same directory is running, or when the
     directory cannot be written (full disk, read-only, a file); the live index is untouched.
     `_after_add(n)` and `_at(stage)` are test hooks (fault injection at named stages:
-    "committed", "ranked", "meta", "checked", "swapped").
+    "committed", "ranked", "meta", "checked", "swapped", "grouped").
     """
     index_dir = Path(index_dir)
     try:
         with _collector_paused():
             return _build(records, index_dir, progress, full, _after_add,
-                          _at or (lambda _s: None))
+                          _at or (lambda _s: None), on_searchable)
     except OSError as exc:
         raise BuildError(_os_message(index_dir, exc)) from exc
     except mpwriter.WriterDied as exc:
@@ -257,38 +272,53 @@ def _build(
     full: bool,
     after_add: Callable[[int], None] | None,
     at: Callable[[str], None],
+    on_searchable: Callable[[BuildReport], None] | None,
 ) -> BuildReport:
     started = time.monotonic()
     _prepare_dir(index_dir)
-    with _build_lock(index_dir):
+    with _build_lock(index_dir):  # held until the duplicate groups are stored
         live = current_generation(index_dir)
         recent = generations_newest_first(index_dir)[:KEEP_GENERATIONS]
         _cleanup(index_dir, keep={CURRENT, LOCK, *recent, *([live] if live else [])})
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
         generation = f"{GEN_PREFIX}{stamp}-{uuid.uuid4().hex[:8]}"
         gen_dir = index_dir / generation
+        groups: _PendingGroups | None = None
         try:
             problems: list[str] = []
             if live and not full and not _intact(index_dir / live, problems):
                 full = True
-            report = _build_generation(
+            report, groups = _build_generation(
                 records, index_dir, gen_dir, live, progress, full, after_add, at, problems
             )
-            report.seconds = round(time.monotonic() - started, 3)
+            report.seconds = report.searchable = round(time.monotonic() - started, 3)
             _write_meta(gen_dir, report)
             at("meta")
             checked = time.monotonic()
-            checks.write_checksums(gen_dir)
+            checks.write_checksums(gen_dir, skip=groups.files if groups else frozenset())
             _fsync_dir(gen_dir)
             report.stages["checks"] = round(time.monotonic() - checked, 3)  # (not in meta.json)
             at("checked")
+            if groups is not None:
+                groups.mark()  # before the swap: readers then wait for these groups
             _swap(index_dir, generation, live)
             at("swapped")
         except BaseException:
+            if groups is not None:
+                groups.close()
             shutil.rmtree(gen_dir, ignore_errors=True)
             raise
         keep = {CURRENT, LOCK, generation, *([live] if live else [])}
         _cleanup(index_dir, keep)
+        report.searchable = round(time.monotonic() - started, 3)
+        if on_searchable is not None:
+            on_searchable(report)
+        if groups is not None:
+            waited = time.monotonic()
+            groups.finish(progress, report.problems)
+            report.stages["duplicates"] = round(time.monotonic() - waited, 3)
+            at("grouped")
+        report.seconds = round(time.monotonic() - started, 3)
         return report
 
 
@@ -328,7 +358,9 @@ def _build_generation(
     after_add: Callable[[int], None] | None,
     at: Callable[[str], None],
     problems: list[str],
-) -> BuildReport:
+) -> tuple[BuildReport, _PendingGroups | None]:
+    """The generation's files but its checksums and meta.json, and the duplicate groups'
+    process when they are computed beside the build (still running, maybe)."""
     previous: RankData | None = None
     if live and not full:
         try:
@@ -384,7 +416,10 @@ def _build_generation(
     # with several processes the duplicate groups start first, on another core, while this
     # one copies the live generation or trains the new one's records dictionary (~0.4 s on
     # MedQuAD that left the other core idle)
-    side = mpwriter.side_job(groups, SIDE_JOB) if beside else None
+    # (at a lower priority while writer processes need every core: the build's critical path
+    # first, the groups in the cores' idle time and after the swap)
+    nice = GROUPS_NICE if procs > 1 else 0
+    side = mpwriter.side_job(groups, SIDE_JOB, nice=nice) if beside else None
     early: list[_EarlyRanking] = []  # the ranking arrays, written beside the commit
 
     def before_commit(w: writing.Written) -> None:
@@ -420,17 +455,19 @@ def _build_generation(
         stage("ranking")
         if written.side is None:
             groups(progress)
-        else:
-            writing.wait_side(written.side, len(incoming), progress)
-        stage("duplicates")
+            stage("duplicates")
+    except BaseException:
+        if written.side is not None:
+            written.side.close()
+        raise
     finally:
-        for job in (written.side, *(e.job for e in early)):
-            if job is not None:
-                job.close()
+        for e in early:
+            e.job.close()
     at("ranked")
     ix.close()
     for stale in gen_dir.glob("*_WRITELOCK"):  # Whoosh leaves its (released) lock file behind
         stale.unlink(missing_ok=True)
+    pending = None if side is None else _PendingGroups(gen_dir, side, len(incoming))
     return BuildReport(
         index_dir=str(index_dir),
         generation=gen_dir.name,
@@ -445,7 +482,7 @@ def _build_generation(
         incremental=previous is not None,
         problems=problems,
         stages=stages,
-    )
+    ), pending
 
 
 def _save_ranking(gen_dir: Path, data: RankData, beside: bool) -> None:
@@ -491,6 +528,49 @@ class _EarlyRanking:
         return True
 
 
+class _PendingGroups:
+    """The duplicate groups' process of a generation swapped in before they are ready: its
+    groups file is added to the checksums when it has written it (`finish`), and until then
+    the generation's `pending` marker tells readers that the build is computing them."""
+
+    def __init__(self, gen_dir: Path, job: mpwriter.SideJob, records: int) -> None:
+        from indexer.editors.duplicates.store import FILE
+
+        self.gen_dir, self.job, self.records = gen_dir, job, records
+        self.files = frozenset({FILE})  # (left out of the checksums written before the swap)
+        self.marker: Any = None
+
+    def mark(self) -> None:
+        from indexer.editors.duplicates.pending import Marker
+
+        self.marker = Marker(self.gen_dir, self.job.proc.pid, self.records)
+
+    def finish(self, progress: bool, problems: list[str]) -> None:
+        """Wait for the groups (a "duplicates" progress bar), add them to the checksums. A
+        failure leaves the live generation without them (computed on demand by readers,
+        as for a generation built before they were stored) and is added to `problems`."""
+        def tick(done: int, total: int) -> None:
+            self.marker.update(done, total)
+
+        try:
+            writing.wait_side(self.job, self.records, progress, tick)
+            for name in self.files:
+                checks.add_checksum(self.gen_dir, name)
+            _fsync_dir(self.gen_dir)
+        except (OSError, mpwriter.WriterDied) as exc:
+            message = (f"the duplicate groups could not be stored ({exc}); the generation is "
+                       "live without them, and they are computed when first asked for")
+            log.error(message)
+            problems.append(message)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        self.job.close()
+        if self.marker is not None:
+            self.marker.clear()
+
+
 def _open_writable(index_dir: Path, live: str | None, gen_dir: Path,
                    previous: RankData | None, gone: list[str],
                    to_index: Sequence[Record]) -> windex.Index:
@@ -498,7 +578,7 @@ def _open_writable(index_dir: Path, live: str | None, gen_dir: Path,
     `gone` records taken out of `previous`), or a new one with its records dictionary."""
     if previous is None:
         return windex.create_in(str(gen_dir), build_schema(_zdict(to_index)))
-    skip = shutil.ignore_patterns(META, "*_WRITELOCK", "rank.*", "duplicates.*")
+    skip = shutil.ignore_patterns(META, "*_WRITELOCK", "rank.*", "duplicates.*", ".*")
     shutil.copytree(index_dir / live, gen_dir, ignore=skip, dirs_exist_ok=True)
     ix = windex.open_dir(str(gen_dir))
     if gone:

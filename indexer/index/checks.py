@@ -2,7 +2,8 @@
 
 `write_checksums(gen_dir)` records the size and SHA-256 of every file of a finished
 generation in `checksums.json` (and fsyncs each file: a generation is swapped in only once it
-is on disk). `verify(gen_dir)` checks them and raises `GenerationDamaged` with one line
+is on disk); `add_checksum` adds the duplicate groups, which a build may store after the
+swap. `verify(gen_dir)` checks them and raises `GenerationDamaged` with one line
 naming the first bad file. Hashing reads the whole generation once (~0.1 s for the 37 MB
 MedQuAD index), so a process verifies a generation once, when it opens it.
 
@@ -39,12 +40,28 @@ def file_digest(path: Path, fsync: bool = False) -> tuple[int, str]:
     return size, h.hexdigest()
 
 
-def write_checksums(gen_dir: Path) -> None:
-    """Record size and SHA-256 of every file in `gen_dir`, fsyncing each one."""
+def write_checksums(gen_dir: Path, skip: frozenset[str] = frozenset()) -> None:
+    """Record size and SHA-256 of every file in `gen_dir`, fsyncing each one; dot-files
+    (temporary files, the duplicate groups' pending marker) and `skip` are left out."""
     files = {}
     for path in sorted(gen_dir.iterdir()):
-        if path.is_file() and path.name != CHECKSUMS:
+        if (path.is_file() and path.name != CHECKSUMS and not path.name.startswith(".")
+                and path.name not in skip):
             files[path.name] = list(file_digest(path, fsync=True))
+    _write_listed(gen_dir, files)
+
+
+def add_checksum(gen_dir: Path, name: str) -> None:
+    """Add file `name`, written after the checksums, to them (the duplicate groups a build
+    stores in its generation after the swap): checksums.json is replaced atomically by one
+    that lists the same files and this one, so a process verifying the generation meanwhile
+    sees the old list or the new one, each true."""
+    files = json.loads((gen_dir / CHECKSUMS).read_text(encoding="utf-8"))["files"]
+    files[name] = list(file_digest(gen_dir / name, fsync=True))
+    _write_listed(gen_dir, dict(sorted(files.items())))
+
+
+def _write_listed(gen_dir: Path, files: dict[str, list]) -> None:
     tmp = gen_dir / f".{CHECKSUMS}.tmp"
     with tmp.open("w", encoding="utf-8") as fh:
         json.dump({"version": 1, "files": files}, fh, indent=0)

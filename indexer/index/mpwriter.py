@@ -284,19 +284,24 @@ def _kill(procs: list[Any]) -> None:
 class SideJob:
     """`fn(progress)` running in a forked process (see `side_job`)."""
 
-    def __init__(self, fn: Callable[[Callable[[int, int], None]], Any], what: str) -> None:
+    def __init__(self, fn: Callable[[Callable[[int, int], None]], Any], what: str,
+                 nice: int = 0) -> None:
         ctx = _context()
         self.what = what
         self.done = ctx.Value("q", 0, lock=False)
         self.total = ctx.Value("q", 0, lock=False)
         self.results = ctx.Queue()
-        self.proc = ctx.Process(target=self._main, args=(fn, os.getpid()), daemon=True,
+        self.proc = ctx.Process(target=self._main, args=(fn, os.getpid(), nice), daemon=True,
                                 name="qasearch-side-job")
         self.proc.start()
 
-    def _main(self, fn: Callable[[Callable[[int, int], None]], Any], parent_pid: int) -> None:
+    def _main(self, fn: Callable[[Callable[[int, int], None]], Any], parent_pid: int,
+              nice: int) -> None:
         die_with_parent(parent_pid, SIDE_NAME)
         lock.close_inherited()
+        if nice:
+            with contextlib.suppress(OSError):
+                os.nice(nice)
         # a short-lived process: its few reference cycles (33 objects after the MedQuAD
         # duplicate groups) can wait for its end; the collector's walks cost ~19% of the job
         gc.disable()
@@ -329,7 +334,9 @@ class SideJob:
         self.results.close()
 
 
-def side_job(fn: Callable[[Callable[[int, int], None]], Any], what: str) -> SideJob:
+def side_job(fn: Callable[[Callable[[int, int], None]], Any], what: str,
+             nice: int = 0) -> SideJob:
     """Start `fn(progress)` in a forked process that dies with the build; `what` names it in
-    errors ("the duplicate groups subprocess")."""
-    return SideJob(fn, what)
+    errors ("the duplicate groups subprocess"); `nice`: its scheduling niceness, raised by
+    that much (work that may wait for idle CPU)."""
+    return SideJob(fn, what, nice)

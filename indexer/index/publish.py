@@ -20,6 +20,8 @@ Publishing one generation to one target:
    atomically (new generation, then the one it replaced: the fallback of a damaged one);
 4. generations older than those two are removed, as a build does.
 
+A generation whose build is still computing its duplicate groups (live and searchable, the
+groups stored after the swap: `indexer.index.build`) is refused until they are stored.
 A generation older than the target's live one is refused unless `allow_older` (a roll-back);
 publishing the live generation again changes nothing. Errors are one line (`PublishError`).
 """
@@ -119,7 +121,20 @@ def _source(index_dir: Path, generation: str | None) -> Path:
         checks.verify(gen_dir)
     except (OSError, ValueError, checks.GenerationDamaged) as exc:
         raise PublishError(f"{index_dir}: {exc}; {name} is not published") from None
+    _refuse_pending(gen_dir)
     return gen_dir
+
+
+def _refuse_pending(gen_dir: Path) -> None:
+    """A generation whose build still computes its duplicate groups (it is live and
+    searchable already) is published once they are stored: a replica gets it whole."""
+    from indexer.editors.duplicates.pending import pending
+
+    building = pending(gen_dir)
+    if building is not None:
+        raise PublishError(f"the build of {gen_dir.name} is still storing its duplicate groups "
+                           f"({building.percent}% done, pid {building.pid}); publish it when "
+                           "`qasearch index` has finished")
 
 
 def _publish_local(source: Path, target: Path, allow_older: bool) -> PublishReport:

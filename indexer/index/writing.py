@@ -138,8 +138,15 @@ def row_ids(ix: Any) -> list[str | None]:
     return ids
 
 
-def wait_side(job: mpwriter.SideJob, total: int, progress: bool) -> None:
-    """Wait for the side job, with a "duplicates" progress bar."""
+def wait_side(job: mpwriter.SideJob, total: int, progress: bool,
+              tick: Callable[[int, int], None] | None = None) -> None:
+    """Wait for the side job, with a "duplicates" progress bar (and `tick(done, total)`)."""
     bar = progress_bar(total, unit="rec", desc="duplicates", enabled=progress, leave=True)
+
+    def update(done: int, of: int) -> None:
+        bar.update(done - bar.n)
+        if tick is not None:
+            tick(done, of or total)
+
     with bar:
-        job.wait(lambda done, _total: bar.update(done - bar.n))
+        job.wait(update)

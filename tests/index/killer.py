@@ -11,7 +11,8 @@ or for `writer:` points), so the harness kills it at exactly that point, then:
 - the next build starts at once (no stale lock) and leaves at most two generations.
 
 Points: `added:N` (N records fed to the writers), `committed`, `ranked`, `meta`, `checked`,
-`swapped` (see `indexer.index.build`). `writer:N` kills one writer subprocess at `added:N` and
+`swapped`, `grouped` (see `indexer.index.build`; with KILLER_HOLD_GROUPS set, the duplicate
+groups' process never stores them). `writer:N` kills one writer subprocess at `added:N` and
 lets the build go on: the build must fail on its own, quickly, with a clear message.
 
 `scrape_trial` does the same to `qasearch scrape` against tests/site.py's local site: killed
@@ -29,6 +30,7 @@ import select
 import signal
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -286,6 +288,8 @@ def scrape_trial(site: LocalSite, out: Path, after_requests: int,
 def child(index_dir: str, records: str, point: str) -> None:
     """Run a build that stops at `point` (prints `at POINT`, waits for a line on stdin)."""
     build_mod.PARALLEL_MIN_RECORDS = int(os.environ.get("KILLER_PARALLEL_MIN", "3000"))
+    if os.environ.get("KILLER_HOLD_GROUPS"):  # the duplicate groups' process never ends
+        build_mod._write_groups = lambda *_a, **_k: threading.Event().wait()
 
     def stop(here: str) -> None:
         if here == point:

@@ -5,7 +5,8 @@ Modules: `pairs` (how much two archived questions ask the same thing), `candidat
 each record is compared with), `cluster` (the groups: mutual nearest neighbours, stock
 answers), `store` (groups computed by
 the index build and kept in the generation; computed in the background for older
-generations), `decisions` (editors' "not duplicates" / "merged", by record ids), `medquad`
+generations), `pending` (the build's progress while it computes them after the swap),
+`decisions` (editors' "not duplicates" / "merged", by record ids), `medquad`
 (the check against MedQuAD's focus CUIs and question types). `indexer.editors.report` renders
 the groups (JSON, CSV, HTML).
 """
@@ -29,14 +30,19 @@ from indexer.editors.duplicates.cluster import (
 )
 from indexer.editors.duplicates.medquad import medquad_check
 from indexer.editors.duplicates.pairs import PairScorer, pair_similarity
-from indexer.editors.duplicates.store import Groups, generation_groups, read_groups, write_groups
+from indexer.editors.duplicates.store import (
+    Groups,
+    generation_groups,
+    read_groups,
+    wait_groups,
+    write_groups,
+)
 
 
 def duplicate_clusters(s: Any) -> list[Cluster]:
     """The duplicate groups of the generation session `s` sees, waiting for them when they
     are still being computed (the CLI and tests; the web app shows progress instead)."""
-    groups = generation_groups(s)
-    groups.wait()
+    groups = wait_groups(s)
     if groups.state != "ready":
         raise RuntimeError(f"duplicate groups could not be computed: {groups.error}")
     return groups.clusters
@@ -61,5 +67,6 @@ __all__ = [
     "medquad_check",
     "pair_similarity",
     "read_groups",
+    "wait_groups",
     "write_groups",
 ]

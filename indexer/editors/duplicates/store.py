@@ -1,18 +1,20 @@
 """Duplicate groups kept with an index generation, so that asking for them costs a file read.
 
-The index build calls `write_groups(gen_dir, records, previous=live_gen_dir)` once the
-generation's records are known and before it is swapped in: the groups go to
-``<generation>/duplicates.json.gz`` (gzipped JSON: 2.2 MB -> ~0.3 MB on MedQuAD; a
-generation written before holds ``duplicates.json``, read as well), and so into the
-generation's checksums. When only answers
-changed since the previous generation, its groups are reused (`reuse`: same result, no
-question compared again). `generation_groups(s)` answers from that file, read once per
-generation and process.
+The index build computes them in a process of its own (`write_groups(gen_dir, records,
+previous=live_gen_dir)`) and writes ``<generation>/duplicates.json.gz`` (gzipped JSON: 2.2 MB
+-> ~0.3 MB on MedQuAD; a generation written before holds ``duplicates.json``, read as well;
+temp file + rename, so a reader sees the whole file or none). When only answers changed since
+the previous generation, its groups are reused (`reuse`: same result, no question compared
+again). The build swaps the generation in as soon as it is searchable and adds the file to
+its checksums when the groups are ready: the one file a build writes into a live generation
+(`indexer.index.build`). Meanwhile the generation holds a `pending` marker, and
+`generation_groups(s)` reports the build's progress (state "computing", source "build")
+instead of computing them again. Once there, the file is read once per generation and process.
 
-A generation built before this file existed (or whose file cannot be read) gets its groups
-computed once per process in a background thread: `generation_groups` then returns at once
-with `state == "computing"` and how far it got, and the groups when they are ready. Nothing
-is written into a live generation.
+A generation built before this file existed, whose file cannot be read, or whose build was
+killed before the groups were written, gets its groups computed once per process in a
+background thread: `generation_groups` then returns at once with `state == "computing"` and
+how far it got, and the groups when they are ready (kept in memory, not written).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from indexer.editors.duplicates import reuse
+from indexer.editors.duplicates import pending, reuse
 from indexer.editors.duplicates.cluster import THRESHOLD, Cluster, find_duplicates
 from indexer.editors.similar.index import QuestionIndex
 from indexer.records import Record
@@ -93,7 +95,7 @@ def compute(records: Iterable[Record], progress: Any = False) -> Groups:
 def write_groups(gen_dir: Path, records: Iterable[Record], *, progress: Any = False,
                  previous: Path | None = None) -> Groups:
     """Compute the groups among `records` and store them in the generation `gen_dir`
-    (written and fsynced before the build writes its checksums and swaps it in). With
+    (written and fsynced; the build adds the file to the generation's checksums). With
     `previous` (the generation the build started from), its groups are reused when the
     records differ from its records in their answers only. `progress`: as `find_duplicates`.
     (The build runs it with the cyclic garbage collector off: `indexer.index.mpwriter`.)"""
@@ -168,7 +170,8 @@ def read_groups(gen_dir: Path) -> Groups | None:
 
 def generation_groups(s: Any) -> Groups:
     """The duplicate groups of the generation session `s` sees: read from the generation,
-    else computing in the background (this call never waits for them)."""
+    else the progress of the build still computing them, else computing in the background
+    (this call never waits for them)."""
     gen = s.gen
     groups = gen.cache.get(MEMO_KEY)
     if groups is not None:
@@ -178,10 +181,38 @@ def generation_groups(s: Any) -> Groups:
         if groups is None:
             groups = read_groups(gen.path)
             if groups is None:
+                building = pending.pending(gen.path)
+                if building is not None:  # asked again until the build has stored them
+                    return Groups(COMPUTING, records=building.records, done=building.done,
+                                  source="build")
+                groups = read_groups(gen.path)  # (stored as its process ended, maybe)
+            if groups is None:
                 groups = Groups(COMPUTING, source="background")
                 threading.Thread(target=_background, args=(gen, groups), daemon=True,
                                  name=f"duplicates-{gen.name}").start()
             gen.cache[MEMO_KEY] = groups
+    return groups
+
+
+def wait_for_build(gen_dir: Path, tick: Any = None, poll: float = 0.2) -> Groups | None:
+    """Wait while the build of `gen_dir` computes its groups (`tick(done, records)` between
+    polls), then the groups it stored; None when it stored none (it was killed, or no build
+    was computing them)."""
+    stop = threading.Event()  # (never set: a bounded wait between two looks at the marker)
+    while (building := pending.pending(gen_dir)) is not None:
+        if tick is not None:
+            tick(building.done, building.records)
+        stop.wait(poll)
+    return read_groups(gen_dir)
+
+
+def wait_groups(s: Any) -> Groups:
+    """`generation_groups(s)`, waited for: ready or failed."""
+    groups = generation_groups(s)
+    if groups.state == COMPUTING and groups.source == "build":
+        wait_for_build(s.gen.path)
+        groups = generation_groups(s)
+    groups.wait()
     return groups
 
 
