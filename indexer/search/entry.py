@@ -64,7 +64,9 @@ def rank_ids(s: Session, query: str, *, limit: int = 1000) -> list[tuple[str, fl
     if ranked is None:
         return []
     ids = s.data.ids
-    return [(ids[int(r)], float(ranked.scores[r])) for r in ranked.rows[:limit]]
+    rows = ranked.rows[:limit]
+    return [(ids[r], score) for r, score in zip(rows.tolist(), ranked.score_of(rows).tolist(),
+                                                strict=True)]
 
 
 def warm(s: Session) -> None:

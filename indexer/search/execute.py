@@ -40,10 +40,16 @@ FULL_LEVEL = np.int32(np.iinfo(np.int16).max)  # the level of full matches (abov
 
 @dataclass
 class Ranked:
+    """A query's ranking. Scores and matches are held for the candidate rows only (the rows
+    with some term of the plan: no other row scores); `scores` and `matched` spread them over
+    every row of the generation when asked (made once)."""
+
     rows: np.ndarray  # the best `need` distinct matching rows, best first
-    scores: np.ndarray  # dense scores per row
+    cand: np.ndarray  # the candidate rows, ascending
+    cand_scores: np.ndarray  # score per candidate (float32)
     total: int  # distinct records listed (full matches, then partial ones), in the category
-    matched: np.ndarray  # bool per row, before the category filter (for facets)
+    cand_matched: np.ndarray  # bool per candidate, before the category filter (for facets)
+    n_rows: int  # rows of the generation
     relaxed: bool = False  # no record has all the words: only partial matches are listed
     stems: dict[str, float] = field(default_factory=dict)  # stem -> idf, for snippets
     complete: int = 0  # of `total`, full matches (all words; in a long query, all listed)
@@ -54,6 +60,39 @@ class Ranked:
     # given only when it is read: when a distinctive word no record has leaves nothing listed
     about: int = 0  # of `total`, records listed with the full matches for being about the
     # condition the query names (without all of its words)
+    _dense: dict[str, np.ndarray] = field(default_factory=dict, init=False, repr=False)
+
+    @property
+    def scores(self) -> np.ndarray:
+        """Score per row of the generation (0 where it has none; read-only)."""
+        return self._spread_once("scores", self.cand_scores)
+
+    @property
+    def matched(self) -> np.ndarray:
+        """Bool per row of the generation: listed, before the category filter (read-only)."""
+        return self._spread_once("matched", self.cand_matched)
+
+    def _spread_once(self, name: str, values: np.ndarray) -> np.ndarray:
+        got = self._dense.get(name)
+        if got is None:
+            got = self._dense[name] = _spread(self.cand, values, self.n_rows)
+            got.flags.writeable = False
+        return got
+
+    def matched_rows(self) -> np.ndarray:
+        """The rows listed before the category filter, ascending."""
+        return self.cand[self.cand_matched]
+
+    def score_of(self, rows: np.ndarray) -> np.ndarray:
+        """The scores of `rows` (0 for a row that is no candidate)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        cand = self.cand
+        if len(cand) == self.n_rows:  # (every row a candidate: in row order)
+            return self.cand_scores[rows]
+        at = np.minimum(np.searchsorted(cand, rows), max(len(cand) - 1, 0))
+        if not len(cand):
+            return np.zeros(len(rows), np.float32)
+        return np.where(cand[at] == rows, self.cand_scores[at], np.float32(0.0))
 
 
 @dataclass
@@ -159,7 +198,7 @@ def execute(s: Session, plan: Plan, category: list[str] | None, need: int) -> Ra
     `plan.backfill_words` of the typed words, by how many they have, then by score.
 
     Only the candidate rows (those with some term of the plan: no other record can score)
-    are scored and selected; `Ranked`'s per-row arrays are spread over every row at the end.
+    are scored and selected; `Ranked` keeps their scores and matches as they are.
     """
     data = s.data
     scorer = get_scorer(data)
@@ -271,8 +310,8 @@ def execute(s: Session, plan: Plan, category: list[str] | None, need: int) -> Ra
     else:  # a message lists its full matches only, all of them with its words
         count = complete = full_count = distinct_counts(data, rows, ())[0]
     about = full_count - complete
-    return Ranked(rows=kept, scores=_spread(at, total, n), total=count,
-                  matched=_spread(at, matched, n),
+    return Ranked(rows=kept, cand=at, cand_scores=total, total=count, cand_matched=matched,
+                  n_rows=n,
                   relaxed=complete + about == 0 and count > 0 and plan.min_match > 0,
                   stems=stems, complete=complete, phrases=phrases, also=also, about=about,
                   unmatched=qual.unmatched,

@@ -13,12 +13,17 @@ FACET_LIMIT = 50
 
 
 def facets(s: Session, matched: np.ndarray, limit: int = FACET_LIMIT) -> list[Facet]:
-    """Category paths of the matching rows with counts: every top-level path, then the
-    deeper paths with the most matches (up to `limit` in all; ties by path)."""
+    """Category paths of the matching rows (a bool per row) with counts: every top-level
+    path, then the deeper paths with the most matches (up to `limit` in all; ties by path)."""
+    return facets_of_rows(s, np.flatnonzero(matched), limit)
+
+
+def facets_of_rows(s: Session, rows: np.ndarray, limit: int = FACET_LIMIT) -> list[Facet]:
+    """`facets` of the matching `rows` (ascending, distinct)."""
     data = s.data
     if not len(data.paths):
         return []
-    counts = _category_counts(data, matched, facet_table(s))
+    counts = _category_counts(data, rows, facet_table(s))
     nz = counts.nonzero()[0]
     if not len(nz):
         return []
@@ -29,12 +34,11 @@ def facets(s: Session, matched: np.ndarray, limit: int = FACET_LIMIT) -> list[Fa
     return [Facet(list(paths[i]), n[i]) for i in best]  # (path, count)
 
 
-def _category_counts(data: RankData, matched: np.ndarray, table: np.ndarray | None = None
+def _category_counts(data: RankData, rows: np.ndarray, table: np.ndarray | None = None
                      ) -> np.ndarray:
-    """How many of the `matched` rows are filed under each category path: through the
-    generation's `category_table` (the matched rows' entries at once) when it has one, else
-    through the matched rows' own entries when they are few, else over every entry."""
-    rows = matched.nonzero()[0]
+    """How many of the matching `rows` (ascending, distinct) are filed under each category
+    path: through the generation's `category_table` (the rows' entries at once) when it has
+    one, else through the rows' own entries when they are few, else over every entry."""
     n_paths = len(data.paths)
     if table is not None:  # one count per column: each row's first paths, its second...
         counts = np.bincount(table[0][rows], minlength=n_paths + 1)
@@ -42,6 +46,8 @@ def _category_counts(data: RankData, matched: np.ndarray, table: np.ndarray | No
             counts += np.bincount(column[rows], minlength=n_paths + 1)
         return counts[:n_paths]
     if len(rows) * 4 > data.n_rows:
+        matched = np.zeros(data.n_rows, dtype=bool)
+        matched[rows] = True
         return np.bincount(data.cat_ids[matched[data.cat_rows]], minlength=n_paths)
     starts = data.cat_ptr[rows].astype(np.int64)
     sizes = data.cat_ptr[rows + 1].astype(np.int64) - starts

@@ -321,6 +321,7 @@ def rerank(s: Any, out: Any, vectors: Any, qvec: np.ndarray, category: list[str]
     matched[kept_rows] = True
     # the levels and their counts stay the word search's (rows added by meaning count with
     # the partial matches): its notices and `understood` still hold
-    new = replace(ranked, rows=kept_rows, scores=scores, total=ranked.total + added,
-                  matched=matched, also=also)
+    # (every row a candidate: the fused scores and matches are per row of the generation)
+    new = replace(ranked, rows=kept_rows, cand=np.arange(data.n_rows), cand_scores=scores,
+                  total=ranked.total + added, cand_matched=matched, also=also)
     return replace(out, ranked=new)

@@ -99,6 +99,11 @@ def test_execute_scores_every_row_the_dense_way(session):
         assert all(ranked.matched[r] for r in ranked.rows.tolist()), q
         if ranked.distinct is not None:
             assert ranked.distinct.shape == (data.n_rows,)
+        # read from the candidates' arrays as from the spread ones
+        every = np.arange(data.n_rows)
+        assert np.array_equal(ranked.score_of(every), ranked.scores), q
+        assert np.array_equal(ranked.score_of(every[::-7]), ranked.scores[::-7]), q
+        assert np.array_equal(ranked.matched_rows(), np.flatnonzero(ranked.matched)), q
 
 
 def test_term_scores_in_front_of_the_cache_stay_bounded(session, monkeypatch):

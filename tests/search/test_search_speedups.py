@@ -225,7 +225,7 @@ def test_search_results_do_not_depend_on_warm_caches(tmp_path: Path) -> None:
 def test_facets_are_the_paths_sorted_top_level_first_then_by_count_then_by_path(
         s: Session) -> None:
     from indexer.results import Facet
-    from indexer.search.hits import facets
+    from indexer.search.facets import facets
 
     data = s.data
     rng = np.random.default_rng(3)
