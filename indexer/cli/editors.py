@@ -255,7 +255,8 @@ def _duplicates(store, settings: Settings, fmt: str, out, kind: str | None,
 def _stored_groups(gen_dir, progress: bool):
     """The groups stored in the generation, waiting (with a progress bar) while the build
     that made it is still computing them; None when it has none."""
-    from indexer.editors.duplicates import pending, store
+    from indexer.editors.duplicates import store
+    from indexer.index import pending
     from indexer.progress import progress_bar
 
     building = pending.pending(gen_dir)

@@ -55,7 +55,7 @@ from typing import Any
 
 from whoosh import index as windex
 
-from indexer.index import checks, conditions, lock, mpwriter, stored, writing
+from indexer.index import checks, conditions, lock, mpwriter, pending, stored, writing
 from indexer.index.ranking import RankData
 from indexer.index.schema import SCHEMA_VERSION, build_schema, docnums_of, stored_json
 from indexer.index.vectors import build_if_enabled as build_vectors_if_enabled
@@ -513,10 +513,9 @@ class _EarlyRanking:
 
         def write(_progress: Any) -> None:
             data = RankData.assemble(rows, terms, None, words)
-            data.save(gen_dir)
-            conditions.save(gen_dir, data)
+            _save_ranking(gen_dir, data, True)  # the table in a process of its own again
 
-        self.job = mpwriter.side_job(write, RANKING_JOB)
+        self.job = mpwriter.side_job(write, RANKING_JOB, daemon=False)
 
     def wait_if(self, row_ids: Sequence[str | None]) -> bool:
         """Wait for the job when it wrote the rows `row_ids` (raising what it raised);
@@ -534,16 +533,12 @@ class _PendingGroups:
     the generation's `pending` marker tells readers that the build is computing them."""
 
     def __init__(self, gen_dir: Path, job: mpwriter.SideJob, records: int) -> None:
-        from indexer.editors.duplicates.store import FILE
-
         self.gen_dir, self.job, self.records = gen_dir, job, records
-        self.files = frozenset({FILE})  # (left out of the checksums written before the swap)
+        self.files = frozenset({pending.GROUPS_FILE})  # (left out of the checksums written before the swap)
         self.marker: Any = None
 
     def mark(self) -> None:
-        from indexer.editors.duplicates.pending import Marker
-
-        self.marker = Marker(self.gen_dir, self.job.proc.pid, self.records)
+        self.marker = pending.Marker(self.gen_dir, self.job.proc.pid, self.records)
 
     def finish(self, progress: bool, problems: list[str]) -> None:
         """Wait for the groups (a "duplicates" progress bar), add them to the checksums. A
@@ -611,9 +606,7 @@ def _groups_from(index_dir: Path, live: str | None, reused: bool) -> Path | None
     (a schema change makes a full build; the groups do not depend on the schema)."""
     if not live:
         return None
-    from indexer.editors.duplicates.store import FILE
-
-    if reused or checks.file_intact(index_dir / live, FILE):
+    if reused or checks.file_intact(index_dir / live, pending.GROUPS_FILE):
         return index_dir / live
     return None
 

@@ -285,13 +285,13 @@ class SideJob:
     """`fn(progress)` running in a forked process (see `side_job`)."""
 
     def __init__(self, fn: Callable[[Callable[[int, int], None]], Any], what: str,
-                 nice: int = 0) -> None:
+                 nice: int = 0, daemon: bool = True) -> None:
         ctx = _context()
         self.what = what
         self.done = ctx.Value("q", 0, lock=False)
         self.total = ctx.Value("q", 0, lock=False)
         self.results = ctx.Queue()
-        self.proc = ctx.Process(target=self._main, args=(fn, os.getpid(), nice), daemon=True,
+        self.proc = ctx.Process(target=self._main, args=(fn, os.getpid(), nice), daemon=daemon,
                                 name="qasearch-side-job")
         self.proc.start()
 
@@ -335,8 +335,9 @@ class SideJob:
 
 
 def side_job(fn: Callable[[Callable[[int, int], None]], Any], what: str,
-             nice: int = 0) -> SideJob:
+             nice: int = 0, daemon: bool = True) -> SideJob:
     """Start `fn(progress)` in a forked process that dies with the build; `what` names it in
     errors ("the duplicate groups subprocess"); `nice`: its scheduling niceness, raised by
-    that much (work that may wait for idle CPU)."""
-    return SideJob(fn, what, nice)
+    that much (work that may wait for idle CPU); `daemon=False` for a job that starts side
+    jobs of its own (it dies with the build all the same)."""
+    return SideJob(fn, what, nice, daemon)

@@ -37,7 +37,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from indexer.index import build, checks, lock
+from indexer.index import build, checks, lock, pending
 from indexer.index.build import (
     CURRENT,
     GEN_PREFIX,
@@ -128,9 +128,7 @@ def _source(index_dir: Path, generation: str | None) -> Path:
 def _refuse_pending(gen_dir: Path) -> None:
     """A generation whose build still computes its duplicate groups (it is live and
     searchable already) is published once they are stored: a replica gets it whole."""
-    from indexer.editors.duplicates.pending import pending
-
-    building = pending(gen_dir)
+    building = pending.pending(gen_dir)
     if building is not None:
         raise PublishError(f"the build of {gen_dir.name} is still storing its duplicate groups "
                            f"({building.percent}% done, pid {building.pid}); publish it when "

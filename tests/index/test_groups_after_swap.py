@@ -15,8 +15,8 @@ import pytest
 from killer import corpus, next_build, run_trial, write_records
 
 from indexer.editors import duplicates as dup
-from indexer.editors.duplicates import pending, store
-from indexer.index import build, checks
+from indexer.editors.duplicates import store
+from indexer.index import build, checks, pending
 from indexer.index.build import build_index, current_generation
 from indexer.index.publish import PublishError, publish
 from indexer.index.store import IndexStore

@@ -5,8 +5,8 @@ Modules: `pairs` (how much two archived questions ask the same thing), `candidat
 each record is compared with), `cluster` (the groups: mutual nearest neighbours, stock
 answers), `store` (groups computed by
 the index build and kept in the generation; computed in the background for older
-generations), `pending` (the build's progress while it computes them after the swap),
-`decisions` (editors' "not duplicates" / "merged", by record ids), `medquad`
+generations; `indexer.index.pending`: the build's progress while it computes them after
+the swap), `decisions` (editors' "not duplicates" / "merged", by record ids), `medquad`
 (the check against MedQuAD's focus CUIs and question types). `indexer.editors.report` renders
 the groups (JSON, CSV, HTML).
 """

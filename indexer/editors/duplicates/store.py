@@ -7,7 +7,7 @@ temp file + rename, so a reader sees the whole file or none). When only answers 
 the previous generation, its groups are reused (`reuse`: same result, no question compared
 again). The build swaps the generation in as soon as it is searchable and adds the file to
 its checksums when the groups are ready: the one file a build writes into a live generation
-(`indexer.index.build`). Meanwhile the generation holds a `pending` marker, and
+(`indexer.index.build`). Meanwhile the generation holds a marker (`indexer.index.pending`), and
 `generation_groups(s)` reports the build's progress (state "computing", source "build")
 instead of computing them again. Once there, the file is read once per generation and process.
 
@@ -32,14 +32,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from indexer.editors.duplicates import pending, reuse
+from indexer.editors.duplicates import reuse
 from indexer.editors.duplicates.cluster import THRESHOLD, Cluster, find_duplicates
 from indexer.editors.similar.index import QuestionIndex
+from indexer.index import pending
 from indexer.records import Record
 
 log = logging.getLogger(__name__)
 
-FILE = "duplicates.json.gz"
+FILE = pending.GROUPS_FILE  # "duplicates.json.gz"
 LEGACY_FILE = "duplicates.json"  # plain JSON, generations written before the gzipped file
 FORMAT = 1  # version of the file's layout; another version is recomputed
 GZIP_LEVEL = 6

@@ -1,11 +1,13 @@
-"""Duplicate groups still being computed by the build of a generation that is already live.
+"""The duplicate groups file of a generation, and its marker while the build that swapped the
+generation in still computes them.
 
 A build swaps its generation in as soon as it is searchable and then waits for the duplicate
 groups its side process computes (`indexer.index.build`). Meanwhile the generation holds
 ``.duplicates.pending``: the computing process's PID and start time (so a reused PID is not
 taken for it) and how far it got, rewritten by the build as it waits. Readers
-(`store.generation_groups`, `qasearch duplicates`, `qasearch publish`) then report "being
-computed by the build" with that progress instead of computing the groups a second time.
+(`indexer.editors.duplicates.store.generation_groups`, `qasearch duplicates`, `qasearch
+publish`) then report "being computed by the build" with that progress instead of computing
+the groups a second time.
 
 The marker is a hint, never trusted alone: when its process is gone (the build was killed
 after the swap) the groups are computed on demand as for a generation built without them.
@@ -21,6 +23,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+GROUPS_FILE = "duplicates.json.gz"  # written by indexer.editors.duplicates.store
 PENDING = ".duplicates.pending"
 WRITE_EVERY = 0.2  # seconds between progress rewrites
 
