@@ -22,9 +22,10 @@ from indexer.records import Record
 from indexer.results import Elsewhere, Hit, Match, SearchResult
 from indexer.search.distinct import duplicates_of
 from indexer.search.execute import Outcome, Ranked
-from indexer.search.facets import facets
+from indexer.search.facets import facets_of_rows
 from indexer.search.padding import near_topics
 from indexer.search.plan import LONG_QUERY_UNITS, Plan
+from indexer.search.scoring import get_scorer
 from indexer.search.snippets import fragment, highlight
 
 QUESTION_SNIPPET_CHARS = 300
@@ -69,35 +70,36 @@ _FIELD_SETS = [tuple(f for i, f in enumerate(FIELDS) if m >> i & 1)
                for m in range(1 << len(FIELDS))]
 
 
-FORWARD_MIN_TERMS = 3  # from this many query terms, field masks come from the page rows
-# (measured on bench/memory.py's MedQuAD searches: ~14 µs a term by postings, ~37-62 µs a
-# page by rows; equal at 3 terms)
+FORWARD_MIN_TERMS = 10  # from this many query terms, field masks come from the page rows
+# (measured on bench/search_latency.py's MedQuAD searches, warm: ~3.3 µs a term by the
+# scorer's rows and fields, ~35-50 µs a page by rows; equal at ~12 terms, and a term's
+# fields are worked out once, the first time it lists a page)
 
 
 def _field_masks(data: RankData, terms: Iterable[str], rows: np.ndarray
                  ) -> dict[str, list[int]]:
     """Per term, a bit mask per row of `rows` of the fields (FIELDS order) that have it (as
     Python ints, read once per hit and alternative). A few terms: one `searchsorted` per
-    term and field over its postings; many (a message): each field's terms of the page's
-    rows, looked up at once (a cost per field, not per term)."""
+    term over its rows, their fields' bits kept by the scorer (`Scorer.fields_of`); many (a
+    message): each field's terms of the page's rows, looked up at once (a cost per field,
+    not per term)."""
     terms = list(terms)
     if len(terms) >= FORWARD_MIN_TERMS and len(rows):
         return _masks_from_rows(data, terms, rows)
+    scorer = get_scorer(data)
     out = {}
-    typed = {}  # the page's rows in each postings dtype (a search over postings of another
+    page = None  # the page's rows in the term rows' dtype (a search over rows of another
     # dtype would first copy the whole list)
     for t in terms:
-        mask = np.zeros(len(rows), np.int64)
-        for i, f in enumerate(FIELDS):
-            prow, _ = data.postings(f, t)
-            if not len(prow):
-                continue
-            page = typed.get(prow.dtype)
-            if page is None:
-                page = typed[prow.dtype] = rows.astype(prow.dtype)
-            found = prow.take(prow.searchsorted(page), mode="clip") == page
-            mask += np.left_shift(found, i, dtype=np.int64)  # (each field's bit once: + is |)
-        out[t] = mask.tolist()
+        trows = scorer.term(t)[0]  # (every row of the term, with its fields' bits)
+        if not len(trows):
+            out[t] = [0] * len(rows)
+            continue
+        if page is None or page.dtype != trows.dtype:
+            page = rows.astype(trows.dtype)
+        at = trows.searchsorted(page)
+        found = trows.take(at, mode="clip") == page
+        out[t] = (scorer.fields_of(t).take(at, mode="clip") * found).tolist()
     return out
 
 
@@ -291,7 +293,7 @@ def build_result(s: Session, typed: str, out: Outcome, category: list[str] | Non
         wanted = _PageMatches(plan, ranked, masks)
         hits = [_hit(s, row, offset + i + 1, wanted, ranked, masks, i, score, stems)
                 for i, (row, score) in enumerate(zip(page.tolist(),
-                                                     ranked.scores[page].tolist(), strict=True))]
+                                                     ranked.score_of(page).tolist(), strict=True))]
     notices = list(pq.notices) + list(plan.notices)
     if plan.corrections and not out.corrected:
         fixes = ", ".join(f"“{fix}”" for fix in dict.fromkeys(plan.corrections.values()))
@@ -338,7 +340,7 @@ def build_result(s: Session, typed: str, out: Outcome, category: list[str] | Non
         did_you_mean=out.did_you_mean,
         corrected=out.corrected,
         synonyms=list(plan.synonyms),
-        facets=facets(s, ranked.matched),
+        facets=facets_of_rows(s, ranked.matched_rows()),
         category=category,
         understood=understood,
         notices=notices,

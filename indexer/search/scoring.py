@@ -128,6 +128,21 @@ class Scorer:
         self._keep_hot(term, hit)
         return hit
 
+    def fields_of(self, term: str) -> np.ndarray:
+        """Per row of `term(term)`, a bit mask of the fields (bit i: FIELDS[i]) that have the
+        term (cached beside the scores: a page of hits asks it of each of its terms)."""
+        key = (term, "fields")
+        bits = self._cache.get(key)
+        if bits is None:
+            rows = self.term(term)[0]
+            bits = np.zeros(len(rows), np.uint8)
+            for i, f in enumerate(FIELDS):
+                prow, _ = self.data.postings(f, term)
+                if len(prow):  # (every row of a field is among the term's rows)
+                    bits[rows.searchsorted(prow)] |= np.uint8(1 << i)
+            self._cache.put(key, bits)
+        return bits
+
     def _keep_hot(self, term: str, hit: tuple[np.ndarray, np.ndarray, int]) -> None:
         """Put a term's scores in the front dict, emptied first when it holds too much (the
         count of bytes is approximate between threads; the dict is only ever a copy)."""
