@@ -1,6 +1,6 @@
 """Building the index: a new generation beside the live one, swapped in atomically.
 
-(~500 lines: the steps of one build, in order, with their failure handling; the workers are
+(~640 lines: the steps of one build, in order, with their failure handling; the workers are
 `writing.py`/`mpwriter.py`, the arrays `ranking.py`, the swap `store.py`.)
 
 Layout of an index directory:
@@ -21,12 +21,18 @@ process writes; the duplicate groups are computed in another process started fir
 records dictionary's training and the workers, whenever the generation has that many records:
 writing.py), writes the ranking data (the condition table by another process meanwhile; a
 full build's arrays and table by a process started before the segment's commit, its rows being
-the records in the order they were added), the duplicate
-groups (carried over from the live generation when only answers changed:
-indexer.editors.duplicates.reuse) and `meta.json`, checks that every record made it into the
-committed index, writes and fsyncs the checksums, then points CURRENT at it.
-A build that fails or is killed never touches CURRENT: readers keep the old generation, and
-the writer's subprocesses die with the build (mpwriter.py). The previous generation is kept
+the records in the order they were added) and `meta.json`, checks that every record made it
+into the committed index, writes and fsyncs the checksums, then points CURRENT at it. The
+duplicate groups (carried over from the live generation when only answers changed:
+indexer.editors.duplicates.reuse) are written by their process, at a low priority (it takes
+the cores' idle time, then runs past the swap: the generation is live as soon as it is
+searchable); the build then adds them to the checksums and returns, holding the directory's
+lock until then. Meanwhile the generation's `pending` marker lets readers show the build's
+progress; if the build dies first, readers compute the groups as for an older generation.
+(Without a side process, below PARALLEL_MIN_RECORDS or on one core, they are computed here
+before the checksums.)
+A build that fails or is killed before the swap never touches CURRENT: readers keep the old
+generation, and the writer's subprocesses die with the build (mpwriter.py). The previous generation is kept
 (readers may still hold it, and readers fall back to it when the live one is damaged); older
 ones and leftovers of killed builds are removed by the next build, so a directory holds at
 most the live generation, the one before it and one leftover of a killed build.
@@ -71,7 +77,7 @@ MAX_PROCS = 8
 SIDE_JOB = "the duplicate groups subprocess"  # (names it in errors)
 CONDITIONS_JOB = "the condition table subprocess"
 RANKING_JOB = "the ranking arrays subprocess"
-GROUPS_NICE = 10  # the duplicate groups' process's niceness (it runs past the swap)
+GROUPS_NICE = 19  # the duplicate groups' process's niceness (it runs past the swap)
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ a dictionary of the generation it comes to:
 - zstd, dictionary trained on ~4,000 of the generation's records (`sample_dictionary`,
   `zstandard`'s trainer; 256 kB, kept in the schema): ~20% on MedQuAD (32.8 MB of JSON ->
   6.6 MB + the dictionary); ~10 us to decode a record. Schema 10 on (codec `ZSTD_PACKED`):
-  level 9 (12: -0.08 MB at +0.8 s of build CPU; 15: -0.06 MB more), frames without
+  level 5 (`ZSTD_LEVEL`: 9 saves 0.57 MB for ~0.8 s more of the build's CPU), frames without
   zstd's 4-byte magic number, and the dictionary's key inside the stored number rather than
   beside it as a string (-17 bytes a record). Schemas 8 and 9 (codec `ZSTD`): level 9,
   frames with the magic number, the key as a string; they read as before.
@@ -46,8 +46,9 @@ import zstandard
 ZDICT_BYTES = 32 * 1024  # zlib's window: a longer preset dictionary is not used
 LEVEL = 6  # zlib (generations before schema 8, and fields made with codec="zlib")
 ZSTD_DICT_BYTES = 256 * 1024  # measured on MedQuAD: 64 kB 7.76 MB, 112 kB 7.58, 256 kB 7.32
-ZSTD_LEVEL = 9  # (`ZSTD_PACKED`) 12: -0.08 MB for 1.3 -> 2.1 s of the build's CPU (MedQuAD);
-# 15: -0.14 MB; 19: -0.4 MB at 14x the compression time
+ZSTD_LEVEL = 5  # (`ZSTD_PACKED`) MedQuAD's 17,912 records, compressing CPU / stored bytes:
+# level 3 0.20 s / 8.26 MB, 4 0.24 / 8.17, 5 0.33-0.45 / 7.62, 6 0.93 / 7.35, 9 1.1-1.35 / 7.06
+# (until Dec 2026), 12: -0.08 MB more for ~0.8 s more; decoding ~3 us a record at 5 as at 9
 OLD_ZSTD_LEVEL = 9  # `ZSTD` (schemas 8 and 9)
 SAMPLE_RECORDS = 4_000  # records a build samples to train the dictionary (~0.3 s)
 MIN_TRAINING_SAMPLES = 64  # fewer: the sampled text itself is the dictionary

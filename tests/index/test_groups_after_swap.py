@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from killer import corpus, next_build, run_trial, write_records
 
+from indexer.cli.editors import _stored_groups
 from indexer.editors import duplicates as dup
 from indexer.editors.duplicates import store
 from indexer.index import build, checks, pending
@@ -70,25 +71,31 @@ def test_searchable_before_the_groups_which_are_stored_after(tmp_path: Path, hel
         with pytest.raises(PublishError, match="duplicate groups"):
             publish(idx, str(tmp_path / "replica"))
         waiter.append(threading.Thread(target=wait_for_groups, args=(st,)))
-        waiter[0].start()
+        waiter.append(threading.Thread(target=cli_waits, args=(idx / gen,)))
+        for w in waiter:
+            w.start()
         held()
 
     def wait_for_groups(st: IndexStore) -> None:
         with st.searcher() as s:
             seen["waited"] = [c.ids for c in dup.duplicate_clusters(s)]
 
+    def cli_waits(gen_dir: Path) -> None:  # `qasearch duplicates` meanwhile
+        seen["cli"] = [c.ids for c in _stored_groups(gen_dir, progress=False).clusters]
+
     waiter: list[threading.Thread] = []
 
     said: list[tuple[float, dict]] = []
     report = build_index(records, idx, _at=at,
                          on_searchable=lambda r: said.append((r.searchable, dict(r.stages))))
-    waiter[0].join(60)
+    for w in waiter:
+        w.join(60)
     gen_dir = idx / seen["gen"]
     assert seen["hits"] == 120 and seen["state"] == ("computing", "build") and seen["pending"]
     assert said and "duplicates" not in said[0][1]
     assert report.searchable <= report.seconds and "duplicates" in report.stages
     expected = [c.ids for c in dup.clusters_for_records(records)]
-    assert expected and seen["waited"] == expected
+    assert expected and seen["waited"] == expected and seen["cli"] == expected
     assert not (gen_dir / pending.PENDING).exists()
     assert checks.file_intact(gen_dir, store.FILE)
     checks.verify(gen_dir)
@@ -138,3 +145,24 @@ def test_a_build_killed_after_the_swap_leaves_groups_computed_on_demand(
             c.ids for c in dup.clusters_for_records(new)]
     assert not next_build(idx, old)
     assert store.read_groups(idx / current_generation(idx)) is not None
+
+
+def test_qasearch_index_says_when_the_index_is_searchable(tmp_path: Path, held,
+                                                         monkeypatch) -> None:
+    from click.testing import CliRunner
+
+    from indexer.cli import cli
+    from indexer.records import write_jsonl
+
+    held()  # (the groups' process goes on at once)
+    source = tmp_path / "records.jsonl"
+    write_jsonl(_records(), source)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["index", "--source", str(source), "--index",
+                                      str(tmp_path / "idx")])
+    assert result.exit_code == 0, result.output
+    live = current_generation(tmp_path / "idx")
+    assert (f"generation {live} is live: searchable after" in result.output
+            and "storing its duplicate groups" in result.output)
+    assert "duplicate groups stored after" in result.output
+    assert store.read_groups(tmp_path / "idx" / live) is not None
