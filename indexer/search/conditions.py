@@ -100,12 +100,25 @@ def condition_scores(data: RankData, term_weights: dict[int, float],
         return None
     keep = np.flatnonzero(scores >= RELATIVE * best)
     if len(keep) > TOP:  # the TOP best (ties: the lower key)
-        keep = keep[np.argsort(-scores[keep], kind="stable")[:TOP]]
+        keep = top_keys(keep, scores[keep], TOP)
     out = np.zeros(n_keys, np.float32)
     out[keep] = scores[keep] / best
     if SHARPNESS != 1.0:
         out[keep] **= SHARPNESS
     return out
+
+
+def top_keys(keys: np.ndarray, values: np.ndarray, top: int) -> np.ndarray:
+    """The `top` of `keys` (ascending) with the highest `values` (one per key), ties to the
+    lower key, in ascending order: the keys of `keys[np.argsort(-values, kind="stable")[:top]]`
+    without sorting them all (a query's words can touch thousands of conditions)."""
+    if len(keys) <= top:
+        return keys
+    kth = np.partition(values, len(values) - top)[len(values) - top]
+    chosen = values > kth
+    ties = np.flatnonzero(values == kth)[:top - int(np.count_nonzero(chosen))]
+    chosen[ties] = True
+    return keys[chosen]
 
 
 def _bridged(data: RankData, found: table.ConditionTable,

@@ -132,3 +132,18 @@ def test_title_named_terms_are_those_of_titles_without_focus(tmp_path: Path) -> 
                 for t in range(len(data.vocab))]
         assert any(want) and not all(want)
         assert tn.named.tolist() == want
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_top_conditions_are_those_of_a_stable_sort(seed: int) -> None:
+    """`conditions.top_keys` keeps the keys a stable sort by score would put first (ties to
+    the lower key), without sorting them all."""
+    from indexer.search.conditions import top_keys
+
+    rng = np.random.default_rng(seed)
+    keys = np.sort(rng.choice(5000, size=int(rng.integers(1, 400)), replace=False))
+    values = (rng.choice([0.5, 0.75, 1.0], size=len(keys)) if seed % 2
+              else rng.random(len(keys)))
+    for top in (1, 3, 10, len(keys)):
+        want = np.sort(keys[np.argsort(-values, kind="stable")[:top]])
+        assert top_keys(keys, values, top).tolist() == want.tolist()
