@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from indexer.text import synonyms
 from indexer.text.synonyms import LayTerms, find_synonyms, lay_terms, phrase_starts
 
 GAZ = {"back pain": [0], "low back pain": [0], "lumbago": [0], "pain": [1],
@@ -42,7 +43,8 @@ def test_longest_name_wins() -> None:
     assert [(m.start, m.end, m.source) for m in found] == [(0, 3, "focus")]
 
 
-def test_lay_terms_follow_their_file(tmp_path: Path) -> None:
+def test_lay_terms_follow_their_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(synonyms, "RECHECK_SECONDS", 0.0)
     path = tmp_path / "lay.txt"
     path.write_text("bad back = back pain\n", encoding="utf-8")
     first = lay_terms(path)
@@ -53,3 +55,17 @@ def test_lay_terms_follow_their_file(tmp_path: Path) -> None:
     os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))  # a later edit
     second = lay_terms(path)
     assert second.lookup("bad back") is None and set(second.starts) == {"sore", "pharyngitis"}
+
+
+def test_lay_terms_look_at_their_file_once_a_window(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(synonyms, "RECHECK_SECONDS", 3600.0)
+    path = tmp_path / "lay.txt"
+    path.write_text("bad back = back pain\n", encoding="utf-8")
+    first = lay_terms(path)
+    path.write_text("sore throat = pharyngitis\n", encoding="utf-8")
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+    assert lay_terms(path) is first  # within the window: not looked at again
+    monkeypatch.setattr(synonyms, "RECHECK_SECONDS", 0.0)
+    assert lay_terms(path).lookup("bad back") is None
