@@ -9,7 +9,7 @@ a dictionary of the generation it comes to:
 
 - zstd, dictionary trained on ~1,000 of the generation's records (`sample_dictionary`,
   `zstandard`'s trainer; 256 kB, kept in the schema): ~20% on MedQuAD (32.8 MB of JSON ->
-  6.6 MB + the dictionary); ~10 us to decode a record. Schema 10 on (codec `ZSTD_PACKED`):
+  7.5 MB + the dictionary at level 5); ~10 us to decode a record. Schema 10 on (codec `ZSTD_PACKED`):
   level 5 (`ZSTD_LEVEL`: 9 saves 0.57 MB for ~0.8 s more of the build's CPU), frames without
   zstd's 4-byte magic number, and the dictionary's key inside the stored number rather than
   beside it as a string (-17 bytes a record). Schemas 8 and 9 (codec `ZSTD`): level 9,
