@@ -297,6 +297,33 @@ def test_duplicates_of_an_older_generation_show_progress_then_the_groups(
     assert "One answer reused" in text and "after the index was opened" in text
 
 
+def test_duplicates_page_shows_the_builds_progress_while_it_stores_the_groups(
+        make_app, build_records, sample_records, tmp_path, monkeypatch):
+    """A generation swapped in before its build stored the groups: the page says the build
+    is computing them, with its progress, and computes nothing itself."""
+    import os
+
+    from indexer.editors.duplicates import store
+    from indexer.index import pending
+
+    monkeypatch.setattr(store, "write_groups", lambda *_a, **_k: None)
+    index_dir = build_records(sample_records)
+    gen_dir = next(index_dir.glob("gen-*"))
+    pending.Marker(gen_dir, os.getpid(), 44).write(10, 44)  # a live process: this one
+    monkeypatch.setattr(store, "_background", lambda *_a: pytest.fail("computed twice"))
+    app = make_app(index_dir=index_dir, editor_token=TOKEN, query_log_dir=tmp_path / "var")
+    client = app.test_client()
+    client.set_cookie(COOKIE, make_cookie_value(TOKEN), domain="localhost")
+    page = _get(client, "/editor/duplicates")
+    assert page.status_code == 200 and page.headers["Refresh"]
+    text = " ".join(page.get_data(as_text=True).split())
+    assert "the build is still computing its duplicate groups: 10 of 44 records" in text
+    assert '<progress max="100" value="22">' in text
+    api = client.get("/api/editor/duplicates", headers={"Authorization": f"Bearer {TOKEN}"})
+    assert api.status_code == 202
+    assert api.get_json()["data"]["status"]["state"] == "computing"
+
+
 def test_similar_page_explains_the_flag_and_shows_words_not_stems(editor):
     page = _get(editor, "/editor/", query_string={
         "q": "I'm pregnant: is acupuncture safe in the first three months of pregnancy?"})
