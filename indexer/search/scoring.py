@@ -54,6 +54,13 @@ class Params:
 
 DEFAULT_PARAMS = Params()
 
+# A record without a question (a web page's answer or section, not an answered question)
+# whose answer is shorter than such records' average scores its text times
+# (length / average) ** SHORT_ANSWER_PRIOR: a short section says less than a whole page.
+# Read when a generation's scorer is made; 0: no prior. 0.2 by cross-validation on every dev
+# set (`bench/tune.py --all-sets`, bench/results/issueF-rank6.md).
+SHORT_ANSWER_PRIOR = 0.2
+
 
 @dataclass
 class Alternative:
@@ -112,6 +119,7 @@ class Scorer:
                 own = (w[f] / (1.0 - nb + nb * lens / avg)).astype(np.float32)
                 self.norm[f][self.nameless] = own[self.nameless]
         self.n_nameless = int(self.nameless.sum())
+        self.prior = short_answer_prior(data, SHORT_ANSWER_PRIOR)
         self._cache = ByteLRU(scaled_budget(self.CACHE_BYTES, n))
         self._hot: dict[str, tuple[np.ndarray, np.ndarray, int]] = {}
         self._hot_bytes = 0
@@ -171,6 +179,8 @@ class Scorer:
             k1 = self.params.k1
             scores = (data.idf(df) * pseudo * (k1 + 1.0) / (k1 + pseudo)).astype(np.float32)
             self._add_own_title(term, rows, scores)
+            if self.prior is not None:
+                scores *= self.prior[rows]
             out = (rows.astype(np.int32), scores, df)
         return out
 
@@ -261,6 +271,26 @@ class Scorer:
         if clause.weight != 1.0:
             best *= clause.weight
         return best, matched
+
+
+def short_answer_prior(data: RankData, power: float) -> np.ndarray | None:
+    """Per row, the factor of its text score for the length of its answer: 1 for a record
+    with a question, and for one whose answer is at least as long as the average answer of
+    the records without a question; (length / that average) ** `power` for a shorter one.
+    None when every factor is 1.
+
+    Why only records without a question: an answer to a stated question is as long as the
+    question needs (LiveQA's judged MedQuAD answers: the longer of two answers to a question is
+    the better one in 46% of pairs), while a web page's section is short because it covers less
+    (MEDIQA's graded answers: 65%; mean grade 2.2 under 50 words, 3.6 over 1,000). Longer than
+    average earns nothing: rewarding it loses on the plain MEDIQA answers."""
+    unasked = data.live & (data.lengths["question"] == 0)
+    if power <= 0 or not unasked.any():
+        return None
+    lens = np.maximum(data.lengths["answer"], 1.0)
+    ratio = np.minimum(lens / max(float(lens[unasked].mean()), 1.0), 1.0)
+    factor = np.where(unasked, ratio ** power, 1.0).astype(np.float32)
+    return None if bool((factor == 1.0).all()) else factor
 
 
 @dataclass(frozen=True)
