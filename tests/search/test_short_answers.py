@@ -64,7 +64,8 @@ def test_the_prior_scales_the_text_score_of_those_records_only(index: Path) -> N
         rows, scores, _ = ours.term("fever")
         rows0, scores0, _ = plain.term("fever")
         assert np.array_equal(rows, rows0)
-        factor = short_answer_prior(data, scoring.SHORT_ANSWER_PRIOR)
+        factor = short_answer_prior(data, scoring.SHORT_ANSWER_PRIOR,
+                                    scoring.SHORT_ANSWER_PRIOR_NAMELESS)
         assert np.allclose(scores, scores0 * factor[rows])
         asked = data.row_index()["asked"]
         at = int(np.flatnonzero(rows == asked)[0])
@@ -75,12 +76,28 @@ def test_the_page_ranks_above_its_stub(index: Path, monkeypatch) -> None:
     # in a corpus this small the stub's title and length win by more than the default prior
     # takes away; a stronger one shows the order it is there for
     query = "quilt fever rash"
-    monkeypatch.setattr(scoring, "SHORT_ANSWER_PRIOR", 0.2)
+    monkeypatch.setattr(scoring, "SHORT_ANSWER_PRIOR_NAMELESS", 0.2)
     with IndexStore(index).searcher() as s:
         assert [rid for rid, _ in rank_ids(s, query)][:2] == ["page", "stub"]
-    monkeypatch.setattr(scoring, "SHORT_ANSWER_PRIOR", 0.0)
+    monkeypatch.setattr(scoring, "SHORT_ANSWER_PRIOR_NAMELESS", 0.0)
     with IndexStore(index).searcher() as s:  # a fresh store: its scorer reads the setting
         assert [rid for rid, _ in rank_ids(s, query)][:2] == ["stub", "page"]
+
+
+def test_records_with_and_without_focus_take_their_own_power(tmp_path: Path) -> None:
+    sections = [Record(id=f"{kind}-{n}", question="", title=f"Quilt fever ({kind} {n})",
+                       answer="Quilt fever itches. " * n,
+                       **({"focus": "Quilt fever", "qtype": "symptoms"} if kind == "named" else {}))
+                for kind in ("named", "nameless") for n in (2, 30)]
+    build_index(sections, tmp_path / "index")
+    with IndexStore(tmp_path / "index").searcher() as s:
+        data = s.data
+        rows = data.row_index()
+        factor = short_answer_prior(data, 0.3, 0.1)
+        named, nameless = factor[rows["named-2"]], factor[rows["nameless-2"]]
+        assert 0.0 < named < nameless < 1.0  # the same length, the stronger power
+        assert np.log(named) / np.log(nameless) == pytest.approx(3.0, rel=1e-4)
+        assert factor[rows["named-30"]] == factor[rows["nameless-30"]] == 1.0
 
 
 def test_no_prior_in_a_corpus_of_answered_questions(tmp_path: Path) -> None:
