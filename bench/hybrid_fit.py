@@ -316,8 +316,17 @@ class SideTable:
     rest (C, queries that match nothing) and the number of questions: a fusion's objective
     on the fold is (A[kw] + B[msg] + C) / n."""
 
-    def __init__(self, grid: Grid, sets: list[DevSet], runs: dict[str, SetRuns]) -> None:
+    def __init__(self, grid: Grid, sets: list[DevSet], runs: dict[str, SetRuns],
+                 messages_from: int = 0, messages_only: bool = False) -> None:
         self.grid, self.sets, self.runs = grid, sets, runs
+        # message settings that may be chosen: those that leave messages of fewer than
+        # `messages_from` words lexical
+        self.msg_ok = {f: np.array([m.long_words >= messages_from
+                                    or (m.weight == 0 and f.cutoff > 1) for m in grid.msg[f]])
+                       for f in grid.families}
+        # keyword settings that may be chosen: all, or (`messages_only`) the lexical one
+        self.kw_ok = {f: np.array([not messages_only or (k.weight == 0 and f.cutoff > 1)
+                                   for k in grid.kw[f]]) for f in grid.families}
         self.memo: dict[tuple, tuple[np.ndarray, np.ndarray, float, int]] = {}
 
     def qids(self, ds: DevSet, fold: int | None) -> list[str]:
@@ -361,6 +370,8 @@ class SideTable:
         best: tuple | None = None
         for fi, fam in enumerate(self.grid.families):
             g = self.gains(fam, parts)
+            g[:, :, ~self.msg_ok[fam]] = -np.inf
+            g[:, ~self.kw_ok[fam], :] = -np.inf
             worst, mean = g.min(0).ravel(), np.round(g.mean(0), 9).ravel()
             i = int(np.lexsort((np.arange(len(worst)), -mean, -worst))[0])
             cand = (worst[i], mean[i], -fi, -i)
@@ -390,6 +401,8 @@ class SideTable:
         rows = []
         for fam in self.grid.families:
             g = self.gains(fam, parts)
+            g[:, :, ~self.msg_ok[fam]] = -np.inf
+            g[:, ~self.kw_ok[fam], :] = -np.inf
             worst, mean = g.min(0).ravel(), g.mean(0).ravel()
             nm = len(self.grid.msg[fam])
             for i in np.lexsort((-mean, -worst))[:n]:
@@ -486,6 +499,11 @@ def main() -> None:
                          "(records with all the words first)")
     ap.add_argument("--runs", type=Path,
                     help="keep the runs in this file (pickle), or read them from it")
+    ap.add_argument("--messages-from", type=int, default=0, metavar="N",
+                    help="choose only among fusions that leave messages of fewer than N "
+                         "words lexical (the family for long consumer messages)")
+    ap.add_argument("--messages-only", action="store_true",
+                    help="choose only among fusions that leave keyword searches lexical")
     ap.add_argument("--write", action="store_true",
                     help="store the fusion chosen on all dev questions in hybrid_weights.json")
     args = ap.parse_args()
@@ -499,7 +517,7 @@ def main() -> None:
         runs = {ds.name: set_runs(ds, grid, cache / "hybrid", cache) for ds in sets}
         if args.runs:
             args.runs.write_bytes(pickle.dumps(runs))
-    table = SideTable(grid, sets, runs)
+    table = SideTable(grid, sets, runs, args.messages_from, args.messages_only)
     held = fit(sets, table, args.folds)
     print(f"{grid.size()} fusions")
     print(report(held))
@@ -511,16 +529,23 @@ def main() -> None:
             "/".join(f"{g * 100:+.1f}" for g in p) for p in per))
     print(f"{time.monotonic() - start:.0f} s")
     if args.write:
-        write(held, args.folds)
+        write(held, args.folds, args.messages_from, args.messages_only)
 
 
-def write(held: dict, folds: int) -> None:
+def write(held: dict, folds: int, messages_from: int = 0, messages_only: bool = False
+          ) -> None:
     from indexer.search.fuse import WEIGHTS_FILE
 
     held_out = {name: {label_: {k: round(float(np.mean([f[k] for f in per])), 3)
                                 for k in per[0]} for label_, per in systems.items()}
                 for name, systems in held["sets"].items()}
-    source = (f"bench/hybrid_fit.py --folds {folds} --write, {time.strftime('%Y-%m-%d')}: "
+    flags = ((" --messages-only" if messages_only else "")
+             + (f" --messages-from {messages_from}" if messages_from else ""))
+    family = ((f"; family: only messages of {messages_from}+ words fused"
+               if messages_from else "")
+              + ("; family: keyword searches left lexical" if messages_only else ""))
+    source = (f"bench/hybrid_fit.py --folds {folds}{flags} --write, "
+              f"{time.strftime('%Y-%m-%d')}: "
               "the fusion (family: method, cosine or its rank, cut-off for added rows; "
               "keyword-search and message sides: weights and gates, the message side's "
               "share of the record's question alone) whose worst dev set (lay, MEDIQA "
@@ -528,7 +553,7 @@ def write(held: dict, folds: int) -> None:
               "the lexical ranking, then the best mean gain; chosen per held-out fold: "
               f"{held['chosen']}; held_out_mean: each fold's choice scored on the other; "
               f"all_dev: the chosen fusion ({held['final']}, fitted on them) on all dev "
-              "questions")
+              f"questions{family}")
     payload = {"source": source, "fusion": held["final_fusion"].to_dict(),
                "held_out_mean": held_out, "all_dev": held["all_sets"]}
     WEIGHTS_FILE.write_text(json.dumps(payload, indent=1) + "\n", encoding="utf-8")
