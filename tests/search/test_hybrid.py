@@ -197,6 +197,7 @@ def test_no_vectors_falls_back_to_lexical_with_a_notice(built, monkeypatch) -> N
     monkeypatch.setenv("QASEARCH_HYBRID", "0")
     with store.searcher() as s:
         lexical = [h.id for h in search(s, "pain in my back").hits]
+    monkeypatch.setattr("indexer.search.fuse._fusion", lambda: Fusion("score", 0.5, 0.5))
     monkeypatch.setenv("QASEARCH_HYBRID", "1")
     with store.searcher() as s:
         page = search(s, "pain in my back")
