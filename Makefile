@@ -23,9 +23,8 @@ index: $(STAMP)
 
 serve: index
 	@if [ "$(HYBRID)" != 1 ]; then echo "Hybrid search (words + MiniLM embeddings) is off: held out" \
-		"on the dev sets it helps lay searches (Success@3 0.662 -> 0.700) and structured answers" \
-		"(2.154 -> 2.193) but costs archive-like answers (2.496 -> 2.387) and LiveQA (1.538 -> 1.519);" \
-		"it adds ~6 ms to a keyword search, ~140 MB installed and the model's memory in every process." \
+		"on the dev sets it gains only a little, on long messages (README \"Hybrid search\" has the figures)," \
+		"adds ~55 ms to a message of 40+ words, ~140 MB installed and ~240 MB per process." \
 		"Turn it on with: make serve HYBRID=1"; fi
 	QASEARCH_HYBRID=$(HYBRID) $(BIN)/qasearch serve --host $(HOST) --port $(PORT) --index $(INDEX)
 

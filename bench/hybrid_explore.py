@@ -90,13 +90,16 @@ class MixedCosines(DenseCosines):
         super().__init__(vectors)
         self.titles, self.share = titles, share
 
-    def cosines(self, vec: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+    def cosines(self, vec: np.ndarray, rows: np.ndarray | None = None,
+                question_share: float = 0.0) -> np.ndarray:
+        """(`question_share` is this class's own `share`: the argument is ignored.)"""
         if vec.tobytes() != self.key:
             whole = self.vectors.cosines(vec)
             self.key = vec.tobytes()
-            self.dense = ((1 - self.share) * whole + self.share * (self.titles @ vec)
-                          ).astype(np.float32)
-        return self.dense if rows is None else self.dense[np.asarray(rows, np.int64)]
+            self.dense = {0.0: ((1 - self.share) * whole + self.share * (self.titles @ vec)
+                                ).astype(np.float32)}
+        dense = self.dense[0.0]
+        return dense if rows is None else dense[np.asarray(rows, np.int64)]
 
 
 def policy_runs(ds: DevSet, cache: Path, pols: list[Policy], titles_of: object

@@ -3,24 +3,32 @@
     QASEARCH_CACHE_DIR=/tmp/me/cache python bench/hybrid_fit.py [--folds 2] [--write]
 
 Needs the hybrid extra. Builds (or reuses) the evaluation indexes with embeddings under
-`$QASEARCH_CACHE_DIR/hybrid` (record embeddings are cached by content hash: the first run
-embeds the 17,912 MedQuAD records, ~25 min on 2 cores; later runs embed nothing), runs every
-dev question once as `search` does (stock Whoosh, the lexical ranking, cosine alone), then
-re-ranks the lexical outcome with each fusion of the grid exactly as `search` would
-(`indexer.search.fuse.rerank`): method (score with the cosine or its rank / rrf) x weight
-for keyword searches x weight for whole messages x cosine cut-off for rows the word search
-did not list x the gates (keyword searches with at most `few` full matches, messages of at
-least `long_words` words, keyword searches phrased as a question or not; the query's form
-and outcome, never its words). Each set's
-objective: lay searches (P@1 + Success@3) / 2, the others avgScore / 3.
+`$QASEARCH_CACHE_DIR/hybrid` (record and question embeddings are cached by content: the
+first run embeds the 17,912 MedQuAD records, ~25 min on 2 cores; later runs embed nothing),
+runs every dev question once as `search` does (stock Whoosh, the lexical ranking, cosine
+alone), then re-ranks the lexical outcome with each fusion of the grid exactly as `search`
+would (`indexer.search.fuse.rerank`).
 
+A fusion is a family (method: score with the cosine or its rank / rrf; cosine cut-off for
+rows the word search did not list), a keyword-search side (weight, records with all the
+words kept first, gates: at most `few` full matches, not phrased as a question) and a
+message side (weight, gates: at least `long_words` words, no condition recognised; the share
+of the record's question alone in the cosine). The gates read the query's form and outcome,
+never its words. A query is a keyword search or a message, so it is ranked by one side only,
+and every measure is a mean over questions: a set's figure for a fusion is the sum of its
+keyword searches' figures under the keyword side and its messages' under the message side.
+So the sides are run apart (each query once per side setting) and every pair is scored
+exactly by adding per-question figures (`SideTable`): 10^5 fusions cost what 10^3 did.
+
+Each set's objective: lay searches (P@1 + Success@3) / 2, the others avgScore / 3.
 Cross-validation: the fusion is chosen on one fold of every set's questions by its worst
 set: the largest smallest gain over the lexical ranking across the sets (then the largest
-mean gain), so a gain on one set that costs another is no gain (score:0.0/0.0 is the
-lexical ranking itself: the choice never loses on its own folds); it is reported on the
-other fold (folds as `qasearch eval all --folds K`: LiveQA's own split, a hash split for the
-others). `--write` stores the fusion chosen the same way on all dev questions in
-`indexer/data/hybrid_weights.json`, with the held-out figures.
+mean gain, then the simplest), so a gain on one set that costs another is no gain (weight 0
+on both sides is the lexical ranking itself: the choice never loses on its own folds); it
+is reported on the other fold (folds as `qasearch eval all --folds K`: LiveQA's own split, a
+hash split for the others). `--write` stores the fusion chosen the same way on all dev
+questions (its worst set on its worst fold) in `indexer/data/hybrid_weights.json`, with the
+held-out figures.
 """
 
 from __future__ import annotations
@@ -29,9 +37,10 @@ import argparse
 import itertools
 import json
 import os
+import pickle
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -40,34 +49,89 @@ from indexer.search.fuse import ANY
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
-# the grid: method x keyword-search weight x message weight x cosine cut-off for added rows
-# x levels kept x the score fusion's cosine side; for score fusion also the gates (fused only
-# for keyword searches with at most FEW full matches, only for messages of at least
-# LONG_WORDS words). Whole messages are most MEDIQA and LiveQA questions, keyword searches
-# most lay ones (and MEDIQA's short questions).
-WEIGHTS = {"score": ((0.0, 0.03, 0.05, 0.1, 0.2, 0.3), (0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)),
-           "rrf": ((0.0, 0.2, 0.3, 0.5), (0.0, 0.2, 0.3, 0.5))}
+# the grid. Families: method x cosine side (score only) x cut-off for added rows.
+METHODS = {"score": ("raw", "rank"), "rrf": ("rank",)}
 CUTOFFS = (2.0, 0.6)  # 2.0: the embedding side adds no rows
-COS_NORMS = {"score": ("raw", "rank"), "rrf": ("rank",)}
+# keyword searches (most lay ones, MEDIQA's short questions): weight x gates
+KW_WEIGHTS = {"score": (0.0, 0.03, 0.05, 0.1, 0.2, 0.3), "rrf": (0.0, 0.2, 0.3, 0.5)}
 FEW = (3, 10, 30, 100, ANY)  # a keyword search's full matches, at most
+# whole messages (most MEDIQA and LiveQA questions): weight (1.0: the cosine alone orders
+# the candidates) x gates x share of the record's question alone in the cosine
+MSG_WEIGHTS = {"score": (0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0),
+               "rrf": (0.0, 0.2, 0.3, 0.5, 0.7, 1.0)}
 LONG_WORDS = (0, 20, 40, 60)  # a message's words, at least
+QUESTION_SHARES = (0.0, 0.5, 1.0)
 
 
-def grid() -> list[tuple]:
-    """(method, weight, message weight, cut-off, levels, cos_norm, few, long_words,
-    questions), each fusion once (a gate on a weight of 0 changes nothing: not repeated)."""
+@dataclass(frozen=True)
+class Family:
+    method: str
+    cos_norm: str
+    cutoff: float
+
+
+@dataclass(frozen=True)
+class KeywordSide:
+    weight: float = 0.0
+    levels: bool = True
+    few: int = ANY
+    questions: bool = True
+
+
+@dataclass(frozen=True)
+class MessageSide:
+    weight: float = 0.0
+    long_words: int = 0
+    known: bool = True  # messages in which a condition was recognised are fused too
+    share: float = 0.0  # of the record's question alone in the cosine
+
+
+def families() -> list[Family]:
+    return [Family(m, cn, c) for m, norms in METHODS.items() for cn in norms for c in CUTOFFS]
+
+
+def keyword_sides(fam: Family, any_order: bool = False) -> list[KeywordSide]:
+    """Simplest first (weight 0, no gate: the lexical ranking when no rows are added)."""
     out = []
-    for m, (ws, mws) in WEIGHTS.items():
-        for w, mw, c, lv, cn in itertools.product(ws, mws, CUTOFFS, (True, False),
-                                                  COS_NORMS[m]):
-            kw = m == "score" and (w > 0 or c <= 1)
-            fews, asks = (FEW, (True, False)) if kw else ((ANY,), (True,))
-            longs = LONG_WORDS if m == "score" and mw > 0 else (0,)
-            out += [(m, w, mw, c, lv, cn, f, lw, q) for f in fews for lw in longs for q in asks]
+    for w, lv in itertools.product(KW_WEIGHTS[fam.method], (True, False) if any_order
+                                   else (True,)):
+        active = w > 0 or fam.cutoff <= 1
+        gates = itertools.product(FEW, (True, False)) if active else [(ANY, True)]
+        out += [KeywordSide(w, lv, f, q) for f, q in gates]
     return out
 
 
-GRID = grid()
+def message_sides(fam: Family) -> list[MessageSide]:
+    out = []
+    for w in MSG_WEIGHTS[fam.method]:
+        active = w > 0 or fam.cutoff <= 1
+        combos = (itertools.product(LONG_WORDS, (True, False), QUESTION_SHARES) if active
+                  else [(0, True, 0.0)])
+        out += [MessageSide(w, lw, k, sh) for lw, k, sh in combos]
+    return out
+
+
+def make_fusion(fam: Family, kw: KeywordSide, msg: MessageSide) -> object:
+    from indexer.search.fuse import Fusion
+
+    return Fusion(fam.method, kw.weight, msg.weight, cutoff=fam.cutoff, levels=kw.levels,
+                  cos_norm=fam.cos_norm, few=kw.few, long_words=msg.long_words,
+                  questions=kw.questions, known_messages=msg.known,
+                  message_question=msg.share)
+
+
+def label(fam: Family, kw: KeywordSide, msg: MessageSide) -> str:
+    """score#@0.6 kw0.3<=100!q~ msg0.5>=40w?q0.5: `#` cosine rank, `@c` cut-off for added
+    rows, `<=n` keyword searches with at most n full matches, `!q` not those phrased as a
+    question, `~` levels mixed, `>=nw` messages of n words on, `?` only messages with no
+    recognised condition, `q0.5` the question-only share of the cosine."""
+    head = fam.method + ("#" if fam.method == "score" and fam.cos_norm == "rank" else "")
+    head += f"@{fam.cutoff}" if fam.cutoff <= 1 else ""
+    k = (f"kw{kw.weight}" + (f"<={kw.few}" if kw.few < ANY else "")
+         + ("" if kw.questions else "!q") + ("" if kw.levels else "~"))
+    m = (f"msg{msg.weight}" + (f">={msg.long_words}w" if msg.long_words else "")
+         + ("" if msg.known else "?") + (f"q{msg.share}" if msg.share else ""))
+    return f"{head} {k} {m}"
 
 
 @dataclass
@@ -129,25 +193,6 @@ def objective(metrics: dict[str, float]) -> float:
     return metrics["avgScore"] / 3
 
 
-def label(m: str, w: float, mw: float, c: float, levels: bool = True, cos_norm: str = "raw",
-          few: int = ANY, long_words: int = 0, questions: bool = True) -> str:
-    """score:0.05/0.5 (cosine), score#:... (cosine rank), @c: cut-off, ~: levels mixed,
-    <=n: keyword searches with at most n full matches only, >=nw: messages of n words on,
-    !q: keyword searches phrased as a question not fused."""
-    mark = "#" if m == "score" and cos_norm == "rank" else ""
-    gates = ((f"<={few}" if few < ANY else "") + (f">={long_words}w" if long_words else "")
-             + ("" if questions else "!q"))
-    return (f"{m}{mark}:{w}/{mw}" + (f"@{c}" if c <= 1 else "") + ("" if levels else "~")
-            + gates)
-
-
-def make_fusion(g: tuple) -> object:
-    from indexer.search.fuse import Fusion
-
-    return Fusion(g[0], g[1], g[2], cutoff=g[3], levels=g[4], cos_norm=g[5], few=g[6],
-                  long_words=g[7], questions=g[8])
-
-
 class DenseCosines:
     """A generation's embeddings with the last query's cosines kept (the grid re-scores the
     same query hundreds of times)."""
@@ -155,127 +200,292 @@ class DenseCosines:
     def __init__(self, vectors: object) -> None:
         self.vectors = vectors
         self.key: bytes = b""
-        self.dense = np.zeros(0, np.float32)
+        self.dense: dict[float, np.ndarray] = {}
 
-    def cosines(self, vec: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+    def cosines(self, vec: np.ndarray, rows: np.ndarray | None = None,
+                question_share: float = 0.0) -> np.ndarray:
         if vec.tobytes() != self.key:
-            self.key, self.dense = vec.tobytes(), self.vectors.cosines(vec)
-        return self.dense if rows is None else self.dense[np.asarray(rows, np.int64)]
+            self.key, self.dense = vec.tobytes(), {}
+        if question_share not in self.dense:
+            self.dense[question_share] = self.vectors.cosines(vec,
+                                                              question_share=question_share)
+        dense = self.dense[question_share]
+        return dense if rows is None else dense[np.asarray(rows, np.int64)]
 
 
-def set_runs(ds: DevSet, cache: Path, stock_cache: Path, any_order: bool = False
-             ) -> dict[str, dict]:
-    """qid -> ranking for stock Whoosh, the lexical ranking, cosine alone and every fusion
-    of the grid (each as `search` would run it: `indexer.search.fuse.rerank`)."""
+@dataclass
+class SetRuns:
+    """One dev set's questions run once: stock, lexical and cosine-alone rankings, each
+    question's distinct fused rankings (index 0: the lexical one) with their objective, and
+    per family which ranking each side setting gives (`choice[family][qid]`, by the query's
+    kind: "kw", "msg", or "none" for a query whose words match nothing)."""
+
+    name: str
+    stock: dict[str, list[str]] = field(default_factory=dict)
+    lexical: dict[str, list[str]] = field(default_factory=dict)
+    cosine: dict[str, list[str]] = field(default_factory=dict)
+    kinds: dict[str, str] = field(default_factory=dict)
+    words: dict[str, int] = field(default_factory=dict)
+    rankings: dict[str, list[list[str]]] = field(default_factory=dict)
+    values: dict[str, np.ndarray] = field(default_factory=dict)
+    choice: dict[Family, dict[str, np.ndarray]] = field(default_factory=dict)
+
+
+@dataclass
+class Grid:
+    families: list[Family]
+    kw: dict[Family, list[KeywordSide]]
+    msg: dict[Family, list[MessageSide]]
+
+    @classmethod
+    def make(cls, any_order: bool = False) -> Grid:
+        fams = families()
+        return cls(fams, {f: keyword_sides(f, any_order) for f in fams},
+                   {f: message_sides(f) for f in fams})
+
+    def size(self) -> int:
+        return sum(len(self.kw[f]) * len(self.msg[f]) for f in self.families)
+
+
+def set_runs(ds: DevSet, grid: Grid, cache: Path, stock_cache: Path) -> SetRuns:
+    """Every question of `ds` searched as `search` does, then re-ranked by each side
+    setting of every family (`indexer.search.fuse.rerank`); fusions that rank a query alike
+    are run once."""
     from indexer.eval.baseline import stock_run
     from indexer.eval.liveqa import cached_index
     from indexer.index.store import IndexStore
     from indexer.index.vectors import load_vectors
     from indexer.search import rank_ids
     from indexer.search.execute import run
-    from indexer.search.fuse import query_words, rerank
+    from indexer.search.fuse import query_words, recognised, rerank
     from indexer.search.plan import is_question
     from indexer.text.embed import embedder
 
-    os.environ["QASEARCH_HYBRID"] = "1"  # the build embeds the records
+    os.environ["QASEARCH_HYBRID"] = "1"  # the build embeds the records and their questions
     index_dir = cached_index(ds.records, cache / ds.cache if ds.cache else cache)
     os.environ["QASEARCH_HYBRID"] = "0"  # lexical ranking alone, fused below
-    fusions = {label(*g): make_fusion(g) for g in GRID if g[4] or any_order}
-    runs: dict[str, dict] = {"stock": stock_run(ds.records, ds.topics, stock_cache),
-                             "lexical": {}, "cosine": {}, **{f: {} for f in fusions}}
+    sr = SetRuns(ds.name, stock={q: [d for d, _ in r] for q, r in
+                                 stock_run(ds.records, ds.topics, stock_cache).items()})
+    fusions = {f: ([make_fusion(f, k, MessageSide()) for k in grid.kw[f]],
+                   [make_fusion(f, KeywordSide(), m) for m in grid.msg[f]])
+               for f in grid.families}
     qvecs = embedder().encode([t for _, t in ds.topics])
     with IndexStore(index_dir).searcher() as s:
         vectors = load_vectors(s.gen.path, s.data.n_rows)
-        if vectors is None:
-            raise SystemExit(f"{index_dir}: no embeddings (is onnxruntime installed?)")
+        if vectors is None or vectors.questions is None:
+            raise SystemExit(f"{index_dir}: no record or question embeddings")
         dense = DenseCosines(vectors)
         ids, live = s.data.ids, s.data.live
         for (qid, text), qv in zip(ds.topics, qvecs, strict=True):
-            runs["lexical"][qid] = rank_ids(s, text, limit=10)
+            sr.lexical[qid] = [d for d, _ in rank_ids(s, text, limit=10)]
             cos = dense.cosines(qv)
-            top = np.argsort(-np.where(live, cos, -np.inf))[:10]
-            runs["cosine"][qid] = [(ids[i], float(cos[i])) for i in top]
+            sr.cosine[qid] = [ids[i] for i in np.argsort(-np.where(live, cos, -np.inf))[:10]]
+            sr.words[qid] = query_words(text)
+            seen = {tuple(sr.lexical[qid]): 0}
             out = run(s, text, None, 10)  # what `search` fuses: see fuse.apply_hybrid
             if out.plan is None or out.ranked is None or not out.ranked.total:
-                for name in fusions:
-                    runs[name][qid] = []  # words that match nothing stay so
-                continue
-            message, words = out.plan.min_match == 0, query_words(text)
-            full, asks = out.ranked.complete + out.ranked.about, is_question(out.parsed)
-            done: dict[tuple, list] = {}  # fusions that rank this query alike, run once
-            for name, fusion in fusions.items():
-                if not fusion.fuses(message, full, words, asks):
-                    runs[name][qid] = runs["lexical"][qid]  # as `search` leaves it
-                    continue
-                key = (fusion.method, fusion.cos_norm, fusion.levels,
-                       fusion.weight_of(message, full, words, asks), fusion.cutoff)
-                if key not in done:
-                    ranked = rerank(s, out, dense, qv, None, fusion, words).ranked
-                    done[key] = [(ids[r], float(ranked.scores[r])) for r in ranked.rows[:10]]
-                runs[name][qid] = done[key]
-    return runs
+                sr.kinds[qid] = "none"  # words that match nothing stay so
+            else:
+                message = out.plan.min_match == 0
+                sr.kinds[qid] = "msg" if message else "kw"
+                form = (message, out.ranked.complete + out.ranked.about, query_words(text),
+                        is_question(out.parsed), recognised(out.plan))
+                done: dict[tuple, int] = {}
+                for fam, (kw_fusions, msg_fusions) in fusions.items():
+                    picked = np.zeros(len(msg_fusions if message else kw_fusions), np.int32)
+                    for j, fusion in enumerate(msg_fusions if message else kw_fusions):
+                        if not fusion.fuses(*form):
+                            continue  # as `search` leaves it: the lexical ranking
+                        key = (fam, fusion.weight_of(*form), fusion.levels or message,
+                               fusion.question_share(message))
+                        if key not in done:
+                            ranked = rerank(s, out, dense, qv, None, fusion, form[2]).ranked
+                            got = tuple(ids[r] for r in ranked.rows[:10])
+                            done[key] = seen.setdefault(got, len(seen))
+                        picked[j] = done[key]
+                    sr.choice.setdefault(fam, {})[qid] = picked
+            sr.rankings[qid] = [list(r) for r in seen]
+            sr.values[qid] = np.array([objective(ds.measure({qid: r}, [qid]))
+                                       for r in sr.rankings[qid]])
+    return sr
 
 
-def fit(sets: list[DevSet], runs: dict[str, dict[str, dict]], folds: int,
-        any_order: bool = False) -> dict:
-    """Per held-out fold: the fusion whose worst set (on its worst fold of the others) gains
-    most over the lexical ranking on the other folds (then the best mean gain; score:0.0/0.0
-    is the lexical ranking itself, so the choice loses on no set there). Only fusions that
-    keep a keyword search's records with all the words first (what `search` promises),
-    unless `any_order`."""
-    cache: dict[tuple[str, str, int | None], float] = {}
+class SideTable:
+    """Per family, set and fold: each keyword-side setting's summed objective over the
+    fold's keyword searches (A), each message-side setting's over its messages (B), the
+    rest (C, queries that match nothing) and the number of questions: a fusion's objective
+    on the fold is (A[kw] + B[msg] + C) / n."""
 
-    def obj(ds: DevSet, system: str, fold: int | None) -> float:
-        key = (ds.name, system, fold)
-        if key not in cache:
-            qids = [q for q, _ in ds.topics if fold is None or q in ds.folds[fold]]
-            cache[key] = objective(ds.measure(runs[ds.name][system], qids))
-        return cache[key]
+    def __init__(self, grid: Grid, sets: list[DevSet], runs: dict[str, SetRuns],
+                 messages_from: int = 0, messages_only: bool = False) -> None:
+        self.grid, self.sets, self.runs = grid, sets, runs
+        # message settings that may be chosen: those that leave messages of fewer than
+        # `messages_from` words lexical
+        self.msg_ok = {f: np.array([m.long_words >= messages_from
+                                    or (m.weight == 0 and f.cutoff > 1) for m in grid.msg[f]])
+                       for f in grid.families}
+        # keyword settings that may be chosen: all, or (`messages_only`) the lexical one
+        self.kw_ok = {f: np.array([not messages_only or (k.weight == 0 and f.cutoff > 1)
+                                   for k in grid.kw[f]]) for f in grid.families}
+        self.memo: dict[tuple, tuple[np.ndarray, np.ndarray, float, int]] = {}
 
-    def choose(train: list[int]) -> str:
-        def per_part(f: str) -> list[float]:  # each set on each training fold
-            return [obj(ds, f, a) for ds in sets for a in train]
-        floor = per_part("lexical")
+    def qids(self, ds: DevSet, fold: int | None) -> list[str]:
+        return [q for q, _ in ds.topics if fold is None or q in ds.folds[fold]]
 
-        def key(f: str) -> tuple[float, float, int]:
-            gain = [round(v - b, 9) for v, b in zip(per_part(f), floor, strict=True)]
-            return min(gain), float(np.mean(gain)), -fusions.index(f)
-        return max(fusions, key=key)
+    def arrays(self, fam: Family, ds: DevSet, fold: int | None
+               ) -> tuple[np.ndarray, np.ndarray, float, int]:
+        key = (fam, ds.name, fold)
+        if key not in self.memo:
+            sr = self.runs[ds.name]
+            a, b, c = np.zeros(len(self.grid.kw[fam])), np.zeros(len(self.grid.msg[fam])), 0.0
+            qids = self.qids(ds, fold)
+            for q in qids:
+                v, kind = sr.values[q], sr.kinds[q]
+                if kind == "kw":
+                    a += v[sr.choice[fam][q]]
+                elif kind == "msg":
+                    b += v[sr.choice[fam][q]]
+                else:
+                    c += float(v[0])
+            self.memo[key] = (a, b, c, max(len(qids), 1))
+        return self.memo[key]
 
-    fusions = [label(*g) for g in GRID if (g[4] or any_order) and label(*g) in
-               runs[sets[0].name]]
+    def lexical(self, ds: DevSet, fold: int | None) -> float:
+        sr = self.runs[ds.name]
+        qids = self.qids(ds, fold)
+        return float(sum(sr.values[q][0] for q in qids)) / max(len(qids), 1)
+
+    def gains(self, fam: Family, parts: list[tuple[DevSet, int | None]]) -> np.ndarray:
+        """(parts, keyword settings, message settings): objective - lexical, per part."""
+        out = []
+        for ds, fold in parts:
+            a, b, c, n = self.arrays(fam, ds, fold)
+            out.append(np.round((a[:, None] + b[None, :] + c) / n - self.lexical(ds, fold), 9))
+        return np.stack(out)
+
+    def choose(self, folds: list[int]) -> tuple[Family, KeywordSide, MessageSide]:
+        """The fusion whose worst (set, fold) of `folds` gains most, then the best mean gain,
+        then the simplest (the first family, the first settings)."""
+        parts = [(ds, f) for ds in self.sets for f in folds]
+        best: tuple | None = None
+        for fi, fam in enumerate(self.grid.families):
+            g = self.gains(fam, parts)
+            g[:, :, ~self.msg_ok[fam]] = -np.inf
+            g[:, ~self.kw_ok[fam], :] = -np.inf
+            worst, mean = g.min(0).ravel(), np.round(g.mean(0), 9).ravel()
+            i = int(np.lexsort((np.arange(len(worst)), -mean, -worst))[0])
+            cand = (worst[i], mean[i], -fi, -i)
+            if best is None or cand > best[0]:
+                nm = len(self.grid.msg[fam])
+                best = (cand, (fam, self.grid.kw[fam][i // nm], self.grid.msg[fam][i % nm]))
+        assert best is not None
+        return best[1]
+
+    def run_of(self, ds: DevSet, fusion: tuple[Family, KeywordSide, MessageSide]
+               ) -> dict[str, list[str]]:
+        """The rankings of `ds`'s questions under one fusion of the grid."""
+        fam, kw, msg = fusion
+        sr = self.runs[ds.name]
+        ki, mi = self.grid.kw[fam].index(kw), self.grid.msg[fam].index(msg)
+        out = {}
+        for q, _ in ds.topics:
+            kind = sr.kinds[q]
+            pick = 0 if kind == "none" else int(sr.choice[fam][q][ki if kind == "kw" else mi])
+            out[q] = sr.rankings[q][pick]
+        return out
+
+    def leaders(self, folds: int, n: int = 12) -> list[tuple[float, float, str, list]]:
+        """The `n` fusions with the best worst (set, fold) gain, then mean gain: (worst, mean,
+        label, per set: gain per fold)."""
+        parts = [(ds, f) for ds in self.sets for f in range(folds)]
+        rows = []
+        for fam in self.grid.families:
+            g = self.gains(fam, parts)
+            g[:, :, ~self.msg_ok[fam]] = -np.inf
+            g[:, ~self.kw_ok[fam], :] = -np.inf
+            worst, mean = g.min(0).ravel(), g.mean(0).ravel()
+            nm = len(self.grid.msg[fam])
+            for i in np.lexsort((-mean, -worst))[:n]:
+                per = g[:, i // nm, i % nm].reshape(len(self.sets), folds).tolist()
+                rows.append((float(worst[i]), float(mean[i]), label(
+                    fam, self.grid.kw[fam][i // nm], self.grid.msg[fam][i % nm]), per))
+        rows.sort(key=lambda r: (-r[0], -r[1]))
+        return rows[:n]
+
+
+def fit(sets: list[DevSet], table: SideTable, folds: int) -> dict:
+    """Per held-out fold: the fusion chosen on the other folds (`SideTable.choose`), scored
+    on it; then the fusion chosen on all folds (its worst set on its worst fold)."""
     systems = ("stock", "lexical", "cosine", "hybrid")
     held: dict = {"chosen": [], "sets": {ds.name: {k: [] for k in systems} for ds in sets}}
     for b in range(folds):
-        best = choose([f for f in range(folds) if f != b])
-        held["chosen"].append(best)
+        best = table.choose([f for f in range(folds) if f != b])
+        held["chosen"].append(label(*best))
         for ds in sets:
-            qids = [q for q, _ in ds.topics if q in ds.folds[b]]
+            sr = table.runs[ds.name]
+            qids = table.qids(ds, b)
+            named = {"stock": sr.stock, "lexical": sr.lexical, "cosine": sr.cosine,
+                     "hybrid": table.run_of(ds, best)}
             for name in systems:
-                system = best if name == "hybrid" else name
-                held["sets"][ds.name][name].append(ds.measure(runs[ds.name][system], qids))
-    held["final"] = choose(list(range(folds)))  # its worst set on its worst fold
-    held["all"] = {f: round(float(np.mean([obj(ds, f, None) for ds in sets])), 4)
-                   for f in ["lexical", "cosine", held["final"]]}
+                held["sets"][ds.name][name].append(ds.measure(named[name], qids))
+    final = table.choose(list(range(folds)))
+    held["final"], held["final_fusion"] = label(*final), make_fusion(*final)
     held["all_sets"] = {ds.name: {name: {k: round(v, 3) for k, v in ds.measure(
-        runs[ds.name][held["final"] if name == "hybrid" else name],
-        [q for q, _ in ds.topics]).items()} for name in ("lexical", "hybrid")} for ds in sets}
+        table.run_of(ds, final) if name == "hybrid" else table.runs[ds.name].lexical,
+        table.qids(ds, None)).items()} for name in ("lexical", "hybrid")} for ds in sets}
+    held["all_folds"] = {ds.name: {name: [ds.measure(
+        table.run_of(ds, final) if name == "hybrid" else table.runs[ds.name].lexical,
+        table.qids(ds, f)) for f in range(folds)] for name in ("lexical", "hybrid")}
+        for ds in sets}
     return held
 
 
 def report(held: dict) -> str:
     lines = [f"fusion chosen per held-out fold: {held['chosen']}; on all questions: "
-             f"{held['final']}"]
-    for name, systems in held["sets"].items():
+             f"{held['final']}", "held out (each fold's choice made on the other):"]
+    lines += table_lines(held["sets"])
+    lines.append(f"the fusion chosen on all questions ({held['final']}), in-sample:")
+    lines += table_lines(held["all_folds"])
+    return "\n".join(lines)
+
+
+def table_lines(sets: dict) -> list[str]:
+    lines = []
+    for name, systems in sets.items():
         for label_, per_fold in systems.items():
             keys = list(per_fold[0])
             cells = "; ".join(
                 f"{k} " + " ".join(f"{f[k]:.3f}" for f in per_fold)
                 + f" | {np.mean([f[k] for f in per_fold]):.3f}" for k in keys)
-            lines.append(f"{name:18s} {label_:8s} {cells}")
-    lines.append("objective on all questions: " + ", ".join(
-        f"{k} {v:.3f}" for k, v in held["all"].items()))
+            lines.append(f"  {name:18s} {label_:8s} {cells}")
+    return lines
+
+
+def kinds_report(sets: list[DevSet], runs: dict[str, SetRuns], folds: int) -> str:
+    """Per set and query kind (keyword search / message of < or >= 40 words): how many, and
+    the lexical ranking's and the cosine alone's objective (x100) per fold."""
+    lines = ["by query kind: n, objective x100 per fold, lexical -> cosine alone"]
+    for ds in sets:
+        sr = runs[ds.name]
+        for kind in ("keyword", "message<40w", "message>=40w"):
+            cells = []
+            for f in range(folds):
+                qids = [q for q, _ in ds.topics if q in ds.folds[f]
+                        and query_kind(sr, q) == kind]
+                if not qids:
+                    cells.append("-")
+                    continue
+                lex, cos = (objective(ds.measure(r, qids)) * 100 for r in (sr.lexical,
+                                                                            sr.cosine))
+                cells.append(f"n={len(qids)} {lex:.1f} -> {cos:.1f}")
+            lines.append(f"  {ds.name:18s} {kind:13s} " + " | ".join(cells))
     return "\n".join(lines)
+
+
+def query_kind(sr: SetRuns, qid: str) -> str:
+    if sr.kinds[qid] != "msg":
+        return "keyword" if sr.kinds[qid] == "kw" else "none"
+    return "message>=40w" if sr.words[qid] >= 40 else "message<40w"
 
 
 def main() -> None:
@@ -288,66 +498,64 @@ def main() -> None:
                     help="also choose among fusions that mix a keyword search's levels "
                          "(records with all the words first)")
     ap.add_argument("--runs", type=Path,
-                    help="keep the runs in this file (JSON), or read them from it")
+                    help="keep the runs in this file (pickle), or read them from it")
+    ap.add_argument("--messages-from", type=int, default=0, metavar="N",
+                    help="choose only among fusions that leave messages of fewer than N "
+                         "words lexical (the family for long consumer messages)")
+    ap.add_argument("--messages-only", action="store_true",
+                    help="choose only among fusions that leave keyword searches lexical")
     ap.add_argument("--write", action="store_true",
                     help="store the fusion chosen on all dev questions in hybrid_weights.json")
     args = ap.parse_args()
     cache = default_cache_dir()
     start = time.monotonic()
     sets = dev_sets(args.shared, args.folds)
+    grid = Grid.make(args.any_order)
     if args.runs and args.runs.exists():
-        runs = json.loads(args.runs.read_text(encoding="utf-8"))
+        runs = pickle.loads(args.runs.read_bytes())  # noqa: S301 (our own file)
     else:
-        runs = {ds.name: set_runs(ds, cache / "hybrid", cache, args.any_order) for ds in sets}
+        runs = {ds.name: set_runs(ds, grid, cache / "hybrid", cache) for ds in sets}
         if args.runs:
-            args.runs.write_text(json.dumps(runs), encoding="utf-8")
-    held = fit(sets, runs, args.folds, args.any_order)
-    text = report(held)
-    print(text)
-    print(leaders(sets, runs))
+            args.runs.write_bytes(pickle.dumps(runs))
+    table = SideTable(grid, sets, runs, args.messages_from, args.messages_only)
+    held = fit(sets, table, args.folds)
+    print(f"{grid.size()} fusions")
+    print(report(held))
+    print(kinds_report(sets, runs, args.folds))
+    print("best fusions on all questions: worst (set, fold) gain | mean | per set: fold "
+          "gains (objective - lexical, x100) " + " ".join(ds.name for ds in sets))
+    for worst, mean, name, per in table.leaders(args.folds):
+        print(f"  {name:40s} {worst * 100:+.2f} | {mean * 100:+.2f} | " + "  ".join(
+            "/".join(f"{g * 100:+.1f}" for g in p) for p in per))
     print(f"{time.monotonic() - start:.0f} s")
     if args.write:
-        write(held, args.folds)
+        write(held, args.folds, args.messages_from, args.messages_only)
 
 
-def leaders(sets: list[DevSet], runs: dict[str, dict[str, dict]], n: int = 12) -> str:
-    """The `n` fusions with the best mean objective on all questions, with each set's
-    objective minus the lexical ranking's (x 100)."""
-    def per_set(system: str) -> list[float]:
-        qids = {ds.name: [q for q, _ in ds.topics] for ds in sets}
-        return [objective(ds.measure(runs[ds.name][system], qids[ds.name])) for ds in sets]
-
-    base = per_set("lexical")
-    rows = []
-    for system in runs[sets[0].name]:
-        if system in ("stock", "lexical"):
-            continue
-        vals = per_set(system)
-        rows.append((float(np.mean(vals)) - float(np.mean(base)), system,
-                     [v - b for v, b in zip(vals, base, strict=True)]))
-    rows.sort(key=lambda r: -r[0])
-    head = "fusion (objective - lexical, x100): mean | " + " ".join(ds.name for ds in sets)
-    return "\n".join([head] + [f"{s:22s} {m * 100:+.2f} | " + " ".join(
-        f"{d * 100:+.2f}" for d in ds_) for m, s, ds_ in rows[:n]])
-
-
-def write(held: dict, folds: int) -> None:
+def write(held: dict, folds: int, messages_from: int = 0, messages_only: bool = False
+          ) -> None:
     from indexer.search.fuse import WEIGHTS_FILE
 
-    g = next(g for g in GRID if label(*g) == held["final"])
-    fusion = make_fusion(g)
     held_out = {name: {label_: {k: round(float(np.mean([f[k] for f in per])), 3)
                                 for k in per[0]} for label_, per in systems.items()}
                 for name, systems in held["sets"].items()}
-    source = (f"bench/hybrid_fit.py --folds {folds} --write, {time.strftime('%Y-%m-%d')}: "
-              "the fusion (method, cosine or its rank, keyword/message weights, cosine "
-              "cut-off for rows the word search did not list) whose worst dev set (lay, "
-              "MEDIQA plain/structured, LiveQA original/summary) gains most over the lexical "
-              "ranking, then the best mean gain; chosen per held-out fold: "
+    flags = ((" --messages-only" if messages_only else "")
+             + (f" --messages-from {messages_from}" if messages_from else ""))
+    family = ((f"; family: only messages of {messages_from}+ words fused"
+               if messages_from else "")
+              + ("; family: keyword searches left lexical" if messages_only else ""))
+    source = (f"bench/hybrid_fit.py --folds {folds}{flags} --write, "
+              f"{time.strftime('%Y-%m-%d')}: "
+              "the fusion (family: method, cosine or its rank, cut-off for added rows; "
+              "keyword-search and message sides: weights and gates, the message side's "
+              "share of the record's question alone) whose worst dev set (lay, MEDIQA "
+              "plain/structured, LiveQA original/summary) on its worst fold gains most over "
+              "the lexical ranking, then the best mean gain; chosen per held-out fold: "
               f"{held['chosen']}; held_out_mean: each fold's choice scored on the other; "
-              "all_dev: the chosen fusion (fitted on them) on all dev questions")
-    payload = {"source": source, "fusion": fusion.to_dict(), "held_out_mean": held_out,
-               "all_dev": held["all_sets"]}  # the chosen fusion on all dev questions
+              f"all_dev: the chosen fusion ({held['final']}, fitted on them) on all dev "
+              f"questions{family}")
+    payload = {"source": source, "fusion": held["final_fusion"].to_dict(),
+               "held_out_mean": held_out, "all_dev": held["all_sets"]}
     WEIGHTS_FILE.write_text(json.dumps(payload, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {WEIGHTS_FILE}")
 

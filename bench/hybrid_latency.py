@@ -28,7 +28,7 @@ from indexer.eval.datasets import load_liveqa_questions  # noqa: E402
 from indexer.eval.lay import load_lay  # noqa: E402
 from indexer.eval.liveqa import LiveQAPaths, cached_index, default_cache_dir, eval_corpus  # noqa: E402
 from indexer.index.store import IndexStore  # noqa: E402
-from indexer.index.vectors import VECTORS  # noqa: E402
+from indexer.index.vectors import QUESTIONS, VECTORS  # noqa: E402
 from indexer.search import search  # noqa: E402
 
 
@@ -74,12 +74,12 @@ def main() -> None:
     store = IndexStore(index_dir)
     with store.searcher() as s:
         os.environ["QASEARCH_HYBRID"] = "0"
-        for q in queries[:5]:
+        for q in queries:
             search(s, q)
         before = rss_mb()
         os.environ["QASEARCH_HYBRID"] = "1"
-        for q in queries[:5]:
-            search(s, q)  # loads the model and the embeddings
+        for q in queries:
+            search(s, q)  # loads the model and the embeddings (when a query is fused)
         after = rss_mb()
         from indexer.text import embed
 
@@ -92,6 +92,8 @@ def main() -> None:
             model.encode([q])
             enc.append((time.process_time() - c) * 1000)
         size = (s.gen.path / VECTORS).stat().st_size / 2**20
+        qpath = s.gen.path / QUESTIONS
+        qsize = qpath.stat().st_size / 2**20 if qpath.exists() else 0.0
     print(f"index {index_dir}; {len(queries)} queries x {args.repeat}; load average "
           f"{os.getloadavg()[0]:.2f} (2 cores)")
     for name, (wall, cpu) in rows.items():
@@ -104,15 +106,17 @@ def main() -> None:
           f"{pct(added_w, 95):.1f} ms | CPU p50 {pct(added_c, 50):.1f} ms p95 "
           f"{pct(added_c, 95):.1f} ms")
     n_lay, n = len(lay), len(queries)
+    long_ = {i for i, q in enumerate(queries) if len(q.split()) >= 40}
     for name, part in (("lay searches", lambda i: i % n < n_lay),
-                       ("LiveQA messages", lambda i: i % n >= n_lay)):
+                       ("LiveQA messages", lambda i: i % n >= n_lay),
+                       ("  of 40+ words", lambda i: i % n in long_)):
         sel = [d for i, d in enumerate(added_w) if part(i)]
         cpu = [d for i, d in enumerate(added_c) if part(i)]
         print(f"  {name}: wall p50 {pct(sel, 50):.1f} ms p95 {pct(sel, 95):.1f} ms | CPU p50 "
               f"{pct(cpu, 50):.1f} ms p95 {pct(cpu, 95):.1f} ms")
     print(f"query embedding alone: CPU p50 {pct(enc, 50):.1f} ms p95 {pct(enc, 95):.1f} ms")
     print(f"max RSS {before:.0f} MB lexical -> {after:.0f} MB with the model and embeddings; "
-          f"{VECTORS} {size:.1f} MB (memory-mapped)")
+          f"{VECTORS} {size:.1f} MB, {QUESTIONS} {qsize:.1f} MB (memory-mapped)")
 
 if __name__ == "__main__":
     main()

@@ -30,6 +30,10 @@ ACRONYM_MAX = 4  # a name whose words are all this short may be an acronym ("MED
 # condition's names only (at their positions in the question) and its category no term.
 STRUCTURED_QUESTION_NAMES_ONLY = True
 
+# A record with a focus but no question type whose title is its focus name heads the page
+# about it: an overview (`_title_qtype`)
+FOCUS_TITLE_OVERVIEW = True
+
 
 def focus_text(rec: Record) -> str:
     """The focus and its synonyms, one per line (the text of the `focus` field)."""
@@ -198,17 +202,20 @@ def is_structured(rec: Record) -> bool:
 
 
 def _title_qtype(rec: Record) -> str:
-    """The question type a record without focus or type is about, read from its own title
-    (or question) as a query's is ("Quilt fever (Diagnosis)", "Can acupuncture help sciatica?"
-    -> its top `question_types` label), or "" (a record with a focus keeps what it states)."""
+    """The question type a record that states none is about, read from its own title (or
+    question) as a query's is ("Quilt fever (Diagnosis)", "Can acupuncture help sciatica?"
+    -> its top `question_types` label), or "". A title that names without asking heads the
+    page about what it names: an overview ("Quilt fever"; for a record with a focus, a title
+    that is its focus name; a title such as "Quilt fever (Living with it)" says nothing)."""
+    title = rec.title.strip()
     if rec.focus:
-        return ""
+        return INFORMATION if FOCUS_TITLE_OVERVIEW and title and (
+            phrase_key(title) == phrase_key(rec.focus)) else ""
     for text in (rec.title, rec.question):
         types = question_types(text or "")
         if types:
             return types[0][0]
-    # a title that names without asking ("Quilt fever") heads the page about it: an overview
-    return INFORMATION if rec.title.strip() else ""
+    return INFORMATION if title else ""
 
 
 def analyse_record(rec: Record, raw_words: Counter[str] | None = None) -> RecordTerms:

@@ -22,8 +22,15 @@ when at most `few` records have all of its words (or are about the condition it 
 word search is least sure when few records match) and, unless `questions`, only when it
 is not phrased as a question (`plan.is_question`: "what is X" says what it asks, a bare
 list of symptoms does not), a message only when it has at least `long_words` words (a short
-question's words say what it asks; a long message's may not). Weight 0 for a query means
-it is not embedded at all.
+question's words say what it asks; a long message's may not) and,
+unless `known_messages`, only when the search recognised no condition in it (over records
+without condition fields it never does: the word search has least to go on there). Weight 0
+for a query means it is not embedded at all.
+For messages the cosine side may compare the query with the record's question alone
+(`message_question`: its share of the cosine, the rest with the whole record; the question
+embeddings are the generation's `questions.npy`, `indexer.index.vectors`): a consumer's
+message says what it asks as a whole, which a record's question says more directly than
+its answer.
 The lexical score is divided by the query's best and made monotone in the lexical order (a
 partial match never outscores a full match above it), so weight 0 is the lexical ranking.
 An added row has lexical score 0 (rank: past the list). Equal fused scores keep the lexical
@@ -65,6 +72,8 @@ class Fusion:
     few: int = ANY  # keyword searches: fused only with at most this many full matches
     long_words: int = 0  # whole messages: fused only with at least this many words
     questions: bool = True  # keyword searches phrased as a question are fused too
+    known_messages: bool = True  # messages in which a condition was recognised: fused too
+    message_question: float = 0.0  # messages: share of the question-only cosine, 0..1
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
@@ -72,7 +81,7 @@ class Fusion:
         if self.cos_norm not in COS_NORMS:
             raise ValueError(f"unknown cosine normalisation {self.cos_norm!r}: expected one "
                              f"of {COS_NORMS}")
-        for w in (self.weight, self.message_weight):
+        for w in (self.weight, self.message_weight, self.message_question):
             if not 0.0 <= w <= 1.0:
                 raise ValueError(f"fusion weight {w} is not in 0..1")
         if self.depth < 1 or self.extra < 0:
@@ -90,37 +99,47 @@ class Fusion:
                    levels=bool(data.get("levels", True)),
                    cos_norm=str(data.get("cos_norm", "raw")), few=int(data.get("few", ANY)),
                    long_words=int(data.get("long_words", 0)),
-                   questions=bool(data.get("questions", True)))
+                   questions=bool(data.get("questions", True)),
+                   known_messages=bool(data.get("known_messages", True)),
+                   message_question=float(data.get("message_question", 0.0)))
 
     def to_dict(self) -> dict[str, Any]:
         return {"method": self.method, "weight": self.weight,
                 "message_weight": self.message_weight, "k": self.k, "depth": self.depth,
                 "cutoff": self.cutoff, "extra": self.extra, "levels": self.levels,
                 "cos_norm": self.cos_norm, "few": self.few, "long_words": self.long_words,
-                "questions": self.questions}
+                "questions": self.questions, "known_messages": self.known_messages,
+                "message_question": self.message_question}
 
     def weight_for(self, message: bool) -> float:
         """The weight of a kind of query, before the gates (`weight_of`)."""
         return self.message_weight if message else self.weight
 
-    def gated_in(self, message: bool, full: int, words: int, question: bool = False) -> bool:
-        """Whether a query passes its kind's gate: a message of `words` words, or a keyword
-        search with `full` full matches (`question`: phrased as a question)."""
+    def gated_in(self, message: bool, full: int, words: int, question: bool = False,
+                 known: bool = False) -> bool:
+        """Whether a query passes its kind's gate: a message of `words` words (`known`: a
+        condition was recognised in it), or a keyword search with `full` full matches
+        (`question`: phrased as a question)."""
         if message:
-            return words >= self.long_words
+            return words >= self.long_words and (self.known_messages or not known)
         return full <= self.few and (self.questions or not question)
 
-    def weight_of(self, message: bool, full: int, words: int, question: bool = False
-                  ) -> float:
+    def weight_of(self, message: bool, full: int, words: int, question: bool = False,
+                  known: bool = False) -> float:
         """The weight for one query (0 when its gate keeps it lexical)."""
-        if not self.gated_in(message, full, words, question):
+        if not self.gated_in(message, full, words, question, known):
             return 0.0
         return self.weight_for(message)
 
-    def fuses(self, message: bool, full: int, words: int, question: bool = False) -> bool:
+    def fuses(self, message: bool, full: int, words: int, question: bool = False,
+              known: bool = False) -> bool:
         """Whether such a query is re-ranked at all (else it is not embedded)."""
-        return self.gated_in(message, full, words, question) and (
+        return self.gated_in(message, full, words, question, known) and (
             self.weight_for(message) > 0 or self.adds_rows)
+
+    def question_share(self, message: bool) -> float:
+        """The share of the question-only cosine in a query's cosine side."""
+        return self.message_question if message else 0.0
 
     @property
     def adds_rows(self) -> bool:
@@ -195,13 +214,14 @@ def lexical_rows(ranked: Any, allowed: np.ndarray, depth: int) -> np.ndarray:
 
 
 def added_rows(vectors: Any, qvec: np.ndarray, fusion: Fusion, allowed: np.ndarray,
-               listed: np.ndarray, tie: np.ndarray | None = None
+               listed: np.ndarray, tie: np.ndarray | None = None, share: float = 0.0
                ) -> tuple[np.ndarray, np.ndarray]:
     """(rows, cosines) the embedding side adds: `allowed` rows not `listed` whose cosine
-    reaches the cut-off, the `extra` best (none when the fusion adds none)."""
+    (`share` of it with the record's question alone) reaches the cut-off, the `extra` best
+    (none when the fusion adds none)."""
     if not fusion.adds_rows:
         return np.zeros(0, np.int64), np.zeros(0, np.float32)
-    cos = vectors.cosines(qvec)
+    cos = vectors.cosines(qvec, question_share=share)
     ok = allowed & (cos >= fusion.cutoff)
     ok[listed] = False
     rows = np.flatnonzero(ok)
@@ -213,17 +233,21 @@ def added_rows(vectors: Any, qvec: np.ndarray, fusion: Fusion, allowed: np.ndarr
 
 def fuse_ranked(ranked: Any, vectors: Any, qvec: np.ndarray, fusion: Fusion,
                 allowed: np.ndarray, message: bool, tie: np.ndarray | None = None,
-                words: int = 0, question: bool = False) -> tuple[np.ndarray, np.ndarray]:
+                words: int = 0, question: bool = False, known: bool = False
+                ) -> tuple[np.ndarray, np.ndarray]:
     """`fuse` of a search's lexical outcome (`indexer.search.execute.Ranked`) for a query
-    of `words` words (`question`: phrased as a question)."""
+    of `words` words (`question`: phrased as a question; `known`: a condition was
+    recognised in it)."""
     full = ranked.complete + ranked.about
     lex = lexical_rows(ranked, allowed, fusion.depth)
-    gated = fusion.gated_in(message, full, words, question)
-    add, add_cos = (added_rows(vectors, qvec, fusion, allowed, lex, tie) if gated
+    gated = fusion.gated_in(message, full, words, question, known)
+    share = fusion.question_share(message)
+    add, add_cos = (added_rows(vectors, qvec, fusion, allowed, lex, tie, share) if gated
                     else (np.zeros(0, np.int64), np.zeros(0, np.float32)))
     top = full if fusion.levels and not message else None
-    return fuse(lex, ranked.scores[lex], vectors.cosines(qvec, lex), add, add_cos, fusion,
-                fusion.weight_of(message, full, words, question), tie, top)
+    return fuse(lex, ranked.scores[lex], vectors.cosines(qvec, lex, question_share=share),
+                add, add_cos, fusion, fusion.weight_of(message, full, words, question, known),
+                tie, top)
 
 
 # --------------------------------------------------------------------------- the search hook
@@ -272,7 +296,7 @@ def apply_hybrid(s: Any, text: str, out: Any, category: list[str] | None) -> Any
     fusion = _fusion()
     ranked = out.ranked
     if not fusion.fuses(out.plan.min_match == 0, ranked.complete + ranked.about,
-                        query_words(text), is_question(out.parsed)):
+                        query_words(text), is_question(out.parsed), recognised(out.plan)):
         return out  # this query is ranked by its words alone: nothing to embed
     from indexer.text.embed import EmbeddingUnavailable, query_embedder
 
@@ -293,6 +317,11 @@ def query_words(text: str) -> int:
     return len(text.split())
 
 
+def recognised(plan: Any) -> bool:
+    """Whether the search recognised a condition in the query (named or described)."""
+    return bool(plan.understood.get("focus") or plan.understood.get("described"))
+
+
 def rerank(s: Any, out: Any, vectors: Any, qvec: np.ndarray, category: list[str] | None,
            fusion: Fusion, words: int = 0) -> Any:
     """`out` (of a query of `words` words) with its ranking fused with the query embedding
@@ -307,7 +336,8 @@ def rerank(s: Any, out: Any, vectors: Any, qvec: np.ndarray, category: list[str]
     allowed = data.live & category_rows(data, category) if category else data.live
     message = out.plan.min_match == 0
     rows, fused = fuse_ranked(ranked, vectors, qvec, fusion, allowed, message,
-                              groups(data).id_rank, words, is_question(out.parsed))
+                              groups(data).id_rank, words, is_question(out.parsed),
+                              recognised(out.plan))
     kept, also = collapse(data, rows, len(rows))
     # rows the search ordered that are not among the candidates follow in its order
     seen = set(kept).union(*also.values())

@@ -61,6 +61,41 @@ def test_vectors_follow_rows_and_deleted_rows_stay_zero(tmp_path: Path) -> None:
     assert load_vectors(tmp_path / "nowhere") is None
 
 
+def test_question_rows_follow_rows_and_share_the_cache_by_text(tmp_path: Path) -> None:
+    model = CountingModel()
+    titled = Record(id="t", question="", title="Quilt fever in cats", answer="Rest and fluids.")
+    bare = Record(id="n", question="", answer="No heading at all.")
+    same = Record(id="s", question="Question a?", answer="Another answer, same question.")
+    by_id = {r.id: r for r in (*RECORDS, titled, bare, same)}
+    report = build_vectors(tmp_path, ["a", None, "t", "n", "s"], by_id, model,
+                           cache_dir=tmp_path / "cache")
+    assert report.questions_embedded == 2  # "Question a?" once, the title; none for "n"
+    vecs = load_vectors(tmp_path, rows=5)
+    assert vecs is not None and vecs.questions is not None
+    assert np.allclose(vecs.questions[0], model.encode(["Question a?"])[0])
+    assert np.allclose(vecs.questions[4], vecs.questions[0])
+    assert np.allclose(vecs.questions[2], model.encode(["Quilt fever in cats"])[0])
+    assert not vecs.questions[1].any() and not vecs.questions[3].any()
+    q = model.encode(["question"])[0]
+    whole, asked = vecs.cosines(q, [0]), vecs.cosines(q, [0], question_share=1.0)
+    assert asked[0] > whole[0]  # the question alone is nearer "question" than the record
+    assert np.isclose(vecs.cosines(q, [0], question_share=0.5)[0], (whole[0] + asked[0]) / 2)
+    assert np.allclose(vecs.cosines(q)[[0, 2]], vecs.cosines(q, [0, 2]))
+    again = CountingModel()
+    report = build_vectors(tmp_path, ["a", "t"], by_id, again, cache_dir=tmp_path / "cache")
+    assert (report.embedded, report.questions_embedded, again.seen) == (0, 0, [])
+
+
+def test_generation_without_question_rows_uses_the_whole_record(tmp_path: Path) -> None:
+    build_vectors(tmp_path, ["a", "b"], {r.id: r for r in RECORDS}, CountingModel(),
+                  cache_dir=tmp_path / "cache")
+    (tmp_path / "questions.npy").unlink()  # as a generation built before they were written
+    vecs = load_vectors(tmp_path, rows=2)
+    assert vecs is not None and vecs.questions is None
+    q = np.ones(26, np.float32) / np.sqrt(26)
+    assert np.allclose(vecs.cosines(q, question_share=1.0), vecs.cosines(q))
+
+
 def test_cache_by_content_hash(tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     first = CountingModel()
@@ -98,14 +133,14 @@ def test_build_writes_vectors_and_incremental_build_encodes_only_changes(
     gen = idx / current_generation(idx)
     data = RankData.load(gen)
     vecs = load_vectors(gen, rows=data.n_rows)
-    assert vecs is not None and len(hybrid_build.seen) == 3
+    assert vecs is not None and len(hybrid_build.seen) == 6  # 3 records, 3 questions
     row_of_c = data.ids.index("c")
     assert vecs.matrix[row_of_c].any()
     hybrid_build.seen.clear()
     build_index([RECORDS[0], rec("b", "Sleep after yoga."), RECORDS[2], rec("d", "Gout.")], idx)
-    assert sorted(hybrid_build.seen) == sorted([
+    assert sorted(hybrid_build.seen) == sorted([  # b's question is unchanged: cached
         embed.record_text("", "Question b?", "Sleep after yoga."),
-        embed.record_text("", "Question d?", "Gout.")])
+        embed.record_text("", "Question d?", "Gout."), "Question d?"])
     gen2 = idx / current_generation(idx)
     assert load_vectors(gen2, rows=RankData.load(gen2).n_rows) is not None
 

@@ -197,6 +197,7 @@ def test_no_vectors_falls_back_to_lexical_with_a_notice(built, monkeypatch) -> N
     monkeypatch.setenv("QASEARCH_HYBRID", "0")
     with store.searcher() as s:
         lexical = [h.id for h in search(s, "pain in my back").hits]
+    monkeypatch.setattr("indexer.search.fuse._fusion", lambda: Fusion("score", 0.5, 0.5))
     monkeypatch.setenv("QASEARCH_HYBRID", "1")
     with store.searcher() as s:
         page = search(s, "pain in my back")
@@ -396,3 +397,67 @@ def test_a_keyword_search_phrased_as_a_question_can_be_left_lexical(built, monke
     assert [h.id for h in asked.hits] == ["r3"] and [h.id for h in listed.hits] == ["r3"]
     assert calls == ["insomnia"]  # only the bare keyword search was embedded
     assert bare.weight_of(True, full=1, words=3, question=True) == 0.5
+
+
+def test_messages_naming_a_condition_can_be_left_lexical() -> None:
+    unknown = Fusion("score", 0.3, 0.5, known_messages=False)
+    assert unknown.weight_of(True, full=0, words=30, known=False) == 0.5
+    assert unknown.weight_of(True, full=0, words=30, known=True) == 0.0
+    assert not unknown.fuses(True, full=0, words=30, known=True)
+    assert unknown.weight_of(False, full=1, words=3, known=True) == 0.3  # keyword searches
+    assert Fusion.from_dict(unknown.to_dict()) == unknown
+    old = Fusion.from_dict({"weight": 0.2})  # files written before the gate
+    assert old.known_messages and old.message_question == 0.0
+    with pytest.raises(ValueError):
+        Fusion(message_question=1.5)
+
+
+def test_a_message_can_be_compared_with_the_records_questions_alone() -> None:
+    from types import SimpleNamespace
+
+    from indexer.index.vectors import Vectors
+    from indexer.search.fuse import fuse_ranked
+
+    # row 0's whole text is far from the query, its question near; row 1 the other way
+    vectors = Vectors(np.array([[0, 1], [1, 0]], np.float32), "two",
+                      questions=np.array([[1, 0], [0, 1]], np.float32))
+    q = np.array([1.0, 0.0], np.float32)
+    ranked = SimpleNamespace(rows=np.array([0, 1]), scores=np.array([1.0, 1.0]),
+                             matched=np.array([True, True]), complete=2, about=0)
+    allowed = np.array([True, True])
+
+    def order(fusion: Fusion, message: bool) -> list[int]:
+        rows, _ = fuse_ranked(ranked, vectors, q, fusion, allowed, message, words=30)
+        return [int(r) for r in rows]
+    asked = Fusion("score", 1.0, 1.0, message_question=1.0)
+    assert order(asked, message=True) == [0, 1]  # by the questions
+    assert order(Fusion("score", 1.0, 1.0), message=True) == [1, 0]  # by the whole records
+    assert order(asked, message=False) == [1, 0]  # keyword searches: the whole records
+    mixed = Fusion("score", 1.0, 1.0, message_question=0.5)
+    assert np.allclose(vectors.cosines(q, question_share=0.5), [0.5, 0.5])
+    assert order(mixed, message=True) == [0, 1]  # equal: the lexical order
+
+
+def test_hybrid_reads_the_generations_question_embeddings(monkeypatch, tmp_path) -> None:
+    from indexer.search import fuse as fuse_module
+
+    # each record's question and answer are about different topics
+    records = [Record(id="q1", question="Back?", answer="Sleep and insomnia care."),
+               Record(id="q2", question="Sleep?", answer="Back, lumbar and spine care.")]
+    records += [Record(id=f"o{i}", question=f"Session {i}?", answer="Fees.") for i in range(4)]
+    model = TopicModel()
+    monkeypatch.setenv("QASEARCH_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(embed, "embedder", lambda: model)
+    monkeypatch.setattr(embed, "query_embedder", lambda: model)
+    monkeypatch.setenv("QASEARCH_HYBRID", "1")
+    build_index(records, tmp_path / "index")
+    message = "my sleep has been bad for weeks now with insomnia every single night care"
+    found = {}
+    for share in (0.0, 1.0):
+        monkeypatch.setattr(fuse_module, "_fusion",
+                            lambda share=share: Fusion("score", 0.0, 1.0,
+                                                       message_question=share))
+        with IndexStore(tmp_path / "index").searcher() as s:
+            found[share] = [h.id for h in search(s, message).hits[:2]]
+    assert found[0.0] == ["q1", "q2"]  # the whole record: q1's answer is about sleep
+    assert found[1.0] == ["q2", "q1"]  # the question alone: q2 asks about sleep
