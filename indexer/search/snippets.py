@@ -101,7 +101,31 @@ def _hits(text: str, stems: Collection[str]) -> list[Hit]:
             if t in stems:
                 out.append((t, m.start(), m.end()))
         return out
+    if len(text) < WORD_SCAN_CHARS_PER_HEAD * len(heads):
+        return _every_word_hits(text, stems)
     return _ascii_hits(text, stems, heads)
+
+
+WORD_SCAN_CHARS_PER_HEAD = 8  # ASCII text shorter than this many characters per head: every
+# word of it looked up (one scan) rather than each head's words (a scan per head). A long
+# question's twenty stems highlighted in a 60-character heading were twenty scans; measured
+# on bench/search_latency.py's MedQuAD searches (every `_hits` call timed both ways), a
+# threshold of 6 to 10 is best: long queries' hits 182 -> 166 us a query, short ones unchanged
+
+
+def _every_word_hits(text: str, stems: Collection[str]) -> list[Hit]:
+    """`_hits` of ASCII `text` by looking up every word of WORD_RE (what `_ascii_hits`
+    finds, by the analyzer's own rule: tests/search/test_snippets.py compares both)."""
+    out = []
+    known = _TERM_MEMO.get
+    for m in _WORD_RE.finditer(text):
+        raw = m.group()
+        t = known(raw, "")
+        if t == "":
+            t = term(raw)
+        if t in stems:
+            out.append((t, m.start(), m.end()))
+    return out
 
 
 def _ascii_hits(text: str, stems: Collection[str], heads: tuple[str, ...]) -> list[Hit]:
