@@ -49,8 +49,8 @@ def applies(plan: Plan) -> bool:
 def first_places(s: Session, plan: Plan, rows: np.ndarray) -> np.ndarray:
     """`rows` of a keyword search (best first, at least `window` of them when there are)
     with distinct conditions in the first places, unless the search is the name of the
-    first row's condition (`NAMED_KEEPS`). Says how many first places show distinct
-    conditions in `plan.understood["conditions_first"]` when it reorders."""
+    first row's condition (`NAMED_KEEPS`). A search it diversifies says how many first
+    places show distinct conditions in `plan.understood["conditions_first"]`."""
     if not len(rows) or (NAMED_KEEPS and names_first_condition(s, plan, int(rows[0]))):
         return rows
     out, firsts = diversify(s.data, rows)
