@@ -21,6 +21,7 @@ from indexer.index.ranking import RankData
 from indexer.index.schema import PHRASE_FIELD, phrase_fields
 from indexer.index.store import Session
 from indexer.index.terms import FIELDS
+from indexer.search import diversify
 from indexer.search.distinct import Walk, distinct_counts, top_rows
 from indexer.search.padding import qualifying
 from indexer.search.plan import Plan, plan_query
@@ -301,7 +302,10 @@ def execute(s: Session, plan: Plan, category: list[str] | None, need: int) -> Ra
     else:  # (every row listed is a full match: the same sums, one level for all)
         key = total[sel].astype(np.float64)
         key += float(FULL_LEVEL) * step
-    kept, also = _distinct_top(data, rows, key, need)
+    diverse = diversify.applies(plan)  # a keyword search: distinct conditions first
+    kept, also = _distinct_top(data, rows, key, diversify.window(need) if diverse else need)
+    if diverse:
+        kept = diversify.first_places(s, plan, kept)[:need]
     if counting and widened:
         count, complete, full_count = distinct_counts(data, rows, (words[sel], full[sel]))
     elif counting:
