@@ -328,6 +328,7 @@ def rerank(s: Any, out: Any, vectors: Any, qvec: np.ndarray, category: list[str]
     `qvec` (duplicates collapsed, ties by record id)."""
     from dataclasses import replace
 
+    from indexer.search import diversify
     from indexer.search.distinct import collapse, groups
     from indexer.search.execute import category_rows
     from indexer.search.plan import is_question
@@ -344,6 +345,8 @@ def rerank(s: Any, out: Any, vectors: Any, qvec: np.ndarray, category: list[str]
     past = [int(r) for r in ranked.rows if int(r) not in seen]
     also.update({r: ranked.also[r] for r in past if r in ranked.also})
     kept_rows = np.asarray(kept + past, dtype=np.int64)
+    if diversify.applies(out.plan):  # a fused keyword search: distinct conditions first too
+        kept_rows = np.asarray(diversify.first_places(s, out.plan, kept_rows), dtype=np.int64)
     added = int(np.count_nonzero(~ranked.matched[kept_rows])) if len(kept_rows) else 0
     scores = np.zeros(data.n_rows, dtype=np.float32)
     scores[rows] = fused

@@ -373,6 +373,29 @@ def test_a_keyword_search_with_few_full_matches_is_fused(built, monkeypatch) -> 
     assert hybrid.hits[0].id == "r3"  # three full matches: fused, by meaning (sleep) first
 
 
+def test_a_fused_keyword_search_shows_distinct_conditions_first(built, monkeypatch) -> None:
+    from indexer.search import diversify
+    from indexer.search import fuse as fuse_module
+
+    store = built(True)
+    monkeypatch.setattr(embed, "query_embedder", lambda: SleepQueries())
+    monkeypatch.setattr(fuse_module, "_fusion", lambda: Fusion("score", 0.9, 0.9, few=3))
+    monkeypatch.setenv("QASEARCH_HYBRID", "1")
+    seen: list[list[int]] = []
+    real = diversify.first_places
+
+    def spy(s, plan, rows):
+        seen.append([int(r) for r in rows])
+        return real(s, plan, rows)
+
+    monkeypatch.setattr(diversify, "first_places", spy)
+    with store.searcher() as s:
+        search(s, "acupuncture pain")  # fused (few full matches): diversified after fusion
+        assert len(seen) == 2 and seen[1][0] == s.data.row_of("r3")
+        search(s, "can acupuncture help with the pain in my back after surgery")
+    assert len(seen) == 2  # a message: neither the words' ranking nor the fusion diversify
+
+
 def test_a_keyword_search_phrased_as_a_question_can_be_left_lexical(built, monkeypatch) -> None:
     from indexer.search import fuse as fuse_module
 
