@@ -16,6 +16,7 @@ the searching thread), the first pass apart, and the machine load. With --agains
 is searched by every tree's process in turn, `--repeat` times (the order alternating), and a
 query's time is its fastest of those: on a shared, busy machine that is the figure that
 compares trees fairly (they meet the same load at the same moment); p50/p95 over the queries.
+The warm-up pass (each query once, cold) is reported too, as the first pass.
 """
 
 from __future__ import annotations
@@ -119,11 +120,23 @@ def against(runs: list[tuple[Path, Path]], kinds: dict[str, list[str]], repeat: 
         return tuple(json.loads(procs[i].stdout.readline()))  # type: ignore[union-attr,return-value]
 
     try:
-        for q in kinds["long"] + kinds["short"]:  # warm-up: every query once
-            for i in range(len(trees)):
-                ask(i, q)
-        print(f"load average {os.getloadavg()[0]:.2f} (2 cores); per query the fastest of "
-              f"{repeat}")
+        # warm-up: every query once, timed apart (the first pass, cold: each query's terms,
+        # snippet heads and records met for the first time; the first query also loads the
+        # generation); the trees' order alternating per query
+        first: list[list[tuple[float, float]]] = [[] for _ in trees]
+        for k, q in enumerate(kinds["long"] + kinds["short"]):
+            for i in range(len(trees)) if k % 2 == 0 else reversed(range(len(trees))):
+                first[i].append(ask(i, q))
+        print(f"load average {os.getloadavg()[0]:.2f} (2 cores); first pass: each query once, "
+              f"cold")
+        n_long = len(kinds["long"])
+        for name, part in (("long", slice(0, n_long)), ("short", slice(n_long, None))):
+            for i, tree in enumerate(trees):
+                wall, cpu = [w for w, _ in first[i][part]], [c for _, c in first[i][part]]
+                print(f"{name:<6} n={len(wall):<4} p50={statistics.median(wall):6.2f} ms  "
+                      f"p95={pct(wall, 95):6.2f} ms | cpu p50={statistics.median(cpu):6.2f} "
+                      f"p95={pct(cpu, 95):6.2f}  {tree} (first pass)")
+        print(f"then per query the fastest of {repeat}")
         for name, qs in kinds.items():
             best = [[(1e9, 1e9)] * len(qs) for _ in trees]
             for k, q in enumerate(qs):
