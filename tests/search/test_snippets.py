@@ -196,3 +196,12 @@ def test_back_to_sentence_on_sample_texts(sample_records: list) -> None:
             for max_back in (0, 5, 80):
                 assert snippets._back_to_sentence(text, pos, max_back) == (
                     reference_back_to_sentence(text, pos, max_back)), (rec.id, pos)
+
+
+SPACES = "".join(chr(c) for c in range(0x110000) if chr(c).isspace())  # what \s matches
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(SPACES + "ab. "), max_size=40) | st.text(max_size=40))
+def test_whitespace_runs_collapse_as_the_regex_does(text: str) -> None:
+    assert snippets._collapse(text) == snippets._WS.sub(" ", text)
