@@ -72,11 +72,12 @@ def rank_ids(s: Session, query: str, *, limit: int = 1000) -> list[tuple[str, fl
 def warm(s: Session) -> None:
     """Build the lazy per-generation caches now (the thread's searcher, the spelling index,
     the synonym terms, completion words, the category display order, the duplicate groups,
-    the facets' sort keys and category table, the condition gazetteer and the condition
-    table: ~0.7 s on 18k records), so that a server's first visitors do not wait for them.
-    Harmless to call again."""
+    the facets' sort keys and category table, the condition gazetteer, the condition
+    table and the terms of each condition's names: ~0.7 s on 18k records), so that a
+    server's first visitors do not wait for them. Harmless to call again."""
     from indexer.search.conditions import warm as warm_conditions
     from indexer.search.distinct import groups
+    from indexer.search.diversify import warm as warm_diversity
     from indexer.search.facets import facet_keys, facet_table
     from indexer.search.focus import focus_index
     from indexer.search.suggest import sorted_words
@@ -91,3 +92,4 @@ def warm(s: Session) -> None:
     facet_table(s)
     focus_index(s.data)  # the gazetteer, its nicknames and the common-word list
     warm_conditions(s.data)  # the condition table (conditions.npz) and its acronym terms
+    warm_diversity(s)  # the terms of each condition's names

@@ -131,6 +131,8 @@ def test_warm_builds_the_duplicate_groups(tmp_path: Path) -> None:
         assert search(s, "quilt fever rash").total == 1
         assert s.data.caches.groups is built  # the search used the warmed groups
         assert "facet_keys" in s.gen.cache  # and the facets' sort keys
+        from indexer.search.diversify import NAME_TERMS_KEY
+        assert NAME_TERMS_KEY in s.gen.cache  # and the conditions' name terms
 
 
 def test_a_hit_names_its_duplicates_by_record_id_whatever_the_build_order(
