@@ -5,6 +5,9 @@ its spelling corrections (`run`).
 Which records have a term in a field comes from the ranking arrays; Whoosh is asked only
 whether some of those records have the terms as a phrase (positions). Both indexes hold the
 same terms (`indexer.index.terms`), so the arrays can rule out a field before Whoosh looks.
+
+(~450 lines: `execute` and `run` with the `Ranked`/`Outcome` types they return and the mask
+helpers only they use; diversity, distinctness and scoring live in their own modules.)
 """
 
 from __future__ import annotations
