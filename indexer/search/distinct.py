@@ -8,9 +8,10 @@ Two records are duplicates when they answer the same section about the same cond
 same focus and question type: MedQuAD's "What are the symptoms of Heart Attack ?" from two
 institutes) or when their answers have the same words (the same answer filed twice, or
 copied with other punctuation). Near-identical answers that differ in a few words are caught
-among the hits actually listed (their answer words' Jaccard overlap). A collapsed group is
-listed once, at its best member's place; the others go with it (`also`), so that a hit can
-say where else it appears.
+among the hits actually listed (their answer words' Jaccard overlap; most pairs are told
+apart by a 256-bit sketch of each answer's words before any word is compared). A
+collapsed group is listed once, at its best member's place; the others go with it
+(`also`), so that a hit can say where else it appears.
 
 Everything here is derived from the ranking arrays on first use and kept per generation.
 """
@@ -32,6 +33,7 @@ MAX_ALSO = 10  # a hit names at most this many of its duplicates
 FEW_MEMBERS = 16  # a key with this many rows or fewer has its matching ones read one by one
 NEAR_WINDOW = 10  # a hit is compared with this many hits listed just before it
 ANSWER_SETS_BYTES = 4 << 20  # answers' word sets kept per generation for those comparisons
+SKETCH_WORDS = 4  # 64-bit words of each answer's word sketch (256 bits: 1.5 MB for 47k rows)
 
 
 @dataclass
@@ -50,6 +52,8 @@ class Groups:
     # within a key, key starts)
     answer_terms: np.ndarray  # int64 per row: distinct terms of its answer (a forward
     # vector lists each term once, with its count: `indexer.index.ranking`)
+    sketch: np.ndarray  # uint64 (rows, SKETCH_WORDS): each answer's distinct terms hashed
+    # to one bit each (see `_sketches`)
     answer_sets: ByteLRU = field(default_factory=lambda: ByteLRU(ANSWER_SETS_BYTES))
     # row -> its answer's sorted distinct term ids (those compared lately)
 
@@ -117,7 +121,45 @@ def _build_groups(data: RankData) -> Groups:
     keyed = np.flatnonzero((section >= 0) | (text >= 0))
     primary = np.where(section >= 0, section, np.where(text >= 0, text + n, -1))
     return Groups(id_rank=id_rank, section=section, text=text, primary=primary,
-                  grouped=grouped, keyed=keyed, members=members, answer_terms=sizes)
+                  grouped=grouped, keyed=keyed, members=members, answer_terms=sizes,
+                  sketch=_sketches(ptr, tids, n))
+
+
+def _sketches(ptr: np.ndarray, tids: np.ndarray, n: int) -> np.ndarray:
+    """Per row, its answer's terms as a bit set of SKETCH_WORDS * 64 bits: each term sets
+    the bit its hash names. A bit set in one sketch and not the other stands for at least
+    one term in one answer and not the other (distinct bits, distinct terms), so the XOR's
+    popcount is a lower bound on the answers' symmetric difference (`_sketch_rejects`)."""
+    out = np.zeros((n, SKETCH_WORDS), np.uint64)
+    filled = np.flatnonzero(np.diff(ptr) > 0)
+    if not len(filled):
+        return out
+    with np.errstate(over="ignore"):
+        bit = _mix(tids.astype(np.uint64)) % np.uint64(SKETCH_WORDS * 64)
+    word = bit >> np.uint64(6)
+    value = np.left_shift(np.uint64(1), bit & np.uint64(63))
+    zero = np.uint64(0)
+    for w in range(SKETCH_WORDS):
+        out[filled, w] = np.bitwise_or.reduceat(np.where(word == w, value, zero),
+                                                ptr[filled])
+    return out
+
+
+def _sketch_int(g: Groups, row: int) -> int:
+    """Row `row`'s sketch as one Python int (for XOR and `int.bit_count`)."""
+    return int.from_bytes(g.sketch[row].tobytes(), "little")
+
+
+# Near-identical (Jaccard >= J) needs |A & B| >= J (|A| + |B|) / (1 + J), so the symmetric
+# difference |A| + |B| - 2 |A & B| is at most (|A| + |B|) (1 - J) / (1 + J); a little slack
+# keeps float rounding on the side of comparing.
+_SKETCH_SHARE = (1 - NEAR_JACCARD) / (1 + NEAR_JACCARD)
+
+
+def _sketch_rejects(sa: int, sb: int, terms: int) -> bool:
+    """Do two answers' sketches prove them not near-identical? (`terms`: their distinct
+    terms' counts added up, or more.)"""
+    return (sa ^ sb).bit_count() > terms * _SKETCH_SHARE + 1e-6
 
 
 def order_rows(data: RankData, rows: np.ndarray, key: np.ndarray) -> np.ndarray:
@@ -232,6 +274,7 @@ class Walk:
         self.need = need
         self.kept: list[int] = []
         self.kept_size: list[tuple[float, int]] = []  # each kept row's answer length, terms
+        self.sketches: dict[int, int] = {}  # row -> its sketch as an int (those compared)
         self.also: dict[int, list[int]] = {}
         self.by_section: dict[int, int] = {}
         self.by_text: dict[int, int] = {}
@@ -252,7 +295,7 @@ class Walk:
             if into < 0 and txt >= 0:
                 into = by_text.get(txt, -1)
             if into < 0:
-                into = _near_recent(data, g, kept, self.kept_size, r, ln, nt)
+                into = _near_recent(self, r, ln, nt)
             if into >= 0:
                 also.setdefault(into, []).append(r)
                 continue
@@ -267,12 +310,19 @@ class Walk:
                 by_text[txt] = r
 
 
-def _near_recent(data: RankData, g: Groups, kept: list[int],
-                 kept_size: list[tuple[float, int]], r: int, ln: float, nt: int) -> int:
+def _sketch_of(walk: Walk, row: int) -> int:
+    got = walk.sketches.get(row)
+    if got is None:
+        got = walk.sketches[row] = _sketch_int(walk.g, row)
+    return got
+
+
+def _near_recent(walk: Walk, r: int, ln: float, nt: int) -> int:
     """The first of the NEAR_WINDOW rows kept last whose answer is near-identical to row
     `r`'s (answer length `ln`, `nt` distinct terms), or -1."""
     if ln < MIN_ANSWER_TERMS:
         return -1  # (the shorter of two answers is at most this long: never compared)
+    data, g, kept, kept_size = walk.data, walk.g, walk.kept, walk.kept_size
     start = max(0, len(kept) - NEAR_WINDOW)
     shortest = NEAR_LENGTH_RATIO * ln  # a kept answer no longer than r's: at least this
     for k, (lk, tk) in zip(kept[start:], kept_size[start:], strict=True):
@@ -282,6 +332,8 @@ def _near_recent(data: RankData, g: Groups, kept: list[int],
         few, many = (tk, nt) if tk <= nt else (nt, tk)
         if few < NEAR_JACCARD * many:
             continue  # Jaccard <= few / many: too different in distinct words to reach it
+        if _sketch_rejects(_sketch_of(walk, k), _sketch_of(walk, r), tk + nt):
+            continue  # too many words in one answer only (most pairs end here)
         if _near_sets(_answer_set(data, g, k), _answer_set(data, g, r)):
             return k
     return -1
