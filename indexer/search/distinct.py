@@ -273,7 +273,8 @@ class Walk:
         self.g = groups(data)
         self.need = need
         self.kept: list[int] = []
-        self.kept_size: list[tuple[float, int]] = []  # each kept row's answer length, terms
+        self.window: list[tuple[int, float, int]] = []  # the NEAR_WINDOW rows kept last:
+        # row, answer length, distinct answer terms
         self.sketches: dict[int, int] = {}  # row -> its sketch as an int (those compared)
         self.also: dict[int, list[int]] = {}
         self.by_section: dict[int, int] = {}
@@ -303,7 +304,10 @@ class Walk:
                 self.done = True
                 return
             kept.append(r)
-            self.kept_size.append((ln, nt))
+            window = self.window
+            window.append((r, ln, nt))
+            if len(window) > NEAR_WINDOW:
+                del window[0]
             if sec >= 0:
                 by_section[sec] = r
             if txt >= 0:
@@ -322,10 +326,8 @@ def _near_recent(walk: Walk, r: int, ln: float, nt: int) -> int:
     `r`'s (answer length `ln`, `nt` distinct terms), or -1."""
     if ln < MIN_ANSWER_TERMS:
         return -1  # (the shorter of two answers is at most this long: never compared)
-    data, g, kept, kept_size = walk.data, walk.g, walk.kept, walk.kept_size
-    start = max(0, len(kept) - NEAR_WINDOW)
     shortest = NEAR_LENGTH_RATIO * ln  # a kept answer no longer than r's: at least this
-    for k, (lk, tk) in zip(kept[start:], kept_size[start:], strict=True):
+    for k, lk, tk in walk.window:
         if (lk < MIN_ANSWER_TERMS or lk < shortest) if lk <= ln else (
                 ln < NEAR_LENGTH_RATIO * lk):
             continue  # words of very different length: not near-identical (cheap check)
@@ -334,7 +336,7 @@ def _near_recent(walk: Walk, r: int, ln: float, nt: int) -> int:
             continue  # Jaccard <= few / many: too different in distinct words to reach it
         if _sketch_rejects(_sketch_of(walk, k), _sketch_of(walk, r), tk + nt):
             continue  # too many words in one answer only (most pairs end here)
-        if _near_sets(_answer_set(data, g, k), _answer_set(data, g, r)):
+        if _near_sets(_answer_set(walk.data, walk.g, k), _answer_set(walk.data, walk.g, r)):
             return k
     return -1
 
