@@ -12,10 +12,10 @@ of each condition stays where it was or moves up, and its other sections come ne
 Only keyword searches are diversified. A question or a message ("what are the treatments
 for gout?") is ranked as a message (`Plan.min_match == 0`), and its right answers are often
 several sections of one condition. So are those of a keyword search that is the name of the
-condition listed first, with at most what it asks about it ("cystic fibrosis", "gout
+condition listed first, with at most what it asks about it ("gout", "gout
 treatment": every counted word is a word of one of that condition's names, or a question-type
 cue of `indexer.text.qtypes`): it asked about that condition, and its sections stay together
-(`NAMED_KEEPS`). A search that describes ("burning when i pee") is diversified even when a
+(`NAMED_KEEPS`). A search that describes ("stinging after a long walk") is diversified even when a
 condition's name shares one of its words.
 
 The reordering looks at the first `DIVERSE_WINDOW` distinct records whatever the page

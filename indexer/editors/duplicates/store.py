@@ -199,11 +199,10 @@ def wait_for_build(gen_dir: Path, tick: Any = None, poll: float = 0.2) -> Groups
     """Wait while the build of `gen_dir` computes its groups (`tick(done, records)` between
     polls), then the groups it stored; None when it stored none (it was killed, or no build
     was computing them)."""
-    stop = threading.Event()  # (never set: a bounded wait between two looks at the marker)
     while (building := pending.pending(gen_dir)) is not None:
         if tick is not None:
             tick(building.done, building.records)
-        stop.wait(poll)
+        time.sleep(poll)
     return read_groups(gen_dir)
 
 
