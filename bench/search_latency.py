@@ -31,6 +31,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("QASEARCH_SHARED", ROOT.parent / "shared"))  # a worktree: set it
 TREE_VAR = "QASEARCH_BENCH_TREE"  # the checkout whose code a worker process runs
 sys.path.insert(0, os.environ.get(TREE_VAR, str(ROOT)))
 
@@ -167,7 +168,7 @@ def main() -> None:
                          "its own INDEX if given, else on this tree's")
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
-    paths = LiveQAPaths.defaults(ROOT.parent / "shared")
+    paths = LiveQAPaths.defaults(SHARED)
     index_dir = Path(args.index) if args.index else cached_index(
         eval_corpus(paths), default_cache_dir()
     )

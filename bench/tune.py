@@ -32,11 +32,13 @@ from __future__ import annotations
 import argparse
 import ast
 import importlib
+import os
 import sys
 import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("QASEARCH_SHARED", ROOT.parent / "shared"))  # a worktree: set it
 sys.path.insert(0, str(ROOT))
 
 from indexer.eval.datasets import load_qrels  # noqa: E402
@@ -96,7 +98,7 @@ def _all_sets(cache: Path) -> list[tuple[str, Path, list, object, list]]:
     from indexer.eval import lay, mediqa
     from indexer.eval.folds import fold_members
 
-    shared = ROOT.parent / "shared"
+    shared = SHARED
     paths = LiveQAPaths.defaults(shared)
     medquad = list(eval_corpus(paths))
     out = []
@@ -207,7 +209,7 @@ def main() -> None:
         sweep_all_sets(module, attr, values)
         return
 
-    paths = LiveQAPaths.defaults(ROOT.parent / "shared")
+    paths = LiveQAPaths.defaults(SHARED)
     store = IndexStore(cached_index(eval_corpus(paths), default_cache_dir()))
     qrels = load_qrels(paths.qrels)
     parts = split_qrels(qrels, FOLDS)
