@@ -18,6 +18,7 @@ from indexer.index.caches import byte_lru, scaled_budget
 from indexer.index.ranking import RankData
 from indexer.index.store import Generation, Session
 from indexer.index.terms import FIELDS
+from indexer.index.wordspans import SpanCache
 from indexer.records import Record
 from indexer.results import Elsewhere, Hit, Match, SearchResult
 from indexer.search.distinct import duplicates_of
@@ -188,15 +189,17 @@ class _PageMatches:
 
 
 def _hit(s: Session, row: int, rank: int, wanted: _PageMatches, ranked: Ranked,
-         masks: dict[str, list[int]], at: int, score: float, stems: frozenset[str]) -> Hit:
-    """One hit; `stems`: those of `ranked.stems` (its IDFs weigh the snippet's words)."""
+         masks: dict[str, list[int]], at: int, score: float, stems: frozenset[str],
+         spans: SpanCache) -> Hit:
+    """One hit; `stems`: those of `ranked.stems` (its IDFs weigh the snippet's words);
+    `spans`: where the stems' words are in the generation's texts (found once per text)."""
     rec = _cached_record(s, row)
     question = rec.display_question
     if len(question) > QUESTION_SNIPPET_CHARS:
         qparts = fragment(question, stems, max_chars=QUESTION_SNIPPET_CHARS,
-                          weights=ranked.stems)
+                          weights=ranked.stems, memo=spans.memo((row, "question")))
     else:
-        qparts = highlight(question, stems)
+        qparts = highlight(question, stems, memo=spans.memo((row, "question")))
     return Hit(
         id=rec.id,
         question=question,
@@ -208,7 +211,8 @@ def _hit(s: Session, row: int, rank: int, wanted: _PageMatches, ranked: Ranked,
         rank=rank,
         question_parts=qparts,
         answer_parts=fragment(rec.answer, stems, weights=ranked.stems,
-                              present=_in_field(stems, masks, at, _ANSWER_BIT)),
+                              present=_in_field(stems, masks, at, _ANSWER_BIT),
+                              memo=spans.memo((row, "answer"))),
         matches=wanted.of(row, at),
         flags=list(rec.flags),
         also_in=[_elsewhere(s, r) for r in duplicates_of(s.data, row, ranked.matched,
@@ -217,6 +221,11 @@ def _hit(s: Session, row: int, rank: int, wanted: _PageMatches, ranked: Ranked,
 
 
 _ANSWER_BIT = 1 << FIELDS.index("answer")
+SPAN_CACHE_BYTES = 2 << 20  # where the looked-for stems' words are in recent hits' texts
+# (`indexer.index.wordspans`; a larger generation keeps more: `caches.scaled_budget`): the
+# ~1,500 question and answer texts of bench/memory.py's 156 queries take 2.1 MB; a warm
+# search then reads its snippets' words instead of scanning the texts (callgrind, one pass of
+# bench/search_latency.py's queries after one: short -11%, long -10% instructions)
 
 
 def _in_field(stems: frozenset[str], masks: dict[str, list[int]], at: int, bit: int
@@ -291,7 +300,9 @@ def build_result(s: Session, typed: str, out: Outcome, category: list[str] | Non
         masks = _field_masks(s.data, _plan_terms(plan), page)
         stems = frozenset(ranked.stems)  # (made once for the page's twenty snippets)
         wanted = _PageMatches(plan, ranked, masks)
-        hits = [_hit(s, row, offset + i + 1, wanted, ranked, masks, i, score, stems)
+        spans = s.gen.cached("spans", lambda: SpanCache(
+            scaled_budget(SPAN_CACHE_BYTES, s.data.n_rows)))
+        hits = [_hit(s, row, offset + i + 1, wanted, ranked, masks, i, score, stems, spans)
                 for i, (row, score) in enumerate(zip(page.tolist(),
                                                      ranked.score_of(page).tolist(), strict=True))]
     notices = list(pq.notices) + list(plan.notices)

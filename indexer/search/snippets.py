@@ -14,7 +14,7 @@ import html
 import math
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, MutableMapping
 from functools import lru_cache
 from operator import itemgetter
 
@@ -149,13 +149,13 @@ def _ascii_hits(text: str, stems: Collection[str], heads: tuple[str, ...]) -> li
     # most candidate words were met before, and a call of `term` costs more than the look-up)
     for h in heads:  # (the words starting with each head, found and delimited in C)
         for m in _head_words(h).finditer(low):
-            a, b = m.span()
-            raw = text[a:b]
+            raw = m.group()  # (lower-cased: the analyzer lower-cases first, so its term is
+            # the word's; one call where a span, its unpacking and a slice were three steps)
             t = known(raw, "")
             if t == "":
                 t = term(raw)
             if t in stems:
-                append((t, a, b))
+                append((t, m.start(), m.end()))
     joined = len(heads) > 1  # (each head's words come in order)
     if "'" in low:
         # o'brien: the folded word drops the apostrophe, so any head may follow
@@ -169,6 +169,51 @@ def _ascii_hits(text: str, stems: Collection[str], heads: tuple[str, ...]) -> li
                     joined = True
     if joined:
         out.sort(key=_start)
+    return out
+
+
+Spans = MutableMapping[str, tuple[Hit, ...]]  # one text's stem -> its hits there, in order
+# (() when it has none), kept by the caller across calls on that same text (a record's answer
+# met again by a later search), e.g. an `indexer.index.wordspans.SpanMemo`. (Kept as the hits
+# themselves: read back as they are, where a compact array of offsets made into hits again
+# cost 2% of a search, for half the memory.)
+
+
+def _hits_kept(text: str, stems: Collection[str], memo: Spans | None) -> list[Hit]:
+    """`_hits(text, stems)`, each stem's hits read from `memo` when there, else found (one
+    scan for all the missing stems) and kept in it. The same list: every word has one term,
+    so the hits of a set of stems are those of each stem, merged in order."""
+    if memo is None:
+        return _hits(text, stems)
+    parts = []
+    missing = []
+    get = memo.get
+    for t in stems:
+        found = get(t)
+        if found is None:
+            missing.append(t)
+        elif found:
+            parts.append(found)
+    if missing:
+        new = _hits(text, frozenset(missing))
+        if len(missing) == 1:
+            memo[missing[0]] = tuple(new)
+        else:
+            by_stem: dict[str, list[Hit]] = {t: [] for t in missing}
+            for h in new:
+                by_stem[h[0]].append(h)
+            for t, found in by_stem.items():
+                memo[t] = tuple(found)
+        if new:
+            if not parts:
+                return new
+            parts.append(new)
+    if not parts:
+        return []
+    if len(parts) == 1:
+        return list(parts[0])
+    out = [h for part in parts for h in part]
+    out.sort(key=_start)
     return out
 
 
@@ -221,9 +266,13 @@ def _word_starts(low: str, i: int) -> bool:
     return not (prev == "'" and i >= 2 and low[i - 2].isalnum())
 
 
-def highlight(text: str, stems: Collection[str]) -> list[Segment]:
-    """All of `text` as segments, with words whose stem is in `stems` highlighted."""
-    return _segments(text, 0, len(text), stems)
+def highlight(text: str, stems: Collection[str], *, memo: Spans | None = None
+              ) -> list[Segment]:
+    """All of `text` as segments, with words whose stem is in `stems` highlighted.
+    `memo`: the hits of `text` kept across calls (see `Spans`)."""
+    if memo is None or not stems or not text:
+        return _segments(text, 0, len(text), stems)
+    return _segments(text, 0, len(text), stems, _hits_kept(text, stems, memo))
 
 
 # A snippet is made into `Segment`s as its pieces are read (a frozen dataclass costs ~0.4 us
@@ -312,6 +361,7 @@ def fragment(
     max_chars: int = 240,
     weights: Mapping[str, float] | None = None,
     present: Collection[str] | None = None,
+    memo: Spans | None = None,
 ) -> list[Segment]:
     """The best window of about `max_chars` characters of `text`: the one covering the most
     distinct matched stems (weighted by `weights`, e.g. IDF), with those words highlighted.
@@ -320,11 +370,13 @@ def fragment(
     `present`: the stems of `stems` that whole words of `text` have (from the index: the
     terms of the field `text` is), when known: only those are looked for in the text (a
     long question's stems are mostly elsewhere). All of `stems` still count for a word the
-    window cuts, which can have a stem that no whole word has."""
+    window cuts, which can have a stem that no whole word has.
+
+    `memo`: the hits of `text` (its first MAX_SCAN_CHARS) kept across calls (see `Spans`)."""
     if not text or text.isspace():  # (not a stripped copy of a long answer)
         return []
     scan = text[:MAX_SCAN_CHARS]
-    hits = _hits(scan, stems if present is None else present)
+    hits = _hits_kept(scan, stems if present is None else present, memo)
     if len(text) <= max_chars:
         if not hits:
             return [segment(_collapse(text))]

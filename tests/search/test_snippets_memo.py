@@ -1,0 +1,67 @@
+"""Snippets with a memo of each stem's hits (`snippets.Spans`, kept per text across searches):
+the same segments as without one, whatever stems earlier calls looked for, and the memo is
+really read (a kept entry is not found again)."""
+
+from __future__ import annotations
+
+import random
+
+from indexer.results import Segment
+from indexer.search import snippets
+from indexer.text.analysis import analyse
+
+
+def test_kept_hits_are_those_of_a_fresh_scan(sample_records: list) -> None:
+    rng = random.Random(11)
+    texts = [r.answer for r in sample_records] + [r.display_question for r in sample_records]
+    texts.append("Don’t stop: Café au lait, O'Brien's haemorrhage; lying, dying, ties. " * 5)
+    vocab = sorted({t for text in texts for t in analyse(text)})
+    for text in texts:
+        memo: dict = {}
+        mine = analyse(text) or ["absent"]
+        for _ in range(6):  # overlapping stem sets: some kept, some new, some absent
+            stems = frozenset(rng.sample(mine, min(len(mine), rng.randint(1, 5)))
+                              + rng.sample(vocab, 2))
+            assert snippets._hits_kept(text, stems, memo) == snippets._hits(text, stems)
+        for t, hits in memo.items():  # each entry: that stem's hits alone
+            assert hits == tuple(snippets._hits(text, {t}))
+
+
+def test_fragment_and_highlight_are_the_same_with_a_memo(sample_records: list) -> None:
+    rng = random.Random(5)
+    for rec in sample_records:
+        words = analyse(rec.answer + " " + rec.display_question)
+        if not words:
+            continue
+        answer_memo: dict = {}
+        question_memo: dict = {}
+        for _ in range(4):
+            stems = frozenset(rng.sample(words, min(len(words), rng.randint(1, 6))))
+            weights = {t: rng.uniform(0.5, 8) for t in stems}
+            present = frozenset(t for t in stems if rng.random() < 0.8)
+            for chars in (60, 240):
+                assert snippets.fragment(rec.answer, stems, max_chars=chars, weights=weights,
+                                         present=present, memo=answer_memo) == \
+                    snippets.fragment(rec.answer, stems, max_chars=chars, weights=weights,
+                                      present=present)
+            assert snippets.highlight(rec.display_question, stems, memo=question_memo) == \
+                snippets.highlight(rec.display_question, stems)
+
+
+def test_a_kept_entry_is_read_not_found_again() -> None:
+    text = "Back pain and more pain."
+    memo = {"pain": (("pain", 5, 9),)}  # the second "pain" left out on purpose
+    got = snippets.highlight(text, frozenset({"pain", "back"}), memo=memo)
+    assert got == [Segment("Back", True), Segment(" "), Segment("pain", True),
+                   Segment(" and more pain.")]
+    assert memo["back"] == (("back", 0, 4),)  # the missing stem found and kept
+    assert snippets.highlight(text, frozenset({"absent"}), memo=memo) == [Segment(text)]
+    assert memo["absent"] == ()  # a stem without words is kept too: not looked for again
+
+
+def test_empty_texts_and_stems_with_a_memo() -> None:
+    memo: dict = {}
+    assert snippets.fragment("", {"pain"}, memo=memo) == []
+    assert snippets.highlight("", {"pain"}, memo=memo) == []
+    assert snippets.highlight("some pain", frozenset(), memo=memo) == [Segment("some pain")]
+    assert memo == {}
