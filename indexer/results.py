@@ -7,7 +7,7 @@ Text that came from scraped pages is never HTML: highlighted snippets are lists 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 
@@ -49,6 +49,14 @@ class Match:
     via: str = "query"  # "query", "synonym", "correction" or "expansion"
 
 
+def match(term: str, stem: str, fields: list[str], via: str) -> Match:
+    """`Match(term, stem, fields, via)`, made without the dataclass's `__init__` (an
+    attribute set per field, in Python; a page of hits makes a few dozen)."""
+    obj = _new_object(Match)
+    obj.__dict__ = {"term": term, "stem": stem, "fields": fields, "via": via}
+    return obj
+
+
 @dataclass
 class Elsewhere:
     """Another record with the same answer as a hit (the same condition and section, or
@@ -78,6 +86,18 @@ class Hit:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def hit(**values: Any) -> Hit:
+    """`Hit(**values)` with every field given (in the order of the class), made without the
+    dataclass's `__init__` (fourteen attribute sets, in Python, for each hit of a page)."""
+    assert len(values) == _HIT_FIELDS, sorted(values)
+    obj = _new_object(Hit)
+    obj.__dict__ = values
+    return obj
+
+
+_HIT_FIELDS = len(fields(Hit))
 
 
 @dataclass

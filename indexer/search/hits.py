@@ -20,7 +20,7 @@ from indexer.index.store import Generation, Session
 from indexer.index.terms import FIELDS
 from indexer.index.wordspans import SpanCache
 from indexer.records import Record
-from indexer.results import Elsewhere, Hit, Match, SearchResult
+from indexer.results import Elsewhere, Hit, Match, SearchResult, hit, match
 from indexer.search.distinct import duplicates_of
 from indexer.search.execute import Outcome, Ranked
 from indexer.search.facets import facets_of_rows
@@ -184,7 +184,7 @@ class _PageMatches:
             seen: set[tuple[str, str]] = set()
             found = [f for f in found if (f[0], f[2]) not in seen
                      and not seen.add((f[0], f[2]))]  # type: ignore[func-returns-value]
-        return [Match(term=term, stem=t, fields=list(_FIELD_SETS[m]), via=via)
+        return [match(term, t, list(_FIELD_SETS[m]), via)
                 for t, term, via, m in found]
 
 
@@ -200,7 +200,7 @@ def _hit(s: Session, row: int, rank: int, wanted: _PageMatches, ranked: Ranked,
                           weights=ranked.stems, memo=spans.memo((row, "question")))
     else:
         qparts = highlight(question, stems, memo=spans.memo((row, "question")))
-    return Hit(
+    return hit(
         id=rec.id,
         question=question,
         title=rec.title,

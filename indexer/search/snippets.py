@@ -275,6 +275,28 @@ def highlight(text: str, stems: Collection[str], *, memo: Spans | None = None
     return _segments(text, 0, len(text), stems, _hits_kept(text, stems, memo))
 
 
+# highlighted word -> its segment: frozen, so one is shared by every snippet that shows the
+# word (most of a page's highlighted words were shown before: bench/search_latency.py's 156
+# queries show 850 words, ~180 kB); emptied when it would hold more than MARKED_BYTES
+_MARKED: dict[str, Segment] = {}
+MARKED_BYTES = 512 << 10
+MARKED_ENTRY_BYTES = 200  # an entry's own bytes besides its word's characters (the dict's
+# slot, the string's header and the segment: `caches.sizeof` of the 850 above, ~210 each)
+_marked_bytes = 0
+
+
+def _marked(word: str) -> Segment:
+    """`segment(word, True)`, kept in `_MARKED`."""
+    global _marked_bytes
+    size = MARKED_ENTRY_BYTES + len(word)
+    if _marked_bytes + size > MARKED_BYTES:
+        _MARKED.clear()
+        _marked_bytes = 0
+    seg = _MARKED[word] = segment(word, True)
+    _marked_bytes += size
+    return seg
+
+
 # A snippet is made into `Segment`s as its pieces are read (a frozen dataclass costs ~0.4 us
 # to make, `results.segment` half that; a snippet of ten matched words used to make ~40 of
 # them on the way), its plain runs collapsed and joined as they come.
@@ -301,7 +323,8 @@ def _segments(text: str, start: int, end: int, stems: Collection[str],
         for _t, a, b in _window_hits_of(text, start, end, stems, hits):
             if a > pos:
                 append(segment(collapse(text[pos:a])))
-            append(segment(text[a:b], True))
+            word = text[a:b]
+            append(_MARKED.get(word) or _marked(word))
             pos = b
     if pos < end:
         append(segment(collapse(text[pos:end])))
@@ -340,7 +363,8 @@ def _window_segments(text: str, start: int, end: int, stems: Collection[str],
             if plain:
                 append(segment(plain))
                 plain = ""
-            append(segment(text[a:b], True))
+            word = text[a:b]
+            append(_MARKED.get(word) or _marked(word))
             pos = b
     if pos < end:
         run = collapse(text[pos:end])

@@ -65,3 +65,22 @@ def test_empty_texts_and_stems_with_a_memo() -> None:
     assert snippets.highlight("", {"pain"}, memo=memo) == []
     assert snippets.highlight("some pain", frozenset(), memo=memo) == [Segment("some pain")]
     assert memo == {}
+
+
+def test_highlighted_segments_are_shared_and_bounded(monkeypatch) -> None:
+    """A highlighted word's segment is made once and shared (it is frozen); the memo of
+    them stays within its budget, and snippets are the same when it was emptied."""
+    text = "Pain, pains and painful joints; PAIN at night. " * 3
+    stems = frozenset(analyse("pain"))
+    first = snippets.highlight(text, stems)
+    again = snippets.highlight(text, stems)
+    assert again == first
+    assert all(a is b for a, b in zip(first, again, strict=True) if a.highlight)
+    monkeypatch.setattr(snippets, "MARKED_BYTES", 10 * (snippets.MARKED_ENTRY_BYTES + 8))
+    words = [f"pain{i}" for i in range(100)]
+    for w in words:
+        assert snippets.highlight(f"a {w} b", frozenset(analyse(w))) == [
+            Segment("a "), Segment(w, True), Segment(" b")]
+        assert snippets._marked_bytes <= snippets.MARKED_BYTES
+        assert len(snippets._MARKED) <= 10
+    assert snippets.highlight(text, stems) == first
