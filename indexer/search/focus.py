@@ -88,6 +88,13 @@ class FocusIndex:
         self.total = np.bincount(self.phrase_of, weights=self.w, minlength=len(keys))
         self.starts = phrase_starts(data.gazetteer)  # for `find_synonyms`
         self._pack_broader(self._broader(idf), n_keys)
+        # the rows of each focus key (ascending; a CSR table: a query's boost reads the rows
+        # of the few keys it boosts, not the key of every candidate row)
+        with_key = np.flatnonzero(data.focus >= 0)
+        self.key_rows = with_key[np.argsort(data.focus[with_key], kind="stable")].astype(
+            np.int32)
+        self.key_row_ptr = np.zeros(n_keys + 1, dtype=np.int64)
+        np.cumsum(np.bincount(data.focus[with_key], minlength=n_keys), out=self.key_row_ptr[1:])
 
     def _broader(self, idf: np.ndarray) -> dict[int, list[tuple[frozenset[int], frozenset[int]]]]:
         """Per narrower focus key: (a broader key's name, the extra terms) pairs, as term id
@@ -253,6 +260,15 @@ class FocusIndex:
         self.name_terms, first = np.unique(self.pair_names[order], return_index=True)
         self.name_term_ptr = np.append(first, len(order)).astype(np.int32)
         self.name_term_pairs = pair_of_entry[order]
+
+    def rows_of_keys(self, keys: np.ndarray) -> np.ndarray:
+        """The rows whose focus is one of `keys` (distinct focus keys), key by key."""
+        ptr = self.key_row_ptr
+        starts = ptr[keys]
+        sizes = ptr[keys + 1] - starts
+        # the entries of each key: starts[k], ..., starts[k] + sizes[k] - 1
+        at = np.repeat(starts - np.cumsum(sizes) + sizes, sizes) + np.arange(int(sizes.sum()))
+        return self.key_rows[at]
 
     def broader_of(self, key: int) -> list[tuple[frozenset[int], frozenset[int]]]:
         """(a broader key's name, the extra terms) pairs of the narrower focus `key`, as term

@@ -679,6 +679,7 @@ def _understand(data: RankData, pq: ParsedQuery, plan: Plan, match: _FocusMatche
     base = fscore if cscore is None else np.maximum(fscore, cscore)  # (max is exact)
     asked_tids = frozenset(idf_of_tid)
     titled = title_coverage(data, idf_of_tid, TITLE_RELATIVE) if TITLE_NAMED <= 1 else None
+    titled_rows = None if titled is None else np.flatnonzero(titled >= TITLE_NAMED)
     if (CONDITION_FULL > 0 and cond is not None and not long_query
             and len(idf_of_tid) >= MIN_SUPPORT):  # (one word is a name: the gazetteer's)
         _described(data, plan, fscore, cond)
@@ -704,6 +705,11 @@ def _understand(data: RankData, pq: ParsedQuery, plan: Plan, match: _FocusMatche
                 per_key = per_key.copy() if per_key is base else per_key
                 per_key[unasked] *= NARROWER_FACTOR
         at = scored if rows is None else (rows if every else rows[scored])
+        few = _boosted(d, per_key, at, titled_rows)
+        if few is not None:  # the same values, at the few places that get any
+            at = at[few]
+            scored = few if every else scored[few]
+            every = False
         f = per_key[d.focus[at]]
         q = qconf[d.qtype[at]]
         named = f > 0.3
@@ -721,4 +727,30 @@ def _understand(data: RankData, pq: ParsedQuery, plan: Plan, match: _FocusMatche
         return out
 
     plan.boost = boost
+
+
+BOOST_SPARSE_SHARE = 4  # the boost reads only the rows it can raise when they are at most a
+# quarter of those scored (a handful, mostly: the rows of the conditions named or described)
+
+
+def _boosted(d: RankData, per_key: np.ndarray, at: np.ndarray, titled_rows: np.ndarray | None
+             ) -> np.ndarray | None:
+    """Which of the scored rows `at` (ascending) can get a boost, as ascending positions in
+    `at`: a row gets none unless its condition is boosted (`per_key` > 0) or its title names
+    the query's condition (`titled_rows`), the question-type boost reaching only such rows
+    (QTYPE_WITHOUT_FOCUS 0). None when that does not hold or they are many (then every row
+    is computed: the same values)."""
+    if QTYPE_WITHOUT_FOCUS != 0.0 or not len(at):
+        return None
+    keys = np.flatnonzero(per_key[:-1] > 0)
+    fi = focus_index(d)
+    ptr = fi.key_row_ptr
+    many = int((ptr[keys + 1] - ptr[keys]).sum()) + (0 if titled_rows is None else len(titled_rows))
+    if many * BOOST_SPARSE_SHARE > len(at):
+        return None
+    rows = fi.rows_of_keys(keys)
+    if titled_rows is not None and len(titled_rows):
+        rows = np.concatenate([rows, titled_rows])
+    p = np.minimum(np.searchsorted(at, rows), len(at) - 1)
+    return np.unique(p[at[p] == rows])
 

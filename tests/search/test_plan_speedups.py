@@ -1,6 +1,7 @@
 """Shortcuts of query planning give what the longer way gave: the shown conditions in the order
-of a full sort, a message's narrowed name entries as if looked up again, and the boost's
-feedback over the voted keys only as over every key."""
+of a full sort, a message's narrowed name entries as if looked up again, the boost's
+feedback over the voted keys only as over every key, and the boost of the few rows it can
+raise as the boost of every row."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 
 from indexer.index.store import Session
 from indexer.records import Record
+from indexer.search import plan as plan_module
 from indexer.search.distinct import top_rows
 from indexer.search.focus import focus_index
 from indexer.search.plan import (
@@ -107,6 +109,40 @@ def test_boost_of_candidate_rows_equals_boost_of_every_row(s: Session) -> None:
     assert every[rows].tobytes() == some.tobytes()
     assert every.max() > 0
 
+
+
+def test_rows_of_keys_are_the_rows_of_each_focus(s: Session) -> None:
+    fi = focus_index(s.data)
+    focus = s.data.focus
+    keys = np.asarray([3, 0, 5], dtype=np.int64)
+    want = np.concatenate([np.flatnonzero(focus == k) for k in keys])
+    assert len(want) and fi.rows_of_keys(keys).tolist() == want.tolist()
+    assert fi.rows_of_keys(np.zeros(0, np.int64)).tolist() == []
+
+
+@pytest.mark.parametrize("text", ["ear wax", "what is the treatment of type 2 diabetes?",
+                                  "back pain", "gout crystals treatment", "sleep rest"])
+@pytest.mark.parametrize("seed", range(4))
+def test_boost_of_the_rows_it_raises_equals_boost_of_every_row(
+        s: Session, monkeypatch: pytest.MonkeyPatch, text: str, seed: int) -> None:
+    plan = plan_query(s.data, parse(text))
+    assert plan.boost is not None
+    n = len(s.data.ids)
+    rng = np.random.default_rng(seed)
+    rows = np.sort(rng.choice(n, size=n - seed * 5, replace=False))
+    total = rng.random(len(rows)).astype(np.float32)
+    total[rng.random(len(rows)) < 0.1 * seed] = 0.0  # (some candidates without a score)
+    taken = []
+    boosted = plan_module._boosted
+    monkeypatch.setattr(plan_module, "_boosted", lambda *a: taken.append(boosted(*a))
+                        or taken[-1])
+    few = plan.boost(s.data, total, rows)
+    monkeypatch.setattr(plan_module, "BOOST_SPARSE_SHARE", 10**9)  # every row computed
+    dense = plan.boost(s.data, total, rows)
+    assert few.dtype == dense.dtype and few.tobytes() == dense.tobytes()
+    assert taken[1] is None or not len(taken[1])  # (every row, unless none can be raised)
+    if seed == 0 and text != "sleep rest":  # (no condition named: nothing raised)
+        assert taken[0] is not None and len(taken[0]) and few.max() > 0
 
 
 def test_title_named_terms_are_those_of_titles_without_focus(tmp_path: Path) -> None:
