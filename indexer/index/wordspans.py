@@ -5,7 +5,7 @@ its snippet words without scanning the answer again.
     spans = SpanCache(1 << 20)                 # at most ~1 MB of entries
     memo = spans.memo((row, "answer"))         # that text's stem -> its hits, a dict
     memo.get("diabet")                         # None until looked for; () when none
-    memo["diabet"] = (("diabet", 4, 12), ...)  # counted against the budget
+    memo.keep({"diabet": (("diabet", 4, 12),)}, 1)  # counted against the budget
 
 A generation never changes, so an entry never goes stale; the least recently used texts go
 first when the budget is spent. The budget is in estimated bytes (`hits_bytes`: a fixed cost
@@ -29,26 +29,27 @@ HIT_BYTES = 120  # a hit: its tuple of three and its two offsets
 
 
 def hits_bytes(hits: tuple[Hit, ...]) -> int:
-    """An estimate of what one stem's entry holds."""
+    """An estimate of what one stem's entry holds (as `SpanMemo.keep` counts it)."""
     return STEM_BYTES + HIT_BYTES * len(hits)
 
 
 class SpanMemo(dict):  # type: ignore[type-arg]
-    """One text's stem -> hits (a dict read in C); storing a stem counts its bytes."""
+    """One text's stem -> hits (a dict read in C); stems are stored by `keep`, which counts
+    their bytes (one count and one lock for a search's new stems)."""
 
     __slots__ = ("_key", "_owner", "bytes")
 
     def __init__(self, owner: SpanCache, key: Hashable) -> None:
-        super().__init__()
         self._owner = owner
         self._key = key
         self.bytes = TEXT_BYTES
 
-    def __setitem__(self, stem: str, hits: tuple[Hit, ...]) -> None:
-        if stem in self:
-            return  # (another thread found them first: the same hits)
-        super().__setitem__(stem, hits)
-        self._owner._grew(self, hits_bytes(hits))
+    def keep(self, found: dict[str, tuple[Hit, ...]], hits: int) -> None:
+        """Keep `found`, stems not kept yet holding `hits` hits in all (a stem another
+        thread kept meanwhile is replaced by the same hits, and counted again: a few bytes
+        over, never under)."""
+        self.update(found)
+        self._owner._grew(self, STEM_BYTES * len(found) + HIT_BYTES * hits)
 
 
 class SpanCache:
@@ -72,7 +73,8 @@ class SpanCache:
                 return found
             found = items[key] = SpanMemo(self, key)
             self._bytes += found.bytes
-            self._trim()
+            if self._bytes > self.max_bytes:
+                self._trim()
             return found
 
     def _grew(self, memo: SpanMemo, n: int) -> None:
@@ -80,7 +82,8 @@ class SpanCache:
             memo.bytes += n
             if self._items.get(memo._key) is memo:  # (else dropped already: not counted)
                 self._bytes += n
-                self._trim()
+                if self._bytes > self.max_bytes:
+                    self._trim()
 
     def _trim(self) -> None:
         """Drop the least recently used texts until within budget (the newest stays)."""

@@ -14,9 +14,10 @@ import html
 import math
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Collection, Iterable, Mapping, MutableMapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from functools import lru_cache
 from operator import itemgetter
+from typing import Protocol
 
 from indexer.results import Segment, segment
 from indexer.text import analysis
@@ -172,11 +173,17 @@ def _ascii_hits(text: str, stems: Collection[str], heads: tuple[str, ...]) -> li
     return out
 
 
-Spans = MutableMapping[str, tuple[Hit, ...]]  # one text's stem -> its hits there, in order
-# (() when it has none), kept by the caller across calls on that same text (a record's answer
-# met again by a later search), e.g. an `indexer.index.wordspans.SpanMemo`. (Kept as the hits
-# themselves: read back as they are, where a compact array of offsets made into hits again
-# cost 2% of a search, for half the memory.)
+class Spans(Protocol):
+    """One text's stem -> its hits there (in order; () when it has none), kept by the caller
+    across calls on that same text (a record's answer met again by a later search), e.g.
+    an `indexer.index.wordspans.SpanMemo`. (Kept as the hits themselves: read back as they
+    are, where a compact array of offsets made into hits again cost 2% of a search, for half
+    the memory.)"""
+
+    def get(self, stem: str, /) -> tuple[Hit, ...] | None: ...
+
+    def keep(self, found: dict[str, tuple[Hit, ...]], hits: int) -> None:
+        """Keep `found` (stems not kept yet, holding `hits` hits in all)."""
 
 
 def _hits_kept(text: str, stems: Collection[str], memo: Spans | None) -> list[Hit]:
@@ -195,15 +202,16 @@ def _hits_kept(text: str, stems: Collection[str], memo: Spans | None) -> list[Hi
         elif found:
             parts.append(found)
     if missing:
-        new = _hits(text, frozenset(missing))
+        # (all missing, as for a text met for the first time: `stems` itself, whose heads
+        # are known)
+        new = _hits(text, stems if len(missing) == len(stems) else frozenset(missing))
         if len(missing) == 1:
-            memo[missing[0]] = tuple(new)
+            memo.keep({missing[0]: tuple(new)}, len(new))
         else:
             by_stem: dict[str, list[Hit]] = {t: [] for t in missing}
             for h in new:
                 by_stem[h[0]].append(h)
-            for t, found in by_stem.items():
-                memo[t] = tuple(found)
+            memo.keep({t: tuple(found) for t, found in by_stem.items()}, len(new))
         if new:
             if not parts:
                 return new

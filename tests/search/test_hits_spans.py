@@ -22,29 +22,29 @@ def test_budget_and_order() -> None:
     hit = (("pain", 10, 14),)
     cache = SpanCache(TEXT_BYTES * 3 + hits_bytes(hit) * 2)
     first = cache.memo((1, "answer"))
-    first["pain"] = hit
-    cache.memo((2, "answer"))["pain"] = hit
+    first.keep({"pain": hit}, 1)
+    cache.memo((2, "answer")).keep({"pain": hit}, 1)
     assert cache.memo((1, "answer")) is first  # met again: now the most recent
     assert cache.bytes == 2 * TEXT_BYTES + 2 * hits_bytes(hit)
-    cache.memo((3, "answer"))["pain"] = ()  # over budget: text 2 goes, not 1
+    cache.memo((3, "answer")).keep({"pain": ()}, 0)  # over budget: text 2 goes, not 1
     assert len(cache) == 2 and cache.bytes <= cache.max_bytes
     assert cache.memo((1, "answer")) is first and first["pain"] == hit
     assert cache.memo((2, "answer")) == {}  # dropped: found again from nothing
     assert cache.bytes <= cache.max_bytes
 
 
-def test_a_dropped_memo_is_not_counted_and_a_stem_only_once() -> None:
+def test_a_dropped_memo_is_not_counted() -> None:
     cache = SpanCache(TEXT_BYTES * 2)
     old = cache.memo("a")
     cache.memo("b")
     cache.memo("c")  # "a" dropped
     before = cache.bytes
-    old["pain"] = (("pain", 0, 4),)  # a thread still holding it may fill it: not counted
+    old.keep({"pain": (("pain", 0, 4),)}, 1)  # a thread still holding it may fill it: not counted
     assert cache.bytes == before
     memo = cache.memo("c")
-    memo["pain"] = ()
-    memo["pain"] = ()  # (a second thread with the same finding): counted once
-    assert memo.bytes == TEXT_BYTES + hits_bytes(())
+    memo.keep({"pain": (), "back": (("back", 0, 4),)}, 1)
+    assert memo.bytes == TEXT_BYTES + hits_bytes(()) + hits_bytes((("back", 0, 4),))
+    assert cache.bytes == sum(m.bytes for m in cache._items.values())
     with pytest.raises(ValueError):
         SpanCache(0)
 
@@ -54,7 +54,8 @@ def test_many_threads_keep_the_count_right() -> None:
 
     def fill(k: int) -> None:
         for i in range(300):
-            cache.memo((i % 50, "answer"))[f"s{(i + k) % 7}"] = (("x", i, i + 1),) * (i % 3)
+            cache.memo((i % 50, "answer")).keep({f"s{(i + k) % 7}": (("x", i, i + 1),) * (i % 3)},
+                                                i % 3)
 
     threads = [threading.Thread(target=fill, args=(k,)) for k in range(4)]
     for t in threads:

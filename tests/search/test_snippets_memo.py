@@ -11,13 +11,22 @@ from indexer.search import snippets
 from indexer.text.analysis import analyse
 
 
+class Memo(dict):
+    """The simplest `snippets.Spans`: a dict that keeps what it is given."""
+
+    def keep(self, found: dict, hits: int) -> None:
+        assert not found.keys() & self.keys()  # only stems not kept yet
+        assert hits == sum(map(len, found.values()))
+        self.update(found)
+
+
 def test_kept_hits_are_those_of_a_fresh_scan(sample_records: list) -> None:
     rng = random.Random(11)
     texts = [r.answer for r in sample_records] + [r.display_question for r in sample_records]
     texts.append("Don’t stop: Café au lait, O'Brien's haemorrhage; lying, dying, ties. " * 5)
     vocab = sorted({t for text in texts for t in analyse(text)})
     for text in texts:
-        memo: dict = {}
+        memo = Memo()
         mine = analyse(text) or ["absent"]
         for _ in range(6):  # overlapping stem sets: some kept, some new, some absent
             stems = frozenset(rng.sample(mine, min(len(mine), rng.randint(1, 5)))
@@ -33,8 +42,8 @@ def test_fragment_and_highlight_are_the_same_with_a_memo(sample_records: list) -
         words = analyse(rec.answer + " " + rec.display_question)
         if not words:
             continue
-        answer_memo: dict = {}
-        question_memo: dict = {}
+        answer_memo = Memo()
+        question_memo = Memo()
         for _ in range(4):
             stems = frozenset(rng.sample(words, min(len(words), rng.randint(1, 6))))
             weights = {t: rng.uniform(0.5, 8) for t in stems}
@@ -50,7 +59,7 @@ def test_fragment_and_highlight_are_the_same_with_a_memo(sample_records: list) -
 
 def test_a_kept_entry_is_read_not_found_again() -> None:
     text = "Back pain and more pain."
-    memo = {"pain": (("pain", 5, 9),)}  # the second "pain" left out on purpose
+    memo = Memo(pain=(("pain", 5, 9),))  # the second "pain" left out on purpose
     got = snippets.highlight(text, frozenset({"pain", "back"}), memo=memo)
     assert got == [Segment("Back", True), Segment(" "), Segment("pain", True),
                    Segment(" and more pain.")]
@@ -60,7 +69,7 @@ def test_a_kept_entry_is_read_not_found_again() -> None:
 
 
 def test_empty_texts_and_stems_with_a_memo() -> None:
-    memo: dict = {}
+    memo = Memo()
     assert snippets.fragment("", {"pain"}, memo=memo) == []
     assert snippets.highlight("", {"pain"}, memo=memo) == []
     assert snippets.highlight("some pain", frozenset(), memo=memo) == [Segment("some pain")]
