@@ -65,11 +65,18 @@ class SpanCache:
 
     def memo(self, key: Hashable) -> SpanMemo:
         """The memo of the text `key` names (empty the first time), now the most recent."""
+        items = self._items
+        found = items.get(key)  # (a text met again, the usual case, takes no lock: the
+        # look-up and the move are each one step under the GIL)
+        if found is not None:
+            try:  # (not contextlib.suppress: a Python-level context manager per call)
+                items.move_to_end(key)
+            except KeyError:  # dropped meanwhile: still right to use
+                return found
+            return found
         with self._lock:
-            items = self._items
             found = items.get(key)
             if found is not None:
-                items.move_to_end(key)
                 return found
             found = items[key] = SpanMemo(self, key)
             self._bytes += found.bytes
