@@ -44,7 +44,13 @@ from indexer.index.arrays import MappedArrays, count_array, index_array, offset_
 from indexer.index.deletes import DeleteTable
 from indexer.index.inverted import entry_rows, inverted_lists
 from indexer.index.strings import HexTable, StringTable, WordCounts
-from indexer.index.tables import RANK_JSON, RANK_JSON_GZ, read_tables, write_tables  # noqa: F401
+from indexer.index.tables import (  # noqa: F401
+    RANK_JSON,
+    RANK_JSON_GZ,
+    read_tables,
+    shared_objects,
+    write_tables,
+)
 from indexer.index.terms import FIELDS, RecordTerms, spelling_words
 from indexer.text.analysis import find_words
 
@@ -409,7 +415,7 @@ class RankData:
 
     @classmethod
     def load(cls, folder: Path) -> RankData:
-        t = read_tables(folder)
+        t = shared_objects(read_tables(folder))
         arrays = MappedArrays(folder / RANK_NPZ)
         strings: dict[str, Sequence[str] | None] = {
             name: StringTable.from_arrays(arrays, name, memo=name == "vocab")
@@ -426,7 +432,7 @@ class RankData:
             focus=arrays["focus"],
             focus_keys=t["focus_keys"],
             focus_names=t["focus_names"],
-            gazetteer={k: list(v) for k, v in t["gazetteer"].items()},
+            gazetteer=t["gazetteer"],
             qtype=arrays["qtype"],
             qtypes=t["qtypes"],
             cat_ptr=arrays["cat_ptr"],

@@ -155,6 +155,38 @@ def test_loaded_generation_keeps_its_tables_as_shared_arrays(sample_index: Path)
     assert data.term_id(data.vocab[3]) == 3 and data.term_id("zzzznotaterm") is None
 
 
+def test_loaded_tables_are_the_stored_ones_in_shared_objects(sample_index: Path) -> None:
+    gen = _live_gen(sample_index)
+    data, table = RankData.load(gen), read_tables(gen)
+    assert data.gazetteer == table["gazetteer"] and data.focus_keys == table["focus_keys"]
+    assert list(data.gazetteer) == list(table["gazetteer"])  # the same order
+    assert data.extra == table.get("extra", {})
+    assert all(type(ids) is list for ids in data.gazetteer.values())
+    names = {name: name for name in data.gazetteer}
+    assert all(k is names[k] for k in data.focus_keys if k in names)  # one object, not two
+    ids = {}
+    for keys in data.gazetteer.values():
+        for k in keys:
+            assert ids.setdefault(k, k) is k  # one int object per focus id
+
+
+def test_shared_objects_copies_and_keeps_values() -> None:
+    from indexer.index.tables import shared_objects
+
+    big = 10_000  # above the small ints Python shares itself
+    raw = json.loads(json.dumps({"gazetteer": {"ab c": [big, 3], "d": [big]},
+                                 "focus_keys": ["ab c", "x"], "qtypes": ["causes"],
+                                 "extra": {"name_case": {"ab c": "caps", "d": "caps"}}}))
+    before = json.dumps(raw)
+    out = shared_objects(raw)
+    assert json.dumps(out) == before == json.dumps(raw)  # same values; the input unchanged
+    assert out["gazetteer"]["ab c"][0] is out["gazetteer"]["d"][0]
+    assert out["focus_keys"][0] is next(iter(out["gazetteer"]))
+    case = out["extra"]["name_case"]
+    assert case["ab c"] is case["d"]
+    assert shared_objects({"qtypes": []}) == {"qtypes": []}  # tables without them
+
+
 def _as_old_generation(gen: Path) -> None:
     """Rewrite `gen` as a generation written before the shared tables: rank.json with every
     table, rank.npz with the forward arrays only (and its checksums to match)."""
