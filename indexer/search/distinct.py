@@ -193,9 +193,13 @@ def kth_best(values: np.ndarray, k: int) -> float:
     if len(values) >= KTH_SAMPLE_MIN:
         sample = values[::KTH_SAMPLE_STEP]
         if len(sample) >= k:
-            floor = np.partition(sample, len(sample) - k)[len(sample) - k]
+            sample = sample.copy()  # (np.partition's copy, then the method: no wrapper)
+            sample.partition(len(sample) - k)
+            floor = sample[len(sample) - k]
             values = values[values >= floor]
-    return np.partition(values, len(values) - k)[len(values) - k]
+    values = values.copy()
+    values.partition(len(values) - k)
+    return values[len(values) - k]
 
 
 def distinct_count(data: RankData, rows: np.ndarray) -> int:

@@ -93,7 +93,7 @@ class Ranked:
         cand = self.cand
         if len(cand) == self.n_rows:  # (every row a candidate: in row order)
             return self.cand_scores[rows]
-        at = np.minimum(np.searchsorted(cand, rows), max(len(cand) - 1, 0))
+        at = np.minimum(cand.searchsorted(rows), max(len(cand) - 1, 0))
         if not len(cand):
             return np.zeros(len(rows), np.float32)
         return np.where(cand[at] == rows, self.cand_scores[at], np.float32(0.0))
@@ -295,7 +295,7 @@ def execute(s: Session, plan: Plan, category: list[str] | None, need: int) -> Ra
     else:
         matched = full  # (a message lists by score alone: no partial matches)
     in_cat = matched & category_rows(data, category)[at] if category else matched
-    sel = np.flatnonzero(in_cat)
+    sel = in_cat.nonzero()[0]
     rows = at[sel]
     # order: full matches first, then partial ones by words matched; score within each level
     step = float(total.max(initial=0.0)) + 1.0

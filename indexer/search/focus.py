@@ -143,8 +143,8 @@ class FocusIndex:
             return parts[0], np.full(len(parts[0]), next(i for i, n in enumerate(lens) if n),
                                      dtype=np.int64)
         ent = np.concatenate(parts)
-        which = np.repeat(np.arange(len(q), dtype=np.int64), lens)
-        order = np.argsort(ent, kind="stable")
+        which = np.arange(len(q), dtype=np.int64).repeat(lens)
+        order = ent.argsort(kind="stable")
         return ent[order], which[order]
 
     @staticmethod
@@ -182,7 +182,7 @@ class FocusIndex:
         first[0] = True
         np.not_equal(ent_ph[1:], ent_ph[:-1], out=first[1:])
         touched = ent_ph[first]
-        local = np.cumsum(first) - 1
+        local = first.cumsum() - 1
         covered = np.bincount(local, weights=self.w[ent] * meant, minlength=len(touched))
         total = self.total[touched]
         is_cand = (covered > 0) & (total >= FOCUS_MIN_NAME_MASS)
@@ -266,8 +266,11 @@ class FocusIndex:
         ptr = self.key_row_ptr
         starts = ptr[keys]
         sizes = ptr[keys + 1] - starts
+        if len(keys) == 1:
+            return self.key_rows[int(starts[0]):int(starts[0] + sizes[0])]
         # the entries of each key: starts[k], ..., starts[k] + sizes[k] - 1
-        at = np.repeat(starts - np.cumsum(sizes) + sizes, sizes) + np.arange(int(sizes.sum()))
+        at = (starts - sizes.cumsum() + sizes).repeat(sizes)
+        at += np.arange(len(at))
         return self.key_rows[at]
 
     def broader_of(self, key: int) -> list[tuple[frozenset[int], frozenset[int]]]:
@@ -288,7 +291,7 @@ class FocusIndex:
         if not asked or not len(self.name_terms):
             return []
         terms = np.fromiter(asked, dtype=self.name_terms.dtype, count=len(asked))
-        at = np.minimum(np.searchsorted(self.name_terms, terms), len(self.name_terms) - 1)
+        at = np.minimum(self.name_terms.searchsorted(terms), len(self.name_terms) - 1)
         ptr = self.name_term_ptr
         spans = [(ptr[i], ptr[i + 1]) for i in at[self.name_terms[at] == terms].tolist()]
         if not spans:
@@ -372,7 +375,7 @@ def focus_index(data: RankData) -> FocusIndex:
 def _positions_in(ascending: np.ndarray, values: np.ndarray) -> np.ndarray:
     """Positions in `ascending` (sorted, distinct) of those `values` it holds (a boolean mask
     set there equals `np.isin(ascending, values)`, for fewer array passes)."""
-    at = np.searchsorted(ascending, values)
+    at = ascending.searchsorted(values)
     inside = at < len(ascending)
     at = at[inside]
     return at[ascending[at] == values[inside]]

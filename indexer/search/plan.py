@@ -526,7 +526,7 @@ def _focus_feedback(d: RankData, total: np.ndarray, rows: np.ndarray | None = No
     `total`: the scores of `rows` (ascending; None: of every row); `scored`: the positions
     in `total` of the scores above 0, when known."""
     if scored is None:
-        scored = np.flatnonzero(total > 0)
+        scored = (total > 0).nonzero()[0]
     if len(scored) == len(total):  # every score counts (a long query's candidates, mostly)
         at, scores = (scored if rows is None else rows), total
     else:
@@ -534,7 +534,7 @@ def _focus_feedback(d: RankData, total: np.ndarray, rows: np.ndarray | None = No
     top = top_rows(d, at, scores, FEEDBACK_DOCS)  # ties by record id
     if not len(top):
         return [], []
-    weights = total[top] if rows is None else total[np.searchsorted(rows, top)]
+    weights = total[top] if rows is None else total[rows.searchsorted(top)]
     votes: dict[int, float] = {}
     for key, w in zip(d.focus[top].tolist(), weights.tolist(), strict=True):
         if key >= 0:  # summed in the order of `top`, in double precision
@@ -615,7 +615,7 @@ def _best_foci(key_scores: np.ndarray, shown: int = 3, floor: float = 0.3) -> li
     """The `shown` best focus keys scoring above `floor`, best first, in the order of a full
     `np.argsort(-key_scores)`: sorting only the few keys above the floor orders them the
     same unless two tie (the full sort then decides how ties are shown)."""
-    above = np.flatnonzero(key_scores > floor).tolist()
+    above = (key_scores > floor).nonzero()[0].tolist()
     values = key_scores[above].tolist()
     if len(set(values)) == len(values):
         best = sorted(range(len(values)), key=values.__getitem__, reverse=True)[:shown]
@@ -626,13 +626,13 @@ def _best_foci(key_scores: np.ndarray, shown: int = 3, floor: float = 0.3) -> li
 def _described(data: RankData, plan: Plan, fscore: np.ndarray, cond: np.ndarray) -> None:
     """Count the conditions the query's words describe surely enough (CONDITION_FULL) as
     named for listing (`plan.about`), and say which (`understood["described"]`)."""
-    keys = np.flatnonzero(cond >= CONDITION_FULL)
+    keys = (cond >= CONDITION_FULL).nonzero()[0]
     if not len(keys):
         return
     about = fscore.copy()
     about[keys] = np.maximum(about[keys], 1.0)
     plan.about = about
-    best = keys[np.argsort(-cond[keys], kind="stable")][:3]
+    best = keys[(-cond[keys]).argsort(kind="stable")][:3]
     plan.understood["described"] = [data.focus_names[k] for k in best]
 
 
@@ -691,7 +691,7 @@ def _understand(data: RankData, pq: ParsedQuery, plan: Plan, match: _FocusMatche
         if best <= 0:
             return np.zeros_like(total)
         per_key = base  # per focus key (and a 0 slot for -1), then one gather per row
-        scored = np.flatnonzero(total > 0)  # only records with a score get a boost
+        scored = (total > 0).nonzero()[0]  # only records with a score get a boost
         every = len(scored) == len(total)
         if FEEDBACK_BOOST > 0 and n_keys:
             keys, weights = _focus_feedback(d, total, rows, scored)
@@ -735,22 +735,24 @@ BOOST_SPARSE_SHARE = 4  # the boost reads only the rows it can raise when they a
 
 def _boosted(d: RankData, per_key: np.ndarray, at: np.ndarray, titled_rows: np.ndarray | None
              ) -> np.ndarray | None:
-    """Which of the scored rows `at` (ascending) can get a boost, as ascending positions in
-    `at`: a row gets none unless its condition is boosted (`per_key` > 0) or its title names
-    the query's condition (`titled_rows`), the question-type boost reaching only such rows
+    """Which of the scored rows `at` (ascending) can get a boost, as positions in `at`: a
+    row gets none unless its condition is boosted (`per_key` > 0) or its title names the
+    query's condition (`titled_rows`), the question-type boost reaching only such rows
     (QTYPE_WITHOUT_FOCUS 0). None when that does not hold or they are many (then every row
     is computed: the same values)."""
     if QTYPE_WITHOUT_FOCUS != 0.0 or not len(at):
         return None
-    keys = np.flatnonzero(per_key[:-1] > 0)
+    keys = (per_key[:-1] > 0).nonzero()[0]  # (array methods: numpy's wrappers cost more)
     fi = focus_index(d)
     ptr = fi.key_row_ptr
-    many = int((ptr[keys + 1] - ptr[keys]).sum()) + (0 if titled_rows is None else len(titled_rows))
+    sizes = ptr[keys + 1] - ptr[keys]
+    many = int(sizes.sum()) + (0 if titled_rows is None else len(titled_rows))
     if many * BOOST_SPARSE_SHARE > len(at):
         return None
     rows = fi.rows_of_keys(keys)
-    if titled_rows is not None and len(titled_rows):
+    if titled_rows is not None and len(titled_rows):  # (rows without a focus: no key's)
         rows = np.concatenate([rows, titled_rows])
-    p = np.minimum(np.searchsorted(at, rows), len(at) - 1)
-    return np.unique(p[at[p] == rows])
+    p = at.searchsorted(rows)
+    p[p == len(at)] = 0  # (a row past the last scored one: not among them)
+    return p[at[p] == rows]  # (distinct: each row is one key's, or titled)
 

@@ -338,7 +338,7 @@ def candidates(scorer: Scorer, terms: Iterable[str]) -> Candidates:
         mask = np.zeros(n, dtype=bool)
         if got:  # (one assignment for all the terms' rows: numpy's cost is per call)
             mask[np.concatenate([rows for rows, _, _ in got.values()])] = True
-        rows = np.flatnonzero(mask)
+        rows = mask.nonzero()[0]
     pos = np.empty(n, np.int64)
     pos[rows] = np.arange(len(rows))
     return Candidates(rows, pos, got)
