@@ -12,6 +12,15 @@
 - `--workers 1`, a single core, or Windows (no fork): waitress, one process with `--threads`
   threads (default 8). The rate limiter's counters and the index live in that one process.
 
+Where gunicorn's processes get their memory (`bench/memory.py --workers 2` on MedQuAD, same
+run, alternating): the app is imported in the master before the fork (`preload_app`), each
+worker opens and warms the generation after it. An app-less master would lower the summed RSS
+(the figure the issue's target names) by ~31 MB (master 76 -> 38 MB) but raise what the
+server really holds (summed PSS) by ~20 MB: the workers would each import the libraries
+instead of sharing the master's pages. Warming the generation in the master before the fork
+does the opposite: PSS -26 MB, summed RSS +75 MB (a page the workers share counts in the RSS
+of every process). So the app is preloaded and the generation warmed per worker.
+
 Both log without client addresses, accept request lines up to the API's own limits and
 answer the requests they refuse themselves in the service's format (search_app.servers).
 A port already in use, or a setting that cannot be used, is one line on stderr (exit 1 / 2).
