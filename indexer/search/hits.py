@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
 import numpy as np
@@ -51,11 +51,16 @@ def record_at(s: Session, row: int) -> Record:
 def _cached_record(s: Session, row: int) -> Record:
     """The stored record of `row` from the generation's LRU of decoded records (shared:
     only read it). Reading and decoding the stored JSON was ~5% of a search."""
+    return _record_loader(s)(int(row))
+
+
+def _record_loader(s: Session) -> Callable[[int], Record]:
+    """`_cached_record` of the session's generation as a function of the row (fetched once
+    for a page of hits)."""
     gen = s.gen
     # the loader reads through the calling thread's own searcher
-    load = gen.cached("records", lambda: byte_lru(RECORD_CACHE_BYTES, record_bytes)(
+    return gen.cached("records", lambda: byte_lru(RECORD_CACHE_BYTES, record_bytes)(
         lambda r: Record.from_dict(json.loads(gen.searcher().stored_fields(r)["record"]))))
-    return load(int(row))
 
 
 def record_bytes(rec: Record) -> int:
@@ -169,12 +174,28 @@ class _PageMatches:
                                    alt.via) for t in alt.terms)
         keys = [(t, via) for _, _, t, _, via in self.items]
         self.repeats = len(set(keys)) < len(keys)  # a (stem, via) twice: report it once
+        # without gates, what a hit reports depends on its field masks alone: worked out
+        # once per distinct masks of the page (most of a page's hits share them)
+        self._by_fields: dict[tuple[int, ...], list[tuple[str, str, str, int]]] | None = (
+            None if self.gates else {})
 
     def of(self, row: int, at: int) -> list[Match]:
         """The query terms that count for `row` (at position `at` of the page): an
         alternative that needs all of its words (or the phrase) is reported only when the
         record has them ("needles" alone is not a match of "pins and needles")."""
         fields = self.by_position[at]
+        seen = self._by_fields
+        if seen is not None:
+            found = seen.get(fields)
+            if found is None:
+                found = seen[fields] = self._found(row, fields)
+        else:
+            found = self._found(row, fields)
+        return [match(term, t, list(_FIELD_SETS[m]), via) for t, term, via, m in found]
+
+    def _found(self, row: int, fields: tuple[int, ...]) -> list[tuple[str, str, str, int]]:
+        """(stem, term, via, field mask) of each match of `row`, whose field masks (one per
+        query term) are `fields`."""
         open_ = [all(fields[c] for c in cols) and (phrase is True or (
                      phrase is not None and bool(phrase[row])))  # type: ignore[index]
                  for cols, phrase in self.gates]
@@ -184,16 +205,17 @@ class _PageMatches:
             seen: set[tuple[str, str]] = set()
             found = [f for f in found if (f[0], f[2]) not in seen
                      and not seen.add((f[0], f[2]))]  # type: ignore[func-returns-value]
-        return [match(term, t, list(_FIELD_SETS[m]), via)
-                for t, term, via, m in found]
+        return found
 
 
 def _hit(s: Session, row: int, rank: int, wanted: _PageMatches, ranked: Ranked,
-         masks: dict[str, list[int]], at: int, score: float, stems: frozenset[str],
-         spans: SpanCache) -> Hit:
+         in_answer: _StemMasks, at: int, score: float, stems: frozenset[str],
+         spans: SpanCache, load: Callable[[int], Record]) -> Hit:
     """One hit; `stems`: those of `ranked.stems` (its IDFs weigh the snippet's words);
-    `spans`: where the stems' words are in the generation's texts (found once per text)."""
-    rec = _cached_record(s, row)
+    `in_answer`: their field masks (`_stem_masks`); `spans`: where the stems' words are in
+    the generation's texts (found once per text); `load`: the generation's
+    `_record_loader`."""
+    rec = load(row)
     question = rec.display_question
     if len(question) > QUESTION_SNIPPET_CHARS:
         qparts = fragment(question, stems, max_chars=QUESTION_SNIPPET_CHARS,
@@ -211,7 +233,7 @@ def _hit(s: Session, row: int, rank: int, wanted: _PageMatches, ranked: Ranked,
         rank=rank,
         question_parts=qparts,
         answer_parts=fragment(rec.answer, stems, weights=ranked.stems,
-                              present=_in_field(stems, masks, at, _ANSWER_BIT),
+                              present=_in_field(in_answer, at, _ANSWER_BIT),
                               memo=spans.memo((row, "answer"))),
         matches=wanted.of(row, at),
         flags=list(rec.flags),
@@ -228,12 +250,19 @@ SPAN_CACHE_BYTES = 2 << 20  # where the looked-for stems' words are in recent hi
 # bench/search_latency.py's queries after one: short -11%, long -10% instructions)
 
 
-def _in_field(stems: frozenset[str], masks: dict[str, list[int]], at: int, bit: int
-              ) -> frozenset[str]:
+_StemMasks = list[tuple[str, "list[int] | None"]]  # (stem, its field mask per page position)
+
+
+def _stem_masks(stems: frozenset[str], masks: dict[str, list[int]]) -> _StemMasks:
+    """Each of `stems` with its field masks (None: a stem without any), once per page."""
+    return [(t, masks.get(t)) for t in stems]
+
+
+def _in_field(stem_masks: _StemMasks, at: int, bit: int) -> frozenset[str]:
     """The stems the field of `bit` has at page position `at` (by the field masks; a stem
     without a mask is kept): the answer's words are its field's terms, so a stem the index
     does not list for it is in none of its words."""
-    return frozenset(t for t in stems if (m := masks.get(t)) is None or m[at] & bit)
+    return frozenset([t for t, m in stem_masks if m is None or m[at] & bit])
 
 
 BRIEF_CACHE_BYTES = 2 << 20  # "Also in" entries kept per generation: ~7,000 of MedQuAD's
@@ -302,7 +331,10 @@ def build_result(s: Session, typed: str, out: Outcome, category: list[str] | Non
         wanted = _PageMatches(plan, ranked, masks)
         spans = s.gen.cached("spans", lambda: SpanCache(
             scaled_budget(SPAN_CACHE_BYTES, s.data.n_rows)))
-        hits = [_hit(s, row, offset + i + 1, wanted, ranked, masks, i, score, stems, spans)
+        load = _record_loader(s)
+        in_answer = _stem_masks(stems, masks)
+        hits = [_hit(s, row, offset + i + 1, wanted, ranked, in_answer, i, score, stems, spans,
+                     load)
                 for i, (row, score) in enumerate(zip(page.tolist(),
                                                      ranked.score_of(page).tolist(), strict=True))]
     notices = list(pq.notices) + list(plan.notices)
