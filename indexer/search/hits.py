@@ -245,9 +245,10 @@ def _hit(s: Session, row: int, rank: int, wanted: _PageMatches, ranked: Ranked,
 _ANSWER_BIT = 1 << FIELDS.index("answer")
 SPAN_CACHE_BYTES = 2 << 20  # where the looked-for stems' words are in recent hits' texts
 # (`indexer.index.wordspans`; a larger generation keeps more: `caches.scaled_budget`): the
-# ~1,500 question and answer texts of bench/memory.py's 156 queries take 2.1 MB; a warm
-# search then reads its snippets' words instead of scanning the texts (callgrind, one pass of
-# bench/search_latency.py's queries after one: short -11%, long -10% instructions)
+# ~1,400 question and answer texts of bench/search_latency.py's 156 queries take 2.1 MB
+# (estimated; ~1.4 MB in each of bench/memory.py's two workers); a warm search then reads its
+# snippets' words instead of scanning the texts (callgrind, one pass of those queries after
+# one: short -11%, long -10% instructions)
 
 
 _StemMasks = list[tuple[str, "list[int] | None"]]  # (stem, its field mask per page position)

@@ -3,9 +3,10 @@
 Record text comes from scraped pages and is untrusted: segments carry plain text only, and
 `render_html` escapes every character of it, so a stored `<script>` comes back inert.
 
-(~460 lines: finding the query's words in a text has a fast path for ASCII text beside the
+(~540 lines: finding the query's words in a text has a fast path for ASCII text beside the
 general one, kept side by side because they must give the same hits and the tests compare
-them; then the choice of the window and the renderers.)
+them, and a memo of each stem's hits per text (`Spans`) read before scanning; then the
+choice of the window, the segments (a highlighted word's shared) and the renderers.)
 """
 
 from __future__ import annotations
