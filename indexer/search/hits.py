@@ -213,15 +213,16 @@ def _hit(s: Session, row: int, rank: int, wanted: _PageMatches, ranked: Ranked,
          spans: SpanCache, load: Callable[[int], Record]) -> Hit:
     """One hit; `stems`: those of `ranked.stems` (its IDFs weigh the snippet's words);
     `in_answer`: their field masks (`_stem_masks`); `spans`: where the stems' words are in
-    the generation's texts (found once per text); `load`: the generation's
-    `_record_loader`."""
+    the generation's answers (found once per answer: a question, a sentence or two, is
+    scanned again, which costs less than keeping it: see SPAN_CACHE_BYTES); `load`: the
+    generation's `_record_loader`."""
     rec = load(row)
     question = rec.display_question
     if len(question) > QUESTION_SNIPPET_CHARS:
         qparts = fragment(question, stems, max_chars=QUESTION_SNIPPET_CHARS,
-                          weights=ranked.stems, memo=spans.memo((row, "question")))
+                          weights=ranked.stems)
     else:
-        qparts = highlight(question, stems, memo=spans.memo((row, "question")))
+        qparts = highlight(question, stems)
     return hit(
         id=rec.id,
         question=question,
@@ -243,12 +244,14 @@ def _hit(s: Session, row: int, rank: int, wanted: _PageMatches, ranked: Ranked,
 
 
 _ANSWER_BIT = 1 << FIELDS.index("answer")
-SPAN_CACHE_BYTES = 2 << 20  # where the looked-for stems' words are in recent hits' texts
+SPAN_CACHE_BYTES = 2 << 20  # where the looked-for stems' words are in recent hits' answers
 # (`indexer.index.wordspans`; a larger generation keeps more: `caches.scaled_budget`): the
-# ~1,400 question and answer texts of bench/search_latency.py's 156 queries take 2.1 MB
-# (estimated; ~1.4 MB in each of bench/memory.py's two workers); a warm search then reads its
-# snippets' words instead of scanning the texts (callgrind, one pass of those queries after
-# one: short -11%, long -10% instructions)
+# ~700 answers of bench/search_latency.py's 156 queries take 1.25 MB (estimated); a warm
+# search then reads its snippets' words instead of scanning the answers (callgrind, one pass
+# of those queries after one: short -11%, long -10% instructions). Questions are not kept:
+# keeping them too saved another 2.5% of a warm pass but cost 3% of a first one (a memo and
+# its empty entries for every question met, and the full collections of the cyclic GC that
+# its objects bring on), more than scanning a sentence again.
 
 
 _StemMasks = list[tuple[str, "list[int] | None"]]  # (stem, its field mask per page position)

@@ -99,15 +99,17 @@ def test_results_are_the_same_met_again_new_or_dropped(sample_index, monkeypatch
         s.gen.cache.pop("spans")
 
 
-def test_the_memo_follows_the_text_searched(sample_index) -> None:
-    """A record's question and answer have memos of their own, holding their own hits."""
+def test_the_memo_holds_each_answer_s_own_hits(sample_index) -> None:
+    """Each hit's answer has a memo of its own (questions are scanned each time), holding
+    that answer's hits of each stem looked for."""
     with IndexStore(sample_index).searcher() as s:
         s.gen.cache.pop("spans", None)
         result = search(s, "back pain")
         spans = s.gen.cache["spans"]
-        for row, field in list(spans._items):
-            rec = hits_module._cached_record(s, row)
-            text = rec.answer if field == "answer" else rec.display_question
-            for stem, found in spans._items[(row, field)].items():
+        assert {field for _, field in spans._items} == {"answer"}
+        assert len(spans) == len({h.id for h in result.hits})
+        for row, _ in list(spans._items):
+            text = hits_module._cached_record(s, row).answer
+            for stem, found in spans._items[(row, "answer")].items():
                 assert list(found) == snippets._hits(text[:snippets.MAX_SCAN_CHARS], {stem})
         assert result.hits
