@@ -7,7 +7,7 @@ Text that came from scraped pages is never HTML: highlighted snippets are lists 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 
@@ -86,18 +86,6 @@ class Hit:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def hit(**values: Any) -> Hit:
-    """`Hit(**values)` with every field given (in the order of the class), made without the
-    dataclass's `__init__` (fourteen attribute sets, in Python, for each hit of a page)."""
-    assert len(values) == _HIT_FIELDS, sorted(values)
-    obj = _new_object(Hit)
-    obj.__dict__ = values
-    return obj
-
-
-_HIT_FIELDS = len(fields(Hit))
 
 
 @dataclass

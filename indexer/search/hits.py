@@ -20,7 +20,7 @@ from indexer.index.store import Generation, Session
 from indexer.index.terms import FIELDS
 from indexer.index.wordspans import SpanCache
 from indexer.records import Record
-from indexer.results import Elsewhere, Hit, Match, SearchResult, hit, match
+from indexer.results import Elsewhere, Hit, Match, SearchResult, match
 from indexer.search.distinct import duplicates_of
 from indexer.search.execute import Outcome, Ranked
 from indexer.search.facets import facets_of_rows
@@ -223,7 +223,7 @@ def _hit(s: Session, row: int, rank: int, wanted: _PageMatches, ranked: Ranked,
                           weights=ranked.stems)
     else:
         qparts = highlight(question, stems)
-    return hit(
+    return Hit(
         id=rec.id,
         question=question,
         title=rec.title,
