@@ -17,6 +17,7 @@ that describe how a condition shows (its symptoms) can outweigh those that do no
 from __future__ import annotations
 
 import math
+from array import array
 from pathlib import Path
 
 import numpy as np
@@ -140,14 +141,20 @@ class ConditionTable:
         self.levels = (np.asarray(arrays["levels"], dtype=np.float32) if "levels" in arrays
                        else None)
         self.n_docs = int(arrays["n_docs"][0])
-        self.bridges: tuple[np.ndarray, ...] | None = None  # (query side:
+        self.bridges: tuple[array[int], ...] | None = None  # (query side:
         # `indexer.search.conditions._bridges`, made once per generation)
+        # read per query term: the offsets as Python ints (4 or 8 bytes a term, ~0.1 MB on
+        # MedQuAD), and each code's weight plus one touch (`supported`), made at load
+        self._offsets = array("q", np.asarray(self.ptr, dtype=np.int64).tobytes())
+        self._touch_levels = (None if self.levels is None
+                              else self.levels.astype(np.float64) + _TOUCH)
 
     def n_conditions(self, tid: int) -> int:
         """How many conditions' pseudo-documents have the term (0 for an unknown term)."""
-        if not 0 <= tid < len(self.ptr) - 1:
+        offsets = self._offsets
+        if not 0 <= tid < len(offsets) - 1:
             return 0
-        return int(self.ptr[tid + 1] - self.ptr[tid])
+        return offsets[tid + 1] - offsets[tid]
 
     def score(self, term_weights: dict[int, float], n_keys: int, min_terms: int = 1,
               alone: frozenset[int] = frozenset()) -> np.ndarray:
@@ -155,33 +162,72 @@ class ConditionTable:
         query means it) of the term's weight for the condition; 0 for a condition fewer than
         `min_terms` of the terms touch (a term of `alone` counts as `min_terms` on its own).
         """
-        ks, cs, qws, lens, touch = [], [], [], [], []
-        ptr = self.ptr
-        n_terms = len(ptr) - 1
+        out = np.zeros(n_keys, np.float64)
+        keys, values = self.supported(term_weights, n_keys, min_terms, alone)
+        out[keys] = values
+        return out
+
+    def supported(self, term_weights: dict[int, float], n_keys: int, min_terms: int = 1,
+                  alone: frozenset[int] = frozenset()) -> tuple[np.ndarray, np.ndarray]:
+        """`score` of the conditions it does not leave at 0 only: (their keys ascending,
+        their scores), the same values, without arithmetic over every condition."""
+        ks, cs, qws, lens, units = [], [], [], [], []
+        offsets = self._offsets
+        n_terms = len(offsets) - 1
         for tid, qw in term_weights.items():
             if 0 <= tid < n_terms:
-                a, b = ptr[tid], ptr[tid + 1]
+                a, b = offsets[tid], offsets[tid + 1]
                 if b > a:
                     ks.append(self.keys[a:b])
                     cs.append(self.weights[a:b])
                     qws.append(qw)
                     lens.append(b - a)
-                    touch.append(_TOUCH * (min_terms if tid in alone else 1))
-        if not ks:
-            return np.zeros(n_keys, np.float64)
-        # a touch counts _TOUCH on top of its weight: one bincount gives both
-        codes = np.concatenate(cs)  # decoded once (a take is cheaper than a lookup per term)
-        w = codes.astype(np.float32) if self.levels is None else self.levels.take(codes)
-        if any(qw != 1.0 for qw in qws):
-            w = w * np.repeat(np.asarray(qws, dtype=np.float32), lens)
-        w = w.astype(np.float64)
-        w += np.repeat(touch, lens) if alone else _TOUCH
-        both = np.bincount(np.concatenate(ks), weights=w, minlength=n_keys)[:n_keys]
-        touches = np.floor(both / _TOUCH)
-        out = both - touches * _TOUCH
-        if min_terms > 1:
-            out[touches < min_terms] = 0.0
-        return out
+                    units.append(min_terms if tid in alone else 1)
+        if not ks or min(qws) < 0:  # (a negative weight: the dense arithmetic, as written)
+            return _dense_supported(self, term_weights, n_keys, min_terms, alone) if ks else (
+                np.zeros(0, np.intp), np.zeros(0, np.float64))
+        # a touch counts _TOUCH on top of its weight: one bincount gives both (each posting's
+        # weight + touch and the sums in the same order as `_dense_supported`: the same floats)
+        codes = cs[0] if len(cs) == 1 else np.concatenate(cs)
+        if alone or self._touch_levels is None or any(qw != 1.0 for qw in qws):
+            w = codes.astype(np.float32) if self.levels is None else self.levels.take(codes)
+            if any(qw != 1.0 for qw in qws):
+                w = w * np.repeat(np.asarray(qws, dtype=np.float32), lens)
+            w = w.astype(np.float64)
+            w += np.repeat(np.asarray(units, dtype=np.float64) * _TOUCH, lens) if alone else _TOUCH
+        else:  # (every term meant fully: the weight + touch of each code, read once)
+            w = self._touch_levels.take(codes)
+        keys = ks[0] if len(ks) == 1 else np.concatenate(ks)
+        both = np.bincount(keys, weights=w)[:n_keys]  # (to the last key touched)
+        # weights are >= 0 and sum far below _TOUCH: a condition's sum lies in [touches,
+        # touches + 1) * _TOUCH, so the touches are its whole multiples and its score the rest
+        chosen = (both >= max(min_terms, 1) * _TOUCH).nonzero()[0]
+        sums = both[chosen]
+        sums -= np.floor(sums / _TOUCH) * _TOUCH
+        return chosen, sums
+
+
+def _dense_supported(table: ConditionTable, term_weights: dict[int, float], n_keys: int,
+                     min_terms: int, alone: frozenset[int]) -> tuple[np.ndarray, np.ndarray]:
+    """`ConditionTable.supported` over every condition, for term weights below 0 (whose sums
+    can fall below a whole number of touches)."""
+    ks, ws, ts = [], [], []
+    for tid, qw in term_weights.items():
+        if table.n_conditions(tid):
+            a, b = table._offsets[tid], table._offsets[tid + 1]
+            codes = table.weights[a:b]
+            w = codes.astype(np.float32) if table.levels is None else table.levels.take(codes)
+            ks.append(table.keys[a:b])
+            ws.append(w * np.float32(qw) if qw != 1.0 else w)
+            ts.append(np.full(b - a, _TOUCH * (min_terms if tid in alone else 1)))
+    w = np.concatenate(ws).astype(np.float64) + np.concatenate(ts)
+    both = np.bincount(np.concatenate(ks), weights=w, minlength=n_keys)[:n_keys]
+    touches = np.floor(both / _TOUCH)
+    out = both - touches * _TOUCH
+    if min_terms > 1:
+        out[touches < min_terms] = 0.0
+    chosen = out.nonzero()[0]
+    return chosen, out[chosen]
 
 
 _TOUCH = float(2**24)  # far above any sum of weights (float64 keeps them exact to ~1e-9)

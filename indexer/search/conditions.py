@@ -14,6 +14,8 @@ counting BRIDGE_WEIGHT of the word (its hypernyms HYPERNYM_SHARE of that).
 
 from __future__ import annotations
 
+from array import array
+from bisect import bisect_left
 from pathlib import Path
 
 import numpy as np
@@ -94,17 +96,18 @@ def condition_scores(data: RankData, term_weights: dict[int, float],
     alone = frozenset(t for t in term_weights
                       if 0 < found.n_conditions(t) <= ALONE_MAX_CONDITIONS
                       ) if ALONE_MAX_CONDITIONS > 0 else frozenset()  # (0: no term is asked)
-    scores = found.score(term_weights, n_keys, min_terms, alone)
-    best = float(scores.max()) if len(scores) else 0.0
+    keys, scores = found.supported(term_weights, n_keys, min_terms, alone)
+    best = float(scores.max()) if len(scores) else 0.0  # (the others score 0)
     if best <= 0:
         return None
-    keep = np.flatnonzero(scores >= RELATIVE * best)
+    keep = (scores >= RELATIVE * best).nonzero()[0]
     if len(keep) > TOP:  # the TOP best (ties: the lower key)
         keep = top_keys(keep, scores[keep], TOP)
-    out = np.zeros(n_keys, np.float32)
-    out[keep] = scores[keep] / best
+    share = (scores[keep] / best).astype(np.float32)  # (as stored in the float32 result)
     if SHARPNESS != 1.0:
-        out[keep] **= SHARPNESS
+        share **= SHARPNESS
+    out = np.zeros(n_keys, np.float32)
+    out[keys[keep]] = share
     return out
 
 
@@ -132,10 +135,10 @@ def _bridged(data: RankData, found: table.ConditionTable,
     for tid, w in term_weights.items():
         if found.n_conditions(tid) > WEAK_CONDITIONS:
             continue
-        i = int(np.searchsorted(src, tid))
+        i = bisect_left(src, tid)
         if i < len(src) and src[i] == tid:
-            a, b = int(ptr[i]), int(ptr[i + 1])
-            for syn, up in zip(dst[a:b].tolist(), hyper[a:b].tolist(), strict=True):
+            a, b = ptr[i], ptr[i + 1]
+            for syn, up in zip(dst[a:b], hyper[a:b], strict=True):
                 share = HYPERNYM_SHARE if up else 1.0
                 weight = BRIDGE_WEIGHT * share * w
                 if syn not in term_weights and share > 0 and weight > out.get(syn, 0.0):
@@ -144,10 +147,11 @@ def _bridged(data: RankData, found: table.ConditionTable,
 
 
 def _bridges(data: RankData, found: table.ConditionTable
-             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+             ) -> tuple[array[int], array[int], array[int], array[int]]:
     """(source term ids ascending, offsets, target term ids, whether a target is a hypernym):
     for each term of the generation's vocabulary that WordNet bridges, its synonyms and
-    hypernyms that the table knows. Made once per generation (kept on its table)."""
+    hypernyms that the table knows. Made once per generation (kept on its table), as flat
+    arrays of Python ints (a query looks up its few weak words with `bisect`: ~0.1 MB)."""
     made = getattr(found, "bridges", None)
     if made is not None:
         return made  # type: ignore[no-any-return]
@@ -162,10 +166,11 @@ def _bridges(data: RankData, found: table.ConditionTable
                 to = term_id(t)
                 if to is not None and found.n_conditions(to) > 0:
                     rows.append((tid, to, kind))
-    ordered = np.array(sorted(set(rows)), dtype=np.int32).reshape(-1, 3)
+    ordered = np.array(sorted(set(rows)), dtype=np.int64).reshape(-1, 3)
     src, first = np.unique(ordered[:, 0], return_index=True)
-    ptr = np.append(first, len(ordered)).astype(np.int32)
-    made = (src.astype(np.int32), ptr, ordered[:, 1].copy(), ordered[:, 2].astype(bool))
+    ptr = np.append(first, len(ordered))
+    made = (array("q", src.tobytes()), array("q", ptr.astype(np.int64).tobytes()),
+            array("q", ordered[:, 1].tobytes()), array("q", ordered[:, 2].tobytes()))
     found.bridges = made
     return made
 

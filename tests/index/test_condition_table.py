@@ -220,3 +220,51 @@ def test_a_table_with_half_precision_weights_still_reads(tmp_path: Path) -> None
     n = len(data.focus_keys)
     assert old.score(query, n).tolist() == pytest.approx(table.score(query, n).tolist(),
                                                          rel=1e-3)
+
+
+def _dense_reference(table: conditions.ConditionTable, term_weights: dict[int, float],
+                     n_keys: int, min_terms: int, alone: frozenset[int]) -> np.ndarray:
+    """The score as first written: every posting's weight plus its touches summed over every
+    condition, the touches taken back out with floor (what `supported` must equal exactly)."""
+    touch = float(2**24)
+    ks, ws = [], []
+    for tid, qw in term_weights.items():
+        n = table.n_conditions(tid)
+        if n:
+            a = int(table.ptr[tid])
+            ks.append(np.asarray(table.keys[a:a + n]))
+            w = table.levels.take(table.weights[a:a + n]) * np.float32(qw)
+            ws.append(w.astype(np.float64) + touch * (min_terms if tid in alone else 1))
+    if not ks:
+        return np.zeros(n_keys)
+    both = np.bincount(np.concatenate(ks), weights=np.concatenate(ws), minlength=n_keys)
+    touches = np.floor(both / touch)
+    out = both - touches * touch
+    if min_terms > 1:
+        out[touches < min_terms] = 0.0
+    return out[:n_keys]
+
+
+def test_supported_conditions_score_exactly_as_the_dense_sum(tmp_path: Path) -> None:
+    gen = _generation(tmp_path, RECORDS)
+    data = RankData.load(gen)
+    table = conditions.load(gen)
+    assert table is not None
+    n = len(data.focus_keys)
+    tid = {w: data.term_id(w) for w in ("chill", "elbow", "rest", "rash", "cough", "knee")}
+    assert None not in tid.values()
+    queries = [
+        {tid["chill"]: 1.0, tid["elbow"]: 1.0},
+        {tid["chill"]: 1.0, tid["elbow"]: 0.37, tid["rest"]: 2.5},
+        {tid["rash"]: 0.8, tid["rest"]: 1.0, tid["cough"]: 1.0, 10**7: 1.0},
+        {tid["elbow"]: -0.5, tid["knee"]: 1.0, tid["rest"]: 1.0},  # a weight below 0
+    ]
+    for weights in queries:
+        for min_terms in (1, 2, 3):
+            for alone in (frozenset(), frozenset({tid["knee"]})):
+                want = _dense_reference(table, weights, n, min_terms, alone)
+                keys, scores = table.supported(weights, n, min_terms, alone)
+                got = np.zeros(n)
+                got[keys] = scores
+                assert got.tobytes() == want.tobytes(), (weights, min_terms, alone)
+                assert table.score(weights, n, min_terms, alone).tobytes() == want.tobytes()
