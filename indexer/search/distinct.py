@@ -34,6 +34,7 @@ FEW_MEMBERS = 16  # a key with this many rows or fewer has its matching ones rea
 NEAR_WINDOW = 10  # a hit is compared with this many hits listed just before it
 ANSWER_SETS_BYTES = 4 << 20  # answers' word sets kept per generation for those comparisons
 SKETCH_WORDS = 4  # 64-bit words of each answer's word sketch (256 bits: 1.5 MB for 47k rows)
+SKETCH_BYTES = SKETCH_WORDS * 8
 
 
 @dataclass
@@ -52,8 +53,8 @@ class Groups:
     # within a key, key starts)
     answer_terms: np.ndarray  # int64 per row: distinct terms of its answer (a forward
     # vector lists each term once, with its count: `indexer.index.ranking`)
-    sketch: np.ndarray  # uint64 (rows, SKETCH_WORDS): each answer's distinct terms hashed
-    # to one bit each (see `_sketches`)
+    sketch: bytes  # SKETCH_BYTES per row: each answer's distinct terms hashed to one bit
+    # each (see `_sketches`; as bytes, a row's sketch is one slice away from an int)
     answer_sets: ByteLRU = field(default_factory=lambda: ByteLRU(ANSWER_SETS_BYTES))
     # row -> its answer's sorted distinct term ids (those compared lately)
 
@@ -122,7 +123,7 @@ def _build_groups(data: RankData) -> Groups:
     primary = np.where(section >= 0, section, np.where(text >= 0, text + n, -1))
     return Groups(id_rank=id_rank, section=section, text=text, primary=primary,
                   grouped=grouped, keyed=keyed, members=members, answer_terms=sizes,
-                  sketch=_sketches(ptr, tids, n))
+                  sketch=_sketches(ptr, tids, n).tobytes())
 
 
 def _sketches(ptr: np.ndarray, tids: np.ndarray, n: int) -> np.ndarray:
@@ -147,7 +148,8 @@ def _sketches(ptr: np.ndarray, tids: np.ndarray, n: int) -> np.ndarray:
 
 def _sketch_int(g: Groups, row: int) -> int:
     """Row `row`'s sketch as one Python int (for XOR and `int.bit_count`)."""
-    return int.from_bytes(g.sketch[row].tobytes(), "little")
+    at = row * SKETCH_BYTES
+    return int.from_bytes(g.sketch[at:at + SKETCH_BYTES], "little")
 
 
 # Near-identical (Jaccard >= J) needs |A & B| >= J (|A| + |B|) / (1 + J), so the symmetric
