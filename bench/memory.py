@@ -1,6 +1,6 @@
 """Memory of a searching process, and search latency in it (in-process, after warm-up).
 
-    .venv/bin/python bench/memory.py [--index DIR] [--workers N] [--json]
+    .venv/bin/python bench/memory.py [--index DIR] [--workers N [--distinct N]] [--json]
 
 Opens the index in this process, warms it as a server does (`indexer.search.entry.warm`),
 then runs every long and short query of bench/search_latency.py twice; prints the resident
@@ -12,7 +12,11 @@ starts `qasearch serve --workers N --threads 1` on the index, sends every query 
 HTTP (twice), and prints each worker's RSS / PSS / private memory, split into heap, mapped
 index files and code (`regions`), and the totals with and without the master (the figure
 issue H's memory target is about: RSS counts the pages the workers share, the memory-mapped
-generation, once per process; PSS splits them between the processes). `--json`
+generation, once per process; PSS splits them between the processes). `--distinct N` then
+sends N more queries, all different (`distinct_queries`: the index's condition names,
+LiveQA questions and the pairs of content words next to each other in them), to the served
+workers and measures them again: a long-running server whose caches are full (steady state;
+the per-process budget `QASEARCH_CACHE_MB` bounds them). `--json`
 prints one JSON object instead (bench/growth.py reads it). The default index is the cached
 evaluation index (set QASEARCH_CACHE_DIR to keep it apart from other runs).
 """
@@ -104,6 +108,38 @@ def queries() -> tuple[list[str], list[str]]:
     return long_q, short_q
 
 
+def distinct_queries(index_dir: Path, n: int) -> list[str]:
+    """`n` queries all different from each other and from `queries()`, read from the data:
+    the condition names of the index's gazetteer (every one, in a fixed shuffled order),
+    interleaved with LiveQA questions and the pairs of adjacent content words in them."""
+    import itertools
+    import random
+
+    from indexer.index.store import IndexStore
+    from indexer.text.analysis import STOP_WORDS, words
+
+    long_q, short_q = queries()
+    with IndexStore(index_dir).searcher() as s:
+        names = list(s.data.focus_names)  # type: ignore[attr-defined]
+    random.Random(1).shuffle(names)
+    pairs = []
+    for q in long_q:
+        content = [w for w in words(q) if w not in STOP_WORDS]
+        pairs.extend(f"{a} {b}" for a, b in itertools.pairwise(content))
+    random.Random(2).shuffle(pairs)
+    seen = {q.lower() for q in long_q + short_q}
+    out: list[str] = []
+    for group in zip(names, pairs, strict=False):
+        for q in group:
+            if q.lower() not in seen:
+                seen.add(q.lower())
+                out.append(q)
+    out.extend(q for q in names[len(pairs):] if q.lower() not in seen)
+    if len(out) < n:
+        raise SystemExit(f"only {len(out)} distinct queries in the data, asked for {n}")
+    return out[:n]
+
+
 def in_process(index_dir: Path) -> dict:
     """Memory and latency of this process searching `index_dir`."""
     from indexer.index.store import IndexStore
@@ -182,8 +218,9 @@ def _children(pid: int) -> list[int]:
     return [int(p) for p in text.split()]
 
 
-def served(index_dir: Path, workers: int) -> dict:
-    """Each worker's memory after serving every query twice (`qasearch serve`)."""
+def served(index_dir: Path, workers: int, distinct: int = 0) -> dict:
+    """Each worker's memory after serving every query twice (`qasearch serve`), and, with
+    `distinct`, after that many distinct queries more (`steady`)."""
     port = _free_port()
     env = {**os.environ, "QASEARCH_RATE_LIMIT": "1000000/minute"}
     cmd = [str(ROOT / ".venv" / "bin" / "qasearch"), "serve", "--index", str(index_dir),
@@ -210,22 +247,15 @@ def served(index_dir: Path, workers: int) -> dict:
                 raise RuntimeError(f"the server did not start: {output()[-500:]}")
             time.sleep(0.5)
         long_q, short_q = queries()
-        for _ in range(2):
-            for q in long_q + short_q:
-                url = f"{base}/api/search?{urllib.parse.urlencode({'q': q})}"
-                urllib.request.urlopen(url, timeout=60).read()  # noqa: S310 (http, ours)
-        kids = _children(proc.pid)
-        per = {str(pid): status(pid) for pid in kids}
-        for pid in kids:
-            per[str(pid)]["regions"] = regions(pid, index_dir)
-        master = status(proc.pid)
-        master["regions"] = regions(proc.pid, index_dir)
-        every = [master, *per.values()]
-        return {"workers": workers, "master": master, "per_worker": per,
-                "total_rss": round(sum(v["rss"] for v in every), 1),
-                "total_pss": round(sum(v["pss"] for v in every), 1),
-                "workers_rss": round(sum(v["rss"] for v in per.values()), 1),
-                "workers_pss": round(sum(v["pss"] for v in per.values()), 1)}
+        _send(base, [*long_q, *short_q] * 2)
+        result = {"workers": workers, **_measure(proc.pid, index_dir)}
+        if distinct:
+            t = time.perf_counter()
+            _send(base, distinct_queries(index_dir, distinct))
+            result["steady"] = {"queries": distinct,
+                                "seconds": round(time.perf_counter() - t, 1),
+                                **_measure(proc.pid, index_dir)}
+        return result
     finally:
         proc.terminate()
         try:
@@ -236,6 +266,42 @@ def served(index_dir: Path, workers: int) -> dict:
         log.close()
 
 
+def _send(base: str, qs: list[str]) -> None:
+    for q in qs:
+        url = f"{base}/api/search?{urllib.parse.urlencode({'q': q})}"
+        urllib.request.urlopen(url, timeout=60).read()  # noqa: S310 (http, ours)
+
+
+def _measure(master_pid: int, index_dir: Path) -> dict:
+    """The master's and each worker's memory, and the totals."""
+    kids = _children(master_pid)
+    per = {str(pid): status(pid) for pid in kids}
+    for pid in kids:
+        per[str(pid)]["regions"] = regions(pid, index_dir)
+    master = status(master_pid)
+    master["regions"] = regions(master_pid, index_dir)
+    every = [master, *per.values()]
+    return {"master": master, "per_worker": per,
+            "total_rss": round(sum(v["rss"] for v in every), 1),
+            "total_pss": round(sum(v["pss"] for v in every), 1),
+            "workers_rss": round(sum(v["rss"] for v in per.values()), 1),
+            "workers_pss": round(sum(v["pss"] for v in per.values()), 1)}
+
+
+def _print_served(sv: dict, head: str) -> None:
+    print(head)
+    for name, m in [*((f"worker {p}", m) for p, m in sv["per_worker"].items()),
+                    ("master", sv["master"])]:
+        print(f"{name}: RSS {m['rss']:.1f} MB  PSS {m['pss']:.1f} MB  "
+              f"private {m['private']:.1f} MB")
+        print("    " + "; ".join(
+            f"{k} RSS {r['rss']:.1f} PSS {r['pss']:.1f} private {r['private']:.1f}"
+            for k, r in m["regions"].items()))
+    print(f"{len(sv['per_worker'])} workers: RSS {sv['workers_rss']:.1f} MB, PSS "
+          f"{sv['workers_pss']:.1f} MB; with the master: total RSS {sv['total_rss']:.1f} MB, "
+          f"total PSS {sv['total_pss']:.1f} MB")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--index", help="index directory (default: the cached evaluation index)")
@@ -243,9 +309,12 @@ def main() -> None:
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--served-only", action="store_true",
                     help="with --workers: measure the served workers only (not this process)")
+    ap.add_argument("--distinct", type=int, default=0, metavar="N",
+                    help="with --workers: then N distinct queries more, and measure again "
+                         "(steady state)")
     args = ap.parse_args()
-    if args.served_only and not args.workers:
-        ap.error("--served-only needs --workers N")
+    if (args.served_only or args.distinct) and not args.workers:
+        ap.error("--served-only and --distinct need --workers N")
     if args.index:
         index_dir = Path(args.index)
     else:
@@ -256,7 +325,7 @@ def main() -> None:
     result = {} if args.served_only else in_process(index_dir)
     result["load"] = round(os.getloadavg()[0], 2)
     if args.workers:
-        result["served"] = served(index_dir, args.workers)
+        result["served"] = served(index_dir, args.workers, args.distinct)
     if args.json:
         print(json.dumps(result))
         return
@@ -276,16 +345,10 @@ def main() -> None:
         print(f"{name:<6} n={r['n']:<4} p50={r['p50_ms']:6.1f} ms  p95={r['p95_ms']:6.1f} ms")
     if args.workers:
         sv = result["served"]
-        for name, m in [*((f"worker {p}", m) for p, m in sv["per_worker"].items()),
-                        ("master", sv["master"])]:
-            print(f"{name}: RSS {m['rss']:.1f} MB  PSS {m['pss']:.1f} MB  "
-                  f"private {m['private']:.1f} MB")
-            print("    " + "; ".join(
-                f"{k} RSS {r['rss']:.1f} PSS {r['pss']:.1f} private {r['private']:.1f}"
-                for k, r in m["regions"].items()))
-        print(f"{sv['workers']} workers: RSS {sv['workers_rss']:.1f} MB, PSS "
-              f"{sv['workers_pss']:.1f} MB; with the master: total RSS {sv['total_rss']:.1f} MB, "
-              f"total PSS {sv['total_pss']:.1f} MB")
+        _print_served(sv, "served, after every query twice:")
+        if "steady" in sv:
+            st = sv["steady"]
+            _print_served(st, f"then after {st['queries']} distinct queries ({st['seconds']} s):")
 
 
 if __name__ == "__main__":

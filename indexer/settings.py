@@ -47,6 +47,10 @@ class Settings:
     query_log_storage: str = setting(
         "Where query statistics are kept when several servers share them: a redis:// URI "
         "(empty: the SQLite file in query_log_dir, one per host).", "")
+    cache_mb: int = setting(
+        "Megabytes one searching process may keep in its caches and memos (term scores, "
+        "decoded records, results, phrase masks...), split between them by fixed shares "
+        "(indexer.index.caches.SHARES); read from the environment when they are made.", 20)
     semantic: bool = setting("Use the optional semantic model for similar questions.", False)
     hybrid: bool = setting(
         "Rank with sentence embeddings as well as words (needs the hybrid extra; "

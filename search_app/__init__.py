@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from indexer.index.caches import budget
 from indexer.settings import Settings as LibrarySettings
 from search_app.settings import Settings
 
@@ -41,7 +42,8 @@ def create_app(settings: LibrarySettings | None = None) -> Flask:
     app.extensions[searching.QLOG_KEY] = QueryLog(settings)  # opens its file on first record
     if settings.search_cache > 0 and settings.search_cache_mb > 0:
         app.extensions[searching.CACHE_KEY] = searching.ResultCache(
-            settings.search_cache, int(settings.search_cache_mb * (1 << 20)))
+            settings.search_cache,
+            min(int(settings.search_cache_mb * (1 << 20)), budget("results")))
     ratelimit.init_app(app, settings)  # every public route; see ratelimit for the budgets
     security.init_app(app, settings)
     init_http_caching(app, settings)  # ETags by generation (304 before any search), gzip

@@ -12,6 +12,7 @@ from urllib.parse import quote, urlsplit
 
 from flask import current_app, request
 
+from indexer.index.caches import entries
 from indexer.records import Record
 from indexer.results import Hit, Segment
 
@@ -23,7 +24,7 @@ def safe_url(url: str | None) -> str:
     return _checked_url(url)
 
 
-@lru_cache(maxsize=16_384)  # a hit's source URL is one of the index's: each checked once
+@lru_cache(maxsize=entries("checked_urls"))  # a hit's source URL is one of the index's
 def _checked_url(url: str) -> str:
     try:
         parts = urlsplit(url.strip())

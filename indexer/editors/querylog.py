@@ -56,6 +56,7 @@ from indexer.editors.querystore import (
     open_store,
     storage_scheme,
 )
+from indexer.index.caches import entries
 from indexer.settings import Settings
 
 __all__ = ["DB_NAME", "UNAVAILABLE", "QueryLog", "QueryReport", "QueryStat", "StoreUnavailable",
@@ -181,7 +182,7 @@ def normalise_query(query: str) -> str:
     return " ".join(words)[:MAX_QUERY_CHARS].strip()
 
 
-@lru_cache(maxsize=50_000)
+@lru_cache(maxsize=entries("log_stems"))
 def _stem(word: str) -> str:
     return _STEMMER.stem(word)
 

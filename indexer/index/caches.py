@@ -10,6 +10,12 @@ on an index ten times larger).
     @byte_lru(4 << 20)                        # a function's results, like functools.lru_cache
     def decode(row: int) -> Record: ...
 
+Every such cache takes its budget from one per-process budget (`budget`, `entries`): the
+setting `cache_mb` (``QASEARCH_CACHE_MB``) split by the fixed shares of `SHARES`.
+
+    ByteLRU(budget("records"))                # the records' share of QASEARCH_CACHE_MB
+    @lru_cache(maxsize=entries("query_words"))  # a memo bounded in entries: share / entry size
+
 Sizes are estimates (`sizeof`): numpy arrays by their own buffer (`nbytes`; a view of a
 memory-mapped file counts nothing, its pages are shared), strings, bytes, containers and
 dataclass-like objects by `sys.getsizeof` of themselves and their members. A value larger
@@ -60,6 +66,63 @@ def _array_bytes(arr: np.ndarray) -> int:
         base = base.base
     private = isinstance(base, np.ndarray)  # else a buffer: mmap, bytes
     return sys.getsizeof(arr) + (arr.nbytes if private else 0)
+
+
+# The shares of the per-process budget (settings.cache_mb, 20 MB by default), in one place.
+# What each one holds after bench/memory.py's queries and after 3,000 distinct queries more
+# (one process; tracemalloc of the bytes freed by emptying it) chose them: the benchmark's
+# working set fits in every share (term scores 3.4 MB, records 3.4, word spans 1.4), the
+# rest only bounds a long-running server (before this budget: ~70 MB per process when full,
+# and 2 warm workers + master passed 400 MB after 3,000 distinct queries).
+SHARES: dict[str, float] = {
+    # byte-bounded caches (estimated bytes, `sizeof` or the cache's own estimate)
+    "term_scores": 0.24,  # search.scoring: a term's scores over its rows, per generation
+    "hot_scores": 0.05,  # search.scoring: the terms asked for lately, in front of those
+    "records": 0.2,  # search.hits: decoded records of recent hits
+    "results": 0.105,  # search_app.searching: whole results of recent searches
+    "phrases": 0.05,  # search.execute: phrase masks (a bool per row)
+    "spans": 0.1,  # search.hits / index.wordspans: where the stems' words are in texts
+    "briefs": 0.05,  # search.hits: "Also in" entries
+    "answer_sets": 0.02,  # search.distinct: answers' word sets
+    "spelling": 0.025,  # text.spelling: corrections (or none) of typed words
+    # memos bounded in entries (functools.lru_cache): the share / MEMO_ENTRY_BYTES
+    "snippet_heads": 0.04,  # search.snippets._heads: a stem set's word beginnings
+    "head_words": 0.03,  # search.snippets._head_words: a beginning's compiled pattern
+    "snippet_patterns": 0.02,  # search.snippets._candidates: a head set's compiled pattern
+    "query_words": 0.01,  # search.query._words_of: a text's folded words
+    "query_stems": 0.01,  # search.query._stems_of: a text's stems
+    "raw_capitals": 0.01,  # search.plan._raw_capitals: a text's words in capitals
+    "question_types": 0.01,  # text.qtypes._types: what a question asks about
+    "log_stems": 0.01,  # editors.querylog._stem: a logged query word's stem
+    "checked_urls": 0.02,  # search_app.present._checked_url: a hit's source URL checked
+}  # (text.analysis's term and stem memos are left out: a build's workers need them whole,
+# and a server's hold ~1 MB; the editors' similar-question entries serve editors alone)
+# Measured bytes per entry of the memos above (their keys, values and the cache's own
+# bookkeeping; tracemalloc of a memo emptied after 3,000 queries, over the entries it held).
+MEMO_ENTRY_BYTES: dict[str, int] = {
+    "snippet_heads": 700, "head_words": 530, "snippet_patterns": 800, "query_words": 200,
+    "query_stems": 130, "raw_capitals": 200, "question_types": 170, "log_stems": 200,
+    "checked_urls": 250,
+}
+MIN_ENTRIES = 64  # a memo keeps at least this many entries, however small the budget
+
+
+def budget(name: str, n_rows: int = 0) -> int:
+    """The bytes of the per-process budget (``QASEARCH_CACHE_MB``) that the cache `name`
+    of `SHARES` may hold; for a per-generation cache of `n_rows` rows, scaled as
+    `scaled_budget` says."""
+    from indexer.settings import Settings
+
+    total_mb = Settings.load().cache_mb
+    if total_mb <= 0:
+        raise ValueError(f"setting cache_mb: the caches need a positive budget, not {total_mb}")
+    share = max(1, int(total_mb * (1 << 20) * SHARES[name]))
+    return scaled_budget(share, n_rows) if n_rows else share
+
+
+def entries(name: str) -> int:
+    """How many entries the memo `name` of `MEMO_ENTRY_BYTES` may keep within its share."""
+    return max(MIN_ENTRIES, budget(name) // MEMO_ENTRY_BYTES[name])
 
 
 class ByteLRU:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from indexer.index.caches import ByteLRU
+from indexer.index.caches import ByteLRU, budget
 from indexer.index.ranking import RankData
 
 NEAR_JACCARD = 0.9  # answers sharing this share of their distinct words are near-identical
@@ -32,7 +32,8 @@ MIN_ANSWER_TERMS = 5  # shorter answers ("See below.") are never duplicates by t
 MAX_ALSO = 10  # a hit names at most this many of its duplicates
 FEW_MEMBERS = 16  # a key with this many rows or fewer has its matching ones read one by one
 NEAR_WINDOW = 10  # a hit is compared with this many hits listed just before it
-ANSWER_SETS_BYTES = 4 << 20  # answers' word sets kept per generation for those comparisons
+ANSWER_SETS_BYTES = budget("answer_sets")  # answers' word sets kept per generation for those
+# comparisons (0.4 MB by default)
 SKETCH_WORDS = 4  # 64-bit words of each answer's word sketch (256 bits: 1.5 MB for 47k rows)
 SKETCH_BYTES = SKETCH_WORDS * 8
 

@@ -20,6 +20,7 @@ import cachetools
 import numpy as np
 from whoosh import query as wq
 
+from indexer.index.caches import budget
 from indexer.index.ranking import RankData
 from indexer.index.schema import PHRASE_FIELD, phrase_fields
 from indexer.index.store import Session
@@ -34,8 +35,8 @@ from indexer.text.analysis import STOP_WORDS, fold, stem, words
 from indexer.text.spelling import Correction, SpellIndex, correct_query, spell_index
 from indexer.text.synonyms import lay_terms
 
-PHRASE_CACHE_BYTES = 8 << 20  # phrase masks kept per generation (lay terms come back
-# often): 8 MiB, ~470 masks of MedQuAD's 18k rows (a bool per row)
+PHRASE_CACHE_BYTES = budget("phrases")  # phrase masks kept per generation (lay terms come
+# back often): 1 MB by default, ~57 masks of MedQuAD's 18k rows (a bool per row)
 ABOUT_FULL = 0.9  # records about a condition the query names this surely (focus match score,
 # `indexer.search.focus`) are listed with the full matches (0.9 of 0.6-1: best on both folds)
 DUPLICATE_SLACK = 10  # rows looked at beyond those wanted, for duplicates to collapse

@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from indexer.index.caches import byte_lru, scaled_budget
+from indexer.index.caches import budget, byte_lru, scaled_budget
 from indexer.index.ranking import RankData
 from indexer.index.store import Generation, Session
 from indexer.index.terms import FIELDS
@@ -30,9 +30,10 @@ from indexer.search.scoring import get_scorer
 from indexer.search.snippets import fragment, highlight
 
 QUESTION_SNIPPET_CHARS = 300
-RECORD_CACHE_BYTES = 4 << 20  # decoded records kept per generation (hits of recent
-# searches; repeated searches are answered by the web layer's result cache): ~1,000 MedQuAD
-# records (3.9 kB each on average, by `record_bytes`; one costs ~25 us to decode again).
+RECORD_CACHE_BYTES = budget("records")  # decoded records kept per generation (4 MB by default;
+# hits of recent searches; repeated searches are answered by the web layer's result cache):
+# ~1,000 MedQuAD records (3.9 kB each on average, by `record_bytes`; one costs ~25 us to
+# decode again).
 # bench/memory.py's 156 queries show records holding 3.5 MB: all kept, as with 8 MB.
 # A decoded record's bytes: its texts' own sizes, plus the object, its dicts and lists (fitted
 # on MedQuAD records against `caches.sizeof`, which walks every member: within 3% for 98% of
@@ -244,7 +245,8 @@ def _hit(s: Session, row: int, rank: int, wanted: _PageMatches, ranked: Ranked,
 
 
 _ANSWER_BIT = 1 << FIELDS.index("answer")
-SPAN_CACHE_BYTES = 2 << 20  # where the looked-for stems' words are in recent hits' answers
+SPAN_CACHE_BYTES = budget("spans")  # where the looked-for stems' words are in recent hits' answers
+# (2 MB by default)
 # (`indexer.index.wordspans`; a larger generation keeps more: `caches.scaled_budget`): the
 # ~700 answers of bench/search_latency.py's 156 queries take 1.25 MB (estimated); a warm
 # search then reads its snippets' words instead of scanning the answers (callgrind, one pass
@@ -269,8 +271,8 @@ def _in_field(stem_masks: _StemMasks, at: int, bit: int) -> frozenset[str]:
     return frozenset([t for t, m in stem_masks if m is None or m[at] & bit])
 
 
-BRIEF_CACHE_BYTES = 2 << 20  # "Also in" entries kept per generation: ~7,000 of MedQuAD's
-# (a larger generation keeps up to twice as many: `caches.scaled_budget`)
+BRIEF_CACHE_BYTES = budget("briefs")  # "Also in" entries kept per generation (1 MB by default):
+# ~3,500 of MedQuAD's (a larger generation keeps up to twice as many: `caches.scaled_budget`)
 Brief = tuple[str, str, str, str]  # a record's id, display question, url and source
 
 

@@ -37,6 +37,7 @@ from typing import Any
 
 import numpy as np
 
+from indexer.index.caches import entries
 from indexer.index.ranking import RankData
 from indexer.index.terms import ACRONYM_MAX
 from indexer.results import SynonymUse
@@ -510,7 +511,7 @@ def _capitals(data: RankData, pq: ParsedQuery) -> frozenset[int]:
     return frozenset(upper)
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=entries("raw_capitals"))
 def _raw_capitals(text: str) -> tuple[int, tuple[str, ...]]:
     """How many words `text` has as typed, and those of them in capitals (read once per
     text: the same words come back in query after query)."""

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from indexer.index.caches import entries
 from indexer.text.analysis import STOP_WORDS, WORD_RE, fold, stem
 
 MAX_QUERY_CHARS = 4000  # longer input is cut (a whole pasted letter is still searched)
@@ -87,12 +88,12 @@ class Item:
 
 # An item's words and stems are read many times while a query is planned: computed once
 # per text (the same words come back in query after query).
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=entries("query_words"))
 def _words_of(text: str) -> tuple[str, ...]:
     return tuple(w for w in (fold(m) for m in WORD_RE.findall(text)) if w)
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=entries("query_stems"))
 def _stems_of(text: str) -> tuple[str, ...]:
     return tuple(stem(w) for w in _words_of(text) if w not in STOP_WORDS)
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from indexer.index.caches import ByteLRU, scaled_budget
+from indexer.index.caches import ByteLRU, budget, scaled_budget
 from indexer.index.ranking import RankData
 from indexer.index.terms import FIELDS
 
@@ -98,10 +98,12 @@ class Clause:
 class Scorer:
     """BM25F over the arrays of a `RankData`, with a per-term cache (per generation)."""
 
-    CACHE_BYTES = 16 << 20  # term scores kept per generation (a common term's: ~140 kB on
-    # MedQuAD, ten times that on an index ten times larger), least recently used dropped;
+    CACHE_BYTES = budget("term_scores")  # term scores kept per generation (4.8 MB by default;
+    # a common term's: ~140 kB on MedQuAD, ten times that on an index ten times larger),
+    # least recently used dropped;
     # a larger generation keeps up to twice as much (`caches.scaled_budget`)
-    HOT_BYTES = 1 << 20  # ...and the terms asked for lately, in a plain dict in front of it
+    HOT_BYTES = budget("hot_scores")  # ...and the terms asked for lately, in a plain dict in
+    # front of it (1 MB by default)
     # (a query asks for its terms dozens of times while it is planned; the LRU's lock and
     # bookkeeping cost more than the lookup): emptied whenever it holds more than this
 

@@ -20,6 +20,7 @@ from functools import lru_cache
 from operator import itemgetter
 from typing import Protocol
 
+from indexer.index.caches import entries
 from indexer.results import Segment, segment
 from indexer.text import analysis
 from indexer.text.analysis import analyse_with_offsets, term
@@ -84,7 +85,7 @@ def _stem_heads(stem: str) -> set[str]:
     return heads
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=entries("snippet_heads"))
 def _heads(stems: frozenset[str]) -> tuple[str, ...]:
     """Lower-case beginnings that every word with one of `stems` starts with."""
     folds = getattr(analysis, "_SPELLING_PREFIXES", ())
@@ -96,7 +97,7 @@ def _heads(stems: frozenset[str]) -> tuple[str, ...]:
     return tuple(sorted(h for h in heads if not any(h != o and h.startswith(o) for o in heads)))
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=entries("snippet_patterns"))
 def _candidates(heads: tuple[str, ...]) -> re.Pattern[str]:
     alts = "|".join(re.escape(h) for h in sorted(heads, key=lambda h: (-len(h), h)))
     return re.compile(f"{_WORD_START}(?=(?i:{alts})|{_ODD_START}){_WORD}")
@@ -236,7 +237,7 @@ _end = itemgetter(2)  # its end
 _ALNUM = "[a-z0-9]"  # a letter or digit of lower-cased ASCII text ([^\W_] of WORD_RE)
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=entries("head_words"))
 def _head_words(head: str) -> re.Pattern[str]:
     """The words of WORD_RE in lower-cased ASCII text that start with `head`: the head as a
     literal first (the regex engine looks for it as `str.find` would), then the word-start

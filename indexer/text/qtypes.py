@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from indexer.index.caches import entries
 from indexer.text.analysis import words
 
 CUES_FILE = Path(__file__).resolve().parent.parent / "data" / "qtype_cues.toml"
@@ -119,7 +120,7 @@ def question_types(text: str) -> list[tuple[str, float]]:
     return list(_types(" ".join(text.lower().split())[:MAX_CHARS]))
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=entries("question_types"))
 def _types(text: str) -> tuple[tuple[str, float], ...]:
     scores: dict[str, float] = {}
     for label, rx, w in _TABLE.search:

@@ -26,6 +26,7 @@ from typing import Any
 
 from nltk.metrics.distance import edit_distance
 
+from indexer.index.caches import budget
 from indexer.index.deletes import MIN_VOCAB_COUNT, MIN_WORD_LEN, DeleteTable, deletes1
 from indexer.index.strings import WordSet  # a leaf module (numpy only): no import cycle
 from indexer.text.analysis import STOP_WORDS, WORD_RE, fold, stem
@@ -35,7 +36,8 @@ RARE_RATIO = 20  # ...when the candidate is this many times more frequent
 SHORT_WORD = 5  # words this short are corrected only for a missing, extra or swapped letter
 SPLIT_MIN_LEN = 3  # a run-together word is split into parts of at least this many letters
 SPLIT_MIN_COUNT = 2  # ...each seen at least this often
-CORRECT_MEMO_BYTES = 4 << 20  # corrections (or none) remembered; past this, forgotten at once
+CORRECT_MEMO_BYTES = budget("spelling")  # corrections (or none) remembered (0.5 MB by default);
+# past this, forgotten at once
 _MEMO_ENTRY_BYTES = 200  # a memo entry besides its two strings' characters (objects, dict slot)
 RARE_TARGET_COUNT = 50  # a correction the dictionary does not know, used less often than
 # this in the corpus, is only offered ("Did you mean"), never searched in place of the word

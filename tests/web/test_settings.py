@@ -36,7 +36,8 @@ def test_the_library_holds_only_its_own_settings_and_the_web_extends_them():
 
     library = {f.name for f in fields(LibrarySettings)}
     assert library == {"index_dir", "source_paths", "query_log_dir", "query_log_k",
-                       "query_log_retention_days", "query_log_storage", "semantic", "hybrid"}
+                       "query_log_retention_days", "query_log_storage", "semantic", "hybrid",
+                       "cache_mb"}
     web = {name.removeprefix("QASEARCH_").lower() for name, _, _ in Settings.describe()}
     assert library < web and {"port", "editor_token", "cors_origins", "rate_limit"} <= web
     lib = LibrarySettings.load(overrides={"index_dir": "/x", "semantic": True}, environ={})
