@@ -35,7 +35,6 @@ NEAR_WINDOW = 10  # a hit is compared with this many hits listed just before it
 ANSWER_SETS_BYTES = budget("answer_sets")  # answers' word sets kept per generation for those
 # comparisons (0.4 MB by default)
 SKETCH_WORDS = 4  # 64-bit words of each answer's word sketch (256 bits: 1.5 MB for 47k rows)
-SKETCH_BYTES = SKETCH_WORDS * 8
 
 
 @dataclass
@@ -54,8 +53,8 @@ class Groups:
     # within a key, key starts)
     answer_terms: np.ndarray  # int64 per row: distinct terms of its answer (a forward
     # vector lists each term once, with its count: `indexer.index.ranking`)
-    sketch: bytes  # SKETCH_BYTES per row: each answer's distinct terms hashed to one bit
-    # each (see `_sketches`; as bytes, a row's sketch is one slice away from an int)
+    sketch: np.ndarray  # uint64 (rows, SKETCH_WORDS): each answer's distinct terms hashed
+    # to one bit each (see `_sketches`)
     answer_sets: ByteLRU = field(default_factory=lambda: ByteLRU(ANSWER_SETS_BYTES))
     # row -> its answer's sorted distinct term ids (those compared lately)
 
@@ -124,7 +123,7 @@ def _build_groups(data: RankData) -> Groups:
     primary = np.where(section >= 0, section, np.where(text >= 0, text + n, -1))
     return Groups(id_rank=id_rank, section=section, text=text, primary=primary,
                   grouped=grouped, keyed=keyed, members=members, answer_terms=sizes,
-                  sketch=_sketches(ptr, tids, n).tobytes())
+                  sketch=_sketches(ptr, tids, n))
 
 
 def _sketches(ptr: np.ndarray, tids: np.ndarray, n: int) -> np.ndarray:
@@ -149,8 +148,7 @@ def _sketches(ptr: np.ndarray, tids: np.ndarray, n: int) -> np.ndarray:
 
 def _sketch_int(g: Groups, row: int) -> int:
     """Row `row`'s sketch as one Python int (for XOR and `int.bit_count`)."""
-    at = row * SKETCH_BYTES
-    return int.from_bytes(g.sketch[at:at + SKETCH_BYTES], "little")
+    return int.from_bytes(g.sketch[row].tobytes(), "little")
 
 
 # Near-identical (Jaccard >= J) needs |A & B| >= J (|A| + |B|) / (1 + J), so the symmetric

@@ -3,14 +3,11 @@ pair that is not near-identical, and it rules out answers with different words."
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import numpy as np
 
 from indexer.search.distinct import (
     NEAR_JACCARD,
     _near_sets,
-    _sketch_int,
     _sketch_rejects,
     _sketches,
 )
@@ -75,16 +72,3 @@ def test_an_empty_answer_has_an_empty_sketch() -> None:
     ptr = np.array([0, 0, 3], np.int64)
     sk = _sketches(ptr, np.array([4, 9, 12], np.int32), 2)
     assert not sk[0].any() and sk[1].any()
-
-
-def test_a_rows_sketch_is_read_from_its_own_bytes() -> None:
-    """A generation keeps the sketches as one bytes object: each row's int is its own row's
-    words (not a neighbour's), the same int as its row of the array."""
-    rng = np.random.default_rng(7)
-    sets = [np.sort(rng.choice(50_000, size=n, replace=False)) for n in (40, 7, 300, 12)]
-    ptr = np.concatenate([[0], np.cumsum([len(s) for s in sets])]).astype(np.int64)
-    sk = _sketches(ptr, np.concatenate(sets).astype(np.int32), len(sets))
-    g = SimpleNamespace(sketch=sk.tobytes())
-    ints = [_sketch_int(g, row) for row in range(len(sets))]  # type: ignore[arg-type]
-    assert ints == _sketch_ints(sets)
-    assert len(set(ints)) == len(sets)
