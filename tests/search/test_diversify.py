@@ -163,3 +163,44 @@ def test_reorder_is_a_permutation() -> None:
         out, _ = reorder(data, rows, int(rng.integers(0, 6)), int(rng.integers(1, 3)))
         assert sorted(out.tolist()) == sorted(rows.tolist())
 
+
+
+def _names_as_sets(data) -> dict[int, frozenset[str]]:
+    """The table as a dict of sets (the layout `NameTerms` replaced), to compare with."""
+    acc: dict[int, set[str]] = {k: set(n.split()) for k, n in enumerate(data.focus_keys)}
+    for name, keys in data.gazetteer.items():
+        for k in keys:
+            acc.setdefault(k, set()).update(name.split())
+    return {k: frozenset(v) for k, v in acc.items()}
+
+
+def test_the_compact_name_terms_answer_as_sets_of_the_names_words_do():
+    from types import SimpleNamespace
+
+    from indexer.search.diversify import _collect_name_terms
+
+    data = SimpleNamespace(
+        focus_keys=["knee bursitis", "baker cyst", "tennis elbow", "naïve cell tumour"],
+        gazetteer={"popliteal cyst": [1], "lateral epicondylitis": [2], "zzz": [5],
+                   "elbow": [2, 0]})
+    table = _collect_name_terms(data)
+    sets = _names_as_sets(data)
+    words = [*sorted(set().union(*sets.values())), "knee cap", "absent", "", "zzzz", "a"]
+    for key in range(-1, 8):
+        mine = sets.get(key, frozenset())
+        for w in words:
+            assert table.covers(key, (w,)) == (w in mine), (key, w)
+        for pair in [("knee", "bursitis"), ("baker", "cyst"), ("cyst", "elbow"),
+                     ("popliteal", "baker", "cyst"), ("naïve", "tumour")]:
+            assert table.covers(key, pair) == mine.issuperset(pair), (key, pair)
+    assert table.covers(3, ()) and not table.covers(99, ("knee",))
+    assert table.ids.dtype == np.int32 and len(table.starts) == 7
+
+
+def test_an_empty_gazetteer_gives_an_empty_table():
+    from types import SimpleNamespace
+
+    from indexer.search.diversify import _collect_name_terms
+
+    table = _collect_name_terms(SimpleNamespace(focus_keys=[], gazetteer={}))
+    assert not table.covers(0, ("knee",)) and table.covers(0, ())
