@@ -50,7 +50,8 @@ class Settings:
     cache_mb: int = setting(
         "Megabytes one searching process may keep in its caches and memos (term scores, "
         "decoded records, results, phrase masks...), split between them by fixed shares "
-        "(indexer.index.caches.SHARES); read from the environment when they are made.", 20)
+        "(indexer.index.caches.SHARES); read from the environment when the search modules are "
+        "imported.", 20)
     semantic: bool = setting("Use the optional semantic model for similar questions.", False)
     hybrid: bool = setting(
         "Rank with sentence embeddings as well as words (needs the hybrid extra; "
