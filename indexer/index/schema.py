@@ -36,12 +36,12 @@ from indexer.index.terms import FIELDS, RecordTerms
 from indexer.records import Record
 from indexer.text.analysis import analyzer
 
-SCHEMA_VERSION = 12  # bump when what is indexed changes: the next build is then a full one
+SCHEMA_VERSION = 13  # bump when what is indexed changes: the next build is then a full one
 # (9: one phrase field instead of one Whoosh field per text field; 10: stored records packed
 # (`stored.ZSTD_PACKED`), compacter arrays in rank.npz, segments written with
 # `indexer.index.codec.PhraseCodec`; 11: a record without focus or type takes the type its
 # title asks, `terms._title_qtype`; 12: a record with a focus, no type and its focus name as
-# title is an overview)
+# title is an overview; 13: nouns in -sis stem as their -se form, `analysis.stem`)
 PHRASE_FIELD = "phrase"  # the one field with positions (every text field's terms)
 FIELD_GAP = 2  # positions skipped between two fields in PHRASE_FIELD: a phrase (consecutive
 # positions) never spans two fields

@@ -106,6 +106,12 @@ _SPELLING_PREFIXES: tuple[tuple[str, str], ...] = (
 )
 
 _stemmer = EnglishStemmer()
+# Nouns in -sis of at least this many letters stem as their -se form (`stem`): diagnosis with
+# diagnose(s/d), metastasis with metastases and metastasize, stenosis with stenoses. Shorter
+# ones are left alone: basis would join base, thesis the stop word these. In the MedQuAD and
+# MEDIQA texts, 393 such words change stem and 35 join other words, each a plural, verb or
+# adjective of the same noun (plain9, 2026-12-08)
+GREEK_SIS_MIN = 8
 
 
 def fold(word: str) -> str:
@@ -150,6 +156,10 @@ def stem(word: str) -> str:
     if word.endswith("itis") or word.endswith("itides"):
         # Inflammations stay apart from their organ: hepatitis != hepatic, thyroiditis != thyroid.
         return word[:-3] + "is" if word.endswith("itides") else word
+    if len(word) >= GREEK_SIS_MIN and word.endswith("sis"):
+        # Snowball keeps a Greek noun's -si (diagnosi) but strips its plural and verb to -s
+        # (diagnoses, diagnose, diagnosed -> diagnos): stem the -sis noun as its -se form
+        return _stemmer.stem(word[:-2] + "e")
     return _stemmer.stem(word)
 
 

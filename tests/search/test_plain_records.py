@@ -19,7 +19,7 @@ OVERVIEW = ("Quilt fever is a passing illness of quilters, often taken for a col
             "fever spreads in sewing circles and is most common in winter. ")
 RECORDS = [
     Record(id="overview", question="", title="Quilt fever", answer=OVERVIEW * 2),
-    Record(id="tests", question="", title="Quilt fever (Diagnosis)",
+    Record(id="tests", question="", title="Quilt fever (Exams and Tests)",
            answer="A doctor looks at the rash and takes a swab of the fingertips; quilt fever "
                   "shows on the swab within a day."),
     Record(id="care", question="", title="Quilt fever (Treatment)",
@@ -38,9 +38,9 @@ RECORDS = [
 def test_the_section_a_title_names_answers_its_question_type(tmp_path: Path) -> None:
     build_index(RECORDS, tmp_path / "index")
     with IndexStore(tmp_path / "index").searcher() as s:
-        # "diagnosed" is in the diagnosis section's title only as "Diagnosis" (another stem),
-        # and the overview says "quilt fever" more often: the section is understood as the
-        # one asked for
+        # no word of "diagnosed" is in the tests section's title ("Exams and Tests"), and the
+        # overview says "quilt fever" more often: the section is understood as the one asked
+        # for
         assert rank_ids(s, "How is quilt fever diagnosed?")[0][0] == "tests"
         assert rank_ids(s, "what is the treatment for quilt fever")[0][0] == "care"
         assert rank_ids(s, "what is quilt fever?")[0][0] == "overview"

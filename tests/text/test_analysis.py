@@ -164,3 +164,14 @@ def test_find_words_splits_ascii_runs_at_apostrophes_as_word_re_does() -> None:
 def test_find_words_splits_at_underscores_as_word_re_does() -> None:
     assert find_words("snake_case don't crohn’s x__y") == ["snake", "case", "don't", "crohn’s",
                                                           "x", "y"]
+
+
+def test_greek_sis_nouns_share_a_stem_with_their_plural_and_verb() -> None:
+    from indexer.text.analysis import analyse
+
+    # invented words of the same shape as diagnosis / diagnoses / diagnose
+    assert analyse("quiltonosis") == analyse("quiltonoses") == analyse("quiltonose")
+    assert analyse("quiltonosis") == analyse("quiltonosed")
+    # short words in -sis keep their own stem (basis is not base, thesis not these)
+    assert analyse("basis") != analyse("base")
+    assert analyse("thesis") != analyse("these")
