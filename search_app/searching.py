@@ -2,9 +2,11 @@
 urgent help (urgent.py) and privacy-safe query logging (the editors' QueryLog, issue D).
 
 The cache keeps the most recent results in this process (at most `settings.search_cache`
-of them and `settings.search_cache_mb` megabytes by `result_bytes`), keyed by the index
-generation and the request, so a rebuilt index never serves old results; popular queries and
-the widget's repeated as-you-type prefixes are answered without searching again.
+of them and `settings.search_cache_mb` megabytes by `result_bytes`, and never more than the
+results' share of the library's per-process cache budget, `indexer.index.caches.budget`),
+keyed by the index generation and the request, so a rebuilt index never serves old results;
+popular queries and the widget's repeated as-you-type prefixes are answered without searching
+again.
 """
 
 from __future__ import annotations

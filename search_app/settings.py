@@ -80,7 +80,8 @@ class Settings(LibrarySettings):
         "Search results kept in memory per server process (0 disables the cache).", 2048
     )
     search_cache_mb: float = setting(
-        "Megabytes the kept search results may hold per server process (by an estimate).", 8.0
+        "Megabytes the kept search results may hold per server process (by an estimate); "
+        "never more than their share of the library's QASEARCH_CACHE_MB.", 8.0
     )
 
     def __post_init__(self) -> None:
