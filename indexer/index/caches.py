@@ -182,8 +182,11 @@ class ByteLRU:
             self._bytes = 0
 
 
-SCALE_ROWS = 90_000  # a per-generation cache budget grows with a generation past this
-SCALE_MOST = 2.0  # many rows (five times MedQuAD), in proportion, up to this factor
+SCALE_ROWS = 20_000  # a per-generation cache budget grows with a generation past this many
+# rows (the shares were measured on MedQuAD, 17,912), in proportion: its entries (a term's
+# scores over the rows) grow so, and the same entries must fit (bench/growth.py --factors 1 10:
+# with twice the budget at 10x, long p50 grew x5.8; with 80 MB in all, x2.0)
+SCALE_MOST = 10.0  # ...up to this factor
 
 
 def scaled_budget(max_bytes: int, n_rows: int) -> int:

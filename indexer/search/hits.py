@@ -272,7 +272,7 @@ def _in_field(stem_masks: _StemMasks, at: int, bit: int) -> frozenset[str]:
 
 
 BRIEF_CACHE_BYTES = budget("briefs")  # "Also in" entries kept per generation (1 MB by default):
-# ~3,500 of MedQuAD's (a larger generation keeps up to twice as many: `caches.scaled_budget`)
+# ~3,500 of MedQuAD's (a larger generation keeps more, in proportion: `caches.scaled_budget`)
 Brief = tuple[str, str, str, str]  # a record's id, display question, url and source
 
 

@@ -101,7 +101,7 @@ class Scorer:
     CACHE_BYTES = budget("term_scores")  # term scores kept per generation (4.8 MB by default;
     # a common term's: ~140 kB on MedQuAD, ten times that on an index ten times larger),
     # least recently used dropped;
-    # a larger generation keeps up to twice as much (`caches.scaled_budget`)
+    # a larger generation keeps more, in proportion to its rows (`caches.scaled_budget`)
     HOT_BYTES = budget("hot_scores")  # ...and the terms asked for lately, in a plain dict in
     # front of it (1 MB by default)
     # (a query asks for its terms dozens of times while it is planned; the LRU's lock and

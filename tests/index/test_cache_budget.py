@@ -35,6 +35,8 @@ def test_a_large_generation_scales_its_share(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("QASEARCH_CACHE_MB", "20")
     n = 4 * caches.SCALE_ROWS
     assert budget("term_scores", n) == scaled_budget(budget("term_scores"), n)
+    assert budget("term_scores", n) == 4 * budget("term_scores")  # in proportion to the rows
+    n = 100 * caches.SCALE_ROWS
     assert budget("term_scores", n) == int(caches.SCALE_MOST * budget("term_scores"))
 
 

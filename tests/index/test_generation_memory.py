@@ -361,5 +361,5 @@ def test_a_larger_generation_keeps_up_to_twice_the_budget() -> None:
     assert scaled_budget(16 << 20, 17_912) == 16 << 20  # MedQuAD: as given
     assert scaled_budget(16 << 20, SCALE_ROWS) == 16 << 20
     assert 16 << 20 < scaled_budget(16 << 20, SCALE_ROWS * 3 // 2) < 32 << 20
-    assert scaled_budget(16 << 20, 10 * SCALE_ROWS) == int(SCALE_MOST * (16 << 20))
+    assert scaled_budget(16 << 20, 100 * SCALE_ROWS) == int(SCALE_MOST * (16 << 20))
     assert scaled_budget(4096, 45) == 4096
